@@ -1,0 +1,135 @@
+package apitype
+
+import (
+	"fmt"
+	"net/mail"
+	"strings"
+	"unicode/utf8"
+)
+
+// Error codes shared by the admin API and GraphQL (extensions.code).
+const (
+	CodeBadUserInput    = "BAD_USER_INPUT"
+	CodeUnauthenticated = "UNAUTHENTICATED"
+	CodeForbidden       = "FORBIDDEN"
+	CodeNotFound        = "NOT_FOUND"
+	CodeConflict        = "CONFLICT"
+	CodeInternal        = "INTERNAL_SERVER_ERROR"
+)
+
+// Limits on custom event definitions, in characters.
+const (
+	MaxSlugLength        = 64
+	MaxNameLength        = 200
+	MaxDescriptionLength = 2000
+	MaxEmailLength       = 254
+)
+
+// ReservedSlugs are used by built-in events and cannot name a custom event.
+var ReservedSlugs = []string{"impression", "form-submission"}
+
+// ValidationError reports one invalid input field. Message is a full
+// sentence that says what is wrong and what to do.
+type ValidationError struct {
+	Field   string
+	Message string
+}
+
+func (e *ValidationError) Error() string {
+	return e.Field + ": " + e.Message
+}
+
+// ValidateSlug checks the slug rules: 1 to 64 characters, only lowercase
+// letters a-z, digits and hyphens, no hyphen at either end, and not a reserved
+// slug. Uniqueness within an account is checked by the database.
+func ValidateSlug(slug string) *ValidationError {
+	invalid := func(format string, args ...any) *ValidationError {
+		return &ValidationError{Field: "slug", Message: fmt.Sprintf(format, args...)}
+	}
+
+	if slug == "" {
+		return invalid("Slug is required. Use lowercase letters, digits and hyphens, such as watched-demo-video.")
+	}
+	if utf8.RuneCountInString(slug) > MaxSlugLength {
+		return invalid("Slug is too long: use at most %d characters.", MaxSlugLength)
+	}
+	for _, r := range slug {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') || r == '-' {
+			continue
+		}
+		if r >= 'A' && r <= 'Z' {
+			return invalid("Slug must be lowercase: replace %q with %q.", r, r+('a'-'A'))
+		}
+		return invalid("Slug contains %q: use only lowercase letters, digits and hyphens.", r)
+	}
+	if strings.HasPrefix(slug, "-") || strings.HasSuffix(slug, "-") {
+		return invalid("Slug must not start or end with a hyphen.")
+	}
+	for _, reserved := range ReservedSlugs {
+		if slug == reserved {
+			return invalid("Slug %q is reserved for a built-in event: choose another.", slug)
+		}
+	}
+	return nil
+}
+
+// SlugTakenError is the error for a slug that another event of the same
+// account already uses.
+func SlugTakenError(slug string) *ValidationError {
+	return &ValidationError{
+		Field:   "slug",
+		Message: fmt.Sprintf("Slug %q is already used by another custom event in this account: choose another.", slug),
+	}
+}
+
+// Normalize trims surrounding white space from the text fields.
+func (in *CustomEventInput) Normalize() {
+	in.Name = strings.TrimSpace(in.Name)
+	in.Slug = strings.TrimSpace(in.Slug)
+	in.Description = strings.TrimSpace(in.Description)
+}
+
+// Validate checks every field and returns the first error, in form order.
+// Call Normalize first.
+func (in CustomEventInput) Validate() *ValidationError {
+	if in.Name == "" {
+		return &ValidationError{Field: "name", Message: "Name is required, such as Watched Demo Video."}
+	}
+	if utf8.RuneCountInString(in.Name) > MaxNameLength {
+		return &ValidationError{Field: "name", Message: fmt.Sprintf("Name is too long: use at most %d characters.", MaxNameLength)}
+	}
+	if err := ValidateSlug(in.Slug); err != nil {
+		return err
+	}
+	if utf8.RuneCountInString(in.Description) > MaxDescriptionLength {
+		return &ValidationError{Field: "description", Message: fmt.Sprintf("Description is too long: use at most %d characters.", MaxDescriptionLength)}
+	}
+	return nil
+}
+
+// NormalizeEmail validates an email address and returns it trimmed and in
+// lowercase, the form contacts are matched on. It accepts a bare address with
+// a dotted domain, not a display name such as "Ann <ann@example.com>".
+func NormalizeEmail(field, email string) (string, *ValidationError) {
+	email = strings.TrimSpace(email)
+	invalid := func(message string) (string, *ValidationError) {
+		return "", &ValidationError{Field: field, Message: message}
+	}
+
+	if email == "" {
+		return invalid("Email is required, such as contact@example.com.")
+	}
+	if len(email) > MaxEmailLength {
+		return invalid(fmt.Sprintf("Email is too long: use at most %d characters.", MaxEmailLength))
+	}
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email || addr.Name != "" {
+		return invalid(fmt.Sprintf("Email %q is not a valid address: use the form name@example.com.", email))
+	}
+	at := strings.LastIndexByte(email, '@')
+	domain := email[at+1:]
+	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
+		return invalid(fmt.Sprintf("Email %q is not a valid address: the domain must contain a dot, as in example.com.", email))
+	}
+	return strings.ToLower(email), nil
+}

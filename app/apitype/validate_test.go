@@ -1,0 +1,197 @@
+package apitype
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestValidateSlug(t *testing.T) {
+	tests := []struct {
+		name    string
+		slug    string
+		message string // empty: valid
+	}{
+		{name: "letters and hyphens", slug: "watched-demo-video"},
+		{name: "digits", slug: "step-2-done"},
+		{name: "single character", slug: "a"},
+		{name: "only digits", slug: "2026"},
+		{name: "max length", slug: strings.Repeat("a", MaxSlugLength)},
+		{name: "empty", slug: "", message: "Slug is required. Use lowercase letters, digits and hyphens, such as watched-demo-video."},
+		{name: "too long", slug: strings.Repeat("a", MaxSlugLength+1), message: "Slug is too long: use at most 64 characters."},
+		{name: "uppercase", slug: "Watched", message: `Slug must be lowercase: replace 'W' with 'w'.`},
+		{name: "space", slug: "bad slug", message: `Slug contains ' ': use only lowercase letters, digits and hyphens.`},
+		{name: "underscore", slug: "bad_slug", message: `Slug contains '_': use only lowercase letters, digits and hyphens.`},
+		{name: "non-ASCII letter", slug: "café", message: `Slug contains 'é': use only lowercase letters, digits and hyphens.`},
+		{name: "leading hyphen", slug: "-demo", message: "Slug must not start or end with a hyphen."},
+		{name: "trailing hyphen", slug: "demo-", message: "Slug must not start or end with a hyphen."},
+		{name: "reserved impression", slug: "impression", message: `Slug "impression" is reserved for a built-in event: choose another.`},
+		{name: "reserved form submission", slug: "form-submission", message: `Slug "form-submission" is reserved for a built-in event: choose another.`},
+		{name: "reserved word inside is fine", slug: "impression-2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := ValidateSlug(tt.slug)
+			if tt.message == "" {
+				if err != nil {
+					t.Fatalf("ValidateSlug(%q) = %q, want valid", tt.slug, err.Message)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("ValidateSlug(%q) = valid, want %q", tt.slug, tt.message)
+			}
+			if err.Field != "slug" {
+				t.Errorf("field = %q, want slug", err.Field)
+			}
+			if err.Message != tt.message {
+				t.Errorf("message = %q, want %q", err.Message, tt.message)
+			}
+		})
+	}
+}
+
+func TestCustomEventInputValidate(t *testing.T) {
+	tests := []struct {
+		name  string
+		in    CustomEventInput
+		field string // empty: valid
+	}{
+		{name: "valid", in: CustomEventInput{Name: "Watched Demo Video", Slug: "watched-demo-video"}},
+		{name: "missing name", in: CustomEventInput{Name: "  ", Slug: "x"}, field: "name"},
+		{name: "long name", in: CustomEventInput{Name: strings.Repeat("n", MaxNameLength+1), Slug: "x"}, field: "name"},
+		{name: "bad slug", in: CustomEventInput{Name: "X", Slug: "X"}, field: "slug"},
+		{name: "long description", in: CustomEventInput{Name: "X", Slug: "x", Description: strings.Repeat("d", MaxDescriptionLength+1)}, field: "description"},
+		{name: "slug padded with spaces", in: CustomEventInput{Name: "X", Slug: " x "}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := tt.in
+			in.Normalize()
+			err := in.Validate()
+			switch {
+			case tt.field == "" && err != nil:
+				t.Fatalf("Validate() = %v, want valid", err)
+			case tt.field != "" && err == nil:
+				t.Fatalf("Validate() = valid, want an error on %s", tt.field)
+			case tt.field != "" && err.Field != tt.field:
+				t.Errorf("field = %q, want %q", err.Field, tt.field)
+			}
+		})
+	}
+}
+
+func TestNormalizeEmail(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string // empty: invalid
+	}{
+		{in: "contact@example.com", want: "contact@example.com"},
+		{in: "  Contact@Example.COM ", want: "contact@example.com"},
+		{in: "first.last+tag@sub.example.co.uk", want: "first.last+tag@sub.example.co.uk"},
+		{in: ""},
+		{in: "not-an-email"},
+		{in: "a@b"},
+		{in: "a@b."},
+		{in: "Ann <ann@example.com>"},
+		{in: "ann@@example.com"},
+		{in: strings.Repeat("a", 250) + "@example.com"},
+	}
+	for _, tt := range tests {
+		got, err := NormalizeEmail("email", tt.in)
+		if tt.want == "" {
+			if err == nil {
+				t.Errorf("NormalizeEmail(%q) = %q, want an error", tt.in, got)
+			} else if err.Field != "email" {
+				t.Errorf("NormalizeEmail(%q) field = %q, want email", tt.in, err.Field)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("NormalizeEmail(%q) error = %v, want %q", tt.in, err, tt.want)
+			continue
+		}
+		if got != tt.want {
+			t.Errorf("NormalizeEmail(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestParseDateRange(t *testing.T) {
+	r, err := ParseDateRange("2026-03-01", "2026-03-31")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Days() != 31 {
+		t.Errorf("days = %d, want 31", r.Days())
+	}
+	if _, err := ParseDateRange("2026-03-02", "2026-03-01"); err == nil || err.Field != "to" {
+		t.Errorf("reversed range error = %v, want an error on to", err)
+	}
+	if _, err := ParseDateRange("2026-13-01", "2026-03-01"); err == nil || err.Field != "from" {
+		t.Errorf("bad month error = %v, want an error on from", err)
+	}
+	if _, err := ParseDateRange("2000-01-01", "2026-01-01"); err == nil || err.Field != "to" {
+		t.Errorf("long range error = %v, want an error on to", err)
+	}
+}
+
+func FuzzValidateSlug(f *testing.F) {
+	for _, seed := range []string{"watched-demo-video", "", "-a", "Impression", "form-submission", "é", "a--b"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, slug string) {
+		err := ValidateSlug(slug)
+		if err != nil {
+			if err.Message == "" || err.Field != "slug" {
+				t.Fatalf("ValidateSlug(%q) error without field or message: %+v", slug, err)
+			}
+			return
+		}
+		// Accepted slugs must obey every rule.
+		if slug == "" || len(slug) > MaxSlugLength || slug[0] == '-' || slug[len(slug)-1] == '-' {
+			t.Fatalf("ValidateSlug accepted %q", slug)
+		}
+		for _, r := range slug {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+				t.Fatalf("ValidateSlug accepted %q with %q", slug, r)
+			}
+		}
+	})
+}
+
+func FuzzNormalizeEmail(f *testing.F) {
+	for _, seed := range []string{"contact@example.com", "A@B.CO", "a@b", "<a@b.c>", "\"q\"@example.com"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, email string) {
+		got, err := NormalizeEmail("email", email)
+		if err != nil {
+			return
+		}
+		if !utf8.ValidString(got) || len(got) > MaxEmailLength || strings.ToLower(got) != got {
+			t.Fatalf("NormalizeEmail(%q) = %q: not a lowercase address within limits", email, got)
+		}
+		again, err := NormalizeEmail("email", got)
+		if err != nil || again != got {
+			t.Fatalf("NormalizeEmail is not idempotent on %q: %q, %v", got, again, err)
+		}
+	})
+}
+
+func FuzzParseDateRange(f *testing.F) {
+	f.Add("2026-01-01", "2026-01-31")
+	f.Add("2026-02-29", "2026-03-01")
+	f.Fuzz(func(t *testing.T, from, to string) {
+		r, err := ParseDateRange(from, to)
+		if err != nil {
+			return
+		}
+		if r.To.Before(r.From) || r.Days() < 1 || r.Days() > MaxRangeDays {
+			t.Fatalf("ParseDateRange(%q, %q) accepted %d days", from, to, r.Days())
+		}
+		if r.From.Format(DateLayout) != from || r.To.Format(DateLayout) != to {
+			t.Fatalf("ParseDateRange(%q, %q) does not round-trip", from, to)
+		}
+	})
+}

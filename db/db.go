@@ -1,0 +1,130 @@
+// Package db stores accounts, custom events, contacts and event occurrences
+// in PostgreSQL through Bun on lib/pq, and holds every query the API runs.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/lib/pq"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/migrate"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// migrationLockKey is the pg_advisory_lock key that serializes migrations
+// when several servers start against one database.
+const migrationLockKey = 7305711
+
+// Open connects to the database at dsn and checks that it answers.
+func Open(ctx context.Context, dsn string) (*bun.DB, error) {
+	sqldb, err := sql.Open("postgres", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	sqldb.SetMaxOpenConns(20)
+	sqldb.SetMaxIdleConns(10)
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sqldb.PingContext(pingCtx); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return bun.NewDB(sqldb, pgdialect.New()), nil
+}
+
+// Migrate applies every migration that the database lacks. It holds an
+// advisory lock meanwhile, so concurrent starts apply each migration once.
+func Migrate(ctx context.Context, bdb *bun.DB, log *slog.Logger) error {
+	conn, err := bdb.DB.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: get connection: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLockKey); err != nil {
+		return fmt.Errorf("migrate: take lock: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLockKey)
+
+	migrations := migrate.NewMigrations()
+	if err := migrations.Discover(migrationFiles); err != nil {
+		return fmt.Errorf("migrate: read migrations: %w", err)
+	}
+	migrator := migrate.NewMigrator(bdb, migrations)
+	if err := migrator.Init(ctx); err != nil {
+		return fmt.Errorf("migrate: create migration tables: %w", err)
+	}
+	group, err := migrator.Migrate(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if group.IsZero() {
+		log.Info("database schema is up to date")
+		return nil
+	}
+	log.Info("database migrated", "group_id", group.ID, "migrations", group.Migrations.String())
+	return nil
+}
+
+// ErrNotFound is matched by every error for a missing row.
+var ErrNotFound = errors.New("not found")
+
+// NotFoundError names what was not found. Its message is safe to show to
+// API clients.
+type NotFoundError struct {
+	Resource string
+	Key      string
+	Hint     string
+}
+
+func (e *NotFoundError) Error() string {
+	msg := fmt.Sprintf("%s %q was not found in this account.", e.Resource, e.Key)
+	if e.Hint != "" {
+		msg += " " + e.Hint
+	}
+	return msg
+}
+
+// Is makes errors.Is(err, ErrNotFound) true.
+func (e *NotFoundError) Is(target error) bool {
+	return target == ErrNotFound
+}
+
+func isUniqueViolation(err error, constraint string) bool {
+	var pqErr *pq.Error
+	if !errors.As(err, &pqErr) {
+		return false
+	}
+	return pqErr.Code == "23505" && (constraint == "" || pqErr.Constraint == constraint)
+}
+
+// Store runs every query of the product. Each method that reads or writes
+// account data takes the account id and filters on it.
+type Store struct {
+	db *bun.DB
+}
+
+// NewStore returns a Store on bdb.
+func NewStore(bdb *bun.DB) *Store {
+	return &Store{db: bdb}
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	return s.db.PingContext(ctx)
+}
+
+// DB returns the underlying connection pool.
+func (s *Store) DB() *bun.DB {
+	return s.db
+}

@@ -1,0 +1,69 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// demoEvents are the definitions SeedDemo creates.
+var demoEvents = []CustomEvent{
+	{Name: "Downloaded Pricing PDF", Slug: "downloaded-pricing-pdf", Description: "Clicked the pricing PDF link on /pricing.", IsConversion: true},
+	{Name: "Started Free Trial", Slug: "started-free-trial", Description: "Submitted the trial sign-up form.", IsConversion: true},
+	{Name: "Opened Chat", Slug: "opened-chat", Description: "Opened the support chat widget."},
+}
+
+// SeedDemo fills a new account with demo definitions, contacts and 30 days
+// of occurrences, so the reports have something to show.
+func (s *Store) SeedDemo(ctx context.Context, accountID int64) error {
+	rng := rand.New(rand.NewPCG(uint64(accountID), 42))
+	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		events := make([]CustomEvent, len(demoEvents))
+		for i, e := range demoEvents {
+			e.AccountID = accountID
+			events[i] = e
+		}
+		if _, err := tx.NewInsert().Model(&events).Exec(ctx); err != nil {
+			return fmt.Errorf("insert demo events: %w", err)
+		}
+
+		contacts := make([]Contact, 25)
+		firstNames := []string{"Ada", "Ben", "Chloe", "Dev", "Ema"}
+		companies := []string{"Acme", "Globex", "Initech", "Umbrella", "Hooli"}
+		for i := range contacts {
+			email := fmt.Sprintf("demo.contact%02d@example.com", i+1)
+			contacts[i] = Contact{
+				AccountID: accountID,
+				Email:     &email,
+				FirstName: firstNames[i%len(firstNames)],
+				LastName:  fmt.Sprintf("Demo%02d", i+1),
+				Company:   companies[i%len(companies)],
+			}
+		}
+		if _, err := tx.NewInsert().Model(&contacts).Exec(ctx); err != nil {
+			return fmt.Errorf("insert demo contacts: %w", err)
+		}
+
+		now := time.Now().UTC()
+		var occurrences []EventOccurrence
+		for i, event := range events {
+			for range 60 - 15*i {
+				occurrences = append(occurrences, EventOccurrence{
+					AccountID:     accountID,
+					CustomEventID: event.ID,
+					ContactID:     contacts[rng.IntN(len(contacts))].ID,
+					OccurredAt:    now.Add(-time.Duration(rng.Int64N(int64(30 * 24 * time.Hour)))),
+					PageURL:       "https://www.example.com/pricing",
+					Source:        SourceBeacon,
+				})
+			}
+		}
+		if _, err := tx.NewInsert().Model(&occurrences).Exec(ctx); err != nil {
+			return fmt.Errorf("insert demo occurrences: %w", err)
+		}
+		return nil
+	})
+}

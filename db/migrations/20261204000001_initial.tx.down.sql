@@ -1,0 +1,9 @@
+DROP TABLE event_occurrences;
+DROP TABLE visitors;
+DROP TABLE contacts;
+DROP TABLE custom_events;
+DROP TABLE api_keys;
+DROP TABLE sessions;
+DROP TABLE memberships;
+DROP TABLE users;
+DROP TABLE accounts;

@@ -1,0 +1,131 @@
+package db
+
+import (
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Account is a workspace: everything else belongs to one.
+type Account struct {
+	bun.BaseModel `bun:"table:accounts"`
+
+	ID        int64     `bun:"id,pk,autoincrement"`
+	Name      string    `bun:"name"`
+	TimeZone  string    `bun:"time_zone"`
+	SiteKey   string    `bun:"site_key"`
+	CreatedAt time.Time `bun:"created_at,nullzero,default:now()"`
+}
+
+// Location returns the account's time zone, or UTC when it is unknown.
+func (a *Account) Location() *time.Location {
+	loc, err := time.LoadLocation(a.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// User is a person who signs in to the admin app.
+type User struct {
+	bun.BaseModel `bun:"table:users"`
+
+	ID           int64     `bun:"id,pk,autoincrement"`
+	Email        string    `bun:"email"`
+	PasswordHash string    `bun:"password_hash"`
+	CreatedAt    time.Time `bun:"created_at,nullzero,default:now()"`
+}
+
+// Membership gives a user a role in an account.
+type Membership struct {
+	bun.BaseModel `bun:"table:memberships"`
+
+	AccountID int64     `bun:"account_id,pk"`
+	UserID    int64     `bun:"user_id,pk"`
+	Role      string    `bun:"role"`
+	CreatedAt time.Time `bun:"created_at,nullzero,default:now()"`
+}
+
+// Session is a signed-in admin session.
+type Session struct {
+	bun.BaseModel `bun:"table:sessions"`
+
+	TokenHash []byte    `bun:"token_hash,pk"`
+	AccountID int64     `bun:"account_id"`
+	UserID    int64     `bun:"user_id"`
+	CSRFToken string    `bun:"csrf_token"`
+	CreatedAt time.Time `bun:"created_at,nullzero,default:now()"`
+	ExpiresAt time.Time `bun:"expires_at"`
+}
+
+// APIKey authenticates GraphQL calls for one account.
+type APIKey struct {
+	bun.BaseModel `bun:"table:api_keys"`
+
+	ID         int64        `bun:"id,pk,autoincrement"`
+	AccountID  int64        `bun:"account_id"`
+	Name       string       `bun:"name"`
+	Prefix     string       `bun:"prefix"`
+	KeyHash    []byte       `bun:"key_hash"`
+	CreatedAt  time.Time    `bun:"created_at,nullzero,default:now()"`
+	LastUsedAt bun.NullTime `bun:"last_used_at"`
+	RevokedAt  bun.NullTime `bun:"revoked_at"`
+}
+
+// CustomEvent is a custom event definition.
+type CustomEvent struct {
+	bun.BaseModel `bun:"table:custom_events"`
+
+	ID           int64        `bun:"id,pk,autoincrement"`
+	AccountID    int64        `bun:"account_id"`
+	Name         string       `bun:"name"`
+	Slug         string       `bun:"slug"`
+	Description  string       `bun:"description"`
+	IsConversion bool         `bun:"is_conversion"`
+	CreatedAt    time.Time    `bun:"created_at,nullzero,default:now()"`
+	UpdatedAt    time.Time    `bun:"updated_at,nullzero,default:now()"`
+	DeletedAt    bun.NullTime `bun:"deleted_at"`
+}
+
+// Contact is a person, known by email or, while anonymous, by visitor ids.
+type Contact struct {
+	bun.BaseModel `bun:"table:contacts"`
+
+	ID        int64     `bun:"id,pk,autoincrement"`
+	AccountID int64     `bun:"account_id"`
+	Email     *string   `bun:"email"`
+	FirstName string    `bun:"first_name"`
+	LastName  string    `bun:"last_name"`
+	Company   string    `bun:"company"`
+	CreatedAt time.Time `bun:"created_at,nullzero,default:now()"`
+}
+
+// Visitor ties a browser's first-party id to a contact.
+type Visitor struct {
+	bun.BaseModel `bun:"table:visitors"`
+
+	AccountID int64     `bun:"account_id,pk"`
+	ID        string    `bun:"id,pk"`
+	ContactID int64     `bun:"contact_id"`
+	CreatedAt time.Time `bun:"created_at,nullzero,default:now()"`
+}
+
+// Event sources.
+const (
+	SourceBeacon = "beacon"
+	SourceAPI    = "api"
+)
+
+// EventOccurrence is one firing of a custom event.
+type EventOccurrence struct {
+	bun.BaseModel `bun:"table:event_occurrences"`
+
+	ID            int64     `bun:"id,pk,autoincrement"`
+	AccountID     int64     `bun:"account_id"`
+	CustomEventID int64     `bun:"custom_event_id"`
+	ContactID     int64     `bun:"contact_id"`
+	OccurredAt    time.Time `bun:"occurred_at"`
+	PageURL       string    `bun:"page_url"`
+	Source        string    `bun:"source"`
+	CreatedAt     time.Time `bun:"created_at,nullzero,default:now()"`
+}
