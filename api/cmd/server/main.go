@@ -1,0 +1,139 @@
+// Command server runs the Custom Events server: it migrates the database,
+// seeds the first account on first start and serves HTTP until stopped.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"customevents/api"
+	"customevents/db"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	if err := run(); err != nil {
+		slog.Error("server stopped", "error", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	cfg, err := api.ConfigFromEnv()
+	if err != nil {
+		return err
+	}
+	cfg.Version = version
+	log := newLogger(cfg.LogFormat)
+	slog.SetDefault(log)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	bdb, err := db.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer bdb.Close()
+	if err := db.Migrate(ctx, bdb, log); err != nil {
+		return err
+	}
+	store := db.NewStore(bdb)
+	if err := bootstrap(ctx, cfg, store, log); err != nil {
+		return err
+	}
+
+	listener, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           api.NewServer(cfg, store, log),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(listener) }()
+	log.Info("server started", "addr", listener.Addr().String(), "url", cfg.PublicURL, "version", version)
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("server stopping")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	log.Info("server stopped")
+	return nil
+}
+
+func newLogger(format string) *slog.Logger {
+	level := slog.LevelInfo
+	if os.Getenv("CE_LOG_DEBUG") == "1" {
+		level = slog.LevelDebug
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+}
+
+// bootstrap seeds the first account and tells the operator how to sign in.
+// Generated secrets are printed to standard output once, never logged.
+func bootstrap(ctx context.Context, cfg api.Config, store *db.Store, log *slog.Logger) error {
+	res, err := store.Bootstrap(ctx, db.BootstrapConfig{
+		AdminEmail:    cfg.AdminEmail,
+		AdminPassword: cfg.AdminPassword,
+		APIKey:        cfg.APIKey,
+	})
+	if err != nil {
+		return fmt.Errorf("bootstrap first account: %w", err)
+	}
+	if res.Created {
+		log.Info("first account created", "account_id", res.AccountID, "admin_email", res.AdminEmail)
+		if cfg.SeedDemo {
+			if err := store.SeedDemo(ctx, res.AccountID); err != nil {
+				return fmt.Errorf("seed demo data: %w", err)
+			}
+			log.Info("demo data seeded", "account_id", res.AccountID)
+		}
+	}
+	if res.AddedAdmin && !res.Created {
+		log.Info("admin added to first account", "account_id", res.AccountID, "admin_email", res.AdminEmail)
+	}
+	if res.AddedAPIKey && !res.Created {
+		log.Info("API key from CE_API_KEY added", "account_id", res.AccountID)
+	}
+
+	fmt.Printf("\nCustom Events is starting at %s\n", cfg.PublicURL)
+	switch {
+	case res.GeneratedPassword != "":
+		fmt.Printf("Sign in as %s with password %s (shown once; set CE_ADMIN_PASSWORD to choose it).\n", res.AdminEmail, res.GeneratedPassword)
+	case res.AdminEmail != "" && res.AddedAdmin:
+		fmt.Printf("Sign in as %s with the password from CE_ADMIN_PASSWORD.\n", res.AdminEmail)
+	default:
+		fmt.Println("Sign in with the admin account created on first start.")
+	}
+	if res.GeneratedAPIKey != "" {
+		fmt.Printf("GraphQL API key: %s (shown once; send it as Authorization: Bearer <key>).\n", res.GeneratedAPIKey)
+	}
+	fmt.Println()
+	return nil
+}

@@ -1,0 +1,85 @@
+package api
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+)
+
+// Config is the server's configuration, read from the environment.
+type Config struct {
+	// Addr is the listen address (CE_ADDR). Default: localhost:8080.
+	Addr string
+	// PublicURL is the address browsers and integrations reach the server
+	// at, used in the beacon snippet and the GraphQL examples
+	// (CE_PUBLIC_URL). Default: http:// plus Addr.
+	PublicURL string
+	// DatabaseURL is the PostgreSQL connection URL (DATABASE_URL).
+	DatabaseURL string
+	// LogFormat is "json" or "text" (CE_LOG_FORMAT). Default: json.
+	LogFormat string
+	// AdminEmail, AdminPassword and APIKey seed the first account
+	// (CE_ADMIN_EMAIL, CE_ADMIN_PASSWORD, CE_API_KEY). Empty values are
+	// generated on first start and printed once.
+	AdminEmail    string
+	AdminPassword string
+	APIKey        string
+	// SeedDemo adds demo events and contacts on first start (CE_SEED_DEMO=1).
+	SeedDemo bool
+	// Version names the build; it versions the admin app's cached files.
+	Version string
+}
+
+// ConfigFromEnv reads the configuration and checks it.
+func ConfigFromEnv() (Config, error) {
+	cfg := Config{
+		Addr:          envOr("CE_ADDR", "localhost:8080"),
+		PublicURL:     os.Getenv("CE_PUBLIC_URL"),
+		DatabaseURL:   os.Getenv("DATABASE_URL"),
+		LogFormat:     envOr("CE_LOG_FORMAT", "json"),
+		AdminEmail:    os.Getenv("CE_ADMIN_EMAIL"),
+		AdminPassword: os.Getenv("CE_ADMIN_PASSWORD"),
+		APIKey:        os.Getenv("CE_API_KEY"),
+		SeedDemo:      os.Getenv("CE_SEED_DEMO") == "1",
+	}
+	if cfg.DatabaseURL == "" {
+		return cfg, fmt.Errorf("DATABASE_URL is missing: set it to a PostgreSQL URL, or start with `make run`, which starts a local PostgreSQL")
+	}
+	if cfg.LogFormat != "json" && cfg.LogFormat != "text" {
+		return cfg, fmt.Errorf("CE_LOG_FORMAT %q is invalid: use json or text", cfg.LogFormat)
+	}
+	if cfg.APIKey != "" && len(cfg.APIKey) < 20 {
+		return cfg, fmt.Errorf("CE_API_KEY is too short: use at least 20 random characters")
+	}
+	if cfg.AdminPassword != "" && len(cfg.AdminPassword) < 8 {
+		return cfg, fmt.Errorf("CE_ADMIN_PASSWORD is too short: use at least 8 characters")
+	}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = defaultPublicURL(cfg.Addr)
+	}
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	if u, err := url.Parse(cfg.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return cfg, fmt.Errorf("CE_PUBLIC_URL %q is invalid: use an absolute http or https URL such as https://events.example.com", cfg.PublicURL)
+	}
+	return cfg, nil
+}
+
+func defaultPublicURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+func envOr(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}

@@ -1,0 +1,140 @@
+package api_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"customevents/api"
+	"customevents/db/dbtest"
+)
+
+// testServer is the whole product on a loopback port, over its own
+// database.
+type testServer struct {
+	*dbtest.Fixture
+	URL  string
+	http *httptest.Server
+	// collected receives one value after each POST /collect has been
+	// handled, so tests wait for beacon events without polling.
+	collected chan struct{}
+}
+
+// newTestServer starts the server on 127.0.0.1 with a bootstrapped account.
+func newTestServer(t *testing.T) *testServer {
+	t.Helper()
+	f := dbtest.NewFixture(t)
+	srv := httptest.NewUnstartedServer(nil)
+	cfg := api.Config{
+		Addr:      srv.Listener.Addr().String(),
+		PublicURL: "http://" + srv.Listener.Addr().String(),
+		LogFormat: "text",
+		Version:   "test",
+	}
+	log := slog.New(slog.NewTextHandler(testLogWriter(t), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ts := &testServer{Fixture: f, collected: make(chan struct{}, 1000)}
+	handler := api.NewServer(cfg, f.Store, log)
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		handler.ServeHTTP(w, r)
+		if r.Method == http.MethodPost && r.URL.Path == "/collect" {
+			ts.collected <- struct{}{}
+		}
+	})
+	srv.Start()
+	t.Cleanup(srv.Close)
+	ts.URL = srv.URL
+	ts.http = srv
+	return ts
+}
+
+// waitCollected waits until n more beacon requests have been handled.
+func (ts *testServer) waitCollected(t *testing.T, n int) {
+	t.Helper()
+	timeout := time.After(30 * time.Second)
+	for i := 0; i < n; i++ {
+		select {
+		case <-ts.collected:
+		case <-timeout:
+			t.Fatalf("beacon requests handled = %d, want %d within 30s", i, n)
+		}
+	}
+}
+
+// testLogWriter sends server logs to the test log when -v is set.
+func testLogWriter(t *testing.T) io.Writer {
+	if testing.Verbose() {
+		return os.Stderr
+	}
+	return io.Discard
+}
+
+// newBrowser starts headless Chromium and returns a tab context that ends
+// with the test. CE_CHROMIUM overrides the binary (default: chromium on
+// PATH).
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	path := os.Getenv("CE_CHROMIUM")
+	if path == "" {
+		var err error
+		if path, err = exec.LookPath("chromium"); err != nil {
+			t.Fatal("chromium not found: install Debian's chromium package (make test does) or set CE_CHROMIUM")
+		}
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
+	// The first call starts the browser, and the browser lives as long as
+	// that call's context, so the time limit goes on a child context.
+	if err := chromedp.Do(browserCtx); err != nil {
+		cancelBrowser()
+		cancelAlloc()
+		t.Fatalf("start chromium %s: %v", path, err)
+	}
+	ctx, cancelTimeout := context.WithTimeout(browserCtx, 90*time.Second)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelBrowser()
+		cancelAlloc()
+	})
+	return ctx
+}
+
+// saveScreenshot writes a PNG of the page to test-artifacts/ at the
+// repository root, which the test run keeps.
+func saveScreenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	if err != nil {
+		t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	dir := filepath.Join("..", "test-artifacts")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Errorf("create %s: %v", dir, err)
+		return
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Errorf("write screenshot %s: %v", name, err)
+	}
+}

@@ -1,0 +1,163 @@
+// Package api is the HTTP server: the admin JSON API, the beacon, the
+// GraphQL endpoint and the admin app's pages.
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"customevents/app/apitype"
+	"customevents/db"
+)
+
+// Server routes requests to the handlers.
+type Server struct {
+	cfg   Config
+	store *db.Store
+	log   *slog.Logger
+	echo  *echo.Echo
+}
+
+// NewServer builds the server and its route table.
+func NewServer(cfg Config, store *db.Store, log *slog.Logger) *Server {
+	s := &Server{cfg: cfg, store: store, log: log, echo: echo.New()}
+	s.echo.HideBanner = true
+	s.echo.HidePort = true
+	s.echo.HTTPErrorHandler = s.handleError
+	s.routes()
+	return s
+}
+
+// ServeHTTP makes the server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.echo.ServeHTTP(w, r)
+}
+
+func (s *Server) routes() {
+	e := s.echo
+	e.Use(middleware.RequestID())
+	e.Use(middleware.Recover())
+	e.Use(s.logRequests)
+
+	// Probes and public endpoints.
+	e.GET("/healthz", s.getHealth)
+	e.GET("/ma.js", s.getBeaconScript)
+	e.POST("/collect", s.postCollect)
+	e.OPTIONS("/collect", s.optionsCollect)
+	s.mountGraphQL(e)
+
+	// Admin API: sign-in is open, the rest needs a session, and every
+	// change needs the CSRF token.
+	e.POST("/api/session", s.createSession)
+	admin := e.Group("/api", s.requireSession, s.checkCSRF)
+	admin.GET("/session", s.getSession)
+	admin.DELETE("/session", s.deleteSession)
+	admin.GET("/custom-events", s.listCustomEvents)
+	admin.POST("/custom-events", s.createCustomEvent)
+	admin.PUT("/custom-events/:id", s.updateCustomEvent)
+	admin.DELETE("/custom-events/:id", s.deleteCustomEvent)
+	admin.GET("/custom-events/:id/stats", s.getCustomEventStats)
+	admin.GET("/beacon", s.getBeacon)
+	e.Any("/api/*", func(c echo.Context) error { return echo.ErrNotFound })
+
+	// Admin app: static assets, then every other path is a page.
+	e.GET("/web/*", s.getWebAsset)
+	e.Any("/*", echo.WrapHandler(s.appHandler()))
+}
+
+// handleError turns a handler's error into the JSON error body. Client
+// errors carry their own message; anything else is logged and hidden.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status, body := s.errorBody(err, c)
+	if c.Request().Method == http.MethodHead {
+		c.NoContent(status)
+		return
+	}
+	c.JSON(status, apitype.ErrorResponse{Error: body})
+}
+
+func (s *Server) errorBody(err error, c echo.Context) (int, apitype.ErrorBody) {
+	var verr *apitype.ValidationError
+	var nferr *db.NotFoundError
+	var herr *echo.HTTPError
+	switch {
+	case errors.As(err, &verr):
+		return http.StatusUnprocessableEntity, apitype.ErrorBody{Code: apitype.CodeBadUserInput, Message: verr.Message, Field: verr.Field}
+	case errors.As(err, &nferr):
+		return http.StatusNotFound, apitype.ErrorBody{Code: apitype.CodeNotFound, Message: nferr.Error()}
+	case errors.Is(err, db.ErrBadCredentials):
+		return http.StatusUnauthorized, apitype.ErrorBody{Code: apitype.CodeUnauthenticated, Message: "Email or password is incorrect."}
+	case errors.As(err, &herr):
+		return herr.Code, apitype.ErrorBody{Code: httpErrorCode(herr.Code), Message: httpErrorMessage(herr)}
+	}
+	s.log.Error("request failed",
+		"error", err,
+		"method", c.Request().Method,
+		"path", c.Path(),
+		"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+	return http.StatusInternalServerError, apitype.ErrorBody{Code: apitype.CodeInternal, Message: "Internal server error: try again, and report the request id if it persists."}
+}
+
+func httpErrorCode(status int) string {
+	switch status {
+	case http.StatusUnauthorized:
+		return apitype.CodeUnauthenticated
+	case http.StatusForbidden:
+		return apitype.CodeForbidden
+	case http.StatusNotFound:
+		return apitype.CodeNotFound
+	case http.StatusConflict:
+		return apitype.CodeConflict
+	}
+	if status >= 500 {
+		return apitype.CodeInternal
+	}
+	return apitype.CodeBadUserInput
+}
+
+func httpErrorMessage(herr *echo.HTTPError) string {
+	if msg, ok := herr.Message.(string); ok {
+		return msg
+	}
+	return http.StatusText(herr.Code)
+}
+
+// logRequests logs each request once: server errors at Error, client errors
+// at Warn and the rest at Debug.
+func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		status := c.Response().Status
+		level := slog.LevelDebug
+		switch {
+		case status >= 500:
+			level = slog.LevelError
+		case status >= 400:
+			level = slog.LevelWarn
+		}
+		s.log.Log(c.Request().Context(), level, "request",
+			"method", c.Request().Method,
+			"path", c.Request().URL.Path,
+			"status", status,
+			"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+		return nil
+	}
+}
+
+func (s *Server) getHealth(c echo.Context) error {
+	if err := s.store.Ping(c.Request().Context()); err != nil {
+		s.log.Error("health check failed", "error", err)
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "database unavailable"})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
