@@ -1,0 +1,79 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"customevents/db"
+)
+
+// errMissingBearerToken is the error for a request whose Authorization
+// header is absent or does not carry a Bearer token.
+var errMissingBearerToken = fmt.Errorf("authorization header is missing or is not a Bearer token: %w", db.ErrInvalidAPIKey)
+
+// errNoAuthContext means a resolver ran outside authHandler, which is a
+// wiring bug and not the client's fault.
+var errNoAuthContext = errors.New("request context has no API key result: serve GraphQL through NewHandler")
+
+type authContextKey struct{}
+
+// authResult is the account that the request's API key belongs to, or the
+// error that looking the key up returned.
+type authResult struct {
+	account *db.Account
+	err     error
+}
+
+// authHandler looks up the request's API key once, before GraphQL
+// execution, and stores the result in the request context for the
+// resolvers. It also caps the request body size.
+type authHandler struct {
+	store *db.Store
+	next  http.Handler
+}
+
+func (h *authHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxRequestBodyBytes)
+
+	result := &authResult{err: errMissingBearerToken}
+	if key, ok := bearerToken(r.Header.Get("Authorization")); ok {
+		result.account, result.err = h.store.AccountByAPIKey(r.Context(), key)
+	}
+	ctx := context.WithValue(r.Context(), authContextKey{}, result)
+	h.next.ServeHTTP(w, r.WithContext(ctx))
+}
+
+// bearerToken returns the token of an `Authorization: Bearer <token>`
+// header. HTTP authentication scheme names are case-insensitive, so
+// "bearer" is accepted too.
+func bearerToken(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(header), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}
+
+// requireAccount returns the request's account, or the authentication error
+// that every resolver returns for a missing, unknown or revoked key.
+func requireAccount(ctx context.Context) (*db.Account, error) {
+	result, ok := ctx.Value(authContextKey{}).(*authResult)
+	if !ok {
+		return nil, errNoAuthContext
+	}
+	return result.account, result.err
+}
+
+// accountIDForLog returns the request's account id when its key was valid,
+// and 0 otherwise. It never looks the key up.
+func accountIDForLog(ctx context.Context) int64 {
+	account, err := requireAccount(ctx)
+	if err != nil {
+		return 0
+	}
+	return account.ID
+}

@@ -1,0 +1,136 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"customevents/api/graph/model"
+	"customevents/app/apitype"
+	"customevents/db"
+)
+
+// Client messages for errors whose own text is not meant for clients.
+const (
+	missingKeyMessage = "Authorization header is missing or malformed: send the API key as `Authorization: Bearer <API key>`."
+	invalidKeyMessage = "API key is invalid or revoked: send a valid key as `Authorization: Bearer <API key>`."
+	internalMessage   = "Internal server error: try again, and contact support if it persists."
+)
+
+// errorPresenter turns resolver errors into GraphQL errors with an
+// extensions.code from apitype. Errors it cannot classify are logged and
+// sent as a generic internal error, so SQL and other internal text never
+// reach the client.
+type errorPresenter struct {
+	log *slog.Logger
+}
+
+func (p *errorPresenter) present(ctx context.Context, err error) *gqlerror.Error {
+	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+
+	if verr, ok := errors.AsType[*apitype.ValidationError](err); ok {
+		field := verr.Field
+		if field == "" {
+			// Scalar parsers such as model.UnmarshalDate do not know the
+			// argument name, but gqlgen puts it last in the path.
+			field = lastPathName(gqlErr.Path)
+		}
+		return clientError(gqlErr, verr.Message, apitype.CodeBadUserInput, field)
+	}
+	if nferr, ok := errors.AsType[*db.NotFoundError](err); ok {
+		return clientError(gqlErr, nferr.Error(), apitype.CodeNotFound, "")
+	}
+	if errors.Is(err, errMissingBearerToken) {
+		return clientError(gqlErr, missingKeyMessage, apitype.CodeUnauthenticated, "")
+	}
+	if errors.Is(err, db.ErrInvalidAPIKey) {
+		return clientError(gqlErr, invalidKeyMessage, apitype.CodeUnauthenticated, "")
+	}
+	if gqlErr.Err == nil {
+		// gqlgen and gqlparser built this error from the request alone:
+		// a parse, validation or limit error that is safe to send.
+		return gqlErr
+	}
+
+	p.log.ErrorContext(ctx, "GraphQL resolver failed",
+		"error", err,
+		"path", gqlErr.Path.String(),
+		"operation", operationName(ctx),
+		"account_id", accountIDForLog(ctx),
+		"slug", slugArgument(ctx))
+	return clientError(gqlErr, internalMessage, apitype.CodeInternal, "")
+}
+
+// recover logs a resolver panic with its stack and returns an internal
+// error in the form that present sends unchanged.
+func (p *errorPresenter) recover(ctx context.Context, panicValue any) error {
+	p.log.ErrorContext(ctx, "GraphQL resolver panicked",
+		"panic", fmt.Sprint(panicValue),
+		"stack", string(debug.Stack()),
+		"operation", operationName(ctx),
+		"account_id", accountIDForLog(ctx),
+		"slug", slugArgument(ctx))
+	err := gqlerror.Errorf("%s", internalMessage)
+	err.Extensions = map[string]any{"code": apitype.CodeInternal}
+	return err
+}
+
+// clientError returns a new error with the position of gqlErr and the given
+// message and code, dropping the wrapped error so its text stays private.
+func clientError(gqlErr *gqlerror.Error, message, code, field string) *gqlerror.Error {
+	extensions := map[string]any{"code": code}
+	if field != "" {
+		extensions["field"] = field
+	}
+	return &gqlerror.Error{
+		Message:    message,
+		Path:       gqlErr.Path,
+		Locations:  gqlErr.Locations,
+		Extensions: extensions,
+	}
+}
+
+func lastPathName(path ast.Path) string {
+	for i := len(path) - 1; i >= 0; i-- {
+		if name, ok := path[i].(ast.PathName); ok {
+			return string(name)
+		}
+	}
+	return ""
+}
+
+func operationName(ctx context.Context) string {
+	if !graphql.HasOperationContext(ctx) {
+		return ""
+	}
+	return graphql.GetOperationContext(ctx).OperationName
+}
+
+// slugArgument returns the custom event slug that the root field of ctx
+// received, for logs. It returns "" when no argument carries one.
+func slugArgument(ctx context.Context) string {
+	field := graphql.GetFieldContext(ctx)
+	if field == nil {
+		return ""
+	}
+	for field.Parent != nil && field.Parent.Field.Field != nil {
+		field = field.Parent
+	}
+	switch arg := field.Args["input"].(type) {
+	case model.TriggerCustomEventInput:
+		return arg.Slug
+	case model.CustomEventInput:
+		if slug, ok := field.Args["slug"].(string); ok {
+			return slug
+		}
+		return arg.Slug
+	}
+	slug, _ := field.Args["slug"].(string)
+	return slug
+}

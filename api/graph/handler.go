@@ -1,0 +1,55 @@
+package graph
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"customevents/db"
+)
+
+// Request limits. The largest query the schema allows without aliases
+// (every field of customEvents and customEventStats) has a complexity of
+// about 15 and a depth of 2, so the limits leave room for aliases and
+// fragments while rejecting abusive documents early.
+const (
+	maxRequestBodyBytes = 1 << 20
+	maxParserTokens     = 10_000
+	maxComplexity       = 200
+	maxDepth            = 8
+	queryCacheSize      = 1000
+)
+
+// NewHandler returns the GraphQL endpoint. It accepts queries by GET and
+// POST (application/json) and allows introspection. Each request names its
+// account with the header `Authorization: Bearer <API key>`, and every
+// resolver rejects a request without a valid key.
+func NewHandler(store *db.Store, log *slog.Logger) http.Handler {
+	resolver := &Resolver{store: store, log: log}
+	return &authHandler{store: store, next: newServer(resolver, log)}
+}
+
+// newServer returns the gqlgen server without authentication, which
+// authHandler adds.
+func newServer(resolver *Resolver, log *slog.Logger) *handler.Server {
+	server := handler.New(NewExecutableSchema(Config{Resolvers: resolver}))
+
+	server.AddTransport(transport.GET{})
+	server.AddTransport(transport.POST{})
+
+	server.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
+	server.SetParserTokenLimit(maxParserTokens)
+	server.Use(extension.Introspection{})
+	server.Use(extension.FixedComplexityLimit(maxComplexity))
+	server.Use(depthLimit{max: maxDepth})
+
+	presenter := &errorPresenter{log: log}
+	server.SetErrorPresenter(presenter.present)
+	server.SetRecoverFunc(presenter.recover)
+	return server
+}

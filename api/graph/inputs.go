@@ -1,0 +1,66 @@
+package graph
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"customevents/app/apitype"
+	"customevents/db"
+)
+
+// maxPageURLLength is the longest page URL a trigger may carry, in bytes.
+// Longer URLs are rejected rather than stored truncated.
+const maxPageURLLength = 2048
+
+// normalizePageURL trims an optional page URL and checks that it is an
+// absolute http or https URL. A nil or blank URL returns "".
+func normalizePageURL(pageURL *string) (string, *apitype.ValidationError) {
+	if pageURL == nil {
+		return "", nil
+	}
+	raw := strings.TrimSpace(*pageURL)
+	if raw == "" {
+		return "", nil
+	}
+	if len(raw) > maxPageURLLength {
+		return "", &apitype.ValidationError{
+			Field:   "pageUrl",
+			Message: fmt.Sprintf("Page URL is too long: use at most %d characters.", maxPageURLLength),
+		}
+	}
+	parsed, err := url.Parse(raw)
+	if err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" {
+		return "", &apitype.ValidationError{
+			Field:   "pageUrl",
+			Message: fmt.Sprintf("Page URL %q is invalid: use an absolute http or https URL, such as https://example.com/pricing.", raw),
+		}
+	}
+	return raw, nil
+}
+
+// requireSlug rejects an empty slug before any lookup, so the client learns
+// that the argument is missing and not that an event "" does not exist.
+func requireSlug(field, slug string) (string, *apitype.ValidationError) {
+	slug = strings.TrimSpace(slug)
+	if slug == "" {
+		return "", &apitype.ValidationError{
+			Field:   field,
+			Message: "Slug is required, such as watched-demo-video.",
+		}
+	}
+	return slug, nil
+}
+
+// notFoundBySlug rewrites a not-found error that names a custom event by id
+// so that it names the slug the client sent. Other errors pass unchanged.
+func notFoundBySlug(err error, slug string) error {
+	nferr, ok := errors.AsType[*db.NotFoundError](err)
+	if !ok {
+		return err
+	}
+	bySlug := *nferr
+	bySlug.Key = slug
+	return &bySlug
+}
