@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -69,12 +71,37 @@ func (ts *testServer) waitCollected(t *testing.T, n int) {
 	}
 }
 
-// testLogWriter sends server logs to the test log when -v is set.
+// testLogWriter returns where the server logs go: stderr with -v, and
+// otherwise a buffer that is written to the test log if the test fails.
 func testLogWriter(t *testing.T) io.Writer {
 	if testing.Verbose() {
 		return os.Stderr
 	}
-	return io.Discard
+	logs := &lockedBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Log("server log:\n" + logs.String())
+		}
+	})
+	return logs
+}
+
+// lockedBuffer is a bytes.Buffer that request goroutines can share.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // newBrowser starts headless Chromium and returns a tab context that ends
@@ -117,14 +144,43 @@ func newBrowser(t *testing.T) context.Context {
 		cancelBrowser()
 		cancelAlloc()
 	})
+	logConsoleOnFailure(t, browserCtx)
 	return ctx
+}
+
+// logConsoleOnFailure records the tab's console messages and uncaught
+// exceptions, and writes them to the test log when the test fails.
+func logConsoleOnFailure(t *testing.T, ctx context.Context) {
+	var mu sync.Mutex
+	var lines []string
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			lines = append(lines, m.String())
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, line := range lines {
+			t.Log("browser console: " + line)
+		}
+	})
 }
 
 // saveScreenshot writes a PNG of the page to test-artifacts/ at the
 // repository root, which the test run keeps.
 func saveScreenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Errorf("screenshot %s: %v", name, err)
 		return

@@ -1,0 +1,179 @@
+// Package client calls the admin JSON API from the admin app, with the
+// browser's fetch function.
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"customevents/app/apitype"
+)
+
+// maxResponseBytes is the largest response body the client accepts.
+const maxResponseBytes = 4 << 20
+
+// Error is an error response of the admin API.
+type Error struct {
+	Status int
+	apitype.ErrorBody
+}
+
+func (e *Error) Error() string {
+	return e.Message
+}
+
+// IsUnauthenticated reports whether err means that the session is missing
+// or has expired, so the user has to sign in again.
+func IsUnauthenticated(err error) bool {
+	apiErr, ok := errors.AsType[*Error](err)
+	return ok && apiErr.Status == http.StatusUnauthorized
+}
+
+// FieldError returns the field and message of a validation error, or two
+// empty strings when err is not one.
+func FieldError(err error) (field, message string) {
+	apiErr, ok := errors.AsType[*Error](err)
+	if !ok || apiErr.Field == "" {
+		return "", ""
+	}
+	return apiErr.Field, apiErr.Message
+}
+
+// Client sends admin API requests to one origin.
+type Client struct {
+	base      *url.URL
+	csrfToken string
+}
+
+// New returns a client for the API at the origin of base, such as the
+// page's own URL.
+func New(base *url.URL) *Client {
+	origin := &url.URL{Scheme: base.Scheme, Host: base.Host}
+	return &Client{base: origin}
+}
+
+// SetCSRFToken sets the token sent with every request that changes data.
+func (c *Client) SetCSRFToken(token string) {
+	c.csrfToken = token
+}
+
+// Login signs in and returns the new session.
+func (c *Client) Login(ctx context.Context, email, password string) (apitype.Session, error) {
+	var s apitype.Session
+	err := c.do(ctx, http.MethodPost, "/api/session", apitype.LoginRequest{Email: email, Password: password}, &s)
+	if err == nil {
+		c.csrfToken = s.CSRFToken
+	}
+	return s, err
+}
+
+// Session returns the current session.
+func (c *Client) Session(ctx context.Context) (apitype.Session, error) {
+	var s apitype.Session
+	err := c.do(ctx, http.MethodGet, "/api/session", nil, &s)
+	if err == nil {
+		c.csrfToken = s.CSRFToken
+	}
+	return s, err
+}
+
+// Logout ends the current session.
+func (c *Client) Logout(ctx context.Context) error {
+	return c.do(ctx, http.MethodDelete, "/api/session", nil, nil)
+}
+
+// CustomEvents lists the account's custom event definitions.
+func (c *Client) CustomEvents(ctx context.Context) ([]apitype.CustomEvent, error) {
+	var events []apitype.CustomEvent
+	err := c.do(ctx, http.MethodGet, "/api/custom-events", nil, &events)
+	return events, err
+}
+
+// CreateCustomEvent creates a custom event definition.
+func (c *Client) CreateCustomEvent(ctx context.Context, in apitype.CustomEventInput) (apitype.CustomEvent, error) {
+	var event apitype.CustomEvent
+	err := c.do(ctx, http.MethodPost, "/api/custom-events", in, &event)
+	return event, err
+}
+
+// UpdateCustomEvent replaces the fields of a custom event definition.
+func (c *Client) UpdateCustomEvent(ctx context.Context, id int64, in apitype.CustomEventInput) (apitype.CustomEvent, error) {
+	var event apitype.CustomEvent
+	err := c.do(ctx, http.MethodPut, "/api/custom-events/"+strconv.FormatInt(id, 10), in, &event)
+	return event, err
+}
+
+// DeleteCustomEvent deletes a custom event definition.
+func (c *Client) DeleteCustomEvent(ctx context.Context, id int64) error {
+	return c.do(ctx, http.MethodDelete, "/api/custom-events/"+strconv.FormatInt(id, 10), nil, nil)
+}
+
+// EventStats returns the metric cards of a custom event. Empty from and to
+// select the last 30 days in the account's time zone.
+func (c *Client) EventStats(ctx context.Context, id int64, from, to string) (apitype.EventStats, error) {
+	path := "/api/custom-events/" + strconv.FormatInt(id, 10) + "/stats"
+	if from != "" || to != "" {
+		path += "?" + url.Values{"from": {from}, "to": {to}}.Encode()
+	}
+	var stats apitype.EventStats
+	err := c.do(ctx, http.MethodGet, path, nil, &stats)
+	return stats, err
+}
+
+// Beacon returns the account's beacon snippet.
+func (c *Client) Beacon(ctx context.Context) (apitype.Beacon, error) {
+	var b apitype.Beacon
+	err := c.do(ctx, http.MethodGet, "/api/beacon", nil, &b)
+	return b, err
+}
+
+// do sends a request with an optional JSON body and decodes a JSON response
+// into out unless out is nil. A response with a status of 400 or more
+// returns an *Error.
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	header := map[string]string{"Accept": "application/json"}
+	var body string
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("encode %s %s request: %w", method, path, err)
+		}
+		body = string(b)
+		header["Content-Type"] = "application/json"
+	}
+	if c.csrfToken != "" {
+		header["X-CSRF-Token"] = c.csrfToken
+	}
+
+	resp, err := fetch(ctx, method, c.base.String()+path, header, body)
+	if err != nil {
+		return fmt.Errorf("the server could not be reached: check your connection and try again (%w)", err)
+	}
+	if len(resp.body) > maxResponseBytes {
+		return fmt.Errorf("%s %s: response of %d bytes is larger than the limit of %d", method, path, len(resp.body), maxResponseBytes)
+	}
+
+	if resp.status >= http.StatusBadRequest {
+		apiErr := &Error{Status: resp.status}
+		var decoded apitype.ErrorResponse
+		if json.Unmarshal([]byte(resp.body), &decoded) == nil && decoded.Error.Message != "" {
+			apiErr.ErrorBody = decoded.Error
+		} else {
+			apiErr.Code = apitype.CodeInternal
+			apiErr.Message = fmt.Sprintf("The server returned %d %s: try again later.", resp.status, resp.statusText)
+		}
+		return apiErr
+	}
+	if out == nil || resp.status == http.StatusNoContent {
+		return nil
+	}
+	if err := json.Unmarshal([]byte(resp.body), out); err != nil {
+		return fmt.Errorf("decode %s %s response: %w", method, path, err)
+	}
+	return nil
+}

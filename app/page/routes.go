@@ -1,0 +1,24 @@
+// Package page holds the admin app's pages. The server prerenders them and
+// the WASM build renders them again in the browser, where they load their
+// data from the admin JSON API.
+package page
+
+import "github.com/maxence-charriere/go-app/v10/pkg/app"
+
+// Paths of the admin app's pages.
+const (
+	PathLogin          = "/login"
+	PathReport         = "/automations/custom-events"
+	PathEventSettings  = "/settings/custom-events"
+	PathBeaconSettings = "/settings/beacon"
+)
+
+// Register declares every page route. The server and the WASM entry point
+// both call it, so they agree on what each path shows.
+func Register() {
+	app.Route("/", app.NewZeroComponentFactory(&Report{}))
+	app.Route(PathLogin, app.NewZeroComponentFactory(&Login{}))
+	app.Route(PathReport, app.NewZeroComponentFactory(&Report{}))
+	app.Route(PathEventSettings, app.NewZeroComponentFactory(&EventSettings{}))
+	app.Route(PathBeaconSettings, app.NewZeroComponentFactory(&BeaconSettings{}))
+}
