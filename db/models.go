@@ -127,5 +127,14 @@ type EventOccurrence struct {
 	OccurredAt    time.Time `bun:"occurred_at"`
 	PageURL       string    `bun:"page_url"`
 	Source        string    `bun:"source"`
-	CreatedAt     time.Time `bun:"created_at,nullzero,default:now()"`
+	// Metadata is a flat JSON object of string, number and boolean values.
+	Metadata    map[string]any `bun:"metadata,type:jsonb,nullzero,default:'{}'"`
+	Referrer    string         `bun:"referrer"`
+	Channel     string         `bun:"channel"`
+	UTMSource   string         `bun:"utm_source"`
+	UTMMedium   string         `bun:"utm_medium"`
+	UTMCampaign string         `bun:"utm_campaign"`
+	UTMTerm     string         `bun:"utm_term"`
+	UTMContent  string         `bun:"utm_content"`
+	CreatedAt   time.Time      `bun:"created_at,nullzero,default:now()"`
 }

@@ -1,7 +1,11 @@
 package db
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -9,28 +13,85 @@ import (
 )
 
 // Trigger is one firing of a custom event as the beacon or the API reports
-// it. Exactly one of Email and VisitorID names the contact.
+// it. Exactly one of Email and VisitorID names the contact. Callers
+// validate and normalize every field first.
 type Trigger struct {
 	AccountID int64
 	Slug      string
 	// Email is already validated and in lowercase.
 	Email string
 	// VisitorID is the beacon's first-party visitor id.
-	VisitorID  string
-	PageURL    string
-	Source     string
+	VisitorID string
+	PageURL   string
+	Referrer  string
+	Source    string
+	// Channel is a MarketingChannel value. An empty one stores DIRECT.
+	Channel     string
+	UTMSource   string
+	UTMMedium   string
+	UTMCampaign string
+	UTMTerm     string
+	UTMContent  string
+	// Metadata is a flat object of string, float64 and bool values.
+	Metadata map[string]any
+	// OccurredAt is the time of the event. The zero time means now.
 	OccurredAt time.Time
+	// Contact fills the contact's empty name and company fields.
+	Contact ContactFields
+	// IdempotencyKey, when set, makes a repeated trigger with the same key
+	// and input within 7 days return the first occurrence instead of
+	// storing another.
+	IdempotencyKey string
 }
 
+// ContactFields are the profile fields a trigger or an identify call may
+// set on a contact. Only the contact's empty fields take them.
+type ContactFields struct {
+	FirstName string
+	LastName  string
+	Company   string
+}
+
+// IdempotencyWindow is how long an idempotency key stays bound to its
+// first occurrence.
+const IdempotencyWindow = 7 * 24 * time.Hour
+
+// ErrIdempotencyConflict means that an idempotency key was reused with a
+// different input while it was still bound to its first occurrence.
+var ErrIdempotencyConflict = errors.New("idempotency key reused with a different input")
+
+// ConflictError reports a request that conflicts with stored data. Its
+// message is meant for clients.
+type ConflictError struct {
+	Message string
+	Err     error
+}
+
+func (e *ConflictError) Error() string { return e.Message }
+func (e *ConflictError) Unwrap() error { return e.Err }
+
 // RecordEvent stores one occurrence of a custom event in one transaction:
-// it finds or creates the contact, then inserts the occurrence. An unknown
-// slug stores nothing and returns an error matching ErrNotFound.
+// it finds or creates the contact, fills its empty fields, then inserts the
+// occurrence. An unknown slug stores nothing and returns an error matching
+// ErrNotFound. With an idempotency key, a repeat of an earlier trigger
+// returns the earlier occurrence and stores nothing. A different trigger
+// with the same key returns a *ConflictError and stores nothing either.
 func (s *Store) RecordEvent(ctx context.Context, t Trigger) (*EventOccurrence, error) {
 	if (t.Email == "") == (t.VisitorID == "") {
 		return nil, fmt.Errorf("record event %q: exactly one of email and visitor id must be set", t.Slug)
 	}
-	if t.OccurredAt.IsZero() {
-		t.OccurredAt = time.Now()
+	requestHash := t.hash()
+	occurredAt := t.OccurredAt
+	if occurredAt.IsZero() {
+		occurredAt = time.Now()
+	}
+	channel := t.Channel
+	if channel == "" {
+		channel = "DIRECT"
+	}
+	metadata := t.Metadata
+	if metadata == nil {
+		metadata = map[string]any{}
 	}
 
 	event, err := s.CustomEventBySlug(ctx, t.AccountID, t.Slug)
@@ -41,11 +102,28 @@ func (s *Store) RecordEvent(ctx context.Context, t Trigger) (*EventOccurrence, e
 	occurrence := EventOccurrence{
 		AccountID:     t.AccountID,
 		CustomEventID: event.ID,
-		OccurredAt:    t.OccurredAt.UTC(),
+		OccurredAt:    occurredAt.UTC(),
 		PageURL:       t.PageURL,
 		Source:        t.Source,
+		Metadata:      metadata,
+		Referrer:      t.Referrer,
+		Channel:       channel,
+		UTMSource:     t.UTMSource,
+		UTMMedium:     t.UTMMedium,
+		UTMCampaign:   t.UTMCampaign,
+		UTMTerm:       t.UTMTerm,
+		UTMContent:    t.UTMContent,
 	}
+	var earlier *EventOccurrence
 	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if t.IdempotencyKey != "" {
+			var err error
+			earlier, err = claimIdempotencyKey(ctx, tx, t.AccountID, t.IdempotencyKey, requestHash)
+			if err != nil || earlier != nil {
+				return err
+			}
+		}
+
 		var err error
 		if t.Email != "" {
 			occurrence.ContactID, err = contactByEmail(ctx, tx, t.AccountID, t.Email)
@@ -55,15 +133,112 @@ func (s *Store) RecordEvent(ctx context.Context, t Trigger) (*EventOccurrence, e
 		if err != nil {
 			return err
 		}
+		if err := fillContactFields(ctx, tx, t.AccountID, occurrence.ContactID, t.Contact); err != nil {
+			return err
+		}
 		if _, err := tx.NewInsert().Model(&occurrence).Returning("*").Exec(ctx); err != nil {
 			return fmt.Errorf("insert occurrence of %q: %w", t.Slug, err)
+		}
+
+		if t.IdempotencyKey != "" {
+			_, err := tx.NewRaw("UPDATE idempotency_keys SET occurrence_id = ? WHERE account_id = ? AND key = ?",
+				occurrence.ID, t.AccountID, t.IdempotencyKey).Exec(ctx)
+			if err != nil {
+				return fmt.Errorf("bind idempotency key: %w", err)
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	if earlier != nil {
+		return earlier, nil
+	}
 	return &occurrence, nil
+}
+
+// hash returns the SHA-256 of the trigger's input, without the key itself.
+// encoding/json sorts map keys, so equal metadata hashes equally.
+func (t Trigger) hash() []byte {
+	input := t
+	input.IdempotencyKey = ""
+	if !input.OccurredAt.IsZero() {
+		input.OccurredAt = input.OccurredAt.UTC()
+	}
+	b, err := json.Marshal(input)
+	if err != nil {
+		// Metadata holds only strings, float64 and bools, which always
+		// encode, so a failure here is a caller bug.
+		panic(fmt.Sprintf("encode trigger for idempotency hash: %v", err))
+	}
+	sum := sha256.Sum256(b)
+	return sum[:]
+}
+
+// claimIdempotencyKey binds key to the transaction's trigger. When the key
+// is already bound to a live occurrence with the same input hash it returns
+// that occurrence; with another hash it returns a *ConflictError. A
+// concurrent claim of the same key waits on the primary key until the first
+// transaction ends.
+func claimIdempotencyKey(ctx context.Context, tx bun.Tx, accountID int64, key string, requestHash []byte) (*EventOccurrence, error) {
+	var claimed []bool
+	err := tx.NewRaw(`
+		INSERT INTO idempotency_keys AS k (account_id, key, request_hash) VALUES (?, ?, ?)
+		ON CONFLICT (account_id, key) DO UPDATE
+			SET request_hash = EXCLUDED.request_hash, occurrence_id = NULL, created_at = now()
+			WHERE k.created_at < now() - ?::interval
+		RETURNING true`, accountID, key, requestHash, fmt.Sprintf("%d seconds", int(IdempotencyWindow.Seconds()))).
+		Scan(ctx, &claimed)
+	if err != nil {
+		return nil, fmt.Errorf("claim idempotency key: %w", err)
+	}
+	if len(claimed) == 1 {
+		return nil, nil
+	}
+
+	var bound struct {
+		RequestHash  []byte `bun:"request_hash"`
+		OccurrenceID int64  `bun:"occurrence_id"`
+	}
+	err = tx.NewRaw("SELECT request_hash, occurrence_id FROM idempotency_keys WHERE account_id = ? AND key = ?", accountID, key).
+		Scan(ctx, &bound)
+	if err != nil {
+		return nil, fmt.Errorf("read idempotency key: %w", err)
+	}
+	if !bytes.Equal(bound.RequestHash, requestHash) {
+		return nil, &ConflictError{
+			Message: fmt.Sprintf("Idempotency key %q was already used for a different trigger in the last 7 days: send the same input to retry it, or use a new key.", key),
+			Err:     ErrIdempotencyConflict,
+		}
+	}
+	var earlier EventOccurrence
+	err = tx.NewSelect().Model(&earlier).
+		Where("account_id = ? AND id = ?", accountID, bound.OccurrenceID).
+		Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load occurrence %d of idempotency key: %w", bound.OccurrenceID, err)
+	}
+	return &earlier, nil
+}
+
+// fillContactFields sets the contact's empty name and company fields from
+// fields and leaves the others as they are.
+func fillContactFields(ctx context.Context, tx bun.IDB, accountID, contactID int64, fields ContactFields) error {
+	if fields == (ContactFields{}) {
+		return nil
+	}
+	_, err := tx.NewRaw(`
+		UPDATE contacts SET
+			first_name = CASE WHEN first_name = '' THEN ? ELSE first_name END,
+			last_name  = CASE WHEN last_name = '' THEN ? ELSE last_name END,
+			company    = CASE WHEN company = '' THEN ? ELSE company END
+		WHERE account_id = ? AND id = ?`,
+		fields.FirstName, fields.LastName, fields.Company, accountID, contactID).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("fill fields of contact %d: %w", contactID, err)
+	}
+	return nil
 }
 
 // contactByEmail returns the id of the contact with email, creating it when

@@ -1,0 +1,123 @@
+package db
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/uptrace/bun"
+)
+
+// Identity ties a beacon visitor to a known contact.
+type Identity struct {
+	AccountID int64
+	VisitorID string
+	// Email is already validated and in lowercase.
+	Email  string
+	Fields ContactFields
+}
+
+// Identify makes the visitor's events belong to the contact with the
+// identity's email, in one transaction, and returns that contact's id.
+//
+// When the visitor was an anonymous contact, that contact merges into the
+// known one: its occurrences and visitors move over, its non-empty fields
+// fill the known contact's empty ones, and it is deleted, so reports count
+// one contact. When the email has no contact yet, the anonymous contact
+// becomes it and keeps its id. A visitor identified earlier as another
+// known contact moves to the new one for its future events; the two known
+// contacts do not merge.
+func (s *Store) Identify(ctx context.Context, id Identity) (int64, error) {
+	var contactID int64
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		// Serialize with the visitor's first event, which takes the same
+		// lock before it creates the visitor's anonymous contact.
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?, hashtext(?))", id.AccountID, id.VisitorID); err != nil {
+			return fmt.Errorf("lock visitor: %w", err)
+		}
+		var current struct {
+			ContactID int64   `bun:"contact_id"`
+			Email     *string `bun:"email"`
+		}
+		err := tx.NewRaw(`
+			SELECT v.contact_id, c.email FROM visitors v JOIN contacts c ON c.id = v.contact_id
+			WHERE v.account_id = ? AND v.id = ?
+			FOR UPDATE OF c`, id.AccountID, id.VisitorID).Scan(ctx, &current)
+		if err != nil && !isNoRows(err) {
+			return fmt.Errorf("find visitor: %w", err)
+		}
+		hasVisitor := err == nil
+
+		if hasVisitor && current.Email == nil {
+			contactID, err = mergeAnonymous(ctx, tx, id.AccountID, current.ContactID, id.Email)
+			if err != nil {
+				return err
+			}
+			return fillContactFields(ctx, tx, id.AccountID, contactID, id.Fields)
+		}
+
+		contactID, err = contactByEmail(ctx, tx, id.AccountID, id.Email)
+		if err != nil {
+			return err
+		}
+		_, err = tx.NewRaw(`
+			INSERT INTO visitors (account_id, id, contact_id) VALUES (?, ?, ?)
+			ON CONFLICT (account_id, id) DO UPDATE SET contact_id = EXCLUDED.contact_id`,
+			id.AccountID, id.VisitorID, contactID).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("point visitor at contact %d: %w", contactID, err)
+		}
+		return fillContactFields(ctx, tx, id.AccountID, contactID, id.Fields)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("identify visitor: %w", err)
+	}
+	return contactID, nil
+}
+
+// mergeAnonymous gives the anonymous contact anonID the identity email and
+// returns the id of the contact that holds its history afterwards.
+func mergeAnonymous(ctx context.Context, tx bun.Tx, accountID, anonID int64, email string) (int64, error) {
+	var knownID int64
+	err := tx.NewRaw("SELECT id FROM contacts WHERE account_id = ? AND email = ? FOR UPDATE", accountID, email).
+		Scan(ctx, &knownID)
+	if isNoRows(err) {
+		// No contact has the email: the anonymous one takes it. A
+		// concurrent insert of the same email fails on the unique index
+		// and rolls this transaction back.
+		_, err := tx.NewRaw("UPDATE contacts SET email = ? WHERE account_id = ? AND id = ?", email, accountID, anonID).Exec(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("set email of contact %d: %w", anonID, err)
+		}
+		return anonID, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("find contact by email: %w", err)
+	}
+
+	// Move every row that refers to the anonymous contact. Tables added
+	// later that refer to contacts must be moved here too.
+	moves := []string{
+		"UPDATE event_occurrences SET contact_id = ? WHERE account_id = ? AND contact_id = ?",
+		"UPDATE visitors SET contact_id = ? WHERE account_id = ? AND contact_id = ?",
+	}
+	for _, query := range moves {
+		if _, err := tx.NewRaw(query, knownID, accountID, anonID).Exec(ctx); err != nil {
+			return 0, fmt.Errorf("move rows of contact %d to %d: %w", anonID, knownID, err)
+		}
+	}
+	_, err = tx.NewRaw(`
+		UPDATE contacts k SET
+			first_name = CASE WHEN k.first_name = '' THEN a.first_name ELSE k.first_name END,
+			last_name  = CASE WHEN k.last_name = '' THEN a.last_name ELSE k.last_name END,
+			company    = CASE WHEN k.company = '' THEN a.company ELSE k.company END
+		FROM contacts a
+		WHERE k.account_id = ? AND k.id = ? AND a.account_id = ? AND a.id = ?`,
+		accountID, knownID, accountID, anonID).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("fill contact %d from %d: %w", knownID, anonID, err)
+	}
+	if _, err := tx.NewRaw("DELETE FROM contacts WHERE account_id = ? AND id = ?", accountID, anonID).Exec(ctx); err != nil {
+		return 0, fmt.Errorf("delete merged contact %d: %w", anonID, err)
+	}
+	return knownID, nil
+}

@@ -1,0 +1,10 @@
+DROP TABLE idempotency_keys;
+ALTER TABLE event_occurrences
+	DROP COLUMN metadata,
+	DROP COLUMN referrer,
+	DROP COLUMN channel,
+	DROP COLUMN utm_source,
+	DROP COLUMN utm_medium,
+	DROP COLUMN utm_campaign,
+	DROP COLUMN utm_term,
+	DROP COLUMN utm_content;
