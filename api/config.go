@@ -2,9 +2,11 @@ package api
 
 import (
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -28,6 +30,10 @@ type Config struct {
 	APIKey        string
 	// SeedDemo adds demo events and contacts on first start (CE_SEED_DEMO=1).
 	SeedDemo bool
+	// APIRateLimit is the average number of GraphQL requests per second
+	// that one account may send, with bursts of twice as many
+	// (CE_API_RATE_LIMIT). Zero turns the limit off. Default: 100.
+	APIRateLimit float64
 	// Version names the build; it versions the admin app's cached files.
 	Version string
 }
@@ -43,6 +49,14 @@ func ConfigFromEnv() (Config, error) {
 		AdminPassword: os.Getenv("CE_ADMIN_PASSWORD"),
 		APIKey:        os.Getenv("CE_API_KEY"),
 		SeedDemo:      os.Getenv("CE_SEED_DEMO") == "1",
+		APIRateLimit:  100,
+	}
+	if raw := os.Getenv("CE_API_RATE_LIMIT"); raw != "" {
+		limit, err := strconv.ParseFloat(raw, 64)
+		if err != nil || limit < 0 || math.IsInf(limit, 0) || math.IsNaN(limit) {
+			return cfg, fmt.Errorf("CE_API_RATE_LIMIT %q is invalid: use a number of requests per second, such as 100, or 0 for no limit", raw)
+		}
+		cfg.APIRateLimit = limit
 	}
 	if cfg.DatabaseURL == "" {
 		return cfg, fmt.Errorf("DATABASE_URL is missing: set it to a PostgreSQL URL, or start with `make run`, which starts a local PostgreSQL")

@@ -9,7 +9,10 @@ import (
 // mountGraphQL serves the public GraphQL API at /graphql. It answers with
 // GraphQL's own error format, so Echo's JSON error handler stays out of it.
 func (s *Server) mountGraphQL(e *echo.Echo) {
-	h := echo.WrapHandler(graph.NewHandler(s.store, s.log))
+	h := echo.WrapHandler(graph.NewHandler(s.store, s.log, graph.Options{
+		RateLimit: s.cfg.APIRateLimit,
+		RateBurst: int(2 * s.cfg.APIRateLimit),
+	}))
 	e.GET("/graphql", h)
 	e.POST("/graphql", h)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -31,8 +32,10 @@ type authResult struct {
 // execution, and stores the result in the request context for the
 // resolvers. It also caps the request body size.
 type authHandler struct {
-	store *db.Store
-	next  http.Handler
+	store  *db.Store
+	log    *slog.Logger
+	next   http.Handler
+	limits *accountLimits
 }
 
 func (h *authHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -41,6 +44,11 @@ func (h *authHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	result := &authResult{err: errMissingBearerToken}
 	if key, ok := bearerToken(r.Header.Get("Authorization")); ok {
 		result.account, result.err = h.store.AccountByAPIKey(r.Context(), key)
+	}
+	if result.err == nil && !h.limits.allow(result.account.ID) {
+		h.log.WarnContext(r.Context(), "GraphQL request rate limited", "account_id", result.account.ID)
+		writeRateLimited(w)
+		return
 	}
 	ctx := context.WithValue(r.Context(), authContextKey{}, result)
 	h.next.ServeHTTP(w, r.WithContext(ctx))

@@ -34,23 +34,13 @@ type errorPresenter struct {
 func (p *errorPresenter) present(ctx context.Context, err error) *gqlerror.Error {
 	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 
-	if verr, ok := errors.AsType[*apitype.ValidationError](err); ok {
-		field := verr.Field
-		if field == "" {
+	if code, message, field, ok := classify(err); ok {
+		if field == "" && code == apitype.CodeBadUserInput {
 			// Scalar parsers such as model.UnmarshalDate do not know the
 			// argument name, but gqlgen puts it last in the path.
 			field = lastPathName(gqlErr.Path)
 		}
-		return clientError(gqlErr, verr.Message, apitype.CodeBadUserInput, field)
-	}
-	if nferr, ok := errors.AsType[*db.NotFoundError](err); ok {
-		return clientError(gqlErr, nferr.Error(), apitype.CodeNotFound, "")
-	}
-	if errors.Is(err, errMissingBearerToken) {
-		return clientError(gqlErr, missingKeyMessage, apitype.CodeUnauthenticated, "")
-	}
-	if errors.Is(err, db.ErrInvalidAPIKey) {
-		return clientError(gqlErr, invalidKeyMessage, apitype.CodeUnauthenticated, "")
+		return clientError(gqlErr, message, code, field)
 	}
 	if gqlErr.Err == nil {
 		// gqlgen and gqlparser built this error from the request alone:
@@ -65,6 +55,42 @@ func (p *errorPresenter) present(ctx context.Context, err error) *gqlerror.Error
 		"account_id", accountIDForLog(ctx),
 		"slug", slugArgument(ctx))
 	return clientError(gqlErr, internalMessage, apitype.CodeInternal, "")
+}
+
+// classify returns the code, client message and input field of an error
+// that clients may see, and ok false for any other error.
+func classify(err error) (code, message, field string, ok bool) {
+	if verr, ok := errors.AsType[*apitype.ValidationError](err); ok {
+		return apitype.CodeBadUserInput, verr.Message, verr.Field, true
+	}
+	if nferr, ok := errors.AsType[*db.NotFoundError](err); ok {
+		return apitype.CodeNotFound, nferr.Error(), "", true
+	}
+	if cerr, ok := errors.AsType[*db.ConflictError](err); ok {
+		return apitype.CodeConflict, cerr.Message, "", true
+	}
+	if errors.Is(err, errMissingBearerToken) {
+		return apitype.CodeUnauthenticated, missingKeyMessage, "", true
+	}
+	if errors.Is(err, db.ErrInvalidAPIKey) {
+		return apitype.CodeUnauthenticated, invalidKeyMessage, "", true
+	}
+	return "", "", "", false
+}
+
+// triggerError returns the per-input error of a triggerCustomEvents input.
+// An error that classify does not know is logged and reported as internal.
+func (r *Resolver) triggerError(ctx context.Context, account *db.Account, index int, err error) *model.TriggerError {
+	code, message, field, ok := classify(err)
+	if !ok {
+		r.log.ErrorContext(ctx, "batch trigger failed", "error", err, "account_id", account.ID, "index", index)
+		code, message = apitype.CodeInternal, internalMessage
+	}
+	out := &model.TriggerError{Code: code, Message: message}
+	if field != "" {
+		out.Field = &field
+	}
+	return out
 }
 
 // recover logs a resolver panic with its stack and returns an internal

@@ -56,16 +56,30 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CreateCustomEvent  func(childComplexity int, input model.CustomEventInput) int
-		DeleteCustomEvent  func(childComplexity int, slug string) int
-		TriggerCustomEvent func(childComplexity int, input model.TriggerCustomEventInput) int
-		UpdateCustomEvent  func(childComplexity int, slug string, input model.CustomEventInput) int
+		CreateCustomEvent   func(childComplexity int, input model.CustomEventInput) int
+		DeleteCustomEvent   func(childComplexity int, slug string) int
+		TriggerCustomEvent  func(childComplexity int, input model.TriggerCustomEventInput) int
+		TriggerCustomEvents func(childComplexity int, inputs []*model.TriggerCustomEventInput) int
+		UpdateCustomEvent   func(childComplexity int, slug string, input model.CustomEventInput) int
 	}
 
 	Query struct {
 		CustomEvent      func(childComplexity int, slug string) int
 		CustomEventStats func(childComplexity int, slug string, from time.Time, to time.Time) int
 		CustomEvents     func(childComplexity int) int
+	}
+
+	TriggerError struct {
+		Code    func(childComplexity int) int
+		Field   func(childComplexity int) int
+		Message func(childComplexity int) int
+	}
+
+	TriggerResult struct {
+		Accepted     func(childComplexity int) int
+		Error        func(childComplexity int) int
+		Index        func(childComplexity int) int
+		OccurrenceID func(childComplexity int) int
 	}
 }
 
@@ -75,6 +89,7 @@ type ComplexityRoot struct {
 
 type MutationResolver interface {
 	TriggerCustomEvent(ctx context.Context, input model.TriggerCustomEventInput) (string, error)
+	TriggerCustomEvents(ctx context.Context, inputs []*model.TriggerCustomEventInput) ([]*model.TriggerResult, error)
 	CreateCustomEvent(ctx context.Context, input model.CustomEventInput) (*model.CustomEvent, error)
 	UpdateCustomEvent(ctx context.Context, slug string, input model.CustomEventInput) (*model.CustomEvent, error)
 	DeleteCustomEvent(ctx context.Context, slug string) (bool, error)
@@ -204,6 +219,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.TriggerCustomEvent(childComplexity, args["input"].(model.TriggerCustomEventInput)), true
+	case "Mutation.triggerCustomEvents":
+		if e.ComplexityRoot.Mutation.TriggerCustomEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_triggerCustomEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TriggerCustomEvents(childComplexity, args["inputs"].([]*model.TriggerCustomEventInput)), true
 	case "Mutation.updateCustomEvent":
 		if e.ComplexityRoot.Mutation.UpdateCustomEvent == nil {
 			break
@@ -244,6 +270,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CustomEvents(childComplexity), true
+
+	case "TriggerError.code":
+		if e.ComplexityRoot.TriggerError.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TriggerError.Code(childComplexity), true
+	case "TriggerError.field":
+		if e.ComplexityRoot.TriggerError.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TriggerError.Field(childComplexity), true
+	case "TriggerError.message":
+		if e.ComplexityRoot.TriggerError.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TriggerError.Message(childComplexity), true
+
+	case "TriggerResult.accepted":
+		if e.ComplexityRoot.TriggerResult.Accepted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TriggerResult.Accepted(childComplexity), true
+	case "TriggerResult.error":
+		if e.ComplexityRoot.TriggerResult.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TriggerResult.Error(childComplexity), true
+	case "TriggerResult.index":
+		if e.ComplexityRoot.TriggerResult.Index == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TriggerResult.Index(childComplexity), true
+	case "TriggerResult.occurrenceId":
+		if e.ComplexityRoot.TriggerResult.OccurrenceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TriggerResult.OccurrenceID(childComplexity), true
 
 	}
 	return 0, false
@@ -383,6 +453,32 @@ func (ec *executionContext) childFields_CustomEventStats(ctx context.Context, fi
 		return ec.fieldContext_CustomEventStats_uniqueContacts(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomEventStats", field.Name)
+}
+
+func (ec *executionContext) childFields_TriggerError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "code":
+		return ec.fieldContext_TriggerError_code(ctx, field)
+	case "message":
+		return ec.fieldContext_TriggerError_message(ctx, field)
+	case "field":
+		return ec.fieldContext_TriggerError_field(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TriggerError", field.Name)
+}
+
+func (ec *executionContext) childFields_TriggerResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "index":
+		return ec.fieldContext_TriggerResult_index(ctx, field)
+	case "accepted":
+		return ec.fieldContext_TriggerResult_accepted(ctx, field)
+	case "occurrenceId":
+		return ec.fieldContext_TriggerResult_occurrenceId(ctx, field)
+	case "error":
+		return ec.fieldContext_TriggerResult_error(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TriggerResult", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -540,6 +636,20 @@ func (ec *executionContext) field_Mutation_triggerCustomEvent_args(ctx context.C
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_triggerCustomEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "inputs",
+		func(ctx context.Context, v any) ([]*model.TriggerCustomEventInput, error) {
+			return ec.unmarshalNTriggerCustomEventInput2ᚕᚖcustomeventsᚋapiᚋgraphᚋmodelᚐTriggerCustomEventInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["inputs"] = arg0
 	return args, nil
 }
 
@@ -994,6 +1104,50 @@ func (ec *executionContext) fieldContext_Mutation_triggerCustomEvent(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_triggerCustomEvents(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_triggerCustomEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TriggerCustomEvents(ctx, fc.Args["inputs"].([]*model.TriggerCustomEventInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TriggerResult) graphql.Marshaler {
+			return ec.marshalNTriggerResult2ᚕᚖcustomeventsᚋapiᚋgraphᚋmodelᚐTriggerResultᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_triggerCustomEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TriggerResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_triggerCustomEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createCustomEvent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1317,6 +1471,176 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TriggerError_code(ctx context.Context, field graphql.CollectedField, obj *model.TriggerError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TriggerError_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TriggerError_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TriggerError", field, false, false, "String")
+}
+
+func (ec *executionContext) _TriggerError_message(ctx context.Context, field graphql.CollectedField, obj *model.TriggerError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TriggerError_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TriggerError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TriggerError", field, false, false, "String")
+}
+
+func (ec *executionContext) _TriggerError_field(ctx context.Context, field graphql.CollectedField, obj *model.TriggerError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TriggerError_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TriggerError_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TriggerError", field, false, false, "String")
+}
+
+func (ec *executionContext) _TriggerResult_index(ctx context.Context, field graphql.CollectedField, obj *model.TriggerResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TriggerResult_index(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Index, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TriggerResult_index(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TriggerResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TriggerResult_accepted(ctx context.Context, field graphql.CollectedField, obj *model.TriggerResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TriggerResult_accepted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Accepted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TriggerResult_accepted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TriggerResult", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _TriggerResult_occurrenceId(ctx context.Context, field graphql.CollectedField, obj *model.TriggerResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TriggerResult_occurrenceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OccurrenceID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TriggerResult_occurrenceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TriggerResult", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TriggerResult_error(ctx context.Context, field graphql.CollectedField, obj *model.TriggerResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TriggerResult_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TriggerError) graphql.Marshaler {
+			return ec.marshalOTriggerError2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐTriggerError(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TriggerResult_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TriggerResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TriggerError(ctx, field)
 		},
 	}
 	return fc, nil
@@ -2476,7 +2800,7 @@ func (ec *executionContext) unmarshalInputTriggerCustomEventInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"slug", "email", "pageUrl"}
+	fieldsInOrder := [...]string{"slug", "email", "pageUrl", "metadata", "occurredAt", "channel", "utmSource", "utmMedium", "utmCampaign", "utmTerm", "utmContent", "firstName", "lastName", "company", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -2504,6 +2828,90 @@ func (ec *executionContext) unmarshalInputTriggerCustomEventInput(ctx context.Co
 				return it, err
 			}
 			it.PageURL = data
+		case "metadata":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metadata"))
+			data, err := ec.unmarshalOMetadata2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Metadata = data
+		case "occurredAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("occurredAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OccurredAt = data
+		case "channel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
+			data, err := ec.unmarshalOMarketingChannel2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐMarketingChannel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channel = data
+		case "utmSource":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("utmSource"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UtmSource = data
+		case "utmMedium":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("utmMedium"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UtmMedium = data
+		case "utmCampaign":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("utmCampaign"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UtmCampaign = data
+		case "utmTerm":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("utmTerm"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UtmTerm = data
+		case "utmContent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("utmContent"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UtmContent = data
+		case "firstName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstName = data
+		case "lastName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastName = data
+		case "company":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("company"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Company = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
 		}
 	}
 	return it, nil
@@ -2666,6 +3074,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "triggerCustomEvents":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_triggerCustomEvents(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createCustomEvent":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createCustomEvent(ctx, field)
@@ -2754,6 +3169,97 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var triggerErrorImplementors = []string{"TriggerError"}
+
+func (ec *executionContext) _TriggerError(ctx context.Context, sel ast.SelectionSet, obj *model.TriggerError) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, triggerErrorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TriggerError")
+		case "code":
+			out.Values[i] = ec._TriggerError_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._TriggerError_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "field":
+			out.Values[i] = ec._TriggerError_field(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var triggerResultImplementors = []string{"TriggerResult"}
+
+func (ec *executionContext) _TriggerResult(ctx context.Context, sel ast.SelectionSet, obj *model.TriggerResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, triggerResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TriggerResult")
+		case "index":
+			out.Values[i] = ec._TriggerResult_index(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "accepted":
+			out.Values[i] = ec._TriggerResult_accepted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "occurrenceId":
+			out.Values[i] = ec._TriggerResult_occurrenceId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._TriggerResult_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -3260,6 +3766,49 @@ func (ec *executionContext) unmarshalNTriggerCustomEventInput2customeventsᚋapi
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNTriggerCustomEventInput2ᚕᚖcustomeventsᚋapiᚋgraphᚋmodelᚐTriggerCustomEventInputᚄ(ctx context.Context, v any) ([]*model.TriggerCustomEventInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.TriggerCustomEventInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTriggerCustomEventInput2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐTriggerCustomEventInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNTriggerCustomEventInput2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐTriggerCustomEventInput(ctx context.Context, v any) (*model.TriggerCustomEventInput, error) {
+	res, err := ec.unmarshalInputTriggerCustomEventInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTriggerResult2ᚕᚖcustomeventsᚋapiᚋgraphᚋmodelᚐTriggerResultᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TriggerResult) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTriggerResult2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐTriggerResult(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTriggerResult2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐTriggerResult(ctx context.Context, sel ast.SelectionSet, v *model.TriggerResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TriggerResult!")
+		return graphql.Null
+	}
+	return ec._TriggerResult(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
 	return ec.___Directive(ctx, sel, &v)
 }
@@ -3439,6 +3988,58 @@ func (ec *executionContext) marshalOCustomEvent2ᚖcustomeventsᚋapiᚋgraphᚋ
 	return ec._CustomEvent(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOMarketingChannel2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐMarketingChannel(ctx context.Context, v any) (*model.MarketingChannel, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.MarketingChannel)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMarketingChannel2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐMarketingChannel(ctx context.Context, sel ast.SelectionSet, v *model.MarketingChannel) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOMetadata2map(ctx context.Context, v any) (map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalMap(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMetadata2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalMap(v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -3455,6 +4056,31 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalTime(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalTime(*v)
+	return res
+}
+
+func (ec *executionContext) marshalOTriggerError2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐTriggerError(ctx context.Context, sel ast.SelectionSet, v *model.TriggerError) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TriggerError(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -25,13 +25,28 @@ const (
 	queryCacheSize      = 1000
 )
 
+// Options tune the GraphQL endpoint.
+type Options struct {
+	// RateLimit is the number of requests per second that one account may
+	// send on average. Zero or less turns the limit off.
+	RateLimit float64
+	// RateBurst is how many requests an account may send at once before
+	// RateLimit applies. Values below 1 count as 1.
+	RateBurst int
+}
+
 // NewHandler returns the GraphQL endpoint. It accepts queries by GET and
 // POST (application/json) and allows introspection. Each request names its
 // account with the header `Authorization: Bearer <API key>`, and every
 // resolver rejects a request without a valid key.
-func NewHandler(store *db.Store, log *slog.Logger) http.Handler {
+func NewHandler(store *db.Store, log *slog.Logger, opts Options) http.Handler {
 	resolver := &Resolver{store: store, log: log}
-	return &authHandler{store: store, next: newServer(resolver, log)}
+	return &authHandler{
+		store:  store,
+		log:    log,
+		next:   newServer(resolver, log),
+		limits: newAccountLimits(opts.RateLimit, opts.RateBurst),
+	}
 }
 
 // newServer returns the gqlgen server without authentication, which

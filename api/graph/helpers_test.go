@@ -47,7 +47,7 @@ func newTestAPI(t *testing.T) *testAPI {
 	fixture := dbtest.NewFixture(t)
 	logs := &logBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	server := httptest.NewServer(NewHandler(fixture.Store, log))
+	server := httptest.NewServer(NewHandler(fixture.Store, log, Options{}))
 	t.Cleanup(server.Close)
 	return &testAPI{Fixture: fixture, URL: server.URL, Logs: logs}
 }

@@ -11,7 +11,7 @@ import (
 	"customevents/app/apitype"
 	"customevents/db"
 	"errors"
-	"strconv"
+	"fmt"
 	"time"
 )
 
@@ -20,35 +20,37 @@ func (r *mutationResolver) TriggerCustomEvent(ctx context.Context, input model.T
 	if err != nil {
 		return "", err
 	}
-	slug, verr := requireSlug("slug", input.Slug)
-	if verr != nil {
-		return "", verr
+	return r.trigger(ctx, account, &input)
+}
+
+func (r *mutationResolver) TriggerCustomEvents(ctx context.Context, inputs []*model.TriggerCustomEventInput) ([]*model.TriggerResult, error) {
+	account, err := requireAccount(ctx)
+	if err != nil {
+		return nil, err
 	}
-	email, verr := apitype.NormalizeEmail("email", input.Email)
-	if verr != nil {
-		return "", verr
-	}
-	pageURL, verr := normalizePageURL(input.PageURL)
-	if verr != nil {
-		return "", verr
+	if len(inputs) > maxBatchTriggers {
+		return nil, &apitype.ValidationError{
+			Field:   "inputs",
+			Message: fmt.Sprintf("inputs has %d items, more than the maximum of %d: split them into several calls.", len(inputs), maxBatchTriggers),
+		}
 	}
 
-	occurrence, err := r.store.RecordEvent(ctx, db.Trigger{
-		AccountID: account.ID,
-		Slug:      slug,
-		Email:     email,
-		PageURL:   pageURL,
-		Source:    db.SourceAPI,
-	})
-	if err != nil {
-		return "", err
+	results := make([]*model.TriggerResult, len(inputs))
+	accepted := 0
+	for i, input := range inputs {
+		result := &model.TriggerResult{Index: i}
+		id, err := r.trigger(ctx, account, input)
+		if err == nil {
+			result.Accepted = true
+			result.OccurrenceID = &id
+			accepted++
+		} else {
+			result.Error = r.triggerError(ctx, account, i, err)
+		}
+		results[i] = result
 	}
-	r.log.DebugContext(ctx, "custom event triggered",
-		"account_id", account.ID,
-		"slug", slug,
-		"occurrence_id", occurrence.ID,
-		"contact_id", occurrence.ContactID)
-	return strconv.FormatInt(occurrence.ID, 10), nil
+	r.log.InfoContext(ctx, "custom event batch recorded", "account_id", account.ID, "inputs", len(inputs), "accepted", accepted)
+	return results, nil
 }
 
 func (r *mutationResolver) CreateCustomEvent(ctx context.Context, input model.CustomEventInput) (*model.CustomEvent, error) {

@@ -3,6 +3,10 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 )
 
@@ -59,4 +63,130 @@ type TriggerCustomEventInput struct {
 	Email string `json:"email"`
 	// Absolute http or https URL of the page where the event happened.
 	PageURL *string `json:"pageUrl,omitempty"`
+	// Properties of this occurrence.
+	Metadata map[string]any `json:"metadata,omitempty"`
+	// Time the event happened, at most 30 days ago and at most 5 minutes ahead of
+	// the server's clock. Defaults to the time the server receives the call.
+	OccurredAt *time.Time `json:"occurredAt,omitempty"`
+	// Marketing channel of the occurrence. Without it, the channel is derived from the UTM fields.
+	Channel *MarketingChannel `json:"channel,omitempty"`
+	// UTM source, such as newsletter. At most 200 bytes, as are the other UTM fields.
+	UtmSource *string `json:"utmSource,omitempty"`
+	// UTM medium, such as email.
+	UtmMedium *string `json:"utmMedium,omitempty"`
+	// UTM campaign name.
+	UtmCampaign *string `json:"utmCampaign,omitempty"`
+	// UTM term.
+	UtmTerm *string `json:"utmTerm,omitempty"`
+	// UTM content.
+	UtmContent *string `json:"utmContent,omitempty"`
+	// First name of the contact, stored only when the contact has none.
+	FirstName *string `json:"firstName,omitempty"`
+	// Last name of the contact, stored only when the contact has none.
+	LastName *string `json:"lastName,omitempty"`
+	// Company of the contact, stored only when the contact has none.
+	Company *string `json:"company,omitempty"`
+	// Key of at most 200 characters that makes retries safe: within 7 days, a
+	// call with the same key and the same input returns the first call's
+	// occurrence id and stores nothing, and a call with the same key and another
+	// input is rejected with the code CONFLICT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// Reason an input was rejected, with the codes of GraphQL errors.
+type TriggerError struct {
+	// Machine-readable code, such as BAD_USER_INPUT, NOT_FOUND or CONFLICT.
+	Code string `json:"code"`
+	// What is wrong and what to do.
+	Message string `json:"message"`
+	// Input field at fault, such as email, when one is.
+	Field *string `json:"field,omitempty"`
+}
+
+// Outcome of one input of triggerCustomEvents.
+type TriggerResult struct {
+	// Position of the input in the call, from 0.
+	Index int `json:"index"`
+	// Whether the occurrence was stored, or had been stored by an earlier call with the same idempotency key.
+	Accepted bool `json:"accepted"`
+	// Id of the stored occurrence when accepted.
+	OccurrenceID *string `json:"occurrenceId,omitempty"`
+	// Why the input was rejected, when it was.
+	Error *TriggerError `json:"error,omitempty"`
+}
+
+// Marketing channel that brought the contact, from UTM parameters and referrer.
+type MarketingChannel string
+
+const (
+	MarketingChannelDirect        MarketingChannel = "DIRECT"
+	MarketingChannelOrganicSearch MarketingChannel = "ORGANIC_SEARCH"
+	MarketingChannelPaidSearch    MarketingChannel = "PAID_SEARCH"
+	MarketingChannelOrganicSocial MarketingChannel = "ORGANIC_SOCIAL"
+	MarketingChannelPaidSocial    MarketingChannel = "PAID_SOCIAL"
+	MarketingChannelEmail         MarketingChannel = "EMAIL"
+	MarketingChannelReferral      MarketingChannel = "REFERRAL"
+	MarketingChannelDisplay       MarketingChannel = "DISPLAY"
+	MarketingChannelAffiliate     MarketingChannel = "AFFILIATE"
+	MarketingChannelVideo         MarketingChannel = "VIDEO"
+	MarketingChannelSms           MarketingChannel = "SMS"
+	MarketingChannelOther         MarketingChannel = "OTHER"
+)
+
+var AllMarketingChannel = []MarketingChannel{
+	MarketingChannelDirect,
+	MarketingChannelOrganicSearch,
+	MarketingChannelPaidSearch,
+	MarketingChannelOrganicSocial,
+	MarketingChannelPaidSocial,
+	MarketingChannelEmail,
+	MarketingChannelReferral,
+	MarketingChannelDisplay,
+	MarketingChannelAffiliate,
+	MarketingChannelVideo,
+	MarketingChannelSms,
+	MarketingChannelOther,
+}
+
+func (e MarketingChannel) IsValid() bool {
+	switch e {
+	case MarketingChannelDirect, MarketingChannelOrganicSearch, MarketingChannelPaidSearch, MarketingChannelOrganicSocial, MarketingChannelPaidSocial, MarketingChannelEmail, MarketingChannelReferral, MarketingChannelDisplay, MarketingChannelAffiliate, MarketingChannelVideo, MarketingChannelSms, MarketingChannelOther:
+		return true
+	}
+	return false
+}
+
+func (e MarketingChannel) String() string {
+	return string(e)
+}
+
+func (e *MarketingChannel) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = MarketingChannel(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid MarketingChannel", str)
+	}
+	return nil
+}
+
+func (e MarketingChannel) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *MarketingChannel) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e MarketingChannel) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -1,0 +1,272 @@
+package graph
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"customevents/db"
+)
+
+const triggerVars = `mutation($input: TriggerCustomEventInput!) { triggerCustomEvent(input: $input) }`
+
+func TestTriggerStoresFullInput(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "signed-up")
+	occurredAt := time.Now().UTC().Add(-48 * time.Hour).Truncate(time.Microsecond)
+
+	resp := api.query(t, triggerVars, map[string]any{"input": map[string]any{
+		"slug":        "signed-up",
+		"email":       "ann@example.com",
+		"pageUrl":     "https://www.example.com/pricing",
+		"metadata":    map[string]any{"plan": "pro", "seats": 3, "trial": false},
+		"occurredAt":  occurredAt.Format(time.RFC3339Nano),
+		"channel":     "PAID_SOCIAL",
+		"utmSource":   "facebook",
+		"utmMedium":   "cpc",
+		"utmCampaign": "spring",
+		"utmTerm":     "crm",
+		"utmContent":  "video-ad",
+		"firstName":   "Ann",
+		"lastName":    "Lee",
+		"company":     "Acme",
+	}})
+	var data struct {
+		TriggerCustomEvent string `json:"triggerCustomEvent"`
+	}
+	decodeData(t, resp, &data)
+
+	var o db.EventOccurrence
+	if err := api.Store.DB().NewSelect().Model(&o).Where("id = ?", data.TriggerCustomEvent).Scan(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if !o.OccurredAt.Equal(occurredAt) {
+		t.Errorf("occurred at = %s, want %s", o.OccurredAt, occurredAt)
+	}
+	if o.Channel != "PAID_SOCIAL" {
+		t.Errorf("channel = %q, want PAID_SOCIAL", o.Channel)
+	}
+	if fmt.Sprint(o.Metadata) != "map[plan:pro seats:3 trial:false]" {
+		t.Errorf("metadata = %v, want plan pro, seats 3, trial false", o.Metadata)
+	}
+	utm := [5]string{o.UTMSource, o.UTMMedium, o.UTMCampaign, o.UTMTerm, o.UTMContent}
+	if utm != [5]string{"facebook", "cpc", "spring", "crm", "video-ad"} {
+		t.Errorf("UTM = %v", utm)
+	}
+	if o.PageURL != "https://www.example.com/pricing" {
+		t.Errorf("page URL = %q", o.PageURL)
+	}
+	var c db.Contact
+	if err := api.Store.DB().NewSelect().Model(&c).Where("id = ?", o.ContactID).Scan(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if c.FirstName != "Ann" || c.LastName != "Lee" || c.Company != "Acme" {
+		t.Errorf("contact = %q %q of %q, want Ann Lee of Acme", c.FirstName, c.LastName, c.Company)
+	}
+}
+
+func TestTriggerDerivesChannelFromUTM(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "signed-up")
+	resp := api.query(t, triggerVars, map[string]any{"input": map[string]any{
+		"slug": "signed-up", "email": "ann@example.com", "utmSource": "newsletter", "utmMedium": "email",
+	}})
+	var data struct {
+		TriggerCustomEvent string `json:"triggerCustomEvent"`
+	}
+	decodeData(t, resp, &data)
+	var channel string
+	if err := api.Store.DB().NewRaw("SELECT channel FROM event_occurrences WHERE id = ?", data.TriggerCustomEvent).Scan(t.Context(), &channel); err != nil {
+		t.Fatal(err)
+	}
+	if channel != "EMAIL" {
+		t.Errorf("channel = %q, want EMAIL", channel)
+	}
+}
+
+func TestTriggerOccurredAtBounds(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "signed-up")
+	now := time.Now().UTC()
+	tests := []struct {
+		name    string
+		at      time.Time
+		message string
+	}{
+		{"31 days ago", now.Add(-31 * 24 * time.Hour), "occurredAt %s is more than 30 days ago: record events within 30 days of when they happened."},
+		{"10 minutes ahead", now.Add(10 * time.Minute), "occurredAt %s is in the future: send the time the event happened, and check the sender's clock."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			at := tt.at.Truncate(time.Second)
+			resp := api.query(t, triggerVars, map[string]any{"input": map[string]any{
+				"slug": "signed-up", "email": "ann@example.com", "occurredAt": at.Format(time.RFC3339),
+			}})
+			wantError(t, resp, "BAD_USER_INPUT", "occurredAt", fmt.Sprintf(tt.message, at.Format(time.RFC3339)))
+		})
+	}
+	if got := api.count(t, "event_occurrences"); got != 0 {
+		t.Errorf("occurrences = %d, want 0", got)
+	}
+
+	for _, at := range []time.Time{now.Add(-29 * 24 * time.Hour), now.Add(4 * time.Minute)} {
+		resp := api.query(t, triggerVars, map[string]any{"input": map[string]any{
+			"slug": "signed-up", "email": "ann@example.com", "occurredAt": at.Format(time.RFC3339),
+		}})
+		if len(resp.Errors) != 0 {
+			t.Errorf("occurredAt %s: errors %+v, want none", at, resp.Errors)
+		}
+	}
+	if got := api.count(t, "event_occurrences"); got != 2 {
+		t.Errorf("occurrences = %d, want 2", got)
+	}
+}
+
+func TestTriggerRejectsOversizedMetadata(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "signed-up")
+	metadata := map[string]any{}
+	for i := range 51 {
+		metadata["k"+strconv.Itoa(i)] = i
+	}
+	resp := api.query(t, triggerVars, map[string]any{"input": map[string]any{
+		"slug": "signed-up", "email": "ann@example.com", "metadata": metadata,
+	}})
+	if len(resp.Errors) != 1 {
+		t.Fatalf("errors = %+v, want one", resp.Errors)
+	}
+	if resp.Errors[0].Extensions["code"] != "BAD_USER_INPUT" || resp.Errors[0].Extensions["field"] != "metadata" {
+		t.Errorf("extensions = %v, want BAD_USER_INPUT on metadata", resp.Errors[0].Extensions)
+	}
+	if got := api.count(t, "event_occurrences"); got != 0 {
+		t.Errorf("occurrences = %d, want 0", got)
+	}
+}
+
+func TestTriggerIdempotencyKey(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "signed-up")
+	input := map[string]any{"slug": "signed-up", "email": "ann@example.com", "idempotencyKey": "order-1001", "metadata": map[string]any{"plan": "pro"}}
+
+	var first, second struct {
+		TriggerCustomEvent string `json:"triggerCustomEvent"`
+	}
+	decodeData(t, api.query(t, triggerVars, map[string]any{"input": input}), &first)
+	decodeData(t, api.query(t, triggerVars, map[string]any{"input": input}), &second)
+	if second.TriggerCustomEvent != first.TriggerCustomEvent {
+		t.Errorf("retry returned %s, want %s", second.TriggerCustomEvent, first.TriggerCustomEvent)
+	}
+
+	input["metadata"] = map[string]any{"plan": "basic"}
+	resp := api.query(t, triggerVars, map[string]any{"input": input})
+	wantError(t, resp, "CONFLICT", "", `Idempotency key "order-1001" was already used for a different trigger in the last 7 days: send the same input to retry it, or use a new key.`)
+	if got := api.count(t, "event_occurrences"); got != 1 {
+		t.Errorf("occurrences = %d, want 1", got)
+	}
+}
+
+// TestTriggerIdempotencyKeyConcurrent sends the same keyed trigger on
+// several connections at once.
+func TestTriggerIdempotencyKeyConcurrent(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "signed-up")
+	input := map[string]any{"slug": "signed-up", "email": "race@example.com", "idempotencyKey": "race-1"}
+
+	const callers = 10
+	ids := make([]string, callers)
+	var wg sync.WaitGroup
+	for i := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var data struct {
+				TriggerCustomEvent string `json:"triggerCustomEvent"`
+			}
+			resp := api.query(t, triggerVars, map[string]any{"input": input})
+			if len(resp.Errors) == 0 {
+				if err := json.Unmarshal(resp.Data, &data); err == nil {
+					ids[i] = data.TriggerCustomEvent
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for i, id := range ids {
+		if id == "" || id != ids[0] {
+			t.Errorf("caller %d got %q, want %q", i, id, ids[0])
+		}
+	}
+	if got := api.count(t, "event_occurrences"); got != 1 {
+		t.Errorf("occurrences = %d, want 1", got)
+	}
+}
+
+func TestTriggerBatchReportsEachInput(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "signed-up")
+	const batch = `mutation($inputs: [TriggerCustomEventInput!]!) {
+		triggerCustomEvents(inputs: $inputs) { index accepted occurrenceId error { code message field } }
+	}`
+	resp := api.query(t, batch, map[string]any{"inputs": []any{
+		map[string]any{"slug": "signed-up", "email": "a@example.com"},
+		map[string]any{"slug": "no-such-event", "email": "b@example.com"},
+		map[string]any{"slug": "signed-up", "email": "not-an-email"},
+		map[string]any{"slug": "signed-up", "email": "c@example.com"},
+	}})
+	var data struct {
+		TriggerCustomEvents []struct {
+			Index        int     `json:"index"`
+			Accepted     bool    `json:"accepted"`
+			OccurrenceID *string `json:"occurrenceId"`
+			Error        *struct {
+				Code    string  `json:"code"`
+				Message string  `json:"message"`
+				Field   *string `json:"field"`
+			} `json:"error"`
+		} `json:"triggerCustomEvents"`
+	}
+	decodeData(t, resp, &data)
+	results := data.TriggerCustomEvents
+	if len(results) != 4 {
+		t.Fatalf("results = %d, want 4", len(results))
+	}
+	for i, r := range results {
+		if r.Index != i {
+			t.Errorf("result %d index = %d", i, r.Index)
+		}
+	}
+	if !results[0].Accepted || results[0].OccurrenceID == nil || results[0].Error != nil {
+		t.Errorf("result 0 = %+v, want accepted", results[0])
+	}
+	if !results[3].Accepted || results[3].OccurrenceID == nil {
+		t.Errorf("result 3 = %+v, want accepted", results[3])
+	}
+	if results[1].Accepted || results[1].Error == nil || results[1].Error.Code != "NOT_FOUND" {
+		t.Errorf("result 1 = %+v, want NOT_FOUND", results[1])
+	}
+	if results[2].Accepted || results[2].Error == nil || results[2].Error.Code != "BAD_USER_INPUT" || results[2].Error.Field == nil || *results[2].Error.Field != "email" {
+		t.Errorf("result 2 = %+v, want BAD_USER_INPUT on email", results[2])
+	} else if want := `Email "not-an-email" is not a valid address: use the form name@example.com.`; results[2].Error.Message != want {
+		t.Errorf("result 2 message = %q, want %q", results[2].Error.Message, want)
+	}
+	if got := api.count(t, "event_occurrences"); got != 2 {
+		t.Errorf("occurrences = %d, want 2", got)
+	}
+}
+
+func TestTriggerBatchRejectsTooMany(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "signed-up")
+	inputs := make([]any, 1001)
+	for i := range inputs {
+		inputs[i] = map[string]any{"slug": "signed-up", "email": "a@example.com"}
+	}
+	resp := api.query(t, `mutation($inputs: [TriggerCustomEventInput!]!) { triggerCustomEvents(inputs: $inputs) { accepted } }`, map[string]any{"inputs": inputs})
+	wantError(t, resp, "BAD_USER_INPUT", "inputs", "inputs has 1001 items, more than the maximum of 1000: split them into several calls.")
+	if got := api.count(t, "event_occurrences"); got != 0 {
+		t.Errorf("occurrences = %d, want 0", got)
+	}
+}
