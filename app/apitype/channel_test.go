@@ -1,0 +1,226 @@
+package apitype
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestClassifyChannel(t *testing.T) {
+	const page = "https://www.example.com/pricing"
+	tests := []struct {
+		name string
+		in   Attribution
+		want MarketingChannel
+	}{
+		// One or more cases for each channel.
+		{name: "no referrer no UTM", in: Attribution{PageURL: page}, want: ChannelDirect},
+		{name: "no referrer no page", in: Attribution{}, want: ChannelDirect},
+		{name: "own site same host", in: Attribution{Referrer: "https://www.example.com/", PageURL: page}, want: ChannelDirect},
+		{name: "own site subdomain", in: Attribution{Referrer: "https://shop.example.com/cart", PageURL: page}, want: ChannelDirect},
+		{name: "own site apex", in: Attribution{Referrer: "https://example.com/", PageURL: page}, want: ChannelDirect},
+		{name: "own site country suffix", in: Attribution{Referrer: "https://blog.example.co.uk/", PageURL: "https://www.example.co.uk/"}, want: ChannelDirect},
+		{name: "own site IP with port", in: Attribution{Referrer: "http://127.0.0.1:8080/a", PageURL: "http://127.0.0.1:8080/b"}, want: ChannelDirect},
+		{name: "unparsable referrer", in: Attribution{Referrer: "http://[::1", PageURL: page}, want: ChannelDirect},
+		{name: "referrer without scheme", in: Attribution{Referrer: "www.google.com", PageURL: page}, want: ChannelDirect},
+		{name: "google referrer", in: Attribution{Referrer: "https://www.google.com/", PageURL: page}, want: ChannelOrganicSearch},
+		{name: "google country suffix", in: Attribution{Referrer: "https://www.google.co.uk/", PageURL: page}, want: ChannelOrganicSearch},
+		{name: "google com.au", in: Attribution{Referrer: "https://google.com.au/search", PageURL: page}, want: ChannelOrganicSearch},
+		{name: "bing uppercase host", in: Attribution{Referrer: "https://WWW.BING.COM/search?q=x", PageURL: page}, want: ChannelOrganicSearch},
+		{name: "duckduckgo with port", in: Attribution{Referrer: "https://duckduckgo.com:443/", PageURL: page}, want: ChannelOrganicSearch},
+		{name: "yandex country", in: Attribution{Referrer: "https://yandex.ru/", PageURL: page}, want: ChannelOrganicSearch},
+		{name: "google label inside other domain", in: Attribution{Referrer: "https://google.example.org/", PageURL: page}, want: ChannelReferral},
+		{name: "facebook mobile", in: Attribution{Referrer: "https://m.facebook.com/", PageURL: page}, want: ChannelOrganicSocial},
+		{name: "facebook link shim", in: Attribution{Referrer: "https://l.facebook.com/l.php", PageURL: page}, want: ChannelOrganicSocial},
+		{name: "t.co", in: Attribution{Referrer: "https://t.co/abc", PageURL: page}, want: ChannelOrganicSocial},
+		{name: "lnkd.in", in: Attribution{Referrer: "https://lnkd.in/xyz", PageURL: page}, want: ChannelOrganicSocial},
+		{name: "pinterest country", in: Attribution{Referrer: "https://www.pinterest.de/", PageURL: page}, want: ChannelOrganicSocial},
+		{name: "youtube referrer", in: Attribution{Referrer: "https://www.youtube.com/watch?v=1", PageURL: page}, want: ChannelVideo},
+		{name: "youtu.be referrer", in: Attribution{Referrer: "https://youtu.be/1", PageURL: page}, want: ChannelVideo},
+		{name: "gmail referrer", in: Attribution{Referrer: "https://mail.google.com/mail/u/0/", PageURL: page}, want: ChannelEmail},
+		{name: "yahoo mail referrer", in: Attribution{Referrer: "https://mail.yahoo.com/", PageURL: page}, want: ChannelEmail},
+		{name: "other site", in: Attribution{Referrer: "https://news.example.org/post", PageURL: page}, want: ChannelReferral},
+		{name: "other site with port", in: Attribution{Referrer: "http://partner.example.net:8080/", PageURL: page}, want: ChannelReferral},
+		{name: "other site no page URL", in: Attribution{Referrer: "https://www.example.com/"}, want: ChannelReferral},
+
+		// UTM medium decides before the referrer.
+		{name: "cpc with search referrer", in: Attribution{UTM: UTM{Medium: "cpc"}, Referrer: "https://www.google.com/", PageURL: page}, want: ChannelPaidSearch},
+		{name: "cpc with search source", in: Attribution{UTM: UTM{Source: "google", Medium: "cpc"}, PageURL: page}, want: ChannelPaidSearch},
+		{name: "uppercase CPC", in: Attribution{UTM: UTM{Source: "Bing", Medium: "CPC"}, PageURL: page}, want: ChannelPaidSearch},
+		{name: "cpc unknown source", in: Attribution{UTM: UTM{Source: "newsletter-partner", Medium: "cpc"}}, want: ChannelPaidSearch},
+		{name: "paid_search underscore", in: Attribution{UTM: UTM{Source: "google", Medium: "paid_search"}}, want: ChannelPaidSearch},
+		{name: "paid with social referrer", in: Attribution{UTM: UTM{Medium: "paid"}, Referrer: "https://l.facebook.com/", PageURL: page}, want: ChannelPaidSocial},
+		{name: "cpc with social source", in: Attribution{UTM: UTM{Source: "facebook", Medium: "cpc"}}, want: ChannelPaidSocial},
+		{name: "cpc with social host source", in: Attribution{UTM: UTM{Source: "www.linkedin.com", Medium: "cpc"}}, want: ChannelPaidSocial},
+		{name: "paid-social medium", in: Attribution{UTM: UTM{Source: "newsletter", Medium: "paid-social"}}, want: ChannelPaidSocial},
+		{name: "paid_social medium", in: Attribution{UTM: UTM{Medium: "Paid_Social"}}, want: ChannelPaidSocial},
+		{name: "cpc with video source", in: Attribution{UTM: UTM{Source: "youtube", Medium: "cpc"}}, want: ChannelVideo},
+		{name: "video medium", in: Attribution{UTM: UTM{Source: "vimeo", Medium: "video"}}, want: ChannelVideo},
+		{name: "email medium", in: Attribution{UTM: UTM{Source: "newsletter", Medium: "email"}}, want: ChannelEmail},
+		{name: "e-mail medium", in: Attribution{UTM: UTM{Medium: "E-Mail"}}, want: ChannelEmail},
+		{name: "sms medium", in: Attribution{UTM: UTM{Source: "twilio", Medium: "sms"}}, want: ChannelSMS},
+		{name: "display medium", in: Attribution{UTM: UTM{Source: "dv360", Medium: "display"}}, want: ChannelDisplay},
+		{name: "cpm medium", in: Attribution{UTM: UTM{Source: "google", Medium: "cpm"}}, want: ChannelDisplay},
+		{name: "affiliate medium", in: Attribution{UTM: UTM{Source: "awin", Medium: "affiliate"}}, want: ChannelAffiliate},
+		{name: "social medium", in: Attribution{UTM: UTM{Source: "facebook", Medium: "social"}}, want: ChannelOrganicSocial},
+		{name: "organic medium", in: Attribution{UTM: UTM{Source: "google", Medium: "organic"}}, want: ChannelOrganicSearch},
+		{name: "organic with social source", in: Attribution{UTM: UTM{Source: "instagram", Medium: "organic"}}, want: ChannelOrganicSocial},
+		{name: "organic with video source", in: Attribution{UTM: UTM{Source: "youtube", Medium: "organic"}}, want: ChannelVideo},
+		{name: "referral medium", in: Attribution{UTM: UTM{Source: "partner.example.org", Medium: "referral"}}, want: ChannelReferral},
+		{name: "unknown medium", in: Attribution{UTM: UTM{Source: "google", Medium: "qr-code"}}, want: ChannelOther},
+		{name: "source only", in: Attribution{UTM: UTM{Source: "google"}, Referrer: "https://www.google.com/", PageURL: page}, want: ChannelOther},
+		{name: "medium with spaces", in: Attribution{UTM: UTM{Medium: "  email  "}}, want: ChannelEmail},
+		{name: "campaign only uses referrer", in: Attribution{UTM: UTM{Campaign: "spring"}, Referrer: "https://www.bing.com/", PageURL: page}, want: ChannelOrganicSearch},
+	}
+	covered := map[MarketingChannel]bool{}
+	for _, tt := range tests {
+		covered[tt.want] = true
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ClassifyChannel(tt.in); got != tt.want {
+				t.Errorf("ClassifyChannel(%+v) = %s, want %s", tt.in, got, tt.want)
+			}
+		})
+	}
+	for _, channel := range MarketingChannels {
+		if !covered[channel] {
+			t.Errorf("no case expects %s", channel)
+		}
+	}
+}
+
+func TestUTMFromURL(t *testing.T) {
+	long := strings.Repeat("a", MaxUTMLength+10)
+	// 199 ASCII bytes then a 2-byte rune that would end at byte 201.
+	splitRune := strings.Repeat("b", MaxUTMLength-1) + "é"
+	tests := []struct {
+		name string
+		url  string
+		want UTM
+	}{
+		{
+			name: "all five",
+			url:  "https://example.com/?utm_source=Google&utm_medium=CPC&utm_campaign=Spring+Sale&utm_term=Red%20Shoes&utm_content=Banner",
+			want: UTM{Source: "google", Medium: "cpc", Campaign: "Spring Sale", Term: "Red Shoes", Content: "Banner"},
+		},
+		{name: "none", url: "https://example.com/pricing", want: UTM{}},
+		{name: "missing some", url: "https://example.com/?utm_source=newsletter", want: UTM{Source: "newsletter"}},
+		{name: "other params ignored", url: "https://example.com/?gclid=abc&ref=x", want: UTM{}},
+		{name: "trimmed", url: "https://example.com/?utm_source=+%20bing%20+&utm_campaign=%20a%20", want: UTM{Source: "bing", Campaign: "a"}},
+		{name: "first repeat wins", url: "https://example.com/?utm_medium=email&utm_medium=sms", want: UTM{Medium: "email"}},
+		{name: "cut to max", url: "https://example.com/?utm_campaign=" + long, want: UTM{Campaign: long[:MaxUTMLength]}},
+		{name: "cut on rune boundary", url: "https://example.com/?utm_term=" + splitRune, want: UTM{Term: splitRune[:MaxUTMLength-1]}},
+		{name: "invalid UTF-8 replaced", url: "https://example.com/?utm_content=a%FFb", want: UTM{Content: "a\uFFFDb"}},
+		{name: "bad pair skipped", url: "https://example.com/?utm_term=%zz&utm_source=x", want: UTM{Source: "x"}},
+		{name: "relative URL", url: "/landing?utm_medium=Social", want: UTM{Medium: "social"}},
+		{name: "bad URL", url: "http://[::1?utm_source=google", want: UTM{}},
+		{name: "bad escape in host", url: "http://exa%zzmple.com/?utm_source=google", want: UTM{}},
+		{name: "empty", url: "", want: UTM{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := UTMFromURL(tt.url); got != tt.want {
+				t.Errorf("UTMFromURL(%q) = %+v, want %+v", tt.url, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestUTMLowercaseBeforeCut(t *testing.T) {
+	// 'İ' is 2 bytes and lowercases to "i̇", 3 bytes, so the cut must see
+	// the lowercased value to stay within MaxUTMLength.
+	got := UTMFromURL("https://example.com/?utm_source=" + strings.Repeat("İ", 100))
+	if len(got.Source) > MaxUTMLength {
+		t.Errorf("len(Source) = %d, want at most %d", len(got.Source), MaxUTMLength)
+	}
+	if !utf8.ValidString(got.Source) {
+		t.Errorf("Source %q is not valid UTF-8", got.Source)
+	}
+	if got.Source != strings.ToLower(got.Source) {
+		t.Errorf("Source %q is not lowercase", got.Source)
+	}
+}
+
+func TestUTMIsZero(t *testing.T) {
+	if !(UTM{}).IsZero() {
+		t.Error("UTM{}.IsZero() = false, want true")
+	}
+	if (UTM{Content: "x"}).IsZero() {
+		t.Error("UTM{Content: x}.IsZero() = true, want false")
+	}
+}
+
+func TestParseMarketingChannel(t *testing.T) {
+	for _, channel := range MarketingChannels {
+		got, ok := ParseMarketingChannel(string(channel))
+		if !ok || got != channel {
+			t.Errorf("ParseMarketingChannel(%q) = %q, %v, want %q, true", channel, got, ok, channel)
+		}
+	}
+	tests := []struct {
+		in   string
+		want MarketingChannel
+		ok   bool
+	}{
+		{in: "paid_search", want: ChannelPaidSearch, ok: true},
+		{in: "  Email\n", want: ChannelEmail, ok: true},
+		{in: "sms", want: ChannelSMS, ok: true},
+		{in: "", ok: false},
+		{in: "PAID SEARCH", ok: false},
+		{in: "SOCIAL", ok: false},
+	}
+	for _, tt := range tests {
+		got, ok := ParseMarketingChannel(tt.in)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("ParseMarketingChannel(%q) = %q, %v, want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestMarketingChannelsOrder(t *testing.T) {
+	want := []MarketingChannel{
+		"DIRECT", "ORGANIC_SEARCH", "PAID_SEARCH", "ORGANIC_SOCIAL", "PAID_SOCIAL", "EMAIL",
+		"REFERRAL", "DISPLAY", "AFFILIATE", "VIDEO", "SMS", "OTHER",
+	}
+	if !slices.Equal(MarketingChannels, want) {
+		t.Errorf("MarketingChannels = %v, want %v", MarketingChannels, want)
+	}
+}
+
+func FuzzUTMFromURL(f *testing.F) {
+	f.Add("https://example.com/?utm_source=Google&utm_medium=CPC&utm_campaign=spring")
+	f.Add("https://example.com/?utm_term=" + strings.Repeat("é", 150))
+	f.Add("https://example.com/?utm_content=%FF%FE")
+	f.Add("http://[::1")
+	f.Add("/?utm_source=" + strings.Repeat("İ", 120))
+	f.Fuzz(func(t *testing.T, rawURL string) {
+		got := UTMFromURL(rawURL)
+		fields := map[string]string{
+			"Source": got.Source, "Medium": got.Medium, "Campaign": got.Campaign,
+			"Term": got.Term, "Content": got.Content,
+		}
+		for name, value := range fields {
+			if len(value) > MaxUTMLength {
+				t.Errorf("len(%s) = %d, want at most %d", name, len(value), MaxUTMLength)
+			}
+			if !utf8.ValidString(value) {
+				t.Errorf("%s %q is not valid UTF-8", name, value)
+			}
+		}
+	})
+}
+
+func FuzzClassifyChannel(f *testing.F) {
+	f.Add("google", "cpc", "https://www.google.com/", "https://www.example.com/")
+	f.Add("", "", "https://shop.example.com:8443/", "https://www.example.com/")
+	f.Add("", "", "https://mail.google.com/", "")
+	f.Add("", "", "http://[::1", "::")
+	f.Add("x", "Paid_Social", "https://google.co.uk./", "http://127.0.0.1/")
+	f.Fuzz(func(t *testing.T, source, medium, referrer, pageURL string) {
+		a := Attribution{UTM: UTM{Source: source, Medium: medium}, Referrer: referrer, PageURL: pageURL}
+		got := ClassifyChannel(a)
+		if !slices.Contains(MarketingChannels, got) {
+			t.Errorf("ClassifyChannel(%+v) = %q, not one of MarketingChannels", a, got)
+		}
+	})
+}
