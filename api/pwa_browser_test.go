@@ -282,3 +282,53 @@ func postGraphQL(t *testing.T, baseURL, apiKey, query string) (int, []byte) {
 	}
 	return resp.StatusCode, body
 }
+
+// signInBrowser signs in through the sign-in page and waits for the page
+// it returns to.
+func signInBrowser(t *testing.T, browser context.Context, ts *testServer, path string) {
+	t.Helper()
+	navigate(t, browser, ts.URL+path)
+	waitFor(t, browser, "sign-in form", `location.pathname === "/login" && !!document.getElementById("login-email")`)
+	typeInto(t, browser, "#login-email", ts.AdminEmail)
+	typeInto(t, browser, "#login-password", ts.AdminPassword)
+	click(t, browser, "#login-submit")
+	waitFor(t, browser, "page after sign-in", fmt.Sprintf(`location.pathname === %q && !!document.getElementById("sign-out")`, path))
+}
+
+func TestGraphQLExplorerRunsQuery(t *testing.T) {
+	requireWASM(t)
+	ts := newTestServer(t)
+	if _, err := ts.Store.CreateCustomEvent(context.Background(), ts.Account.ID, apitype.CustomEventInput{Name: "Signed Up", Slug: "signed-up"}); err != nil {
+		t.Fatal(err)
+	}
+	browser := newBrowser(t)
+	signInBrowser(t, browser, ts, "/settings/graphql")
+
+	typeInto(t, browser, "#gql-key", ts.APIKey)
+	click(t, browser, "#gql-run")
+	waitFor(t, browser, "response", `!!document.getElementById("gql-result")`)
+	result, err := chromedp.Run(browser, chromedp.Evaluate[string](`document.getElementById("gql-result").textContent`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{
+  "data": {
+    "customEvents": [
+      {
+        "name": "Signed Up",
+        "slug": "signed-up",
+        "isConversion": false
+      }
+    ]
+  }
+}`
+	if strings.TrimSpace(result) != want {
+		t.Errorf("response =\n%s\nwant\n%s", result, want)
+	}
+	waitFor(t, browser, "status", textIs("#gql-status", "HTTP 200"))
+	saveScreenshot(t, browser, "graphql-explorer")
+
+	typeInto(t, browser, "#gql-key", "wrong-key")
+	click(t, browser, "#gql-run")
+	waitFor(t, browser, "unauthenticated response", `document.getElementById("gql-result").textContent.includes("UNAUTHENTICATED")`)
+}

@@ -177,3 +177,26 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	}
 	return nil
 }
+
+// GraphQL sends a GraphQL request with an API key to /graphql and returns
+// the HTTP status and the response body as the server sent it.
+func (c *Client) GraphQL(ctx context.Context, apiKey, query string, variables json.RawMessage) (int, string, error) {
+	request := map[string]any{"query": query}
+	if len(variables) > 0 {
+		request["variables"] = variables
+	}
+	body, err := json.Marshal(request)
+	if err != nil {
+		return 0, "", fmt.Errorf("encode GraphQL request: %w", err)
+	}
+	header := map[string]string{
+		"Accept":        "application/json",
+		"Content-Type":  "application/json",
+		"Authorization": "Bearer " + apiKey,
+	}
+	resp, err := fetch(ctx, http.MethodPost, c.base.String()+"/graphql", header, string(body))
+	if err != nil {
+		return 0, "", fmt.Errorf("the server could not be reached: check your connection and try again (%w)", err)
+	}
+	return resp.status, resp.body, nil
+}

@@ -17,6 +17,7 @@ var navItems = []navItem{
 	{PathReport, "Automations", "Custom Events"},
 	{PathEventSettings, "Settings", "Custom Events"},
 	{PathBeaconSettings, "Settings", "Beacon"},
+	{PathGraphQLExplorer, "Settings", "GraphQL"},
 }
 
 // frame draws the header with the navigation and the signed-in user around

@@ -7,10 +7,11 @@ import "github.com/maxence-charriere/go-app/v10/pkg/app"
 
 // Paths of the admin app's pages.
 const (
-	PathLogin          = "/login"
-	PathReport         = "/automations/custom-events"
-	PathEventSettings  = "/settings/custom-events"
-	PathBeaconSettings = "/settings/beacon"
+	PathLogin           = "/login"
+	PathReport          = "/automations/custom-events"
+	PathEventSettings   = "/settings/custom-events"
+	PathBeaconSettings  = "/settings/beacon"
+	PathGraphQLExplorer = "/settings/graphql"
 )
 
 // Register declares every page route. The server and the WASM entry point
@@ -21,4 +22,5 @@ func Register() {
 	app.Route(PathReport, app.NewZeroComponentFactory(&Report{}))
 	app.Route(PathEventSettings, app.NewZeroComponentFactory(&EventSettings{}))
 	app.Route(PathBeaconSettings, app.NewZeroComponentFactory(&BeaconSettings{}))
+	app.Route(PathGraphQLExplorer, app.NewZeroComponentFactory(&GraphQLExplorer{}))
 }

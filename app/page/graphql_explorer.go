@@ -1,0 +1,126 @@
+package page
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"customevents/app/apitype"
+)
+
+// exampleQuery is the explorer's first query: it reads the definitions.
+const exampleQuery = `query {
+  customEvents { name slug isConversion }
+}`
+
+// GraphQLExplorer is Settings → GraphQL: a form that sends GraphQL requests
+// with an API key, so admins can try the API from the browser. The key is
+// kept only in the page's memory.
+type GraphQLExplorer struct {
+	app.Compo
+
+	// ctx is the context of the mounted page, for dispatches after an
+	// event handler returns.
+	ctx app.Context
+
+	session   *apitype.Session
+	apiKey    string
+	query     string
+	variables string
+	result    string
+	status    string
+	err       string
+	busy      bool
+}
+
+// OnMount loads the session.
+func (p *GraphQLExplorer) OnMount(ctx app.Context) {
+	p.ctx = ctx
+	p.query = exampleQuery
+	withSession(ctx, func(ctx app.Context, s apitype.Session) {
+		p.session = &s
+	})
+}
+
+// Render draws the request form and the last response.
+func (p *GraphQLExplorer) Render() app.UI {
+	return frame(PathGraphQLExplorer, p.session, "GraphQL explorer",
+		app.P().Class("lead").Text("Send GraphQL requests to this server's /graphql endpoint with an API key of this account. The key stays in this page and is not stored."),
+		app.Form().ID("graphql-form").Class("panel").OnSubmit(p.run).Body(
+			app.Div().Class("field").Body(
+				app.Label().For("gql-key").Text("API key"),
+				app.Input().ID("gql-key").Type("password").Attr("autocomplete", "off").Required(true).
+					Placeholder("ce_…").Value(p.apiKey).OnInput(p.ValueTo(&p.apiKey)),
+			),
+			app.Div().Class("field").Body(
+				app.Label().For("gql-query").Text("Query"),
+				app.Textarea().ID("gql-query").Class("code").Rows(8).Attr("spellcheck", "false").
+					Text(p.query).OnInput(p.ValueTo(&p.query)),
+			),
+			app.Div().Class("field").Body(
+				app.Label().For("gql-variables").Text("Variables (JSON, optional)"),
+				app.Textarea().ID("gql-variables").Class("code").Rows(3).Attr("spellcheck", "false").
+					Text(p.variables).OnInput(p.ValueTo(&p.variables)),
+			),
+			alert("gql-error", p.err),
+			app.Button().ID("gql-run").Type("submit").Disabled(p.busy).Text("Run"),
+		),
+		app.If(p.result != "", func() app.UI {
+			return app.Section().Aria("label", "Response").Body(
+				app.H2().Text("Response"),
+				app.P().ID("gql-status").Class("hint").Text(p.status),
+				app.Pre().Class("code").Body(app.Code().ID("gql-result").Text(p.result)),
+			)
+		}),
+	)
+}
+
+func (p *GraphQLExplorer) run(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	if p.busy {
+		return
+	}
+	p.err = ""
+	key, query := strings.TrimSpace(p.apiKey), p.query
+	if key == "" {
+		p.err = "API key is missing: paste a key of this account, such as the one printed on first start."
+		return
+	}
+	var variables json.RawMessage
+	if text := strings.TrimSpace(p.variables); text != "" {
+		if !json.Valid([]byte(text)) {
+			p.err = "Variables are not valid JSON: write an object such as {\"slug\": \"watched-demo-video\"}, or leave the field empty."
+			return
+		}
+		variables = json.RawMessage(text)
+	}
+
+	p.busy = true
+	ctx = p.ctx
+	ctx.Async(func() {
+		status, body, err := api().GraphQL(context.Background(), key, query, variables)
+		ctx.Dispatch(func(ctx app.Context) {
+			p.busy = false
+			if err != nil {
+				p.err = err.Error()
+				return
+			}
+			p.status = "HTTP " + strconv.Itoa(status)
+			p.result = indentJSON(body)
+		})
+	})
+}
+
+// indentJSON returns body indented for reading, or unchanged when it is not
+// JSON.
+func indentJSON(body string) string {
+	var out bytes.Buffer
+	if err := json.Indent(&out, []byte(body), "", "  "); err != nil {
+		return body
+	}
+	return out.String()
+}
