@@ -3,6 +3,7 @@ package api
 import (
 	"io/fs"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -42,6 +43,7 @@ func (s *Server) appHandler() http.Handler {
 			Maskable: "/web/icon-512.png",
 			SVG:      "/web/icon.svg",
 		},
+		Domain:    publicHost(s.cfg.PublicURL),
 		Styles:    []string{"/web/app.css"},
 		Resources: webResolver{},
 		Version:   s.cfg.Version,
@@ -73,4 +75,14 @@ func (s *Server) getWebAsset(c echo.Context) error {
 	}
 	http.ServeFileFS(c.Response(), c.Request(), static.Web, name)
 	return nil
+}
+
+// publicHost returns the host of the public URL, which go-app puts into the
+// pages' Open Graph URLs.
+func publicHost(publicURL string) string {
+	u, err := url.Parse(publicURL)
+	if err != nil {
+		return ""
+	}
+	return u.Host
 }

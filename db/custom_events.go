@@ -30,7 +30,7 @@ func (s *Store) CustomEvents(ctx context.Context, accountID int64) ([]CustomEven
 	err := s.db.NewSelect().Model(&events).
 		Where("account_id = ?", accountID).
 		Where("deleted_at IS NULL").
-		Order("name", "id").
+		OrderExpr("lower(name), name, id").
 		Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list custom events of account %d: %w", accountID, err)

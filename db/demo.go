@@ -14,7 +14,11 @@ var demoEvents = []CustomEvent{
 	{Name: "Downloaded Pricing PDF", Slug: "downloaded-pricing-pdf", Description: "Clicked the pricing PDF link on /pricing.", IsConversion: true},
 	{Name: "Started Free Trial", Slug: "started-free-trial", Description: "Submitted the trial sign-up form.", IsConversion: true},
 	{Name: "Opened Chat", Slug: "opened-chat", Description: "Opened the support chat widget."},
+	{Name: "Watched Demo Video", Slug: "watched-demo-video", Description: "Played the product demo video to the end.", IsConversion: true},
 }
+
+// demoChannels are the marketing channels that demo occurrences come from.
+var demoChannels = []string{"DIRECT", "ORGANIC_SEARCH", "PAID_SEARCH", "EMAIL", "ORGANIC_SOCIAL", "REFERRAL"}
 
 // SeedDemo fills a new account with demo definitions, contacts and 30 days
 // of occurrences, so the reports have something to show.
@@ -58,6 +62,7 @@ func (s *Store) SeedDemo(ctx context.Context, accountID int64) error {
 					OccurredAt:    now.Add(-time.Duration(rng.Int64N(int64(30 * 24 * time.Hour)))),
 					PageURL:       "https://www.example.com/pricing",
 					Source:        SourceBeacon,
+					Channel:       demoChannels[rng.IntN(len(demoChannels))],
 				})
 			}
 		}

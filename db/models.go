@@ -130,7 +130,7 @@ type EventOccurrence struct {
 	// Metadata is a flat JSON object of string, number and boolean values.
 	Metadata    map[string]any `bun:"metadata,type:jsonb,nullzero,default:'{}'"`
 	Referrer    string         `bun:"referrer"`
-	Channel     string         `bun:"channel"`
+	Channel     string         `bun:"channel,nullzero,default:'DIRECT'"`
 	UTMSource   string         `bun:"utm_source"`
 	UTMMedium   string         `bun:"utm_medium"`
 	UTMCampaign string         `bun:"utm_campaign"`

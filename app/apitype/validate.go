@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -98,11 +99,17 @@ func (in CustomEventInput) Validate() *ValidationError {
 	if utf8.RuneCountInString(in.Name) > MaxNameLength {
 		return &ValidationError{Field: "name", Message: fmt.Sprintf("Name is too long: use at most %d characters.", MaxNameLength)}
 	}
+	if r, ok := hiddenCharacter(in.Name, false); ok {
+		return &ValidationError{Field: "name", Message: fmt.Sprintf("Name contains the invisible character %U: remove it.", r)}
+	}
 	if err := ValidateSlug(in.Slug); err != nil {
 		return err
 	}
 	if utf8.RuneCountInString(in.Description) > MaxDescriptionLength {
 		return &ValidationError{Field: "description", Message: fmt.Sprintf("Description is too long: use at most %d characters.", MaxDescriptionLength)}
+	}
+	if r, ok := hiddenCharacter(in.Description, true); ok {
+		return &ValidationError{Field: "description", Message: fmt.Sprintf("Description contains the invisible character %U: remove it.", r)}
 	}
 	return nil
 }
@@ -132,4 +139,20 @@ func NormalizeEmail(field, email string) (string, *ValidationError) {
 		return invalid(fmt.Sprintf("Email %q is not a valid address: the domain must contain a dot, as in example.com.", email))
 	}
 	return strings.ToLower(email), nil
+}
+
+// hiddenCharacter returns the first control character or bidirectional
+// override in s. Line breaks and tabs pass when multiline is true. Such
+// characters cannot be stored (NUL) or make a name read differently from
+// what it is (U+202E reverses the text after it).
+func hiddenCharacter(s string, multiline bool) (rune, bool) {
+	for _, r := range s {
+		if multiline && (r == '\n' || r == '\r' || r == '\t') {
+			continue
+		}
+		if unicode.IsControl(r) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == utf8.RuneError {
+			return r, true
+		}
+	}
+	return 0, false
 }

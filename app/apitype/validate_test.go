@@ -63,6 +63,11 @@ func TestCustomEventInputValidate(t *testing.T) {
 		{name: "bad slug", in: CustomEventInput{Name: "X", Slug: "X"}, field: "slug"},
 		{name: "long description", in: CustomEventInput{Name: "X", Slug: "x", Description: strings.Repeat("d", MaxDescriptionLength+1)}, field: "description"},
 		{name: "slug padded with spaces", in: CustomEventInput{Name: "X", Slug: " x "}},
+		{name: "NUL in name", in: CustomEventInput{Name: "nul\x00byte", Slug: "x"}, field: "name"},
+		{name: "line break in name", in: CustomEventInput{Name: "line\nbreak", Slug: "x"}, field: "name"},
+		{name: "right-to-left override in name", in: CustomEventInput{Name: "abc\u202Edef", Slug: "x"}, field: "name"},
+		{name: "NUL in description", in: CustomEventInput{Name: "X", Slug: "x", Description: "a\x00b"}, field: "description"},
+		{name: "line breaks in description", in: CustomEventInput{Name: "X", Slug: "x", Description: "first line\nsecond\tline"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -78,6 +83,17 @@ func TestCustomEventInputValidate(t *testing.T) {
 				t.Errorf("field = %q, want %q", err.Field, tt.field)
 			}
 		})
+	}
+}
+
+func TestValidateHiddenCharacterMessage(t *testing.T) {
+	in := CustomEventInput{Name: "line\u202Ebreak", Slug: "x"}
+	err := in.Validate()
+	if err == nil {
+		t.Fatal("Validate() = valid, want an error")
+	}
+	if want := "Name contains the invisible character U+202E: remove it."; err.Message != want {
+		t.Errorf("message = %q, want %q", err.Message, want)
 	}
 }
 

@@ -178,7 +178,7 @@ func (p *EventSettings) renderRow(event apitype.CustomEvent) app.UI {
 	var actions app.UI
 	if p.confirmingID == event.ID {
 		actions = app.Div().Class("confirm").Role("group").Aria("label", "Confirm delete").Body(
-			app.Span().Text("Delete “"+event.Name+"”? Its recorded occurrences stay in reports."),
+			app.Span().Text("Delete “"+event.Name+"”? Its recorded occurrences are kept but no longer reported, and its slug becomes free."),
 			app.Button().ID("confirm-delete").Type("button").Class("danger").Disabled(p.busy).OnClick(p.deleteConfirmed).Text("Delete event"),
 			app.Button().ID("cancel-delete").Type("button").Class("secondary").OnClick(p.cancelDelete).Text("Cancel"),
 		)

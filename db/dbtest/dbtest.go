@@ -23,6 +23,14 @@ import (
 // database tests never skip.
 func New(t testing.TB) *bun.DB {
 	t.Helper()
+	bdb, _ := NewWithURL(t)
+	return bdb
+}
+
+// NewWithURL is New that also returns the database's connection URL, for
+// tests that start the server as a separate process.
+func NewWithURL(t testing.TB) (*bun.DB, string) {
+	t.Helper()
 	ctx := context.Background()
 
 	dsn := os.Getenv("DATABASE_URL")
@@ -67,7 +75,7 @@ func New(t testing.TB) *bun.DB {
 	if err := db.Migrate(ctx, bdb, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 		t.Fatalf("migrate test database %s: %v", name, err)
 	}
-	return bdb
+	return bdb, u.String()
 }
 
 // Fixture is a bootstrapped account with an admin and an API key.

@@ -1,0 +1,240 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"customevents/db/dbtest"
+)
+
+// runServerEnv makes the test binary run the server's main instead of the
+// tests, so a test can start the real server as a process and kill it.
+const runServerEnv = "CE_TEST_RUN_SERVER"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runServerEnv) == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// serverProcess is the server running as a child process.
+type serverProcess struct {
+	cmd *exec.Cmd
+	url string
+}
+
+// startServer starts the server process and returns once it listens. The
+// wait reads the process's log until its "server started" line.
+func startServer(t *testing.T, env []string) *serverProcess {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), append(env, runServerEnv+"=1")...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start server: %v", err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+
+	started := make(chan string, 1)
+	go func() {
+		scanner := bufio.NewScanner(stderr)
+		for scanner.Scan() {
+			line := scanner.Text()
+			if strings.Contains(line, `msg="server started"`) {
+				started <- line
+			}
+		}
+		close(started)
+	}()
+	select {
+	case line, ok := <-started:
+		if !ok {
+			t.Fatal("server exited before it started listening")
+		}
+		_ = line
+	case <-time.After(60 * time.Second):
+		t.Fatal("server did not start within 60s")
+	}
+	for _, kv := range env {
+		if addr, ok := strings.CutPrefix(kv, "CE_ADDR="); ok {
+			return &serverProcess{cmd: cmd, url: "http://" + addr}
+		}
+	}
+	t.Fatal("CE_ADDR missing from env")
+	return nil
+}
+
+// graphql posts a GraphQL document and returns the decoded reply.
+func graphql(client *http.Client, url, apiKey, query string, variables map[string]any) (map[string]any, error) {
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": variables})
+	req, err := http.NewRequest(http.MethodPost, url+"/graphql", strings.NewReader(string(body)))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+apiKey)
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var reply map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&reply); err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK || reply["errors"] != nil {
+		return nil, fmt.Errorf("status %d, reply %v", resp.StatusCode, reply)
+	}
+	return reply["data"].(map[string]any), nil
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// TestKilledServerKeepsAcknowledgedEvents sends keyed triggers from several
+// clients, kills the server with SIGKILL while they run, restarts it, and
+// checks that every acknowledged trigger is stored exactly once.
+func TestKilledServerKeepsAcknowledgedEvents(t *testing.T) {
+	bdb, dbURL := dbtest.NewWithURL(t)
+	const apiKey = "ce_kill_test_key_0123456789abcdef"
+	env := []string{
+		"DATABASE_URL=" + dbURL,
+		"CE_ADDR=" + freeAddr(t),
+		"CE_API_KEY=" + apiKey,
+		"CE_ADMIN_PASSWORD=correct horse battery staple",
+		"CE_LOG_FORMAT=text",
+		"CE_API_RATE_LIMIT=0",
+	}
+	server := startServer(t, env)
+	client := &http.Client{Timeout: 10 * time.Second}
+	if _, err := graphql(client, server.url, apiKey, `mutation { createCustomEvent(input: {name: "Signed Up", slug: "signed-up"}) { id } }`, nil); err != nil {
+		t.Fatalf("create event: %v", err)
+	}
+
+	// ledger maps each acknowledged idempotency key to its occurrence id.
+	var mu sync.Mutex
+	ledger := map[string]string{}
+	const workers = 8
+	const killAfter = 300
+	killed := make(chan struct{})
+	var killOnce sync.Once
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				key := fmt.Sprintf("w%d-%d", w, i)
+				data, err := graphql(client, server.url, apiKey,
+					`mutation($input: TriggerCustomEventInput!) { triggerCustomEvent(input: $input) }`,
+					map[string]any{"input": map[string]any{"slug": "signed-up", "email": fmt.Sprintf("c%d@example.com", i%50), "idempotencyKey": key}})
+				if err != nil {
+					// Requests fail once the server is gone.
+					select {
+					case <-killed:
+						return
+					default:
+						continue
+					}
+				}
+				mu.Lock()
+				ledger[key] = data["triggerCustomEvent"].(string)
+				n := len(ledger)
+				mu.Unlock()
+				if n >= killAfter {
+					killOnce.Do(func() {
+						server.cmd.Process.Signal(syscall.SIGKILL)
+						server.cmd.Wait()
+						close(killed)
+					})
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	t.Logf("acknowledged %d triggers before SIGKILL", len(ledger))
+
+	restarted := startServer(t, env)
+	ctx := context.Background()
+	for key, id := range ledger {
+		var stored []string
+		err := bdb.NewRaw("SELECT occurrence_id::text FROM idempotency_keys WHERE key = ?", key).Scan(ctx, &stored)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(stored) != 1 || stored[0] != id {
+			t.Errorf("key %s: stored occurrence %v, want [%s]", key, stored, id)
+		}
+	}
+	var occurrences, keys int
+	if err := bdb.NewRaw("SELECT count(*) FROM event_occurrences").Scan(ctx, &occurrences); err != nil {
+		t.Fatal(err)
+	}
+	if err := bdb.NewRaw("SELECT count(*) FROM idempotency_keys").Scan(ctx, &keys); err != nil {
+		t.Fatal(err)
+	}
+	if occurrences != keys {
+		t.Errorf("occurrences = %d, idempotency keys = %d: want one occurrence per key", occurrences, keys)
+	}
+	if occurrences < len(ledger) {
+		t.Errorf("occurrences = %d, want at least the %d acknowledged", occurrences, len(ledger))
+	}
+
+	// Clients retry what they sent; the restarted server returns the
+	// stored occurrence and stores nothing new.
+	for key, id := range ledger {
+		w, i := 0, 0
+		fmt.Sscanf(key, "w%d-%d", &w, &i)
+		data, err := graphql(client, restarted.url, apiKey,
+			`mutation($input: TriggerCustomEventInput!) { triggerCustomEvent(input: $input) }`,
+			map[string]any{"input": map[string]any{"slug": "signed-up", "email": fmt.Sprintf("c%d@example.com", i%50), "idempotencyKey": key}})
+		if err != nil {
+			t.Fatalf("retry %s: %v", key, err)
+		}
+		if data["triggerCustomEvent"] != id {
+			t.Errorf("retry %s returned %v, want %s", key, data["triggerCustomEvent"], id)
+		}
+	}
+	var after int
+	if err := bdb.NewRaw("SELECT count(*) FROM event_occurrences").Scan(ctx, &after); err != nil {
+		t.Fatal(err)
+	}
+	if after != occurrences {
+		t.Errorf("occurrences after retries = %d, want %d", after, occurrences)
+	}
+
+	restarted.cmd.Process.Signal(syscall.SIGTERM)
+	if err := restarted.cmd.Wait(); err != nil {
+		t.Errorf("server exit after SIGTERM: %v", err)
+	}
+}

@@ -1,0 +1,191 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"customevents/app/apitype"
+)
+
+// MaxAllowedOrigins is the maximum number of origins in an account's
+// allowed-origins list.
+const MaxAllowedOrigins = 50
+
+// CollectSettings are the account settings that POST /collect applies.
+type CollectSettings struct {
+	AccountID int64
+	// AllowedOrigins lists the origins whose pages may send events, in the
+	// form NormalizeOrigins returns. An empty list allows every origin.
+	AllowedOrigins []string
+}
+
+// CollectSettingsBySiteKey returns the collect settings of the account that
+// a beacon site key names, or an error matching ErrNotFound.
+func (s *Store) CollectSettingsBySiteKey(ctx context.Context, siteKey string) (*CollectSettings, error) {
+	var row struct {
+		ID             int64    `bun:"id"`
+		AllowedOrigins []string `bun:"allowed_origins,array"`
+	}
+	err := s.db.NewRaw("SELECT id, allowed_origins FROM accounts WHERE site_key = ?", siteKey).Scan(ctx, &row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, &NotFoundError{Resource: "site key", Key: siteKey}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find collect settings by site key: %w", err)
+	}
+	return &CollectSettings{AccountID: row.ID, AllowedOrigins: row.AllowedOrigins}, nil
+}
+
+// AllowedOrigins returns the account's allowed-origins list, empty when any
+// origin is allowed.
+func (s *Store) AllowedOrigins(ctx context.Context, accountID int64) ([]string, error) {
+	var origins []string
+	err := s.db.NewRaw("SELECT allowed_origins FROM accounts WHERE id = ?", accountID).Scan(ctx, pgdialect.Array(&origins))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, &NotFoundError{Resource: "account", Key: strconv.FormatInt(accountID, 10)}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read allowed origins of account %d: %w", accountID, err)
+	}
+	if origins == nil {
+		origins = []string{}
+	}
+	return origins, nil
+}
+
+// SetAllowedOrigins validates origins with NormalizeOrigins, replaces the
+// account's list with the result and returns it. An invalid origin stores
+// nothing and returns a *apitype.ValidationError that names it.
+func (s *Store) SetAllowedOrigins(ctx context.Context, accountID int64, origins []string) ([]string, error) {
+	normalized, verr := NormalizeOrigins(origins)
+	if verr != nil {
+		return nil, verr
+	}
+	result, err := s.db.NewRaw("UPDATE accounts SET allowed_origins = ? WHERE id = ?", pgdialect.Array(normalized), accountID).Exec(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("set allowed origins of account %d: %w", accountID, err)
+	}
+	if n, err := result.RowsAffected(); err == nil && n == 0 {
+		return nil, &NotFoundError{Resource: "account", Key: strconv.FormatInt(accountID, 10)}
+	}
+	return normalized, nil
+}
+
+// NormalizeOrigins checks each origin and returns the list in the form that
+// browsers send in the Origin header: lowercase scheme://host[:port], http
+// or https, without the scheme's default port. A single trailing slash is
+// dropped. Duplicates are removed and the input order is kept. The list may
+// hold at most MaxAllowedOrigins origins.
+func NormalizeOrigins(origins []string) ([]string, *apitype.ValidationError) {
+	out := make([]string, 0, len(origins))
+	seen := make(map[string]bool, len(origins))
+	for _, raw := range origins {
+		origin, verr := normalizeOrigin(raw)
+		if verr != nil {
+			return nil, verr
+		}
+		if seen[origin] {
+			continue
+		}
+		seen[origin] = true
+		out = append(out, origin)
+	}
+	if len(out) > MaxAllowedOrigins {
+		return nil, &apitype.ValidationError{
+			Field:   "allowedOrigins",
+			Message: fmt.Sprintf("allowedOrigins has %d origins: list at most %d.", len(out), MaxAllowedOrigins),
+		}
+	}
+	return out, nil
+}
+
+func normalizeOrigin(raw string) (string, *apitype.ValidationError) {
+	invalid := func(problem string) (string, *apitype.ValidationError) {
+		return "", &apitype.ValidationError{
+			Field:   "allowedOrigins",
+			Message: fmt.Sprintf("Origin %q %s: use scheme://host[:port] with http or https, such as https://www.example.com.", raw, problem),
+		}
+	}
+
+	text := strings.TrimSpace(raw)
+	if text == "" {
+		return invalid("is empty")
+	}
+	if strings.Contains(text, "*") {
+		return invalid("contains a wildcard, which is not supported, so list each origin")
+	}
+	u, err := url.Parse(strings.TrimSuffix(text, "/"))
+	if err != nil {
+		return invalid("is not a valid URL")
+	}
+	scheme := strings.ToLower(u.Scheme)
+	if scheme != "http" && scheme != "https" {
+		return invalid("does not start with http:// or https://")
+	}
+	if u.Opaque != "" || u.Host == "" {
+		return invalid("has no host")
+	}
+	if u.User != nil {
+		return invalid("contains a user name")
+	}
+	if u.Path != "" {
+		return invalid("has a path")
+	}
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return invalid("has a query or a fragment")
+	}
+
+	host := strings.ToLower(u.Hostname())
+	if !validOriginHost(host) {
+		return invalid("has an invalid host; write international names in their xn-- form")
+	}
+	port := u.Port()
+	if port != "" {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 {
+			return invalid("has an invalid port")
+		}
+		if (scheme == "http" && n == 80) || (scheme == "https" && n == 443) {
+			port = ""
+		}
+	}
+
+	if addr, err := netip.ParseAddr(host); err == nil && addr.Is6() {
+		host = "[" + host + "]"
+	}
+	if port != "" {
+		host = net.JoinHostPort(strings.Trim(host, "[]"), port)
+	}
+	return scheme + "://" + host, nil
+}
+
+// validOriginHost reports whether host is an IP address or a DNS name of
+// ASCII letters, digits and hyphens in non-empty labels.
+func validOriginHost(host string) bool {
+	if host == "" {
+		return false
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return true
+	}
+	for _, label := range strings.Split(host, ".") {
+		if label == "" || len(label) > 63 || strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
