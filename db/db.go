@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/lib/pq"
@@ -112,6 +113,8 @@ func isUniqueViolation(err error, constraint string) bool {
 // account data takes the account id and filters on it.
 type Store struct {
 	db *bun.DB
+	// ingester, when set, batches RecordEvent writes.
+	ingester atomic.Pointer[Ingester]
 }
 
 // NewStore returns a Store on bdb.

@@ -76,84 +76,121 @@ func (e *ConflictError) Unwrap() error { return e.Err }
 // ErrNotFound. With an idempotency key, a repeat of an earlier trigger
 // returns the earlier occurrence and stores nothing. A different trigger
 // with the same key returns a *ConflictError and stores nothing either.
+//
+// When the store has a running Ingester, the trigger joins its next batch,
+// and RecordEvent returns once that batch has committed.
 func (s *Store) RecordEvent(ctx context.Context, t Trigger) (*EventOccurrence, error) {
-	if (t.Email == "") == (t.VisitorID == "") {
-		return nil, fmt.Errorf("record event %q: exactly one of email and visitor id must be set", t.Slug)
-	}
-	requestHash := t.hash()
-	occurredAt := t.OccurredAt
-	if occurredAt.IsZero() {
-		occurredAt = time.Now()
-	}
-	channel := t.Channel
-	if channel == "" {
-		channel = "DIRECT"
-	}
-	metadata := t.Metadata
-	if metadata == nil {
-		metadata = map[string]any{}
-	}
-
-	event, err := s.CustomEventBySlug(ctx, t.AccountID, t.Slug)
+	p, err := s.prepareTrigger(ctx, t)
 	if err != nil {
 		return nil, err
 	}
-
-	occurrence := EventOccurrence{
-		AccountID:     t.AccountID,
-		CustomEventID: event.ID,
-		OccurredAt:    occurredAt.UTC(),
-		PageURL:       t.PageURL,
-		Source:        t.Source,
-		Metadata:      metadata,
-		Referrer:      t.Referrer,
-		Channel:       channel,
-		UTMSource:     t.UTMSource,
-		UTMMedium:     t.UTMMedium,
-		UTMCampaign:   t.UTMCampaign,
-		UTMTerm:       t.UTMTerm,
-		UTMContent:    t.UTMContent,
+	if in := s.ingester.Load(); in != nil {
+		return in.submit(ctx, p)
 	}
-	var earlier *EventOccurrence
-	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if t.IdempotencyKey != "" {
-			var err error
-			earlier, err = claimIdempotencyKey(ctx, tx, t.AccountID, t.IdempotencyKey, requestHash)
-			if err != nil || earlier != nil {
-				return err
-			}
-		}
+	return s.recordDirect(ctx, p)
+}
 
+// recordDirect writes one prepared trigger in its own transaction.
+func (s *Store) recordDirect(ctx context.Context, p *preparedTrigger) (*EventOccurrence, error) {
+	var occurrence *EventOccurrence
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		var err error
-		if t.Email != "" {
-			occurrence.ContactID, err = contactByEmail(ctx, tx, t.AccountID, t.Email)
-		} else {
-			occurrence.ContactID, err = contactByVisitor(ctx, tx, t.AccountID, t.VisitorID)
-		}
-		if err != nil {
-			return err
-		}
-		if err := fillContactFields(ctx, tx, t.AccountID, occurrence.ContactID, t.Contact); err != nil {
-			return err
-		}
-		if _, err := tx.NewInsert().Model(&occurrence).Returning("*").Exec(ctx); err != nil {
-			return fmt.Errorf("insert occurrence of %q: %w", t.Slug, err)
-		}
-
-		if t.IdempotencyKey != "" {
-			_, err := tx.NewRaw("UPDATE idempotency_keys SET occurrence_id = ? WHERE account_id = ? AND key = ?",
-				occurrence.ID, t.AccountID, t.IdempotencyKey).Exec(ctx)
-			if err != nil {
-				return fmt.Errorf("bind idempotency key: %w", err)
-			}
-		}
-		return nil
+		occurrence, err = p.record(ctx, tx)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	if earlier != nil {
-		return earlier, nil
+	return occurrence, nil
+}
+
+// preparedTrigger is a checked trigger with its custom event resolved,
+// ready to be written in a transaction.
+type preparedTrigger struct {
+	Trigger
+	customEventID int64
+	requestHash   []byte
+}
+
+// prepareTrigger checks t, resolves its slug and fills the defaults.
+func (s *Store) prepareTrigger(ctx context.Context, t Trigger) (*preparedTrigger, error) {
+	if (t.Email == "") == (t.VisitorID == "") {
+		return nil, fmt.Errorf("record event %q: exactly one of email and visitor id must be set", t.Slug)
+	}
+	p := &preparedTrigger{Trigger: t, requestHash: t.hash()}
+	if p.OccurredAt.IsZero() {
+		p.OccurredAt = time.Now()
+	}
+	if p.Channel == "" {
+		p.Channel = "DIRECT"
+	}
+	if p.Metadata == nil {
+		p.Metadata = map[string]any{}
+	}
+	event, err := s.CustomEventBySlug(ctx, t.AccountID, t.Slug)
+	if err != nil {
+		return nil, err
+	}
+	p.customEventID = event.ID
+	return p, nil
+}
+
+// contactKey orders triggers within a batch, so that concurrent batches
+// lock contacts and visitors in the same order.
+func (p *preparedTrigger) contactKey() string {
+	if p.Email != "" {
+		return "e:" + p.Email
+	}
+	return "v:" + p.VisitorID
+}
+
+// record writes the trigger in tx and returns its occurrence, or the
+// earlier occurrence of its idempotency key.
+func (p *preparedTrigger) record(ctx context.Context, tx bun.Tx) (*EventOccurrence, error) {
+	if p.IdempotencyKey != "" {
+		earlier, err := claimIdempotencyKey(ctx, tx, p.AccountID, p.IdempotencyKey, p.requestHash)
+		if err != nil || earlier != nil {
+			return earlier, err
+		}
+	}
+
+	occurrence := EventOccurrence{
+		AccountID:     p.AccountID,
+		CustomEventID: p.customEventID,
+		OccurredAt:    p.OccurredAt.UTC(),
+		PageURL:       p.PageURL,
+		Source:        p.Source,
+		Metadata:      p.Metadata,
+		Referrer:      p.Referrer,
+		Channel:       p.Channel,
+		UTMSource:     p.UTMSource,
+		UTMMedium:     p.UTMMedium,
+		UTMCampaign:   p.UTMCampaign,
+		UTMTerm:       p.UTMTerm,
+		UTMContent:    p.UTMContent,
+	}
+	var err error
+	if p.Email != "" {
+		occurrence.ContactID, err = contactByEmail(ctx, tx, p.AccountID, p.Email)
+	} else {
+		occurrence.ContactID, err = contactByVisitor(ctx, tx, p.AccountID, p.VisitorID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := fillContactFields(ctx, tx, p.AccountID, occurrence.ContactID, p.Contact); err != nil {
+		return nil, err
+	}
+	if _, err := tx.NewInsert().Model(&occurrence).Returning("*").Exec(ctx); err != nil {
+		return nil, fmt.Errorf("insert occurrence of %q: %w", p.Slug, err)
+	}
+
+	if p.IdempotencyKey != "" {
+		_, err := tx.NewRaw("UPDATE idempotency_keys SET occurrence_id = ? WHERE account_id = ? AND key = ?",
+			occurrence.ID, p.AccountID, p.IdempotencyKey).Exec(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("bind idempotency key: %w", err)
+		}
 	}
 	return &occurrence, nil
 }

@@ -12,6 +12,7 @@ import (
 	"customevents/db"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -35,19 +36,34 @@ func (r *mutationResolver) TriggerCustomEvents(ctx context.Context, inputs []*mo
 		}
 	}
 
+	// Check every input first, then write the valid ones in shared
+	// transactions.
 	results := make([]*model.TriggerResult, len(inputs))
-	accepted := 0
+	var triggers []db.Trigger
+	var positions []int
+	now := time.Now()
 	for i, input := range inputs {
-		result := &model.TriggerResult{Index: i}
-		id, err := r.trigger(ctx, account, input)
-		if err == nil {
-			result.Accepted = true
-			result.OccurrenceID = &id
-			accepted++
-		} else {
-			result.Error = r.triggerError(ctx, account, i, err)
+		results[i] = &model.TriggerResult{Index: i}
+		trigger, verr := newTrigger(account, input, now)
+		if verr != nil {
+			results[i].Error = r.triggerError(ctx, account, i, verr)
+			continue
 		}
-		results[i] = result
+		triggers = append(triggers, trigger)
+		positions = append(positions, i)
+	}
+	occurrences, errs := r.store.RecordEvents(ctx, r.log, triggers)
+
+	accepted := 0
+	for j, i := range positions {
+		if errs[j] != nil {
+			results[i].Error = r.triggerError(ctx, account, i, errs[j])
+			continue
+		}
+		id := strconv.FormatInt(occurrences[j].ID, 10)
+		results[i].Accepted = true
+		results[i].OccurrenceID = &id
+		accepted++
 	}
 	r.log.InfoContext(ctx, "custom event batch recorded", "account_id", account.ID, "inputs", len(inputs), "accepted", accepted)
 	return results, nil

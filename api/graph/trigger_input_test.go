@@ -270,3 +270,38 @@ func TestTriggerBatchRejectsTooMany(t *testing.T) {
 		t.Errorf("occurrences = %d, want 0", got)
 	}
 }
+
+func TestTriggerBatchOfThousand(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "signed-up")
+	inputs := make([]any, 1000)
+	for i := range inputs {
+		inputs[i] = map[string]any{"slug": "signed-up", "email": fmt.Sprintf("c%d@example.com", i%300)}
+	}
+	resp := api.query(t, `mutation($inputs: [TriggerCustomEventInput!]!) { triggerCustomEvents(inputs: $inputs) { index accepted } }`, map[string]any{"inputs": inputs})
+	var data struct {
+		TriggerCustomEvents []struct {
+			Index    int  `json:"index"`
+			Accepted bool `json:"accepted"`
+		} `json:"triggerCustomEvents"`
+	}
+	decodeData(t, resp, &data)
+	accepted := 0
+	for i, r := range data.TriggerCustomEvents {
+		if r.Index != i {
+			t.Fatalf("result %d has index %d", i, r.Index)
+		}
+		if r.Accepted {
+			accepted++
+		}
+	}
+	if accepted != 1000 {
+		t.Errorf("accepted = %d, want 1000", accepted)
+	}
+	if got := api.count(t, "event_occurrences"); got != 1000 {
+		t.Errorf("occurrences = %d, want 1000", got)
+	}
+	if got := api.count(t, "contacts"); got != 300 {
+		t.Errorf("contacts = %d, want 300", got)
+	}
+}

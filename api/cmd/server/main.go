@@ -57,6 +57,8 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	stopIngest := store.StartIngester(log, db.IngestConfig{})
+	defer stopIngest()
 	srv := &http.Server{
 		Handler:           api.NewServer(cfg, store, log),
 		ReadHeaderTimeout: 10 * time.Second,

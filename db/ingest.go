@@ -1,0 +1,257 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/lib/pq"
+	"github.com/uptrace/bun"
+)
+
+// IngestConfig sizes an Ingester.
+type IngestConfig struct {
+	// Workers is the number of batches written at once. Default: 4.
+	Workers int
+	// MaxBatch is the most triggers one transaction writes. Each trigger
+	// runs in a savepoint, and Postgres keeps the ids of up to 64
+	// subtransactions per backend in shared memory before it has to look
+	// them up on disk, so larger batches slow down every session.
+	// Default: 64.
+	MaxBatch int
+}
+
+// maxBatchAttempts is how often a batch is written again after a deadlock
+// or a serialization failure.
+const maxBatchAttempts = 3
+
+// Ingester writes the triggers of concurrent RecordEvent calls in shared
+// transactions (group commit), so that ingest is not bound by one commit
+// per event. A call returns only after its batch has committed, so an
+// acknowledged event is stored. A trigger that fails rolls back to its own
+// savepoint and leaves the rest of its batch alone.
+type Ingester struct {
+	store    *Store
+	log      *slog.Logger
+	requests chan *ingestRequest
+	// quit is closed by the stop function of StartIngester.
+	quit     chan struct{}
+	maxBatch int
+	wg       sync.WaitGroup
+}
+
+type ingestRequest struct {
+	ctx     context.Context
+	trigger *preparedTrigger
+	reply   chan ingestResult
+}
+
+type ingestResult struct {
+	occurrence *EventOccurrence
+	err        error
+}
+
+// StartIngester starts batching the store's RecordEvent calls. The
+// returned function waits for the batches in flight and makes RecordEvent
+// write directly again, also for calls that are waiting to join a batch.
+func (s *Store) StartIngester(log *slog.Logger, cfg IngestConfig) (stop func()) {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 4
+	}
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = 64
+	}
+	in := &Ingester{store: s, log: log, requests: make(chan *ingestRequest), quit: make(chan struct{}), maxBatch: cfg.MaxBatch}
+	for range cfg.Workers {
+		in.wg.Add(1)
+		go in.work()
+	}
+	s.ingester.Store(in)
+	log.Info("ingester started", "workers", cfg.Workers, "max_batch", cfg.MaxBatch)
+	return func() {
+		s.ingester.CompareAndSwap(in, nil)
+		close(in.quit)
+		in.wg.Wait()
+		log.Info("ingester stopped")
+	}
+}
+
+// submit queues p for the next batch and waits for its result.
+func (in *Ingester) submit(ctx context.Context, p *preparedTrigger) (*EventOccurrence, error) {
+	req := &ingestRequest{ctx: ctx, trigger: p, reply: make(chan ingestResult, 1)}
+	select {
+	case in.requests <- req:
+	case <-in.quit:
+		return in.store.recordDirect(ctx, p)
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	// The batch replies even when ctx ends, because the trigger may be
+	// committed already; waiting keeps "acknowledged" equal to "stored".
+	res := <-req.reply
+	return res.occurrence, res.err
+}
+
+// work takes one request, adds the requests already waiting, up to
+// maxBatch, and writes them in one transaction.
+func (in *Ingester) work() {
+	defer in.wg.Done()
+	for {
+		var first *ingestRequest
+		select {
+		case first = <-in.requests:
+		case <-in.quit:
+			return
+		}
+		batch := []*ingestRequest{first}
+	fill:
+		for len(batch) < in.maxBatch {
+			select {
+			case req := <-in.requests:
+				batch = append(batch, req)
+			default:
+				break fill
+			}
+		}
+		in.write(batch)
+	}
+}
+
+// write records a batch and replies to every request in it.
+func (in *Ingester) write(batch []*ingestRequest) {
+	items := make([]batchItem, len(batch))
+	for i, req := range batch {
+		items[i] = batchItem{ctx: req.ctx, trigger: req.trigger}
+	}
+	results := in.store.writeBatch(in.log, items)
+	for i, req := range batch {
+		req.reply <- results[i]
+	}
+}
+
+// batchItem is one trigger of a batch with the context of its caller.
+type batchItem struct {
+	ctx     context.Context
+	trigger *preparedTrigger
+}
+
+// RecordEvents records several triggers, in transactions of at most 64, and
+// returns each one's occurrence or error at its index. A trigger that
+// fails, such as one with an unknown slug, stores nothing and leaves the
+// others alone.
+func (s *Store) RecordEvents(ctx context.Context, log *slog.Logger, triggers []Trigger) ([]*EventOccurrence, []error) {
+	occurrences := make([]*EventOccurrence, len(triggers))
+	errs := make([]error, len(triggers))
+	var items []batchItem
+	var index []int
+	for i, t := range triggers {
+		p, err := s.prepareTrigger(ctx, t)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		items = append(items, batchItem{ctx: ctx, trigger: p})
+		index = append(index, i)
+	}
+	const chunk = 64
+	for start := 0; start < len(items); start += chunk {
+		end := min(start+chunk, len(items))
+		results := s.writeBatch(log, items[start:end])
+		for j, res := range results {
+			i := index[start+j]
+			occurrences[i], errs[i] = res.occurrence, res.err
+		}
+	}
+	return occurrences, errs
+}
+
+// writeBatch writes items in one transaction, running it again after a
+// deadlock or serialization failure, and returns a result per item.
+func (s *Store) writeBatch(log *slog.Logger, items []batchItem) []ingestResult {
+	// Lock contacts in one order in every batch, so that concurrent
+	// batches wait for each other instead of deadlocking. The order is
+	// kept in a copy, so results stay at the callers' indexes.
+	order := make([]int, len(items))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		return strings.Compare(items[a].trigger.contactKey(), items[b].trigger.contactKey())
+	})
+
+	var results []ingestResult
+	var err error
+	for attempt := 1; attempt <= maxBatchAttempts; attempt++ {
+		results, err = s.writeOnce(items, order)
+		if !isRetryable(err) {
+			break
+		}
+		log.Warn("event batch retried", "error", err, "attempt", attempt, "triggers", len(items))
+	}
+	if err != nil {
+		log.Error("event batch failed", "error", err, "triggers", len(items))
+		results = make([]ingestResult, len(items))
+		for i := range results {
+			results[i] = ingestResult{err: fmt.Errorf("write event batch: %w", err)}
+		}
+	}
+	return results
+}
+
+// writeOnce writes the items in the given order in one transaction. It
+// returns an error only when the transaction as a whole failed, and then no
+// item is stored.
+func (s *Store) writeOnce(items []batchItem, order []int) ([]ingestResult, error) {
+	// The batch outlives any one caller, so it runs without their
+	// contexts, which are checked per item instead.
+	ctx := context.Background()
+	results := make([]ingestResult, len(items))
+	err := s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+		for _, i := range order {
+			if err := items[i].ctx.Err(); err != nil {
+				results[i] = ingestResult{err: err}
+				continue
+			}
+			occurrence, err := recordInSavepoint(ctx, tx, items[i].trigger)
+			if isRetryable(err) {
+				return err
+			}
+			results[i] = ingestResult{occurrence: occurrence, err: err}
+		}
+		return nil
+	})
+	return results, err
+}
+
+// recordInSavepoint records p, and on failure rolls back only p's writes.
+func recordInSavepoint(ctx context.Context, tx bun.Tx, p *preparedTrigger) (*EventOccurrence, error) {
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT trigger"); err != nil {
+		return nil, fmt.Errorf("start savepoint: %w", err)
+	}
+	occurrence, err := p.record(ctx, tx)
+	if err != nil {
+		if _, rbErr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT trigger"); rbErr != nil {
+			return nil, errors.Join(err, fmt.Errorf("roll back savepoint: %w", rbErr))
+		}
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT trigger"); err != nil {
+		return nil, fmt.Errorf("release savepoint: %w", err)
+	}
+	return occurrence, nil
+}
+
+// isRetryable reports whether err is a deadlock or a serialization
+// failure, after which the same transaction may succeed when run again.
+func isRetryable(err error) bool {
+	var pqErr *pq.Error
+	if !errors.As(err, &pqErr) {
+		return false
+	}
+	return pqErr.Code == "40P01" || pqErr.Code == "40001"
+}
