@@ -1,13 +1,18 @@
 package graph
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strings"
 
+	"customevents/app/apitype"
 	"customevents/db"
 )
 
@@ -39,7 +44,9 @@ type authHandler struct {
 }
 
 func (h *authHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxRequestBodyBytes)
+	if r.Method == http.MethodPost && !readJSONBody(w, r) {
+		return
+	}
 
 	result := &authResult{err: errMissingBearerToken}
 	if key, ok := bearerToken(r.Header.Get("Authorization")); ok {
@@ -84,4 +91,35 @@ func accountIDForLog(ctx context.Context) int64 {
 		return 0
 	}
 	return account.ID
+}
+
+// readJSONBody reads a POST body of at most maxRequestBodyBytes that holds
+// valid JSON and puts it back on r for gqlgen. Otherwise it sends an error
+// with an extensions.code and returns false, so every reply of the endpoint
+// carries a code.
+func readJSONBody(w http.ResponseWriter, r *http.Request) bool {
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mediaType != "application/json" {
+		writeRequestError(w, http.StatusUnsupportedMediaType, apitype.CodeBadUserInput,
+			fmt.Sprintf("Content-Type %q is not supported: send the request as application/json, such as {\"query\": \"{ customEvents { slug } }\"}.", r.Header.Get("Content-Type")))
+		return false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBodyBytes))
+	if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
+		writeRequestError(w, http.StatusRequestEntityTooLarge, apitype.CodeBadUserInput,
+			fmt.Sprintf("Request body is larger than %d bytes: send fewer inputs per call.", maxRequestBodyBytes))
+		return false
+	}
+	if err != nil {
+		writeRequestError(w, http.StatusBadRequest, apitype.CodeBadUserInput, "Request body could not be read: send it again.")
+		return false
+	}
+	if !json.Valid(body) {
+		writeRequestError(w, http.StatusBadRequest, apitype.CodeBadUserInput,
+			"Request body is not valid JSON: send an object such as {\"query\": \"{ customEvents { slug } }\"}.")
+		return false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	return true
 }

@@ -54,15 +54,22 @@ const retryAfterSeconds = 1
 
 // writeRateLimited sends a 429 reply in the GraphQL response format.
 func writeRateLimited(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
+	writeRequestError(w, http.StatusTooManyRequests, codeRateLimited,
+		"Too many requests for this account: wait "+strconv.Itoa(retryAfterSeconds)+" second and retry, or send events in batches with triggerCustomEvents.")
+}
+
+// writeRequestError sends an error about the request as a whole, before
+// GraphQL execution, in the GraphQL response format.
+func writeRequestError(w http.ResponseWriter, status int, code, message string) {
 	body := map[string]any{
 		"errors": []map[string]any{{
-			"message":    "Too many requests for this account: wait " + strconv.Itoa(retryAfterSeconds) + " second and retry, or send events in batches with triggerCustomEvents.",
-			"extensions": map[string]any{"code": codeRateLimited},
+			"message":    message,
+			"extensions": map[string]any{"code": code},
 		}},
 		"data": nil,
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
-	w.WriteHeader(http.StatusTooManyRequests)
+	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(body)
 }
