@@ -293,3 +293,34 @@ func itoa(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+func TestAdminRejectsLargeBody(t *testing.T) {
+	ts := newTestServer(t)
+	body := `{"email":"` + strings.Repeat("a", 70_000) + `","password":"x"}`
+	resp, err := http.Post(ts.URL+"/api/session", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("status = %d, want 413", resp.StatusCode)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	if got := decodeError(t, raw); got.Code != "BAD_USER_INPUT" {
+		t.Errorf("code = %q, want BAD_USER_INPUT", got.Code)
+	}
+}
+
+func TestHeadProbes(t *testing.T) {
+	ts := newTestServer(t)
+	for _, path := range []string{"/healthz", "/ma.js"} {
+		resp, err := http.Head(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("HEAD %s = %d, want 200", path, resp.StatusCode)
+		}
+	}
+}

@@ -6,107 +6,288 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
+	"slices"
+	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"customevents/app/apitype"
 	"customevents/db"
-	"customevents/static"
 )
 
 // Limits on what the beacon may send.
 const (
 	maxCollectBody = 16 << 10
-	maxPageURL     = 2048
+	// maxPageURL caps the page URL and the referrer, in characters.
+	maxPageURL = 2048
+	// maxContactFieldLength caps firstName, lastName and company, in
+	// characters, as the GraphQL API does.
+	maxContactFieldLength = 200
 )
 
 var visitorIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
-// collectRequest is the JSON body that the beacon posts as text/plain.
+// collectRequest is the JSON body that the beacon posts as text/plain. A
+// message is an event (e set) or an identify call (i set), never both.
 type collectRequest struct {
 	SiteKey   string `json:"k"`
 	VisitorID string `json:"v"`
-	Slug      string `json:"e"`
 	PageURL   string `json:"u"`
+	Slug      string `json:"e"`
+	Referrer  string `json:"r"`
+	// FirstTouch is a query string with the utm_* parameters of the first
+	// page of the visit that had any, such as "?utm_source=x&utm_medium=y".
+	FirstTouch string           `json:"a"`
+	Metadata   json.RawMessage  `json:"m"`
+	Identity   *collectIdentity `json:"i"`
 }
 
-// parseCollect decodes and checks a beacon body. The page URL is cut to
-// maxPageURL characters rather than losing the event.
-func parseCollect(body []byte) (collectRequest, error) {
-	var req collectRequest
+type collectIdentity struct {
+	Email     string `json:"email"`
+	FirstName string `json:"firstName"`
+	LastName  string `json:"lastName"`
+	Company   string `json:"company"`
+}
+
+// collectMessage is a checked beacon message. Exactly one of Event and
+// Identity is set. Their AccountID is left for the caller to fill in.
+type collectMessage struct {
+	SiteKey   string
+	VisitorID string
+	PageURL   string
+	Event     *db.Trigger
+	Identity  *db.Identity
+}
+
+// siteKeyPattern matches the characters of the site keys that accounts get.
+var siteKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// parseCollect decodes and checks a beacon body. The page URL and the
+// referrer are cut to maxPageURL characters rather than losing the event.
+// Metadata is checked with apitype.ParseMetadata, and invalid metadata
+// rejects the whole message. The returned SiteKey is set whenever the body
+// names a well-formed site key, even when another check fails, so that the
+// caller can log the rejection with the account.
+func parseCollect(body []byte) (collectMessage, error) {
+	var msg collectMessage
 	if len(body) > maxCollectBody {
-		return req, fmt.Errorf("body of %d bytes is over the %d-byte limit", len(body), maxCollectBody)
+		return msg, fmt.Errorf("body of %d bytes is over the %d-byte limit", len(body), maxCollectBody)
 	}
-	if err := json.Unmarshal(body, &req); err != nil {
-		return req, fmt.Errorf("body is not a JSON object: %w", err)
+	var req collectRequest
+	decodeErr := json.Unmarshal(body, &req)
+	if req.SiteKey != "" && len(req.SiteKey) <= 64 && siteKeyPattern.MatchString(req.SiteKey) {
+		msg.SiteKey = req.SiteKey
 	}
-	if req.SiteKey == "" || len(req.SiteKey) > 64 {
-		return req, errors.New("site key is missing or too long")
+	if decodeErr != nil {
+		return msg, fmt.Errorf("body is not a valid JSON message: %w", decodeErr)
+	}
+	if msg.SiteKey == "" {
+		return msg, errors.New("site key is missing or too long")
 	}
 	if !visitorIDPattern.MatchString(req.VisitorID) {
-		return req, errors.New("visitor id is not 32 lowercase hex digits")
+		return msg, errors.New("visitor id is not 32 lowercase hex digits")
 	}
-	if verr := apitype.ValidateSlug(req.Slug); verr != nil {
-		return req, verr
+	msg.VisitorID = req.VisitorID
+	pageURL, err := cutURL("page URL", req.PageURL)
+	if err != nil {
+		return msg, err
 	}
-	if !utf8.ValidString(req.PageURL) {
-		return req, errors.New("page URL is not valid UTF-8")
+	msg.PageURL = pageURL
+
+	switch {
+	case req.Slug != "" && req.Identity != nil:
+		return msg, errors.New("message has both an event slug and an identity: send them as two messages")
+	case req.Identity != nil:
+		msg.Identity, err = parseCollectIdentity(req)
+	case req.Slug != "":
+		msg.Event, err = parseCollectEvent(req, pageURL)
+	default:
+		return msg, errors.New("message has neither an event slug nor an identity")
 	}
-	if utf8.RuneCountInString(req.PageURL) > maxPageURL {
-		req.PageURL = string([]rune(req.PageURL)[:maxPageURL])
-	}
-	return req, nil
+	return msg, err
 }
 
-// postCollect records one beacon event. Like a tracking pixel it always
-// answers 204, so a website never sees our failures; they go to the log.
+// parseCollectEvent checks an event message. Its UTM parameters are the
+// visit's first touch when the script sent one and otherwise those of the
+// page URL. The channel is classified from them, the referrer and the page
+// URL.
+func parseCollectEvent(req collectRequest, pageURL string) (*db.Trigger, error) {
+	if verr := apitype.ValidateSlug(req.Slug); verr != nil {
+		return nil, verr
+	}
+	referrer, err := cutURL("referrer", req.Referrer)
+	if err != nil {
+		return nil, err
+	}
+	metadata, verr := apitype.ParseMetadata(req.Metadata)
+	if verr != nil {
+		return nil, verr
+	}
+
+	// UTMFromURL reads the query of a URL, so the query string gets a path.
+	utm := apitype.UTMFromURL("/?" + strings.TrimPrefix(req.FirstTouch, "?"))
+	if utm.IsZero() {
+		utm = apitype.UTMFromURL(pageURL)
+	}
+	channel := apitype.ClassifyChannel(apitype.Attribution{UTM: utm, Referrer: referrer, PageURL: pageURL})
+
+	return &db.Trigger{
+		Slug:        req.Slug,
+		VisitorID:   req.VisitorID,
+		PageURL:     pageURL,
+		Referrer:    referrer,
+		Source:      db.SourceBeacon,
+		Channel:     string(channel),
+		UTMSource:   utm.Source,
+		UTMMedium:   utm.Medium,
+		UTMCampaign: utm.Campaign,
+		UTMTerm:     utm.Term,
+		UTMContent:  utm.Content,
+		Metadata:    metadata,
+	}, nil
+}
+
+// parseCollectIdentity checks an identify message: a valid email and
+// optional contact fields of at most maxContactFieldLength characters.
+func parseCollectIdentity(req collectRequest) (*db.Identity, error) {
+	email, verr := apitype.NormalizeEmail("email", req.Identity.Email)
+	if verr != nil {
+		return nil, verr
+	}
+	identity := &db.Identity{VisitorID: req.VisitorID, Email: email}
+	fields := []struct {
+		name  string
+		value string
+		dest  *string
+	}{
+		{"firstName", req.Identity.FirstName, &identity.Fields.FirstName},
+		{"lastName", req.Identity.LastName, &identity.Fields.LastName},
+		{"company", req.Identity.Company, &identity.Fields.Company},
+	}
+	for _, f := range fields {
+		value := strings.TrimSpace(f.value)
+		if !utf8.ValidString(value) {
+			return nil, fmt.Errorf("%s is not valid UTF-8", f.name)
+		}
+		if n := utf8.RuneCountInString(value); n > maxContactFieldLength {
+			return nil, fmt.Errorf("%s has %d characters, over the limit of %d", f.name, n, maxContactFieldLength)
+		}
+		*f.dest = value
+	}
+	return identity, nil
+}
+
+// cutURL checks that a URL from the beacon is valid UTF-8 without control
+// characters and cuts it to maxPageURL characters. A URL that is not an
+// absolute http or https URL, such as javascript:alert(1), becomes "", so
+// that no stored page URL or referrer can run script where it is shown.
+func cutURL(name, value string) (string, error) {
+	if !utf8.ValidString(value) {
+		return "", fmt.Errorf("%s is not valid UTF-8", name)
+	}
+	if strings.ContainsFunc(value, unicode.IsControl) {
+		return "", fmt.Errorf("%s contains a control character", name)
+	}
+	if utf8.RuneCountInString(value) > maxPageURL {
+		value = string([]rune(value)[:maxPageURL])
+	}
+	u, err := url.Parse(value)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", nil
+	}
+	return value, nil
+}
+
+// postCollect records one beacon message: an event or an identify call.
+// Like a tracking pixel it always returns 204, so a website never sees our
+// failures, and they go to the log. It stores nothing for a bot's user
+// agent, an unknown site key, an Origin outside the account's allowed list
+// or an invalid message.
 func (s *Server) postCollect(c echo.Context) error {
 	setCollectCORS(c)
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 
+	if rule := matchBotRule(c.Request().UserAgent()); rule != "" {
+		s.log.Debug("beacon request from a bot ignored", "rule", rule)
+		return c.NoContent(http.StatusNoContent)
+	}
 	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxCollectBody+1))
 	if err != nil {
 		s.log.Debug("beacon body unreadable", "error", err)
 		return c.NoContent(http.StatusNoContent)
 	}
-	req, err := parseCollect(body)
-	if err != nil {
-		s.log.Debug("beacon event rejected", "reason", err.Error())
+	msg, parseErr := parseCollect(body)
+	if msg.SiteKey == "" {
+		s.log.Debug("beacon message rejected", "reason", parseErr.Error())
 		return c.NoContent(http.StatusNoContent)
 	}
 
 	ctx := c.Request().Context()
-	account, err := s.store.AccountBySiteKey(ctx, req.SiteKey)
+	settings, err := s.store.CollectSettingsBySiteKey(ctx, msg.SiteKey)
 	if errors.Is(err, db.ErrNotFound) {
-		s.log.Debug("beacon event for unknown site key")
+		s.log.Debug("beacon message for unknown site key")
 		return c.NoContent(http.StatusNoContent)
 	}
 	if err != nil {
-		s.log.Error("beacon event not recorded", "error", err)
+		s.log.Error("beacon message not recorded", "error", err)
+		return c.NoContent(http.StatusNoContent)
+	}
+	if origin := c.Request().Header.Get(echo.HeaderOrigin); !originAllowed(settings.AllowedOrigins, origin) {
+		s.log.Debug("beacon message from an origin outside the allowed list", "account_id", settings.AccountID, "origin", origin)
+		return c.NoContent(http.StatusNoContent)
+	}
+	if parseErr != nil {
+		s.log.Debug("beacon message rejected", "account_id", settings.AccountID, "reason", parseErr.Error())
 		return c.NoContent(http.StatusNoContent)
 	}
 
-	occurrence, err := s.store.RecordEvent(ctx, db.Trigger{
-		AccountID:  account.ID,
-		Slug:       req.Slug,
-		VisitorID:  req.VisitorID,
-		PageURL:    req.PageURL,
-		Source:     db.SourceBeacon,
-		OccurredAt: time.Now(),
-	})
+	setVisitorCookie(c, msg.VisitorID, msg.PageURL)
+	if msg.Identity != nil {
+		s.identifyVisitor(c, settings.AccountID, msg.Identity)
+	} else {
+		s.recordBeaconEvent(c, settings.AccountID, msg.Event)
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) recordBeaconEvent(c echo.Context, accountID int64, trigger *db.Trigger) {
+	trigger.AccountID = accountID
+	trigger.OccurredAt = time.Now()
+	occurrence, err := s.store.RecordEvent(c.Request().Context(), *trigger)
 	if errors.Is(err, db.ErrNotFound) {
-		s.log.Debug("beacon event for unknown slug", "account_id", account.ID, "slug", req.Slug)
-		return c.NoContent(http.StatusNoContent)
+		s.log.Debug("beacon event for unknown slug", "account_id", accountID, "slug", trigger.Slug)
+		return
 	}
 	if err != nil {
-		s.log.Error("beacon event not recorded", "error", err, "account_id", account.ID, "slug", req.Slug)
-		return c.NoContent(http.StatusNoContent)
+		s.log.Error("beacon event not recorded", "error", err, "account_id", accountID, "slug", trigger.Slug)
+		return
 	}
-	s.log.Debug("beacon event recorded", "account_id", account.ID, "occurrence_id", occurrence.ID, "contact_id", occurrence.ContactID)
-	return c.NoContent(http.StatusNoContent)
+	s.log.Debug("beacon event recorded", "account_id", accountID, "occurrence_id", occurrence.ID, "contact_id", occurrence.ContactID)
+}
+
+func (s *Server) identifyVisitor(c echo.Context, accountID int64, identity *db.Identity) {
+	identity.AccountID = accountID
+	contactID, err := s.store.Identify(c.Request().Context(), *identity)
+	if err != nil {
+		s.log.Error("beacon identify failed", "error", err, "account_id", accountID)
+		return
+	}
+	s.log.Debug("beacon visitor identified", "account_id", accountID, "contact_id", contactID)
+}
+
+// originAllowed reports whether a request with the Origin header origin may
+// send events under the allowed list. An empty list allows every request.
+// A request without an Origin header has no origin in the list.
+func originAllowed(allowed []string, origin string) bool {
+	if len(allowed) == 0 {
+		return true
+	}
+	return slices.Contains(allowed, strings.ToLower(origin))
 }
 
 // optionsCollect answers a CORS preflight. The beacon sends text/plain,
@@ -120,17 +301,25 @@ func (s *Server) optionsCollect(c echo.Context) error {
 }
 
 // setCollectCORS allows any website to post events. The site key in the
-// body, not the Origin header, names the account: Origin is not trusted.
+// body, not the Origin header, names the account. postCollect compares
+// Origin only with the account's allowed origins.
 func setCollectCORS(c echo.Context) {
 	c.Response().Header().Set("Access-Control-Allow-Origin", "*")
 }
 
 // getBeaconScript serves the tracking script with a short cache, so a fix
-// reaches every website within an hour.
+// reaches every website within an hour. Clients that accept gzip get the
+// precompressed copy.
 func (s *Server) getBeaconScript(c echo.Context) error {
-	c.Response().Header().Set(echo.HeaderCacheControl, "public, max-age=3600")
-	c.Response().Header().Set("Access-Control-Allow-Origin", "*")
-	return c.Blob(http.StatusOK, "text/javascript; charset=utf-8", static.Beacon)
+	header := c.Response().Header()
+	header.Set(echo.HeaderCacheControl, "public, max-age=3600")
+	header.Set("Access-Control-Allow-Origin", "*")
+	header.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
+	if acceptsGzip(c.Request().Header.Get(echo.HeaderAcceptEncoding)) {
+		header.Set(echo.HeaderContentEncoding, "gzip")
+		return c.Blob(http.StatusOK, beaconContentType, beaconScriptGzip)
+	}
+	return c.Blob(http.StatusOK, beaconContentType, beaconScript)
 }
 
 // getBeacon returns the account's snippet for the installation page.
@@ -143,13 +332,16 @@ func (s *Server) getBeacon(c echo.Context) error {
 }
 
 // Snippet returns the HTML that a website pastes into its pages. It defines
-// $__MA at once and queues calls until the script has loaded.
+// $__MA at once and queues captureEvent and identify calls until the script
+// has loaded. Websites paste it once and keep it, so later versions may add
+// to it but must keep $__MA.captureEvent and the q queue working.
 func Snippet(publicURL, siteKey string) string {
 	url, _ := json.Marshal(publicURL)
 	key, _ := json.Marshal(siteKey)
 	return `<script>
 !function(w,d,u,k){if(w.$__MA)return;var m=w.$__MA={q:[],u:u,k:k};` +
 		`m.captureEvent=function(){m.q.push(["captureEvent",[].slice.call(arguments)])};` +
+		`m.identify=function(){m.q.push(["identify",[].slice.call(arguments)])};` +
 		`var s=d.createElement("script");s.async=1;s.src=u+"/ma.js";d.head.appendChild(s)}` +
 		`(window,document,` + string(url) + `,` + string(key) + `);
 </script>`

@@ -5,13 +5,21 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
 	"customevents/api"
 	"customevents/app/apitype"
+	"customevents/db"
+	"customevents/db/dbtest"
 )
+
+// desktopChromeUserAgent replaces headless Chromium's user agent in
+// newBrowser. Headless Chromium's own contains "HeadlessChrome", which POST
+// /collect ignores as a bot.
+const desktopChromeUserAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
 
 // newSitePage serves html on its own loopback port: a website on another
 // origin than the server.
@@ -100,5 +108,364 @@ func TestBeaconQueuesAndSendsFromOtherOrigin(t *testing.T) {
 	}
 	if len(cookie) != len("_ma_vid=")+32 {
 		t.Errorf("site cookie = %q, want _ma_vid with a 32-digit id", cookie)
+	}
+}
+
+// sitePageHTML is a website page with the snippet and then script, which
+// runs before /ma.js has loaded.
+func sitePageHTML(ts *testServer, script string) string {
+	return `<!doctype html><html><head>` + api.Snippet(ts.URL, ts.Account.SiteKey) +
+		"\n<script>" + script + "</script>\n</head><body><h1>Site</h1></body></html>"
+}
+
+// openSite opens url and waits until /ma.js has replaced the snippet's stub.
+func openSite(t *testing.T, browser context.Context, url string) {
+	t.Helper()
+	if err := chromedp.Do(browser, chromedp.Navigate(url)); err != nil {
+		t.Fatalf("open %s: %v", url, err)
+	}
+	waitBeaconLoaded(t, browser)
+}
+
+func waitBeaconLoaded(t *testing.T, browser context.Context) {
+	t.Helper()
+	loaded, err := chromedp.Run(browser, chromedp.Poll[bool]("window.$__MA && !window.$__MA.q"))
+	if err != nil || !loaded {
+		t.Fatalf("beacon script did not load: %v", err)
+	}
+}
+
+func evaluate(t *testing.T, browser context.Context, expression string) {
+	t.Helper()
+	if _, err := chromedp.Run(browser, chromedp.Evaluate[any](expression)); err != nil {
+		t.Fatalf("evaluate %s: %v", expression, err)
+	}
+}
+
+// recordSends is page script that keeps what sendBeacon sends, in order, in
+// window.sent.
+const recordSends = `window.sent = [];
+var sendBeacon = navigator.sendBeacon.bind(navigator);
+navigator.sendBeacon = function (url, body) { sent.push(JSON.parse(body)); return sendBeacon(url, body) };
+`
+
+func sentCount(t *testing.T, browser context.Context) int {
+	t.Helper()
+	n, err := chromedp.Run(browser, chromedp.Evaluate[int]("sent.length"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestBrowserHarnessIsNotABot(t *testing.T) {
+	browser := newBrowser(t)
+	if err := chromedp.Do(browser, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	webdriver, err := chromedp.Run(browser, chromedp.Evaluate[bool]("navigator.webdriver === true"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if webdriver {
+		t.Error("navigator.webdriver = true in the test browser, so the beacon would send nothing")
+	}
+	userAgent, err := chromedp.Run(browser, chromedp.Evaluate[string]("navigator.userAgent"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if userAgent != desktopChromeUserAgent {
+		t.Errorf("user agent = %q, want %q", userAgent, desktopChromeUserAgent)
+	}
+}
+
+func TestBeaconSendsMetadataExactly(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "signup")
+	siteURL := newSitePage(t, sitePageHTML(ts, ""))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/plans")
+
+	evaluate(t, browser, `$__MA.captureEvent('signup', {plan: 'pro', seats: 5, ratio: 2.5, trial: true, beta: false, note: 'café "quoted" <b>&', empty: ''})`)
+	ts.waitCollected(t, 1)
+
+	rows := storedOccurrences(t, ts)
+	if len(rows) != 1 {
+		t.Fatalf("occurrences = %d, want 1", len(rows))
+	}
+	want := map[string]any{"plan": "pro", "seats": 5.0, "ratio": 2.5, "trial": true, "beta": false, "note": `café "quoted" <b>&`, "empty": ""}
+	if got := decodeMetadata(t, rows[0].Metadata); !reflect.DeepEqual(got, want) {
+		t.Errorf("metadata = %v, want %v", got, want)
+	}
+	if rows[0].PageURL != siteURL+"/plans" || rows[0].Channel != "DIRECT" || rows[0].Referrer != "" {
+		t.Errorf("page URL, channel, referrer = %q, %q, %q, want %q, DIRECT, empty", rows[0].PageURL, rows[0].Channel, rows[0].Referrer, siteURL+"/plans")
+	}
+}
+
+func TestBeaconRejectsMetadataOverLimits(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "signup")
+	createEvent(t, ts, "marker")
+	siteURL := newSitePage(t, sitePageHTML(ts, recordSends+`window.warnings = []; console.warn = function (m) { warnings.push(m) };`))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/")
+
+	evaluate(t, browser, `
+		var many = {}; for (var i = 0; i < 51; i++) many['k' + i] = i;
+		var big = {}; for (var i = 0; i < 9; i++) big['k' + i] = 'é'.repeat(500);
+		$__MA.captureEvent('signup', many);
+		$__MA.captureEvent('signup', {note: 'a'.repeat(1025)});
+		$__MA.captureEvent('signup', big);
+		$__MA.captureEvent('signup', {plan: {name: 'pro'}});
+		$__MA.captureEvent('signup', {ratio: NaN});
+		$__MA.captureEvent('signup', ['a']);
+		$__MA.captureEvent('');
+		$__MA.identify({firstName: 'Ann'});
+		$__MA.captureEvent('marker', {note: 'a'.repeat(1024)});
+	`)
+	ts.waitCollected(t, 1)
+	if n := sentCount(t, browser); n != 1 {
+		t.Errorf("messages sent = %d, want only the marker", n)
+	}
+
+	rows := storedOccurrences(t, ts)
+	if len(rows) != 1 || rows[0].Slug != "marker" {
+		t.Fatalf("occurrences = %+v, want only the marker", rows)
+	}
+	warnings, err := chromedp.Run(browser, chromedp.Evaluate[[]string]("warnings"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"$__MA: metadata has over 50 keys: event signup not sent",
+		"$__MA: metadata note is over 1024 bytes: event signup not sent",
+		"$__MA: metadata is over 8192 bytes: event signup not sent",
+		"$__MA: metadata plan is not a string, finite number or boolean: event signup not sent",
+		"$__MA: metadata ratio is not a string, finite number or boolean: event signup not sent",
+		"$__MA: metadata is not an object: event signup not sent",
+		"$__MA: captureEvent needs a slug",
+		"$__MA: identify needs an email",
+	}
+	if !reflect.DeepEqual(warnings, want) {
+		t.Errorf("warnings =\n%q\nwant\n%q", warnings, want)
+	}
+}
+
+func TestBeaconSendsNothingUnderWebdriver(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "signup")
+	createEvent(t, ts, "marker")
+	siteURL := newSitePage(t, sitePageHTML(ts, recordSends))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/")
+
+	evaluate(t, browser, `
+		Object.defineProperty(navigator, 'webdriver', {get: function () { return true }, configurable: true});
+		$__MA.captureEvent('signup');
+		$__MA.identify({email: 'ann@example.com'});
+		Object.defineProperty(navigator, 'webdriver', {get: function () { return false }, configurable: true});
+		$__MA.captureEvent('marker');
+	`)
+	ts.waitCollected(t, 1)
+	if n := sentCount(t, browser); n != 1 {
+		t.Errorf("messages sent = %d, want only the marker", n)
+	}
+	rows := storedOccurrences(t, ts)
+	if len(rows) != 1 || rows[0].Slug != "marker" {
+		t.Fatalf("occurrences = %+v, want only the marker sent after webdriver turned false", rows)
+	}
+	if n := dbtest.Count(t, ts.Store.DB(), "contacts WHERE email IS NOT NULL"); n != 0 {
+		t.Errorf("known contacts = %d, want 0", n)
+	}
+}
+
+func TestBeaconIdentifyMergesContact(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	createEvent(t, ts, "viewed-pricing")
+	createEvent(t, ts, "signup")
+	siteURL := newSitePage(t, sitePageHTML(ts, ""))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/pricing")
+
+	// Two anonymous events, then a contact with the email arrives by API.
+	evaluate(t, browser, `$__MA.captureEvent('viewed-pricing'); $__MA.captureEvent('viewed-pricing')`)
+	ts.waitCollected(t, 2)
+	known, err := ts.Store.RecordEvent(ctx, db.Trigger{AccountID: ts.Account.ID, Slug: "signup", Email: "ann@example.com", Source: db.SourceAPI})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := dbtest.Count(t, ts.Store.DB(), "contacts"); n != 2 {
+		t.Fatalf("contacts before identify = %d, want 2 (anonymous and known)", n)
+	}
+
+	evaluate(t, browser, `$__MA.identify({email: 'Ann@Example.com', firstName: 'Ann', company: 'Acme'})`)
+	ts.waitCollected(t, 1)
+
+	rows := storedOccurrences(t, ts)
+	if len(rows) != 3 {
+		t.Fatalf("occurrences = %d, want 3", len(rows))
+	}
+	for i, row := range rows {
+		if row.ContactID != known.ContactID {
+			t.Errorf("occurrence %d (%s) contact = %d, want the known contact %d", i, row.Slug, row.ContactID, known.ContactID)
+		}
+	}
+	if n := dbtest.Count(t, ts.Store.DB(), "contacts"); n != 1 {
+		t.Errorf("contacts after identify = %d, want 1", n)
+	}
+	var contact struct {
+		Email     string `bun:"email"`
+		FirstName string `bun:"first_name"`
+		LastName  string `bun:"last_name"`
+		Company   string `bun:"company"`
+	}
+	if err := ts.Store.DB().NewRaw("SELECT email, first_name, last_name, company FROM contacts WHERE id = ?", known.ContactID).Scan(ctx, &contact); err != nil {
+		t.Fatal(err)
+	}
+	if contact.Email != "ann@example.com" || contact.FirstName != "Ann" || contact.LastName != "" || contact.Company != "Acme" {
+		t.Errorf("contact = %+v, want ann@example.com, Ann, no last name, Acme", contact)
+	}
+
+	// Later events of the visitor land on the known contact directly.
+	evaluate(t, browser, `$__MA.captureEvent('viewed-pricing')`)
+	ts.waitCollected(t, 1)
+	rows = storedOccurrences(t, ts)
+	if len(rows) != 4 || rows[3].ContactID != known.ContactID {
+		t.Errorf("occurrences = %+v, want a fourth on contact %d", rows, known.ContactID)
+	}
+}
+
+func TestBeaconQueueReplaysInOrder(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "first")
+	createEvent(t, ts, "second")
+	// The page records what sendBeacon sends, in order, and makes three
+	// calls before /ma.js has loaded.
+	page := `<!doctype html><html><head><script>` + recordSends + `</script>` + api.Snippet(ts.URL, ts.Account.SiteKey) + `<script>
+$__MA.captureEvent('first');
+$__MA.identify({email: 'bo@example.com', lastName: 'Berg'});
+$__MA.captureEvent('second', {step: 2});
+window.queued = $__MA.q.map(function (call) { return call[0] });
+</script></head><body></body></html>`
+	siteURL := newSitePage(t, page)
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/")
+	ts.waitCollected(t, 3)
+
+	queued, err := chromedp.Run(browser, chromedp.Evaluate[[]string]("queued"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"captureEvent", "identify", "captureEvent"}; !reflect.DeepEqual(queued, want) {
+		t.Errorf("queued calls = %q, want %q", queued, want)
+	}
+	order, err := chromedp.Run(browser, chromedp.Evaluate[[]string]("sent.map(function (m) { return m.e || m.i.email })"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"first", "bo@example.com", "second"}; !reflect.DeepEqual(order, want) {
+		t.Errorf("sent order = %q, want %q", order, want)
+	}
+
+	rows := storedOccurrences(t, ts)
+	if len(rows) != 2 {
+		t.Fatalf("occurrences = %d, want 2", len(rows))
+	}
+	var contactID int64
+	if err := ts.Store.DB().NewRaw("SELECT id FROM contacts WHERE email = 'bo@example.com' AND last_name = 'Berg'").Scan(t.Context(), &contactID); err != nil {
+		t.Fatalf("identified contact: %v", err)
+	}
+	for _, row := range rows {
+		if row.ContactID != contactID {
+			t.Errorf("occurrence %s contact = %d, want the identified contact %d", row.Slug, row.ContactID, contactID)
+		}
+	}
+	if n := dbtest.Count(t, ts.Store.DB(), "contacts"); n != 1 {
+		t.Errorf("contacts = %d, want 1", n)
+	}
+	if got := decodeMetadata(t, rows[1].Metadata); !reflect.DeepEqual(got, map[string]any{"step": 2.0}) {
+		t.Errorf("second event metadata = %v, want step 2", got)
+	}
+}
+
+func TestBeaconDeliversOnUnload(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "clicked-buy")
+	siteURL := newSitePage(t, sitePageHTML(ts, ""))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/product")
+
+	// The page leaves right after the call, as a link click does.
+	navigateBy(t, browser, `$__MA.captureEvent('clicked-buy'); location.href = '/checkout'`)
+	ts.waitCollected(t, 1)
+	path, err := chromedp.Run(browser, chromedp.Evaluate[string]("location.pathname"))
+	if err != nil || path != "/checkout" {
+		t.Fatalf("page path = %q (%v), want /checkout", path, err)
+	}
+
+	rows := storedOccurrences(t, ts)
+	if len(rows) != 1 || rows[0].Slug != "clicked-buy" || rows[0].PageURL != siteURL+"/product" {
+		t.Errorf("occurrences = %+v, want clicked-buy on %s/product", rows, siteURL)
+	}
+}
+
+func TestBeaconKeepsFirstTouchUTM(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "viewed")
+	siteURL := newSitePage(t, sitePageHTML(ts, ""))
+	browser := newBrowser(t)
+	landing := siteURL + "/landing?utm_source=Newsletter&utm_medium=email&utm_campaign=spring&utm_term=crm&utm_content=hero"
+	openSite(t, browser, landing)
+	evaluate(t, browser, `$__MA.captureEvent('viewed')`)
+	ts.waitCollected(t, 1)
+
+	// A later page of the visit has no UTM parameters of its own, and one
+	// after it has others, which do not replace the first touch.
+	navigateBy(t, browser, `location.href = '/pricing'`)
+	waitBeaconLoaded(t, browser)
+	evaluate(t, browser, `$__MA.captureEvent('viewed')`)
+	ts.waitCollected(t, 1)
+	navigateBy(t, browser, `location.href = '/docs?utm_source=google&utm_medium=cpc'`)
+	waitBeaconLoaded(t, browser)
+	evaluate(t, browser, `$__MA.captureEvent('viewed')`)
+	ts.waitCollected(t, 1)
+
+	rows := storedOccurrences(t, ts)
+	if len(rows) != 3 {
+		t.Fatalf("occurrences = %d, want 3", len(rows))
+	}
+	wantPages := []string{landing, siteURL + "/pricing", siteURL + "/docs?utm_source=google&utm_medium=cpc"}
+	wantReferrers := []string{"", landing, siteURL + "/pricing"}
+	for i, row := range rows {
+		want := storedOccurrence{
+			Slug:        "viewed",
+			ContactID:   row.ContactID,
+			PageURL:     wantPages[i],
+			Referrer:    wantReferrers[i],
+			Channel:     "EMAIL",
+			UTMSource:   "newsletter",
+			UTMMedium:   "email",
+			UTMCampaign: "spring",
+			UTMTerm:     "crm",
+			UTMContent:  "hero",
+			Metadata:    "{}",
+		}
+		if row != want {
+			t.Errorf("occurrence %d =\n%+v\nwant\n%+v", i, row, want)
+		}
+	}
+}
+
+// navigateBy evaluates expression, which makes the page navigate, and
+// waits until the next page has loaded.
+func navigateBy(t *testing.T, browser context.Context, expression string) {
+	t.Helper()
+	_, err := chromedp.RunResponse(browser, chromedp.Func(func(ctx context.Context, target *chromedp.Target) error {
+		_, err := chromedp.Evaluate[any](expression)(ctx, target)
+		return err
+	}))
+	if err != nil {
+		t.Fatalf("navigate by %s: %v", expression, err)
 	}
 }

@@ -1,24 +1,46 @@
 package api
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"customevents/app/apitype"
+	"customevents/db"
 )
 
+const testVisitorID = "0123456789abcdef0123456789abcdef"
+
 func TestParseCollect(t *testing.T) {
-	const vid = "0123456789abcdef0123456789abcdef"
+	const vid = testVisitorID
 	tests := []struct {
 		name    string
 		body    string
 		wantErr string
 	}{
-		{name: "valid", body: `{"k":"site_x","v":"` + vid + `","e":"signup","u":"https://example.com/"}`},
-		{name: "not JSON", body: `k=site`, wantErr: "body is not a JSON object"},
+		{name: "valid event", body: `{"k":"site_x","v":"` + vid + `","e":"signup","u":"https://example.com/"}`},
+		{name: "valid event with metadata", body: `{"k":"site_x","v":"` + vid + `","e":"signup","m":{"plan":"pro","seats":5}}`},
+		{name: "valid identify", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann@example.com"}}`},
+		{name: "not JSON", body: `k=site`, wantErr: "body is not a valid JSON message"},
 		{name: "missing site key", body: `{"v":"` + vid + `","e":"signup"}`, wantErr: "site key is missing or too long"},
 		{name: "short visitor id", body: `{"k":"site_x","v":"abc","e":"signup"}`, wantErr: "visitor id is not 32 lowercase hex digits"},
 		{name: "bad slug", body: `{"k":"site_x","v":"` + vid + `","e":"Sign Up"}`, wantErr: "slug: Slug must be lowercase"},
 		{name: "too large", body: `{"k":"` + strings.Repeat("x", maxCollectBody) + `"}`, wantErr: "over the 16384-byte limit"},
+		{name: "slug and identity", body: `{"k":"site_x","v":"` + vid + `","e":"signup","i":{"email":"ann@example.com"}}`, wantErr: "both an event slug and an identity"},
+		{name: "neither slug nor identity", body: `{"k":"site_x","v":"` + vid + `"}`, wantErr: "neither an event slug nor an identity"},
+		{name: "nested metadata", body: `{"k":"site_x","v":"` + vid + `","e":"signup","m":{"plan":{"name":"pro"}}}`, wantErr: `Metadata key "plan" contains an object`},
+		{name: "null metadata", body: `{"k":"site_x","v":"` + vid + `","e":"signup","m":null}`, wantErr: "Metadata must be a JSON object"},
+		{name: "metadata value over 1024 bytes", body: `{"k":"site_x","v":"` + vid + `","e":"signup","m":{"note":"` + strings.Repeat("a", 1025) + `"}}`, wantErr: `Metadata key "note" has a value of 1025 bytes`},
+		{name: "metadata with 51 keys", body: `{"k":"site_x","v":"` + vid + `","e":"signup","m":` + manyKeys(51) + `}`, wantErr: "Metadata has more than 50 keys"},
+		{name: "invalid email", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann"}}`, wantErr: `email: Email "ann" is not a valid address`},
+		{name: "long first name", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann@example.com","firstName":"` + strings.Repeat("é", 201) + `"}}`, wantErr: "firstName has 201 characters, over the limit of 200"},
+		{name: "first name not a string", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann@example.com","firstName":5}}`, wantErr: "body is not a valid JSON message"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -36,38 +58,486 @@ func TestParseCollect(t *testing.T) {
 	}
 }
 
-func TestParseCollectCutsLongPageURL(t *testing.T) {
-	long := "https://example.com/" + strings.Repeat("é", maxPageURL)
-	body := `{"k":"site_x","v":"0123456789abcdef0123456789abcdef","e":"signup","u":"` + long + `"}`
-	req, err := parseCollect([]byte(body))
+func manyKeys(n int) string {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = `"k` + strings.Repeat("x", i) + `":1`
+	}
+	return "{" + strings.Join(parts, ",") + "}"
+}
+
+func TestParseCollectKeepsSiteKeyOnError(t *testing.T) {
+	msg, err := parseCollect([]byte(`{"k":"site_x","v":"` + testVisitorID + `","e":"Bad Slug"}`))
+	if err == nil {
+		t.Fatal("parseCollect accepted a bad slug")
+	}
+	if msg.SiteKey != "site_x" {
+		t.Errorf("site key = %q, want site_x so the rejection is logged with the account", msg.SiteKey)
+	}
+}
+
+func TestParseCollectEvent(t *testing.T) {
+	body := `{"k":"site_x","v":"` + testVisitorID + `","e":"signup",` +
+		`"u":"https://www.example.com/pricing","r":"https://www.example.com/",` +
+		`"a":"?utm_source=Newsletter&utm_medium=email&utm_campaign=spring&utm_term=crm&utm_content=top",` +
+		`"m":{"plan":"pro","seats":5,"trial":true}}`
+	msg, err := parseCollect([]byte(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := utf8.RuneCountInString(req.PageURL); n != maxPageURL {
+	if msg.Identity != nil {
+		t.Errorf("identity = %+v, want none", msg.Identity)
+	}
+	want := db.Trigger{
+		Slug:        "signup",
+		VisitorID:   testVisitorID,
+		PageURL:     "https://www.example.com/pricing",
+		Referrer:    "https://www.example.com/",
+		Source:      db.SourceBeacon,
+		Channel:     "EMAIL",
+		UTMSource:   "newsletter",
+		UTMMedium:   "email",
+		UTMCampaign: "spring",
+		UTMTerm:     "crm",
+		UTMContent:  "top",
+		Metadata:    map[string]any{"plan": "pro", "seats": 5.0, "trial": true},
+	}
+	if msg.Event == nil {
+		t.Fatal("event = nil, want one")
+	}
+	got := *msg.Event
+	got.Metadata = map[string]any(msg.Event.Metadata)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("event =\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+func TestParseCollectAttribution(t *testing.T) {
+	tests := []struct {
+		name       string
+		pageURL    string
+		referrer   string
+		firstTouch string
+		wantUTM    apitype.UTM
+		wantChan   string
+	}{
+		{
+			name:     "page UTM without first touch",
+			pageURL:  "https://www.example.com/?utm_source=google&utm_medium=cpc",
+			wantUTM:  apitype.UTM{Source: "google", Medium: "cpc"},
+			wantChan: "PAID_SEARCH",
+		},
+		{
+			name:       "first touch wins over page UTM",
+			pageURL:    "https://www.example.com/?utm_source=google&utm_medium=cpc",
+			firstTouch: "?utm_source=facebook&utm_medium=social",
+			wantUTM:    apitype.UTM{Source: "facebook", Medium: "social"},
+			wantChan:   "ORGANIC_SOCIAL",
+		},
+		{
+			name:       "first touch that starts with an ampersand",
+			pageURL:    "https://www.example.com/pricing",
+			firstTouch: "&utm_source=newsletter&utm_medium=email",
+			wantUTM:    apitype.UTM{Source: "newsletter", Medium: "email"},
+			wantChan:   "EMAIL",
+		},
+		{
+			name:     "search referrer without UTM",
+			pageURL:  "https://www.example.com/",
+			referrer: "https://www.google.com/",
+			wantChan: "ORGANIC_SEARCH",
+		},
+		{
+			name:     "own site referrer",
+			pageURL:  "https://www.example.com/pricing",
+			referrer: "https://www.example.com/",
+			wantChan: "DIRECT",
+		},
+		{
+			name:     "other site referrer",
+			pageURL:  "https://www.example.com/",
+			referrer: "https://blog.other.org/post",
+			wantChan: "REFERRAL",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := collectRequest{SiteKey: "site_x", VisitorID: testVisitorID, Slug: "signup", PageURL: tt.pageURL, Referrer: tt.referrer, FirstTouch: tt.firstTouch}
+			trigger, err := parseCollectEvent(req, tt.pageURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gotUTM := apitype.UTM{Source: trigger.UTMSource, Medium: trigger.UTMMedium, Campaign: trigger.UTMCampaign, Term: trigger.UTMTerm, Content: trigger.UTMContent}
+			if gotUTM != tt.wantUTM {
+				t.Errorf("UTM = %+v, want %+v", gotUTM, tt.wantUTM)
+			}
+			if trigger.Channel != tt.wantChan {
+				t.Errorf("channel = %q, want %q", trigger.Channel, tt.wantChan)
+			}
+			if trigger.Referrer != tt.referrer {
+				t.Errorf("referrer = %q, want %q", trigger.Referrer, tt.referrer)
+			}
+		})
+	}
+}
+
+func TestParseCollectIdentity(t *testing.T) {
+	body := `{"k":"site_x","v":"` + testVisitorID + `","u":"https://www.example.com/",` +
+		`"i":{"email":" Ann@Example.COM ","firstName":" Ann ","lastName":"Lee","company":"Acme"}}`
+	msg, err := parseCollect([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg.Event != nil {
+		t.Errorf("event = %+v, want none", msg.Event)
+	}
+	want := db.Identity{
+		VisitorID: testVisitorID,
+		Email:     "ann@example.com",
+		Fields:    db.ContactFields{FirstName: "Ann", LastName: "Lee", Company: "Acme"},
+	}
+	if msg.Identity == nil || *msg.Identity != want {
+		t.Errorf("identity = %+v, want %+v", msg.Identity, want)
+	}
+	if msg.PageURL != "https://www.example.com/" {
+		t.Errorf("page URL = %q, want https://www.example.com/", msg.PageURL)
+	}
+}
+
+func TestParseCollectCutsLongPageURL(t *testing.T) {
+	long := "https://example.com/" + strings.Repeat("é", maxPageURL)
+	body := `{"k":"site_x","v":"` + testVisitorID + `","e":"signup","u":"` + long + `","r":"` + long + `"}`
+	msg, err := parseCollect([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := utf8.RuneCountInString(msg.PageURL); n != maxPageURL {
 		t.Errorf("page URL length = %d characters, want %d", n, maxPageURL)
 	}
-	if !strings.HasPrefix(req.PageURL, "https://example.com/é") {
-		t.Errorf("page URL = %q..., want the start kept", req.PageURL[:30])
+	if !strings.HasPrefix(msg.PageURL, "https://example.com/é") {
+		t.Errorf("page URL = %q..., want the start kept", msg.PageURL[:30])
+	}
+	if n := utf8.RuneCountInString(msg.Event.Referrer); n != maxPageURL {
+		t.Errorf("referrer length = %d characters, want %d", n, maxPageURL)
 	}
 }
 
 func FuzzParseCollect(f *testing.F) {
 	f.Add([]byte(`{"k":"site_x","v":"0123456789abcdef0123456789abcdef","e":"signup","u":"https://example.com/"}`))
+	f.Add([]byte(`{"k":"site_x","v":"0123456789abcdef0123456789abcdef","e":"signup","u":"https://example.com/?utm_source=x","r":"https://google.com/","a":"?utm_medium=cpc","m":{"a":"b","n":1.5,"t":true}}`))
+	f.Add([]byte(`{"k":"site_x","v":"0123456789abcdef0123456789abcdef","i":{"email":"a@b.co","firstName":"A","lastName":"B","company":"C"}}`))
+	f.Add([]byte(`{"k":"site_x","v":"0123456789abcdef0123456789abcdef","e":"x","m":{"a":{"b":1}}}`))
 	f.Add([]byte(`{"k":1}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		req, err := parseCollect(body)
+		msg, err := parseCollect(body)
+		if msg.SiteKey != "" && len(msg.SiteKey) > 64 {
+			t.Fatalf("returned site key of %d bytes", len(msg.SiteKey))
+		}
 		if err != nil {
 			return
 		}
-		if !visitorIDPattern.MatchString(req.VisitorID) {
-			t.Fatalf("accepted visitor id %q", req.VisitorID)
+		if !visitorIDPattern.MatchString(msg.VisitorID) {
+			t.Fatalf("accepted visitor id %q", msg.VisitorID)
 		}
-		if req.SiteKey == "" || len(req.SiteKey) > 64 {
-			t.Fatalf("accepted site key %q", req.SiteKey)
+		if msg.SiteKey == "" {
+			t.Fatal("accepted an empty site key")
 		}
-		if utf8.RuneCountInString(req.PageURL) > maxPageURL || !utf8.ValidString(req.PageURL) {
-			t.Fatalf("accepted page URL of %d characters", utf8.RuneCountInString(req.PageURL))
+		if utf8.RuneCountInString(msg.PageURL) > maxPageURL || !utf8.ValidString(msg.PageURL) {
+			t.Fatalf("accepted page URL of %d characters", utf8.RuneCountInString(msg.PageURL))
 		}
+		if (msg.Event == nil) == (msg.Identity == nil) {
+			t.Fatalf("event %v and identity %v: want exactly one", msg.Event, msg.Identity)
+		}
+		if msg.Identity != nil {
+			checkFuzzedIdentity(t, msg.Identity)
+			return
+		}
+		checkFuzzedEvent(t, msg.Event)
 	})
+}
+
+func checkFuzzedEvent(t *testing.T, event *db.Trigger) {
+	t.Helper()
+	if verr := apitype.ValidateSlug(event.Slug); verr != nil {
+		t.Fatalf("accepted slug %q: %v", event.Slug, verr)
+	}
+	if _, verr := apitype.NormalizeMetadata(event.Metadata); verr != nil {
+		t.Fatalf("accepted metadata %v: %v", event.Metadata, verr)
+	}
+	if utf8.RuneCountInString(event.Referrer) > maxPageURL || !utf8.ValidString(event.Referrer) {
+		t.Fatalf("accepted referrer of %d characters", utf8.RuneCountInString(event.Referrer))
+	}
+	if !slices.Contains(apitype.MarketingChannels, apitype.MarketingChannel(event.Channel)) {
+		t.Fatalf("classified unknown channel %q", event.Channel)
+	}
+	for _, value := range []string{event.UTMSource, event.UTMMedium, event.UTMCampaign, event.UTMTerm, event.UTMContent} {
+		if len(value) > apitype.MaxUTMLength || !utf8.ValidString(value) {
+			t.Fatalf("accepted UTM value of %d bytes", len(value))
+		}
+	}
+}
+
+func checkFuzzedIdentity(t *testing.T, identity *db.Identity) {
+	t.Helper()
+	again, verr := apitype.NormalizeEmail("email", identity.Email)
+	if verr != nil || again != identity.Email {
+		t.Fatalf("accepted email %q, which normalizes to %q (%v)", identity.Email, again, verr)
+	}
+	for _, value := range []string{identity.Fields.FirstName, identity.Fields.LastName, identity.Fields.Company} {
+		if utf8.RuneCountInString(value) > maxContactFieldLength || !utf8.ValidString(value) {
+			t.Fatalf("accepted contact field of %d characters", utf8.RuneCountInString(value))
+		}
+	}
+}
+
+func TestMatchBotRule(t *testing.T) {
+	tests := []struct {
+		userAgent string
+		wantRule  string
+	}{
+		{"Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "googlebot"},
+		{"AdsBot-Google (+http://www.google.com/adsbot.html)", "googlebot"},
+		{"Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)", "bingbot"},
+		{"Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)", "bot word"},
+		{"Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)", "bot word"},
+		{"Mozilla/5.0 (compatible; SemrushCrawler/1.0)", "crawler word"},
+		{"Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)", "spider word"},
+		{"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36", "headless chrome"},
+		{"Mozilla/5.0 (Unknown; Linux x86_64) AppleWebKit/538.1 (KHTML, like Gecko) PhantomJS/2.1.1 Safari/538.1", "phantomjs"},
+		{"curl/8.5.0", "curl"},
+		{"Wget/1.21.4", "wget"},
+		{"python-requests/2.32.3", "python http client"},
+		{"Python-urllib/3.12", "python http client"},
+		{"Go-http-client/1.1", "go http client"},
+		{"Java/17.0.2", "java http client"},
+		{"okhttp/4.12.0", "java http client"},
+		{"node-fetch/1.0 (+https://github.com/bitinn/node-fetch)", "node http client"},
+		{"axios/1.7.2", "node http client"},
+		{"libwww-perl/6.72", "other http library"},
+		{"facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)", "link preview"},
+		{"Mozilla/5.0 (Linux; Android 11; moto g power (2022)) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/109.0.0.0 Mobile Safari/537.36 Chrome-Lighthouse", "page speed test"},
+		{"Pingdom.com_bot_version_1.4_(http://www.pingdom.com/)", "uptime monitor"},
+		{"Mozilla/5.0+(compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)", "uptime monitor"},
+		{"", "empty user agent"},
+
+		{"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36", ""},
+		{"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15", ""},
+		{"Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1", ""},
+		{"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0", ""},
+		{"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0", ""},
+		{"Mozilla/5.0 (Linux; Android 10; CUBOT P40) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36", ""},
+	}
+	for _, tt := range tests {
+		if got := matchBotRule(tt.userAgent); got != tt.wantRule {
+			t.Errorf("matchBotRule(%q) = %q, want %q", tt.userAgent, got, tt.wantRule)
+		}
+	}
+}
+
+// TestBotRulesEachTested fails when a rule in botRules has no case in
+// TestMatchBotRule, so every rule keeps an example.
+func TestBotRulesEachTested(t *testing.T) {
+	examples := map[string]string{
+		"googlebot":          "Googlebot/2.1",
+		"bingbot":            "bingbot/2.0",
+		"bot word":           "YandexBot/3.0",
+		"crawler word":       "SemrushCrawler/1.0",
+		"spider word":        "Baiduspider/2.0",
+		"headless chrome":    "HeadlessChrome/131.0.0.0",
+		"phantomjs":          "PhantomJS/2.1.1",
+		"curl":               "curl/8.5.0",
+		"wget":               "Wget/1.21.4",
+		"python http client": "python-requests/2.32.3",
+		"go http client":     "Go-http-client/1.1",
+		"java http client":   "okhttp/4.12.0",
+		"node http client":   "axios/1.7.2",
+		"other http library": "libwww-perl/6.72",
+		"link preview":       "facebookexternalhit/1.1",
+		"page speed test":    "Chrome-Lighthouse",
+		"uptime monitor":     "UptimeRobot/2.0",
+	}
+	for _, rule := range botRules {
+		example, ok := examples[rule.name]
+		if !ok {
+			t.Errorf("bot rule %q has no example", rule.name)
+			continue
+		}
+		if got := matchBotRule(example); got != rule.name {
+			t.Errorf("matchBotRule(%q) = %q, want %q", example, got, rule.name)
+		}
+	}
+}
+
+func TestVisitorCookieDomain(t *testing.T) {
+	tests := []struct {
+		name        string
+		requestHost string
+		pageURL     string
+		want        string
+	}{
+		{"first-party subdomain", "t.example.com", "https://www.example.com/pricing", "example.com"},
+		{"first-party subdomain with port", "t.example.com:8443", "https://www.example.com:8443/", "example.com"},
+		{"apex page", "t.example.com", "https://example.com/", "example.com"},
+		{"same host", "www.example.com", "https://www.example.com/", "example.com"},
+		{"two-label public suffix", "t.shop.example.co.uk", "https://www.example.co.uk/", "example.co.uk"},
+		{"upper case and trailing dot", "T.Example.COM.", "https://WWW.example.com/", "example.com"},
+		{"third-party collect host", "collect.vendor.io", "https://www.example.com/", ""},
+		{"sites under a private public suffix", "ann.github.io", "https://bob.github.io/", ""},
+		{"IPv4 collect host", "127.0.0.1:8080", "http://127.0.0.1:3000/", ""},
+		{"IPv6 collect host", "[::1]:8080", "http://[::1]:3000/", ""},
+		{"IP page", "t.example.com", "http://192.0.2.1/", ""},
+		{"localhost", "localhost:8080", "http://localhost:3000/", ""},
+		{"localhost subdomain", "t.app.localhost", "http://www.app.localhost/", ""},
+		{"public suffix host", "co.uk", "https://co.uk/", ""},
+		{"page not http", "t.example.com", "file:///www.example.com/index.html", ""},
+		{"empty page URL", "t.example.com", "", ""},
+		{"unparsable page URL", "t.example.com", "https://www.example.com/%zz", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := visitorCookieDomain(tt.requestHost, tt.pageURL); got != tt.want {
+				t.Errorf("visitorCookieDomain(%q, %q) = %q, want %q", tt.requestHost, tt.pageURL, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestOriginAllowed(t *testing.T) {
+	allowed := []string{"https://www.example.com", "http://localhost:3000"}
+	tests := []struct {
+		allowed []string
+		origin  string
+		want    bool
+	}{
+		{nil, "https://anything.example", true},
+		{nil, "", true},
+		{allowed, "https://www.example.com", true},
+		{allowed, "HTTPS://WWW.EXAMPLE.COM", true},
+		{allowed, "http://localhost:3000", true},
+		{allowed, "http://www.example.com", false},
+		{allowed, "https://www.example.com:8443", false},
+		{allowed, "https://shop.example.com", false},
+		{allowed, "null", false},
+		{allowed, "", false},
+	}
+	for _, tt := range tests {
+		if got := originAllowed(tt.allowed, tt.origin); got != tt.want {
+			t.Errorf("originAllowed(%q, %q) = %v, want %v", tt.allowed, tt.origin, got, tt.want)
+		}
+	}
+}
+
+func TestAcceptsGzip(t *testing.T) {
+	tests := map[string]bool{
+		"gzip, deflate, br":    true,
+		"br;q=1.0, gzip;q=0.8": true,
+		"*":                    true,
+		"GZIP":                 true,
+		"gzip;q=0":             false,
+		"identity":             false,
+		"":                     false,
+	}
+	for header, want := range tests {
+		if got := acceptsGzip(header); got != want {
+			t.Errorf("acceptsGzip(%q) = %v, want %v", header, got, want)
+		}
+	}
+}
+
+// TestBeaconScriptSize checks the gzip size of the served /ma.js, which
+// every page of every website downloads.
+func TestBeaconScriptSize(t *testing.T) {
+	const limit = 2048
+	t.Logf("/ma.js: %d bytes, %d bytes gzip (limit %d)", len(beaconScript), len(beaconScriptGzip), limit)
+	if len(beaconScriptGzip) > limit {
+		t.Errorf("/ma.js gzip size = %d bytes, want at most %d", len(beaconScriptGzip), limit)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(beaconScriptGzip))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(plain, beaconScript) {
+		t.Error("gzip copy of /ma.js differs from the plain copy")
+	}
+	if bytes.HasPrefix(beaconScript, []byte("/*")) {
+		t.Error("served /ma.js starts with the source comment, want it removed")
+	}
+	if !bytes.HasPrefix(beaconScript, []byte("!function(")) {
+		t.Errorf("served /ma.js starts with %q, want the script", beaconScript[:min(20, len(beaconScript))])
+	}
+}
+
+func TestStripLeadingComment(t *testing.T) {
+	tests := map[string]string{
+		"/* note */\ncode();":    "code();",
+		"/* a\n b */\r\ncode();": "code();",
+		"code(); /* x */":        "code(); /* x */",
+		"/* unclosed\ncode();":   "/* unclosed\ncode();",
+	}
+	for in, want := range tests {
+		if got := string(stripLeadingComment([]byte(in))); got != want {
+			t.Errorf("stripLeadingComment(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestSnippetQueuesBothCalls(t *testing.T) {
+	snippet := Snippet("https://ce.example.com", "site_abc")
+	for _, part := range []string{
+		`var m=w.$__MA={q:[],u:u,k:k};`,
+		`m.captureEvent=function(){m.q.push(["captureEvent",[].slice.call(arguments)])};`,
+		`m.identify=function(){m.q.push(["identify",[].slice.call(arguments)])};`,
+		`s.async=1;s.src=u+"/ma.js"`,
+		`(window,document,"https://ce.example.com","site_abc");`,
+	} {
+		if !strings.Contains(snippet, part) {
+			t.Errorf("snippet lacks %q:\n%s", part, snippet)
+		}
+	}
+}
+
+func TestParseCollectDropsUnsafeURLs(t *testing.T) {
+	tests := []struct {
+		pageURL string
+		want    string
+	}{
+		{"javascript:alert(1)", ""},
+		{"data:text/html,<script>alert(1)</script>", ""},
+		{"/relative/path", ""},
+		{"https://www.example.com/a?b=c", "https://www.example.com/a?b=c"},
+		{"http://localhost:3000/", "http://localhost:3000/"},
+	}
+	for _, tt := range tests {
+		body := `{"k":"site_x","v":"` + testVisitorID + `","e":"signup","u":` + strconv.Quote(tt.pageURL) + `,"r":"javascript:void(0)"}`
+		msg, err := parseCollect([]byte(body))
+		if err != nil {
+			t.Errorf("parseCollect(page %q): %v", tt.pageURL, err)
+			continue
+		}
+		if msg.PageURL != tt.want {
+			t.Errorf("page URL %q stored as %q, want %q", tt.pageURL, msg.PageURL, tt.want)
+		}
+		if msg.Event.Referrer != "" {
+			t.Errorf("referrer = %q, want empty for javascript:void(0)", msg.Event.Referrer)
+		}
+	}
+}
+
+func TestParseCollectRejectsControlCharacters(t *testing.T) {
+	bodies := map[string]string{
+		"NUL in site key":   `{"k":"site_\u0000x","v":"` + testVisitorID + `","e":"signup","u":"https://example.com/"}`,
+		"NUL in page URL":   `{"k":"site_x","v":"` + testVisitorID + `","e":"signup","u":"https://example.com/\u0000"}`,
+		"NUL in metadata":   `{"k":"site_x","v":"` + testVisitorID + `","e":"signup","u":"https://example.com/","m":{"plan":"a\u0000b"}}`,
+		"line break in URL": `{"k":"site_x","v":"` + testVisitorID + `","e":"signup","u":"https://example.com/\n"}`,
+	}
+	for name, body := range bodies {
+		if _, err := parseCollect([]byte(body)); err == nil {
+			t.Errorf("%s: parseCollect accepted the message, want an error", name)
+		}
+	}
 }

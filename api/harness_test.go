@@ -104,9 +104,9 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-// newBrowser starts headless Chromium and returns a tab context that ends
-// with the test. CE_CHROMIUM overrides the binary (default: chromium on
-// PATH).
+// newBrowser starts headless Chromium with a desktop Chrome user agent and
+// returns a tab context that ends with the test. CE_CHROMIUM overrides the
+// binary (default: chromium on PATH).
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
 	path := os.Getenv("CE_CHROMIUM")
@@ -128,6 +128,10 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-quic", true),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
+		chromedp.UserAgent(desktopChromeUserAgent),
+		// Headless Chromium sets navigator.webdriver, on which the beacon
+		// sends nothing. This flag turns it off.
+		chromedp.Flag("disable-blink-features", "AutomationControlled"),
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)

@@ -14,6 +14,10 @@ import (
 	"customevents/db"
 )
 
+// maxAdminBody is the largest request body of the admin JSON API, in
+// Echo's size notation.
+const maxAdminBody = "64K"
+
 // Server routes requests to the handlers.
 type Server struct {
 	cfg   Config
@@ -45,15 +49,20 @@ func (s *Server) routes() {
 
 	// Probes and public endpoints.
 	e.GET("/healthz", s.getHealth)
+	e.HEAD("/healthz", s.getHealth)
 	e.GET("/ma.js", s.getBeaconScript)
+	e.HEAD("/ma.js", s.getBeaconScript)
 	e.POST("/collect", s.postCollect)
 	e.OPTIONS("/collect", s.optionsCollect)
 	s.mountGraphQL(e)
 
 	// Admin API: sign-in is open, the rest needs a session, and every
 	// change needs the CSRF token.
-	e.POST("/api/session", s.createSession)
-	admin := e.Group("/api", s.requireSession, s.checkCSRF)
+	// Admin requests are small JSON documents; larger bodies are rejected
+	// before they are read.
+	limitBody := middleware.BodyLimit(maxAdminBody)
+	e.POST("/api/session", s.createSession, limitBody)
+	admin := e.Group("/api", limitBody, s.requireSession, s.checkCSRF)
 	admin.GET("/session", s.getSession)
 	admin.DELETE("/session", s.deleteSession)
 	admin.GET("/custom-events", s.listCustomEvents)
@@ -62,6 +71,8 @@ func (s *Server) routes() {
 	admin.DELETE("/custom-events/:id", s.deleteCustomEvent)
 	admin.GET("/custom-events/:id/stats", s.getCustomEventStats)
 	admin.GET("/beacon", s.getBeacon)
+	admin.GET("/account/allowed-origins", s.getAllowedOrigins)
+	admin.PUT("/account/allowed-origins", s.putAllowedOrigins)
 	e.Any("/api/*", func(c echo.Context) error { return echo.ErrNotFound })
 
 	// Admin app: static assets, then every other path is a page.

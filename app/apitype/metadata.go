@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -157,6 +158,9 @@ func checkMetadataKey(key string) *ValidationError {
 	if len(key) > MaxMetadataKeyLength {
 		return invalidMetadata("Metadata key %s is %d bytes long: use at most %d bytes.", quoteKey(key), len(key), MaxMetadataKeyLength)
 	}
+	if strings.ContainsRune(key, 0) {
+		return invalidMetadata("Metadata key %s contains a NUL character, which cannot be stored: remove it.", quoteKey(key))
+	}
 	return nil
 }
 
@@ -170,6 +174,9 @@ func normalizeMetadataValue(key string, value any) (any, *ValidationError) {
 		}
 		if len(v) > MaxMetadataValueBytes {
 			return nil, invalidMetadata("Metadata key %s has a value of %d bytes: use at most %d bytes.", quoteKey(key), len(v), MaxMetadataValueBytes)
+		}
+		if strings.ContainsRune(v, 0) {
+			return nil, invalidMetadata("Metadata key %s has a value with a NUL character, which cannot be stored: remove it.", quoteKey(key))
 		}
 		return v, nil
 	case bool:
