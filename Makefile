@@ -82,3 +82,15 @@ db-new:
 # pg-stop: stop the private PostgreSQL that run and test started.
 pg-stop:
 	db/localpg.sh --stop
+
+# bench: measure ingest throughput with wrk and pgbench against the real
+# server (installing Debian's wrk when missing). BENCH_FLAGS passes flags to
+# the program, as in BENCH_FLAGS="-duration 30s". See docs/benchmarks.md.
+.PHONY: bench
+BENCH_FLAGS ?=
+bench:
+	@command -v wrk >/dev/null || { \
+		echo "bench: installing Debian's wrk package"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }
+	DATABASE_URL="$${DATABASE_URL:-$$(db/localpg.sh postgres)}" \
+	$(GO) run ./api/cmd/bench $(BENCH_FLAGS)

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"log"
+	"math"
+	"time"
+)
+
+// storeWait is how long a run waits after wrk ends for the occurrence
+// count to reach the number of successful responses.
+const storeWait = 10 * time.Second
+
+// ingestRun is one wrk run against an ingest endpoint, with the number of
+// occurrences that the database gained meanwhile.
+type ingestRun struct {
+	name        string
+	connections int
+	wrk         wrkResult
+	// stored is how many rows event_occurrences gained from the start of
+	// the run until storeWait after its end, or until the count reached
+	// the successful responses.
+	stored int64
+	// allowedMissing is the shortfall of stored against successful
+	// responses that -tolerance permits.
+	allowedMissing int64
+}
+
+// missing returns how many successful responses have no stored occurrence.
+func (r ingestRun) missing() int64 { return max(0, r.wrk.Successes()-r.stored) }
+
+func (r ingestRun) verified() bool { return r.missing() <= r.allowedMissing }
+
+// eventsPerSec returns the events that were both acknowledged and stored,
+// per second of the wrk run.
+func (r ingestRun) eventsPerSec() float64 {
+	return float64(min(r.wrk.Successes(), r.stored)) / r.wrk.Duration.Seconds()
+}
+
+// report holds every measurement of one run.
+type report struct {
+	opts    options
+	started time.Time
+	// loadAverage is /proc/loadavg's 1, 5 and 15 minute figures at the
+	// start of the program, a hint of other work on the machine.
+	loadAverage string
+	bare        wrkResult
+	pgbench     pgbenchResult
+	pgStored    int64
+	// collect and graphql use opts.connections, collectHalf and
+	// graphqlHalf half as many.
+	collect, graphql, collectHalf, graphqlHalf ingestRun
+	// canceledErrors counts the server's ERROR lines for requests that
+	// wrk abandoned at the end of a run, serverErrors all other ERROR
+	// lines.
+	canceledErrors   int
+	serverErrors     int
+	firstServerError string
+	machine          machineInfo
+}
+
+// measure runs the references first and then the ingest endpoints at full
+// and at half the connections, one at a time.
+func measure(ctx context.Context, opts options, tmp string, server *serverProcess, bare *bareHandler, database *benchDatabase, f fixture) (*report, error) {
+	collectPath, graphqlPath, err := writeScripts(tmp, f, opts.emails, opts.threads)
+	if err != nil {
+		return nil, err
+	}
+	r := &report{opts: opts, started: time.Now().UTC()}
+
+	log.Printf("wrk: bare Echo handler, %d connections, %s", opts.connections, opts.duration)
+	r.bare, err = runWrk(ctx, opts.wrkPath, collectPath, bare.url()+"/collect", opts.threads, opts.connections, opts.duration)
+	if err != nil {
+		return nil, err
+	}
+
+	log.Printf("pgbench: single-row INSERT, %d connections, %s", opts.connections, opts.duration)
+	before, err := database.countOccurrences(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.pgbench, err = runPgbench(ctx, opts.pgbenchPath, tmp, database.url, f, opts.connections, opts.threads, opts.duration)
+	if err != nil {
+		return nil, err
+	}
+	after, err := database.countOccurrences(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.pgStored = after - before
+
+	half := opts.connections / 2
+	runs := []struct {
+		dest        *ingestRun
+		name        string
+		script      string
+		path        string
+		connections int
+	}{
+		{&r.collect, "POST /collect", collectPath, "/collect", opts.connections},
+		{&r.graphql, "POST /graphql triggerCustomEvent", graphqlPath, "/graphql", opts.connections},
+		{&r.collectHalf, "POST /collect, half load", collectPath, "/collect", half},
+		{&r.graphqlHalf, "POST /graphql triggerCustomEvent, half load", graphqlPath, "/graphql", half},
+	}
+	for _, run := range runs {
+		log.Printf("wrk: %s, %d connections, %s", run.name, run.connections, opts.duration)
+		*run.dest, err = measureIngest(ctx, opts, database, run.name, run.script, server.url()+run.path, run.connections)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// measureIngest runs wrk against an ingest endpoint and counts the
+// occurrences stored meanwhile.
+func measureIngest(ctx context.Context, opts options, database *benchDatabase, name, script, url string, connections int) (ingestRun, error) {
+	run := ingestRun{name: name, connections: connections}
+	before, err := database.waitForStableCount(ctx, storeWait)
+	if err != nil {
+		return run, err
+	}
+	run.wrk, err = runWrk(ctx, opts.wrkPath, script, url, min(opts.threads, connections), connections, opts.duration)
+	if err != nil {
+		return run, err
+	}
+	successes := run.wrk.Successes()
+	after, err := database.waitForOccurrences(ctx, before+successes, storeWait)
+	if err != nil {
+		return run, err
+	}
+	run.stored = after - before
+	run.allowedMissing = int64(math.Floor(opts.tolerance * float64(successes)))
+	if !run.verified() {
+		log.Printf("%s: %d successful responses but only %d stored occurrences", name, successes, run.stored)
+	}
+	return run, nil
+}

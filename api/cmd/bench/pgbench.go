@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// pgbenchScript is one single-row INSERT into event_occurrences, the row
+// that an ingested event writes, as its own transaction. Arguments:
+// account id, custom event id, contact id.
+const pgbenchScript = `INSERT INTO event_occurrences (account_id, custom_event_id, contact_id, occurred_at, page_url, source) VALUES (%d, %d, %d, now(), 'https://www.example.com/p', 'beacon');
+`
+
+// findPgbench returns the pgbench of the newest PostgreSQL under
+// /usr/lib/postgresql, where Debian installs it, or "pgbench" to look it up
+// on PATH.
+func findPgbench() string {
+	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/pgbench")
+	slices.SortFunc(matches, func(a, b string) int {
+		return versionOfPath(a) - versionOfPath(b)
+	})
+	if len(matches) > 0 {
+		return matches[len(matches)-1]
+	}
+	return "pgbench"
+}
+
+// versionOfPath returns the major version in /usr/lib/postgresql/<n>/...
+func versionOfPath(path string) int {
+	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(path))))
+	return n
+}
+
+// pgbenchResult is the summary that one pgbench run prints.
+type pgbenchResult struct {
+	Transactions int64
+	Failed       int64
+	// LatencyAverage is pgbench's mean transaction latency.
+	LatencyAverage time.Duration
+	// TPS excludes the time spent opening connections.
+	TPS float64
+}
+
+// runPgbench runs the INSERT script for the given duration, rounded up to
+// whole seconds, and parses pgbench's summary.
+func runPgbench(ctx context.Context, pgbenchPath, dir, databaseURL string, f fixture, connections, threads int, duration time.Duration) (pgbenchResult, error) {
+	script := filepath.Join(dir, "insert.sql")
+	if err := os.WriteFile(script, fmt.Appendf(nil, pgbenchScript, f.accountID, f.eventID, f.contactID), 0o644); err != nil {
+		return pgbenchResult{}, err
+	}
+	seconds := int((duration + time.Second - 1) / time.Second)
+	args := []string{
+		"-n",
+		"-c", strconv.Itoa(connections),
+		"-j", strconv.Itoa(min(threads, connections)),
+		"-T", strconv.Itoa(seconds),
+		"-f", script,
+		databaseURL,
+	}
+	out, err := exec.CommandContext(ctx, pgbenchPath, args...).CombinedOutput()
+	// The URL is the last argument and is left out of messages.
+	argsWithoutURL := strings.Join(args[:len(args)-1], " ")
+	if err != nil {
+		return pgbenchResult{}, fmt.Errorf("pgbench %s: %w\n%s", argsWithoutURL, err, out)
+	}
+	result, err := parsePgbench(string(out))
+	if err != nil {
+		return result, fmt.Errorf("pgbench %s: %w\n%s", argsWithoutURL, err, out)
+	}
+	return result, nil
+}
+
+var (
+	pgbenchProcessedLine = regexp.MustCompile(`^number of transactions actually processed: (\d+)`)
+	pgbenchFailedLine    = regexp.MustCompile(`^number of failed transactions: (\d+)`)
+	pgbenchLatencyLine   = regexp.MustCompile(`^latency average = ([0-9.]+) ms`)
+	// PostgreSQL 14 and later print "(without initial connection time)",
+	// older versions "(excluding connections establishing)".
+	pgbenchTPSLine = regexp.MustCompile(`^tps = ([0-9.]+) \((without initial connection time|excluding connections establishing)\)`)
+)
+
+// parsePgbench reads pgbench's summary. It requires the processed
+// transactions and the tps line that leaves out connection time.
+func parsePgbench(output string) (pgbenchResult, error) {
+	var r pgbenchResult
+	var haveProcessed, haveTPS bool
+	scanner := bufio.NewScanner(strings.NewReader(output))
+	for scanner.Scan() {
+		line := scanner.Text()
+		if m := pgbenchProcessedLine.FindStringSubmatch(line); m != nil {
+			r.Transactions, _ = strconv.ParseInt(m[1], 10, 64)
+			haveProcessed = true
+		} else if m := pgbenchFailedLine.FindStringSubmatch(line); m != nil {
+			r.Failed, _ = strconv.ParseInt(m[1], 10, 64)
+		} else if m := pgbenchLatencyLine.FindStringSubmatch(line); m != nil {
+			ms, err := strconv.ParseFloat(m[1], 64)
+			if err != nil {
+				return r, fmt.Errorf("parse pgbench line %q: %w", line, err)
+			}
+			r.LatencyAverage = time.Duration(ms * float64(time.Millisecond)).Round(time.Microsecond)
+		} else if m := pgbenchTPSLine.FindStringSubmatch(line); m != nil {
+			tps, err := strconv.ParseFloat(m[1], 64)
+			if err != nil {
+				return r, fmt.Errorf("parse pgbench line %q: %w", line, err)
+			}
+			r.TPS, haveTPS = tps, true
+		}
+	}
+	switch {
+	case !haveProcessed:
+		return r, fmt.Errorf(`pgbench output has no "number of transactions actually processed" line`)
+	case !haveTPS:
+		return r, fmt.Errorf(`pgbench output has no "tps = ... (without initial connection time)" line`)
+	}
+	return r, nil
+}
