@@ -31,8 +31,11 @@ func Open(ctx context.Context, dsn string) (*bun.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	sqldb.SetMaxOpenConns(20)
-	sqldb.SetMaxIdleConns(10)
+	// Keep as many idle connections as open ones: under load every
+	// request borrows one, and closing spares only to reopen them costs
+	// a Postgres backend start each time.
+	sqldb.SetMaxOpenConns(50)
+	sqldb.SetMaxIdleConns(50)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
 
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)

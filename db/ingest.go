@@ -186,8 +186,17 @@ func (s *Store) writeBatch(log *slog.Logger, items []batchItem) []ingestResult {
 
 	var results []ingestResult
 	var err error
+	// The first attempt writes without savepoints, which saves two round
+	// trips per trigger. A statement that fails aborts that transaction,
+	// so the batch is then written again with a savepoint per trigger.
+	savepoints := len(items) == 1
 	for attempt := 1; attempt <= maxBatchAttempts; attempt++ {
-		results, err = s.writeOnce(items, order)
+		results, err = s.writeOnce(items, order, savepoints)
+		if errors.Is(err, errNeedSavepoints) {
+			savepoints = true
+			attempt--
+			continue
+		}
 		if !isRetryable(err) {
 			break
 		}
@@ -203,10 +212,16 @@ func (s *Store) writeBatch(log *slog.Logger, items []batchItem) []ingestResult {
 	return results
 }
 
+// errNeedSavepoints rolls back a batch written without savepoints after
+// one of its statements failed.
+var errNeedSavepoints = errors.New("a statement failed in a batch without savepoints")
+
 // writeOnce writes the items in the given order in one transaction. It
 // returns an error only when the transaction as a whole failed, and then no
-// item is stored.
-func (s *Store) writeOnce(items []batchItem, order []int) ([]ingestResult, error) {
+// item is stored. Without savepoints, a failed statement returns
+// errNeedSavepoints; errors that come before any failed statement, such as
+// an idempotency conflict, stay per item.
+func (s *Store) writeOnce(items []batchItem, order []int, savepoints bool) ([]ingestResult, error) {
 	// The batch outlives any one caller, so it runs without their
 	// contexts, which are checked per item instead.
 	ctx := context.Background()
@@ -217,7 +232,16 @@ func (s *Store) writeOnce(items []batchItem, order []int) ([]ingestResult, error
 				results[i] = ingestResult{err: err}
 				continue
 			}
-			occurrence, err := recordInSavepoint(ctx, tx, items[i].trigger)
+			var occurrence *EventOccurrence
+			var err error
+			if savepoints {
+				occurrence, err = recordInSavepoint(ctx, tx, items[i].trigger)
+			} else {
+				occurrence, err = items[i].trigger.record(ctx, tx)
+				if isStatementError(err) {
+					return errNeedSavepoints
+				}
+			}
 			if isRetryable(err) {
 				return err
 			}
@@ -226,6 +250,13 @@ func (s *Store) writeOnce(items []batchItem, order []int) ([]ingestResult, error
 		return nil
 	})
 	return results, err
+}
+
+// isStatementError reports whether err came from Postgres, which then has
+// aborted the transaction.
+func isStatementError(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr)
 }
 
 // recordInSavepoint records p, and on failure rolls back only p's writes.

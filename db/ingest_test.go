@@ -31,6 +31,9 @@ func TestRecordEventsKeepsGoodTriggers(t *testing.T) {
 		conflicting,
 		{AccountID: f.Account.ID, Slug: "no-such-event", Email: "cy@example.com", Source: db.SourceAPI},
 		{AccountID: f.Account.ID, Slug: "signup", VisitorID: "0123456789abcdef0123456789abcdef", Source: db.SourceBeacon},
+		// Postgres text cannot hold a NUL character, which fails this
+		// trigger's INSERT and makes the batch fall back to savepoints.
+		{AccountID: f.Account.ID, Slug: "signup", Email: "dee@example.com", Source: db.SourceAPI, PageURL: "https://example.com/a\x00b"},
 	})
 	if errs[0] != nil || occurrences[0] == nil {
 		t.Errorf("trigger 0: %v, want stored", errs[0])
@@ -43,6 +46,9 @@ func TestRecordEventsKeepsGoodTriggers(t *testing.T) {
 	}
 	if errs[3] != nil || occurrences[3] == nil {
 		t.Errorf("trigger 3: %v, want stored", errs[3])
+	}
+	if errs[4] == nil {
+		t.Error("trigger 4 with a NUL in its page URL was stored, want an error")
 	}
 	if got := dbtest.Count(t, f.Store.DB(), "event_occurrences"); got != 3 {
 		t.Errorf("occurrences = %d, want 3", got)
