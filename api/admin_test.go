@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -211,9 +212,13 @@ func TestAdminOtherAccountEventNotFound(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, method := range []string{http.MethodPut, http.MethodDelete} {
-		status, _ := c.do(method, "/api/custom-events/"+itoa(otherID), apitype.CustomEventInput{Name: "Mine", Slug: "mine"})
+		status, body := c.do(method, "/api/custom-events/"+itoa(otherID), apitype.CustomEventInput{Name: "Mine", Slug: "mine"})
 		if status != http.StatusNotFound {
 			t.Errorf("%s on another account's event: status %d, want 404", method, status)
+		}
+		want := fmt.Sprintf("Custom event with id %q was not found in this account. It may have been deleted: reload the list of custom events.", itoa(otherID))
+		if got := decodeError(t, body).Message; got != want {
+			t.Errorf("%s message = %q, want %q", method, got, want)
 		}
 	}
 	status, _ := c.do(http.MethodGet, "/api/custom-events/"+itoa(otherID)+"/stats", nil)

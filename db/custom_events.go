@@ -16,11 +16,23 @@ func isNoRows(err error) bool {
 	return errors.Is(err, sql.ErrNoRows)
 }
 
-func customEventNotFound(key string) error {
+// CustomEventNotFound returns the error for a slug that names no live custom
+// event of the account.
+func CustomEventNotFound(slug string) error {
 	return &NotFoundError{
 		Resource: "Custom event",
-		Key:      key,
+		Key:      slug,
 		Hint:     "Check the slug, or create the event under Settings → Custom Events.",
+	}
+}
+
+// customEventIDNotFound is the error for an id that names no live custom
+// event of the account, such as a deleted one.
+func customEventIDNotFound(id int64) error {
+	return &NotFoundError{
+		Resource: "Custom event with id",
+		Key:      fmt.Sprint(id),
+		Hint:     "It may have been deleted: reload the list of custom events.",
 	}
 }
 
@@ -46,7 +58,7 @@ func (s *Store) CustomEvent(ctx context.Context, accountID, id int64) (*CustomEv
 		Where("deleted_at IS NULL").
 		Scan(ctx)
 	if isNoRows(err) {
-		return nil, customEventNotFound(fmt.Sprint(id))
+		return nil, customEventIDNotFound(id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find custom event %d: %w", id, err)
@@ -62,7 +74,7 @@ func (s *Store) CustomEventBySlug(ctx context.Context, accountID int64, slug str
 		Where("deleted_at IS NULL").
 		Scan(ctx)
 	if isNoRows(err) {
-		return nil, customEventNotFound(slug)
+		return nil, CustomEventNotFound(slug)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find custom event %q: %w", slug, err)
@@ -122,7 +134,7 @@ func (s *Store) UpdateCustomEvent(ctx context.Context, accountID, id int64, in a
 		return nil, fmt.Errorf("update custom event %d: %w", id, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return nil, customEventNotFound(fmt.Sprint(id))
+		return nil, customEventIDNotFound(id)
 	}
 	return &event, nil
 }
@@ -139,7 +151,7 @@ func (s *Store) DeleteCustomEvent(ctx context.Context, accountID, id int64) erro
 		return fmt.Errorf("delete custom event %d: %w", id, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return customEventNotFound(fmt.Sprint(id))
+		return customEventIDNotFound(id)
 	}
 	return nil
 }

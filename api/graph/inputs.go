@@ -56,11 +56,8 @@ func requireSlug(field, slug string) (string, *apitype.ValidationError) {
 // notFoundBySlug rewrites a not-found error that names a custom event by id
 // so that it names the slug the client sent. Other errors pass unchanged.
 func notFoundBySlug(err error, slug string) error {
-	nferr, ok := errors.AsType[*db.NotFoundError](err)
-	if !ok {
+	if _, ok := errors.AsType[*db.NotFoundError](err); !ok {
 		return err
 	}
-	bySlug := *nferr
-	bySlug.Key = slug
-	return &bySlug
+	return db.CustomEventNotFound(slug)
 }

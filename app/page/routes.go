@@ -17,6 +17,7 @@ const (
 // Register declares every page route. The server and the WASM entry point
 // both call it, so they agree on what each path shows.
 func Register() {
+	app.NotFound = &NotFound{}
 	app.Route("/", app.NewZeroComponentFactory(&Report{}))
 	app.Route(PathLogin, app.NewZeroComponentFactory(&Login{}))
 	app.Route(PathReport, app.NewZeroComponentFactory(&Report{}))
