@@ -9,8 +9,10 @@ import (
 	"net/http/cookiejar"
 	"strings"
 	"testing"
+	"time"
 
 	"customevents/app/apitype"
+	"customevents/db"
 	"customevents/db/dbtest"
 )
 
@@ -327,5 +329,81 @@ func TestHeadProbes(t *testing.T) {
 		if resp.StatusCode != http.StatusOK {
 			t.Errorf("HEAD %s = %d, want 200", path, resp.StatusCode)
 		}
+	}
+}
+
+func TestAdminReportAndDrilldown(t *testing.T) {
+	ts := newTestServer(t)
+	c := signIn(t, ts)
+	ctx := t.Context()
+	event, err := ts.Store.CreateCustomEvent(ctx, ts.Account.ID, apitype.CustomEventInput{Name: "Signed Up", Slug: "signed-up"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := func(s string) time.Time {
+		at, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return at
+	}
+	for _, tr := range []struct {
+		email string
+		at    string
+	}{
+		{"ann@example.com", "2026-11-02T10:00:00Z"},
+		{"ann@example.com", "2026-11-03T10:00:00Z"},
+		{"bob@example.com", "2026-11-03T11:00:00Z"},
+		{"cy@example.com", "2026-10-31T11:00:00Z"},
+	} {
+		if _, err := ts.Store.RecordEvent(ctx, db.Trigger{AccountID: ts.Account.ID, Slug: "signed-up", Email: tr.email, Source: db.SourceAPI, OccurredAt: day(tr.at)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	status, body := c.do(http.MethodGet, "/api/custom-events/"+itoa(event.ID)+"/stats?from=2026-11-01&to=2026-11-03", nil)
+	if status != http.StatusOK {
+		t.Fatalf("stats status = %d, body %s", status, body)
+	}
+	var report apitype.EventReport
+	if err := json.Unmarshal(body, &report); err != nil {
+		t.Fatal(err)
+	}
+	if report.EventsTriggered != 3 || report.UniqueContacts != 2 {
+		t.Errorf("cards = %d events, %d contacts, want 3 and 2", report.EventsTriggered, report.UniqueContacts)
+	}
+	if report.PreviousFrom != "2026-10-29" || report.PreviousTo != "2026-10-31" || report.PreviousEventsTriggered != 1 || report.PreviousUniqueContacts != 1 {
+		t.Errorf("previous period = %s..%s with %d events, %d contacts, want 2026-10-29..2026-10-31 with 1 and 1",
+			report.PreviousFrom, report.PreviousTo, report.PreviousEventsTriggered, report.PreviousUniqueContacts)
+	}
+	gotDays := fmt.Sprint(report.ByDay)
+	if want := "[{2026-11-01 0 0} {2026-11-02 1 1} {2026-11-03 2 2}]"; gotDays != want {
+		t.Errorf("by day = %s, want %s", gotDays, want)
+	}
+
+	status, body = c.do(http.MethodGet, "/api/custom-events/"+itoa(event.ID)+"/drilldown?from=2026-11-01&to=2026-11-03&order=count", nil)
+	if status != http.StatusOK {
+		t.Fatalf("drilldown status = %d, body %s", status, body)
+	}
+	var page apitype.DrilldownPage
+	if err := json.Unmarshal(body, &page); err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Rows) != 2 {
+		t.Fatalf("rows = %d, want 2", len(page.Rows))
+	}
+	if page.Rows[0].Email == nil || *page.Rows[0].Email != "ann@example.com" || page.Rows[0].TriggerCount != 2 {
+		t.Errorf("row 0 = %+v, want ann@example.com with 2 triggers", page.Rows[0])
+	}
+	if page.NextCursor != "" {
+		t.Errorf("next cursor = %q, want none", page.NextCursor)
+	}
+
+	status, body = c.do(http.MethodGet, "/api/custom-events/"+itoa(event.ID)+"/drilldown?order=size", nil)
+	if status != http.StatusUnprocessableEntity {
+		t.Errorf("bad order status = %d, want 422", status)
+	}
+	if got := decodeError(t, body); got.Field != "order" {
+		t.Errorf("bad order field = %q, want order", got.Field)
 	}
 }

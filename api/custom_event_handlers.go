@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -72,36 +73,151 @@ func (s *Server) deleteCustomEvent(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// getCustomEventStats returns the metric cards for ?from=&to= (YYYY-MM-DD in
-// the account's time zone), by default the last 30 days.
+// getCustomEventStats returns the report for ?from=&to= (YYYY-MM-DD in the
+// account's time zone), by default the last 30 days: the metric cards, the
+// same numbers for the previous period of equal length, and one entry per
+// day. A deleted definition is not found.
 func (s *Server) getCustomEventStats(c echo.Context) error {
 	account := currentSession(c).Account
 	id, err := pathID(c)
 	if err != nil {
 		return err
 	}
-	days := apitype.LastDays(time.Now(), account.Location(), 30)
-	if from, to := c.QueryParam("from"), c.QueryParam("to"); from != "" || to != "" {
-		var verr *apitype.ValidationError
-		if days, verr = apitype.ParseDateRange(from, to); verr != nil {
-			return verr
-		}
+	days, err := queryDateRange(c, &account)
+	if err != nil {
+		return err
 	}
 
 	event, err := s.store.CustomEvent(c.Request().Context(), account.ID, id)
 	if err != nil {
 		return err
 	}
-	stats, err := s.store.EventStats(c.Request().Context(), &account, event.ID, days)
+	report, err := s.store.EventReport(c.Request().Context(), &account, event.ID, days)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, apitype.EventStats{
-		From:            days.From.Format(apitype.DateLayout),
-		To:              days.To.Format(apitype.DateLayout),
-		EventsTriggered: stats.EventsTriggered,
-		UniqueContacts:  stats.UniqueContacts,
-	})
+	return c.JSON(http.StatusOK, eventReportResponse(report))
+}
+
+// getCustomEventDrilldown returns one page of the contacts behind a custom
+// event's occurrences. It reads from and to as getCustomEventStats does,
+// and day (one day of the range), search, order (count or last_triggered),
+// first (1 to 100, default 25) and after (the nextCursor of the previous
+// page). A deleted definition is not found.
+func (s *Server) getCustomEventDrilldown(c echo.Context) error {
+	account := currentSession(c).Account
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	days, err := queryDateRange(c, &account)
+	if err != nil {
+		return err
+	}
+	opts, err := queryDrilldownOptions(c)
+	if err != nil {
+		return err
+	}
+
+	event, err := s.store.CustomEvent(c.Request().Context(), account.ID, id)
+	if err != nil {
+		return err
+	}
+	page, err := s.store.EventDrilldown(c.Request().Context(), &account, event.ID, days, opts)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, drilldownPageResponse(page))
+}
+
+// queryDateRange reads ?from=&to=, by default the last 30 days in the
+// account's time zone.
+func queryDateRange(c echo.Context, account *db.Account) (apitype.DateRange, error) {
+	from, to := c.QueryParam("from"), c.QueryParam("to")
+	if from == "" && to == "" {
+		return apitype.LastDays(time.Now(), account.Location(), 30), nil
+	}
+	days, verr := apitype.ParseDateRange(from, to)
+	if verr != nil {
+		return apitype.DateRange{}, verr
+	}
+	return days, nil
+}
+
+// queryDrilldownOptions reads the drilldown parameters other than the range.
+func queryDrilldownOptions(c echo.Context) (db.DrilldownOptions, error) {
+	opts := db.DrilldownOptions{
+		Search: c.QueryParam("search"),
+		After:  c.QueryParam("after"),
+		First:  apitype.DefaultDrilldownPageSize,
+	}
+	order, verr := apitype.ParseDrilldownOrder(c.QueryParam("order"))
+	if verr != nil {
+		return db.DrilldownOptions{}, verr
+	}
+	opts.Order = order
+	if day := c.QueryParam("day"); day != "" {
+		parsed, err := time.Parse(apitype.DateLayout, day)
+		if err != nil {
+			return db.DrilldownOptions{}, &apitype.ValidationError{Field: "day", Message: fmt.Sprintf("Date %q is invalid: use YYYY-MM-DD, such as 2026-01-31.", day)}
+		}
+		opts.Day = parsed
+	}
+	if first := c.QueryParam("first"); first != "" {
+		n, err := strconv.Atoi(first)
+		if err != nil {
+			return db.DrilldownOptions{}, &apitype.ValidationError{Field: "first", Message: fmt.Sprintf("First %q is not a whole number: ask for 1 to %d rows.", first, apitype.MaxDrilldownPageSize)}
+		}
+		// Checked here because the store reads zero as its default.
+		if verr := apitype.ValidateDrilldownPageSize(n); verr != nil {
+			return db.DrilldownOptions{}, verr
+		}
+		opts.First = n
+	}
+	return opts, nil
+}
+
+func eventReportResponse(report *db.EventReport) apitype.EventReport {
+	byDay := make([]apitype.DayCount, len(report.ByDay))
+	for i, day := range report.ByDay {
+		byDay[i] = apitype.DayCount{Date: day.Date, Count: day.Count, UniqueContacts: day.UniqueContacts}
+	}
+	return apitype.EventReport{
+		EventStats: apitype.EventStats{
+			From:            report.Days.From.Format(apitype.DateLayout),
+			To:              report.Days.To.Format(apitype.DateLayout),
+			EventsTriggered: report.EventsTriggered,
+			UniqueContacts:  report.UniqueContacts,
+		},
+		PreviousFrom:            report.Previous.From.Format(apitype.DateLayout),
+		PreviousTo:              report.Previous.To.Format(apitype.DateLayout),
+		PreviousEventsTriggered: report.PreviousEventsTriggered,
+		PreviousUniqueContacts:  report.PreviousUniqueContacts,
+		ByDay:                   byDay,
+	}
+}
+
+func drilldownPageResponse(page *db.DrilldownPage) apitype.DrilldownPage {
+	rows := make([]apitype.DrilldownRow, len(page.Rows))
+	for i, row := range page.Rows {
+		rows[i] = apitype.DrilldownRow{
+			ContactID:        row.ContactID,
+			FirstName:        row.FirstName,
+			LastName:         row.LastName,
+			Email:            row.Email,
+			Company:          row.Company,
+			TriggerCount:     row.TriggerCount,
+			FirstTriggeredAt: row.FirstTriggeredAt,
+			LastTriggeredAt:  row.LastTriggeredAt,
+			PageURL:          row.PageURL,
+			Channel:          apitype.MarketingChannel(row.Channel),
+			UTMSource:        row.UTMSource,
+			UTMMedium:        row.UTMMedium,
+			UTMCampaign:      row.UTMCampaign,
+			Conversion:       row.IsConversion,
+		}
+	}
+	return apitype.DrilldownPage{Rows: rows, NextCursor: page.NextCursor}
 }
 
 func pathID(c echo.Context) (int64, error) {

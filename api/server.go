@@ -73,6 +73,7 @@ func (s *Server) routes() {
 	admin.GET("/beacon", s.getBeacon)
 	admin.GET("/account/allowed-origins", s.getAllowedOrigins)
 	admin.PUT("/account/allowed-origins", s.putAllowedOrigins)
+	admin.GET("/custom-events/:id/drilldown", s.getCustomEventDrilldown)
 	e.Any("/api/*", func(c echo.Context) error { return echo.ErrNotFound })
 
 	// Admin app: static assets, then every other path is a page.

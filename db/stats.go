@@ -19,7 +19,8 @@ type EventStats struct {
 
 // EventStats counts a custom event's occurrences and distinct contacts over
 // days in the account's time zone. It also counts a deleted definition, so
-// callers decide whether deleted events are visible.
+// callers decide whether deleted events are visible. EventReport returns the
+// same two totals together with the previous period and one row per day.
 func (s *Store) EventStats(ctx context.Context, account *Account, eventID int64, days apitype.DateRange) (*EventStats, error) {
 	var stats EventStats
 	err := s.db.NewRaw(eventStatsQuery,

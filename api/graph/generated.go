@@ -30,6 +30,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	CustomEventStats() CustomEventStatsResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 }
@@ -49,10 +50,44 @@ type ComplexityRoot struct {
 	}
 
 	CustomEventStats struct {
-		EventsTriggered func(childComplexity int) int
-		From            func(childComplexity int) int
-		To              func(childComplexity int) int
-		UniqueContacts  func(childComplexity int) int
+		ByDay                   func(childComplexity int) int
+		Drilldown               func(childComplexity int, day *time.Time, first *int, after *string, search *string, orderBy *model.DrilldownOrder) int
+		EventsTriggered         func(childComplexity int) int
+		From                    func(childComplexity int) int
+		PreviousEventsTriggered func(childComplexity int) int
+		PreviousFrom            func(childComplexity int) int
+		PreviousTo              func(childComplexity int) int
+		PreviousUniqueContacts  func(childComplexity int) int
+		To                      func(childComplexity int) int
+		UniqueContacts          func(childComplexity int) int
+	}
+
+	DayCount struct {
+		Count          func(childComplexity int) int
+		Date           func(childComplexity int) int
+		UniqueContacts func(childComplexity int) int
+	}
+
+	DrilldownConnection struct {
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	DrilldownRow struct {
+		Anonymous        func(childComplexity int) int
+		Channel          func(childComplexity int) int
+		Company          func(childComplexity int) int
+		ContactID        func(childComplexity int) int
+		Conversion       func(childComplexity int) int
+		Email            func(childComplexity int) int
+		FirstTriggeredAt func(childComplexity int) int
+		LastTriggeredAt  func(childComplexity int) int
+		Name             func(childComplexity int) int
+		PageURL          func(childComplexity int) int
+		TriggerCount     func(childComplexity int) int
+		UtmCampaign      func(childComplexity int) int
+		UtmMedium        func(childComplexity int) int
+		UtmSource        func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -61,6 +96,11 @@ type ComplexityRoot struct {
 		TriggerCustomEvent  func(childComplexity int, input model.TriggerCustomEventInput) int
 		TriggerCustomEvents func(childComplexity int, inputs []*model.TriggerCustomEventInput) int
 		UpdateCustomEvent   func(childComplexity int, slug string, input model.CustomEventInput) int
+	}
+
+	PageInfo struct {
+		EndCursor   func(childComplexity int) int
+		HasNextPage func(childComplexity int) int
 	}
 
 	Query struct {
@@ -87,6 +127,9 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type CustomEventStatsResolver interface {
+	Drilldown(ctx context.Context, obj *model.CustomEventStats, day *time.Time, first *int, after *string, search *string, orderBy *model.DrilldownOrder) (*model.DrilldownConnection, error)
+}
 type MutationResolver interface {
 	TriggerCustomEvent(ctx context.Context, input model.TriggerCustomEventInput) (string, error)
 	TriggerCustomEvents(ctx context.Context, inputs []*model.TriggerCustomEventInput) ([]*model.TriggerResult, error)
@@ -161,6 +204,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CustomEvent.UpdatedAt(childComplexity), true
 
+	case "CustomEventStats.byDay":
+		if e.ComplexityRoot.CustomEventStats.ByDay == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomEventStats.ByDay(childComplexity), true
+	case "CustomEventStats.drilldown":
+		if e.ComplexityRoot.CustomEventStats.Drilldown == nil {
+			break
+		}
+
+		args, err := ec.field_CustomEventStats_drilldown_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.CustomEventStats.Drilldown(childComplexity, args["day"].(*time.Time), args["first"].(*int), args["after"].(*string), args["search"].(*string), args["orderBy"].(*model.DrilldownOrder)), true
 	case "CustomEventStats.eventsTriggered":
 		if e.ComplexityRoot.CustomEventStats.EventsTriggered == nil {
 			break
@@ -173,6 +233,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomEventStats.From(childComplexity), true
+	case "CustomEventStats.previousEventsTriggered":
+		if e.ComplexityRoot.CustomEventStats.PreviousEventsTriggered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomEventStats.PreviousEventsTriggered(childComplexity), true
+	case "CustomEventStats.previousFrom":
+		if e.ComplexityRoot.CustomEventStats.PreviousFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomEventStats.PreviousFrom(childComplexity), true
+	case "CustomEventStats.previousTo":
+		if e.ComplexityRoot.CustomEventStats.PreviousTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomEventStats.PreviousTo(childComplexity), true
+	case "CustomEventStats.previousUniqueContacts":
+		if e.ComplexityRoot.CustomEventStats.PreviousUniqueContacts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomEventStats.PreviousUniqueContacts(childComplexity), true
 	case "CustomEventStats.to":
 		if e.ComplexityRoot.CustomEventStats.To == nil {
 			break
@@ -185,6 +269,123 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomEventStats.UniqueContacts(childComplexity), true
+
+	case "DayCount.count":
+		if e.ComplexityRoot.DayCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DayCount.Count(childComplexity), true
+	case "DayCount.date":
+		if e.ComplexityRoot.DayCount.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DayCount.Date(childComplexity), true
+	case "DayCount.uniqueContacts":
+		if e.ComplexityRoot.DayCount.UniqueContacts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DayCount.UniqueContacts(childComplexity), true
+
+	case "DrilldownConnection.nodes":
+		if e.ComplexityRoot.DrilldownConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DrilldownConnection.Nodes(childComplexity), true
+	case "DrilldownConnection.pageInfo":
+		if e.ComplexityRoot.DrilldownConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DrilldownConnection.PageInfo(childComplexity), true
+
+	case "DrilldownRow.anonymous":
+		if e.ComplexityRoot.DrilldownRow.Anonymous == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DrilldownRow.Anonymous(childComplexity), true
+	case "DrilldownRow.channel":
+		if e.ComplexityRoot.DrilldownRow.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DrilldownRow.Channel(childComplexity), true
+	case "DrilldownRow.company":
+		if e.ComplexityRoot.DrilldownRow.Company == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DrilldownRow.Company(childComplexity), true
+	case "DrilldownRow.contactId":
+		if e.ComplexityRoot.DrilldownRow.ContactID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DrilldownRow.ContactID(childComplexity), true
+	case "DrilldownRow.conversion":
+		if e.ComplexityRoot.DrilldownRow.Conversion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DrilldownRow.Conversion(childComplexity), true
+	case "DrilldownRow.email":
+		if e.ComplexityRoot.DrilldownRow.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DrilldownRow.Email(childComplexity), true
+	case "DrilldownRow.firstTriggeredAt":
+		if e.ComplexityRoot.DrilldownRow.FirstTriggeredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DrilldownRow.FirstTriggeredAt(childComplexity), true
+	case "DrilldownRow.lastTriggeredAt":
+		if e.ComplexityRoot.DrilldownRow.LastTriggeredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DrilldownRow.LastTriggeredAt(childComplexity), true
+	case "DrilldownRow.name":
+		if e.ComplexityRoot.DrilldownRow.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DrilldownRow.Name(childComplexity), true
+	case "DrilldownRow.pageUrl":
+		if e.ComplexityRoot.DrilldownRow.PageURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DrilldownRow.PageURL(childComplexity), true
+	case "DrilldownRow.triggerCount":
+		if e.ComplexityRoot.DrilldownRow.TriggerCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DrilldownRow.TriggerCount(childComplexity), true
+	case "DrilldownRow.utmCampaign":
+		if e.ComplexityRoot.DrilldownRow.UtmCampaign == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DrilldownRow.UtmCampaign(childComplexity), true
+	case "DrilldownRow.utmMedium":
+		if e.ComplexityRoot.DrilldownRow.UtmMedium == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DrilldownRow.UtmMedium(childComplexity), true
+	case "DrilldownRow.utmSource":
+		if e.ComplexityRoot.DrilldownRow.UtmSource == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DrilldownRow.UtmSource(childComplexity), true
 
 	case "Mutation.createCustomEvent":
 		if e.ComplexityRoot.Mutation.CreateCustomEvent == nil {
@@ -241,6 +442,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateCustomEvent(childComplexity, args["slug"].(string), args["input"].(model.CustomEventInput)), true
+
+	case "PageInfo.endCursor":
+		if e.ComplexityRoot.PageInfo.EndCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.EndCursor(childComplexity), true
+	case "PageInfo.hasNextPage":
+		if e.ComplexityRoot.PageInfo.HasNextPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
 
 	case "Query.customEvent":
 		if e.ComplexityRoot.Query.CustomEvent == nil {
@@ -451,8 +665,86 @@ func (ec *executionContext) childFields_CustomEventStats(ctx context.Context, fi
 		return ec.fieldContext_CustomEventStats_eventsTriggered(ctx, field)
 	case "uniqueContacts":
 		return ec.fieldContext_CustomEventStats_uniqueContacts(ctx, field)
+	case "previousFrom":
+		return ec.fieldContext_CustomEventStats_previousFrom(ctx, field)
+	case "previousTo":
+		return ec.fieldContext_CustomEventStats_previousTo(ctx, field)
+	case "previousEventsTriggered":
+		return ec.fieldContext_CustomEventStats_previousEventsTriggered(ctx, field)
+	case "previousUniqueContacts":
+		return ec.fieldContext_CustomEventStats_previousUniqueContacts(ctx, field)
+	case "byDay":
+		return ec.fieldContext_CustomEventStats_byDay(ctx, field)
+	case "drilldown":
+		return ec.fieldContext_CustomEventStats_drilldown(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomEventStats", field.Name)
+}
+
+func (ec *executionContext) childFields_DayCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "date":
+		return ec.fieldContext_DayCount_date(ctx, field)
+	case "count":
+		return ec.fieldContext_DayCount_count(ctx, field)
+	case "uniqueContacts":
+		return ec.fieldContext_DayCount_uniqueContacts(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DayCount", field.Name)
+}
+
+func (ec *executionContext) childFields_DrilldownConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_DrilldownConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DrilldownConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DrilldownConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DrilldownRow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "contactId":
+		return ec.fieldContext_DrilldownRow_contactId(ctx, field)
+	case "name":
+		return ec.fieldContext_DrilldownRow_name(ctx, field)
+	case "email":
+		return ec.fieldContext_DrilldownRow_email(ctx, field)
+	case "anonymous":
+		return ec.fieldContext_DrilldownRow_anonymous(ctx, field)
+	case "company":
+		return ec.fieldContext_DrilldownRow_company(ctx, field)
+	case "triggerCount":
+		return ec.fieldContext_DrilldownRow_triggerCount(ctx, field)
+	case "firstTriggeredAt":
+		return ec.fieldContext_DrilldownRow_firstTriggeredAt(ctx, field)
+	case "lastTriggeredAt":
+		return ec.fieldContext_DrilldownRow_lastTriggeredAt(ctx, field)
+	case "pageUrl":
+		return ec.fieldContext_DrilldownRow_pageUrl(ctx, field)
+	case "channel":
+		return ec.fieldContext_DrilldownRow_channel(ctx, field)
+	case "utmSource":
+		return ec.fieldContext_DrilldownRow_utmSource(ctx, field)
+	case "utmMedium":
+		return ec.fieldContext_DrilldownRow_utmMedium(ctx, field)
+	case "utmCampaign":
+		return ec.fieldContext_DrilldownRow_utmCampaign(ctx, field)
+	case "conversion":
+		return ec.fieldContext_DrilldownRow_conversion(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DrilldownRow", field.Name)
+}
+
+func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "hasNextPage":
+		return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+	case "endCursor":
+		return ec.fieldContext_PageInfo_endCursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
 func (ec *executionContext) childFields_TriggerError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -596,6 +888,52 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 // endregion ************************** internal!.gotpl ***************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_CustomEventStats_drilldown_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "day",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["day"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "search",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["search"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.DrilldownOrder, error) {
+			return ec.unmarshalODrilldownOrder2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐDrilldownOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	return args, nil
+}
 
 func (ec *executionContext) field_Mutation_createCustomEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -1060,6 +1398,629 @@ func (ec *executionContext) fieldContext_CustomEventStats_uniqueContacts(_ conte
 	return graphql.NewScalarFieldContext("CustomEventStats", field, false, false, "Int")
 }
 
+func (ec *executionContext) _CustomEventStats_previousFrom(ctx context.Context, field graphql.CollectedField, obj *model.CustomEventStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomEventStats_previousFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PreviousFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomEventStats_previousFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomEventStats", field, false, false, "Date")
+}
+
+func (ec *executionContext) _CustomEventStats_previousTo(ctx context.Context, field graphql.CollectedField, obj *model.CustomEventStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomEventStats_previousTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PreviousTo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomEventStats_previousTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomEventStats", field, false, false, "Date")
+}
+
+func (ec *executionContext) _CustomEventStats_previousEventsTriggered(ctx context.Context, field graphql.CollectedField, obj *model.CustomEventStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomEventStats_previousEventsTriggered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PreviousEventsTriggered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomEventStats_previousEventsTriggered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomEventStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CustomEventStats_previousUniqueContacts(ctx context.Context, field graphql.CollectedField, obj *model.CustomEventStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomEventStats_previousUniqueContacts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PreviousUniqueContacts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomEventStats_previousUniqueContacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomEventStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CustomEventStats_byDay(ctx context.Context, field graphql.CollectedField, obj *model.CustomEventStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomEventStats_byDay(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByDay, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DayCount) graphql.Marshaler {
+			return ec.marshalNDayCount2ᚕᚖcustomeventsᚋapiᚋgraphᚋmodelᚐDayCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomEventStats_byDay(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomEventStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DayCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomEventStats_drilldown(ctx context.Context, field graphql.CollectedField, obj *model.CustomEventStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomEventStats_drilldown(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.CustomEventStats().Drilldown(ctx, obj, fc.Args["day"].(*time.Time), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["search"].(*string), fc.Args["orderBy"].(*model.DrilldownOrder))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DrilldownConnection) graphql.Marshaler {
+			return ec.marshalNDrilldownConnection2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐDrilldownConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomEventStats_drilldown(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomEventStats",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DrilldownConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_CustomEventStats_drilldown_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DayCount_date(ctx context.Context, field graphql.CollectedField, obj *model.DayCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DayCount_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DayCount_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DayCount", field, false, false, "Date")
+}
+
+func (ec *executionContext) _DayCount_count(ctx context.Context, field graphql.CollectedField, obj *model.DayCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DayCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DayCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DayCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DayCount_uniqueContacts(ctx context.Context, field graphql.CollectedField, obj *model.DayCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DayCount_uniqueContacts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UniqueContacts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DayCount_uniqueContacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DayCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DrilldownConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.DrilldownConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DrilldownConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DrilldownRow) graphql.Marshaler {
+			return ec.marshalNDrilldownRow2ᚕᚖcustomeventsᚋapiᚋgraphᚋmodelᚐDrilldownRowᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DrilldownConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DrilldownConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DrilldownRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DrilldownConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.DrilldownConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DrilldownConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DrilldownConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DrilldownConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DrilldownRow_contactId(ctx context.Context, field graphql.CollectedField, obj *model.DrilldownRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DrilldownRow_contactId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContactID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DrilldownRow_contactId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DrilldownRow", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DrilldownRow_name(ctx context.Context, field graphql.CollectedField, obj *model.DrilldownRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DrilldownRow_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DrilldownRow_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DrilldownRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _DrilldownRow_email(ctx context.Context, field graphql.CollectedField, obj *model.DrilldownRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DrilldownRow_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DrilldownRow_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DrilldownRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _DrilldownRow_anonymous(ctx context.Context, field graphql.CollectedField, obj *model.DrilldownRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DrilldownRow_anonymous(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Anonymous, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DrilldownRow_anonymous(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DrilldownRow", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _DrilldownRow_company(ctx context.Context, field graphql.CollectedField, obj *model.DrilldownRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DrilldownRow_company(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Company, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DrilldownRow_company(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DrilldownRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _DrilldownRow_triggerCount(ctx context.Context, field graphql.CollectedField, obj *model.DrilldownRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DrilldownRow_triggerCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TriggerCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DrilldownRow_triggerCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DrilldownRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DrilldownRow_firstTriggeredAt(ctx context.Context, field graphql.CollectedField, obj *model.DrilldownRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DrilldownRow_firstTriggeredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstTriggeredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DrilldownRow_firstTriggeredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DrilldownRow", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DrilldownRow_lastTriggeredAt(ctx context.Context, field graphql.CollectedField, obj *model.DrilldownRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DrilldownRow_lastTriggeredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastTriggeredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DrilldownRow_lastTriggeredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DrilldownRow", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DrilldownRow_pageUrl(ctx context.Context, field graphql.CollectedField, obj *model.DrilldownRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DrilldownRow_pageUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DrilldownRow_pageUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DrilldownRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _DrilldownRow_channel(ctx context.Context, field graphql.CollectedField, obj *model.DrilldownRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DrilldownRow_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.MarketingChannel) graphql.Marshaler {
+			return ec.marshalNMarketingChannel2customeventsᚋapiᚋgraphᚋmodelᚐMarketingChannel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DrilldownRow_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DrilldownRow", field, false, false, "MarketingChannel")
+}
+
+func (ec *executionContext) _DrilldownRow_utmSource(ctx context.Context, field graphql.CollectedField, obj *model.DrilldownRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DrilldownRow_utmSource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UtmSource, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DrilldownRow_utmSource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DrilldownRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _DrilldownRow_utmMedium(ctx context.Context, field graphql.CollectedField, obj *model.DrilldownRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DrilldownRow_utmMedium(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UtmMedium, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DrilldownRow_utmMedium(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DrilldownRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _DrilldownRow_utmCampaign(ctx context.Context, field graphql.CollectedField, obj *model.DrilldownRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DrilldownRow_utmCampaign(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UtmCampaign, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DrilldownRow_utmCampaign(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DrilldownRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _DrilldownRow_conversion(ctx context.Context, field graphql.CollectedField, obj *model.DrilldownRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DrilldownRow_conversion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conversion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DrilldownRow_conversion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DrilldownRow", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _Mutation_triggerCustomEvent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1278,6 +2239,52 @@ func (ec *executionContext) fieldContext_Mutation_deleteCustomEvent(ctx context.
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasNextPage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_endCursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndCursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
 func (ec *executionContext) _Query_customEvents(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -3014,20 +4021,230 @@ func (ec *executionContext) _CustomEventStats(ctx context.Context, sel ast.Selec
 		case "from":
 			out.Values[i] = ec._CustomEventStats_from(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "to":
 			out.Values[i] = ec._CustomEventStats_to(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "eventsTriggered":
 			out.Values[i] = ec._CustomEventStats_eventsTriggered(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "uniqueContacts":
 			out.Values[i] = ec._CustomEventStats_uniqueContacts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "previousFrom":
+			out.Values[i] = ec._CustomEventStats_previousFrom(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "previousTo":
+			out.Values[i] = ec._CustomEventStats_previousTo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "previousEventsTriggered":
+			out.Values[i] = ec._CustomEventStats_previousEventsTriggered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "previousUniqueContacts":
+			out.Values[i] = ec._CustomEventStats_previousUniqueContacts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "byDay":
+			out.Values[i] = ec._CustomEventStats_byDay(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "drilldown":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CustomEventStats_drilldown(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dayCountImplementors = []string{"DayCount"}
+
+func (ec *executionContext) _DayCount(ctx context.Context, sel ast.SelectionSet, obj *model.DayCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dayCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DayCount")
+		case "date":
+			out.Values[i] = ec._DayCount_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._DayCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uniqueContacts":
+			out.Values[i] = ec._DayCount_uniqueContacts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var drilldownConnectionImplementors = []string{"DrilldownConnection"}
+
+func (ec *executionContext) _DrilldownConnection(ctx context.Context, sel ast.SelectionSet, obj *model.DrilldownConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, drilldownConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DrilldownConnection")
+		case "nodes":
+			out.Values[i] = ec._DrilldownConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._DrilldownConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var drilldownRowImplementors = []string{"DrilldownRow"}
+
+func (ec *executionContext) _DrilldownRow(ctx context.Context, sel ast.SelectionSet, obj *model.DrilldownRow) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, drilldownRowImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DrilldownRow")
+		case "contactId":
+			out.Values[i] = ec._DrilldownRow_contactId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._DrilldownRow_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "email":
+			out.Values[i] = ec._DrilldownRow_email(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "anonymous":
+			out.Values[i] = ec._DrilldownRow_anonymous(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "company":
+			out.Values[i] = ec._DrilldownRow_company(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "triggerCount":
+			out.Values[i] = ec._DrilldownRow_triggerCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstTriggeredAt":
+			out.Values[i] = ec._DrilldownRow_firstTriggeredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastTriggeredAt":
+			out.Values[i] = ec._DrilldownRow_lastTriggeredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageUrl":
+			out.Values[i] = ec._DrilldownRow_pageUrl(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "channel":
+			out.Values[i] = ec._DrilldownRow_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "utmSource":
+			out.Values[i] = ec._DrilldownRow_utmSource(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "utmMedium":
+			out.Values[i] = ec._DrilldownRow_utmMedium(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "utmCampaign":
+			out.Values[i] = ec._DrilldownRow_utmCampaign(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conversion":
+			out.Values[i] = ec._DrilldownRow_conversion(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -3100,6 +4317,44 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 				return ec._Mutation_deleteCustomEvent(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var pageInfoImplementors = []string{"PageInfo"}
+
+func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PageInfo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PageInfo")
+		case "hasNextPage":
+			out.Values[i] = ec._PageInfo_hasNextPage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endCursor":
+			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -3705,6 +4960,62 @@ func (ec *executionContext) marshalNDate2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) marshalNDayCount2ᚕᚖcustomeventsᚋapiᚋgraphᚋmodelᚐDayCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DayCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDayCount2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐDayCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDayCount2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐDayCount(ctx context.Context, sel ast.SelectionSet, v *model.DayCount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DayCount!")
+		return graphql.Null
+	}
+	return ec._DayCount(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDrilldownConnection2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐDrilldownConnection(ctx context.Context, sel ast.SelectionSet, v *model.DrilldownConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DrilldownConnection!")
+		return graphql.Null
+	}
+	return ec._DrilldownConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDrilldownRow2ᚕᚖcustomeventsᚋapiᚋgraphᚋmodelᚐDrilldownRowᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DrilldownRow) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDrilldownRow2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐDrilldownRow(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDrilldownRow2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐDrilldownRow(ctx context.Context, sel ast.SelectionSet, v *model.DrilldownRow) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DrilldownRow!")
+		return graphql.Null
+	}
+	return ec._DrilldownRow(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -3731,6 +5042,24 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNMarketingChannel2customeventsᚋapiᚋgraphᚋmodelᚐMarketingChannel(ctx context.Context, v any) (model.MarketingChannel, error) {
+	var res model.MarketingChannel
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMarketingChannel2customeventsᚋapiᚋgraphᚋmodelᚐMarketingChannel(ctx context.Context, sel ast.SelectionSet, v model.MarketingChannel) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNPageInfo2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PageInfo!")
+		return graphql.Null
+	}
+	return ec._PageInfo(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -3988,6 +5317,40 @@ func (ec *executionContext) marshalOCustomEvent2ᚖcustomeventsᚋapiᚋgraphᚋ
 	return ec._CustomEvent(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalODate2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := model.UnmarshalDate(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODate2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := model.MarshalDate(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalODrilldownOrder2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐDrilldownOrder(ctx context.Context, v any) (*model.DrilldownOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.DrilldownOrder)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODrilldownOrder2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐDrilldownOrder(ctx context.Context, sel ast.SelectionSet, v *model.DrilldownOrder) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -4003,6 +5366,24 @@ func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.Se
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalID(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalInt(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.SelectionSet, v *int) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalInt(*v)
 	return res
 }
 

@@ -16,6 +16,26 @@ import (
 	"time"
 )
 
+func (r *customEventStatsResolver) Drilldown(ctx context.Context, obj *model.CustomEventStats, day *time.Time, first *int, after *string, search *string, orderBy *model.DrilldownOrder) (*model.DrilldownConnection, error) {
+	account, err := requireAccount(ctx)
+	if err != nil {
+		return nil, err
+	}
+	opts, verr := drilldownOptions(day, first, after, search, orderBy)
+	if verr != nil {
+		return nil, verr
+	}
+
+	// obj comes from CustomEventStats, which has checked the range and
+	// found the live event.
+	days := apitype.DateRange{From: obj.From, To: obj.To}
+	page, err := r.store.EventDrilldown(ctx, account, obj.EventID, days, opts)
+	if err != nil {
+		return nil, err
+	}
+	return drilldownConnection(page), nil
+}
+
 func (r *mutationResolver) TriggerCustomEvent(ctx context.Context, input model.TriggerCustomEventInput) (string, error) {
 	account, err := requireAccount(ctx)
 	if err != nil {
@@ -184,25 +204,21 @@ func (r *queryResolver) CustomEventStats(ctx context.Context, slug string, from 
 	if err != nil {
 		return nil, err
 	}
-	stats, err := r.store.EventStats(ctx, account, event.ID, days)
+	report, err := r.store.EventReport(ctx, account, event.ID, days)
 	if err != nil {
 		return nil, err
 	}
-	// NOTE: GraphQL Int is 32-bit, so counts above 2147483647 are sent as
-	// larger numbers that strict clients may reject.
-	return &model.CustomEventStats{
-		From:            days.From,
-		To:              days.To,
-		EventsTriggered: int(stats.EventsTriggered),
-		UniqueContacts:  int(stats.UniqueContacts),
-	}, nil
+	return customEventStatsModel(event.ID, report)
 }
+
+func (r *Resolver) CustomEventStats() CustomEventStatsResolver { return &customEventStatsResolver{r} }
 
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
 type (
-	mutationResolver struct{ *Resolver }
-	queryResolver    struct{ *Resolver }
+	customEventStatsResolver struct{ *Resolver }
+	mutationResolver         struct{ *Resolver }
+	queryResolver            struct{ *Resolver }
 )

@@ -53,6 +53,80 @@ type CustomEventStats struct {
 	EventsTriggered int `json:"eventsTriggered"`
 	// Number of distinct contacts with at least one occurrence in the range.
 	UniqueContacts int `json:"uniqueContacts"`
+	// First day of the previous period: the same number of days, ending the day before from.
+	PreviousFrom time.Time `json:"previousFrom"`
+	// Last day of the previous period, the day before from.
+	PreviousTo time.Time `json:"previousTo"`
+	// Number of recorded occurrences in the previous period.
+	PreviousEventsTriggered int `json:"previousEventsTriggered"`
+	// Number of distinct contacts with at least one occurrence in the previous period.
+	PreviousUniqueContacts int `json:"previousUniqueContacts"`
+	// One entry per calendar day of the range in the account's time zone, in order, days without occurrences included.
+	ByDay []*DayCount `json:"byDay"`
+	// Contacts behind the occurrences of the range, or of one day of it, one row
+	// per contact.
+	Drilldown *DrilldownConnection `json:"drilldown"`
+	// Id of the custom event, for the drilldown resolver.
+	EventID int64 `json:"-"`
+}
+
+// Occurrence counts of one custom event on one calendar day.
+type DayCount struct {
+	// Calendar day in the account's time zone.
+	Date time.Time `json:"date"`
+	// Number of recorded occurrences on the day.
+	Count int `json:"count"`
+	// Number of distinct contacts with at least one occurrence on the day.
+	UniqueContacts int `json:"uniqueContacts"`
+}
+
+// One page of drilldown rows.
+type DrilldownConnection struct {
+	// Rows of this page.
+	Nodes []*DrilldownRow `json:"nodes"`
+	// Where this page ends.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
+// One contact's occurrences of a custom event within the drilldown's days. The
+// page URL, channel and UTM fields are those of the contact's last occurrence.
+type DrilldownRow struct {
+	// Id of the contact.
+	ContactID string `json:"contactId"`
+	// First and last name of the contact, separated by a space; empty when neither is known.
+	Name string `json:"name"`
+	// Email of the contact; null for an anonymous contact.
+	Email *string `json:"email,omitempty"`
+	// Whether the contact is known only by a beacon visitor id.
+	Anonymous bool `json:"anonymous"`
+	// Company of the contact, empty when unknown.
+	Company string `json:"company"`
+	// Number of occurrences.
+	TriggerCount int `json:"triggerCount"`
+	// Time of the first occurrence.
+	FirstTriggeredAt time.Time `json:"firstTriggeredAt"`
+	// Time of the last occurrence.
+	LastTriggeredAt time.Time `json:"lastTriggeredAt"`
+	// Page URL of the last occurrence, empty when none was sent.
+	PageURL string `json:"pageUrl"`
+	// Marketing channel of the last occurrence.
+	Channel MarketingChannel `json:"channel"`
+	// UTM source of the last occurrence.
+	UtmSource string `json:"utmSource"`
+	// UTM medium of the last occurrence.
+	UtmMedium string `json:"utmMedium"`
+	// UTM campaign of the last occurrence.
+	UtmCampaign string `json:"utmCampaign"`
+	// Whether an occurrence of the event counts as a conversion.
+	Conversion bool `json:"conversion"`
+}
+
+// Position of a page in a paged list.
+type PageInfo struct {
+	// Whether more rows follow this page.
+	HasNextPage bool `json:"hasNextPage"`
+	// Cursor to pass as after to read the next page; null when hasNextPage is false.
+	EndCursor *string `json:"endCursor,omitempty"`
 }
 
 // One occurrence of a custom event. New optional fields may be added later.
@@ -113,6 +187,64 @@ type TriggerResult struct {
 	OccurrenceID *string `json:"occurrenceId,omitempty"`
 	// Why the input was rejected, when it was.
 	Error *TriggerError `json:"error,omitempty"`
+}
+
+// Order of drilldown rows. Rows with equal keys are ordered by contact id, largest first.
+type DrilldownOrder string
+
+const (
+	// Most occurrences first.
+	DrilldownOrderCount DrilldownOrder = "COUNT"
+	// Most recent occurrence first.
+	DrilldownOrderLastTriggered DrilldownOrder = "LAST_TRIGGERED"
+)
+
+var AllDrilldownOrder = []DrilldownOrder{
+	DrilldownOrderCount,
+	DrilldownOrderLastTriggered,
+}
+
+func (e DrilldownOrder) IsValid() bool {
+	switch e {
+	case DrilldownOrderCount, DrilldownOrderLastTriggered:
+		return true
+	}
+	return false
+}
+
+func (e DrilldownOrder) String() string {
+	return string(e)
+}
+
+func (e *DrilldownOrder) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DrilldownOrder(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DrilldownOrder", str)
+	}
+	return nil
+}
+
+func (e DrilldownOrder) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DrilldownOrder) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DrilldownOrder) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // Marketing channel that brought the contact, from UTM parameters and referrer.
