@@ -125,6 +125,66 @@ func (c *Client) EventStats(ctx context.Context, id int64, from, to string) (api
 	return stats, err
 }
 
+// EventReport returns the report of a custom event over the days from and
+// to (YYYY-MM-DD in the account's time zone, both included): the metric
+// cards, the previous period of equal length and one entry per day. Empty
+// from and to select the last 30 days, ending today in the account's time
+// zone.
+func (c *Client) EventReport(ctx context.Context, id int64, from, to string) (apitype.EventReport, error) {
+	path := "/api/custom-events/" + strconv.FormatInt(id, 10) + "/stats"
+	if from != "" || to != "" {
+		path += "?" + url.Values{"from": {from}, "to": {to}}.Encode()
+	}
+	var report apitype.EventReport
+	err := c.do(ctx, http.MethodGet, path, nil, &report)
+	return report, err
+}
+
+// DrilldownQuery selects a page of drilldown rows. From and To are the
+// report's days, and Day, when set, narrows them to one of those days.
+// Empty fields take the API's defaults: the last 30 days, order by count
+// and a page of apitype.DefaultDrilldownPageSize rows.
+type DrilldownQuery struct {
+	From   string
+	To     string
+	Day    string
+	Search string
+	Order  apitype.DrilldownOrder
+	// First is the page size, from 1 to apitype.MaxDrilldownPageSize, or 0
+	// for the default.
+	First int
+	// After is the NextCursor of the previous page, or empty for the first
+	// page.
+	After string
+}
+
+// EventDrilldown returns one page of the contacts behind a custom event's
+// occurrences.
+func (c *Client) EventDrilldown(ctx context.Context, id int64, q DrilldownQuery) (apitype.DrilldownPage, error) {
+	params := url.Values{}
+	set := func(name, value string) {
+		if value != "" {
+			params.Set(name, value)
+		}
+	}
+	set("from", q.From)
+	set("to", q.To)
+	set("day", q.Day)
+	set("search", q.Search)
+	set("order", string(q.Order))
+	set("after", q.After)
+	if q.First != 0 {
+		params.Set("first", strconv.Itoa(q.First))
+	}
+	path := "/api/custom-events/" + strconv.FormatInt(id, 10) + "/drilldown"
+	if len(params) > 0 {
+		path += "?" + params.Encode()
+	}
+	var page apitype.DrilldownPage
+	err := c.do(ctx, http.MethodGet, path, nil, &page)
+	return page, err
+}
+
 // Beacon returns the account's beacon snippet.
 func (c *Client) Beacon(ctx context.Context) (apitype.Beacon, error) {
 	var b apitype.Beacon

@@ -10,9 +10,10 @@ import (
 	"customevents/app/apitype"
 )
 
-// Report is Automations → Custom Events: pick a custom event and see its
-// metric cards for the last 30 days. The selected event's slug is kept in
-// the event query parameter, so a view can be shared and reloaded.
+// Report is Automations → Custom Events: pick a custom event and a date
+// range, and see the metric cards, the events by day and the contacts
+// behind them. The event's slug and the range are kept in the query (event,
+// and range or from and to), so a view can be shared and reloaded.
 type Report struct {
 	app.Compo
 
@@ -23,19 +24,48 @@ type Report struct {
 	session    *apitype.Session
 	events     []apitype.CustomEvent
 	selectedID int64
-	stats      *apitype.EventStats
-	err        string
-	loading    bool
+	dateRange  reportRange
+	// today is the current day in the account's time zone (YYYY-MM-DD),
+	// taken from the end of the API's default range. It is empty until
+	// that report has loaded.
+	today string
+
+	report *apitype.EventReport
+	// reportRange is the selection the report on screen was loaded for,
+	// which differs from dateRange while a new report loads.
+	reportRange reportRange
+	// reportSeq numbers report requests, so a response that arrives after
+	// a newer request was sent is dropped.
+	reportSeq int
+	err       string
+	rangeErr  string
+	loading   bool
+
+	chart chartType
+
+	drill    *drilldown
+	drillSeq int
+	// csvURL is the Blob URL of the last CSV export, revoked by the next
+	// export and when the page closes.
+	csvURL string
 }
 
 // OnMount loads the session, the definitions and the selected event's
-// numbers.
+// report.
 func (p *Report) OnMount(ctx app.Context) {
 	p.ctx = ctx
+	p.dateRange, p.rangeErr = rangeFromQuery(ctx.Page().URL().Query())
 	withSession(ctx, func(ctx app.Context, s apitype.Session) {
 		p.session = &s
+		p.chart = loadChartType(ctx, s.UserEmail)
 		p.loadEvents(ctx)
 	})
+}
+
+// OnDismount frees the Blob URL of the last CSV export.
+func (p *Report) OnDismount() {
+	revokeObjectURL(p.csvURL)
+	p.csvURL = ""
 }
 
 func (p *Report) loadEvents(ctx app.Context) {
@@ -57,31 +87,85 @@ func (p *Report) loadEvents(ctx app.Context) {
 					p.selectedID = event.ID
 				}
 			}
-			p.loadStats(ctx)
+			p.loadReport()
 		})
 	})
 }
 
-func (p *Report) loadStats(ctx app.Context) {
+// loadReport loads the selected event's report over the selected range and
+// closes the drilldown, whose rows belong to the previous selection.
+func (p *Report) loadReport() {
+	ctx := p.ctx
 	id := p.selectedID
+	selection := p.dateRange
+	today := p.today
+	p.reportSeq++
+	seq := p.reportSeq
 	p.loading = true
 	p.err = ""
+	p.drill = nil
 	ctx.Async(func() {
-		stats, err := api().EventStats(context.Background(), id, "", "")
+		report, today, err := fetchReport(id, selection, today)
 		ctx.Dispatch(func(ctx app.Context) {
-			if id != p.selectedID {
-				// The user picked another event while this one loaded.
+			if seq != p.reportSeq {
+				// The user changed the event or the range while this
+				// report loaded.
 				return
 			}
 			p.loading = false
+			if today != "" {
+				p.today = today
+			}
 			if err != nil {
-				p.stats = nil
+				p.report = nil
 				p.err = "Numbers could not be loaded: " + err.Error()
 				return
 			}
-			p.stats = &stats
+			p.report = &report
+			p.reportRange = selection
+			ctx.Defer(func(app.Context) {
+				setControlValue("range-from", report.From)
+				setControlValue("range-to", report.To)
+			})
 		})
 	})
+}
+
+// fetchReport loads the report of a custom event over selection and returns
+// it with the current day in the account's time zone, or with today
+// unchanged when the API was not asked. A preset other than the default
+// needs that day, so without it the default report is loaded first: its
+// range ends today.
+func fetchReport(id int64, selection reportRange, today string) (apitype.EventReport, string, error) {
+	ctx := context.Background()
+	if selection.Preset == "" {
+		report, err := api().EventReport(ctx, id, selection.From, selection.To)
+		return report, today, err
+	}
+	if today == "" || selection.Preset == defaultPreset {
+		report, err := api().EventReport(ctx, id, "", "")
+		if err != nil || selection.Preset == defaultPreset {
+			return report, report.To, err
+		}
+		today = report.To
+	}
+	from, to, verr := selection.resolve(today)
+	if verr != nil {
+		return apitype.EventReport{}, today, verr
+	}
+	report, err := api().EventReport(ctx, id, from, to)
+	return report, today, err
+}
+
+// replaceURL puts the selected event and range into the address bar
+// without adding a history entry.
+func (p *Report) replaceURL() {
+	query := url.Values{}
+	if event := p.selected(); event != nil {
+		query.Set("event", event.Slug)
+	}
+	p.dateRange.setQuery(query)
+	app.Window().Get("history").Call("replaceState", nil, "", PathReport+"?"+query.Encode())
 }
 
 func (p *Report) onSelect(ctx app.Context, e app.Event) {
@@ -90,12 +174,9 @@ func (p *Report) onSelect(ctx app.Context, e app.Event) {
 		return
 	}
 	p.selectedID = id
-	p.stats = nil
-	if event := p.selected(); event != nil {
-		query := url.Values{"event": {event.Slug}}.Encode()
-		app.Window().Get("history").Call("replaceState", nil, "", PathReport+"?"+query)
-	}
-	p.loadStats(p.ctx)
+	p.report = nil
+	p.replaceURL()
+	p.loadReport()
 }
 
 func (p *Report) selected() *apitype.CustomEvent {
@@ -107,7 +188,8 @@ func (p *Report) selected() *apitype.CustomEvent {
 	return nil
 }
 
-// Render draws the event picker and the metric cards.
+// Render draws the event and range pickers, the metric cards, the chart
+// and the drilldown.
 func (p *Report) Render() app.UI {
 	return frame(PathReport, p.session, "Custom Events",
 		alert("report-error", p.err),
@@ -127,38 +209,23 @@ func (p *Report) renderBody() app.UI {
 		)
 	}
 	return app.Div().Class("report").Body(
-		app.Div().Class("field").Body(
-			app.Label().For("event-select").Text("Custom event"),
-			app.Select().ID("event-select").OnChange(p.onSelect).Body(
-				app.Range(p.events).Slice(func(i int) app.UI {
-					event := p.events[i]
-					return app.Option().
-						Value(strconv.FormatInt(event.ID, 10)).
-						Selected(event.ID == p.selectedID).
-						Text(event.Name + " (" + event.Slug + ")")
-				}),
+		app.Div().Class("report-controls").Body(
+			app.Div().Class("field").Body(
+				app.Label().For("event-select").Text("Custom event"),
+				app.Select().ID("event-select").OnChange(p.onSelect).Body(
+					app.Range(p.events).Slice(func(i int) app.UI {
+						event := p.events[i]
+						return app.Option().
+							Value(strconv.FormatInt(event.ID, 10)).
+							Selected(event.ID == p.selectedID).
+							Text(event.Name + " (" + event.Slug + ")")
+					}),
+				),
 			),
+			p.renderRangePicker(),
 		),
 		p.renderCards(),
-	)
-}
-
-func (p *Report) renderCards() app.UI {
-	if p.stats == nil {
-		return app.P().Class("loading").Aria("live", "polite").Text("Loading numbers…")
-	}
-	return app.Section().ID("metric-cards").Aria("label", "Metrics").Aria("busy", p.loading).Body(
-		app.P().ID("report-range").Class("range").Text("Last 30 days: "+p.stats.From+" to "+p.stats.To),
-		app.Div().Class("cards").Body(
-			metricCard("events-triggered", "Events Triggered", p.stats.EventsTriggered),
-			metricCard("unique-contacts", "Unique Contacts", p.stats.UniqueContacts),
-		),
-	)
-}
-
-func metricCard(metric, label string, value int64) app.UI {
-	return app.Div().Class("card").DataSet("metric", metric).DataSet("value", value).Body(
-		app.H2().Text(label),
-		app.P().Class("value").Text(strconv.FormatInt(value, 10)),
+		p.renderChart(),
+		p.renderDrilldown(),
 	)
 }
