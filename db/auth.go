@@ -161,21 +161,35 @@ func (s *Store) AccountByAPIKey(ctx context.Context, key string) (*Account, erro
 	if key == "" {
 		return nil, ErrInvalidAPIKey
 	}
-	var apiKey APIKey
-	err := s.db.NewUpdate().Model(&apiKey).
-		Set("last_used_at = now()").
-		Where("key_hash = ?", hashToken(key)).
-		Where("revoked_at IS NULL").
-		Returning("*").
-		Scan(ctx)
+	// One round trip finds the key's account and records the use. The
+	// update skips a key used in the last minute, because every request of
+	// an integration updating the same row would queue on its lock.
+	var account Account
+	err := s.db.NewRaw(`
+		WITH k AS (
+			SELECT id, account_id, last_used_at FROM api_keys
+			WHERE key_hash = ? AND revoked_at IS NULL
+		), touched AS (
+			UPDATE api_keys SET last_used_at = now()
+			FROM k
+			WHERE api_keys.id = k.id
+				AND (k.last_used_at IS NULL OR k.last_used_at < now() - ?::interval)
+			RETURNING api_keys.id
+		)
+		SELECT a.id, a.name, a.time_zone, a.site_key, a.created_at
+		FROM accounts a JOIN k ON a.id = k.account_id`,
+		hashToken(key), fmt.Sprintf("%d seconds", int(apiKeyUseResolution.Seconds()))).Scan(ctx, &account)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrInvalidAPIKey
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find API key: %w", err)
 	}
-	return s.Account(ctx, apiKey.AccountID)
+	return &account, nil
 }
+
+// apiKeyUseResolution is how stale an API key's last_used_at may be.
+const apiKeyUseResolution = time.Minute
 
 // Account returns the account with the given id.
 func (s *Store) Account(ctx context.Context, id int64) (*Account, error) {

@@ -121,6 +121,7 @@ func (s *Store) UpdateCustomEvent(ctx context.Context, accountID, id int64, in a
 		IsConversion: in.IsConversion,
 		UpdatedAt:    time.Now(),
 	}
+	defer s.events.forget(accountID)
 	res, err := s.db.NewUpdate().Model(&event).
 		Column("name", "slug", "description", "is_conversion", "updated_at").
 		Where("account_id = ? AND id = ?", accountID, id).
@@ -142,6 +143,7 @@ func (s *Store) UpdateCustomEvent(ctx context.Context, accountID, id int64, in a
 // DeleteCustomEvent removes a definition from use. Its occurrences stay, and
 // its slug becomes free for a new definition.
 func (s *Store) DeleteCustomEvent(ctx context.Context, accountID, id int64) error {
+	defer s.events.forget(accountID)
 	res, err := s.db.NewUpdate().Model((*CustomEvent)(nil)).
 		Set("deleted_at = now()").
 		Where("account_id = ? AND id = ?", accountID, id).

@@ -118,6 +118,8 @@ type Store struct {
 	db *bun.DB
 	// ingester, when set, batches RecordEvent writes.
 	ingester atomic.Pointer[Ingester]
+	// events caches the definitions that RecordEvent looks up by slug.
+	events eventCache
 }
 
 // NewStore returns a Store on bdb.

@@ -127,7 +127,7 @@ func (s *Store) prepareTrigger(ctx context.Context, t Trigger) (*preparedTrigger
 	if p.Metadata == nil {
 		p.Metadata = map[string]any{}
 	}
-	event, err := s.CustomEventBySlug(ctx, t.AccountID, t.Slug)
+	event, err := s.liveEventBySlug(ctx, t.AccountID, t.Slug)
 	if err != nil {
 		return nil, err
 	}

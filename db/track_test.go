@@ -121,3 +121,62 @@ func TestEventStatsBucketsInAccountTimeZone(t *testing.T) {
 		t.Errorf("unique contacts = %d, want 1", stats.UniqueContacts)
 	}
 }
+
+func TestAccountByAPIKeyRecordsUse(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	account, err := f.Store.AccountByAPIKey(ctx, f.APIKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if account.ID != f.Account.ID {
+		t.Errorf("account = %d, want %d", account.ID, f.Account.ID)
+	}
+	var used int
+	if err := f.Store.DB().NewRaw("SELECT count(*) FROM api_keys WHERE last_used_at > now() - interval '1 minute'").Scan(ctx, &used); err != nil {
+		t.Fatal(err)
+	}
+	if used != 1 {
+		t.Errorf("keys used in the last minute = %d, want 1", used)
+	}
+	if _, err := f.Store.AccountByAPIKey(ctx, "ce_wrong"); !errors.Is(err, db.ErrInvalidAPIKey) {
+		t.Errorf("wrong key err = %v, want ErrInvalidAPIKey", err)
+	}
+	if _, err := f.Store.DB().NewRaw("UPDATE api_keys SET revoked_at = now()").Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Store.AccountByAPIKey(ctx, f.APIKey); !errors.Is(err, db.ErrInvalidAPIKey) {
+		t.Errorf("revoked key err = %v, want ErrInvalidAPIKey", err)
+	}
+}
+
+// TestRecordEventAfterDeleteAndRename checks that the slug cache of
+// RecordEvent follows definitions changed through the same store.
+func TestRecordEventAfterDeleteAndRename(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	event := createEvent(t, f, "signup")
+	trigger := db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: "ann@example.com", Source: db.SourceAPI}
+	if _, err := f.Store.RecordEvent(ctx, trigger); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Store.UpdateCustomEvent(ctx, f.Account.ID, event.ID, apitype.CustomEventInput{Name: "Signed up", Slug: "signed-up"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Store.RecordEvent(ctx, trigger); !errors.Is(err, db.ErrNotFound) {
+		t.Errorf("old slug after rename: err = %v, want ErrNotFound", err)
+	}
+	trigger.Slug = "signed-up"
+	if _, err := f.Store.RecordEvent(ctx, trigger); err != nil {
+		t.Fatalf("new slug after rename: %v", err)
+	}
+	if err := f.Store.DeleteCustomEvent(ctx, f.Account.ID, event.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Store.RecordEvent(ctx, trigger); !errors.Is(err, db.ErrNotFound) {
+		t.Errorf("slug after delete: err = %v, want ErrNotFound", err)
+	}
+	if got := dbtest.Count(t, f.Store.DB(), "event_occurrences"); got != 2 {
+		t.Errorf("occurrences = %d, want 2", got)
+	}
+}
