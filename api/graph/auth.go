@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
 	"io"
 	"log/slog"
 	"mime"
@@ -45,6 +47,11 @@ type authHandler struct {
 
 func (h *authHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost && !readJSONBody(w, r) {
+		return
+	}
+	if r.Method == http.MethodGet && getHasMutation(r) {
+		writeRequestError(w, http.StatusMethodNotAllowed, apitype.CodeBadUserInput,
+			"Mutations cannot be sent with GET: send them with POST and a JSON body.")
 		return
 	}
 
@@ -122,4 +129,20 @@ func readJSONBody(w http.ResponseWriter, r *http.Request) bool {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
 	return true
+}
+
+// getHasMutation reports whether the query parameter of a GET request
+// holds a mutation. A query that does not parse is left to gqlgen, which
+// reports the syntax error with its code.
+func getHasMutation(r *http.Request) bool {
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: r.URL.Query().Get("query")}, maxParserTokens)
+	if err != nil {
+		return false
+	}
+	for _, op := range doc.Operations {
+		if op.Operation == ast.Mutation {
+			return true
+		}
+	}
+	return false
 }

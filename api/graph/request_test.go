@@ -2,6 +2,7 @@ package graph
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -51,5 +52,24 @@ func TestRequestErrorsCarryCode(t *testing.T) {
 			}
 			wantError(t, resp, "BAD_USER_INPUT", "", tt.message)
 		})
+	}
+}
+
+func TestGetMutationRejectedWithCode(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "signed-up")
+	query := url.Values{"query": {`mutation { triggerCustomEvent(input: {slug: "signed-up", email: "a@example.com"}) }`}}
+	req, err := http.NewRequest(http.MethodGet, api.URL+"?"+query.Encode(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+api.APIKey)
+	resp := api.do(t, req)
+	if resp.Status != http.StatusMethodNotAllowed {
+		t.Errorf("status = %d, want 405", resp.Status)
+	}
+	wantError(t, resp, "BAD_USER_INPUT", "", "Mutations cannot be sent with GET: send them with POST and a JSON body.")
+	if got := api.count(t, "event_occurrences"); got != 0 {
+		t.Errorf("occurrences = %d, want 0", got)
 	}
 }
