@@ -227,6 +227,13 @@ func (s *Store) writeOnce(items []batchItem, order []int, savepoints bool) ([]in
 	ctx := context.Background()
 	results := make([]ingestResult, len(items))
 	err := s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+		if !savepoints {
+			var err error
+			order, err = writeSimple(ctx, tx, items, order, results)
+			if err != nil {
+				return errNeedSavepoints
+			}
+		}
 		for _, i := range order {
 			if err := items[i].ctx.Err(); err != nil {
 				results[i] = ingestResult{err: err}
@@ -250,6 +257,35 @@ func (s *Store) writeOnce(items []batchItem, order []int, savepoints bool) ([]in
 		return nil
 	})
 	return results, err
+}
+
+// writeSimple writes the simple triggers among items with recordBulk,
+// stores their results and returns the order of the others, which still
+// have to be written one by one.
+func writeSimple(ctx context.Context, tx bun.Tx, items []batchItem, order []int, results []ingestResult) ([]int, error) {
+	var simple, rest []int
+	for _, i := range order {
+		if items[i].ctx.Err() == nil && items[i].trigger.isSimple() {
+			simple = append(simple, i)
+		} else {
+			rest = append(rest, i)
+		}
+	}
+	if len(simple) < 2 {
+		return order, nil
+	}
+	triggers := make([]*preparedTrigger, len(simple))
+	for j, i := range simple {
+		triggers[j] = items[i].trigger
+	}
+	occurrences, err := recordBulk(ctx, tx, triggers)
+	if err != nil {
+		return nil, err
+	}
+	for j, i := range simple {
+		results[i] = ingestResult{occurrence: occurrences[j]}
+	}
+	return rest, nil
 }
 
 // isStatementError reports whether err came from Postgres, which then has

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 
@@ -31,9 +32,10 @@ func TestRecordEventsKeepsGoodTriggers(t *testing.T) {
 		conflicting,
 		{AccountID: f.Account.ID, Slug: "no-such-event", Email: "cy@example.com", Source: db.SourceAPI},
 		{AccountID: f.Account.ID, Slug: "signup", VisitorID: "0123456789abcdef0123456789abcdef", Source: db.SourceBeacon},
-		// Postgres text cannot hold a NUL character, which fails this
-		// trigger's INSERT and makes the batch fall back to savepoints.
-		{AccountID: f.Account.ID, Slug: "signup", Email: "dee@example.com", Source: db.SourceAPI, PageURL: "https://example.com/a\x00b"},
+		// The source breaks a CHECK constraint, which fails this trigger's
+		// INSERT and makes the batch fall back to a savepoint per trigger.
+		{AccountID: f.Account.ID, Slug: "signup", Email: "dee@example.com", Source: "bogus"},
+		{AccountID: f.Account.ID, Slug: "signup", Email: "eve@example.com", Source: db.SourceAPI, PageURL: "https://example.com/a\x00b"},
 	})
 	if errs[0] != nil || occurrences[0] == nil {
 		t.Errorf("trigger 0: %v, want stored", errs[0])
@@ -48,7 +50,10 @@ func TestRecordEventsKeepsGoodTriggers(t *testing.T) {
 		t.Errorf("trigger 3: %v, want stored", errs[3])
 	}
 	if errs[4] == nil {
-		t.Error("trigger 4 with a NUL in its page URL was stored, want an error")
+		t.Error("trigger 4 with an unknown source was stored, want an error")
+	}
+	if errs[5] == nil || !strings.Contains(errs[5].Error(), "page URL contains a NUL character") {
+		t.Errorf("trigger 5 err = %v, want a NUL error on the page URL", errs[5])
 	}
 	if got := dbtest.Count(t, f.Store.DB(), "event_occurrences"); got != 3 {
 		t.Errorf("occurrences = %d, want 3", got)
@@ -121,5 +126,71 @@ func TestIngesterConcurrentTriggers(t *testing.T) {
 	}
 	if got := dbtest.Count(t, f.Store.DB(), "contacts WHERE email IS NULL"); got != 25 {
 		t.Errorf("anonymous contacts = %d, want 25", got)
+	}
+}
+
+// TestRecordEventsBulkResolvesContacts writes one batch of simple triggers,
+// which takes the set-based path, with repeated emails and visitors.
+func TestRecordEventsBulkResolvesContacts(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	createEvent(t, f, "signup")
+	const seen = "11111111111111111111111111111111"
+	const fresh = "22222222222222222222222222222222"
+	earlier, err := f.Store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", VisitorID: seen, Source: db.SourceBeacon})
+	if err != nil {
+		t.Fatal(err)
+	}
+	known, err := f.Store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: "ann@example.com", Source: db.SourceAPI})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	beacon := func(visitor string) db.Trigger {
+		return db.Trigger{AccountID: f.Account.ID, Slug: "signup", VisitorID: visitor, Source: db.SourceBeacon, PageURL: "https://example.com/p", Channel: "EMAIL", UTMSource: "news", Metadata: map[string]any{"n": 1.0}}
+	}
+	api := func(email string) db.Trigger {
+		return db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: email, Source: db.SourceAPI}
+	}
+	occurrences, errs := f.Store.RecordEvents(ctx, discardLog, []db.Trigger{
+		api("ann@example.com"), api("bob@example.com"), beacon(seen), beacon(fresh), api("bob@example.com"), beacon(fresh),
+	})
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("trigger %d: %v", i, err)
+		}
+	}
+	want := []int64{known.ContactID, occurrences[1].ContactID, earlier.ContactID, occurrences[3].ContactID, occurrences[1].ContactID, occurrences[3].ContactID}
+	for i, o := range occurrences {
+		if o.ContactID != want[i] {
+			t.Errorf("trigger %d contact = %d, want %d", i, o.ContactID, want[i])
+		}
+		if o.CreatedAt.IsZero() {
+			t.Errorf("trigger %d has no created_at", i)
+		}
+	}
+	if occurrences[1].ContactID == known.ContactID || occurrences[3].ContactID == earlier.ContactID {
+		t.Errorf("new email or visitor reused a contact: %+v", occurrences)
+	}
+	if got := dbtest.Count(t, f.Store.DB(), "contacts"); got != 4 {
+		t.Errorf("contacts = %d, want 4 (two by email, two anonymous)", got)
+	}
+	if got := dbtest.Count(t, f.Store.DB(), "visitors"); got != 2 {
+		t.Errorf("visitors = %d, want 2", got)
+	}
+	if got := dbtest.Count(t, f.Store.DB(), "event_occurrences"); got != 8 {
+		t.Errorf("occurrences = %d, want 8", got)
+	}
+	var stored struct {
+		PageURL   string `bun:"page_url"`
+		Channel   string `bun:"channel"`
+		UTMSource string `bun:"utm_source"`
+		N         string `bun:"n"`
+	}
+	if err := f.Store.DB().NewRaw("SELECT page_url, channel, utm_source, metadata->>'n' AS n FROM event_occurrences WHERE id = ?", occurrences[3].ID).Scan(ctx, &stored); err != nil {
+		t.Fatal(err)
+	}
+	if stored.PageURL != "https://example.com/p" || stored.Channel != "EMAIL" || stored.UTMSource != "news" || stored.N != "1" {
+		t.Errorf("stored row = %+v, want the trigger's page URL, channel, UTM source and metadata", stored)
 	}
 }

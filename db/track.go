@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -116,6 +117,18 @@ type preparedTrigger struct {
 func (s *Store) prepareTrigger(ctx context.Context, t Trigger) (*preparedTrigger, error) {
 	if (t.Email == "") == (t.VisitorID == "") {
 		return nil, fmt.Errorf("record event %q: exactly one of email and visitor id must be set", t.Slug)
+	}
+	// Postgres text cannot hold NUL, and array parameters would drop it
+	// silently, so a trigger with one is rejected whole.
+	for name, value := range map[string]string{
+		"email": t.Email, "visitor id": t.VisitorID, "page URL": t.PageURL, "referrer": t.Referrer,
+		"channel": t.Channel, "UTM source": t.UTMSource, "UTM medium": t.UTMMedium, "UTM campaign": t.UTMCampaign,
+		"UTM term": t.UTMTerm, "UTM content": t.UTMContent, "first name": t.Contact.FirstName,
+		"last name": t.Contact.LastName, "company": t.Contact.Company, "idempotency key": t.IdempotencyKey,
+	} {
+		if strings.ContainsRune(value, 0) {
+			return nil, fmt.Errorf("record event %q: %s contains a NUL character", t.Slug, name)
+		}
 	}
 	p := &preparedTrigger{Trigger: t, requestHash: t.hash()}
 	if p.OccurredAt.IsZero() {
