@@ -30,6 +30,17 @@ type eventCacheEntry struct {
 type eventCache struct {
 	mu      sync.Mutex
 	entries map[eventCacheKey]eventCacheEntry
+	// generations counts forget calls per account. A lookup that read the
+	// database before a forget must not cache what it read, because the
+	// definition may have changed after its snapshot.
+	generations map[int64]uint64
+}
+
+// generation returns the account's current generation, to pass to put.
+func (c *eventCache) generation(accountID int64) uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.generations[accountID]
 }
 
 func (c *eventCache) get(accountID int64, slug string, now time.Time) (*CustomEvent, bool) {
@@ -43,9 +54,13 @@ func (c *eventCache) get(accountID int64, slug string, now time.Time) (*CustomEv
 	return &event, true
 }
 
-func (c *eventCache) put(event *CustomEvent, now time.Time) {
+// put caches event unless the account was forgotten since generation.
+func (c *eventCache) put(event *CustomEvent, generation uint64, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.generations[event.AccountID] != generation {
+		return
+	}
 	if c.entries == nil {
 		c.entries = map[eventCacheKey]eventCacheEntry{}
 	}
@@ -64,6 +79,10 @@ func (c *eventCache) put(event *CustomEvent, now time.Time) {
 func (c *eventCache) forget(accountID int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.generations == nil {
+		c.generations = map[int64]uint64{}
+	}
+	c.generations[accountID]++
 	for key := range c.entries {
 		if key.accountID == accountID {
 			delete(c.entries, key)
@@ -77,10 +96,11 @@ func (s *Store) liveEventBySlug(ctx context.Context, accountID int64, slug strin
 	if event, ok := s.events.get(accountID, slug, now); ok {
 		return event, nil
 	}
+	generation := s.events.generation(accountID)
 	event, err := s.CustomEventBySlug(ctx, accountID, slug)
 	if err != nil {
 		return nil, err
 	}
-	s.events.put(event, now)
+	s.events.put(event, generation, now)
 	return event, nil
 }

@@ -2,7 +2,9 @@ package db_test
 
 import (
 	"context"
+	"fmt"
 	"strconv"
+	"sync"
 	"testing"
 
 	"customevents/app/apitype"
@@ -148,4 +150,49 @@ func TestIdentifyUnseenVisitor(t *testing.T) {
 
 func itoa(n int64) string {
 	return strconv.FormatInt(n, 10)
+}
+
+// TestIdentifyRacingEventKeepsEvent fires an event of a visitor while the
+// visitor is identified and its anonymous contact merged away: the event
+// must land on the known contact, never fail on the deleted one.
+func TestIdentifyRacingEventKeepsEvent(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	createEvent(t, f, "signup")
+	const rounds = 60
+	for round := range rounds {
+		visitor := fmt.Sprintf("%032x", round+1)
+		email := fmt.Sprintf("race%d@example.com", round)
+		if _, err := f.Store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: email, Source: db.SourceAPI}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Store.RecordEvent(ctx, beaconTrigger(f, "signup", visitor)); err != nil {
+			t.Fatal(err)
+		}
+
+		var wg sync.WaitGroup
+		var eventErr, identifyErr error
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			_, eventErr = f.Store.RecordEvent(ctx, beaconTrigger(f, "signup", visitor))
+		}()
+		go func() {
+			defer wg.Done()
+			_, identifyErr = f.Store.Identify(ctx, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: email})
+		}()
+		wg.Wait()
+		if eventErr != nil {
+			t.Fatalf("round %d: event racing identify failed: %v", round, eventErr)
+		}
+		if identifyErr != nil {
+			t.Fatalf("round %d: identify failed: %v", round, identifyErr)
+		}
+	}
+	if got := dbtest.Count(t, f.Store.DB(), "event_occurrences"); got != 3*rounds {
+		t.Errorf("occurrences = %d, want %d", got, 3*rounds)
+	}
+	if got := dbtest.Count(t, f.Store.DB(), "contacts"); got != rounds {
+		t.Errorf("contacts = %d, want %d known ones after the merges", got, rounds)
+	}
 }

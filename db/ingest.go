@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/lib/pq"
 	"github.com/uptrace/bun"
@@ -43,6 +44,31 @@ type Ingester struct {
 	quit     chan struct{}
 	maxBatch int
 	wg       sync.WaitGroup
+
+	// Counters for IngestStats.
+	batches  atomic.Int64
+	triggers atomic.Int64
+	waiting  atomic.Int64
+}
+
+// IngestStats counts the work of the store's running ingester.
+type IngestStats struct {
+	// Batches and Triggers count the batches written and the triggers in
+	// them.
+	Batches  int64
+	Triggers int64
+	// Waiting is the number of RecordEvent calls waiting to join a batch.
+	Waiting int64
+}
+
+// IngestStats returns the counters of the running ingester, or zeros when
+// none runs.
+func (s *Store) IngestStats() IngestStats {
+	in := s.ingester.Load()
+	if in == nil {
+		return IngestStats{}
+	}
+	return IngestStats{Batches: in.batches.Load(), Triggers: in.triggers.Load(), Waiting: in.waiting.Load()}
 }
 
 type ingestRequest struct {
@@ -77,13 +103,15 @@ func (s *Store) StartIngester(log *slog.Logger, cfg IngestConfig) (stop func()) 
 		s.ingester.CompareAndSwap(in, nil)
 		close(in.quit)
 		in.wg.Wait()
-		log.Info("ingester stopped")
+		log.Info("ingester stopped", "batches", in.batches.Load(), "triggers", in.triggers.Load())
 	}
 }
 
 // submit queues p for the next batch and waits for its result.
 func (in *Ingester) submit(ctx context.Context, p *preparedTrigger) (*EventOccurrence, error) {
 	req := &ingestRequest{ctx: ctx, trigger: p, reply: make(chan ingestResult, 1)}
+	in.waiting.Add(1)
+	defer in.waiting.Add(-1)
 	select {
 	case in.requests <- req:
 	case <-in.quit:
@@ -129,6 +157,8 @@ func (in *Ingester) write(batch []*ingestRequest) {
 		items[i] = batchItem{ctx: req.ctx, trigger: req.trigger}
 	}
 	results := in.store.writeBatch(in.log, items)
+	in.batches.Add(1)
+	in.triggers.Add(int64(len(batch)))
 	for i, req := range batch {
 		req.reply <- results[i]
 	}

@@ -214,9 +214,13 @@ func bulkContactsByVisitor(ctx context.Context, tx bun.Tx, pairs []accountVisito
 			ID        string `bun:"id"`
 			ContactID int64  `bun:"contact_id"`
 		}
+		// The key-share lock is visitorContact's: a merge cannot delete
+		// these contacts before the batch commits.
 		err := tx.NewRaw(`
 			SELECT v.account_id, v.id, v.contact_id FROM visitors v
-			JOIN unnest(?::bigint[], ?::text[]) AS t(a, i) ON v.account_id = t.a AND v.id = t.i`,
+			JOIN unnest(?::bigint[], ?::text[]) AS t(a, i) ON v.account_id = t.a AND v.id = t.i
+			JOIN contacts c ON c.id = v.contact_id
+			FOR KEY SHARE OF c`,
 			pgdialect.Array(accounts), pgdialect.Array(ids)).Scan(ctx, &rows)
 		if err != nil {
 			return fmt.Errorf("bulk find visitors: %w", err)

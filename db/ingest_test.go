@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"customevents/db"
 	"customevents/db/dbtest"
@@ -192,5 +194,143 @@ func TestRecordEventsBulkResolvesContacts(t *testing.T) {
 	}
 	if stored.PageURL != "https://example.com/p" || stored.Channel != "EMAIL" || stored.UTMSource != "news" || stored.N != "1" {
 		t.Errorf("stored row = %+v, want the trigger's page URL, channel, UTM source and metadata", stored)
+	}
+}
+
+// blockVisitorContact starts a transaction that holds a row lock on the
+// contact of a new visitor, so that a batch recording an event of that
+// visitor waits until release is called.
+func blockVisitorContact(t *testing.T, f *dbtest.Fixture, visitor string) (release func()) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := f.Store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", VisitorID: visitor, Source: db.SourceBeacon}); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := f.Store.DB().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, "SELECT 1 FROM contacts c JOIN visitors v ON v.contact_id = c.id WHERE v.id = ? FOR UPDATE OF c", visitor); err != nil {
+		t.Fatal(err)
+	}
+	return func() { tx.Rollback() }
+}
+
+// waitBlockedOnLock polls Postgres until a session of the test database
+// waits for a lock, which is the first batch blocked by
+// blockVisitorContact.
+func waitBlockedOnLock(t *testing.T, f *dbtest.Fixture) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var n int
+		err := f.Store.DB().NewRaw("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").Scan(context.Background(), &n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no batch is waiting for the blocked contact after 30s")
+		}
+		runtime.Gosched()
+	}
+}
+
+// waitIngest polls the ingester's counters until cond holds.
+func waitIngest(t *testing.T, f *dbtest.Fixture, what string, cond func(db.IngestStats) bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond(f.Store.IngestStats()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %s: stats %+v", what, f.Store.IngestStats())
+		}
+		runtime.Gosched()
+	}
+}
+
+// TestIngesterGroupsWaitingCalls blocks the only worker on its first batch
+// while 30 more calls arrive, and checks that they commit as one batch.
+func TestIngesterGroupsWaitingCalls(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	createEvent(t, f, "signup")
+	const blocked = "0000000000000000000000000000000b"
+	release := blockVisitorContact(t, f, blocked)
+	stop := f.Store.StartIngester(discardLog, db.IngestConfig{Workers: 1, MaxBatch: 64})
+	defer stop()
+
+	errs := make(chan error, 31)
+	go func() {
+		_, err := f.Store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", VisitorID: blocked, Source: db.SourceBeacon})
+		errs <- err
+	}()
+	waitBlockedOnLock(t, f)
+	for i := range 30 {
+		go func() {
+			_, err := f.Store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: fmt.Sprintf("c%d@example.com", i), Source: db.SourceAPI})
+			errs <- err
+		}()
+	}
+	waitIngest(t, f, "31 waiting calls", func(s db.IngestStats) bool { return s.Waiting == 31 })
+	release()
+	for range 31 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	stats := f.Store.IngestStats()
+	if stats.Batches != 2 || stats.Triggers != 31 {
+		t.Errorf("stats = %+v, want 2 batches of 31 triggers in all", stats)
+	}
+	if got := dbtest.Count(t, f.Store.DB(), "event_occurrences"); got != 32 {
+		t.Errorf("occurrences = %d, want 32", got)
+	}
+}
+
+// TestIngesterStopWritesWaitingCalls stops the ingester while calls wait
+// to join a batch: they are written directly and none is lost.
+func TestIngesterStopWritesWaitingCalls(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	createEvent(t, f, "signup")
+	const blocked = "0000000000000000000000000000000c"
+	release := blockVisitorContact(t, f, blocked)
+	stop := f.Store.StartIngester(discardLog, db.IngestConfig{Workers: 1, MaxBatch: 64})
+
+	errs := make(chan error, 6)
+	go func() {
+		_, err := f.Store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", VisitorID: blocked, Source: db.SourceBeacon})
+		errs <- err
+	}()
+	waitBlockedOnLock(t, f)
+	for i := range 5 {
+		go func() {
+			_, err := f.Store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: fmt.Sprintf("s%d@example.com", i), Source: db.SourceAPI})
+			errs <- err
+		}()
+	}
+	waitIngest(t, f, "6 waiting calls", func(s db.IngestStats) bool { return s.Waiting == 6 })
+
+	stopped := make(chan struct{})
+	go func() {
+		stop()
+		close(stopped)
+	}()
+	// The five waiting calls write directly while the worker is still
+	// blocked in the first batch.
+	for range 5 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	release()
+	if err := <-errs; err != nil {
+		t.Fatal(err)
+	}
+	<-stopped
+	if got := dbtest.Count(t, f.Store.DB(), "event_occurrences"); got != 7 {
+		t.Errorf("occurrences = %d, want 7", got)
 	}
 }

@@ -307,13 +307,24 @@ func contactByEmail(ctx context.Context, tx bun.Tx, accountID int64, email strin
 	return id, nil
 }
 
+// visitorContact returns the contact of a visitor and keeps that contact
+// from being deleted until tx ends. Identify deletes an anonymous contact
+// when it merges it into a known one; the key-share lock makes that merge
+// wait for this transaction, or makes this read wait for the merge and then
+// find no row, so an occurrence never points at a deleted contact.
+func visitorContact(ctx context.Context, tx bun.Tx, accountID int64, visitorID string) (int64, error) {
+	var id int64
+	err := tx.NewRaw(`
+		SELECT v.contact_id FROM visitors v JOIN contacts c ON c.id = v.contact_id
+		WHERE v.account_id = ? AND v.id = ?
+		FOR KEY SHARE OF c`, accountID, visitorID).Scan(ctx, &id)
+	return id, err
+}
+
 // contactByVisitor returns the id of the contact behind a visitor id. A new
 // visitor becomes a new anonymous contact.
 func contactByVisitor(ctx context.Context, tx bun.Tx, accountID int64, visitorID string) (int64, error) {
-	var id int64
-	err := tx.NewSelect().Model((*Visitor)(nil)).Column("contact_id").
-		Where("account_id = ? AND id = ?", accountID, visitorID).
-		Scan(ctx, &id)
+	id, err := visitorContact(ctx, tx, accountID, visitorID)
 	if err == nil {
 		return id, nil
 	}
@@ -325,9 +336,7 @@ func contactByVisitor(ctx context.Context, tx bun.Tx, accountID int64, visitorID
 	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?, hashtext(?))", accountID, visitorID); err != nil {
 		return 0, fmt.Errorf("lock visitor: %w", err)
 	}
-	err = tx.NewSelect().Model((*Visitor)(nil)).Column("contact_id").
-		Where("account_id = ? AND id = ?", accountID, visitorID).
-		Scan(ctx, &id)
+	id, err = visitorContact(ctx, tx, accountID, visitorID)
 	if err == nil {
 		return id, nil
 	}
