@@ -44,3 +44,37 @@ func (s *Server) putAllowedOrigins(c echo.Context) error {
 	s.log.Info("allowed origins changed", "account_id", account.ID, "origins", len(origins))
 	return c.JSON(http.StatusOK, allowedOriginsBody{AllowedOrigins: origins})
 }
+
+// consentModeBody is the request and response body of
+// /api/account/consent-mode.
+type consentModeBody struct {
+	// ConsentMode is "track", "wait" or "gpc", as docs/beacon.md describes.
+	ConsentMode string `json:"consentMode"`
+}
+
+func (s *Server) getConsentMode(c echo.Context) error {
+	account := currentSession(c).Account
+	mode, err := s.store.ConsentMode(c.Request().Context(), account.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, consentModeBody{ConsentMode: mode})
+}
+
+// putConsentMode changes the account's consent mode. The mode takes effect
+// on a website once the snippet from GET /api/beacon replaces the old one.
+func (s *Server) putConsentMode(c echo.Context) error {
+	account := currentSession(c).Account
+	var in consentModeBody
+	if err := c.Bind(&in); err != nil {
+		return &apitype.ValidationError{Field: "body", Message: `Request body must be JSON such as {"consentMode": "wait"}.`}
+	}
+	if in.ConsentMode == "" {
+		return &apitype.ValidationError{Field: "consentMode", Message: `consentMode is missing: send "track", "wait" or "gpc".`}
+	}
+	if err := s.store.SetConsentMode(c.Request().Context(), account.ID, in.ConsentMode); err != nil {
+		return err
+	}
+	s.log.Info("consent mode changed", "account_id", account.ID, "consent_mode", in.ConsentMode)
+	return c.JSON(http.StatusOK, consentModeBody{ConsentMode: in.ConsentMode})
+}

@@ -322,27 +322,42 @@ func (s *Server) getBeaconScript(c echo.Context) error {
 	return c.Blob(http.StatusOK, beaconContentType, beaconScript)
 }
 
-// getBeacon returns the account's snippet for the installation page.
+// getBeacon returns the snippet for the account's consent mode, for the
+// installation page.
 func (s *Server) getBeacon(c echo.Context) error {
 	account := currentSession(c).Account
+	mode, err := s.store.ConsentMode(c.Request().Context(), account.ID)
+	if err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, apitype.Beacon{
-		SiteKey: account.SiteKey,
-		Snippet: Snippet(s.cfg.PublicURL, account.SiteKey),
+		SiteKey:     account.SiteKey,
+		Snippet:     SnippetWithMode(s.cfg.PublicURL, account.SiteKey, mode),
+		ConsentMode: mode,
 	})
 }
 
-// Snippet returns the HTML that a website pastes into its pages. It defines
-// $__MA at once and queues captureEvent and identify calls until the script
-// has loaded. Websites paste it once and keep it, so later versions may add
-// to it but must keep $__MA.captureEvent and the q queue working.
+// Snippet returns the HTML that a website pastes into its pages for the
+// "track" consent mode. It defines $__MA at once and queues calls until the
+// script has loaded. Websites paste it once and keep it, so later versions
+// may add to it but must keep $__MA.captureEvent and the q queue working;
+// snippets pasted before consent modes existed still work.
 func Snippet(publicURL, siteKey string) string {
+	return SnippetWithMode(publicURL, siteKey, db.ConsentTrack)
+}
+
+// SnippetWithMode returns the snippet for a consent mode: "track", "wait"
+// or "gpc". The mode is the last argument, which /ma.js reads as $__MA.c
+// and which site owners may edit. The stub queues captureEvent, identify,
+// consent and optOut calls until the script has loaded.
+func SnippetWithMode(publicURL, siteKey, mode string) string {
 	url, _ := json.Marshal(publicURL)
 	key, _ := json.Marshal(siteKey)
+	consent, _ := json.Marshal(mode)
 	return `<script>
-!function(w,d,u,k){if(w.$__MA)return;var m=w.$__MA={q:[],u:u,k:k};` +
-		`m.captureEvent=function(){m.q.push(["captureEvent",[].slice.call(arguments)])};` +
-		`m.identify=function(){m.q.push(["identify",[].slice.call(arguments)])};` +
+!function(w,d,u,k,c){if(w.$__MA)return;var m=w.$__MA={q:[],u:u,k:k,c:c};` +
+		`["captureEvent","identify","consent","optOut"].forEach(function(n){m[n]=function(){m.q.push([n,[].slice.call(arguments)])}});` +
 		`var s=d.createElement("script");s.async=1;s.src=u+"/ma.js";d.head.appendChild(s)}` +
-		`(window,document,` + string(url) + `,` + string(key) + `);
+		`(window,document,` + string(url) + `,` + string(key) + `,` + string(consent) + `);
 </script>`
 }

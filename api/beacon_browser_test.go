@@ -6,9 +6,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/uptrace/bun"
 
 	"customevents/api"
 	"customevents/app/apitype"
@@ -142,11 +144,14 @@ func evaluate(t *testing.T, browser context.Context, expression string) {
 	}
 }
 
-// recordSends is page script that keeps what sendBeacon sends, in order, in
-// window.sent.
+// recordSends is page script that keeps the messages of the requests to
+// /collect, in order, in window.sent. It wraps navigator.sendBeacon, whose
+// message counts only when the browser queued the request, and fetch, the
+// script's fallback.
 const recordSends = `window.sent = [];
-var sendBeacon = navigator.sendBeacon.bind(navigator);
-navigator.sendBeacon = function (url, body) { sent.push(JSON.parse(body)); return sendBeacon(url, body) };
+var sendBeacon = navigator.sendBeacon.bind(navigator), pageFetch = window.fetch.bind(window);
+navigator.sendBeacon = function (url, body) { var queued = sendBeacon(url, body); if (queued) sent.push(JSON.parse(body)); return queued };
+window.fetch = function (url, init) { if (/\/collect$/.test(url)) sent.push(JSON.parse(init.body)); return pageFetch(url, init) };
 `
 
 func sentCount(t *testing.T, browser context.Context) int {
@@ -474,5 +479,70 @@ func navigateBy(t *testing.T, browser context.Context, expression string) {
 	}))
 	if err != nil {
 		t.Fatalf("navigate by %s: %v", expression, err)
+	}
+}
+
+// TestCollectStoresNoIPAddress sends an event and an identify call from a
+// browser, and an event with proxy headers, then searches every column of
+// every table for the client's address. The site is opened as localhost so
+// that its page URLs hold no IP address of their own.
+func TestCollectStoresNoIPAddress(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "signup")
+	siteURL := newSitePage(t, sitePageHTML(ts, ""))
+	siteURL = strings.Replace(siteURL, "://127.0.0.1:", "://localhost:", 1)
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/pricing")
+	evaluate(t, browser, `$__MA.captureEvent('signup', {plan: 'pro'}); $__MA.identify({email: 'ann@example.com'})`)
+	ts.waitCollected(t, 2)
+
+	const forwardedIP = "203.0.113.7"
+	body := `{"k":"` + ts.Account.SiteKey + `","v":"` + collectVisitorID + `","e":"signup","u":"https://www.example.com/"}`
+	postCollect(t, ts, body, map[string]string{"X-Forwarded-For": forwardedIP, "X-Real-Ip": forwardedIP})
+	if n := dbtest.Count(t, ts.Store.DB(), "event_occurrences"); n != 2 {
+		t.Fatalf("occurrences = %d, want 2", n)
+	}
+
+	var columns []struct {
+		Table  string `bun:"table_name"`
+		Column string `bun:"column_name"`
+	}
+	err := ts.Store.DB().NewRaw(`
+		SELECT c.table_name, c.column_name
+		FROM information_schema.columns c
+		JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+		WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'
+		ORDER BY c.table_name, c.column_name`).Scan(t.Context(), &columns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// countMatches counts the rows whose column, as text, contains value.
+	countMatches := func(table, column, value string) int {
+		t.Helper()
+		var n int
+		query := "SELECT count(*) FROM ? WHERE ?::text LIKE '%' || ? || '%'"
+		if err := ts.Store.DB().NewRaw(query, bun.Ident(table), bun.Ident(column), value).Scan(t.Context(), &n); err != nil {
+			t.Fatalf("search %s.%s: %v", table, column, err)
+		}
+		return n
+	}
+
+	// The search must find what the server did store.
+	if n := countMatches("event_occurrences", "page_url", "localhost"); n != 1 {
+		t.Fatalf("occurrences with a localhost page URL = %d, want 1", n)
+	}
+	searched := map[string]bool{}
+	for _, c := range columns {
+		searched[c.Table+"."+c.Column] = true
+		for _, ip := range []string{"127.0.0.1", forwardedIP} {
+			if n := countMatches(c.Table, c.Column, ip); n != 0 {
+				t.Errorf("%s.%s contains %s in %d rows, want none", c.Table, c.Column, ip, n)
+			}
+		}
+	}
+	for _, column := range []string{"accounts.consent_mode", "contacts.email", "visitors.id", "event_occurrences.page_url", "event_occurrences.metadata"} {
+		if !searched[column] {
+			t.Errorf("column %s was not searched", column)
+		}
 	}
 }

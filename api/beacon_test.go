@@ -486,14 +486,13 @@ func TestStripLeadingComment(t *testing.T) {
 	}
 }
 
-func TestSnippetQueuesBothCalls(t *testing.T) {
+func TestSnippetQueuesEveryCall(t *testing.T) {
 	snippet := Snippet("https://ce.example.com", "site_abc")
 	for _, part := range []string{
-		`var m=w.$__MA={q:[],u:u,k:k};`,
-		`m.captureEvent=function(){m.q.push(["captureEvent",[].slice.call(arguments)])};`,
-		`m.identify=function(){m.q.push(["identify",[].slice.call(arguments)])};`,
+		`var m=w.$__MA={q:[],u:u,k:k,c:c};`,
+		`["captureEvent","identify","consent","optOut"].forEach(function(n){m[n]=function(){m.q.push([n,[].slice.call(arguments)])}});`,
 		`s.async=1;s.src=u+"/ma.js"`,
-		`(window,document,"https://ce.example.com","site_abc");`,
+		`(window,document,"https://ce.example.com","site_abc","track");`,
 	} {
 		if !strings.Contains(snippet, part) {
 			t.Errorf("snippet lacks %q:\n%s", part, snippet)

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -78,6 +79,53 @@ func (s *Store) SetAllowedOrigins(ctx context.Context, accountID int64, origins 
 		return nil, &NotFoundError{Resource: "account", Key: strconv.FormatInt(accountID, 10)}
 	}
 	return normalized, nil
+}
+
+// Consent modes of an account: when the beacon may track a visitor.
+const (
+	// ConsentTrack tracks at once.
+	ConsentTrack = "track"
+	// ConsentWait keeps calls in the page until it calls $__MA.consent(true).
+	ConsentWait = "wait"
+	// ConsentGPC tracks at once unless navigator.globalPrivacyControl is true.
+	ConsentGPC = "gpc"
+)
+
+// ConsentModes lists the valid consent modes, as the accounts.consent_mode
+// CHECK constraint does.
+var ConsentModes = []string{ConsentTrack, ConsentWait, ConsentGPC}
+
+// ConsentMode returns the account's consent mode, one of ConsentModes.
+func (s *Store) ConsentMode(ctx context.Context, accountID int64) (string, error) {
+	var mode string
+	err := s.db.NewRaw("SELECT consent_mode FROM accounts WHERE id = ?", accountID).Scan(ctx, &mode)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", &NotFoundError{Resource: "account", Key: strconv.FormatInt(accountID, 10)}
+	}
+	if err != nil {
+		return "", fmt.Errorf("read consent mode of account %d: %w", accountID, err)
+	}
+	return mode, nil
+}
+
+// SetConsentMode stores the account's consent mode. A mode outside
+// ConsentModes stores nothing and returns a *apitype.ValidationError that
+// lists the valid modes.
+func (s *Store) SetConsentMode(ctx context.Context, accountID int64, mode string) error {
+	if !slices.Contains(ConsentModes, mode) {
+		return &apitype.ValidationError{
+			Field:   "consentMode",
+			Message: fmt.Sprintf(`Consent mode %q is not valid: use "track", "wait" or "gpc".`, mode),
+		}
+	}
+	result, err := s.db.NewRaw("UPDATE accounts SET consent_mode = ? WHERE id = ?", mode, accountID).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("set consent mode of account %d: %w", accountID, err)
+	}
+	if n, err := result.RowsAffected(); err == nil && n == 0 {
+		return &NotFoundError{Resource: "account", Key: strconv.FormatInt(accountID, 10)}
+	}
+	return nil
 }
 
 // NormalizeOrigins checks each origin and returns the list in the form that

@@ -58,6 +58,9 @@ type EventStats struct {
 type Beacon struct {
 	SiteKey string `json:"siteKey"`
 	Snippet string `json:"snippet"`
+	// ConsentMode is the account's consent mode, "track", "wait" or "gpc",
+	// which Snippet carries.
+	ConsentMode string `json:"consentMode"`
 }
 
 // ErrorResponse is the body of every admin API error.

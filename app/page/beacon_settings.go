@@ -13,14 +13,31 @@ import (
 type BeaconSettings struct {
 	app.Compo
 
+	// ctx is the context of the mounted page. Requests started by an event
+	// handler dispatch their results through it.
+	ctx app.Context
+
 	session *apitype.Session
 	beacon  *apitype.Beacon
 	err     string
 	status  string
+	// modeStatus reports the outcome of the last consent mode change.
+	modeStatus string
+	// savingMode is true while a consent mode change is in flight.
+	savingMode bool
+}
+
+// consentModes are the consent modes with their labels, in the order of
+// the select.
+var consentModes = []struct{ value, label, hint string }{
+	{"track", "Track at once", "The script sends events as soon as the page calls it."},
+	{"wait", "Wait for consent", "The script keeps calls in the page, sets no cookie and sends nothing until the page calls $__MA.consent(true). $__MA.consent(false) drops them."},
+	{"gpc", "Respect Global Privacy Control", "The script sends nothing and sets no cookie when the browser sends the Global Privacy Control signal, and otherwise tracks at once."},
 }
 
 // OnMount loads the session and the account's snippet.
 func (p *BeaconSettings) OnMount(ctx app.Context) {
+	p.ctx = ctx
 	withSession(ctx, func(ctx app.Context, s apitype.Session) {
 		p.session = &s
 		ctx.Async(func() {
@@ -43,6 +60,7 @@ func (p *BeaconSettings) Render() app.UI {
 		app.If(p.beacon != nil, func() app.UI {
 			return app.Div().Body(
 				app.P().Class("lead").Text("Paste this snippet into every page of your website, before the closing </head> tag. It loads the tracking script without delaying the page."),
+				p.renderConsentMode(),
 				app.Pre().Class("code").Body(
 					app.Code().ID("beacon-snippet").Text(p.beacon.Snippet),
 				),
@@ -62,6 +80,69 @@ func (p *BeaconSettings) Render() app.UI {
 			)
 		}),
 	)
+}
+
+// renderConsentMode draws the consent mode select with a hint on the
+// selected mode.
+func (p *BeaconSettings) renderConsentMode() app.UI {
+	hint := ""
+	for _, mode := range consentModes {
+		if mode.value == p.beacon.ConsentMode {
+			hint = mode.hint
+		}
+	}
+	return app.Div().Class("field").Body(
+		app.Label().For("consent-mode").Text("Consent mode"),
+		app.Select().
+			ID("consent-mode").
+			Disabled(p.savingMode).
+			Aria("describedby", "consent-mode-hint").
+			OnChange(p.onConsentModeChange).
+			Body(
+				app.Range(consentModes).Slice(func(i int) app.UI {
+					mode := consentModes[i]
+					return app.Option().Value(mode.value).Selected(mode.value == p.beacon.ConsentMode).Text(mode.label)
+				}),
+			),
+		app.P().ID("consent-mode-hint").Class("hint").Text(hint+" The snippet below carries the mode, so paste it again after a change."),
+		app.P().ID("consent-mode-status").Role("status").Text(p.modeStatus),
+	)
+}
+
+// onConsentModeChange stores the chosen mode and then reloads the snippet,
+// which carries it.
+func (p *BeaconSettings) onConsentModeChange(ctx app.Context, e app.Event) {
+	mode := ctx.JSSrc().Get("value").String()
+	if p.beacon == nil || mode == p.beacon.ConsentMode {
+		return
+	}
+	p.savingMode = true
+	p.modeStatus = "Saving…"
+	p.ctx.Async(func() {
+		_, setErr := api().SetConsentMode(context.Background(), mode)
+		var beacon apitype.Beacon
+		var loadErr error
+		if setErr == nil {
+			beacon, loadErr = api().Beacon(context.Background())
+		}
+		p.ctx.Dispatch(func(ctx app.Context) {
+			p.savingMode = false
+			switch {
+			case setErr != nil:
+				p.modeStatus = "The consent mode was not changed: " + setErr.Error()
+				// The select shows the rejected choice, so put the stored
+				// mode back.
+				if el := app.Window().GetElementByID("consent-mode"); el.Truthy() {
+					el.Set("value", p.beacon.ConsentMode)
+				}
+			case loadErr != nil:
+				p.modeStatus = "The consent mode was saved, but the new snippet could not be loaded: reload the page. " + loadErr.Error()
+			default:
+				p.beacon = &beacon
+				p.modeStatus = "Consent mode saved. Paste the new snippet into your pages."
+			}
+		})
+	})
 }
 
 func (p *BeaconSettings) copySnippet(ctx app.Context, e app.Event) {

@@ -1,0 +1,577 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"customevents/api"
+	"customevents/app/apitype"
+	"customevents/db/dbtest"
+)
+
+// consentPageHTML is a website page that records its requests to /collect,
+// runs setup, pastes snippet and then runs script before /ma.js has loaded.
+func consentPageHTML(snippet, setup, script string) string {
+	return "<!doctype html><html><head><script>" + recordSends + setup + "</script>" + snippet +
+		"\n<script>" + script + "</script>\n</head><body><h1>Site</h1></body></html>"
+}
+
+// sentSlugs returns the event slug, or the identify email, of each message
+// that the page sent to /collect, in order.
+func sentSlugs(t *testing.T, browser context.Context) []string {
+	t.Helper()
+	slugs, err := chromedp.Run(browser, chromedp.Evaluate[[]string]("sent.map(function (m) { return m.e || m.i.email })"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return slugs
+}
+
+func pageString(t *testing.T, browser context.Context, expression string) string {
+	t.Helper()
+	value, err := chromedp.Run(browser, chromedp.Evaluate[string](expression))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", expression, err)
+	}
+	return value
+}
+
+// assertNoTracking checks that the page sent nothing, set no visitor
+// cookie and kept no UTM parameters.
+func assertNoTracking(t *testing.T, browser context.Context) {
+	t.Helper()
+	if slugs := sentSlugs(t, browser); len(slugs) != 0 {
+		t.Errorf("messages sent = %q, want none", slugs)
+	}
+	if cookie := pageString(t, browser, "document.cookie"); strings.Contains(cookie, "_ma_vid") {
+		t.Errorf("site cookie = %q, want no _ma_vid", cookie)
+	}
+	if utm := pageString(t, browser, "String(sessionStorage.getItem('_ma_utm'))"); utm != "null" {
+		t.Errorf("sessionStorage _ma_utm = %q, want none", utm)
+	}
+}
+
+func assertVisitorCookie(t *testing.T, browser context.Context) {
+	t.Helper()
+	cookie := pageString(t, browser, "document.cookie")
+	if !visitorCookiePattern.MatchString(cookie) {
+		t.Errorf("site cookie = %q, want _ma_vid with a 32-digit id", cookie)
+	}
+}
+
+var visitorCookiePattern = regexp.MustCompile(`(^|; )_ma_vid=[0-9a-f]{32}(;|$)`)
+
+func storedSlugs(t *testing.T, ts *testServer) []string {
+	t.Helper()
+	slugs := []string{}
+	for _, row := range storedOccurrences(t, ts) {
+		slugs = append(slugs, row.Slug)
+	}
+	return slugs
+}
+
+// sortedSlugs returns the stored slugs in name order: the browser may send
+// several requests on parallel connections, so the rows' order may differ
+// from the calls' order.
+func sortedSlugs(t *testing.T, ts *testServer) []string {
+	t.Helper()
+	slugs := storedSlugs(t, ts)
+	slices.Sort(slugs)
+	return slugs
+}
+
+func TestSnippetWithModeTrackIsSnippet(t *testing.T) {
+	if got, want := api.SnippetWithMode("https://ce.example.com", "site_abc", "track"), api.Snippet("https://ce.example.com", "site_abc"); got != want {
+		t.Errorf("track snippet =\n%s\nwant\n%s", got, want)
+	}
+	wait := api.SnippetWithMode("https://ce.example.com", "site_abc", "wait")
+	for _, part := range []string{
+		`!function(w,d,u,k,c){if(w.$__MA)return;var m=w.$__MA={q:[],u:u,k:k,c:c};`,
+		`["captureEvent","identify","consent","optOut"].forEach(function(n){m[n]=function(){m.q.push([n,[].slice.call(arguments)])}});`,
+		`s.async=1;s.src=u+"/ma.js"`,
+		`(window,document,"https://ce.example.com","site_abc","wait");`,
+	} {
+		if !strings.Contains(wait, part) {
+			t.Errorf("wait snippet lacks %q:\n%s", part, wait)
+		}
+	}
+}
+
+func TestConsentTrackSendsAtOnce(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "signup")
+	snippet := api.SnippetWithMode(ts.URL, ts.Account.SiteKey, "track")
+	siteURL := newSitePage(t, consentPageHTML(snippet, "", `$__MA.captureEvent('signup')`))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/?utm_source=newsletter")
+	ts.waitCollected(t, 1)
+
+	if slugs := sentSlugs(t, browser); !reflect.DeepEqual(slugs, []string{"signup"}) {
+		t.Errorf("messages sent = %q, want [signup]", slugs)
+	}
+	assertVisitorCookie(t, browser)
+	if utm := pageString(t, browser, "sessionStorage.getItem('_ma_utm')"); utm != "?utm_source=newsletter" {
+		t.Errorf("sessionStorage _ma_utm = %q, want ?utm_source=newsletter", utm)
+	}
+	if slugs := storedSlugs(t, ts); !reflect.DeepEqual(slugs, []string{"signup"}) {
+		t.Errorf("stored events = %q, want [signup]", slugs)
+	}
+}
+
+func TestConsentWaitSendsAfterConsent(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "first")
+	createEvent(t, ts, "second")
+	createEvent(t, ts, "third")
+	snippet := api.SnippetWithMode(ts.URL, ts.Account.SiteKey, "wait")
+	// One call goes through the stub's queue, one to the loaded script.
+	siteURL := newSitePage(t, consentPageHTML(snippet, "", `$__MA.captureEvent('first')`))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/?utm_source=newsletter")
+	evaluate(t, browser, `$__MA.captureEvent('second', {step: 2})`)
+
+	assertNoTracking(t, browser)
+	if n := dbtest.Count(t, ts.Store.DB(), "event_occurrences"); n != 0 {
+		t.Errorf("occurrences before consent = %d, want 0", n)
+	}
+
+	evaluate(t, browser, `$__MA.consent(true)`)
+	ts.waitCollected(t, 2)
+	if slugs := sentSlugs(t, browser); !reflect.DeepEqual(slugs, []string{"first", "second"}) {
+		t.Errorf("messages sent after consent = %q, want [first second]", slugs)
+	}
+	assertVisitorCookie(t, browser)
+	if utm := pageString(t, browser, "sessionStorage.getItem('_ma_utm')"); utm != "?utm_source=newsletter" {
+		t.Errorf("sessionStorage _ma_utm after consent = %q, want ?utm_source=newsletter", utm)
+	}
+
+	// After consent, calls are sent at once.
+	evaluate(t, browser, `$__MA.captureEvent('third')`)
+	ts.waitCollected(t, 1)
+	if slugs := sentSlugs(t, browser); !reflect.DeepEqual(slugs, []string{"first", "second", "third"}) {
+		t.Errorf("messages sent = %q, want [first second third]", slugs)
+	}
+	if slugs := sortedSlugs(t, ts); !reflect.DeepEqual(slugs, []string{"first", "second", "third"}) {
+		t.Errorf("stored events = %q, want first, second and third", slugs)
+	}
+	rows := storedOccurrences(t, ts)
+	for i, row := range rows {
+		if row.ContactID != rows[0].ContactID {
+			t.Errorf("occurrence %d contact = %d, want the one visitor's contact %d", i, row.ContactID, rows[0].ContactID)
+		}
+		if row.UTMSource != "newsletter" {
+			t.Errorf("occurrence %d utm_source = %q, want newsletter", i, row.UTMSource)
+		}
+	}
+}
+
+func TestConsentWaitQueuedConsentBeforeLoad(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "first")
+	createEvent(t, ts, "second")
+	snippet := api.SnippetWithMode(ts.URL, ts.Account.SiteKey, "wait")
+	siteURL := newSitePage(t, consentPageHTML(snippet, "",
+		`$__MA.captureEvent('first'); $__MA.identify({email: 'ann@example.com'}); $__MA.consent(true); $__MA.captureEvent('second');
+window.queued = $__MA.q.map(function (call) { return call[0] });`))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/")
+	ts.waitCollected(t, 3)
+
+	queued, err := chromedp.Run(browser, chromedp.Evaluate[[]string]("queued"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"captureEvent", "identify", "consent", "captureEvent"}; !reflect.DeepEqual(queued, want) {
+		t.Errorf("queued calls = %q, want %q", queued, want)
+	}
+	if slugs := sentSlugs(t, browser); !reflect.DeepEqual(slugs, []string{"first", "ann@example.com", "second"}) {
+		t.Errorf("messages sent = %q, want [first ann@example.com second]", slugs)
+	}
+	if slugs := sortedSlugs(t, ts); !reflect.DeepEqual(slugs, []string{"first", "second"}) {
+		t.Errorf("stored events = %q, want first and second", slugs)
+	}
+	if n := dbtest.Count(t, ts.Store.DB(), "contacts WHERE email = 'ann@example.com'"); n != 1 {
+		t.Errorf("contacts with the identified email = %d, want 1", n)
+	}
+}
+
+func TestConsentWaitDeclinedDropsCalls(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "first")
+	createEvent(t, ts, "second")
+	createEvent(t, ts, "marker")
+	snippet := api.SnippetWithMode(ts.URL, ts.Account.SiteKey, "wait")
+	siteURL := newSitePage(t, consentPageHTML(snippet, "", `$__MA.captureEvent('first')`))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/?utm_source=newsletter")
+
+	evaluate(t, browser, `$__MA.consent(false); $__MA.captureEvent('second'); $__MA.identify({email: 'ann@example.com'})`)
+	assertNoTracking(t, browser)
+
+	// A later consent sends only the calls made after it, which shows that
+	// the declined ones were dropped and not kept.
+	evaluate(t, browser, `$__MA.consent(true); $__MA.captureEvent('marker')`)
+	ts.waitCollected(t, 1)
+	if slugs := sentSlugs(t, browser); !reflect.DeepEqual(slugs, []string{"marker"}) {
+		t.Errorf("messages sent = %q, want [marker]", slugs)
+	}
+	if slugs := storedSlugs(t, ts); !reflect.DeepEqual(slugs, []string{"marker"}) {
+		t.Errorf("stored events = %q, want [marker]", slugs)
+	}
+	if n := dbtest.Count(t, ts.Store.DB(), "contacts WHERE email IS NOT NULL"); n != 0 {
+		t.Errorf("known contacts = %d, want 0", n)
+	}
+}
+
+// gpcSetup is page script that sets navigator.globalPrivacyControl, as a
+// browser with the Global Privacy Control setting does.
+func gpcSetup(enabled bool) string {
+	value := "false"
+	if enabled {
+		value = "true"
+	}
+	return "Object.defineProperty(navigator, 'globalPrivacyControl', {get: function () { return " + value + " }, configurable: true});\n"
+}
+
+func TestConsentGPCSignalSendsNothing(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "signup")
+	createEvent(t, ts, "marker")
+	snippet := api.SnippetWithMode(ts.URL, ts.Account.SiteKey, "gpc")
+	siteURL := newSitePage(t, consentPageHTML(snippet, gpcSetup(true), `$__MA.captureEvent('signup')`))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/?utm_source=newsletter")
+
+	// The signal wins over a consent call on the same page.
+	evaluate(t, browser, `$__MA.captureEvent('signup'); $__MA.consent(true); $__MA.captureEvent('signup'); $__MA.identify({email: 'ann@example.com'})`)
+	assertNoTracking(t, browser)
+
+	// The same browser without the signal is tracked, and the server then
+	// holds only that event.
+	otherSite := newSitePage(t, consentPageHTML(snippet, gpcSetup(false), ""))
+	openSite(t, browser, otherSite+"/")
+	evaluate(t, browser, `$__MA.captureEvent('marker')`)
+	ts.waitCollected(t, 1)
+	if slugs := storedSlugs(t, ts); !reflect.DeepEqual(slugs, []string{"marker"}) {
+		t.Errorf("stored events = %q, want [marker]", slugs)
+	}
+	if n := dbtest.Count(t, ts.Store.DB(), "contacts WHERE email IS NOT NULL"); n != 0 {
+		t.Errorf("known contacts = %d, want 0", n)
+	}
+}
+
+func TestConsentGPCWithoutSignalTracks(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "signup")
+	snippet := api.SnippetWithMode(ts.URL, ts.Account.SiteKey, "gpc")
+	siteURL := newSitePage(t, consentPageHTML(snippet, gpcSetup(false), `$__MA.captureEvent('signup')`))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/")
+	ts.waitCollected(t, 1)
+
+	if slugs := sentSlugs(t, browser); !reflect.DeepEqual(slugs, []string{"signup"}) {
+		t.Errorf("messages sent = %q, want [signup]", slugs)
+	}
+	assertVisitorCookie(t, browser)
+	if slugs := storedSlugs(t, ts); !reflect.DeepEqual(slugs, []string{"signup"}) {
+		t.Errorf("stored events = %q, want [signup]", slugs)
+	}
+}
+
+func TestConsentOptOutStopsTracking(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "first")
+	createEvent(t, ts, "second")
+	createEvent(t, ts, "marker")
+	// The account's default mode gives the track snippet.
+	siteURL := newSitePage(t, consentPageHTML(api.Snippet(ts.URL, ts.Account.SiteKey), "", ""))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/?utm_source=newsletter")
+	evaluate(t, browser, `$__MA.captureEvent('first')`)
+	ts.waitCollected(t, 1)
+	assertVisitorCookie(t, browser)
+
+	evaluate(t, browser, `$__MA.optOut(); $__MA.captureEvent('second'); $__MA.identify({email: 'ann@example.com'})`)
+	if slugs := sentSlugs(t, browser); !reflect.DeepEqual(slugs, []string{"first"}) {
+		t.Errorf("messages sent = %q, want only [first] from before the opt-out", slugs)
+	}
+	if cookie := pageString(t, browser, "document.cookie"); cookie != "_ma_optout=1" {
+		t.Errorf("site cookie after opt-out = %q, want _ma_optout=1", cookie)
+	}
+	if utm := pageString(t, browser, "String(sessionStorage.getItem('_ma_utm'))"); utm != "null" {
+		t.Errorf("sessionStorage _ma_utm after opt-out = %q, want none", utm)
+	}
+
+	// A later page load sends nothing, through the queue or directly, and
+	// sets no cookie.
+	navigateBy(t, browser, `location.href = '/pricing?utm_source=newsletter'`)
+	waitBeaconLoaded(t, browser)
+	evaluate(t, browser, `$__MA.captureEvent('second'); $__MA.consent(true); $__MA.captureEvent('second')`)
+	assertNoTracking(t, browser)
+	if cookie := pageString(t, browser, "document.cookie"); cookie != "_ma_optout=1" {
+		t.Errorf("site cookie on the next page = %q, want _ma_optout=1", cookie)
+	}
+
+	// Without the opt-out cookie the visitor is tracked again, and the
+	// server holds only the events from before the opt-out and after.
+	evaluate(t, browser, `document.cookie = '_ma_optout=; path=/; max-age=0'`)
+	navigateBy(t, browser, `location.reload()`)
+	waitBeaconLoaded(t, browser)
+	evaluate(t, browser, `$__MA.captureEvent('marker')`)
+	ts.waitCollected(t, 1)
+	if slugs := storedSlugs(t, ts); !reflect.DeepEqual(slugs, []string{"first", "marker"}) {
+		t.Errorf("stored events = %q, want [first marker]", slugs)
+	}
+	if n := dbtest.Count(t, ts.Store.DB(), "contacts WHERE email IS NOT NULL"); n != 0 {
+		t.Errorf("known contacts = %d, want 0", n)
+	}
+}
+
+// TestConsentOptOutCoversSubdomains opens the site under two subdomains
+// of site.localhost, which Chromium resolves to the loopback address and
+// on which it accepts Domain=site.localhost cookies, as for the
+// registrable domain of a real site.
+func TestConsentOptOutCoversSubdomains(t *testing.T) {
+	ts := newTestServer(t)
+	siteURL := newSitePage(t, consentPageHTML(api.Snippet(ts.URL, ts.Account.SiteKey), "", ""))
+	www := strings.Replace(siteURL, "://127.0.0.1:", "://www.site.localhost:", 1)
+	shop := strings.Replace(siteURL, "://127.0.0.1:", "://shop.site.localhost:", 1)
+	browser := newBrowser(t)
+
+	// The cookie that the collect response sets on a subdomain set-up.
+	openSite(t, browser, shop+"/")
+	evaluate(t, browser, `document.cookie = '_ma_vid=0123456789abcdef0123456789abcdef; path=/; domain=site.localhost'`)
+	openSite(t, browser, www+"/")
+	if cookie := pageString(t, browser, "document.cookie"); cookie != "_ma_vid=0123456789abcdef0123456789abcdef" {
+		t.Fatalf("www cookie before the opt-out = %q, want the shared _ma_vid", cookie)
+	}
+
+	evaluate(t, browser, `$__MA.optOut()`)
+	if cookie := pageString(t, browser, "document.cookie"); cookie != "_ma_optout=1" {
+		t.Errorf("www cookie after the opt-out = %q, want _ma_optout=1", cookie)
+	}
+	openSite(t, browser, shop+"/")
+	evaluate(t, browser, `$__MA.captureEvent('signup')`)
+	assertNoTracking(t, browser)
+	if cookie := pageString(t, browser, "document.cookie"); cookie != "_ma_optout=1" {
+		t.Errorf("shop cookie after the opt-out on www = %q, want _ma_optout=1", cookie)
+	}
+}
+
+func TestConsentOptOutQueuedInWaitMode(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "first")
+	snippet := api.SnippetWithMode(ts.URL, ts.Account.SiteKey, "wait")
+	// The opt-out, queued by the stub, drops the held call before consent.
+	siteURL := newSitePage(t, consentPageHTML(snippet, "", `$__MA.captureEvent('first'); $__MA.optOut(); $__MA.consent(true); $__MA.captureEvent('first')`))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/")
+
+	assertNoTracking(t, browser)
+	if cookie := pageString(t, browser, "document.cookie"); cookie != "_ma_optout=1" {
+		t.Errorf("site cookie = %q, want _ma_optout=1", cookie)
+	}
+}
+
+func TestConsentModeEditedInSnippet(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "signup")
+	wait := api.SnippetWithMode(ts.URL, ts.Account.SiteKey, "wait")
+	edited := strings.Replace(wait, `,"wait");`, `,"track");`, 1)
+	if edited == wait {
+		t.Fatalf("wait snippet has no mode argument to edit:\n%s", wait)
+	}
+	siteURL := newSitePage(t, consentPageHTML(edited, "", `$__MA.captureEvent('signup')`))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/")
+	ts.waitCollected(t, 1)
+
+	if slugs := sentSlugs(t, browser); !reflect.DeepEqual(slugs, []string{"signup"}) {
+		t.Errorf("messages sent = %q, want [signup]", slugs)
+	}
+	if mode := pageString(t, browser, "$__MA.c"); mode != "track" {
+		t.Errorf("$__MA.c = %q, want track", mode)
+	}
+}
+
+func TestConsentUnknownModeWaits(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "signup")
+	snippet := strings.Replace(api.SnippetWithMode(ts.URL, ts.Account.SiteKey, "wait"), `,"wait");`, `,"wiat");`, 1)
+	siteURL := newSitePage(t, consentPageHTML(snippet, "", `$__MA.captureEvent('signup')`))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/")
+	assertNoTracking(t, browser)
+
+	evaluate(t, browser, `$__MA.consent(true)`)
+	ts.waitCollected(t, 1)
+	if slugs := storedSlugs(t, ts); !reflect.DeepEqual(slugs, []string{"signup"}) {
+		t.Errorf("stored events = %q, want [signup]", slugs)
+	}
+}
+
+func TestConsentModeAPI(t *testing.T) {
+	ts := newTestServer(t)
+	admin := signIn(t, ts)
+
+	status, out := admin.do(http.MethodGet, "/api/account/consent-mode", nil)
+	if status != http.StatusOK || string(out) != `{"consentMode":"track"}`+"\n" {
+		t.Fatalf("GET default: status %d, body %q, want 200 and track", status, out)
+	}
+	beacon := getBeacon(t, admin)
+	if beacon.ConsentMode != "track" {
+		t.Errorf("beacon consent mode = %q, want track", beacon.ConsentMode)
+	}
+	if want := api.Snippet(ts.URL, ts.Account.SiteKey); beacon.Snippet != want {
+		t.Errorf("track snippet =\n%s\nwant\n%s", beacon.Snippet, want)
+	}
+
+	for _, mode := range []string{"wait", "gpc", "track"} {
+		status, out = admin.do(http.MethodPut, "/api/account/consent-mode", map[string]any{"consentMode": mode})
+		if status != http.StatusOK || string(out) != `{"consentMode":"`+mode+`"}`+"\n" {
+			t.Fatalf("PUT %s: status %d, body %q, want 200 and the mode", mode, status, out)
+		}
+		status, out = admin.do(http.MethodGet, "/api/account/consent-mode", nil)
+		if status != http.StatusOK || string(out) != `{"consentMode":"`+mode+`"}`+"\n" {
+			t.Errorf("GET after PUT %s: status %d, body %q", mode, status, out)
+		}
+		beacon := getBeacon(t, admin)
+		if beacon.ConsentMode != mode {
+			t.Errorf("beacon consent mode = %q, want %s", beacon.ConsentMode, mode)
+		}
+		if want := api.SnippetWithMode(ts.URL, ts.Account.SiteKey, mode); beacon.Snippet != want {
+			t.Errorf("%s snippet =\n%s\nwant\n%s", mode, beacon.Snippet, want)
+		}
+	}
+}
+
+func getBeacon(t *testing.T, admin *adminClient) apitype.Beacon {
+	t.Helper()
+	status, out := admin.do(http.MethodGet, "/api/beacon", nil)
+	if status != http.StatusOK {
+		t.Fatalf("GET /api/beacon: status %d, body %s", status, out)
+	}
+	var beacon apitype.Beacon
+	if err := json.Unmarshal(out, &beacon); err != nil {
+		t.Fatalf("decode beacon: %v", err)
+	}
+	return beacon
+}
+
+func TestConsentModeAPIRejectsInvalid(t *testing.T) {
+	ts := newTestServer(t)
+	admin := signIn(t, ts)
+	tests := []struct {
+		name    string
+		body    any
+		field   string
+		message string
+	}{
+		{"unknown mode", map[string]any{"consentMode": "never"}, "consentMode", `Consent mode "never" is not valid: use "track", "wait" or "gpc".`},
+		{"uppercase mode", map[string]any{"consentMode": "WAIT"}, "consentMode", `Consent mode "WAIT" is not valid: use "track", "wait" or "gpc".`},
+		{"missing mode", map[string]any{}, "consentMode", `consentMode is missing: send "track", "wait" or "gpc".`},
+		{"not a string", map[string]any{"consentMode": 1}, "body", `Request body must be JSON such as {"consentMode": "wait"}.`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, out := admin.do(http.MethodPut, "/api/account/consent-mode", tt.body)
+			if status != http.StatusUnprocessableEntity {
+				t.Fatalf("status = %d, body %s, want 422", status, out)
+			}
+			got := decodeError(t, out)
+			if got.Message != tt.message {
+				t.Errorf("message = %q, want %q", got.Message, tt.message)
+			}
+			if got.Field != tt.field || got.Code != apitype.CodeBadUserInput {
+				t.Errorf("field, code = %q, %q, want %s, %s", got.Field, got.Code, tt.field, apitype.CodeBadUserInput)
+			}
+		})
+	}
+	status, out := admin.do(http.MethodGet, "/api/account/consent-mode", nil)
+	if status != http.StatusOK || string(out) != `{"consentMode":"track"}`+"\n" {
+		t.Errorf("GET after rejected PUTs: status %d, body %q, want track unchanged", status, out)
+	}
+
+	// The column's CHECK constraint rejects what the API would.
+	_, err := ts.Store.DB().ExecContext(t.Context(), "UPDATE accounts SET consent_mode = 'never' WHERE id = ?", ts.Account.ID)
+	if err == nil || !strings.Contains(err.Error(), "accounts_consent_mode_check") {
+		t.Errorf("UPDATE with an unknown mode: error = %v, want a violation of accounts_consent_mode_check", err)
+	}
+}
+
+func TestConsentModeAPINeedsSessionAndCSRF(t *testing.T) {
+	ts := newTestServer(t)
+	admin := signIn(t, ts)
+	admin.session.CSRFToken = ""
+	status, _ := admin.do(http.MethodPut, "/api/account/consent-mode", map[string]any{"consentMode": "wait"})
+	if status != http.StatusForbidden {
+		t.Errorf("PUT without CSRF token: status = %d, want 403", status)
+	}
+	mode, err := ts.Store.ConsentMode(t.Context(), ts.Account.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mode != "track" {
+		t.Errorf("stored mode after the rejected PUT = %q, want track", mode)
+	}
+
+	resp, err := http.Get(ts.URL + "/api/account/consent-mode")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("GET without session: status = %d, want 401", resp.StatusCode)
+	}
+}
+
+// TestBeaconSettingsChangesConsentMode changes the mode in Settings →
+// Beacon and checks that the page shows the new snippet.
+func TestBeaconSettingsChangesConsentMode(t *testing.T) {
+	requireWASM(t)
+	ts := newTestServer(t)
+	browser := newBrowser(t)
+	signInBrowser(t, browser, ts, "/settings/beacon")
+	waitFor(t, browser, "snippet", `!!document.getElementById("beacon-snippet")`)
+
+	labels, err := chromedp.Run(browser, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#consent-mode option")].map(o => o.value + "=" + o.textContent)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"track=Track at once", "wait=Wait for consent", "gpc=Respect Global Privacy Control"}; !reflect.DeepEqual(labels, want) {
+		t.Errorf("consent mode options = %q, want %q", labels, want)
+	}
+	if mode := pageString(t, browser, `document.getElementById("consent-mode").value`); mode != "track" {
+		t.Errorf("selected mode = %q, want track", mode)
+	}
+	if snippet := pageString(t, browser, `document.getElementById("beacon-snippet").textContent`); snippet != api.Snippet(ts.URL, ts.Account.SiteKey) {
+		t.Errorf("snippet shown =\n%s\nwant the track snippet", snippet)
+	}
+
+	selectOption(t, browser, "#consent-mode", "wait")
+	waitFor(t, browser, "saved status", textIs("#consent-mode-status", "Consent mode saved. Paste the new snippet into your pages."))
+	want := api.SnippetWithMode(ts.URL, ts.Account.SiteKey, "wait")
+	if snippet := pageString(t, browser, `document.getElementById("beacon-snippet").textContent`); snippet != want {
+		t.Errorf("snippet shown after the change =\n%s\nwant\n%s", snippet, want)
+	}
+	mode, err := ts.Store.ConsentMode(t.Context(), ts.Account.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mode != "wait" {
+		t.Errorf("stored mode = %q, want wait", mode)
+	}
+	saveScreenshot(t, browser, "beacon-settings-consent-mode")
+
+	// The page shows the stored mode after a reload.
+	navigate(t, browser, ts.URL+"/settings/beacon")
+	waitFor(t, browser, "stored mode selected", `(document.getElementById("consent-mode")||{}).value === "wait"`)
+}
