@@ -73,7 +73,13 @@ func (s *Server) routes() {
 	admin.GET("/beacon", s.getBeacon)
 	admin.GET("/account/allowed-origins", s.getAllowedOrigins)
 	admin.PUT("/account/allowed-origins", s.putAllowedOrigins)
+	admin.GET("/account/consent-mode", s.getConsentMode)
+	admin.PUT("/account/consent-mode", s.putConsentMode)
 	admin.GET("/custom-events/:id/drilldown", s.getCustomEventDrilldown)
+	admin.POST("/contacts/erase", s.postEraseContact)
+	admin.GET("/contacts/export", s.getContactExport)
+	admin.GET("/account/retention", s.getRetention)
+	admin.PUT("/account/retention", s.putRetention)
 	e.Any("/api/*", func(c echo.Context) error { return echo.ErrNotFound })
 
 	// Admin app: static assets, then every other path is a page.

@@ -39,6 +39,38 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	ContactData struct {
+		Company     func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		Email       func(childComplexity int) int
+		FirstName   func(childComplexity int) int
+		ID          func(childComplexity int) int
+		LastName    func(childComplexity int) int
+		Occurrences func(childComplexity int) int
+		Visitors    func(childComplexity int) int
+	}
+
+	ContactOccurrence struct {
+		Channel     func(childComplexity int) int
+		EventName   func(childComplexity int) int
+		EventSlug   func(childComplexity int) int
+		Metadata    func(childComplexity int) int
+		OccurredAt  func(childComplexity int) int
+		PageURL     func(childComplexity int) int
+		Referrer    func(childComplexity int) int
+		Source      func(childComplexity int) int
+		UtmCampaign func(childComplexity int) int
+		UtmContent  func(childComplexity int) int
+		UtmMedium   func(childComplexity int) int
+		UtmSource   func(childComplexity int) int
+		UtmTerm     func(childComplexity int) int
+	}
+
+	ContactVisitor struct {
+		FirstSeenAt func(childComplexity int) int
+		ID          func(childComplexity int) int
+	}
+
 	CustomEvent struct {
 		CreatedAt    func(childComplexity int) int
 		Description  func(childComplexity int) int
@@ -93,6 +125,7 @@ type ComplexityRoot struct {
 	Mutation struct {
 		CreateCustomEvent   func(childComplexity int, input model.CustomEventInput) int
 		DeleteCustomEvent   func(childComplexity int, slug string) int
+		EraseContact        func(childComplexity int, email string) int
 		TriggerCustomEvent  func(childComplexity int, input model.TriggerCustomEventInput) int
 		TriggerCustomEvents func(childComplexity int, inputs []*model.TriggerCustomEventInput) int
 		UpdateCustomEvent   func(childComplexity int, slug string, input model.CustomEventInput) int
@@ -104,6 +137,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		ContactData      func(childComplexity int, email string) int
 		CustomEvent      func(childComplexity int, slug string) int
 		CustomEventStats func(childComplexity int, slug string, from time.Time, to time.Time) int
 		CustomEvents     func(childComplexity int) int
@@ -136,11 +170,13 @@ type MutationResolver interface {
 	CreateCustomEvent(ctx context.Context, input model.CustomEventInput) (*model.CustomEvent, error)
 	UpdateCustomEvent(ctx context.Context, slug string, input model.CustomEventInput) (*model.CustomEvent, error)
 	DeleteCustomEvent(ctx context.Context, slug string) (bool, error)
+	EraseContact(ctx context.Context, email string) (bool, error)
 }
 type QueryResolver interface {
 	CustomEvents(ctx context.Context) ([]*model.CustomEvent, error)
 	CustomEvent(ctx context.Context, slug string) (*model.CustomEvent, error)
 	CustomEventStats(ctx context.Context, slug string, from time.Time, to time.Time) (*model.CustomEventStats, error)
+	ContactData(ctx context.Context, email string) (*model.ContactData, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -160,6 +196,147 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "ContactData.company":
+		if e.ComplexityRoot.ContactData.Company == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactData.Company(childComplexity), true
+	case "ContactData.createdAt":
+		if e.ComplexityRoot.ContactData.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactData.CreatedAt(childComplexity), true
+	case "ContactData.email":
+		if e.ComplexityRoot.ContactData.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactData.Email(childComplexity), true
+	case "ContactData.firstName":
+		if e.ComplexityRoot.ContactData.FirstName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactData.FirstName(childComplexity), true
+	case "ContactData.id":
+		if e.ComplexityRoot.ContactData.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactData.ID(childComplexity), true
+	case "ContactData.lastName":
+		if e.ComplexityRoot.ContactData.LastName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactData.LastName(childComplexity), true
+	case "ContactData.occurrences":
+		if e.ComplexityRoot.ContactData.Occurrences == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactData.Occurrences(childComplexity), true
+	case "ContactData.visitors":
+		if e.ComplexityRoot.ContactData.Visitors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactData.Visitors(childComplexity), true
+
+	case "ContactOccurrence.channel":
+		if e.ComplexityRoot.ContactOccurrence.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactOccurrence.Channel(childComplexity), true
+	case "ContactOccurrence.eventName":
+		if e.ComplexityRoot.ContactOccurrence.EventName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactOccurrence.EventName(childComplexity), true
+	case "ContactOccurrence.eventSlug":
+		if e.ComplexityRoot.ContactOccurrence.EventSlug == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactOccurrence.EventSlug(childComplexity), true
+	case "ContactOccurrence.metadata":
+		if e.ComplexityRoot.ContactOccurrence.Metadata == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactOccurrence.Metadata(childComplexity), true
+	case "ContactOccurrence.occurredAt":
+		if e.ComplexityRoot.ContactOccurrence.OccurredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactOccurrence.OccurredAt(childComplexity), true
+	case "ContactOccurrence.pageUrl":
+		if e.ComplexityRoot.ContactOccurrence.PageURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactOccurrence.PageURL(childComplexity), true
+	case "ContactOccurrence.referrer":
+		if e.ComplexityRoot.ContactOccurrence.Referrer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactOccurrence.Referrer(childComplexity), true
+	case "ContactOccurrence.source":
+		if e.ComplexityRoot.ContactOccurrence.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactOccurrence.Source(childComplexity), true
+	case "ContactOccurrence.utmCampaign":
+		if e.ComplexityRoot.ContactOccurrence.UtmCampaign == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactOccurrence.UtmCampaign(childComplexity), true
+	case "ContactOccurrence.utmContent":
+		if e.ComplexityRoot.ContactOccurrence.UtmContent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactOccurrence.UtmContent(childComplexity), true
+	case "ContactOccurrence.utmMedium":
+		if e.ComplexityRoot.ContactOccurrence.UtmMedium == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactOccurrence.UtmMedium(childComplexity), true
+	case "ContactOccurrence.utmSource":
+		if e.ComplexityRoot.ContactOccurrence.UtmSource == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactOccurrence.UtmSource(childComplexity), true
+	case "ContactOccurrence.utmTerm":
+		if e.ComplexityRoot.ContactOccurrence.UtmTerm == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactOccurrence.UtmTerm(childComplexity), true
+
+	case "ContactVisitor.firstSeenAt":
+		if e.ComplexityRoot.ContactVisitor.FirstSeenAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactVisitor.FirstSeenAt(childComplexity), true
+	case "ContactVisitor.id":
+		if e.ComplexityRoot.ContactVisitor.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactVisitor.ID(childComplexity), true
 
 	case "CustomEvent.createdAt":
 		if e.ComplexityRoot.CustomEvent.CreatedAt == nil {
@@ -409,6 +586,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteCustomEvent(childComplexity, args["slug"].(string)), true
+	case "Mutation.eraseContact":
+		if e.ComplexityRoot.Mutation.EraseContact == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_eraseContact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EraseContact(childComplexity, args["email"].(string)), true
 	case "Mutation.triggerCustomEvent":
 		if e.ComplexityRoot.Mutation.TriggerCustomEvent == nil {
 			break
@@ -456,6 +644,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
 
+	case "Query.contactData":
+		if e.ComplexityRoot.Query.ContactData == nil {
+			break
+		}
+
+		args, err := ec.field_Query_contactData_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ContactData(childComplexity, args["email"].(string)), true
 	case "Query.customEvent":
 		if e.ComplexityRoot.Query.CustomEvent == nil {
 			break
@@ -634,6 +833,70 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_ContactData(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ContactData_id(ctx, field)
+	case "email":
+		return ec.fieldContext_ContactData_email(ctx, field)
+	case "firstName":
+		return ec.fieldContext_ContactData_firstName(ctx, field)
+	case "lastName":
+		return ec.fieldContext_ContactData_lastName(ctx, field)
+	case "company":
+		return ec.fieldContext_ContactData_company(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ContactData_createdAt(ctx, field)
+	case "visitors":
+		return ec.fieldContext_ContactData_visitors(ctx, field)
+	case "occurrences":
+		return ec.fieldContext_ContactData_occurrences(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContactData", field.Name)
+}
+
+func (ec *executionContext) childFields_ContactOccurrence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "eventSlug":
+		return ec.fieldContext_ContactOccurrence_eventSlug(ctx, field)
+	case "eventName":
+		return ec.fieldContext_ContactOccurrence_eventName(ctx, field)
+	case "occurredAt":
+		return ec.fieldContext_ContactOccurrence_occurredAt(ctx, field)
+	case "source":
+		return ec.fieldContext_ContactOccurrence_source(ctx, field)
+	case "pageUrl":
+		return ec.fieldContext_ContactOccurrence_pageUrl(ctx, field)
+	case "referrer":
+		return ec.fieldContext_ContactOccurrence_referrer(ctx, field)
+	case "channel":
+		return ec.fieldContext_ContactOccurrence_channel(ctx, field)
+	case "utmSource":
+		return ec.fieldContext_ContactOccurrence_utmSource(ctx, field)
+	case "utmMedium":
+		return ec.fieldContext_ContactOccurrence_utmMedium(ctx, field)
+	case "utmCampaign":
+		return ec.fieldContext_ContactOccurrence_utmCampaign(ctx, field)
+	case "utmTerm":
+		return ec.fieldContext_ContactOccurrence_utmTerm(ctx, field)
+	case "utmContent":
+		return ec.fieldContext_ContactOccurrence_utmContent(ctx, field)
+	case "metadata":
+		return ec.fieldContext_ContactOccurrence_metadata(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContactOccurrence", field.Name)
+}
+
+func (ec *executionContext) childFields_ContactVisitor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ContactVisitor_id(ctx, field)
+	case "firstSeenAt":
+		return ec.fieldContext_ContactVisitor_firstSeenAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContactVisitor", field.Name)
+}
 
 func (ec *executionContext) childFields_CustomEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -963,6 +1226,20 @@ func (ec *executionContext) field_Mutation_deleteCustomEvent_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_eraseContact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "email",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["email"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_triggerCustomEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1024,6 +1301,20 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_contactData_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "email",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["email"] = arg0
 	return args, nil
 }
 
@@ -1144,6 +1435,553 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _ContactData_id(ctx context.Context, field graphql.CollectedField, obj *model.ContactData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactData_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactData_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactData", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ContactData_email(ctx context.Context, field graphql.CollectedField, obj *model.ContactData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactData_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactData_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactData", field, false, false, "String")
+}
+
+func (ec *executionContext) _ContactData_firstName(ctx context.Context, field graphql.CollectedField, obj *model.ContactData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactData_firstName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactData_firstName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactData", field, false, false, "String")
+}
+
+func (ec *executionContext) _ContactData_lastName(ctx context.Context, field graphql.CollectedField, obj *model.ContactData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactData_lastName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactData_lastName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactData", field, false, false, "String")
+}
+
+func (ec *executionContext) _ContactData_company(ctx context.Context, field graphql.CollectedField, obj *model.ContactData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactData_company(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Company, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactData_company(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactData", field, false, false, "String")
+}
+
+func (ec *executionContext) _ContactData_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.ContactData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactData_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactData_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactData", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ContactData_visitors(ctx context.Context, field graphql.CollectedField, obj *model.ContactData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactData_visitors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Visitors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ContactVisitor) graphql.Marshaler {
+			return ec.marshalNContactVisitor2ᚕᚖcustomeventsᚋapiᚋgraphᚋmodelᚐContactVisitorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactData_visitors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ContactData",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContactVisitor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ContactData_occurrences(ctx context.Context, field graphql.CollectedField, obj *model.ContactData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactData_occurrences(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Occurrences, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ContactOccurrence) graphql.Marshaler {
+			return ec.marshalNContactOccurrence2ᚕᚖcustomeventsᚋapiᚋgraphᚋmodelᚐContactOccurrenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactData_occurrences(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ContactData",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContactOccurrence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ContactOccurrence_eventSlug(ctx context.Context, field graphql.CollectedField, obj *model.ContactOccurrence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactOccurrence_eventSlug(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EventSlug, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactOccurrence_eventSlug(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactOccurrence", field, false, false, "String")
+}
+
+func (ec *executionContext) _ContactOccurrence_eventName(ctx context.Context, field graphql.CollectedField, obj *model.ContactOccurrence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactOccurrence_eventName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EventName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactOccurrence_eventName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactOccurrence", field, false, false, "String")
+}
+
+func (ec *executionContext) _ContactOccurrence_occurredAt(ctx context.Context, field graphql.CollectedField, obj *model.ContactOccurrence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactOccurrence_occurredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OccurredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactOccurrence_occurredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactOccurrence", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ContactOccurrence_source(ctx context.Context, field graphql.CollectedField, obj *model.ContactOccurrence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactOccurrence_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactOccurrence_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactOccurrence", field, false, false, "String")
+}
+
+func (ec *executionContext) _ContactOccurrence_pageUrl(ctx context.Context, field graphql.CollectedField, obj *model.ContactOccurrence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactOccurrence_pageUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactOccurrence_pageUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactOccurrence", field, false, false, "String")
+}
+
+func (ec *executionContext) _ContactOccurrence_referrer(ctx context.Context, field graphql.CollectedField, obj *model.ContactOccurrence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactOccurrence_referrer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Referrer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactOccurrence_referrer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactOccurrence", field, false, false, "String")
+}
+
+func (ec *executionContext) _ContactOccurrence_channel(ctx context.Context, field graphql.CollectedField, obj *model.ContactOccurrence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactOccurrence_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.MarketingChannel) graphql.Marshaler {
+			return ec.marshalNMarketingChannel2customeventsᚋapiᚋgraphᚋmodelᚐMarketingChannel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactOccurrence_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactOccurrence", field, false, false, "MarketingChannel")
+}
+
+func (ec *executionContext) _ContactOccurrence_utmSource(ctx context.Context, field graphql.CollectedField, obj *model.ContactOccurrence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactOccurrence_utmSource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UtmSource, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactOccurrence_utmSource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactOccurrence", field, false, false, "String")
+}
+
+func (ec *executionContext) _ContactOccurrence_utmMedium(ctx context.Context, field graphql.CollectedField, obj *model.ContactOccurrence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactOccurrence_utmMedium(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UtmMedium, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactOccurrence_utmMedium(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactOccurrence", field, false, false, "String")
+}
+
+func (ec *executionContext) _ContactOccurrence_utmCampaign(ctx context.Context, field graphql.CollectedField, obj *model.ContactOccurrence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactOccurrence_utmCampaign(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UtmCampaign, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactOccurrence_utmCampaign(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactOccurrence", field, false, false, "String")
+}
+
+func (ec *executionContext) _ContactOccurrence_utmTerm(ctx context.Context, field graphql.CollectedField, obj *model.ContactOccurrence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactOccurrence_utmTerm(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UtmTerm, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactOccurrence_utmTerm(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactOccurrence", field, false, false, "String")
+}
+
+func (ec *executionContext) _ContactOccurrence_utmContent(ctx context.Context, field graphql.CollectedField, obj *model.ContactOccurrence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactOccurrence_utmContent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UtmContent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactOccurrence_utmContent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactOccurrence", field, false, false, "String")
+}
+
+func (ec *executionContext) _ContactOccurrence_metadata(ctx context.Context, field graphql.CollectedField, obj *model.ContactOccurrence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactOccurrence_metadata(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Metadata, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalNMetadata2map(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactOccurrence_metadata(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactOccurrence", field, false, false, "Metadata")
+}
+
+func (ec *executionContext) _ContactVisitor_id(ctx context.Context, field graphql.CollectedField, obj *model.ContactVisitor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactVisitor_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactVisitor_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactVisitor", field, false, false, "String")
+}
+
+func (ec *executionContext) _ContactVisitor_firstSeenAt(ctx context.Context, field graphql.CollectedField, obj *model.ContactVisitor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactVisitor_firstSeenAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstSeenAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactVisitor_firstSeenAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactVisitor", field, false, false, "Time")
+}
 
 func (ec *executionContext) _CustomEvent_id(ctx context.Context, field graphql.CollectedField, obj *model.CustomEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -2241,6 +3079,50 @@ func (ec *executionContext) fieldContext_Mutation_deleteCustomEvent(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_eraseContact(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_eraseContact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EraseContact(ctx, fc.Args["email"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_eraseContact(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_eraseContact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2401,6 +3283,50 @@ func (ec *executionContext) fieldContext_Query_customEventStats(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_customEventStats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_contactData(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_contactData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ContactData(ctx, fc.Args["email"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ContactData) graphql.Marshaler {
+			return ec.marshalOContactData2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐContactData(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_contactData(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContactData(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_contactData_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -3944,6 +4870,205 @@ func UnmarshalTriggerCustomEventInput(ctx context.Context, raw any) (model.Trigg
 
 // region    **************************** object.gotpl ****************************
 
+var contactDataImplementors = []string{"ContactData"}
+
+func (ec *executionContext) _ContactData(ctx context.Context, sel ast.SelectionSet, obj *model.ContactData) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, contactDataImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ContactData")
+		case "id":
+			out.Values[i] = ec._ContactData_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "email":
+			out.Values[i] = ec._ContactData_email(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstName":
+			out.Values[i] = ec._ContactData_firstName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastName":
+			out.Values[i] = ec._ContactData_lastName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "company":
+			out.Values[i] = ec._ContactData_company(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._ContactData_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "visitors":
+			out.Values[i] = ec._ContactData_visitors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "occurrences":
+			out.Values[i] = ec._ContactData_occurrences(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var contactOccurrenceImplementors = []string{"ContactOccurrence"}
+
+func (ec *executionContext) _ContactOccurrence(ctx context.Context, sel ast.SelectionSet, obj *model.ContactOccurrence) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, contactOccurrenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ContactOccurrence")
+		case "eventSlug":
+			out.Values[i] = ec._ContactOccurrence_eventSlug(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "eventName":
+			out.Values[i] = ec._ContactOccurrence_eventName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "occurredAt":
+			out.Values[i] = ec._ContactOccurrence_occurredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._ContactOccurrence_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageUrl":
+			out.Values[i] = ec._ContactOccurrence_pageUrl(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "referrer":
+			out.Values[i] = ec._ContactOccurrence_referrer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "channel":
+			out.Values[i] = ec._ContactOccurrence_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "utmSource":
+			out.Values[i] = ec._ContactOccurrence_utmSource(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "utmMedium":
+			out.Values[i] = ec._ContactOccurrence_utmMedium(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "utmCampaign":
+			out.Values[i] = ec._ContactOccurrence_utmCampaign(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "utmTerm":
+			out.Values[i] = ec._ContactOccurrence_utmTerm(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "utmContent":
+			out.Values[i] = ec._ContactOccurrence_utmContent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "metadata":
+			out.Values[i] = ec._ContactOccurrence_metadata(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var contactVisitorImplementors = []string{"ContactVisitor"}
+
+func (ec *executionContext) _ContactVisitor(ctx context.Context, sel ast.SelectionSet, obj *model.ContactVisitor) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, contactVisitorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ContactVisitor")
+		case "id":
+			out.Values[i] = ec._ContactVisitor_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstSeenAt":
+			out.Values[i] = ec._ContactVisitor_firstSeenAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var customEventImplementors = []string{"CustomEvent"}
 
 func (ec *executionContext) _CustomEvent(ctx context.Context, sel ast.SelectionSet, obj *model.CustomEvent) graphql.Marshaler {
@@ -4319,6 +5444,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "eraseContact":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_eraseContact(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -4410,6 +5542,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_customEventStats(ctx, field)
+				})
+		case "contactData":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_contactData(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -4909,6 +6047,54 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNContactOccurrence2ᚕᚖcustomeventsᚋapiᚋgraphᚋmodelᚐContactOccurrenceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ContactOccurrence) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNContactOccurrence2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐContactOccurrence(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNContactOccurrence2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐContactOccurrence(ctx context.Context, sel ast.SelectionSet, v *model.ContactOccurrence) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ContactOccurrence!")
+		return graphql.Null
+	}
+	return ec._ContactOccurrence(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNContactVisitor2ᚕᚖcustomeventsᚋapiᚋgraphᚋmodelᚐContactVisitorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ContactVisitor) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNContactVisitor2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐContactVisitor(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNContactVisitor2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐContactVisitor(ctx context.Context, sel ast.SelectionSet, v *model.ContactVisitor) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ContactVisitor!")
+		return graphql.Null
+	}
+	return ec._ContactVisitor(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCustomEvent2ᚕᚖcustomeventsᚋapiᚋgraphᚋmodelᚐCustomEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomEvent) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -5052,6 +6238,24 @@ func (ec *executionContext) unmarshalNMarketingChannel2customeventsᚋapiᚋgrap
 
 func (ec *executionContext) marshalNMarketingChannel2customeventsᚋapiᚋgraphᚋmodelᚐMarketingChannel(ctx context.Context, sel ast.SelectionSet, v model.MarketingChannel) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNMetadata2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := graphql.UnmarshalMap(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMetadata2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Metadata!")
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalMap(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Metadata!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNPageInfo2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
@@ -5308,6 +6512,13 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOContactData2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐContactData(ctx context.Context, sel ast.SelectionSet, v *model.ContactData) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ContactData(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOCustomEvent2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐCustomEvent(ctx context.Context, sel ast.SelectionSet, v *model.CustomEvent) graphql.Marshaler {

@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/99designs/gqlgen/graphql"
 )
 
 func (r *customEventStatsResolver) Drilldown(ctx context.Context, obj *model.CustomEventStats, day *time.Time, first *int, after *string, search *string, orderBy *model.DrilldownOrder) (*model.DrilldownConnection, error) {
@@ -147,6 +149,28 @@ func (r *mutationResolver) DeleteCustomEvent(ctx context.Context, slug string) (
 	return true, nil
 }
 
+func (r *mutationResolver) EraseContact(ctx context.Context, email string) (bool, error) {
+	account, err := requireAccount(ctx)
+	if err != nil {
+		return false, err
+	}
+	email, verr := apitype.NormalizeEmail("email", email)
+	if verr != nil {
+		return false, verr
+	}
+
+	// authHandler has checked the key in this header.
+	key, _ := bearerToken(graphql.GetOperationContext(ctx).Headers.Get("Authorization"))
+	actor := db.APIKeyActor(key)
+	result, err := r.store.EraseContact(ctx, account.ID, email, actor)
+	if err != nil {
+		return false, err
+	}
+	// The log leaves out the email, as the audit log does.
+	r.log.InfoContext(ctx, "contact erased", "account_id", account.ID, "actor", actor, "occurrences", result.Occurrences, "visitors", result.Visitors)
+	return true, nil
+}
+
 func (r *queryResolver) CustomEvents(ctx context.Context) ([]*model.CustomEvent, error) {
 	account, err := requireAccount(ctx)
 	if err != nil {
@@ -209,6 +233,58 @@ func (r *queryResolver) CustomEventStats(ctx context.Context, slug string, from 
 		return nil, err
 	}
 	return customEventStatsModel(event.ID, report)
+}
+
+func (r *queryResolver) ContactData(ctx context.Context, email string) (*model.ContactData, error) {
+	account, err := requireAccount(ctx)
+	if err != nil {
+		return nil, err
+	}
+	email, verr := apitype.NormalizeEmail("email", email)
+	if verr != nil {
+		return nil, verr
+	}
+
+	// authHandler has checked the key in this header.
+	key, _ := bearerToken(graphql.GetOperationContext(ctx).Headers.Get("Authorization"))
+	actor := db.APIKeyActor(key)
+	export, err := r.store.ExportContact(ctx, account.ID, email, actor)
+	if err != nil {
+		return nil, err
+	}
+	r.log.InfoContext(ctx, "contact exported", "account_id", account.ID, "actor", actor)
+
+	out := &model.ContactData{
+		ID:          strconv.FormatInt(export.ID, 10),
+		Email:       export.Email,
+		FirstName:   export.FirstName,
+		LastName:    export.LastName,
+		Company:     export.Company,
+		CreatedAt:   export.CreatedAt,
+		Visitors:    make([]*model.ContactVisitor, len(export.Visitors)),
+		Occurrences: make([]*model.ContactOccurrence, len(export.Occurrences)),
+	}
+	for i, v := range export.Visitors {
+		out.Visitors[i] = &model.ContactVisitor{ID: v.ID, FirstSeenAt: v.FirstSeenAt}
+	}
+	for i, o := range export.Occurrences {
+		out.Occurrences[i] = &model.ContactOccurrence{
+			EventSlug:   o.EventSlug,
+			EventName:   o.EventName,
+			OccurredAt:  o.OccurredAt,
+			Source:      o.Source,
+			PageURL:     o.PageURL,
+			Referrer:    o.Referrer,
+			Channel:     model.MarketingChannel(o.Channel),
+			UtmSource:   o.UTMSource,
+			UtmMedium:   o.UTMMedium,
+			UtmCampaign: o.UTMCampaign,
+			UtmTerm:     o.UTMTerm,
+			UtmContent:  o.UTMContent,
+			Metadata:    o.Metadata,
+		}
+	}
+	return out, nil
 }
 
 func (r *Resolver) CustomEventStats() CustomEventStatsResolver { return &customEventStatsResolver{r} }

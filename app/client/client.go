@@ -192,6 +192,47 @@ func (c *Client) Beacon(ctx context.Context) (apitype.Beacon, error) {
 	return b, err
 }
 
+// SetConsentMode changes the account's consent mode to "track", "wait" or
+// "gpc" and returns the mode as stored. An unknown mode returns an *Error
+// with status 422.
+func (c *Client) SetConsentMode(ctx context.Context, mode string) (string, error) {
+	type body struct {
+		ConsentMode string `json:"consentMode"`
+	}
+	var out body
+	err := c.do(ctx, http.MethodPut, "/api/account/consent-mode", body{ConsentMode: mode}, &out)
+	return out.ConsentMode, err
+}
+
+// EraseContact deletes the contact with email and everything that refers
+// to it, and returns what was deleted.
+func (c *Client) EraseContact(ctx context.Context, email string) (apitype.ErasureResult, error) {
+	var result apitype.ErasureResult
+	err := c.do(ctx, http.MethodPost, "/api/contacts/erase", apitype.ContactEmailRequest{Email: email}, &result)
+	return result, err
+}
+
+// ExportContact returns everything stored about the contact with email.
+func (c *Client) ExportContact(ctx context.Context, email string) (apitype.ContactExport, error) {
+	var export apitype.ContactExport
+	err := c.do(ctx, http.MethodGet, "/api/contacts/export?"+url.Values{"email": {email}}.Encode(), nil, &export)
+	return export, err
+}
+
+// Retention returns how many months of occurrences the account keeps.
+func (c *Client) Retention(ctx context.Context) (apitype.Retention, error) {
+	var r apitype.Retention
+	err := c.do(ctx, http.MethodGet, "/api/account/retention", nil, &r)
+	return r, err
+}
+
+// SetRetention sets how many months of occurrences the account keeps.
+func (c *Client) SetRetention(ctx context.Context, months int) (apitype.Retention, error) {
+	var r apitype.Retention
+	err := c.do(ctx, http.MethodPut, "/api/account/retention", apitype.Retention{RetentionMonths: months}, &r)
+	return r, err
+}
+
 // do sends a request with an optional JSON body and decodes a JSON response
 // into out unless out is nil. A response with a status of 400 or more
 // returns an *Error.

@@ -18,6 +18,7 @@ var navItems = []navItem{
 	{PathEventSettings, "Settings", "Custom Events"},
 	{PathBeaconSettings, "Settings", "Beacon"},
 	{PathGraphQLExplorer, "Settings", "GraphQL"},
+	{PathPrivacySettings, "Settings", "Privacy"},
 }
 
 // frame draws the header with the navigation and the signed-in user around

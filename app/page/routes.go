@@ -12,6 +12,7 @@ const (
 	PathEventSettings   = "/settings/custom-events"
 	PathBeaconSettings  = "/settings/beacon"
 	PathGraphQLExplorer = "/settings/graphql"
+	PathPrivacySettings = "/settings/privacy"
 )
 
 // Register declares every page route. The server and the WASM entry point
@@ -24,4 +25,5 @@ func Register() {
 	app.Route(PathEventSettings, app.NewZeroComponentFactory(&EventSettings{}))
 	app.Route(PathBeaconSettings, app.NewZeroComponentFactory(&BeaconSettings{}))
 	app.Route(PathGraphQLExplorer, app.NewZeroComponentFactory(&GraphQLExplorer{}))
+	app.Route(PathPrivacySettings, app.NewZeroComponentFactory(&PrivacySettings{}))
 }

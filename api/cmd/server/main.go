@@ -59,6 +59,11 @@ func run() error {
 	}
 	stopIngest := store.StartIngester(log, db.IngestConfig{})
 	defer stopIngest()
+	// Deletes occurrences older than each account's retention now and
+	// every 24 hours. Deferred calls run in reverse, so it stops before the
+	// database closes.
+	stopRetention := store.StartRetention(log, db.RetentionInterval)
+	defer stopRetention()
 	srv := &http.Server{
 		Handler:           api.NewServer(cfg, store, log),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -10,6 +10,64 @@ import (
 	"time"
 )
 
+// Everything stored about one contact, as contactData returns it.
+type ContactData struct {
+	// Id of the contact.
+	ID string `json:"id"`
+	// Email of the contact, in lowercase.
+	Email string `json:"email"`
+	// First name, empty when unknown.
+	FirstName string `json:"firstName"`
+	// Last name, empty when unknown.
+	LastName string `json:"lastName"`
+	// Company, empty when unknown.
+	Company string `json:"company"`
+	// Time the contact was first stored.
+	CreatedAt time.Time `json:"createdAt"`
+	// Browsers tied to the contact by the beacon, oldest first.
+	Visitors []*ContactVisitor `json:"visitors"`
+	// Recorded occurrences of the contact, oldest first, including those of deleted definitions.
+	Occurrences []*ContactOccurrence `json:"occurrences"`
+}
+
+// One recorded occurrence of a custom event for a contact.
+type ContactOccurrence struct {
+	// Slug of the custom event.
+	EventSlug string `json:"eventSlug"`
+	// Name of the custom event.
+	EventName string `json:"eventName"`
+	// Time the event happened.
+	OccurredAt time.Time `json:"occurredAt"`
+	// Where the occurrence came from: beacon or api.
+	Source string `json:"source"`
+	// Page URL, empty when none was sent.
+	PageURL string `json:"pageUrl"`
+	// Referrer, empty when none was sent.
+	Referrer string `json:"referrer"`
+	// Marketing channel of the occurrence.
+	Channel MarketingChannel `json:"channel"`
+	// UTM source.
+	UtmSource string `json:"utmSource"`
+	// UTM medium.
+	UtmMedium string `json:"utmMedium"`
+	// UTM campaign.
+	UtmCampaign string `json:"utmCampaign"`
+	// UTM term.
+	UtmTerm string `json:"utmTerm"`
+	// UTM content.
+	UtmContent string `json:"utmContent"`
+	// Properties sent with the occurrence.
+	Metadata map[string]any `json:"metadata"`
+}
+
+// Browser that the beacon tied to a contact.
+type ContactVisitor struct {
+	// First-party visitor id that the beacon keeps in the _ma_vid cookie.
+	ID string `json:"id"`
+	// Time the visitor id was first stored.
+	FirstSeenAt time.Time `json:"firstSeenAt"`
+}
+
 // Custom event definition: an action on a website or app that can be recorded for contacts.
 type CustomEvent struct {
 	// Stable id of the definition.

@@ -1,0 +1,217 @@
+package db_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"reflect"
+	"testing"
+	"time"
+
+	"customevents/app/apitype"
+	"customevents/db"
+	"customevents/db/dbtest"
+)
+
+func TestRetentionMonthsDefault(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	months, err := f.Store.RetentionMonths(context.Background(), f.Account.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if months != 25 {
+		t.Errorf("retention = %d months, want the default 25", months)
+	}
+}
+
+func TestSetRetentionMonthsRange(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	for _, months := range []int{1, 120} {
+		if err := f.Store.SetRetentionMonths(ctx, f.Account.ID, months); err != nil {
+			t.Fatalf("set %d months: %v", months, err)
+		}
+		got, err := f.Store.RetentionMonths(ctx, f.Account.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != months {
+			t.Errorf("retention = %d, want %d", got, months)
+		}
+	}
+	for _, months := range []int{0, 121, -5} {
+		err := f.Store.SetRetentionMonths(ctx, f.Account.ID, months)
+		verr, ok := errors.AsType[*apitype.ValidationError](err)
+		if !ok {
+			t.Fatalf("set %d months: error = %v, want a validation error", months, err)
+		}
+		if verr.Field != "retentionMonths" {
+			t.Errorf("set %d months: field = %q, want retentionMonths", months, verr.Field)
+		}
+	}
+	got, err := f.Store.RetentionMonths(ctx, f.Account.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != 120 {
+		t.Errorf("retention after rejected values = %d, want 120 kept", got)
+	}
+}
+
+func TestRetentionColumnCheck(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	_, err := f.Store.DB().NewRaw("UPDATE accounts SET retention_months = 0 WHERE id = ?", f.Account.ID).Exec(context.Background())
+	if err == nil {
+		t.Fatal("retention_months = 0 was stored, want the CHECK constraint to reject it")
+	}
+}
+
+// recordAt records one API occurrence of slug for email in accountID.
+func recordAt(t *testing.T, f *dbtest.Fixture, accountID int64, slug, email string, at time.Time) *db.EventOccurrence {
+	t.Helper()
+	occ, err := f.Store.RecordEvent(context.Background(), db.Trigger{AccountID: accountID, Slug: slug, Email: email, Source: db.SourceAPI, OccurredAt: at})
+	if err != nil {
+		t.Fatalf("record %s at %s: %v", slug, at, err)
+	}
+	return occ
+}
+
+func TestEnforceRetentionDeletesOlderThanSetting(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	createEvent(t, f, "signed-up")
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+
+	kept := recordAt(t, f, f.Account.ID, "signed-up", "ann@example.com", now.AddDate(0, -24, 0))
+	recordAt(t, f, f.Account.ID, "signed-up", "ann@example.com", now.AddDate(0, -26, 0))
+	// Exactly 25 months old is still kept: only older occurrences go.
+	boundary := recordAt(t, f, f.Account.ID, "signed-up", "ann@example.com", now.AddDate(0, -25, 0))
+
+	deleted, err := f.Store.EnforceRetention(ctx, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[int64]int64{f.Account.ID: 1}; !reflect.DeepEqual(deleted, want) {
+		t.Errorf("deleted = %v, want %v", deleted, want)
+	}
+	var ids []int64
+	if err := f.Store.DB().NewRaw("SELECT id FROM event_occurrences ORDER BY id").Scan(ctx, &ids); err != nil {
+		t.Fatal(err)
+	}
+	if want := []int64{kept.ID, boundary.ID}; !reflect.DeepEqual(ids, want) {
+		t.Errorf("remaining occurrences = %v, want %v", ids, want)
+	}
+
+	deleted, err = f.Store.EnforceRetention(ctx, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(deleted) != 0 {
+		t.Errorf("second run deleted = %v, want nothing", deleted)
+	}
+}
+
+func TestEnforceRetentionPerAccount(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	other := createAccount(t, f, "Other Company")
+	if err := f.Store.SetRetentionMonths(ctx, other, 6); err != nil {
+		t.Fatal(err)
+	}
+	for _, accountID := range []int64{f.Account.ID, other} {
+		if _, err := f.Store.CreateCustomEvent(ctx, accountID, apitype.CustomEventInput{Name: "Signed Up", Slug: "signed-up"}); err != nil {
+			t.Fatal(err)
+		}
+		recordAt(t, f, accountID, "signed-up", "ann@example.com", now.AddDate(0, -7, 0))
+		recordAt(t, f, accountID, "signed-up", "ann@example.com", now.AddDate(0, -8, 0))
+		recordAt(t, f, accountID, "signed-up", "ann@example.com", now.AddDate(0, -5, 0))
+	}
+
+	deleted, err := f.Store.EnforceRetention(ctx, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[int64]int64{other: 2}; !reflect.DeepEqual(deleted, want) {
+		t.Errorf("deleted = %v, want %v", deleted, want)
+	}
+	if n := dbtest.Count(t, f.Store.DB(), "event_occurrences WHERE account_id = "+itoa(f.Account.ID)); n != 3 {
+		t.Errorf("occurrences of the 25-month account = %d, want 3", n)
+	}
+	if n := dbtest.Count(t, f.Store.DB(), "event_occurrences WHERE account_id = "+itoa(other)); n != 1 {
+		t.Errorf("occurrences of the 6-month account = %d, want 1", n)
+	}
+}
+
+func TestEnforceRetentionDeletesInBatches(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	event := createEvent(t, f, "signed-up")
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	contactID := recordAt(t, f, f.Account.ID, "signed-up", "ann@example.com", now).ContactID
+
+	// 25,001 occurrences 3 years old take three DELETE statements of at
+	// most 10,000 rows.
+	_, err := f.Store.DB().NewRaw(`
+		INSERT INTO event_occurrences (account_id, custom_event_id, contact_id, occurred_at, source)
+		SELECT ?, ?, ?, ?::timestamptz - make_interval(secs => g), 'api' FROM generate_series(1, 25001) g`,
+		f.Account.ID, event.ID, contactID, now.AddDate(-3, 0, 0)).Exec(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	deleted, err := f.Store.EnforceRetention(ctx, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[int64]int64{f.Account.ID: 25001}; !reflect.DeepEqual(deleted, want) {
+		t.Errorf("deleted = %v, want %v", deleted, want)
+	}
+	if n := dbtest.Count(t, f.Store.DB(), "event_occurrences"); n != 1 {
+		t.Errorf("occurrences = %d, want the recent one", n)
+	}
+}
+
+// recordHandler is a slog.Handler that sends each record's message to a
+// channel, so a test can wait for a log line.
+type recordHandler struct {
+	messages chan string
+}
+
+func (h recordHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h recordHandler) Handle(_ context.Context, r slog.Record) error {
+	h.messages <- r.Message
+	return nil
+}
+func (h recordHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h recordHandler) WithGroup(string) slog.Handler      { return h }
+
+func TestStartRetentionRunsAtStart(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	createEvent(t, f, "signed-up")
+	recordAt(t, f, f.Account.ID, "signed-up", "ann@example.com", time.Now().AddDate(0, -30, 0))
+	recordAt(t, f, f.Account.ID, "signed-up", "ann@example.com", time.Now().Add(-time.Hour))
+
+	handler := recordHandler{messages: make(chan string, 10)}
+	stop := f.Store.StartRetention(slog.New(handler), time.Hour)
+	var messages []string
+	timeout := time.After(30 * time.Second)
+	for len(messages) == 0 || messages[len(messages)-1] != "retention run finished" {
+		select {
+		case m := <-handler.messages:
+			messages = append(messages, m)
+		case <-timeout:
+			t.Fatalf("log messages = %v, want a finished run within 30s", messages)
+		}
+	}
+	stop()
+
+	messages = append(messages, <-handler.messages)
+	want := []string{"retention job started", "retention deleted occurrences", "retention run finished", "retention job stopped"}
+	if !reflect.DeepEqual(messages, want) {
+		t.Errorf("log messages = %v, want %v", messages, want)
+	}
+	if n := dbtest.Count(t, f.Store.DB(), "event_occurrences"); n != 1 {
+		t.Errorf("occurrences = %d, want 1 after the first run", n)
+	}
+}
