@@ -59,6 +59,7 @@ func TestPrivacyPageExportEraseRetention(t *testing.T) {
 				{EventSlug: "signed-up", EventName: "Signed Up", OccurredAt: at, Source: "api", PageURL: "https://www.example.com/pricing", Channel: "DIRECT", Metadata: map[string]any{"plan": "pro"}},
 				{EventSlug: "signed-up", EventName: "Signed Up", OccurredAt: at.Add(time.Hour), Source: "api", Channel: "DIRECT", Metadata: map[string]any{}},
 			},
+			DailyCounts: []apitype.ContactDailyCount{},
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("shown export =\n%+v\nwant\n%+v", got, want)

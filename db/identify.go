@@ -105,6 +105,19 @@ func mergeAnonymous(ctx context.Context, tx bun.Tx, accountID, anonID int64, ema
 			return 0, fmt.Errorf("move rows of contact %d to %d: %w", anonID, knownID, err)
 		}
 	}
+	// Daily counts of both contacts on one day add up into one row.
+	_, err = tx.NewRaw(`
+		WITH moved AS (
+			DELETE FROM event_contact_days WHERE account_id = ? AND contact_id = ?
+			RETURNING account_id, custom_event_id, day, events
+		)
+		INSERT INTO event_contact_days AS r (account_id, custom_event_id, day, contact_id, events)
+		SELECT account_id, custom_event_id, day, ?, events FROM moved
+		ON CONFLICT (account_id, custom_event_id, day, contact_id)
+		DO UPDATE SET events = r.events + EXCLUDED.events`, accountID, anonID, knownID).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("move daily counts of contact %d to %d: %w", anonID, knownID, err)
+	}
 	_, err = tx.NewRaw(`
 		UPDATE contacts k SET
 			first_name = CASE WHEN k.first_name = '' THEN a.first_name ELSE k.first_name END,

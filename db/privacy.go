@@ -125,6 +125,15 @@ func (s *Store) ExportContact(ctx context.Context, accountID int64, email, actor
 		if export.Occurrences, err = exportOccurrences(ctx, tx, accountID, contact.ID); err != nil {
 			return err
 		}
+		export.DailyCounts = []apitype.ContactDailyCount{}
+		err = tx.NewRaw(`
+			SELECT e.slug AS event_slug, to_char(r.day, 'YYYY-MM-DD') AS day, r.events
+			FROM event_contact_days r JOIN custom_events e ON e.id = r.custom_event_id
+			WHERE r.account_id = ? AND r.contact_id = ?
+			ORDER BY r.day, e.slug`, accountID, contact.ID).Scan(ctx, &export.DailyCounts)
+		if err != nil {
+			return fmt.Errorf("export daily counts of contact %d: %w", contact.ID, err)
+		}
 		return insertAudit(ctx, tx, accountID, AuditExport, actor)
 	})
 	if err != nil {

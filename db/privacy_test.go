@@ -310,6 +310,7 @@ func TestExportContactContent(t *testing.T) {
 		CreatedAt:   contactCreated.UTC(),
 		Visitors:    []apitype.ContactVisitor{{ID: "0123456789abcdef0123456789abcdef", FirstSeenAt: visitorCreated.UTC()}},
 		Occurrences: []apitype.ContactOccurrence{first, second, occurrence(2*time.Minute, "beacon")},
+		DailyCounts: []apitype.ContactDailyCount{},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("export =\n%+v\nwant\n%+v", got, want)

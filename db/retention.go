@@ -55,7 +55,8 @@ func (s *Store) SetRetentionMonths(ctx context.Context, accountID int64, months 
 // account's retention_months, counted back from now in UTC, and returns the
 // number deleted per account id. Accounts with nothing to delete are left
 // out of the map. Deleting an occurrence also deletes its idempotency
-// keys. Contacts and visitors stay.
+// keys, and adds it to event_contact_days, from which reports keep
+// counting it. Contacts and visitors stay.
 //
 // It deletes in statements of at most 10,000 rows that commit one by one.
 // When it fails or ctx ends partway, the returned map holds what was
@@ -77,17 +78,29 @@ func (s *Store) EnforceRetention(ctx context.Context, now time.Time) (map[int64]
 	deleted := map[int64]int64{}
 	for _, account := range accounts {
 		for {
-			res, err := s.db.NewRaw(`
-				DELETE FROM event_occurrences WHERE id IN (
-					SELECT id FROM event_occurrences
-					WHERE account_id = ? AND occurred_at < ?
-					LIMIT ?)`, account.ID, account.Cutoff, retentionBatchSize).Exec(ctx)
+			// One statement deletes a batch and adds it to the daily
+			// counts, so reports lose no number even if the job stops
+			// between batches.
+			var n int64
+			err := s.db.NewRaw(`
+				WITH doomed AS (
+					DELETE FROM event_occurrences WHERE id IN (
+						SELECT id FROM event_occurrences
+						WHERE account_id = ? AND occurred_at < ?
+						LIMIT ?)
+					RETURNING account_id, custom_event_id, contact_id, occurred_at
+				), rolled AS (
+					INSERT INTO event_contact_days AS r (account_id, custom_event_id, day, contact_id, events)
+					SELECT d.account_id, d.custom_event_id, (d.occurred_at AT TIME ZONE a.time_zone)::date, d.contact_id, count(*)
+					FROM doomed d JOIN accounts a ON a.id = d.account_id
+					GROUP BY 1, 2, 3, 4
+					ON CONFLICT (account_id, custom_event_id, day, contact_id)
+					DO UPDATE SET events = r.events + EXCLUDED.events
+					RETURNING 1
+				)
+				SELECT count(*) FROM doomed`, account.ID, account.Cutoff, retentionBatchSize).Scan(ctx, &n)
 			if err != nil {
 				return deleted, fmt.Errorf("delete occurrences of account %d before %s: %w", account.ID, account.Cutoff.Format(time.RFC3339), err)
-			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return deleted, fmt.Errorf("count deleted occurrences of account %d: %w", account.ID, err)
 			}
 			if n > 0 {
 				deleted[account.ID] += n

@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"reflect"
 	"testing"
@@ -213,5 +214,77 @@ func TestStartRetentionRunsAtStart(t *testing.T) {
 	}
 	if n := dbtest.Count(t, f.Store.DB(), "event_occurrences"); n != 1 {
 		t.Errorf("occurrences = %d, want 1 after the first run", n)
+	}
+}
+
+// TestEnforceRetentionKeepsCounts checks that reports count occurrences
+// after retention deleted them, distinct contacts included, and that the
+// daily counts follow a merge and go with an erasure.
+func TestEnforceRetentionKeepsCounts(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	event := createEvent(t, f, "signed-up")
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	old := time.Date(2024, 6, 10, 9, 0, 0, 0, time.UTC)
+	const visitor = "0123456789abcdef0123456789abcdef"
+
+	recordAt(t, f, f.Account.ID, "signed-up", "ann@example.com", old)
+	recordAt(t, f, f.Account.ID, "signed-up", "ann@example.com", old.Add(time.Hour))
+	recordAt(t, f, f.Account.ID, "signed-up", "bob@example.com", old.AddDate(0, 0, 1))
+	if _, err := f.Store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signed-up", VisitorID: visitor, Source: db.SourceBeacon, OccurredAt: old}); err != nil {
+		t.Fatal(err)
+	}
+	days, verr := apitype.ParseDateRange("2024-06-10", "2024-06-11")
+	if verr != nil {
+		t.Fatal(verr)
+	}
+	report := func() *db.EventReport {
+		t.Helper()
+		r, err := f.Store.EventReport(ctx, f.Account, event.ID, days)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	summary := func(r *db.EventReport) string {
+		return fmt.Sprintf("%d events, %d contacts, days %d/%d and %d/%d",
+			r.EventsTriggered, r.UniqueContacts, r.ByDay[0].Count, r.ByDay[0].UniqueContacts, r.ByDay[1].Count, r.ByDay[1].UniqueContacts)
+	}
+	before := summary(report())
+	if want := "4 events, 3 contacts, days 3/2 and 1/1"; before != want {
+		t.Fatalf("report before retention = %s, want %s", before, want)
+	}
+
+	if _, err := f.Store.EnforceRetention(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	if n := dbtest.Count(t, f.Store.DB(), "event_occurrences"); n != 0 {
+		t.Fatalf("occurrences after retention = %d, want 0", n)
+	}
+	if got := summary(report()); got != before {
+		t.Errorf("report after retention = %s, want %s", got, before)
+	}
+	export, err := f.Store.ExportContact(ctx, f.Account.ID, "ann@example.com", "admin@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []apitype.ContactDailyCount{{EventSlug: "signed-up", Day: "2024-06-10", Events: 2}}; !reflect.DeepEqual(export.DailyCounts, want) {
+		t.Errorf("exported daily counts = %+v, want %+v", export.DailyCounts, want)
+	}
+
+	// The anonymous visitor turns out to be Ann: her two contacts merge,
+	// and the day counts her once.
+	if _, err := f.Store.Identify(ctx, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: "ann@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := summary(report()), "4 events, 2 contacts, days 3/1 and 1/1"; got != want {
+		t.Errorf("report after merge = %s, want %s", got, want)
+	}
+
+	if _, err := f.Store.EraseContact(ctx, f.Account.ID, "ann@example.com", "admin@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := summary(report()), "1 events, 1 contacts, days 0/0 and 1/1"; got != want {
+		t.Errorf("report after erasing Ann = %s, want %s", got, want)
 	}
 }

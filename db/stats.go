@@ -2,36 +2,24 @@ package db
 
 import (
 	"context"
-	_ "embed"
-	"fmt"
 
 	"customevents/app/apitype"
 )
 
-//go:embed queries/event_stats.sql
-var eventStatsQuery string
-
 // EventStats holds the metric cards of one custom event.
 type EventStats struct {
-	EventsTriggered int64 `bun:"events_triggered"`
-	UniqueContacts  int64 `bun:"unique_contacts"`
+	EventsTriggered int64
+	UniqueContacts  int64
 }
 
 // EventStats counts a custom event's occurrences and distinct contacts over
-// days in the account's time zone. It also counts a deleted definition, so
-// callers decide whether deleted events are visible. EventReport returns the
-// same two totals together with the previous period and one row per day.
+// days in the account's time zone, as EventReport does, without the
+// previous period and the days. It also counts a deleted definition, so
+// callers decide whether deleted events are visible.
 func (s *Store) EventStats(ctx context.Context, account *Account, eventID int64, days apitype.DateRange) (*EventStats, error) {
-	var stats EventStats
-	err := s.db.NewRaw(eventStatsQuery,
-		account.ID,
-		eventID,
-		days.From.Format(apitype.DateLayout),
-		days.To.Format(apitype.DateLayout),
-		account.TimeZone,
-	).Scan(ctx, &stats)
+	report, err := s.EventReport(ctx, account, eventID, days)
 	if err != nil {
-		return nil, fmt.Errorf("count occurrences of custom event %d: %w", eventID, err)
+		return nil, err
 	}
-	return &stats, nil
+	return &EventStats{EventsTriggered: report.EventsTriggered, UniqueContacts: report.UniqueContacts}, nil
 }

@@ -39,9 +39,16 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	ContactDailyCount struct {
+		Day       func(childComplexity int) int
+		EventSlug func(childComplexity int) int
+		Events    func(childComplexity int) int
+	}
+
 	ContactData struct {
 		Company     func(childComplexity int) int
 		CreatedAt   func(childComplexity int) int
+		DailyCounts func(childComplexity int) int
 		Email       func(childComplexity int) int
 		FirstName   func(childComplexity int) int
 		ID          func(childComplexity int) int
@@ -197,6 +204,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "ContactDailyCount.day":
+		if e.ComplexityRoot.ContactDailyCount.Day == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactDailyCount.Day(childComplexity), true
+	case "ContactDailyCount.eventSlug":
+		if e.ComplexityRoot.ContactDailyCount.EventSlug == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactDailyCount.EventSlug(childComplexity), true
+	case "ContactDailyCount.events":
+		if e.ComplexityRoot.ContactDailyCount.Events == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactDailyCount.Events(childComplexity), true
+
 	case "ContactData.company":
 		if e.ComplexityRoot.ContactData.Company == nil {
 			break
@@ -209,6 +235,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ContactData.CreatedAt(childComplexity), true
+	case "ContactData.dailyCounts":
+		if e.ComplexityRoot.ContactData.DailyCounts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactData.DailyCounts(childComplexity), true
 	case "ContactData.email":
 		if e.ComplexityRoot.ContactData.Email == nil {
 			break
@@ -834,6 +866,18 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_ContactDailyCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "eventSlug":
+		return ec.fieldContext_ContactDailyCount_eventSlug(ctx, field)
+	case "day":
+		return ec.fieldContext_ContactDailyCount_day(ctx, field)
+	case "events":
+		return ec.fieldContext_ContactDailyCount_events(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContactDailyCount", field.Name)
+}
+
 func (ec *executionContext) childFields_ContactData(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -852,6 +896,8 @@ func (ec *executionContext) childFields_ContactData(ctx context.Context, field g
 		return ec.fieldContext_ContactData_visitors(ctx, field)
 	case "occurrences":
 		return ec.fieldContext_ContactData_occurrences(ctx, field)
+	case "dailyCounts":
+		return ec.fieldContext_ContactData_dailyCounts(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ContactData", field.Name)
 }
@@ -1436,6 +1482,75 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 
 // region    **************************** field.gotpl *****************************
 
+func (ec *executionContext) _ContactDailyCount_eventSlug(ctx context.Context, field graphql.CollectedField, obj *model.ContactDailyCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactDailyCount_eventSlug(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EventSlug, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactDailyCount_eventSlug(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactDailyCount", field, false, false, "String")
+}
+
+func (ec *executionContext) _ContactDailyCount_day(ctx context.Context, field graphql.CollectedField, obj *model.ContactDailyCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactDailyCount_day(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Day, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactDailyCount_day(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactDailyCount", field, false, false, "Date")
+}
+
+func (ec *executionContext) _ContactDailyCount_events(ctx context.Context, field graphql.CollectedField, obj *model.ContactDailyCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactDailyCount_events(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Events, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactDailyCount_events(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactDailyCount", field, false, false, "Int")
+}
+
 func (ec *executionContext) _ContactData_id(ctx context.Context, field graphql.CollectedField, obj *model.ContactData) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1633,6 +1748,38 @@ func (ec *executionContext) fieldContext_ContactData_occurrences(_ context.Conte
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ContactOccurrence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ContactData_dailyCounts(ctx context.Context, field graphql.CollectedField, obj *model.ContactData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactData_dailyCounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DailyCounts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ContactDailyCount) graphql.Marshaler {
+			return ec.marshalNContactDailyCount2ᚕᚖcustomeventsᚋapiᚋgraphᚋmodelᚐContactDailyCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactData_dailyCounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ContactData",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContactDailyCount(ctx, field)
 		},
 	}
 	return fc, nil
@@ -4870,6 +5017,49 @@ func UnmarshalTriggerCustomEventInput(ctx context.Context, raw any) (model.Trigg
 
 // region    **************************** object.gotpl ****************************
 
+var contactDailyCountImplementors = []string{"ContactDailyCount"}
+
+func (ec *executionContext) _ContactDailyCount(ctx context.Context, sel ast.SelectionSet, obj *model.ContactDailyCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, contactDailyCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ContactDailyCount")
+		case "eventSlug":
+			out.Values[i] = ec._ContactDailyCount_eventSlug(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "day":
+			out.Values[i] = ec._ContactDailyCount_day(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "events":
+			out.Values[i] = ec._ContactDailyCount_events(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var contactDataImplementors = []string{"ContactData"}
 
 func (ec *executionContext) _ContactData(ctx context.Context, sel ast.SelectionSet, obj *model.ContactData) graphql.Marshaler {
@@ -4918,6 +5108,11 @@ func (ec *executionContext) _ContactData(ctx context.Context, sel ast.SelectionS
 			}
 		case "occurrences":
 			out.Values[i] = ec._ContactData_occurrences(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dailyCounts":
+			out.Values[i] = ec._ContactData_dailyCounts(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -6045,6 +6240,30 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		graphql.AddInvalidNullFromMarshaler(ctx, "Boolean!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNContactDailyCount2ᚕᚖcustomeventsᚋapiᚋgraphᚋmodelᚐContactDailyCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ContactDailyCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNContactDailyCount2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐContactDailyCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNContactDailyCount2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐContactDailyCount(ctx context.Context, sel ast.SelectionSet, v *model.ContactDailyCount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ContactDailyCount!")
+		return graphql.Null
+	}
+	return ec._ContactDailyCount(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNContactOccurrence2ᚕᚖcustomeventsᚋapiᚋgraphᚋmodelᚐContactOccurrenceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ContactOccurrence) graphql.Marshaler {

@@ -263,6 +263,14 @@ func (r *queryResolver) ContactData(ctx context.Context, email string) (*model.C
 		CreatedAt:   export.CreatedAt,
 		Visitors:    make([]*model.ContactVisitor, len(export.Visitors)),
 		Occurrences: make([]*model.ContactOccurrence, len(export.Occurrences)),
+		DailyCounts: make([]*model.ContactDailyCount, len(export.DailyCounts)),
+	}
+	for i, d := range export.DailyCounts {
+		day, err := model.ParseDate(d.Day)
+		if err != nil {
+			return nil, fmt.Errorf("read exported day %q: %w", d.Day, err)
+		}
+		out.DailyCounts[i] = &model.ContactDailyCount{EventSlug: d.EventSlug, Day: day, Events: int(d.Events)}
 	}
 	for i, v := range export.Visitors {
 		out.Visitors[i] = &model.ContactVisitor{ID: v.ID, FirstSeenAt: v.FirstSeenAt}

@@ -38,6 +38,18 @@ type ContactExport struct {
 	// Occurrences are the contact's events, oldest first, including those
 	// of deleted custom event definitions.
 	Occurrences []ContactOccurrence `json:"occurrences"`
+	// DailyCounts are the contact's occurrences that retention deleted,
+	// counted per custom event and day, oldest first.
+	DailyCounts []ContactDailyCount `json:"dailyCounts"`
+}
+
+// ContactDailyCount is the number of a contact's occurrences of one custom
+// event on one day, kept after retention deleted the occurrences. Day is
+// YYYY-MM-DD in the account's time zone.
+type ContactDailyCount struct {
+	EventSlug string `json:"eventSlug"`
+	Day       string `json:"day"`
+	Events    int64  `json:"events"`
 }
 
 // ContactVisitor is a browser's first-party visitor id and the time it was

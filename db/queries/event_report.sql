@@ -18,27 +18,37 @@ WITH bounds AS (
 	FROM accounts a
 	WHERE a.id = ?account_id
 ),
+-- Raw occurrences count one each. Occurrences that retention deleted are
+-- counted from event_contact_days, where n is a contact's count of a day.
 occurrences AS (
 	SELECT
 		(o.occurred_at AT TIME ZONE (SELECT time_zone FROM bounds))::date AS day,
-		o.contact_id
+		o.contact_id,
+		1 AS n
 	FROM event_occurrences o
 	WHERE o.account_id = ?account_id
 		AND o.custom_event_id = ?event_id
 		AND o.occurred_at >= (SELECT starts_at FROM bounds)
 		AND o.occurred_at < (SELECT ends_at FROM bounds)
+	UNION ALL
+	SELECT r.day, r.contact_id, r.events AS n
+	FROM event_contact_days r
+	WHERE r.account_id = ?account_id
+		AND r.custom_event_id = ?event_id
+		AND r.day >= ?previous_first_day::date
+		AND r.day <= ?last_day::date
 ),
 per_day AS (
-	SELECT day, count(*) AS count, count(DISTINCT contact_id) AS unique_contacts
+	SELECT day, sum(n) AS count, count(DISTINCT contact_id) AS unique_contacts
 	FROM occurrences
 	WHERE day >= ?first_day::date
 	GROUP BY day
 ),
 totals AS (
 	SELECT
-		count(*) FILTER (WHERE day >= ?first_day::date) AS events_triggered,
+		coalesce(sum(n) FILTER (WHERE day >= ?first_day::date), 0) AS events_triggered,
 		count(DISTINCT contact_id) FILTER (WHERE day >= ?first_day::date) AS unique_contacts,
-		count(*) FILTER (WHERE day < ?first_day::date) AS previous_events_triggered,
+		coalesce(sum(n) FILTER (WHERE day < ?first_day::date), 0) AS previous_events_triggered,
 		count(DISTINCT contact_id) FILTER (WHERE day < ?first_day::date) AS previous_unique_contacts
 	FROM occurrences
 ),

@@ -10,6 +10,16 @@ import (
 	"time"
 )
 
+// Number of a contact's occurrences of one custom event on one day, kept after retention.
+type ContactDailyCount struct {
+	// Slug of the custom event.
+	EventSlug string `json:"eventSlug"`
+	// Day in the account's time zone.
+	Day time.Time `json:"day"`
+	// Number of occurrences.
+	Events int `json:"events"`
+}
+
 // Everything stored about one contact, as contactData returns it.
 type ContactData struct {
 	// Id of the contact.
@@ -28,6 +38,8 @@ type ContactData struct {
 	Visitors []*ContactVisitor `json:"visitors"`
 	// Recorded occurrences of the contact, oldest first, including those of deleted definitions.
 	Occurrences []*ContactOccurrence `json:"occurrences"`
+	// Occurrences that retention deleted, counted per custom event and day, oldest first.
+	DailyCounts []*ContactDailyCount `json:"dailyCounts"`
 }
 
 // One recorded occurrence of a custom event for a contact.
