@@ -141,6 +141,7 @@ func TestAdminExportContact(t *testing.T) {
 			EventSlug: "signed-up", EventName: "Signed Up", OccurredAt: at, Source: "api",
 			PageURL: "https://www.example.com/pricing", Channel: "DIRECT", Metadata: map[string]any{"plan": "pro"},
 		}},
+		DailyCounts: []apitype.ContactDailyCount{},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("export =\n%+v\nwant\n%+v", got, want)
