@@ -290,7 +290,7 @@ func originAllowed(allowed []string, origin string) bool {
 	return slices.Contains(allowed, strings.ToLower(origin))
 }
 
-// optionsCollect answers a CORS preflight. The beacon sends text/plain,
+// optionsCollect handles a CORS preflight. The beacon sends text/plain,
 // which needs none, but clients that add headers still get through.
 func (s *Server) optionsCollect(c echo.Context) error {
 	setCollectCORS(c)
@@ -340,8 +340,8 @@ func (s *Server) getBeacon(c echo.Context) error {
 // Snippet returns the HTML that a website pastes into its pages for the
 // "track" consent mode. It defines $__MA at once and queues calls until the
 // script has loaded. Websites paste it once and keep it, so later versions
-// may add to it but must keep $__MA.captureEvent and the q queue working;
-// snippets pasted before consent modes existed still work.
+// may add to it but must keep $__MA.captureEvent and the q queue working.
+// Snippets pasted before consent modes existed still work.
 func Snippet(publicURL, siteKey string) string {
 	return SnippetWithMode(publicURL, siteKey, db.ConsentTrack)
 }

@@ -384,8 +384,8 @@ func TestReportChartAndDrilldown(t *testing.T) {
 	})
 
 	t.Run("range drilldown", func(t *testing.T) {
-		// NOTE: in one full run a mouse click here, right after the day
-		// drilldowns above, never reached the card; the cause is not known,
+		// NOTE: in one full run, a mouse click here right after the day
+		// drilldowns above never reached the card. The cause is not known,
 		// so this click goes through the DOM.
 		domClick(t, browser, `[data-metric="events-triggered"] .card-drilldown`)
 		waitFor(t, browser, "drilldown of the range", textIs("#drilldown-title", "Contacts from "+days.date(0)+" to "+days.date(6)))

@@ -8,10 +8,10 @@ import (
 
 // eventCacheTTL is how long ingest trusts a cached slug lookup.
 //
-// NOTE: writes through this Store clear the account's entries at once, but
-// a definition changed through another server process stays cached here for
-// up to eventCacheTTL, so for that long an event may still be recorded for a
-// slug that another process has just deleted.
+// NOTE: writes through this Store clear the account's entries at once. A
+// definition changed through another server process stays cached here for
+// up to eventCacheTTL. For that long, an event may still be recorded for a
+// slug that the other process has just deleted.
 const eventCacheTTL = 2 * time.Second
 
 type eventCacheKey struct {

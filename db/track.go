@@ -226,9 +226,9 @@ func (t Trigger) hash() []byte {
 	return sum[:]
 }
 
-// claimIdempotencyKey binds key to the transaction's trigger. When the key
-// is already bound to a live occurrence with the same input hash it returns
-// that occurrence; with another hash it returns a *ConflictError. A
+// claimIdempotencyKey binds key to the transaction's trigger. A key that
+// is already bound to a live occurrence with the same input hash returns
+// that occurrence, and one with another hash returns a *ConflictError. A
 // concurrent claim of the same key waits on the primary key until the first
 // transaction ends.
 func claimIdempotencyKey(ctx context.Context, tx bun.Tx, accountID int64, key string, requestHash []byte) (*EventOccurrence, error) {

@@ -50,7 +50,7 @@ type ContactOccurrence struct {
 	EventName string `json:"eventName"`
 	// Time the event happened.
 	OccurredAt time.Time `json:"occurredAt"`
-	// Where the occurrence came from: beacon or api.
+	// Source of the occurrence: beacon or api.
 	Source string `json:"source"`
 	// Page URL, empty when none was sent.
 	PageURL string `json:"pageUrl"`
@@ -154,7 +154,7 @@ type DayCount struct {
 type DrilldownConnection struct {
 	// Rows of this page.
 	Nodes []*DrilldownRow `json:"nodes"`
-	// Where this page ends.
+	// Position of this page in the list, with the cursor of the next one.
 	PageInfo *PageInfo `json:"pageInfo"`
 }
 
@@ -230,9 +230,9 @@ type TriggerCustomEventInput struct {
 	LastName *string `json:"lastName,omitempty"`
 	// Company of the contact, stored only when the contact has none.
 	Company *string `json:"company,omitempty"`
-	// Key of at most 200 characters that makes retries safe: within 7 days, a
+	// Key of at most 200 characters that makes retries safe. Within 7 days, a
 	// call with the same key and the same input returns the first call's
-	// occurrence id and stores nothing, and a call with the same key and another
+	// occurrence id and stores nothing. A call with the same key and another
 	// input is rejected with the code CONFLICT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
@@ -255,7 +255,7 @@ type TriggerResult struct {
 	Accepted bool `json:"accepted"`
 	// Id of the stored occurrence when accepted.
 	OccurrenceID *string `json:"occurrenceId,omitempty"`
-	// Why the input was rejected, when it was.
+	// Reason the input was rejected, or null when it was accepted.
 	Error *TriggerError `json:"error,omitempty"`
 }
 
