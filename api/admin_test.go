@@ -407,3 +407,31 @@ func TestAdminReportAndDrilldown(t *testing.T) {
 		t.Errorf("bad order field = %q, want order", got.Field)
 	}
 }
+
+func TestAdminSignInRateLimited(t *testing.T) {
+	ts := newTestServer(t)
+	jar, _ := cookiejar.New(nil)
+	c := &adminClient{t: t, base: ts.URL, http: &http.Client{Jar: jar}}
+	// Five failures for one email are allowed; the sixth attempt is
+	// refused before the password is checked, even the right one.
+	for i := range 5 {
+		status, _ := c.do(http.MethodPost, "/api/session", apitype.LoginRequest{Email: ts.AdminEmail, Password: "wrong password"})
+		if status != http.StatusUnauthorized {
+			t.Fatalf("failure %d: status %d, want 401", i+1, status)
+		}
+	}
+	status, body := c.do(http.MethodPost, "/api/session", apitype.LoginRequest{Email: strings.ToUpper(ts.AdminEmail), Password: ts.AdminPassword})
+	if status != http.StatusTooManyRequests {
+		t.Fatalf("after 5 failures: status %d, want 429", status)
+	}
+	got := decodeError(t, body)
+	if got.Code != "RATE_LIMITED" || got.Message != "Too many failed sign-in attempts: wait a minute, then try again." {
+		t.Errorf("error = %+v, want RATE_LIMITED with the wait message", got)
+	}
+
+	// Another email from the same address still has failures left.
+	status, _ = c.do(http.MethodPost, "/api/session", apitype.LoginRequest{Email: "other@example.com", Password: "wrong password"})
+	if status != http.StatusUnauthorized {
+		t.Errorf("other email: status %d, want 401", status)
+	}
+}

@@ -24,11 +24,17 @@ type Server struct {
 	store *db.Store
 	log   *slog.Logger
 	echo  *echo.Echo
+	// signIns limits failed sign-ins by IP address and by email.
+	signIns *signInLimits
 }
 
 // NewServer builds the server and its route table.
 func NewServer(cfg Config, store *db.Store, log *slog.Logger) *Server {
-	s := &Server{cfg: cfg, store: store, log: log, echo: echo.New()}
+	s := &Server{cfg: cfg, store: store, log: log, echo: echo.New(), signIns: newSignInLimits()}
+	// The client's address is the connection's: headers such as
+	// X-Forwarded-For are set by the client and would let it pick the
+	// address that sign-in limits count.
+	s.echo.IPExtractor = echo.ExtractIPDirect()
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
 	s.echo.HTTPErrorHandler = s.handleError
@@ -133,6 +139,8 @@ func httpErrorCode(status int) string {
 		return apitype.CodeNotFound
 	case http.StatusConflict:
 		return apitype.CodeConflict
+	case http.StatusTooManyRequests:
+		return apitype.CodeRateLimited
 	}
 	if status >= 500 {
 		return apitype.CodeInternal

@@ -32,9 +32,15 @@ func (s *Server) createSession(c echo.Context) error {
 		return &apitype.ValidationError{Field: "password", Message: "Password is required."}
 	}
 
+	ip, now := c.RealIP(), time.Now()
+	if s.signIns.blocked(ip, req.Email, now) {
+		s.log.Warn("sign-in rate limited", "ip", ip)
+		return &echo.HTTPError{Code: http.StatusTooManyRequests, Message: "Too many failed sign-in attempts: wait a minute, then try again."}
+	}
 	token, info, err := s.store.Login(c.Request().Context(), req.Email, req.Password)
 	if errors.Is(err, db.ErrBadCredentials) {
-		s.log.Warn("sign-in failed", "ip", c.RealIP())
+		s.signIns.fail(ip, req.Email, now)
+		s.log.Warn("sign-in failed", "ip", ip)
 		return err
 	}
 	if err != nil {

@@ -8,11 +8,9 @@ import (
 	"sync"
 
 	"golang.org/x/time/rate"
-)
 
-// codeRateLimited is the extensions.code of a request over its account's
-// rate limit.
-const codeRateLimited = "RATE_LIMITED"
+	"customevents/app/apitype"
+)
 
 // accountLimits holds one token bucket per account. Accounts are few and
 // long-lived, so buckets are never evicted.
@@ -55,7 +53,7 @@ const retryAfterSeconds = 1
 // writeRateLimited sends a 429 reply in the GraphQL response format.
 func writeRateLimited(w http.ResponseWriter) {
 	w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
-	writeRequestError(w, http.StatusTooManyRequests, codeRateLimited,
+	writeRequestError(w, http.StatusTooManyRequests, apitype.CodeRateLimited,
 		"Too many requests for this account: wait "+strconv.Itoa(retryAfterSeconds)+" second and retry, or send events in batches with triggerCustomEvents.")
 }
 

@@ -15,6 +15,7 @@ const (
 	CodeForbidden       = "FORBIDDEN"
 	CodeNotFound        = "NOT_FOUND"
 	CodeConflict        = "CONFLICT"
+	CodeRateLimited     = "RATE_LIMITED"
 	CodeInternal        = "INTERNAL_SERVER_ERROR"
 )
 

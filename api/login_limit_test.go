@@ -1,0 +1,40 @@
+package api
+
+import (
+	"strconv"
+	"testing"
+	"time"
+)
+
+func TestSignInLimitsByIP(t *testing.T) {
+	l := newSignInLimits()
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	for i := range signInIPBurst {
+		if l.blocked("192.0.2.1", "u"+strconv.Itoa(i)+"@example.com", now) {
+			t.Fatalf("attempt %d blocked, want allowed", i+1)
+		}
+		l.fail("192.0.2.1", "u"+strconv.Itoa(i)+"@example.com", now)
+	}
+	if !l.blocked("192.0.2.1", "new@example.com", now) {
+		t.Error("eleventh failure from one address allowed, want blocked")
+	}
+	if l.blocked("192.0.2.2", "new@example.com", now) {
+		t.Error("another address blocked, want allowed")
+	}
+	if l.blocked("192.0.2.1", "new@example.com", now.Add(signInIPEvery)) {
+		t.Error("address still blocked after one refill period")
+	}
+}
+
+func TestFailureLimiterBoundsMemory(t *testing.T) {
+	l := newFailureLimiter(time.Second, 2)
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	for i := range maxSignInBuckets {
+		l.fail(strconv.Itoa(i), now)
+	}
+	// Once every bucket has refilled, adding a key drops them all.
+	l.fail("new", now.Add(time.Minute))
+	if n := len(l.buckets); n != 1 {
+		t.Errorf("buckets = %d, want 1", n)
+	}
+}
