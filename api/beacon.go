@@ -204,8 +204,8 @@ func cutURL(name, value string) (string, error) {
 }
 
 // postCollect records one beacon message: an event or an identify call.
-// Like a tracking pixel it always returns 204, so a website never sees our
-// failures, and they go to the log. It stores nothing for a bot's user
+// Like a tracking pixel it always returns 204, so a website never receives
+// our failures, which go to the log. It stores nothing for a bot's user
 // agent, an unknown site key, an Origin outside the account's allowed list
 // or an invalid message.
 func (s *Server) postCollect(c echo.Context) error {

@@ -47,7 +47,7 @@ func textIs(selector, want string) string {
 }
 
 // typeInto replaces the value of an input with text by key presses, so the
-// page sees the same input events as from a user.
+// page receives the same input events as from a user.
 func typeInto(t *testing.T, ctx context.Context, selector, text string) {
 	t.Helper()
 	clear := fmt.Sprintf(`(() => { const el = document.querySelector(%q); el.value = ''; el.dispatchEvent(new Event('input', {bubbles: true})); return true })()`, selector)

@@ -186,9 +186,9 @@ func selectOption(t *testing.T, ctx context.Context, selector, value string) {
 }
 
 // TestReportChartAndDrilldown reads a custom event's report over a 7-day
-// range from the URL: the metric cards with the previous period, the chart
-// in its three types, the drilldown of a day and of the whole range, the
-// CSV export, and the range picker.
+// range from the URL. It checks the metric cards with the previous period,
+// the chart in its three types, the drilldown of a day and of the whole
+// range, the CSV export, and the range picker.
 //
 // NOTE: the seeded days are computed from the test's clock and the
 // server's default range from its own, so a run that spans midnight UTC

@@ -25,7 +25,7 @@ var migrationFiles embed.FS
 // when several servers start against one database.
 const migrationLockKey = 7305711
 
-// Open connects to the database at dsn and checks that it answers.
+// Open connects to the database at dsn and checks that it responds.
 func Open(ctx context.Context, dsn string) (*bun.DB, error) {
 	sqldb, err := sql.Open("postgres", dsn)
 	if err != nil {
@@ -127,7 +127,7 @@ func NewStore(bdb *bun.DB) *Store {
 	return &Store{db: bdb}
 }
 
-// Ping checks that the database answers.
+// Ping checks that the database responds.
 func (s *Store) Ping(ctx context.Context) error {
 	return s.db.PingContext(ctx)
 }

@@ -118,6 +118,7 @@ func (s *Store) prepareTrigger(ctx context.Context, t Trigger) (*preparedTrigger
 	if (t.Email == "") == (t.VisitorID == "") {
 		return nil, fmt.Errorf("record event %q: exactly one of email and visitor id must be set", t.Slug)
 	}
+
 	// Postgres text cannot hold NUL, and array parameters would drop it
 	// silently, so a trigger with one is rejected whole.
 	for name, value := range map[string]string{
@@ -130,6 +131,7 @@ func (s *Store) prepareTrigger(ctx context.Context, t Trigger) (*preparedTrigger
 			return nil, fmt.Errorf("record event %q: %s contains a NUL character", t.Slug, name)
 		}
 	}
+
 	p := &preparedTrigger{Trigger: t, requestHash: t.hash()}
 	if p.OccurredAt.IsZero() {
 		p.OccurredAt = time.Now()
@@ -140,6 +142,7 @@ func (s *Store) prepareTrigger(ctx context.Context, t Trigger) (*preparedTrigger
 	if p.Metadata == nil {
 		p.Metadata = map[string]any{}
 	}
+
 	event, err := s.liveEventBySlug(ctx, t.AccountID, t.Slug)
 	if err != nil {
 		return nil, err
@@ -309,9 +312,9 @@ func contactByEmail(ctx context.Context, tx bun.Tx, accountID int64, email strin
 
 // visitorContact returns the contact of a visitor and keeps that contact
 // from being deleted until tx ends. Identify deletes an anonymous contact
-// when it merges it into a known one; the key-share lock makes that merge
+// when it merges it into a known one. The key-share lock makes that merge
 // wait for this transaction, or makes this read wait for the merge and then
-// find no row, so an occurrence never points at a deleted contact.
+// find no row. Either way, an occurrence never points at a deleted contact.
 func visitorContact(ctx context.Context, tx bun.Tx, accountID int64, visitorID string) (int64, error) {
 	var id int64
 	err := tx.NewRaw(`

@@ -31,7 +31,7 @@ const (
 var ReservedSlugs = []string{"impression", "form-submission"}
 
 // ValidationError reports one invalid input field. Message is a full
-// sentence that says what is wrong and what to do.
+// sentence that states what is wrong and what to do.
 type ValidationError struct {
 	Field   string
 	Message string

@@ -98,10 +98,10 @@ type CustomEvent struct {
 	UpdatedAt time.Time `json:"updatedAt"`
 }
 
-// Fields of a custom event definition. The rules are those of the admin app:
-// name is required and at most 200 characters; slug is 1 to 64 lowercase letters,
-// digits and hyphens, with no hyphen at either end, and is not reserved by a
-// built-in event (impression, form-submission); description is at most 2000 characters.
+// Fields of a custom event definition, with the rules of the admin app. Name is
+// required and at most 200 characters. Slug is 1 to 64 lowercase letters, digits
+// and hyphens, with no hyphen at either end, and is not reserved by a built-in
+// event (impression, form-submission). Description is at most 2000 characters.
 type CustomEventInput struct {
 	// Name shown in the admin app, such as Watched Demo Video.
 	Name string `json:"name"`
