@@ -86,6 +86,9 @@ func (s *Server) routes() {
 	admin.GET("/contacts/export", s.getContactExport)
 	admin.GET("/account/retention", s.getRetention)
 	admin.PUT("/account/retention", s.putRetention)
+	admin.GET("/api-keys", s.listAPIKeys)
+	admin.POST("/api-keys", s.createAPIKey)
+	admin.DELETE("/api-keys/:id", s.revokeAPIKey)
 	e.Any("/api/*", func(c echo.Context) error { return echo.ErrNotFound })
 
 	// Admin app: static assets, then every other path is a page.

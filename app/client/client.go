@@ -233,6 +233,27 @@ func (c *Client) SetRetention(ctx context.Context, months int) (apitype.Retentio
 	return r, err
 }
 
+// APIKeys lists the account's API keys, newest first, with revoked ones.
+func (c *Client) APIKeys(ctx context.Context) ([]apitype.APIKey, error) {
+	var keys []apitype.APIKey
+	err := c.do(ctx, http.MethodGet, "/api/api-keys", nil, &keys)
+	return keys, err
+}
+
+// CreateAPIKey creates an API key with name. The result contains the full
+// key, which the API returns only this once.
+func (c *Client) CreateAPIKey(ctx context.Context, name string) (apitype.CreatedAPIKey, error) {
+	var created apitype.CreatedAPIKey
+	err := c.do(ctx, http.MethodPost, "/api/api-keys", apitype.APIKeyInput{Name: name}, &created)
+	return created, err
+}
+
+// RevokeAPIKey revokes an active API key, so requests with it fail from
+// then on.
+func (c *Client) RevokeAPIKey(ctx context.Context, id int64) error {
+	return c.do(ctx, http.MethodDelete, "/api/api-keys/"+strconv.FormatInt(id, 10), nil, nil)
+}
+
 // do sends a request with an optional JSON body and decodes a JSON response
 // into out unless out is nil. A response with a status of 400 or more
 // returns an *Error.

@@ -19,6 +19,7 @@ var navItems = []navItem{
 	{PathBeaconSettings, "Settings", "Beacon"},
 	{PathGraphQLExplorer, "Settings", "GraphQL"},
 	{PathPrivacySettings, "Settings", "Privacy"},
+	{PathAPIKeySettings, "Settings", "API keys"},
 }
 
 // frame draws the header with the navigation and the signed-in user around

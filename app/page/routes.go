@@ -13,6 +13,7 @@ const (
 	PathBeaconSettings  = "/settings/beacon"
 	PathGraphQLExplorer = "/settings/graphql"
 	PathPrivacySettings = "/settings/privacy"
+	PathAPIKeySettings  = "/settings/api-keys"
 )
 
 // Register declares every page route. The server and the WASM entry point
@@ -26,4 +27,5 @@ func Register() {
 	app.Route(PathBeaconSettings, app.NewZeroComponentFactory(&BeaconSettings{}))
 	app.Route(PathGraphQLExplorer, app.NewZeroComponentFactory(&GraphQLExplorer{}))
 	app.Route(PathPrivacySettings, app.NewZeroComponentFactory(&PrivacySettings{}))
+	app.Route(PathAPIKeySettings, app.NewZeroComponentFactory(&APIKeySettings{}))
 }
