@@ -7,10 +7,6 @@ import (
 	"customevents/app/apitype"
 )
 
-// apiKeyPrefixLength is how many leading characters of a key are stored in
-// the clear for display, the same number that insertAPIKey stores.
-const apiKeyPrefixLength = 10
-
 // ListAPIKeys returns the account's API keys, newest first, revoked ones
 // included.
 func (s *Store) ListAPIKeys(ctx context.Context, accountID int64) ([]APIKey, error) {
@@ -36,14 +32,9 @@ func (s *Store) CreateNamedAPIKey(ctx context.Context, accountID int64, name str
 	}
 
 	key := NewAPIKey()
-	apiKey := &APIKey{
-		AccountID: accountID,
-		Name:      name,
-		Prefix:    key[:apiKeyPrefixLength],
-		KeyHash:   hashToken(key),
-	}
-	if _, err := s.db.NewInsert().Model(apiKey).Returning("*").Exec(ctx); err != nil {
-		return "", nil, fmt.Errorf("insert API key for account %d: %w", accountID, err)
+	apiKey, err := insertAPIKey(ctx, s.db, accountID, name, key)
+	if err != nil {
+		return "", nil, err
 	}
 	return key, apiKey, nil
 }

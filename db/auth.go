@@ -219,18 +219,27 @@ func (s *Store) AccountBySiteKey(ctx context.Context, siteKey string) (*Account,
 
 // CreateAPIKey stores the hash of key for the account.
 func (s *Store) CreateAPIKey(ctx context.Context, accountID int64, name, key string) error {
-	return insertAPIKey(ctx, s.db, accountID, name, key)
+	_, err := insertAPIKey(ctx, s.db, accountID, name, key)
+	return err
 }
 
-func insertAPIKey(ctx context.Context, db bun.IDB, accountID int64, name, key string) error {
-	apiKey := APIKey{
+// insertAPIKey stores the hash and the display prefix of key and returns
+// the stored row.
+func insertAPIKey(ctx context.Context, db bun.IDB, accountID int64, name, key string) (*APIKey, error) {
+	apiKey := &APIKey{
 		AccountID: accountID,
 		Name:      name,
-		Prefix:    key[:min(len(key), 10)],
+		Prefix:    apiKeyDisplayPrefix(key),
 		KeyHash:   hashToken(key),
 	}
-	if _, err := db.NewInsert().Model(&apiKey).Exec(ctx); err != nil {
-		return fmt.Errorf("insert API key for account %d: %w", accountID, err)
+	if _, err := db.NewInsert().Model(apiKey).Returning("*").Exec(ctx); err != nil {
+		return nil, fmt.Errorf("insert API key for account %d: %w", accountID, err)
 	}
-	return nil
+	return apiKey, nil
+}
+
+// apiKeyDisplayPrefix returns the leading characters of key that are stored
+// in the clear, so people and audit records can tell keys apart.
+func apiKeyDisplayPrefix(key string) string {
+	return key[:min(len(key), 10)]
 }

@@ -123,7 +123,7 @@ func bootstrapAPIKey(ctx context.Context, tx bun.Tx, accountID int64, cfg Bootst
 	if exists {
 		return nil
 	}
-	if err := insertAPIKey(ctx, tx, accountID, "Initial key", key); err != nil {
+	if _, err := insertAPIKey(ctx, tx, accountID, "Initial key", key); err != nil {
 		return err
 	}
 	result.AddedAPIKey = true

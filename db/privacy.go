@@ -21,7 +21,7 @@ const (
 // API key: "api-key:" and the key's first 10 characters, the prefix that
 // api_keys.prefix stores.
 func APIKeyActor(key string) string {
-	return "api-key:" + key[:min(len(key), 10)]
+	return "api-key:" + apiKeyDisplayPrefix(key)
 }
 
 // contactNotFound is the error for an email that names no contact of the

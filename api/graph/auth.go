@@ -32,7 +32,9 @@ type authContextKey struct{}
 // error that looking the key up returned.
 type authResult struct {
 	account *db.Account
-	err     error
+	// actor names the key in audit records, such as api-key:ce_AbCdEfG.
+	actor string
+	err   error
 }
 
 // authHandler looks up the request's API key once, before GraphQL
@@ -58,6 +60,7 @@ func (h *authHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	result := &authResult{err: errMissingBearerToken}
 	if key, ok := bearerToken(r.Header.Get("Authorization")); ok {
 		result.account, result.err = h.store.AccountByAPIKey(r.Context(), key)
+		result.actor = db.APIKeyActor(key)
 	}
 	if result.err == nil && !h.limits.allow(result.account.ID) {
 		h.log.WarnContext(r.Context(), "GraphQL request rate limited", "account_id", result.account.ID)
@@ -88,6 +91,21 @@ func requireAccount(ctx context.Context) (*db.Account, error) {
 		return nil, errNoAuthContext
 	}
 	return result.account, result.err
+}
+
+// requireContactRequest returns the account, the normalized email and the
+// audit actor of a request about one contact's personal data.
+func requireContactRequest(ctx context.Context, email string) (*db.Account, string, string, error) {
+	account, err := requireAccount(ctx)
+	if err != nil {
+		return nil, "", "", err
+	}
+	email, verr := apitype.NormalizeEmail("email", email)
+	if verr != nil {
+		return nil, "", "", verr
+	}
+	result := ctx.Value(authContextKey{}).(*authResult)
+	return account, email, result.actor, nil
 }
 
 // accountIDForLog returns the request's account id when its key was valid,

@@ -14,8 +14,6 @@ import (
 	"fmt"
 	"strconv"
 	"time"
-
-	"github.com/99designs/gqlgen/graphql"
 )
 
 func (r *customEventStatsResolver) Drilldown(ctx context.Context, obj *model.CustomEventStats, day *time.Time, first *int, after *string, search *string, orderBy *model.DrilldownOrder) (*model.DrilldownConnection, error) {
@@ -150,18 +148,10 @@ func (r *mutationResolver) DeleteCustomEvent(ctx context.Context, slug string) (
 }
 
 func (r *mutationResolver) EraseContact(ctx context.Context, email string) (bool, error) {
-	account, err := requireAccount(ctx)
+	account, email, actor, err := requireContactRequest(ctx, email)
 	if err != nil {
 		return false, err
 	}
-	email, verr := apitype.NormalizeEmail("email", email)
-	if verr != nil {
-		return false, verr
-	}
-
-	// authHandler has checked the key in this header.
-	key, _ := bearerToken(graphql.GetOperationContext(ctx).Headers.Get("Authorization"))
-	actor := db.APIKeyActor(key)
 	result, err := r.store.EraseContact(ctx, account.ID, email, actor)
 	if err != nil {
 		return false, err
@@ -236,18 +226,10 @@ func (r *queryResolver) CustomEventStats(ctx context.Context, slug string, from 
 }
 
 func (r *queryResolver) ContactData(ctx context.Context, email string) (*model.ContactData, error) {
-	account, err := requireAccount(ctx)
+	account, email, actor, err := requireContactRequest(ctx, email)
 	if err != nil {
 		return nil, err
 	}
-	email, verr := apitype.NormalizeEmail("email", email)
-	if verr != nil {
-		return nil, verr
-	}
-
-	// authHandler has checked the key in this header.
-	key, _ := bearerToken(graphql.GetOperationContext(ctx).Headers.Get("Authorization"))
-	actor := db.APIKeyActor(key)
 	export, err := r.store.ExportContact(ctx, account.ID, email, actor)
 	if err != nil {
 		return nil, err
