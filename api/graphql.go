@@ -6,7 +6,7 @@ import (
 	"customevents/api/graph"
 )
 
-// mountGraphQL serves the public GraphQL API at /graphql. It answers with
+// mountGraphQL serves the public GraphQL API at /graphql. It responds in
 // GraphQL's own error format, so Echo's JSON error handler stays out of it.
 func (s *Server) mountGraphQL(e *echo.Echo) {
 	h := echo.WrapHandler(graph.NewHandler(s.store, s.log, graph.Options{

@@ -142,14 +142,14 @@ const drilldownRowsJS = `Array.from(document.querySelectorAll("#drilldown-table 
 	[".name", ".email", ".count"].map(s => tr.querySelector(s).textContent).join("|"))`
 
 // waitDrilldownRows waits until the drilldown has loaded exactly want.
-func waitDrilldownRows(t *testing.T, ctx context.Context, what string, want []string) {
+func waitDrilldownRows(t *testing.T, ctx context.Context, description string, want []string) {
 	t.Helper()
 	expression := fmt.Sprintf(`document.getElementById("drilldown") && document.getElementById("drilldown").getAttribute("aria-busy") === "false" && JSON.stringify(%s) === %q`,
 		drilldownRowsJS, jsonStrings(want))
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expression, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
 		got, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`document.getElementById("drilldown-table") ? `+drilldownRowsJS+` : []`))
 		saveScreenshot(t, ctx, "failed-"+strings.ReplaceAll(t.Name(), "/", "-"))
-		t.Fatalf("waiting for %s: rows = %q, want %q: %v", what, got, want, err)
+		t.Fatalf("waiting for %s: rows = %q, want %q: %v", description, got, want, err)
 	}
 }
 

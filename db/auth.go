@@ -188,7 +188,8 @@ func (s *Store) AccountByAPIKey(ctx context.Context, key string) (*Account, erro
 	return &account, nil
 }
 
-// apiKeyUseResolution is how stale an API key's last_used_at may be.
+// apiKeyUseResolution is the maximum age of an API key's last_used_at
+// while the key is in use.
 const apiKeyUseResolution = time.Minute
 
 // Account returns the account with the given id.

@@ -15,8 +15,8 @@ import (
 
 // Request limits. The largest query the schema allows without aliases
 // (every field of customEvents and of customEventStats with its drilldown)
-// has a complexity of about 32 and a depth of 4, so the limits leave room
-// for aliases and fragments while rejecting abusive documents early.
+// has a complexity of about 32 and a depth of 4. The limits leave room for
+// aliases and fragments and still reject abusive documents early.
 const (
 	maxRequestBodyBytes = 1 << 20
 	maxParserTokens     = 10_000

@@ -120,6 +120,7 @@ func TestTriggerOccurredAtBounds(t *testing.T) {
 			t.Errorf("occurredAt %s: errors %+v, want none", at, resp.Errors)
 		}
 	}
+
 	if got := api.count(t, "event_occurrences"); got != 2 {
 		t.Errorf("occurrences = %d, want 2", got)
 	}
@@ -229,6 +230,7 @@ func TestTriggerBatchReportsEachInput(t *testing.T) {
 		} `json:"triggerCustomEvents"`
 	}
 	decodeData(t, resp, &data)
+
 	results := data.TriggerCustomEvents
 	if len(results) != 4 {
 		t.Fatalf("results = %d, want 4", len(results))
@@ -238,6 +240,7 @@ func TestTriggerBatchReportsEachInput(t *testing.T) {
 			t.Errorf("result %d index = %d", i, r.Index)
 		}
 	}
+
 	if !results[0].Accepted || results[0].OccurrenceID == nil || results[0].Error != nil {
 		t.Errorf("result 0 = %+v, want accepted", results[0])
 	}
@@ -252,6 +255,7 @@ func TestTriggerBatchReportsEachInput(t *testing.T) {
 	} else if want := `Email "not-an-email" is not a valid address: use the form name@example.com.`; results[2].Error.Message != want {
 		t.Errorf("result 2 message = %q, want %q", results[2].Error.Message, want)
 	}
+
 	if got := api.count(t, "event_occurrences"); got != 2 {
 		t.Errorf("occurrences = %d, want 2", got)
 	}
@@ -286,6 +290,7 @@ func TestTriggerBatchOfThousand(t *testing.T) {
 		} `json:"triggerCustomEvents"`
 	}
 	decodeData(t, resp, &data)
+
 	accepted := 0
 	for i, r := range data.TriggerCustomEvents {
 		if r.Index != i {
@@ -298,6 +303,7 @@ func TestTriggerBatchOfThousand(t *testing.T) {
 	if accepted != 1000 {
 		t.Errorf("accepted = %d, want 1000", accepted)
 	}
+
 	if got := api.count(t, "event_occurrences"); got != 1000 {
 		t.Errorf("occurrences = %d, want 1000", got)
 	}

@@ -100,7 +100,7 @@ func startServer(ctx context.Context, root, tmp, databaseURL string) (*serverPro
 
 // readLog reads the server's JSON log until the process exits. It closes
 // started at the "server started" line and counts ERROR lines. Reading
-// goes on for the whole run, so a full pipe never blocks the server.
+// goes on for the whole run, so the server cannot block on a full pipe.
 func (s *serverProcess) readLog(r io.Reader, started chan<- struct{}) {
 	scanner := bufio.NewScanner(r)
 	scanner.Buffer(make([]byte, 64<<10), 1<<20)
@@ -133,7 +133,7 @@ func (s *serverProcess) readLog(r io.Reader, started chan<- struct{}) {
 		}
 	}
 	// A line over the scanner's 1 MiB limit ends scanning. The rest is
-	// discarded, so that the server never blocks on a full pipe.
+	// read and discarded, so the server cannot block on a full pipe.
 	io.Copy(io.Discard, r)
 }
 

@@ -102,7 +102,7 @@ func newLogger(format string) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(os.Stderr, opts))
 }
 
-// bootstrap seeds the first account and tells the operator how to sign in.
+// bootstrap seeds the first account and prints how the operator signs in.
 // Generated secrets are printed to standard output once, never logged.
 func bootstrap(ctx context.Context, cfg api.Config, store *db.Store, log *slog.Logger) error {
 	res, err := store.Bootstrap(ctx, db.BootstrapConfig{
