@@ -3,6 +3,8 @@ package db
 import (
 	"time"
 
+	"customevents/app/apitype"
+
 	"github.com/uptrace/bun"
 )
 
@@ -85,19 +87,46 @@ type CustomEvent struct {
 	CreatedAt    time.Time    `bun:"created_at,nullzero,default:now()"`
 	UpdatedAt    time.Time    `bun:"updated_at,nullzero,default:now()"`
 	DeletedAt    bun.NullTime `bun:"deleted_at"`
+
+	// ActionMode is one of the apitype.ActionMode values. Actions holds the
+	// on-the-fly actions and ActionSetID the linked action set.
+	ActionMode          string              `bun:"action_mode,nullzero,default:'none'"`
+	Actions             *apitype.ActionList `bun:"actions,type:jsonb,nullzero"`
+	ActionSetID         *int64              `bun:"action_set_id"`
+	ActionFrequency     string              `bun:"action_frequency,nullzero,default:'every_time'"`
+	ActionFrequencyDays int                 `bun:"action_frequency_days"`
+}
+
+// ActionSet is a named list of actions that custom events can link.
+type ActionSet struct {
+	bun.BaseModel `bun:"table:action_sets"`
+
+	ID          int64              `bun:"id,pk,autoincrement"`
+	AccountID   int64              `bun:"account_id"`
+	Name        string             `bun:"name"`
+	Description string             `bun:"description"`
+	Actions     apitype.ActionList `bun:"actions,type:jsonb"`
+	CreatedAt   time.Time          `bun:"created_at,nullzero,default:now()"`
+	UpdatedAt   time.Time          `bun:"updated_at,nullzero,default:now()"`
 }
 
 // Contact is a person, known by email or, while anonymous, by visitor ids.
 type Contact struct {
 	bun.BaseModel `bun:"table:contacts"`
 
-	ID        int64     `bun:"id,pk,autoincrement"`
-	AccountID int64     `bun:"account_id"`
-	Email     *string   `bun:"email"`
-	FirstName string    `bun:"first_name"`
-	LastName  string    `bun:"last_name"`
-	Company   string    `bun:"company"`
-	CreatedAt time.Time `bun:"created_at,nullzero,default:now()"`
+	ID        int64   `bun:"id,pk,autoincrement"`
+	AccountID int64   `bun:"account_id"`
+	Email     *string `bun:"email"`
+	FirstName string  `bun:"first_name"`
+	LastName  string  `bun:"last_name"`
+	Company   string  `bun:"company"`
+	JobTitle  string  `bun:"job_title"`
+	// LeadScore, LifecycleStage and CustomFields are read by segment
+	// conditions and changed by actions.
+	LeadScore      int64             `bun:"lead_score"`
+	LifecycleStage string            `bun:"lifecycle_stage,nullzero,default:'subscriber'"`
+	CustomFields   map[string]string `bun:"custom_fields,type:jsonb,nullzero"`
+	CreatedAt      time.Time         `bun:"created_at,nullzero,default:now()"`
 }
 
 // Visitor ties a browser's first-party id to a contact.

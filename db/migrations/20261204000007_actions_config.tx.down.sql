@@ -1,0 +1,17 @@
+ALTER TABLE custom_events
+	DROP CONSTRAINT custom_events_frequency_days_check,
+	DROP CONSTRAINT custom_events_linked_set_check,
+	DROP COLUMN action_frequency_days,
+	DROP COLUMN action_frequency,
+	DROP COLUMN action_set_id,
+	DROP COLUMN actions,
+	DROP COLUMN action_mode;
+DROP TABLE action_sets;
+DROP TABLE contact_tags;
+DROP TABLE contact_list_members;
+DROP TABLE contact_lists;
+ALTER TABLE contacts
+	DROP COLUMN custom_fields,
+	DROP COLUMN lifecycle_stage,
+	DROP COLUMN lead_score,
+	DROP COLUMN job_title;
