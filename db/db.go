@@ -120,6 +120,10 @@ type Store struct {
 	ingester atomic.Pointer[Ingester]
 	// events caches the definitions that RecordEvent looks up by slug.
 	events eventCache
+	// live fans committed occurrences out to live event streams, and
+	// liveNotifier, when set, carries them between server processes.
+	live         liveHub
+	liveNotifier atomic.Pointer[liveNotifier]
 }
 
 // NewStore returns a Store on bdb.

@@ -238,7 +238,19 @@ func (s *Store) writeBatch(log *slog.Logger, items []batchItem) []ingestResult {
 		for i := range results {
 			results[i] = ingestResult{err: fmt.Errorf("write event batch: %w", err)}
 		}
+		return results
 	}
+
+	// The batch has committed: its stored occurrences go to live streams.
+	triggers := make([]*preparedTrigger, len(items))
+	occurrences := make([]*EventOccurrence, len(items))
+	for i, res := range results {
+		triggers[i] = items[i].trigger
+		if res.err == nil {
+			occurrences[i] = res.occurrence
+		}
+	}
+	s.announce(triggers, occurrences)
 	return results
 }
 

@@ -102,6 +102,7 @@ func (s *Store) recordDirect(ctx context.Context, p *preparedTrigger) (*EventOcc
 	if err != nil {
 		return nil, err
 	}
+	s.announce([]*preparedTrigger{p}, []*EventOccurrence{occurrence})
 	return occurrence, nil
 }
 
@@ -111,6 +112,9 @@ type preparedTrigger struct {
 	Trigger
 	customEventID int64
 	requestHash   []byte
+	// repeated is set by record when the trigger repeats an earlier one
+	// with the same idempotency key, so nothing new was stored.
+	repeated bool
 }
 
 // prepareTrigger checks t, resolves its slug and fills the defaults.
@@ -163,9 +167,11 @@ func (p *preparedTrigger) contactKey() string {
 // record writes the trigger in tx and returns its occurrence, or the
 // earlier occurrence of its idempotency key.
 func (p *preparedTrigger) record(ctx context.Context, tx bun.Tx) (*EventOccurrence, error) {
+	p.repeated = false
 	if p.IdempotencyKey != "" {
 		earlier, err := claimIdempotencyKey(ctx, tx, p.AccountID, p.IdempotencyKey, p.requestHash)
 		if err != nil || earlier != nil {
+			p.repeated = earlier != nil
 			return earlier, err
 		}
 	}
