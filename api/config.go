@@ -18,6 +18,9 @@ type Config struct {
 	// at, used in the beacon snippet and the GraphQL examples
 	// (CE_PUBLIC_URL). Default: http:// plus Addr.
 	PublicURL string
+	// PublicURLSet is true when CE_PUBLIC_URL set PublicURL. Without it,
+	// the GraphQL examples use the host that the admin's request reached.
+	PublicURLSet bool
 	// DatabaseURL is the PostgreSQL connection URL (DATABASE_URL).
 	DatabaseURL string
 	// LogFormat is "json" or "text" (CE_LOG_FORMAT). Default: json.
@@ -43,6 +46,7 @@ func ConfigFromEnv() (Config, error) {
 	cfg := Config{
 		Addr:          envOr("CE_ADDR", "localhost:8080"),
 		PublicURL:     os.Getenv("CE_PUBLIC_URL"),
+		PublicURLSet:  os.Getenv("CE_PUBLIC_URL") != "",
 		DatabaseURL:   os.Getenv("DATABASE_URL"),
 		LogFormat:     envOr("CE_LOG_FORMAT", "json"),
 		AdminEmail:    os.Getenv("CE_ADMIN_EMAIL"),

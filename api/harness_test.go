@@ -29,6 +29,8 @@ type testServer struct {
 	// collected receives one value after each POST /collect has been
 	// handled, so tests wait for beacon events without polling.
 	collected chan struct{}
+	// server is the handler, for tests that call its methods.
+	server *api.Server
 }
 
 // newTestServer starts the server on 127.0.0.1 with a bootstrapped account.
@@ -45,6 +47,7 @@ func newTestServer(t *testing.T) *testServer {
 	log := slog.New(slog.NewTextHandler(testLogWriter(t), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ts := &testServer{Fixture: f, collected: make(chan struct{}, 1000)}
 	handler := api.NewServer(cfg, f.Store, log)
+	ts.server = handler
 	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		handler.ServeHTTP(w, r)
 		if r.Method == http.MethodPost && r.URL.Path == "/collect" {

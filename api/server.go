@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -26,11 +27,15 @@ type Server struct {
 	echo  *echo.Echo
 	// signIns limits failed sign-ins by IP address and by email.
 	signIns *signInLimits
+	// streamsClosing is closed by CloseStreams to end the live event
+	// streams.
+	streamsClosing chan struct{}
+	closeStreams   sync.Once
 }
 
 // NewServer builds the server and its route table.
 func NewServer(cfg Config, store *db.Store, log *slog.Logger) *Server {
-	s := &Server{cfg: cfg, store: store, log: log, echo: echo.New(), signIns: newSignInLimits()}
+	s := &Server{cfg: cfg, store: store, log: log, echo: echo.New(), signIns: newSignInLimits(), streamsClosing: make(chan struct{})}
 	// The client's address is the connection's: headers such as
 	// X-Forwarded-For are set by the client and would let it pick the
 	// address that sign-in limits count.
@@ -89,6 +94,13 @@ func (s *Server) routes() {
 	admin.GET("/api-keys", s.listAPIKeys)
 	admin.POST("/api-keys", s.createAPIKey)
 	admin.DELETE("/api-keys/:id", s.revokeAPIKey)
+	admin.GET("/contacts", s.listContacts)
+	admin.GET("/contacts/:id", s.getContact)
+	admin.GET("/contacts/:id/timeline", s.getContactTimeline)
+	admin.GET("/live-events", s.getLiveEvents)
+	admin.POST("/custom-events/:id/test-event", s.postTestEvent)
+	admin.GET("/beacon/status", s.getBeaconStatus)
+	admin.GET("/graphql-endpoint", s.getGraphQLEndpoint)
 	e.Any("/api/*", func(c echo.Context) error { return echo.ErrNotFound })
 
 	// Admin app: static assets, then every other path is a page.

@@ -64,13 +64,22 @@ func run() error {
 	// database closes.
 	stopRetention := store.StartRetention(log, db.RetentionInterval)
 	defer stopRetention()
+	// Live event streams reach every server process on the database
+	// through Postgres notifications sent after each commit.
+	stopLive, err := store.StartLiveNotify(log, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer stopLive()
+	handler := api.NewServer(cfg, store, log)
 	srv := &http.Server{
-		Handler:           api.NewServer(cfg, store, log),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
+	srv.RegisterOnShutdown(handler.CloseStreams)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(listener) }()
 	log.Info("server started", "addr", listener.Addr().String(), "url", cfg.PublicURL, "version", version)

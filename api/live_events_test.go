@@ -1,0 +1,298 @@
+package api_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"customevents/app/apitype"
+	"customevents/db"
+)
+
+// sseEvent is one server-sent event: its name and data line.
+type sseEvent struct {
+	name string
+	data string
+}
+
+// liveStream reads a live event stream in the background.
+type liveStream struct {
+	events chan sseEvent
+	resp   *http.Response
+}
+
+// openLiveStream opens GET /api/live-events with query as the signed-in
+// client and checks the response headers.
+func openLiveStream(t *testing.T, c *adminClient, query string) *liveStream {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, c.base+"/api/live-events"+query, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /api/live-events%s: status %d", query, resp.StatusCode)
+	}
+	if got := resp.Header.Get("Content-Type"); got != "text/event-stream" {
+		t.Errorf("content type = %q, want text/event-stream", got)
+	}
+	if got := resp.Header.Get("Cache-Control"); got != "no-store" {
+		t.Errorf("cache control = %q, want no-store", got)
+	}
+
+	s := &liveStream{events: make(chan sseEvent, 100), resp: resp}
+	go func() {
+		defer close(s.events)
+		scanner := bufio.NewScanner(resp.Body)
+		var event sseEvent
+		for scanner.Scan() {
+			line := scanner.Text()
+			switch {
+			case line == "":
+				if event.name != "" {
+					s.events <- event
+				}
+				event = sseEvent{}
+			case strings.HasPrefix(line, ":"):
+			case strings.HasPrefix(line, "event: "):
+				event.name = strings.TrimPrefix(line, "event: ")
+			case strings.HasPrefix(line, "data: "):
+				event.data = strings.TrimPrefix(line, "data: ")
+			}
+		}
+	}()
+	return s
+}
+
+// next returns the stream's next event, or fails after 10s or at the end
+// of the stream.
+func (s *liveStream) next(t *testing.T) sseEvent {
+	t.Helper()
+	select {
+	case event, ok := <-s.events:
+		if !ok {
+			t.Fatal("live stream ended, want another event")
+		}
+		return event
+	case <-time.After(10 * time.Second):
+		t.Fatal("no live stream event within 10s")
+		return sseEvent{}
+	}
+}
+
+// nextOccurrence returns the next event, which must be an occurrence.
+func (s *liveStream) nextOccurrence(t *testing.T) apitype.LiveEvent {
+	t.Helper()
+	event := s.next(t)
+	if event.name != apitype.LiveEventOccurrence {
+		t.Fatalf("event %q with data %s, want an occurrence", event.name, event.data)
+	}
+	var out apitype.LiveEvent
+	if err := json.Unmarshal([]byte(event.data), &out); err != nil {
+		t.Fatalf("decode %s: %v", event.data, err)
+	}
+	return out
+}
+
+func (s *liveStream) waitReady(t *testing.T, wantData string) {
+	t.Helper()
+	event := s.next(t)
+	if event.name != apitype.LiveEventReady || event.data != wantData {
+		t.Fatalf("first event = %+v, want ready with %s", event, wantData)
+	}
+}
+
+func TestLiveEventsStreamRespectsFilter(t *testing.T) {
+	ts := newTestServer(t)
+	c := signIn(t, ts)
+	ctx := context.Background()
+	createEvent(t, ts, "signup")
+	createEvent(t, ts, "watched-demo-video")
+
+	stream := openLiveStream(t, c, "?event=signup")
+	stream.waitReady(t, `{"event":"signup"}`)
+
+	// Committed after the subscription: the other slug first, which the
+	// filter drops, then the filtered one.
+	if _, err := ts.Store.RecordEvent(ctx, db.Trigger{AccountID: ts.Account.ID, Slug: "watched-demo-video", Email: "bob@example.com", Source: db.SourceAPI}); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 5, 2, 9, 30, 0, 250_000_000, time.UTC)
+	occurrence, err := ts.Store.RecordEvent(ctx, db.Trigger{
+		AccountID: ts.Account.ID, Slug: "signup", Email: "ann@example.com", Source: db.SourceAPI,
+		PageURL: "https://example.com/pricing", Channel: "EMAIL", OccurredAt: at,
+		Contact: db.ContactFields{FirstName: "Ann", LastName: "Lee"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := apitype.LiveEvent{
+		OccurrenceID: occurrence.ID, Slug: "signup", ContactID: occurrence.ContactID, Contact: "Ann Lee",
+		PageURL: "https://example.com/pricing", Channel: apitype.ChannelEmail, Source: "api", OccurredAt: at,
+	}
+	if got := stream.nextOccurrence(t); !reflect.DeepEqual(got, want) {
+		t.Errorf("occurrence = %+v, want %+v", got, want)
+	}
+}
+
+func TestLiveEventsStreamAllSources(t *testing.T) {
+	ts := newTestServer(t)
+	c := signIn(t, ts)
+	createEvent(t, ts, "signup")
+	event, err := ts.Store.CustomEventBySlug(context.Background(), ts.Account.ID, "signup")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	stream := openLiveStream(t, c, "")
+	stream.waitReady(t, `{"event":""}`)
+
+	// A beacon event from an anonymous visitor.
+	postCollect(t, ts, `{"k":"`+ts.Account.SiteKey+`","v":"`+collectVisitorID+`","u":"https://example.com/demo?utm_source=news&utm_medium=email","e":"signup"}`, nil)
+	beacon := stream.nextOccurrence(t)
+	if beacon.Slug != "signup" || beacon.Source != "beacon" || beacon.PageURL != "https://example.com/demo?utm_source=news&utm_medium=email" || beacon.Channel != apitype.ChannelEmail {
+		t.Errorf("beacon event = %+v", beacon)
+	}
+	if want := "Anonymous visitor #" + itoa(beacon.ContactID); beacon.Contact != want || beacon.Test {
+		t.Errorf("beacon contact = %q, test %v, want %q and false", beacon.Contact, beacon.Test, want)
+	}
+
+	// A test event sent from the admin app.
+	status, body := c.do(http.MethodPost, "/api/custom-events/"+itoa(event.ID)+"/test-event", nil)
+	if status != http.StatusCreated {
+		t.Fatalf("test event: status %d, body %s", status, body)
+	}
+	var result apitype.TestEventResult
+	if err := json.Unmarshal(body, &result); err != nil {
+		t.Fatal(err)
+	}
+	if result.Email != apitype.TestContactEmail || result.Slug != "signup" {
+		t.Errorf("result = %+v", result)
+	}
+	test := stream.nextOccurrence(t)
+	if test.OccurrenceID != result.OccurrenceID || test.ContactID != result.ContactID || test.Contact != "Test Contact" || !test.Test || test.Source != "api" {
+		t.Errorf("test event = %+v, want occurrence %d of the test contact", test, result.OccurrenceID)
+	}
+}
+
+func TestLiveEventsStreamEndsOnShutdown(t *testing.T) {
+	ts := newTestServer(t)
+	c := signIn(t, ts)
+	stream := openLiveStream(t, c, "")
+	stream.waitReady(t, `{"event":""}`)
+
+	ts.server.CloseStreams()
+	end := stream.next(t)
+	if end.name != apitype.LiveEventEnd || end.data != `{"message":"The server is restarting: reload the page in a minute."}` {
+		t.Errorf("event = %+v, want the end notice", end)
+	}
+	select {
+	case event, ok := <-stream.events:
+		if ok {
+			t.Errorf("event after end = %+v, want the stream closed", event)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("stream still open 10s after the end event")
+	}
+}
+
+func TestLiveEventsRejectsBadFilter(t *testing.T) {
+	ts := newTestServer(t)
+	c := signIn(t, ts)
+	status, body := c.do(http.MethodGet, "/api/live-events?event=Bad%20Slug", nil)
+	if status != http.StatusUnprocessableEntity {
+		t.Fatalf("invalid slug: status %d, want 422", status)
+	}
+	if e := decodeError(t, body); e.Field != "event" {
+		t.Errorf("error field = %q, want event", e.Field)
+	}
+	status, body = c.do(http.MethodGet, "/api/live-events?event=unknown", nil)
+	if status != http.StatusNotFound {
+		t.Fatalf("unknown slug: status %d, want 404", status)
+	}
+	if e := decodeError(t, body); e.Message != `Custom event "unknown" was not found in this account. Check the slug, or create the event under Settings → Custom Events.` {
+		t.Errorf("message = %q", e.Message)
+	}
+}
+
+func TestTestEventRequiresCSRFAndLiveEvent(t *testing.T) {
+	ts := newTestServer(t)
+	c := signIn(t, ts)
+	createEvent(t, ts, "signup")
+	event, err := ts.Store.CustomEventBySlug(context.Background(), ts.Account.ID, "signup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := c.session.CSRFToken
+	c.session.CSRFToken = ""
+	if status, _ := c.do(http.MethodPost, "/api/custom-events/"+itoa(event.ID)+"/test-event", nil); status != http.StatusForbidden {
+		t.Errorf("without CSRF token: status %d, want 403", status)
+	}
+	c.session.CSRFToken = token
+	if err := ts.Store.DeleteCustomEvent(context.Background(), ts.Account.ID, event.ID); err != nil {
+		t.Fatal(err)
+	}
+	if status, _ := c.do(http.MethodPost, "/api/custom-events/"+itoa(event.ID)+"/test-event", nil); status != http.StatusNotFound {
+		t.Errorf("deleted event: status %d, want 404", status)
+	}
+	if n := countRows(t, ts, "event_occurrences"); n != 0 {
+		t.Errorf("occurrences = %d, want 0", n)
+	}
+}
+
+func countRows(t *testing.T, ts *testServer, table string) int {
+	t.Helper()
+	var n int
+	if err := ts.Store.DB().NewRaw("SELECT count(*) FROM "+table).Scan(context.Background(), &n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestBeaconStatusBeforeAndAfterFirstEvent(t *testing.T) {
+	ts := newTestServer(t)
+	c := signIn(t, ts)
+	createEvent(t, ts, "signup")
+
+	status, body := c.do(http.MethodGet, "/api/beacon/status", nil)
+	if status != http.StatusOK || string(body) != `{"latestEventAt":null}`+"\n" {
+		t.Fatalf("before any event: status %d, body %q, want {\"latestEventAt\":null}", status, body)
+	}
+	// An API event is not a beacon event.
+	if _, err := ts.Store.RecordEvent(context.Background(), db.Trigger{AccountID: ts.Account.ID, Slug: "signup", Email: "ann@example.com", Source: db.SourceAPI}); err != nil {
+		t.Fatal(err)
+	}
+	if status, body := c.do(http.MethodGet, "/api/beacon/status", nil); status != http.StatusOK || string(body) != `{"latestEventAt":null}`+"\n" {
+		t.Fatalf("after an API event: status %d, body %q", status, body)
+	}
+
+	postCollect(t, ts, `{"k":"`+ts.Account.SiteKey+`","v":"`+collectVisitorID+`","u":"https://example.com/pricing","e":"signup"}`, nil)
+	var storedAt time.Time
+	if err := ts.Store.DB().NewRaw("SELECT occurred_at FROM event_occurrences WHERE source = 'beacon'").Scan(context.Background(), &storedAt); err != nil {
+		t.Fatal(err)
+	}
+	status, body = c.do(http.MethodGet, "/api/beacon/status", nil)
+	if status != http.StatusOK {
+		t.Fatalf("after a beacon event: status %d", status)
+	}
+	var got apitype.BeaconStatus
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.LatestEventAt == nil || !got.LatestEventAt.Equal(storedAt) {
+		t.Errorf("latest event at = %v, want %v", got.LatestEventAt, storedAt)
+	}
+	if got.LatestSlug != "signup" || got.LatestPageURL != "https://example.com/pricing" {
+		t.Errorf("latest = %+v, want signup from https://example.com/pricing", got)
+	}
+}
