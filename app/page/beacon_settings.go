@@ -25,6 +25,11 @@ type BeaconSettings struct {
 	modeStatus string
 	// savingMode is true while a consent mode change is in flight.
 	savingMode bool
+
+	// exampleSlug is the account's first custom event's slug, for the
+	// examples, or "" while it loads or when there is none.
+	exampleSlug string
+	check       siteCheck
 }
 
 // consentModes are the consent modes with their labels, in the order of
@@ -35,7 +40,8 @@ var consentModes = []struct{ value, label, hint string }{
 	{"gpc", "Respect Global Privacy Control", "The script sends nothing and sets no cookie when the browser sends the Global Privacy Control signal, and otherwise tracks at once."},
 }
 
-// OnMount loads the session and the account's snippet.
+// OnMount loads the session, the account's snippet and the slug for the
+// examples.
 func (p *BeaconSettings) OnMount(ctx app.Context) {
 	p.ctx = ctx
 	withSession(ctx, func(ctx app.Context, s apitype.Session) {
@@ -50,10 +56,20 @@ func (p *BeaconSettings) OnMount(ctx app.Context) {
 				p.beacon = &beacon
 			})
 		})
+		ctx.Async(func() {
+			events, err := api().CustomEvents(context.Background())
+			ctx.Dispatch(func(ctx app.Context) {
+				// Without the definitions the examples use a sample slug.
+				if err == nil && len(events) > 0 {
+					p.exampleSlug = events[0].Slug
+				}
+			})
+		})
 	})
 }
 
-// Render draws the snippet, a copy button and a usage example.
+// Render draws the snippet with a copy button, the installation check and
+// usage examples.
 func (p *BeaconSettings) Render() app.UI {
 	return frame(PathBeaconSettings, p.session, "Beacon",
 		alert("beacon-error", p.err),
@@ -68,11 +84,8 @@ func (p *BeaconSettings) Render() app.UI {
 					app.Button().ID("copy-snippet").Type("button").OnClick(p.copySnippet).Text("Copy snippet"),
 					app.Span().ID("copy-status").Role("status").Text(p.status),
 				),
-				app.H2().Text("Fire an event"),
-				app.P().Text("Call captureEvent with the slug of a custom event, for example when a visitor finishes a video. Calls made before the script has loaded are queued and sent once it loads."),
-				app.Pre().Class("code").Body(
-					app.Code().Text("$__MA.captureEvent('watched-demo-video');"),
-				),
+				p.renderSiteCheck(),
+				p.renderExamples(),
 				app.P().Class("hint").Body(
 					app.Text("Site key: "),
 					app.Code().ID("site-key").Text(p.beacon.SiteKey),

@@ -188,6 +188,7 @@ func (p *EventSettings) renderRow(event apitype.CustomEvent) app.UI {
 				DataSet("id", event.ID).OnClick(p.onEditClick).Text("Edit"),
 			app.Button().Type("button").Class("secondary delete").Aria("label", "Delete "+event.Name).
 				DataSet("id", event.ID).OnClick(p.onDeleteClick).Text("Delete"),
+			testEventButton(event, p.busy, p.onTestEventClick),
 		)
 	}
 	return app.Tr().DataSet("slug", event.Slug).Body(

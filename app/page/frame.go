@@ -6,7 +6,8 @@ import (
 	"customevents/app/apitype"
 )
 
-// navItem is one link of the main navigation.
+// navItem is one link of the main navigation. A link without a section
+// shows its label alone.
 type navItem struct {
 	path    string
 	section string
@@ -15,6 +16,8 @@ type navItem struct {
 
 var navItems = []navItem{
 	{PathReport, "Automations", "Custom Events"},
+	{PathContacts, "", "Contacts"},
+	{PathLiveEvents, "", "Live events"},
 	{PathEventSettings, "Settings", "Custom Events"},
 	{PathBeaconSettings, "Settings", "Beacon"},
 	{PathGraphQLExplorer, "Settings", "GraphQL"},
@@ -37,7 +40,9 @@ func frame(current string, s *apitype.Session, title string, content ...app.UI) 
 						link := app.A().
 							Href(item.path).
 							Body(
-								app.Span().Class("nav-section").Text(item.section+" → "),
+								app.If(item.section != "", func() app.UI {
+									return app.Span().Class("nav-section").Text(item.section + " → ")
+								}),
 								app.Text(item.label),
 							)
 						if item.path == current {

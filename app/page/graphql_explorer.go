@@ -35,18 +35,22 @@ type GraphQLExplorer struct {
 	status    string
 	err       string
 	busy      bool
+
+	examples graphQLExamples
 }
 
-// OnMount loads the session.
+// OnMount loads the session and the code examples' endpoint.
 func (p *GraphQLExplorer) OnMount(ctx app.Context) {
 	p.ctx = ctx
 	p.query = exampleQuery
 	withSession(ctx, func(ctx app.Context, s apitype.Session) {
 		p.session = &s
+		p.loadExamples()
 	})
 }
 
-// Render draws the request form and the last response.
+// Render draws the request form, the last response and the code
+// examples.
 func (p *GraphQLExplorer) Render() app.UI {
 	return frame(PathGraphQLExplorer, p.session, "GraphQL explorer",
 		app.P().Class("lead").Text("Send GraphQL requests to this server's /graphql endpoint with an API key of this account. The key stays in this page and is not stored."),
@@ -76,6 +80,7 @@ func (p *GraphQLExplorer) Render() app.UI {
 				app.Pre().Class("code").Body(app.Code().ID("gql-result").Text(p.result)),
 			)
 		}),
+		p.renderExamples(),
 	)
 }
 

@@ -3,7 +3,11 @@
 // data from the admin JSON API.
 package page
 
-import "github.com/maxence-charriere/go-app/v10/pkg/app"
+import (
+	"strconv"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
 
 // Paths of the admin app's pages.
 const (
@@ -14,7 +18,18 @@ const (
 	PathGraphQLExplorer = "/settings/graphql"
 	PathPrivacySettings = "/settings/privacy"
 	PathAPIKeySettings  = "/settings/api-keys"
+	PathContacts        = "/contacts"
+	PathLiveEvents      = "/live-events"
 )
+
+// contactPathPattern matches the path of one contact's page, such as
+// /contacts/42.
+const contactPathPattern = `^/contacts/[1-9][0-9]{0,17}$`
+
+// contactPath returns the path of a contact's page.
+func contactPath(id int64) string {
+	return PathContacts + "/" + strconv.FormatInt(id, 10)
+}
 
 // Register declares every page route. The server and the WASM entry point
 // both call it, so they agree on what each path shows.
@@ -28,4 +43,7 @@ func Register() {
 	app.Route(PathGraphQLExplorer, app.NewZeroComponentFactory(&GraphQLExplorer{}))
 	app.Route(PathPrivacySettings, app.NewZeroComponentFactory(&PrivacySettings{}))
 	app.Route(PathAPIKeySettings, app.NewZeroComponentFactory(&APIKeySettings{}))
+	app.Route(PathContacts, app.NewZeroComponentFactory(&Contacts{}))
+	app.RouteWithRegexp(contactPathPattern, app.NewZeroComponentFactory(&ContactView{}))
+	app.Route(PathLiveEvents, app.NewZeroComponentFactory(&LiveEvents{}))
 }
