@@ -15,11 +15,11 @@ SERVER_ONLY_DEPS := github.com/labstack/echo|github.com/uptrace/bun|github.com/l
 # build: the WASM admin app, then the server binary that embeds it.
 build: wasm server
 
-# wasm: compile the admin app for the browser and precompress it.
+# wasm: compile the admin app for the browser and write its gzip and brotli
+# copies beside it, which the server sends to browsers that accept them.
 wasm: check-wasm-deps
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -o $(WASM) ./wasm
-	gzip -9 -k -f $(WASM)
-	@echo "wasm: $$(stat -c %s $(WASM)) bytes, $$(stat -c %s $(WASM).gz) gzip"
+	$(GO) run ./api/cmd/precompress $(WASM)
 
 # server: compile bin/server with the WASM app embedded.
 server:
@@ -68,6 +68,7 @@ fuzz:
 	$(GO) test ./app/apitype -run '^$$' -fuzz FuzzUTMFromURL -fuzztime $(FUZZTIME)
 	$(GO) test ./app/apitype -run '^$$' -fuzz FuzzClassifyChannel -fuzztime $(FUZZTIME)
 	$(GO) test ./api -run '^$$' -fuzz FuzzParseCollect -fuzztime $(FUZZTIME)
+	$(GO) test ./api -run '^$$' -fuzz FuzzAcceptsEncoding -fuzztime $(FUZZTIME)
 	$(GO) test ./api/graph/model -run '^$$' -fuzz FuzzParseDate -fuzztime $(FUZZTIME)
 	$(GO) test ./app/page -run '^$$' -fuzz FuzzSafeNext -fuzztime $(FUZZTIME)
 	$(GO) test ./app/page -run '^$$' -fuzz FuzzSuggestSlug -fuzztime $(FUZZTIME)

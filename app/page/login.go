@@ -30,6 +30,7 @@ func (p *Login) OnMount(ctx app.Context) {
 func (p *Login) Render() app.UI {
 	return app.Main().ID("content").Class("login").Body(
 		app.H1().Text("Sign in to Custom Events"),
+		offlineNotice(),
 		app.Form().ID("login-form").OnSubmit(p.submit).Body(
 			app.Label().For("login-email").Text("Email"),
 			app.Input().

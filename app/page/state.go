@@ -40,6 +40,11 @@ func withSession(ctx app.Context, then func(app.Context, apitype.Session)) {
 		s, err := api().Session(context.Background())
 		ctx.Dispatch(func(ctx app.Context) {
 			if err != nil {
+				if client.IsOffline(err) {
+					// Stay on the page: the frame says that the app is
+					// offline, and signing in would fail the same way.
+					return
+				}
 				if !client.IsUnauthenticated(err) {
 					app.Logf("load session: %v", err)
 				}
