@@ -86,13 +86,22 @@ pg-stop:
 	db/localpg.sh --stop
 
 # bench: measure ingest throughput with wrk and pgbench against the real
-# server (installing Debian's wrk when missing). BENCH_FLAGS passes flags to
-# the program, as in BENCH_FLAGS="-duration 30s". See docs/benchmarks.md.
-.PHONY: bench
+# server (installing Debian's wrk when missing), then the admin app's size
+# and time to interactive in headless Chromium. BENCH_FLAGS passes flags to
+# the ingest program, as in BENCH_FLAGS="-duration 30s". See
+# docs/benchmarks.md.
+.PHONY: bench bench-app
 BENCH_FLAGS ?=
-bench:
+bench: bench-app
 	@command -v wrk >/dev/null || { \
 		echo "bench: installing Debian's wrk package"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }
 	DATABASE_URL="$${DATABASE_URL:-$$(db/localpg.sh postgres)}" \
 	$(GO) run ./api/cmd/bench $(BENCH_FLAGS)
+
+# bench-app: WASM size (raw, gzip, brotli) and time to interactive, cold
+# and warm, against a static page in the same browser.
+bench-app: chromium wasm
+	DATABASE_URL="$${DATABASE_URL:-$$(db/localpg.sh postgres)}" \
+	$(GO) test ./api -run '^$$' -bench AdminAppLoad -benchtime 5x -v 2>&1 | grep -E '^(Benchmark|    app_load|ok|FAIL|PASS)'
+

@@ -24,6 +24,7 @@ type Login struct {
 // OnMount keeps the page's context.
 func (p *Login) OnMount(ctx app.Context) {
 	p.ctx = ctx
+	markInteractive()
 }
 
 // Render draws the sign-in form.
