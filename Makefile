@@ -69,6 +69,7 @@ fuzz:
 	$(GO) test ./app/apitype -run '^$$' -fuzz FuzzClassifyChannel -fuzztime $(FUZZTIME)
 	$(GO) test ./api -run '^$$' -fuzz FuzzParseCollect -fuzztime $(FUZZTIME)
 	$(GO) test ./api -run '^$$' -fuzz FuzzAcceptsEncoding -fuzztime $(FUZZTIME)
+	$(GO) test ./api -run '^$$' -fuzz FuzzMatchBotRule -fuzztime $(FUZZTIME)
 	$(GO) test ./api/graph/model -run '^$$' -fuzz FuzzParseDate -fuzztime $(FUZZTIME)
 	$(GO) test ./app/page -run '^$$' -fuzz FuzzSafeNext -fuzztime $(FUZZTIME)
 	$(GO) test ./app/page -run '^$$' -fuzz FuzzSuggestSlug -fuzztime $(FUZZTIME)
