@@ -120,6 +120,8 @@ type Store struct {
 	ingester atomic.Pointer[Ingester]
 	// events caches the definitions that RecordEvent looks up by slug.
 	events eventCache
+	// siteKeys caches the collect settings that beacon requests look up.
+	siteKeys siteKeyCache
 	// live fans committed occurrences out to live event streams, and
 	// liveNotifier, when set, carries them between server processes.
 	live         liveHub
