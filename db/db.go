@@ -120,6 +120,27 @@ type Store struct {
 	ingester atomic.Pointer[Ingester]
 	// events caches the definitions that RecordEvent looks up by slug.
 	events eventCache
+	// actionWake, when set, is called after occurrences of events with
+	// actions commit.
+	actionWake atomic.Pointer[func()]
+}
+
+// OnActionsEnqueued makes the store call wake after it records
+// occurrences of an event whose actions are on, so that action workers in
+// this process need not wait for their next poll. Occurrences recorded by
+// other processes are found by polling only.
+func (s *Store) OnActionsEnqueued(wake func()) {
+	if wake == nil {
+		s.actionWake.Store(nil)
+		return
+	}
+	s.actionWake.Store(&wake)
+}
+
+func (s *Store) wakeActionWorkers() {
+	if wake := s.actionWake.Load(); wake != nil {
+		(*wake)()
+	}
 }
 
 // NewStore returns a Store on bdb.

@@ -1,0 +1,210 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/uptrace/bun"
+
+	"customevents/app/apitype"
+)
+
+// applyDatabaseAction applies a database action of claim to the contact of
+// its occurrence, in tx.
+func applyDatabaseAction(ctx context.Context, tx bun.Tx, claim *ActionClaim) error {
+	contactID, err := lockOccurrenceContact(ctx, tx, claim.AccountID, claim.OccurrenceID)
+	if err != nil {
+		return err
+	}
+	claim.ContactID = contactID
+	a := claim.Action
+	switch claim.ActionType {
+	case apitype.ActionAdjustScore:
+		return adjustScore(ctx, tx, claim.AccountID, contactID, a.Delta)
+	case apitype.ActionSetField:
+		return setField(ctx, tx, claim.AccountID, contactID, a.Field, a.Value)
+	case apitype.ActionSetStage:
+		return setStage(ctx, tx, claim.AccountID, contactID, a.Value)
+	case apitype.ActionAddToList:
+		return addToList(ctx, tx, claim.AccountID, contactID, a.ListID)
+	case apitype.ActionRemoveFromList:
+		return removeFromList(ctx, tx, claim.AccountID, contactID, a.ListID)
+	case apitype.ActionAddTag:
+		return addTag(ctx, tx, claim.AccountID, contactID, a.Value)
+	case apitype.ActionRemoveTag:
+		return removeTag(ctx, tx, claim.AccountID, contactID, a.Value)
+	}
+	return &PermanentError{Message: fmt.Sprintf("action type %q is not a database action", claim.ActionType)}
+}
+
+// lockOccurrenceContact returns the contact of an occurrence and locks it
+// until tx ends. Identify locks both contacts of a merge first, so a merge
+// either waits for this action, which it then carries over to the known
+// contact, or finishes before, and the occurrence then points at the known
+// contact. A merge that deletes the locked row between the read and the
+// lock leaves no row, so the read runs again.
+func lockOccurrenceContact(ctx context.Context, tx bun.Tx, accountID, occurrenceID int64) (int64, error) {
+	for range 3 {
+		var ids []int64
+		err := tx.NewRaw(`
+			SELECT c.id FROM event_occurrences o JOIN contacts c ON c.id = o.contact_id
+			WHERE o.account_id = ? AND o.id = ?
+			FOR NO KEY UPDATE OF c`, accountID, occurrenceID).Scan(ctx, &ids)
+		if err != nil {
+			return 0, fmt.Errorf("lock contact of occurrence %d: %w", occurrenceID, err)
+		}
+		if len(ids) == 1 {
+			return ids[0], nil
+		}
+	}
+	return 0, fmt.Errorf("lock contact of occurrence %d: the contact changed three times in a row", occurrenceID)
+}
+
+// adjustScore adds delta to the lead score, which stays within the range
+// of the integer column.
+func adjustScore(ctx context.Context, tx bun.Tx, accountID, contactID, delta int64) error {
+	_, err := tx.NewRaw(`
+		UPDATE contacts SET lead_score = least(greatest(lead_score::numeric + ?, ?), ?)::integer
+		WHERE account_id = ? AND id = ?`,
+		delta, math.MinInt32, math.MaxInt32, accountID, contactID).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("adjust lead score of contact %d by %d: %w", contactID, delta, err)
+	}
+	return nil
+}
+
+// contactFieldColumns maps the set_field field names of built-in contact
+// fields to their columns.
+var contactFieldColumns = map[string]string{
+	"first_name": "first_name",
+	"last_name":  "last_name",
+	"company":    "company",
+	"job_title":  "job_title",
+}
+
+// customFieldPrefix starts the set_field field name of a custom field.
+const customFieldPrefix = "custom."
+
+// setField writes value into a built-in field or, for custom.NAME, into
+// the custom field NAME.
+func setField(ctx context.Context, tx bun.Tx, accountID, contactID int64, field, value string) error {
+	if strings.ContainsRune(value, 0) {
+		return &PermanentError{Message: fmt.Sprintf("value for field %q contains a NUL character, which the database cannot store", field)}
+	}
+	if name, ok := strings.CutPrefix(field, customFieldPrefix); ok {
+		if name == "" || strings.ContainsRune(name, 0) {
+			return &PermanentError{Message: fmt.Sprintf("custom field name in %q is empty or contains a NUL character", field)}
+		}
+		_, err := tx.NewRaw(`
+			UPDATE contacts SET custom_fields = custom_fields || jsonb_build_object(?::text, ?::text)
+			WHERE account_id = ? AND id = ?`, name, value, accountID, contactID).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("set custom field %q of contact %d: %w", name, contactID, err)
+		}
+		return nil
+	}
+	column, ok := contactFieldColumns[field]
+	if !ok {
+		return &PermanentError{Message: fmt.Sprintf("field %q cannot be set: use first_name, last_name, company, job_title or custom.NAME", field)}
+	}
+	_, err := tx.NewRaw("UPDATE contacts SET ? = ? WHERE account_id = ? AND id = ?",
+		bun.Ident(column), value, accountID, contactID).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("set %s of contact %d: %w", column, contactID, err)
+	}
+	return nil
+}
+
+func setStage(ctx context.Context, tx bun.Tx, accountID, contactID int64, stage string) error {
+	if !slices.Contains(apitype.LifecycleStages, stage) {
+		return &PermanentError{Message: fmt.Sprintf("lifecycle stage %q is unknown: use one of %s", stage, strings.Join(apitype.LifecycleStages, ", "))}
+	}
+	_, err := tx.NewRaw("UPDATE contacts SET lifecycle_stage = ? WHERE account_id = ? AND id = ?", stage, accountID, contactID).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("set lifecycle stage of contact %d: %w", contactID, err)
+	}
+	return nil
+}
+
+// listNotFound is the error of a list action whose list was deleted or
+// belongs to another account.
+func listNotFound(listID int64) error {
+	return &PermanentError{Message: fmt.Sprintf("list %d was not found in this account: choose another list for the action", listID)}
+}
+
+func addToList(ctx context.Context, tx bun.Tx, accountID, contactID, listID int64) error {
+	var lists int
+	err := tx.NewRaw(`
+		WITH list AS (
+			SELECT id FROM contact_lists WHERE account_id = ? AND id = ? FOR KEY SHARE
+		), added AS (
+			INSERT INTO contact_list_members (account_id, list_id, contact_id)
+			SELECT ?, id, ? FROM list
+			ON CONFLICT (list_id, contact_id) DO NOTHING
+		)
+		SELECT count(*) FROM list`, accountID, listID, accountID, contactID).Scan(ctx, &lists)
+	if err != nil {
+		return fmt.Errorf("add contact %d to list %d: %w", contactID, listID, err)
+	}
+	if lists == 0 {
+		return listNotFound(listID)
+	}
+	return nil
+}
+
+func removeFromList(ctx context.Context, tx bun.Tx, accountID, contactID, listID int64) error {
+	var lists int
+	err := tx.NewRaw(`
+		WITH list AS (
+			SELECT id FROM contact_lists WHERE account_id = ? AND id = ?
+		), removed AS (
+			DELETE FROM contact_list_members m USING list
+			WHERE m.list_id = list.id AND m.contact_id = ? AND m.account_id = ?
+		)
+		SELECT count(*) FROM list`, accountID, listID, contactID, accountID).Scan(ctx, &lists)
+	if err != nil {
+		return fmt.Errorf("remove contact %d from list %d: %w", contactID, listID, err)
+	}
+	if lists == 0 {
+		return listNotFound(listID)
+	}
+	return nil
+}
+
+// normalizeTag returns the stored form of a tag: trimmed and lowercase.
+func normalizeTag(tag string) (string, error) {
+	tag = strings.ToLower(strings.TrimSpace(tag))
+	if tag == "" || strings.ContainsRune(tag, 0) {
+		return "", &PermanentError{Message: "tag is empty or contains a NUL character: set a tag for the action"}
+	}
+	return tag, nil
+}
+
+func addTag(ctx context.Context, tx bun.Tx, accountID, contactID int64, tag string) error {
+	tag, err := normalizeTag(tag)
+	if err != nil {
+		return err
+	}
+	_, err = tx.NewRaw(`
+		INSERT INTO contact_tags (account_id, contact_id, tag) VALUES (?, ?, ?)
+		ON CONFLICT (contact_id, tag) DO NOTHING`, accountID, contactID, tag).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("add tag %q to contact %d: %w", tag, contactID, err)
+	}
+	return nil
+}
+
+func removeTag(ctx context.Context, tx bun.Tx, accountID, contactID int64, tag string) error {
+	tag, err := normalizeTag(tag)
+	if err != nil {
+		return err
+	}
+	_, err = tx.NewRaw("DELETE FROM contact_tags WHERE account_id = ? AND contact_id = ? AND tag = ?", accountID, contactID, tag).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("remove tag %q from contact %d: %w", tag, contactID, err)
+	}
+	return nil
+}

@@ -1,0 +1,457 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"customevents/app/apitype"
+	"customevents/app/segment"
+)
+
+// ActionSnapshot is the snapshot column of action_jobs: the event and the
+// contact as they were when the occurrence was recorded, before any of its
+// actions ran. The enqueue_event_actions trigger writes it.
+type ActionSnapshot struct {
+	Event   EventSnapshot   `json:"event"`
+	Contact ContactSnapshot `json:"contact"`
+}
+
+// EventSnapshot names the custom event of an occurrence.
+type EventSnapshot struct {
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+}
+
+// ContactSnapshot is a contact with its list memberships and tags.
+type ContactSnapshot struct {
+	ID int64 `json:"id"`
+	// Email is nil for an anonymous contact.
+	Email          *string           `json:"email"`
+	FirstName      string            `json:"firstName"`
+	LastName       string            `json:"lastName"`
+	Company        string            `json:"company"`
+	JobTitle       string            `json:"jobTitle"`
+	LeadScore      int64             `json:"leadScore"`
+	LifecycleStage string            `json:"lifecycleStage"`
+	CustomFields   map[string]string `json:"customFields"`
+	ListIDs        []int64           `json:"listIds"`
+	Tags           []string          `json:"tags"`
+}
+
+// Facts returns what segment conditions test about the contact, with b
+// answering the behaviour conditions.
+func (c ContactSnapshot) Facts(b segment.Behaviour) segment.Facts {
+	f := segment.Facts{
+		FirstName:      c.FirstName,
+		LastName:       c.LastName,
+		Company:        c.Company,
+		JobTitle:       c.JobTitle,
+		CustomFields:   c.CustomFields,
+		LeadScore:      c.LeadScore,
+		LifecycleStage: c.LifecycleStage,
+		ListIDs:        c.ListIDs,
+		Tags:           c.Tags,
+		Behaviour:      b,
+	}
+	if c.Email != nil {
+		f.Email = *c.Email
+	}
+	return f
+}
+
+// ActionPolicy sets how a worker claims and retries action runs.
+type ActionPolicy struct {
+	// Worker names the claiming worker in action_runs.locked_by and logs.
+	Worker string
+	// MaxAttempts is the number of attempts after which a failing run is
+	// dead.
+	MaxAttempts int
+	// Lease is how long a claimed webhook or email run stays with its
+	// worker. After that, another worker may claim it again.
+	Lease time.Duration
+	// Backoff returns the wait before the attempt after attempt number
+	// attempt (1 for the first) failed.
+	Backoff func(attempt int) time.Duration
+}
+
+// ActionClaim is an action run that a worker claimed, with what the action
+// needs to run.
+type ActionClaim struct {
+	OccurrenceID  int64
+	Position      int
+	AccountID     int64
+	CustomEventID int64
+	// ContactID is the occurrence's contact at the time of the claim,
+	// which differs from Snapshot.Contact.ID after a merge.
+	ContactID  int64
+	ActionType string
+	Action     apitype.Action
+	// ConditionIndex is the index of the conditional entry that gates the
+	// action, or nil for a global action.
+	ConditionIndex *int
+	// Attempt numbers this attempt, from 1.
+	Attempt int
+	// ClaimNumber numbers the claims of the run, released ones included.
+	// Results are written only while the run's claims still equals it.
+	ClaimNumber int
+	OccurredAt time.Time
+	PageURL    string
+	Metadata   map[string]any
+	Snapshot   ActionSnapshot
+	// LockedUntil is the end of the lease of a webhook or email run.
+	LockedUntil time.Time
+}
+
+// ClaimResult is the outcome of ClaimAction.
+type ClaimResult struct {
+	Claim *ActionClaim
+	// Finished reports that the claim's transaction ended the attempt: a
+	// database action was applied or failed, a conditional action was
+	// skipped, or a run out of attempts was marked dead. Otherwise the
+	// caller runs the action and reports with FinishAction.
+	Finished bool
+	// Outcome is the run's apitype.Run* outcome after a finished attempt.
+	Outcome string
+	// Err is the error of a failed attempt.
+	Err error
+	// NextAttemptAt is when a failed run is due again.
+	NextAttemptAt time.Time
+}
+
+// PermanentError is an action error that retrying cannot fix, such as a
+// list that no longer exists or a webhook target that is not allowed. The
+// run is marked dead at once.
+type PermanentError struct {
+	Message string
+}
+
+func (e *PermanentError) Error() string { return e.Message }
+
+// ErrLeaseLost means that another worker claimed a run again after this
+// worker's lease ended, or that the run is gone, so this worker's result
+// was not written.
+var ErrLeaseLost = errors.New("action run lease lost: another worker claimed the run again, or it was deleted")
+
+// maxRunErrorLength caps action_runs.last_error, in bytes.
+const maxRunErrorLength = 1000
+
+// IsDatabaseAction reports whether actionType changes only this database,
+// so that ClaimAction applies it in its own transaction.
+func IsDatabaseAction(actionType string) bool {
+	switch actionType {
+	case apitype.ActionAdjustScore, apitype.ActionSetField, apitype.ActionSetStage,
+		apitype.ActionAddToList, apitype.ActionRemoveFromList, apitype.ActionAddTag, apitype.ActionRemoveTag:
+		return true
+	}
+	return false
+}
+
+// claimRow is the row that ClaimAction locks.
+type claimRow struct {
+	OccurrenceID   int64          `bun:"occurrence_id"`
+	Position       int            `bun:"position"`
+	AccountID      int64          `bun:"account_id"`
+	ActionType     string         `bun:"action_type"`
+	Action         apitype.Action `bun:"action,type:jsonb"`
+	ConditionIndex *int           `bun:"condition_index"`
+	Attempts       int            `bun:"attempts"`
+	Claims         int            `bun:"claims"`
+	CustomEventID  int64          `bun:"custom_event_id"`
+	OccurredAt     time.Time      `bun:"occurred_at"`
+	Snapshot       ActionSnapshot `bun:"snapshot,type:jsonb"`
+	ContactID      int64          `bun:"contact_id"`
+	PageURL        string         `bun:"page_url"`
+	Metadata       map[string]any `bun:"metadata,type:jsonb"`
+}
+
+// ClaimAction claims the due action run that has waited longest and
+// returns nil when none is due. Workers of any number of processes can
+// call it at once: each run goes to one of them.
+//
+// A database action is applied, and its run marked succeeded or failed, in
+// the claim's transaction, so it takes effect exactly once. A webhook or
+// email run is leased to the caller for p.Lease instead, and the caller
+// reports its result with FinishAction or gives it back with
+// ReleaseAction. A conditional run first needs the outcome of its
+// occurrence's conditions, which the first claim of a conditional run of
+// that occurrence evaluates and stores. A run whose condition did not
+// match is marked skipped.
+func (s *Store) ClaimAction(ctx context.Context, p ActionPolicy) (*ClaimResult, error) {
+	var result *ClaimResult
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		result = nil
+		var rows []claimRow
+		err := tx.NewRaw(`
+			SELECT r.occurrence_id, r.position, r.account_id, r.action_type, r.action, r.condition_index, r.attempts, r.claims,
+				j.custom_event_id, j.occurred_at, j.snapshot, o.contact_id, o.page_url, o.metadata
+			FROM action_runs r
+			JOIN action_jobs j ON j.occurrence_id = r.occurrence_id
+			JOIN event_occurrences o ON o.id = r.occurrence_id
+			WHERE r.outcome IN ('pending', 'failed') AND r.run_at <= now()
+			ORDER BY r.run_at
+			LIMIT 1
+			FOR UPDATE OF r SKIP LOCKED`).Scan(ctx, &rows)
+		if err != nil {
+			return fmt.Errorf("claim action run: %w", err)
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		row := rows[0]
+		claim := &ActionClaim{
+			OccurrenceID: row.OccurrenceID, Position: row.Position, AccountID: row.AccountID,
+			CustomEventID: row.CustomEventID, ContactID: row.ContactID, ActionType: row.ActionType,
+			Action: row.Action, ConditionIndex: row.ConditionIndex, Attempt: row.Attempts + 1, ClaimNumber: row.Claims + 1,
+			OccurredAt: row.OccurredAt, PageURL: row.PageURL, Metadata: row.Metadata, Snapshot: row.Snapshot,
+		}
+		result, err = s.runClaim(ctx, tx, claim, p)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return result, nil
+}
+
+// runClaim does the part of ClaimAction that follows the lock on the run.
+func (s *Store) runClaim(ctx context.Context, tx bun.Tx, claim *ActionClaim, p ActionPolicy) (*ClaimResult, error) {
+	// A run found due with its attempts used up was leased for its last
+	// attempt by a worker that stopped before it reported.
+	if claim.Attempt > p.MaxAttempts {
+		claim.Attempt--
+		cause := &PermanentError{Message: fmt.Sprintf("the worker stopped during attempt %d of %d and its lease ended", claim.Attempt, p.MaxAttempts)}
+		return finishInTx(ctx, tx, claim, apitype.RunDead, cause, time.Time{})
+	}
+
+	if claim.ConditionIndex != nil {
+		matched, err := conditionMatched(ctx, tx, claim)
+		if err != nil {
+			return failInTx(ctx, tx, claim, p, err)
+		}
+		if !matched {
+			return finishInTx(ctx, tx, claim, apitype.RunSkipped, nil, time.Time{})
+		}
+	}
+
+	if IsDatabaseAction(claim.ActionType) {
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT action_effect"); err != nil {
+			return nil, fmt.Errorf("start savepoint: %w", err)
+		}
+		if err := applyDatabaseAction(ctx, tx, claim); err != nil {
+			if _, rbErr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT action_effect"); rbErr != nil {
+				return nil, errors.Join(err, fmt.Errorf("roll back savepoint: %w", rbErr))
+			}
+			return failInTx(ctx, tx, claim, p, err)
+		}
+		return finishInTx(ctx, tx, claim, apitype.RunSucceeded, nil, time.Time{})
+	}
+
+	err := tx.NewRaw(`
+		UPDATE action_runs SET attempts = ?, claims = ?, locked_until = now() + ?::interval, run_at = now() + ?::interval,
+			locked_by = ?, updated_at = now()
+		WHERE occurrence_id = ? AND position = ?
+		RETURNING locked_until`,
+		claim.Attempt, claim.ClaimNumber, intervalText(p.Lease), intervalText(p.Lease), p.Worker, claim.OccurrenceID, claim.Position).
+		Scan(ctx, &claim.LockedUntil)
+	if err != nil {
+		return nil, fmt.Errorf("lease action run %d/%d: %w", claim.OccurrenceID, claim.Position, err)
+	}
+	return &ClaimResult{Claim: claim}, nil
+}
+
+// failInTx records a failed attempt: dead when cause is a *PermanentError
+// or the attempts are used up, failed and due again after the backoff
+// otherwise.
+func failInTx(ctx context.Context, tx bun.Tx, claim *ActionClaim, p ActionPolicy, cause error) (*ClaimResult, error) {
+	var permanent *PermanentError
+	if errors.As(cause, &permanent) || claim.Attempt >= p.MaxAttempts {
+		return finishInTx(ctx, tx, claim, apitype.RunDead, cause, time.Time{})
+	}
+	return finishInTx(ctx, tx, claim, apitype.RunFailed, cause, time.Now().Add(p.Backoff(claim.Attempt)))
+}
+
+// finishInTx writes the outcome of the claim's attempt in the claim's own
+// transaction, which holds the lock on the run.
+func finishInTx(ctx context.Context, tx bun.Tx, claim *ActionClaim, outcome string, cause error, next time.Time) (*ClaimResult, error) {
+	if err := writeOutcome(ctx, tx, claim, outcome, cause, next); err != nil {
+		return nil, err
+	}
+	return &ClaimResult{Claim: claim, Finished: true, Outcome: outcome, Err: cause, NextAttemptAt: next}, nil
+}
+
+// writeOutcome sets the run's outcome, error and next due time. The
+// caller holds the lock on the run and has checked that it waits for this
+// attempt. It returns ErrLeaseLost when the run has finished meanwhile.
+func writeOutcome(ctx context.Context, idb bun.IDB, claim *ActionClaim, outcome string, cause error, next time.Time) error {
+	message := ""
+	if cause != nil {
+		message = truncateUTF8(cause.Error(), maxRunErrorLength)
+	}
+	var runAt any = bun.Safe("run_at")
+	if !next.IsZero() {
+		runAt = next.UTC()
+	}
+	res, err := idb.NewRaw(`
+		UPDATE action_runs SET outcome = ?, attempts = ?, claims = ?, last_error = ?, run_at = ?,
+			locked_until = NULL, locked_by = '', updated_at = now()
+		WHERE occurrence_id = ? AND position = ? AND outcome IN ('pending', 'failed')`,
+		outcome, claim.Attempt, claim.ClaimNumber, message, runAt, claim.OccurrenceID, claim.Position).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("write outcome of action run %d/%d: %w", claim.OccurrenceID, claim.Position, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return ErrLeaseLost
+	}
+	return nil
+}
+
+// FinishAction records the result of a leased webhook or email attempt:
+// succeeded when cause is nil, otherwise failed or dead as in ClaimAction.
+// It writes nothing and returns ErrLeaseLost when another worker has
+// claimed the run again since.
+func (s *Store) FinishAction(ctx context.Context, claim *ActionClaim, p ActionPolicy, cause error) (*ClaimResult, error) {
+	var result *ClaimResult
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var claims []int
+		err := tx.NewRaw(`
+			SELECT claims FROM action_runs
+			WHERE occurrence_id = ? AND position = ? AND outcome IN ('pending', 'failed')
+			FOR UPDATE`, claim.OccurrenceID, claim.Position).Scan(ctx, &claims)
+		if err != nil {
+			return fmt.Errorf("lock action run %d/%d: %w", claim.OccurrenceID, claim.Position, err)
+		}
+		if len(claims) == 0 || claims[0] != claim.ClaimNumber {
+			return ErrLeaseLost
+		}
+		if cause == nil {
+			result, err = finishInTx(ctx, tx, claim, apitype.RunSucceeded, nil, time.Time{})
+		} else {
+			result, err = failInTx(ctx, tx, claim, p, cause)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return result, nil
+}
+
+// ReleaseAction gives a leased run back unfinished, as at shutdown: it is
+// due at once and the attempt does not count. It returns ErrLeaseLost when
+// another worker has claimed the run again since.
+func (s *Store) ReleaseAction(ctx context.Context, claim *ActionClaim) error {
+	res, err := s.db.NewRaw(`
+		UPDATE action_runs SET attempts = attempts - 1, run_at = now(), locked_until = NULL, locked_by = '', updated_at = now()
+		WHERE occurrence_id = ? AND position = ? AND outcome IN ('pending', 'failed') AND claims = ?`,
+		claim.OccurrenceID, claim.Position, claim.ClaimNumber).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("release action run %d/%d: %w", claim.OccurrenceID, claim.Position, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return ErrLeaseLost
+	}
+	return nil
+}
+
+// conditionMatched returns whether the conditional entry of claim matched
+// its occurrence. The first call for an occurrence evaluates every entry
+// of the plan against the snapshot and stores the outcomes, under a lock on
+// the job, so later calls and retries read them and never evaluate again.
+func conditionMatched(ctx context.Context, tx bun.Tx, claim *ActionClaim) (bool, error) {
+	var job struct {
+		Plan    apitype.ActionList `bun:"plan,type:jsonb"`
+		Matched []bool             `bun:"matched,array"`
+	}
+	err := tx.NewRaw("SELECT plan, matched FROM action_jobs WHERE occurrence_id = ? FOR UPDATE", claim.OccurrenceID).
+		Scan(ctx, &job)
+	if err != nil {
+		return false, fmt.Errorf("lock action job %d: %w", claim.OccurrenceID, err)
+	}
+	if job.Matched == nil {
+		job.Matched, err = evaluateConditions(ctx, tx, claim, job.Plan)
+		if err != nil {
+			return false, err
+		}
+		_, err = tx.NewRaw("UPDATE action_jobs SET matched = ?, evaluated_at = now() WHERE occurrence_id = ?",
+			boolArray(job.Matched), claim.OccurrenceID).Exec(ctx)
+		if err != nil {
+			return false, fmt.Errorf("store condition outcomes of job %d: %w", claim.OccurrenceID, err)
+		}
+	}
+	i := *claim.ConditionIndex
+	if i < 0 || i >= len(job.Matched) {
+		return false, &PermanentError{Message: fmt.Sprintf("conditional entry %d is missing from the plan of occurrence %d", i, claim.OccurrenceID)}
+	}
+	return job.Matched[i], nil
+}
+
+// evaluateConditions evaluates each conditional entry of plan against the
+// snapshot of claim's contact. The behaviour conditions count what the
+// contact did before the occurrence.
+func evaluateConditions(ctx context.Context, tx bun.Tx, claim *ActionClaim, plan apitype.ActionList) (matched []bool, err error) {
+	behaviour, err := actionBehaviour(ctx, tx, claim)
+	if err != nil {
+		return nil, err
+	}
+	facts := claim.Snapshot.Contact.Facts(behaviour)
+	defer func() {
+		// A bug in the evaluator fails this attempt instead of the worker.
+		if r := recover(); r != nil {
+			matched, err = nil, fmt.Errorf("evaluate conditions of occurrence %d: %v", claim.OccurrenceID, r)
+		}
+	}()
+	matched = make([]bool, len(plan.Conditional))
+	for i, entry := range plan.Conditional {
+		matched[i] = segment.Evaluate(entry.Condition, facts)
+	}
+	return matched, nil
+}
+
+// actionBehaviour returns what the behaviour conditions read about claim's
+// contact at the time of its occurrence.
+//
+// TODO: answer from the database once the contact behaviour queries exist;
+// until then, behaviour conditions see no events and no visits.
+func actionBehaviour(ctx context.Context, tx bun.Tx, claim *ActionClaim) (segment.Behaviour, error) {
+	return noBehaviour{}, nil
+}
+
+type noBehaviour struct{}
+
+func (noBehaviour) EventCount(string, int) int64 { return 0 }
+func (noBehaviour) VisitedURL(string, int) bool  { return false }
+
+// boolArray formats bools as a Postgres boolean[] literal.
+func boolArray(values []bool) string {
+	b := []byte{'{'}
+	for i, v := range values {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendBool(b, v)
+	}
+	return string(append(b, '}'))
+}
+
+// intervalText formats d for a ?::interval parameter.
+func intervalText(d time.Duration) string {
+	return fmt.Sprintf("%d microseconds", d.Microseconds())
+}
+
+// truncateUTF8 cuts s to at most n bytes without splitting a character.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
