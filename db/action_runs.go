@@ -99,10 +99,10 @@ type ActionClaim struct {
 	// ClaimNumber numbers the claims of the run, released ones included.
 	// Results are written only while the run's claims still equals it.
 	ClaimNumber int
-	OccurredAt time.Time
-	PageURL    string
-	Metadata   map[string]any
-	Snapshot   ActionSnapshot
+	OccurredAt  time.Time
+	PageURL     string
+	Metadata    map[string]any
+	Snapshot    ActionSnapshot
 	// LockedUntil is the end of the lease of a webhook or email run.
 	LockedUntil time.Time
 }
