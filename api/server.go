@@ -89,6 +89,8 @@ func (s *Server) routes() {
 	admin.GET("/api-keys", s.listAPIKeys)
 	admin.POST("/api-keys", s.createAPIKey)
 	admin.DELETE("/api-keys/:id", s.revokeAPIKey)
+	admin.GET("/contacts/:id/action-runs", s.getContactActionRuns)
+	admin.GET("/custom-events/:id/occurrences/:occurrenceId/action-runs", s.getOccurrenceActionRuns)
 	e.Any("/api/*", func(c echo.Context) error { return echo.ErrNotFound })
 
 	// Admin app: static assets, then every other path is a page.
