@@ -9,11 +9,14 @@
 -- in force then. matched holds the outcome of each conditional entry of
 -- the plan, in order, once a worker has evaluated them; it is NULL before.
 -- The contact is the occurrence's, so a merge of contacts moves the job
--- with the occurrence.
+-- with the occurrence. Jobs and runs go when their occurrence does, also
+-- when its account, event or contact is deleted, so their account_id and
+-- custom_event_id need no foreign key of their own: each key is a check
+-- per inserted row.
 CREATE TABLE action_jobs (
 	occurrence_id   bigint PRIMARY KEY REFERENCES event_occurrences (id) ON DELETE CASCADE,
-	account_id      bigint NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
-	custom_event_id bigint NOT NULL REFERENCES custom_events (id) ON DELETE CASCADE,
+	account_id      bigint NOT NULL,
+	custom_event_id bigint NOT NULL,
 	occurred_at     timestamptz NOT NULL,
 	snapshot        jsonb NOT NULL,
 	plan            jsonb NOT NULL,
@@ -21,7 +24,6 @@ CREATE TABLE action_jobs (
 	evaluated_at    timestamptz,
 	created_at      timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX action_jobs_account_idx ON action_jobs (account_id, created_at);
 
 -- One row per action of a job: the queue entry and the run log at once.
 -- position numbers the plan's global actions first, then the actions of
@@ -36,7 +38,7 @@ CREATE INDEX action_jobs_account_idx ON action_jobs (account_id, created_at);
 CREATE TABLE action_runs (
 	occurrence_id   bigint NOT NULL REFERENCES action_jobs (occurrence_id) ON DELETE CASCADE,
 	position        integer NOT NULL CHECK (position >= 0),
-	account_id      bigint NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+	account_id      bigint NOT NULL,
 	action_type     text NOT NULL,
 	action          jsonb NOT NULL,
 	condition_index integer,
