@@ -69,10 +69,12 @@ fuzz:
 	$(GO) test ./app/apitype -run '^$$' -fuzz FuzzClassifyChannel -fuzztime $(FUZZTIME)
 	$(GO) test ./api -run '^$$' -fuzz FuzzParseCollect -fuzztime $(FUZZTIME)
 	$(GO) test ./api -run '^$$' -fuzz FuzzAcceptsEncoding -fuzztime $(FUZZTIME)
+	$(GO) test ./api -run '^$$' -fuzz FuzzMatchBotRule -fuzztime $(FUZZTIME)
 	$(GO) test ./api/graph/model -run '^$$' -fuzz FuzzParseDate -fuzztime $(FUZZTIME)
 	$(GO) test ./app/page -run '^$$' -fuzz FuzzSafeNext -fuzztime $(FUZZTIME)
 	$(GO) test ./app/page -run '^$$' -fuzz FuzzSuggestSlug -fuzztime $(FUZZTIME)
 	$(GO) test ./db -run '^$$' -fuzz FuzzParseDrilldownCursor -fuzztime $(FUZZTIME)
+	$(GO) test ./app/segment -run '^$$' -fuzz FuzzParseSegment -fuzztime $(FUZZTIME)
 
 # db-new: create an empty migration pair, as in `make db-new NAME=add_x`.
 db-new:

@@ -123,6 +123,8 @@ type Store struct {
 	// actionWake, when set, is called after occurrences of events with
 	// actions commit.
 	actionWake atomic.Pointer[func()]
+	// siteKeys caches the collect settings that beacon requests look up.
+	siteKeys siteKeyCache
 }
 
 // OnActionsEnqueued makes the store call wake after it records
