@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"customevents/app/apitype"
+	"customevents/app/segment"
 )
 
 // applyDatabaseAction applies a database action of claim to the contact of
@@ -174,13 +175,14 @@ func removeFromList(ctx context.Context, tx bun.Tx, accountID, contactID, listID
 	return nil
 }
 
-// normalizeTag returns the stored form of a tag: trimmed and lowercase.
+// normalizeTag returns the stored form of a tag, as segment conditions
+// compare it.
 func normalizeTag(tag string) (string, error) {
-	tag = strings.ToLower(strings.TrimSpace(tag))
-	if tag == "" || strings.ContainsRune(tag, 0) {
-		return "", &PermanentError{Message: "tag is empty or contains a NUL character: set a tag for the action"}
+	normalized, verr := segment.NormalizeTag(tag)
+	if verr != nil {
+		return "", &PermanentError{Message: verr.Message}
 	}
-	return tag, nil
+	return normalized, nil
 }
 
 func addTag(ctx context.Context, tx bun.Tx, accountID, contactID int64, tag string) error {

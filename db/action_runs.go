@@ -391,13 +391,11 @@ func conditionMatched(ctx context.Context, tx bun.Tx, claim *ActionClaim) (bool,
 }
 
 // evaluateConditions evaluates each conditional entry of plan against the
-// snapshot of claim's contact. The behaviour conditions count what the
-// contact did before the occurrence.
+// snapshot of claim's contact. The behaviour conditions read the
+// occurrences of the contact, the merged ones included, up to the time of
+// claim's occurrence.
 func evaluateConditions(ctx context.Context, tx bun.Tx, claim *ActionClaim, plan apitype.ActionList) (matched []bool, err error) {
-	behaviour, err := actionBehaviour(ctx, tx, claim)
-	if err != nil {
-		return nil, err
-	}
+	behaviour := ContactBehaviour(ctx, tx, claim.AccountID, claim.ContactID, claim.OccurredAt)
 	facts := claim.Snapshot.Contact.Facts(behaviour)
 	defer func() {
 		// A bug in the evaluator fails this attempt instead of the worker.
@@ -409,22 +407,13 @@ func evaluateConditions(ctx context.Context, tx bun.Tx, claim *ActionClaim, plan
 	for i, entry := range plan.Conditional {
 		matched[i] = segment.Evaluate(entry.Condition, facts)
 	}
+	// A failed behaviour query answered 0 or false, so the outcomes are
+	// not stored and a later attempt evaluates again.
+	if err := behaviour.Err(); err != nil {
+		return nil, fmt.Errorf("evaluate conditions of occurrence %d: %w", claim.OccurrenceID, err)
+	}
 	return matched, nil
 }
-
-// actionBehaviour returns what the behaviour conditions read about claim's
-// contact at the time of its occurrence.
-//
-// TODO: answer from the database once the contact behaviour queries exist;
-// until then, behaviour conditions see no events and no visits.
-func actionBehaviour(ctx context.Context, tx bun.Tx, claim *ActionClaim) (segment.Behaviour, error) {
-	return noBehaviour{}, nil
-}
-
-type noBehaviour struct{}
-
-func (noBehaviour) EventCount(string, int) int64 { return 0 }
-func (noBehaviour) VisitedURL(string, int) bool  { return false }
 
 // boolArray formats bools as a Postgres boolean[] literal.
 func boolArray(values []bool) string {
