@@ -10,14 +10,21 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"customevents/db"
 )
 
 // Config sizes and configures a Pool. Zero fields take the defaults named
 // in their comments.
 type Config struct {
-	// Workers is the number of actions run at once (CE_ACTION_WORKERS).
-	// Default: 4.
+	// Workers is the number of goroutines that claim and run actions
+	// (CE_ACTION_WORKERS). Default: 4.
 	Workers int
+	// ClaimBatch is the number of due runs a worker claims in one
+	// transaction, at most db.MaxClaimBatch. It applies their database
+	// actions in that transaction and then sends their webhooks and
+	// emails at once. Default: 8.
+	ClaimBatch int
 	// MaxAttempts is the number of attempts after which a failing run is
 	// dead. Default: 10.
 	MaxAttempts int
@@ -95,6 +102,8 @@ func ConfigFromEnv() (Config, error) {
 // withDefaults returns cfg with every zero field set to its default.
 func (cfg Config) withDefaults() Config {
 	setDefault(&cfg.Workers, 4)
+	setDefault(&cfg.ClaimBatch, 8)
+	cfg.ClaimBatch = min(cfg.ClaimBatch, db.MaxClaimBatch)
 	setDefault(&cfg.MaxAttempts, 10)
 	setDefault(&cfg.RetryBase, 10*time.Second)
 	setDefault(&cfg.RetryMax, time.Hour)

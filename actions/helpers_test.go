@@ -162,7 +162,7 @@ type receiver struct {
 	respond    func(n int, r *http.Request) int
 }
 
-func newReceiver(t *testing.T, respond func(n int, r *http.Request) int) *receiver {
+func newReceiver(t testing.TB, respond func(n int, r *http.Request) int) *receiver {
 	t.Helper()
 	rc := &receiver{respond: respond}
 	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -285,3 +285,5 @@ func (s *smtpSink) serve(conn net.Conn) {
 		}
 	}
 }
+
+var discard = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -131,21 +131,37 @@ func (p *Pool) work(worker string) {
 		}
 		// Taken before the claim, so a wake during the claim is not lost.
 		woken := p.wakeChannel()
-		res, err := p.store.ClaimAction(p.running, policy)
+		results, err := p.store.ClaimActions(p.running, policy, p.cfg.ClaimBatch)
 		switch {
 		case err != nil && p.running.Err() != nil:
 			return
 		case err != nil:
 			p.log.Error("action claim failed", "worker", worker, "error", err)
 			p.idle(nil)
-		case res == nil:
+		case len(results) == 0:
 			p.idle(woken)
-		case res.Finished:
-			p.logResult(worker, res)
 		default:
-			p.perform(worker, policy, res.Claim)
+			p.runBatch(worker, policy, results)
 		}
 	}
+}
+
+// runBatch logs the runs that the claim finished and runs the leased ones
+// at once, each in its own goroutine.
+func (p *Pool) runBatch(worker string, policy db.ActionPolicy, results []*db.ClaimResult) {
+	var wg sync.WaitGroup
+	for _, res := range results {
+		if res.Finished {
+			p.logResult(worker, res)
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.perform(worker, policy, res.Claim)
+		}()
+	}
+	wg.Wait()
 }
 
 // idle waits for the poll interval, a wake or the pool's stop.

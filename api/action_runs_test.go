@@ -18,15 +18,17 @@ func runAllActions(t *testing.T, store *db.Store) {
 	t.Helper()
 	p := db.ActionPolicy{Worker: "test", MaxAttempts: 3, Lease: time.Minute, Backoff: func(int) time.Duration { return time.Hour }}
 	for {
-		res, err := store.ClaimAction(context.Background(), p)
+		results, err := store.ClaimActions(context.Background(), p, db.MaxClaimBatch)
 		if err != nil {
 			t.Fatalf("claim: %v", err)
 		}
-		if res == nil {
+		if len(results) == 0 {
 			return
 		}
-		if !res.Finished {
-			t.Fatalf("claimed a %s run that needs a worker pool", res.Claim.ActionType)
+		for _, res := range results {
+			if !res.Finished {
+				t.Fatalf("claimed a %s run that needs a worker pool", res.Claim.ActionType)
+			}
 		}
 	}
 }

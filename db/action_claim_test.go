@@ -33,12 +33,12 @@ func claimWithin(t *testing.T, store *db.Store, p db.ActionPolicy, timeout time.
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		res, err := store.ClaimAction(context.Background(), p)
+		res, err := store.ClaimActions(context.Background(), p, 1)
 		if err != nil {
 			t.Fatalf("claim as %s: %v", p.Worker, err)
 		}
-		if res != nil {
-			return res
+		if len(res) == 1 {
+			return res[0]
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("%s claimed nothing within %s", p.Worker, timeout)
@@ -47,7 +47,7 @@ func claimWithin(t *testing.T, store *db.Store, p db.ActionPolicy, timeout time.
 	}
 }
 
-func TestClaimActionLeaseFencesLateWorker(t *testing.T) {
+func TestClaimActionsLeaseFencesLateWorker(t *testing.T) {
 	f, o := webhookFixture(t)
 	ctx := context.Background()
 	a := policy("a", 200*time.Millisecond, 5)
@@ -58,7 +58,7 @@ func TestClaimActionLeaseFencesLateWorker(t *testing.T) {
 		t.Fatalf("first claim = finished %v, attempt %d, occurrence %d; want a leased attempt 1 of occurrence %d",
 			first.Finished, first.Claim.Attempt, first.Claim.OccurrenceID, o.ID)
 	}
-	if res, err := f.Store.ClaimAction(ctx, b); err != nil || res != nil {
+	if res, err := f.Store.ClaimActions(ctx, b, 1); err != nil || len(res) != 0 {
 		t.Fatalf("claim during the lease = %+v, %v; want nothing", res, err)
 	}
 
@@ -82,7 +82,7 @@ func TestClaimActionLeaseFencesLateWorker(t *testing.T) {
 	}
 }
 
-func TestClaimActionDeadWhenLastLeaseEnds(t *testing.T) {
+func TestClaimActionsDeadWhenLastLeaseEnds(t *testing.T) {
 	f, o := webhookFixture(t)
 	p := policy("a", 100*time.Millisecond, 1)
 	claimWithin(t, f.Store, p, time.Second)

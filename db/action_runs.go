@@ -107,7 +107,7 @@ type ActionClaim struct {
 	LockedUntil time.Time
 }
 
-// ClaimResult is the outcome of ClaimAction.
+// ClaimResult is the outcome of one run that ClaimActions claimed.
 type ClaimResult struct {
 	Claim *ActionClaim
 	// Finished reports that the claim's transaction ended the attempt: a
@@ -141,7 +141,7 @@ var ErrLeaseLost = errors.New("action run lease lost: another worker claimed the
 const maxRunErrorLength = 1000
 
 // IsDatabaseAction reports whether actionType changes only this database,
-// so that ClaimAction applies it in its own transaction.
+// so that ClaimActions applies it in its own transaction.
 func IsDatabaseAction(actionType string) bool {
 	switch actionType {
 	case apitype.ActionAdjustScore, apitype.ActionSetField, apitype.ActionSetStage,
@@ -151,7 +151,7 @@ func IsDatabaseAction(actionType string) bool {
 	return false
 }
 
-// claimRow is the row that ClaimAction locks.
+// claimRow is a row that ClaimActions locks.
 type claimRow struct {
 	OccurrenceID   int64          `bun:"occurrence_id"`
 	Position       int            `bun:"position"`
@@ -169,9 +169,16 @@ type claimRow struct {
 	Metadata       map[string]any `bun:"metadata,type:jsonb"`
 }
 
-// ClaimAction claims the due action run that has waited longest and
-// returns nil when none is due. Workers of any number of processes can
-// call it at once: each run goes to one of them.
+// MaxClaimBatch is the largest number of runs one ClaimActions call
+// claims. A run takes up to two savepoints, for its condition and its
+// effect, and Postgres keeps the ids of up to 64 subtransactions per
+// backend in shared memory before it has to look them up on disk.
+const MaxClaimBatch = 16
+
+// ClaimActions claims up to limit due action runs, those that have waited
+// longest first, in one transaction, and returns none when none is due.
+// Workers of any number of processes can call it at once: each run goes
+// to one of them.
 //
 // A database action is applied, and its run marked succeeded or failed, in
 // the claim's transaction, so it takes effect exactly once. A webhook or
@@ -181,10 +188,11 @@ type claimRow struct {
 // occurrence's conditions, which the first claim of a conditional run of
 // that occurrence evaluates and stores. A run whose condition did not
 // match is marked skipped.
-func (s *Store) ClaimAction(ctx context.Context, p ActionPolicy) (*ClaimResult, error) {
-	var result *ClaimResult
+func (s *Store) ClaimActions(ctx context.Context, p ActionPolicy, limit int) ([]*ClaimResult, error) {
+	limit = min(max(limit, 1), MaxClaimBatch)
+	var results []*ClaimResult
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		result = nil
+		results = nil
 		var rows []claimRow
 		err := tx.NewRaw(`
 			SELECT r.occurrence_id, r.position, r.account_id, r.action_type, r.action, r.condition_index, r.attempts, r.claims,
@@ -194,61 +202,63 @@ func (s *Store) ClaimAction(ctx context.Context, p ActionPolicy) (*ClaimResult, 
 			JOIN event_occurrences o ON o.id = r.occurrence_id
 			WHERE r.outcome IN ('pending', 'failed') AND r.run_at <= now()
 			ORDER BY r.run_at
-			LIMIT 1
-			FOR UPDATE OF r SKIP LOCKED`).Scan(ctx, &rows)
+			LIMIT ?
+			FOR UPDATE OF r SKIP LOCKED`, limit).Scan(ctx, &rows)
 		if err != nil {
-			return fmt.Errorf("claim action run: %w", err)
+			return fmt.Errorf("claim action runs: %w", err)
 		}
-		if len(rows) == 0 {
-			return nil
+		outcomes := map[int64][]bool{}
+		for _, row := range rows {
+			claim := &ActionClaim{
+				OccurrenceID: row.OccurrenceID, Position: row.Position, AccountID: row.AccountID,
+				CustomEventID: row.CustomEventID, ContactID: row.ContactID, ActionType: row.ActionType,
+				Action: row.Action, ConditionIndex: row.ConditionIndex, Attempt: row.Attempts + 1, ClaimNumber: row.Claims + 1,
+				OccurredAt: row.OccurredAt, PageURL: row.PageURL, Metadata: row.Metadata, Snapshot: row.Snapshot,
+			}
+			result, err := runClaim(ctx, tx, claim, p, outcomes)
+			if err != nil {
+				return err
+			}
+			results = append(results, result)
 		}
-		row := rows[0]
-		claim := &ActionClaim{
-			OccurrenceID: row.OccurrenceID, Position: row.Position, AccountID: row.AccountID,
-			CustomEventID: row.CustomEventID, ContactID: row.ContactID, ActionType: row.ActionType,
-			Action: row.Action, ConditionIndex: row.ConditionIndex, Attempt: row.Attempts + 1, ClaimNumber: row.Claims + 1,
-			OccurredAt: row.OccurredAt, PageURL: row.PageURL, Metadata: row.Metadata, Snapshot: row.Snapshot,
-		}
-		result, err = s.runClaim(ctx, tx, claim, p)
-		return err
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return result, nil
+	return results, nil
 }
 
-// runClaim does the part of ClaimAction that follows the lock on the run.
-func (s *Store) runClaim(ctx context.Context, tx bun.Tx, claim *ActionClaim, p ActionPolicy) (*ClaimResult, error) {
+// runClaim does the part of ClaimActions that follows the lock on one run.
+// outcomes holds the condition outcomes read so far in the transaction,
+// by occurrence.
+func runClaim(ctx context.Context, tx bun.Tx, claim *ActionClaim, p ActionPolicy, outcomes map[int64][]bool) (*ClaimResult, error) {
 	// A run found due with its attempts used up was leased for its last
 	// attempt by a worker that stopped before it reported.
 	if claim.Attempt > p.MaxAttempts {
 		claim.Attempt--
 		cause := &PermanentError{Message: fmt.Sprintf("the worker stopped during attempt %d of %d and its lease ended", claim.Attempt, p.MaxAttempts)}
-		return finishInTx(ctx, tx, claim, apitype.RunDead, cause, time.Time{})
+		return finishInTx(ctx, tx, claim, p, cause)
 	}
 
 	if claim.ConditionIndex != nil {
-		matched, err := conditionMatched(ctx, tx, claim)
+		var matched bool
+		err := inSavepoint(ctx, tx, func() error {
+			var err error
+			matched, err = conditionMatched(ctx, tx, claim, outcomes)
+			return err
+		})
 		if err != nil {
-			return failInTx(ctx, tx, claim, p, err)
+			return finishInTx(ctx, tx, claim, p, err)
 		}
 		if !matched {
-			return finishInTx(ctx, tx, claim, apitype.RunSkipped, nil, time.Time{})
+			return finishInTx(ctx, tx, claim, p, errSkipped)
 		}
 	}
 
 	if IsDatabaseAction(claim.ActionType) {
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT action_effect"); err != nil {
-			return nil, fmt.Errorf("start savepoint: %w", err)
-		}
-		if err := applyDatabaseAction(ctx, tx, claim); err != nil {
-			if _, rbErr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT action_effect"); rbErr != nil {
-				return nil, errors.Join(err, fmt.Errorf("roll back savepoint: %w", rbErr))
-			}
-			return failInTx(ctx, tx, claim, p, err)
-		}
-		return finishInTx(ctx, tx, claim, apitype.RunSucceeded, nil, time.Time{})
+		err := inSavepoint(ctx, tx, func() error { return applyDatabaseAction(ctx, tx, claim) })
+		return finishInTx(ctx, tx, claim, p, err)
 	}
 
 	err := tx.NewRaw(`
@@ -264,32 +274,79 @@ func (s *Store) runClaim(ctx context.Context, tx bun.Tx, claim *ActionClaim, p A
 	return &ClaimResult{Claim: claim}, nil
 }
 
-// failInTx records a failed attempt: dead when cause is a *PermanentError
-// or the attempts are used up, failed and due again after the backoff
-// otherwise.
-func failInTx(ctx context.Context, tx bun.Tx, claim *ActionClaim, p ActionPolicy, cause error) (*ClaimResult, error) {
-	var permanent *PermanentError
-	if errors.As(cause, &permanent) || claim.Attempt >= p.MaxAttempts {
-		return finishInTx(ctx, tx, claim, apitype.RunDead, cause, time.Time{})
+// inSavepoint runs fn in a savepoint of tx and rolls back what fn wrote
+// when it fails, so that a failed statement leaves tx usable for the rest
+// of the batch. A failure of the savepoint itself ends the transaction, so
+// it is returned wrapped in a *savepointError.
+func inSavepoint(ctx context.Context, tx bun.Tx, fn func() error) error {
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT action_step"); err != nil {
+		return &savepointError{fmt.Errorf("start savepoint: %w", err)}
 	}
-	return finishInTx(ctx, tx, claim, apitype.RunFailed, cause, time.Now().Add(p.Backoff(claim.Attempt)))
+	if err := fn(); err != nil {
+		if _, rbErr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT action_step"); rbErr != nil {
+			return &savepointError{errors.Join(err, fmt.Errorf("roll back savepoint: %w", rbErr))}
+		}
+		return err
+	}
+	// The savepoint stays until the transaction ends, which saves a round
+	// trip; the next one nests inside it.
+	return nil
 }
 
-// finishInTx writes the outcome of the claim's attempt in the claim's own
+// savepointError is a failed savepoint statement, after which the
+// transaction can only roll back.
+type savepointError struct{ err error }
+
+func (e *savepointError) Error() string { return e.err.Error() }
+func (e *savepointError) Unwrap() error { return e.err }
+
+// errSkipped stands for the outcome of a run whose condition did not
+// match, which is no error.
+var errSkipped = errors.New("condition did not match")
+
+// decideOutcome returns the outcome of an attempt that ended with cause:
+// succeeded for nil, skipped for errSkipped, dead for a *PermanentError or
+// the last attempt, and failed, due again after the backoff, otherwise.
+func decideOutcome(claim *ActionClaim, p ActionPolicy, cause error) (outcome string, next time.Time) {
+	var permanent *PermanentError
+	switch {
+	case cause == nil:
+		return apitype.RunSucceeded, time.Time{}
+	case errors.Is(cause, errSkipped):
+		return apitype.RunSkipped, time.Time{}
+	case errors.As(cause, &permanent) || claim.Attempt >= p.MaxAttempts:
+		return apitype.RunDead, time.Time{}
+	}
+	return apitype.RunFailed, time.Now().Add(p.Backoff(claim.Attempt))
+}
+
+// finishInTx writes the outcome of an attempt in the claim's own
 // transaction, which holds the lock on the run.
-func finishInTx(ctx context.Context, tx bun.Tx, claim *ActionClaim, outcome string, cause error, next time.Time) (*ClaimResult, error) {
-	if err := writeOutcome(ctx, tx, claim, outcome, cause, next); err != nil {
+func finishInTx(ctx context.Context, tx bun.Tx, claim *ActionClaim, p ActionPolicy, cause error) (*ClaimResult, error) {
+	var spErr *savepointError
+	if errors.As(cause, &spErr) {
+		return nil, cause
+	}
+	outcome, next := decideOutcome(claim, p, cause)
+	if err := writeOutcome(ctx, tx, claim, outcome, cause, next, claim.ClaimNumber-1); err != nil {
 		return nil, err
 	}
-	return &ClaimResult{Claim: claim, Finished: true, Outcome: outcome, Err: cause, NextAttemptAt: next}, nil
+	return finished(claim, outcome, cause, next), nil
 }
 
-// writeOutcome sets the run's outcome, error and next due time. The
-// caller holds the lock on the run and has checked that it waits for this
-// attempt. It returns ErrLeaseLost when the run has finished meanwhile.
-func writeOutcome(ctx context.Context, idb bun.IDB, claim *ActionClaim, outcome string, cause error, next time.Time) error {
+func finished(claim *ActionClaim, outcome string, cause error, next time.Time) *ClaimResult {
+	if errors.Is(cause, errSkipped) {
+		cause = nil
+	}
+	return &ClaimResult{Claim: claim, Finished: true, Outcome: outcome, Err: cause, NextAttemptAt: next}
+}
+
+// writeOutcome sets the run's outcome, error and next due time, provided
+// the run is still open and its claims equal fence. It returns
+// ErrLeaseLost otherwise.
+func writeOutcome(ctx context.Context, idb bun.IDB, claim *ActionClaim, outcome string, cause error, next time.Time, fence int) error {
 	message := ""
-	if cause != nil {
+	if cause != nil && !errors.Is(cause, errSkipped) {
 		message = truncateUTF8(cause.Error(), maxRunErrorLength)
 	}
 	var runAt any = bun.Safe("run_at")
@@ -299,8 +356,8 @@ func writeOutcome(ctx context.Context, idb bun.IDB, claim *ActionClaim, outcome 
 	res, err := idb.NewRaw(`
 		UPDATE action_runs SET outcome = ?, attempts = ?, claims = ?, last_error = ?, run_at = ?,
 			locked_until = NULL, locked_by = '', updated_at = now()
-		WHERE occurrence_id = ? AND position = ? AND outcome IN ('pending', 'failed')`,
-		outcome, claim.Attempt, claim.ClaimNumber, message, runAt, claim.OccurrenceID, claim.Position).Exec(ctx)
+		WHERE occurrence_id = ? AND position = ? AND outcome IN ('pending', 'failed') AND claims = ?`,
+		outcome, claim.Attempt, claim.ClaimNumber, message, runAt, claim.OccurrenceID, claim.Position, fence).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("write outcome of action run %d/%d: %w", claim.OccurrenceID, claim.Position, err)
 	}
@@ -311,34 +368,15 @@ func writeOutcome(ctx context.Context, idb bun.IDB, claim *ActionClaim, outcome 
 }
 
 // FinishAction records the result of a leased webhook or email attempt:
-// succeeded when cause is nil, otherwise failed or dead as in ClaimAction.
-// It writes nothing and returns ErrLeaseLost when another worker has
-// claimed the run again since.
+// succeeded when cause is nil, otherwise failed or dead as in
+// ClaimActions. It writes nothing and returns ErrLeaseLost when another
+// worker has claimed the run again since, or the run was deleted.
 func (s *Store) FinishAction(ctx context.Context, claim *ActionClaim, p ActionPolicy, cause error) (*ClaimResult, error) {
-	var result *ClaimResult
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		var claims []int
-		err := tx.NewRaw(`
-			SELECT claims FROM action_runs
-			WHERE occurrence_id = ? AND position = ? AND outcome IN ('pending', 'failed')
-			FOR UPDATE`, claim.OccurrenceID, claim.Position).Scan(ctx, &claims)
-		if err != nil {
-			return fmt.Errorf("lock action run %d/%d: %w", claim.OccurrenceID, claim.Position, err)
-		}
-		if len(claims) == 0 || claims[0] != claim.ClaimNumber {
-			return ErrLeaseLost
-		}
-		if cause == nil {
-			result, err = finishInTx(ctx, tx, claim, apitype.RunSucceeded, nil, time.Time{})
-		} else {
-			result, err = failInTx(ctx, tx, claim, p, cause)
-		}
-		return err
-	})
-	if err != nil {
+	outcome, next := decideOutcome(claim, p, cause)
+	if err := writeOutcome(ctx, s.db, claim, outcome, cause, next, claim.ClaimNumber); err != nil {
 		return nil, err
 	}
-	return result, nil
+	return finished(claim, outcome, cause, next), nil
 }
 
 // ReleaseAction gives a leased run back unfinished, as at shutdown: it is
@@ -362,32 +400,38 @@ func (s *Store) ReleaseAction(ctx context.Context, claim *ActionClaim) error {
 // its occurrence. The first call for an occurrence evaluates every entry
 // of the plan against the snapshot and stores the outcomes, under a lock on
 // the job, so later calls and retries read them and never evaluate again.
-func conditionMatched(ctx context.Context, tx bun.Tx, claim *ActionClaim) (bool, error) {
-	var job struct {
-		Plan    apitype.ActionList `bun:"plan,type:jsonb"`
-		Matched []bool             `bun:"matched,array"`
-	}
-	err := tx.NewRaw("SELECT plan, matched FROM action_jobs WHERE occurrence_id = ? FOR UPDATE", claim.OccurrenceID).
-		Scan(ctx, &job)
-	if err != nil {
-		return false, fmt.Errorf("lock action job %d: %w", claim.OccurrenceID, err)
-	}
-	if job.Matched == nil {
-		job.Matched, err = evaluateConditions(ctx, tx, claim, job.Plan)
-		if err != nil {
-			return false, err
+// outcomes caches them for the rest of the transaction.
+func conditionMatched(ctx context.Context, tx bun.Tx, claim *ActionClaim, outcomes map[int64][]bool) (bool, error) {
+	matched, ok := outcomes[claim.OccurrenceID]
+	if !ok {
+		var job struct {
+			Plan    apitype.ActionList `bun:"plan,type:jsonb"`
+			Matched []bool             `bun:"matched,array"`
 		}
-		_, err = tx.NewRaw("UPDATE action_jobs SET matched = ?, evaluated_at = now() WHERE occurrence_id = ?",
-			boolArray(job.Matched), claim.OccurrenceID).Exec(ctx)
+		err := tx.NewRaw("SELECT plan, matched FROM action_jobs WHERE occurrence_id = ? FOR UPDATE", claim.OccurrenceID).
+			Scan(ctx, &job)
 		if err != nil {
-			return false, fmt.Errorf("store condition outcomes of job %d: %w", claim.OccurrenceID, err)
+			return false, fmt.Errorf("lock action job %d: %w", claim.OccurrenceID, err)
 		}
+		if job.Matched == nil {
+			job.Matched, err = evaluateConditions(ctx, tx, claim, job.Plan)
+			if err != nil {
+				return false, err
+			}
+			_, err = tx.NewRaw("UPDATE action_jobs SET matched = ?, evaluated_at = now() WHERE occurrence_id = ?",
+				boolArray(job.Matched), claim.OccurrenceID).Exec(ctx)
+			if err != nil {
+				return false, fmt.Errorf("store condition outcomes of job %d: %w", claim.OccurrenceID, err)
+			}
+		}
+		matched = job.Matched
+		outcomes[claim.OccurrenceID] = matched
 	}
 	i := *claim.ConditionIndex
-	if i < 0 || i >= len(job.Matched) {
+	if i < 0 || i >= len(matched) {
 		return false, &PermanentError{Message: fmt.Sprintf("conditional entry %d is missing from the plan of occurrence %d", i, claim.OccurrenceID)}
 	}
-	return job.Matched[i], nil
+	return matched[i], nil
 }
 
 // evaluateConditions evaluates each conditional entry of plan against the
