@@ -419,3 +419,44 @@ func dump(v any) string {
 	b, _ := json.MarshalIndent(v, "", "  ")
 	return string(b)
 }
+
+// TestEraseContactRemovesActionTraces erases a contact whose occurrences
+// enqueued actions: the snapshots, runs, gates, lists and tags go too.
+func TestEraseContactRemovesActionTraces(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	event := createEvent(t, f, "signed-up")
+	list := dbtest.CreateList(t, f.Store.DB(), f.Account.ID, "Leads")
+	dbtest.SetEventActions(t, f.Store.DB(), event.ID, apitype.EventActions{
+		Mode: apitype.ActionModeOnTheFly, Frequency: apitype.FrequencyOncePerContact,
+		OnTheFly: apitype.ActionList{Global: []apitype.Action{
+			{Type: apitype.ActionAddTag, Value: "lead"},
+			{Type: apitype.ActionAddToList, ListID: list},
+			{Type: apitype.ActionWebhook, URL: "https://hooks.example.com/"},
+		}},
+	})
+	o := record(t, f, emailTrigger(f, "signed-up", "ann@example.com"))
+	if _, err := f.Store.ClaimActions(ctx, policy("w", time.Hour, 3), db.MaxClaimBatch); err != nil {
+		t.Fatal(err)
+	}
+
+	before := findTraces(t, f, "ann@example.com", o.ContactID)
+	wantBefore := []string{
+		"action_frequency.contact_id", "action_jobs.snapshot", "contact_list_members.contact_id", "contact_tags.contact_id",
+		"contacts.email", "contacts.id", "event_occurrences.contact_id",
+	}
+	if !reflect.DeepEqual(before, wantBefore) {
+		t.Fatalf("columns with traces before erasure = %v, want %v", before, wantBefore)
+	}
+	if _, err := f.Store.EraseContact(ctx, f.Account.ID, "ann@example.com", "admin@example.com"); err != nil {
+		t.Fatalf("erase: %v", err)
+	}
+	if after := findTraces(t, f, "ann@example.com", o.ContactID); len(after) != 0 {
+		t.Errorf("columns with traces after erasure = %v, want none", after)
+	}
+	for _, table := range []string{"action_jobs", "action_runs", "action_frequency"} {
+		if n := dbtest.Count(t, f.Store.DB(), table); n != 0 {
+			t.Errorf("%s rows after erasure = %d, want 0", table, n)
+		}
+	}
+}
