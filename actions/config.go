@@ -1,7 +1,7 @@
-// Package actions runs the actions of recorded events: a pool of workers
-// claims due action runs from the database, applies database actions
-// through the store, sends webhooks and notification emails, and retries
-// failures with exponential backoff until a run is dead. See
+// Package actions runs the actions of recorded events. A pool of workers
+// claims due action runs from the database and applies database actions
+// through the store. It sends webhooks and notification emails, and it
+// retries failures with exponential backoff until a run is dead. See
 // docs/actions.md.
 package actions
 

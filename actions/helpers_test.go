@@ -20,8 +20,8 @@ import (
 	"customevents/db/dbtest"
 )
 
-// testConfig is a pool configuration with short waits, allowed loopback
-// webhooks and the given overrides applied by the caller.
+// testConfig returns a pool configuration with short waits and loopback
+// webhooks allowed. Tests change the fields they need.
 func testConfig() actions.Config {
 	return actions.Config{
 		Workers:             2,
@@ -153,8 +153,8 @@ type delivery struct {
 	Body      []byte
 }
 
-// receiver is a webhook target on loopback. respond decides the status of
-// request number n (from 1); nil answers 204 to all.
+// receiver is a webhook target on loopback. respond returns the status of
+// request number n (from 1). Without respond, every request gets 204.
 type receiver struct {
 	*httptest.Server
 	mu         sync.Mutex

@@ -179,7 +179,7 @@ func (p *Pool) idle(woken <-chan struct{}) {
 // perform runs a leased webhook or email action and records its result.
 func (p *Pool) perform(worker string, policy db.ActionPolicy, claim *db.ActionClaim) {
 	// The action ends before its lease does, so no other worker runs it
-	// meanwhile unless the clocks of the two disagree.
+	// meanwhile, unless this process stalls for longer than the margin.
 	margin := min(p.cfg.Lease/10, 5*time.Second)
 	ctx, cancel := context.WithTimeout(p.running, p.cfg.Lease-margin)
 	defer cancel()

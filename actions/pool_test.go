@@ -239,7 +239,7 @@ func TestPoolDeadAfterMaxAttempts(t *testing.T) {
 	}
 }
 
-func TestPoolRefusesInternalWebhookTarget(t *testing.T) {
+func TestPoolRejectsInternalWebhookTarget(t *testing.T) {
 	f := dbtest.NewFixture(t)
 	event := createEvent(t, f, "signed-up")
 	rc := newReceiver(t, nil)
@@ -264,7 +264,7 @@ func TestPoolRefusesInternalWebhookTarget(t *testing.T) {
 			t.Errorf("run %d = %+v, want dead after 1 attempt", run.Position, run)
 		}
 		if !strings.Contains(run.Error, "is a loopback address. Set CE_WEBHOOK_ALLOW_PRIVATE=1 to allow internal targets") {
-			t.Errorf("run %d error = %q, want the loopback refusal", run.Position, run.Error)
+			t.Errorf("run %d error = %q, want the loopback rejection", run.Position, run.Error)
 		}
 	}
 }

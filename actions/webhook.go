@@ -118,7 +118,7 @@ const maxResponseRead = 64 << 10
 func newWebhookSender(timeout time.Duration, allowPrivate bool) *webhookSender {
 	dialer := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
 	if !allowPrivate {
-		dialer.Control = refuseInternal
+		dialer.Control = rejectInternal
 	}
 	transport := &http.Transport{
 		// No proxy from the environment: the dialer must see the
@@ -142,7 +142,7 @@ func newWebhookSender(timeout time.Duration, allowPrivate bool) *webhookSender {
 }
 
 // send posts the webhook of claim. A 2xx status is success; any other
-// status or a network error fails the attempt. An invalid or refused
+// status or a network error fails the attempt. An invalid or rejected
 // target fails it for good.
 func (w *webhookSender) send(ctx context.Context, c *db.ActionClaim) error {
 	target, err := url.Parse(c.Action.URL)
@@ -182,9 +182,9 @@ func (w *webhookSender) send(ctx context.Context, c *db.ActionClaim) error {
 // webhookError describes a failed request without its URL, whose path
 // and query may hold a token.
 func webhookError(host string, err error) error {
-	var refused *refusedAddressError
-	if errors.As(err, &refused) {
-		return &db.PermanentError{Message: fmt.Sprintf("webhook to %s refused: %v. Set CE_WEBHOOK_ALLOW_PRIVATE=1 to allow internal targets", host, refused)}
+	var rejected *rejectedAddressError
+	if errors.As(err, &rejected) {
+		return &db.PermanentError{Message: fmt.Sprintf("webhook to %s rejected: %v. Set CE_WEBHOOK_ALLOW_PRIVATE=1 to allow internal targets", host, rejected)}
 	}
 	var urlErr *url.Error
 	if errors.As(err, &urlErr) {
@@ -196,20 +196,20 @@ func webhookError(host string, err error) error {
 	return fmt.Errorf("webhook to %s failed: %w", host, err)
 }
 
-// refusedAddressError is a dial to an address that webhooks may not reach.
-type refusedAddressError struct {
+// rejectedAddressError is a dial to an address that webhooks may not reach.
+type rejectedAddressError struct {
 	addr   netip.Addr
 	reason string
 }
 
-func (e *refusedAddressError) Error() string {
+func (e *rejectedAddressError) Error() string {
 	return fmt.Sprintf("%s is a %s address", e.addr, e.reason)
 }
 
-// refuseInternal is a net.Dialer Control function. It runs after name
+// rejectInternal is a net.Dialer Control function. It runs after name
 // resolution, once per address that the dialer tries, so a host name
-// that resolves to an internal address is refused too.
-func refuseInternal(network, address string, _ syscall.RawConn) error {
+// that resolves to an internal address is rejected too.
+func rejectInternal(network, address string, _ syscall.RawConn) error {
 	host, _, err := net.SplitHostPort(address)
 	if err != nil {
 		return fmt.Errorf("webhook dial address %q: %w", address, err)
@@ -219,7 +219,7 @@ func refuseInternal(network, address string, _ syscall.RawConn) error {
 		return fmt.Errorf("webhook dial address %q: %w", address, err)
 	}
 	if reason := internalReason(addr); reason != "" {
-		return &refusedAddressError{addr: addr, reason: reason}
+		return &rejectedAddressError{addr: addr, reason: reason}
 	}
 	return nil
 }

@@ -14,21 +14,32 @@ import (
 )
 
 // applyDatabaseAction applies a database action of claim to the contact of
-// its occurrence, in tx.
+// its occurrence, in tx, and sets claim.ContactID to that contact.
 func applyDatabaseAction(ctx context.Context, tx bun.Tx, claim *ActionClaim) error {
+	a := claim.Action
+	switch claim.ActionType {
+	case apitype.ActionAdjustScore:
+		return updateOccurrenceContact(ctx, tx, claim, "lead_score = least(greatest(c.lead_score::numeric + ?, ?), ?)::integer",
+			a.Delta, math.MinInt32, math.MaxInt32)
+	case apitype.ActionSetField:
+		set, args, err := setFieldClause(a.Field, a.Value)
+		if err != nil {
+			return err
+		}
+		return updateOccurrenceContact(ctx, tx, claim, set, args...)
+	case apitype.ActionSetStage:
+		if !slices.Contains(apitype.LifecycleStages, a.Value) {
+			return &PermanentError{Message: fmt.Sprintf("lifecycle stage %q is unknown: use one of %s", a.Value, strings.Join(apitype.LifecycleStages, ", "))}
+		}
+		return updateOccurrenceContact(ctx, tx, claim, "lifecycle_stage = ?", a.Value)
+	}
+
 	contactID, err := lockOccurrenceContact(ctx, tx, claim.AccountID, claim.OccurrenceID)
 	if err != nil {
 		return err
 	}
 	claim.ContactID = contactID
-	a := claim.Action
 	switch claim.ActionType {
-	case apitype.ActionAdjustScore:
-		return adjustScore(ctx, tx, claim.AccountID, contactID, a.Delta)
-	case apitype.ActionSetField:
-		return setField(ctx, tx, claim.AccountID, contactID, a.Field, a.Value)
-	case apitype.ActionSetStage:
-		return setStage(ctx, tx, claim.AccountID, contactID, a.Value)
 	case apitype.ActionAddToList:
 		return addToList(ctx, tx, claim.AccountID, contactID, a.ListID)
 	case apitype.ActionRemoveFromList:
@@ -41,14 +52,41 @@ func applyDatabaseAction(ctx context.Context, tx bun.Tx, claim *ActionClaim) err
 	return &PermanentError{Message: fmt.Sprintf("action type %q is not a database action", claim.ActionType)}
 }
 
+// maxContactRetries is how often the effect of an action looks up the
+// occurrence's contact again after a merge deleted the one it found.
+const maxContactRetries = 3
+
+// updateOccurrenceContact runs "UPDATE contacts AS c SET set" on the
+// contact of claim's occurrence; args fill the placeholders of set. The
+// UPDATE locks the contact until tx ends. Identify locks both contacts of
+// a merge first, so a merge either waits for this action, which it then
+// carries over to the known contact, or finishes before, and the
+// occurrence then points at the known contact. A merge that deletes the
+// contact while the UPDATE waits for it leaves no row to update, so the
+// UPDATE runs again and finds the known contact.
+func updateOccurrenceContact(ctx context.Context, tx bun.Tx, claim *ActionClaim, set string, args ...any) error {
+	query := "UPDATE contacts AS c SET " + set + `
+		FROM event_occurrences AS o
+		WHERE o.account_id = ? AND o.id = ? AND c.id = o.contact_id AND c.account_id = o.account_id
+		RETURNING c.id`
+	args = append(args, claim.AccountID, claim.OccurrenceID)
+	for range maxContactRetries {
+		var ids []int64
+		if err := tx.NewRaw(query, args...).Scan(ctx, &ids); err != nil {
+			return fmt.Errorf("%s for occurrence %d: %w", claim.ActionType, claim.OccurrenceID, err)
+		}
+		if len(ids) == 1 {
+			claim.ContactID = ids[0]
+			return nil
+		}
+	}
+	return fmt.Errorf("%s for occurrence %d: the occurrence's contact was deleted %d times in a row", claim.ActionType, claim.OccurrenceID, maxContactRetries)
+}
+
 // lockOccurrenceContact returns the contact of an occurrence and locks it
-// until tx ends. Identify locks both contacts of a merge first, so a merge
-// either waits for this action, which it then carries over to the known
-// contact, or finishes before, and the occurrence then points at the known
-// contact. A merge that deletes the locked row between the read and the
-// lock leaves no row, so the read runs again.
+// until tx ends, with the same guarantees as updateOccurrenceContact.
 func lockOccurrenceContact(ctx context.Context, tx bun.Tx, accountID, occurrenceID int64) (int64, error) {
-	for range 3 {
+	for range maxContactRetries {
 		var ids []int64
 		err := tx.NewRaw(`
 			SELECT c.id FROM event_occurrences o JOIN contacts c ON c.id = o.contact_id
@@ -61,20 +99,7 @@ func lockOccurrenceContact(ctx context.Context, tx bun.Tx, accountID, occurrence
 			return ids[0], nil
 		}
 	}
-	return 0, fmt.Errorf("lock contact of occurrence %d: the contact changed three times in a row", occurrenceID)
-}
-
-// adjustScore adds delta to the lead score, which stays within the range
-// of the integer column.
-func adjustScore(ctx context.Context, tx bun.Tx, accountID, contactID, delta int64) error {
-	_, err := tx.NewRaw(`
-		UPDATE contacts SET lead_score = least(greatest(lead_score::numeric + ?, ?), ?)::integer
-		WHERE account_id = ? AND id = ?`,
-		delta, math.MinInt32, math.MaxInt32, accountID, contactID).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("adjust lead score of contact %d by %d: %w", contactID, delta, err)
-	}
-	return nil
+	return 0, fmt.Errorf("lock contact of occurrence %d: the contact was deleted %d times in a row", occurrenceID, maxContactRetries)
 }
 
 // contactFieldColumns maps the set_field field names of built-in contact
@@ -89,45 +114,23 @@ var contactFieldColumns = map[string]string{
 // customFieldPrefix starts the set_field field name of a custom field.
 const customFieldPrefix = "custom."
 
-// setField writes value into a built-in field or, for custom.NAME, into
-// the custom field NAME.
-func setField(ctx context.Context, tx bun.Tx, accountID, contactID int64, field, value string) error {
+// setFieldClause returns the SET clause that writes value into a
+// built-in field or, for custom.NAME, into the custom field NAME.
+func setFieldClause(field, value string) (string, []any, error) {
 	if strings.ContainsRune(value, 0) {
-		return &PermanentError{Message: fmt.Sprintf("value for field %q contains a NUL character, which the database cannot store", field)}
+		return "", nil, &PermanentError{Message: fmt.Sprintf("value for field %q contains a NUL character, which the database cannot store", field)}
 	}
 	if name, ok := strings.CutPrefix(field, customFieldPrefix); ok {
 		if name == "" || strings.ContainsRune(name, 0) {
-			return &PermanentError{Message: fmt.Sprintf("custom field name in %q is empty or contains a NUL character", field)}
+			return "", nil, &PermanentError{Message: fmt.Sprintf("custom field name in %q is empty or contains a NUL character", field)}
 		}
-		_, err := tx.NewRaw(`
-			UPDATE contacts SET custom_fields = custom_fields || jsonb_build_object(?::text, ?::text)
-			WHERE account_id = ? AND id = ?`, name, value, accountID, contactID).Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("set custom field %q of contact %d: %w", name, contactID, err)
-		}
-		return nil
+		return "custom_fields = c.custom_fields || jsonb_build_object(?::text, ?::text)", []any{name, value}, nil
 	}
 	column, ok := contactFieldColumns[field]
 	if !ok {
-		return &PermanentError{Message: fmt.Sprintf("field %q cannot be set: use first_name, last_name, company, job_title or custom.NAME", field)}
+		return "", nil, &PermanentError{Message: fmt.Sprintf("field %q cannot be set: use first_name, last_name, company, job_title or custom.NAME", field)}
 	}
-	_, err := tx.NewRaw("UPDATE contacts SET ? = ? WHERE account_id = ? AND id = ?",
-		bun.Ident(column), value, accountID, contactID).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("set %s of contact %d: %w", column, contactID, err)
-	}
-	return nil
-}
-
-func setStage(ctx context.Context, tx bun.Tx, accountID, contactID int64, stage string) error {
-	if !slices.Contains(apitype.LifecycleStages, stage) {
-		return &PermanentError{Message: fmt.Sprintf("lifecycle stage %q is unknown: use one of %s", stage, strings.Join(apitype.LifecycleStages, ", "))}
-	}
-	_, err := tx.NewRaw("UPDATE contacts SET lifecycle_stage = ? WHERE account_id = ? AND id = ?", stage, accountID, contactID).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("set lifecycle stage of contact %d: %w", contactID, err)
-	}
-	return nil
+	return "? = ?", []any{bun.Ident(column), value}, nil
 }
 
 // listNotFound is the error of a list action whose list was deleted or

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"customevents/app/apitype"
 	"customevents/app/segment"
@@ -43,8 +44,8 @@ type ContactSnapshot struct {
 	Tags           []string          `json:"tags"`
 }
 
-// Facts returns what segment conditions test about the contact, with b
-// answering the behaviour conditions.
+// Facts returns what segment conditions test about the contact. b
+// evaluates the behaviour conditions.
 func (c ContactSnapshot) Facts(b segment.Behaviour) segment.Facts {
 	f := segment.Facts{
 		FirstName:      c.FirstName,
@@ -208,6 +209,7 @@ func (s *Store) ClaimActions(ctx context.Context, p ActionPolicy, limit int) ([]
 			return fmt.Errorf("claim action runs: %w", err)
 		}
 		outcomes := map[int64][]bool{}
+		var leased []*ActionClaim
 		for _, row := range rows {
 			claim := &ActionClaim{
 				OccurrenceID: row.OccurrenceID, Position: row.Position, AccountID: row.AccountID,
@@ -219,9 +221,15 @@ func (s *Store) ClaimActions(ctx context.Context, p ActionPolicy, limit int) ([]
 			if err != nil {
 				return err
 			}
+			if !result.Finished {
+				leased = append(leased, claim)
+			}
 			results = append(results, result)
 		}
-		return nil
+		if err := writeOutcomes(ctx, tx, results); err != nil {
+			return err
+		}
+		return leaseRuns(ctx, tx, leased, p)
 	})
 	if err != nil {
 		return nil, err
@@ -229,16 +237,19 @@ func (s *Store) ClaimActions(ctx context.Context, p ActionPolicy, limit int) ([]
 	return results, nil
 }
 
-// runClaim does the part of ClaimActions that follows the lock on one run.
-// outcomes holds the condition outcomes read so far in the transaction,
-// by occurrence.
+// runClaim does the part of ClaimActions that follows the lock on one run:
+// it evaluates the run's condition and applies a database action. The
+// result is finished, with its outcome still to be written, or not
+// finished for a webhook or email, which is still to be leased. outcomes
+// holds the condition outcomes read so far in the transaction, by
+// occurrence.
 func runClaim(ctx context.Context, tx bun.Tx, claim *ActionClaim, p ActionPolicy, outcomes map[int64][]bool) (*ClaimResult, error) {
 	// A run found due with its attempts used up was leased for its last
 	// attempt by a worker that stopped before it reported.
 	if claim.Attempt > p.MaxAttempts {
 		claim.Attempt--
 		cause := &PermanentError{Message: fmt.Sprintf("the worker stopped during attempt %d of %d and its lease ended", claim.Attempt, p.MaxAttempts)}
-		return finishInTx(ctx, tx, claim, p, cause)
+		return finish(claim, p, cause)
 	}
 
 	if claim.ConditionIndex != nil {
@@ -249,29 +260,98 @@ func runClaim(ctx context.Context, tx bun.Tx, claim *ActionClaim, p ActionPolicy
 			return err
 		})
 		if err != nil {
-			return finishInTx(ctx, tx, claim, p, err)
+			return finish(claim, p, err)
 		}
 		if !matched {
-			return finishInTx(ctx, tx, claim, p, errSkipped)
+			return finish(claim, p, errSkipped)
 		}
 	}
 
 	if IsDatabaseAction(claim.ActionType) {
 		err := inSavepoint(ctx, tx, func() error { return applyDatabaseAction(ctx, tx, claim) })
-		return finishInTx(ctx, tx, claim, p, err)
-	}
-
-	err := tx.NewRaw(`
-		UPDATE action_runs SET attempts = ?, claims = ?, locked_until = now() + ?::interval, run_at = now() + ?::interval,
-			locked_by = ?, updated_at = now()
-		WHERE occurrence_id = ? AND position = ?
-		RETURNING locked_until`,
-		claim.Attempt, claim.ClaimNumber, intervalText(p.Lease), intervalText(p.Lease), p.Worker, claim.OccurrenceID, claim.Position).
-		Scan(ctx, &claim.LockedUntil)
-	if err != nil {
-		return nil, fmt.Errorf("lease action run %d/%d: %w", claim.OccurrenceID, claim.Position, err)
+		return finish(claim, p, err)
 	}
 	return &ClaimResult{Claim: claim}, nil
+}
+
+// leaseRuns leases the claimed webhook and email runs to p.Worker.
+func leaseRuns(ctx context.Context, tx bun.Tx, claims []*ActionClaim, p ActionPolicy) error {
+	if len(claims) == 0 {
+		return nil
+	}
+	var occurrences []int64
+	var positions, attempts, claimNumbers []int
+	for _, c := range claims {
+		occurrences = append(occurrences, c.OccurrenceID)
+		positions = append(positions, c.Position)
+		attempts = append(attempts, c.Attempt)
+		claimNumbers = append(claimNumbers, c.ClaimNumber)
+	}
+	var until []time.Time
+	err := tx.NewRaw(`
+		UPDATE action_runs AS r SET attempts = v.attempts, claims = v.claims,
+			locked_until = now() + ?::interval, run_at = now() + ?::interval, locked_by = ?, updated_at = now()
+		FROM unnest(?::bigint[], ?::int[], ?::int[], ?::int[]) AS v(occurrence_id, position, attempts, claims)
+		WHERE r.occurrence_id = v.occurrence_id AND r.position = v.position
+		RETURNING r.locked_until`,
+		intervalText(p.Lease), intervalText(p.Lease), p.Worker,
+		pgdialect.Array(occurrences), pgdialect.Array(positions), pgdialect.Array(attempts), pgdialect.Array(claimNumbers)).
+		Scan(ctx, &until)
+	if err != nil {
+		return fmt.Errorf("lease %d action runs: %w", len(claims), err)
+	}
+	if len(until) != len(claims) {
+		return fmt.Errorf("lease %d action runs: %d were updated", len(claims), len(until))
+	}
+	for _, c := range claims {
+		c.LockedUntil = until[0]
+	}
+	return nil
+}
+
+// writeOutcomes writes the outcomes of the finished results in one
+// statement. The claim's transaction holds the locks on their runs.
+func writeOutcomes(ctx context.Context, tx bun.Tx, results []*ClaimResult) error {
+	var occurrences []int64
+	var positions, attempts, claimNumbers []int
+	var outcomes, messages, runAts []string
+	for _, res := range results {
+		if !res.Finished {
+			continue
+		}
+		c := res.Claim
+		occurrences = append(occurrences, c.OccurrenceID)
+		positions = append(positions, c.Position)
+		attempts = append(attempts, c.Attempt)
+		claimNumbers = append(claimNumbers, c.ClaimNumber)
+		outcomes = append(outcomes, res.Outcome)
+		messages = append(messages, errorMessage(res.Err))
+		runAt := ""
+		if !res.NextAttemptAt.IsZero() {
+			runAt = res.NextAttemptAt.UTC().Format(time.RFC3339Nano)
+		}
+		runAts = append(runAts, runAt)
+	}
+	if len(occurrences) == 0 {
+		return nil
+	}
+	res, err := tx.NewRaw(`
+		UPDATE action_runs AS r SET outcome = v.outcome, attempts = v.attempts, claims = v.claims,
+			last_error = v.last_error, run_at = coalesce(nullif(v.run_at, '')::timestamptz, r.run_at),
+			locked_until = NULL, locked_by = '', updated_at = now()
+		FROM unnest(?::bigint[], ?::int[], ?::int[], ?::int[], ?::text[], ?::text[], ?::text[])
+			AS v(occurrence_id, position, attempts, claims, outcome, last_error, run_at)
+		WHERE r.occurrence_id = v.occurrence_id AND r.position = v.position
+			AND r.outcome IN ('pending', 'failed') AND r.claims = v.claims - 1`,
+		pgdialect.Array(occurrences), pgdialect.Array(positions), pgdialect.Array(attempts), pgdialect.Array(claimNumbers),
+		pgdialect.Array(outcomes), pgdialect.Array(messages), pgdialect.Array(runAts)).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("write outcomes of %d action runs: %w", len(occurrences), err)
+	}
+	if n, err := res.RowsAffected(); err == nil && int(n) != len(occurrences) {
+		return fmt.Errorf("write outcomes of %d action runs: %d were updated", len(occurrences), n)
+	}
+	return nil
 }
 
 // inSavepoint runs fn in a savepoint of tx and rolls back what fn wrote
@@ -320,17 +400,15 @@ func decideOutcome(claim *ActionClaim, p ActionPolicy, cause error) (outcome str
 	return apitype.RunFailed, time.Now().Add(p.Backoff(claim.Attempt))
 }
 
-// finishInTx writes the outcome of an attempt in the claim's own
-// transaction, which holds the lock on the run.
-func finishInTx(ctx context.Context, tx bun.Tx, claim *ActionClaim, p ActionPolicy, cause error) (*ClaimResult, error) {
+// finish returns the finished result of an attempt that ended with
+// cause, for writeOutcomes. A failed savepoint ends the transaction
+// instead.
+func finish(claim *ActionClaim, p ActionPolicy, cause error) (*ClaimResult, error) {
 	var spErr *savepointError
 	if errors.As(cause, &spErr) {
 		return nil, cause
 	}
 	outcome, next := decideOutcome(claim, p, cause)
-	if err := writeOutcome(ctx, tx, claim, outcome, cause, next, claim.ClaimNumber-1); err != nil {
-		return nil, err
-	}
 	return finished(claim, outcome, cause, next), nil
 }
 
@@ -341,14 +419,19 @@ func finished(claim *ActionClaim, outcome string, cause error, next time.Time) *
 	return &ClaimResult{Claim: claim, Finished: true, Outcome: outcome, Err: cause, NextAttemptAt: next}
 }
 
+// errorMessage returns the last_error text of an attempt's cause.
+func errorMessage(cause error) string {
+	if cause == nil || errors.Is(cause, errSkipped) {
+		return ""
+	}
+	return truncateUTF8(cause.Error(), maxRunErrorLength)
+}
+
 // writeOutcome sets the run's outcome, error and next due time, provided
 // the run is still open and its claims equal fence. It returns
 // ErrLeaseLost otherwise.
 func writeOutcome(ctx context.Context, idb bun.IDB, claim *ActionClaim, outcome string, cause error, next time.Time, fence int) error {
-	message := ""
-	if cause != nil && !errors.Is(cause, errSkipped) {
-		message = truncateUTF8(cause.Error(), maxRunErrorLength)
-	}
+	message := errorMessage(cause)
 	var runAt any = bun.Safe("run_at")
 	if !next.IsZero() {
 		runAt = next.UTC()
@@ -451,7 +534,7 @@ func evaluateConditions(ctx context.Context, tx bun.Tx, claim *ActionClaim, plan
 	for i, entry := range plan.Conditional {
 		matched[i] = segment.Evaluate(entry.Condition, facts)
 	}
-	// A failed behaviour query answered 0 or false, so the outcomes are
+	// A failed behaviour query returned 0 or false, so the outcomes are
 	// not stored and a later attempt evaluates again.
 	if err := behaviour.Err(); err != nil {
 		return nil, fmt.Errorf("evaluate conditions of occurrence %d: %w", claim.OccurrenceID, err)
