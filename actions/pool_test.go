@@ -409,3 +409,34 @@ func decodeQuotedPrintable(t *testing.T, msg *mail.Message) string {
 	}
 	return string(body)
 }
+
+// TestPoolInvalidStoredActionFailsAlone changes a queued action so that
+// its delta is text: that run is dead and the other runs of the batch
+// still run.
+func TestPoolInvalidStoredActionFailsAlone(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	event := createEvent(t, f, "signed-up")
+	onTheFly(t, f, event.ID,
+		apitype.Action{Type: apitype.ActionAdjustScore, Delta: 10},
+		apitype.Action{Type: apitype.ActionAdjustScore, Delta: 4})
+	o := record(t, f, "signed-up", "ann@example.com")
+	_, err := f.Store.DB().NewRaw(`UPDATE action_runs SET action = '{"type": "adjust_score", "delta": "ten"}' WHERE occurrence_id = ? AND position = 0`, o.ID).
+		Exec(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	startPool(t, context.Background(), f.Store, testConfig())
+	waitSettled(t, f.Store, 10*time.Second)
+
+	runs := occurrenceRuns(t, f, o)
+	if runs[0].Outcome != apitype.RunDead || !strings.HasPrefix(runs[0].Error, "stored action is invalid: ") {
+		t.Errorf("run 0 = %+v, want dead with a decode error", runs[0])
+	}
+	if runs[1].Outcome != apitype.RunSucceeded {
+		t.Errorf("run 1 = %+v, want succeeded", runs[1])
+	}
+	if c := loadContact(t, f, o.ContactID); c.LeadScore != 4 {
+		t.Errorf("lead score = %d, want 4", c.LeadScore)
+	}
+}

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -154,20 +155,22 @@ func IsDatabaseAction(actionType string) bool {
 
 // claimRow is a row that ClaimActions locks.
 type claimRow struct {
-	OccurrenceID   int64          `bun:"occurrence_id"`
-	Position       int            `bun:"position"`
-	AccountID      int64          `bun:"account_id"`
-	ActionType     string         `bun:"action_type"`
-	Action         apitype.Action `bun:"action,type:jsonb"`
-	ConditionIndex *int           `bun:"condition_index"`
-	Attempts       int            `bun:"attempts"`
-	Claims         int            `bun:"claims"`
-	CustomEventID  int64          `bun:"custom_event_id"`
-	OccurredAt     time.Time      `bun:"occurred_at"`
-	Snapshot       ActionSnapshot `bun:"snapshot,type:jsonb"`
-	ContactID      int64          `bun:"contact_id"`
-	PageURL        string         `bun:"page_url"`
-	Metadata       map[string]any `bun:"metadata,type:jsonb"`
+	OccurrenceID int64  `bun:"occurrence_id"`
+	Position     int    `bun:"position"`
+	AccountID    int64  `bun:"account_id"`
+	ActionType   string `bun:"action_type"`
+	// Action is decoded per run, so that one run whose stored action does
+	// not decode fails alone instead of every claim.
+	Action         json.RawMessage `bun:"action,type:jsonb"`
+	ConditionIndex *int            `bun:"condition_index"`
+	Attempts       int             `bun:"attempts"`
+	Claims         int             `bun:"claims"`
+	CustomEventID  int64           `bun:"custom_event_id"`
+	OccurredAt     time.Time       `bun:"occurred_at"`
+	Snapshot       ActionSnapshot  `bun:"snapshot,type:jsonb"`
+	ContactID      int64           `bun:"contact_id"`
+	PageURL        string          `bun:"page_url"`
+	Metadata       map[string]any  `bun:"metadata,type:jsonb"`
 }
 
 // MaxClaimBatch is the largest number of runs one ClaimActions call
@@ -214,10 +217,15 @@ func (s *Store) ClaimActions(ctx context.Context, p ActionPolicy, limit int) ([]
 			claim := &ActionClaim{
 				OccurrenceID: row.OccurrenceID, Position: row.Position, AccountID: row.AccountID,
 				CustomEventID: row.CustomEventID, ContactID: row.ContactID, ActionType: row.ActionType,
-				Action: row.Action, ConditionIndex: row.ConditionIndex, Attempt: row.Attempts + 1, ClaimNumber: row.Claims + 1,
+				ConditionIndex: row.ConditionIndex, Attempt: row.Attempts + 1, ClaimNumber: row.Claims + 1,
 				OccurredAt: row.OccurredAt, PageURL: row.PageURL, Metadata: row.Metadata, Snapshot: row.Snapshot,
 			}
-			result, err := runClaim(ctx, tx, claim, p, outcomes)
+			var result *ClaimResult
+			if decodeErr := json.Unmarshal(row.Action, &claim.Action); decodeErr != nil {
+				result, err = finish(claim, p, &PermanentError{Message: fmt.Sprintf("stored action is invalid: %v", decodeErr)})
+			} else {
+				result, err = runClaim(ctx, tx, claim, p, outcomes)
+			}
 			if err != nil {
 				return err
 			}
