@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"customevents/app/apitype"
+	"customevents/db"
 	"customevents/db/dbtest"
 )
 
@@ -162,5 +163,27 @@ func TestPoolStopReleasesRunningWebhook(t *testing.T) {
 	}
 	if n := len(rc.received()); n != 2 {
 		t.Errorf("deliveries = %d, want 2", n)
+	}
+}
+
+// TestPoolBacksOffFailedClaims runs a pool on a closed database: each
+// failed claim is logged with its count and doubles the wait.
+func TestPoolBacksOffFailedClaims(t *testing.T) {
+	_, url := dbtest.NewWithURL(t)
+	closed, err := db.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed.Close()
+	cfg := testConfig()
+	cfg.Workers = 1
+	cfg.PollInterval = 10 * time.Millisecond
+	_, logs := startPool(t, context.Background(), db.NewStore(closed), cfg)
+
+	waitFor(t, 10*time.Second, "the third failed claim", func() bool { return logs.contains("failures_in_a_row=3") })
+	for _, line := range []string{"failures_in_a_row=1 retry_in=10ms", "failures_in_a_row=2 retry_in=20ms", "failures_in_a_row=3 retry_in=40ms"} {
+		if !logs.contains(line) {
+			t.Errorf("log has no line with %q", line)
+		}
 	}
 }

@@ -18,6 +18,9 @@ import (
 // action, which run even while the pool shuts down.
 const storeTimeout = 10 * time.Second
 
+// maxClaimWait is the longest wait after claims that failed in a row.
+const maxClaimWait = 30 * time.Second
+
 // Pool is a set of workers that run due actions. Several pools, in one
 // process or in several, can work one database: each run goes to one
 // worker at a time.
@@ -121,6 +124,10 @@ func (p *Pool) wakeChannel() <-chan struct{} {
 func (p *Pool) work(worker string) {
 	defer p.wg.Done()
 	policy := db.ActionPolicy{Worker: worker, MaxAttempts: p.cfg.MaxAttempts, Lease: p.cfg.Lease, Backoff: p.backoff}
+	// failures counts claims that failed in a row, such as while the
+	// database is down. Each one doubles the wait before the next claim,
+	// up to maxClaimWait, which also limits the log to a line per wait.
+	failures := 0
 	for {
 		select {
 		case <-p.stopping:
@@ -136,11 +143,15 @@ func (p *Pool) work(worker string) {
 		case err != nil && p.running.Err() != nil:
 			return
 		case err != nil:
-			p.log.Error("action claim failed", "worker", worker, "error", err)
-			p.idle(nil)
+			failures++
+			wait := min(p.cfg.PollInterval<<min(failures-1, 16), maxClaimWait)
+			p.log.Error("action claim failed", "worker", worker, "error", err, "failures_in_a_row", failures, "retry_in", wait.String())
+			p.idle(nil, wait)
 		case len(results) == 0:
-			p.idle(woken)
+			failures = 0
+			p.idle(woken, p.cfg.PollInterval)
 		default:
+			failures = 0
 			p.runBatch(worker, policy, results)
 		}
 	}
@@ -164,9 +175,9 @@ func (p *Pool) runBatch(worker string, policy db.ActionPolicy, results []*db.Cla
 	wg.Wait()
 }
 
-// idle waits for the poll interval, a wake or the pool's stop.
-func (p *Pool) idle(woken <-chan struct{}) {
-	timer := time.NewTimer(p.cfg.PollInterval)
+// idle waits for d, a wake or the pool's stop.
+func (p *Pool) idle(woken <-chan struct{}, d time.Duration) {
+	timer := time.NewTimer(d)
 	defer timer.Stop()
 	select {
 	case <-timer.C:

@@ -5,66 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"customevents/app/apitype"
-	"customevents/app/segment"
 )
-
-// ActionSnapshot is the snapshot column of action_jobs: the event and the
-// contact as they were when the occurrence was recorded, before any of its
-// actions ran. The enqueue_event_actions trigger writes it.
-type ActionSnapshot struct {
-	Event   EventSnapshot   `json:"event"`
-	Contact ContactSnapshot `json:"contact"`
-}
-
-// EventSnapshot names the custom event of an occurrence.
-type EventSnapshot struct {
-	Slug string `json:"slug"`
-	Name string `json:"name"`
-}
-
-// ContactSnapshot is a contact with its list memberships and tags.
-type ContactSnapshot struct {
-	ID int64 `json:"id"`
-	// Email is nil for an anonymous contact.
-	Email          *string           `json:"email"`
-	FirstName      string            `json:"firstName"`
-	LastName       string            `json:"lastName"`
-	Company        string            `json:"company"`
-	JobTitle       string            `json:"jobTitle"`
-	LeadScore      int64             `json:"leadScore"`
-	LifecycleStage string            `json:"lifecycleStage"`
-	CustomFields   map[string]string `json:"customFields"`
-	ListIDs        []int64           `json:"listIds"`
-	Tags           []string          `json:"tags"`
-}
-
-// Facts returns what segment conditions test about the contact. b
-// evaluates the behaviour conditions.
-func (c ContactSnapshot) Facts(b segment.Behaviour) segment.Facts {
-	f := segment.Facts{
-		FirstName:      c.FirstName,
-		LastName:       c.LastName,
-		Company:        c.Company,
-		JobTitle:       c.JobTitle,
-		CustomFields:   c.CustomFields,
-		LeadScore:      c.LeadScore,
-		LifecycleStage: c.LifecycleStage,
-		ListIDs:        c.ListIDs,
-		Tags:           c.Tags,
-		Behaviour:      b,
-	}
-	if c.Email != nil {
-		f.Email = *c.Email
-	}
-	return f
-}
 
 // ActionPolicy sets how a worker claims and retries action runs.
 type ActionPolicy struct {
@@ -485,81 +432,6 @@ func (s *Store) ReleaseAction(ctx context.Context, claim *ActionClaim) error {
 		return ErrLeaseLost
 	}
 	return nil
-}
-
-// conditionMatched returns whether the conditional entry of claim matched
-// its occurrence. The first call for an occurrence evaluates every entry
-// of the plan against the snapshot and stores the outcomes, under a lock on
-// the job, so later calls and retries read them and never evaluate again.
-// outcomes caches them for the rest of the transaction.
-func conditionMatched(ctx context.Context, tx bun.Tx, claim *ActionClaim, outcomes map[int64][]bool) (bool, error) {
-	matched, ok := outcomes[claim.OccurrenceID]
-	if !ok {
-		var job struct {
-			Plan    apitype.ActionList `bun:"plan,type:jsonb"`
-			Matched []bool             `bun:"matched,array"`
-		}
-		err := tx.NewRaw("SELECT plan, matched FROM action_jobs WHERE occurrence_id = ? FOR UPDATE", claim.OccurrenceID).
-			Scan(ctx, &job)
-		if err != nil {
-			return false, fmt.Errorf("lock action job %d: %w", claim.OccurrenceID, err)
-		}
-		if job.Matched == nil {
-			job.Matched, err = evaluateConditions(ctx, tx, claim, job.Plan)
-			if err != nil {
-				return false, err
-			}
-			_, err = tx.NewRaw("UPDATE action_jobs SET matched = ?, evaluated_at = now() WHERE occurrence_id = ?",
-				boolArray(job.Matched), claim.OccurrenceID).Exec(ctx)
-			if err != nil {
-				return false, fmt.Errorf("store condition outcomes of job %d: %w", claim.OccurrenceID, err)
-			}
-		}
-		matched = job.Matched
-		outcomes[claim.OccurrenceID] = matched
-	}
-	i := *claim.ConditionIndex
-	if i < 0 || i >= len(matched) {
-		return false, &PermanentError{Message: fmt.Sprintf("conditional entry %d is missing from the plan of occurrence %d", i, claim.OccurrenceID)}
-	}
-	return matched[i], nil
-}
-
-// evaluateConditions evaluates each conditional entry of plan against the
-// snapshot of claim's contact. The behaviour conditions read the
-// occurrences of the contact, the merged ones included, up to the time of
-// claim's occurrence.
-func evaluateConditions(ctx context.Context, tx bun.Tx, claim *ActionClaim, plan apitype.ActionList) (matched []bool, err error) {
-	behaviour := ContactBehaviour(ctx, tx, claim.AccountID, claim.ContactID, claim.OccurredAt)
-	facts := claim.Snapshot.Contact.Facts(behaviour)
-	defer func() {
-		// A bug in the evaluator fails this attempt instead of the worker.
-		if r := recover(); r != nil {
-			matched, err = nil, fmt.Errorf("evaluate conditions of occurrence %d: %v", claim.OccurrenceID, r)
-		}
-	}()
-	matched = make([]bool, len(plan.Conditional))
-	for i, entry := range plan.Conditional {
-		matched[i] = segment.Evaluate(entry.Condition, facts)
-	}
-	// A failed behaviour query returned 0 or false, so the outcomes are
-	// not stored and a later attempt evaluates again.
-	if err := behaviour.Err(); err != nil {
-		return nil, fmt.Errorf("evaluate conditions of occurrence %d: %w", claim.OccurrenceID, err)
-	}
-	return matched, nil
-}
-
-// boolArray formats bools as a Postgres boolean[] literal.
-func boolArray(values []bool) string {
-	b := []byte{'{'}
-	for i, v := range values {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendBool(b, v)
-	}
-	return string(append(b, '}'))
 }
 
 // intervalText formats d for a ?::interval parameter.
