@@ -21,10 +21,10 @@ type Identity struct {
 // identity's email, in one transaction, and returns that contact's id.
 //
 // When the visitor was an anonymous contact, that contact merges into the
-// known one: its occurrences with their action jobs and runs, its visitors,
-// lists and tags move over, its lead score adds to the known one, its
-// non-empty fields and custom fields fill the known contact's empty ones,
-// and it is deleted, so reports count one contact. When the email has no contact yet, the anonymous contact
+// known one. Its occurrences with their action jobs and runs, its visitors,
+// lists and tags move over, and its lead score adds to the known one. Its
+// non-empty fields and custom fields fill the known contact's empty ones.
+// Then it is deleted, so reports count one contact. When the email has no contact yet, the anonymous contact
 // becomes it and keeps its id. A visitor identified earlier as another
 // known contact moves to the new one for its future events; the two known
 // contacts do not merge.
