@@ -64,6 +64,10 @@ func run() error {
 	// database closes.
 	stopRetention := store.StartRetention(log, db.RetentionInterval)
 	defer stopRetention()
+	// TODO: set cfg.Mailer from the SMTP settings (CE_SMTP_ADDR,
+	// CE_SMTP_FROM) once the server has an SMTP sender. Until then invite
+	// links are shown only to the inviter, and admins make password reset
+	// links for members.
 	srv := &http.Server{
 		Handler:           api.NewServer(cfg, store, log),
 		ReadHeaderTimeout: 10 * time.Second,
