@@ -127,22 +127,28 @@ func notificationMessage(c *db.ActionClaim, from *mail.Address, to []string, now
 		domain = from.Address[at+1:]
 	}
 
+	messageID := fmt.Sprintf("<ce-%s@%s>", DeliveryID(c.OccurrenceID, c.Position), domain)
+	return composeMessage(from, to, subject, messageID, notificationText(c), now)
+}
+
+// composeMessage builds a plain-text, quoted-printable email.
+func composeMessage(from *mail.Address, to []string, subject, messageID, text string, now time.Time) ([]byte, error) {
 	var msg bytes.Buffer
 	fmt.Fprintf(&msg, "From: %s\r\n", from.String())
 	fmt.Fprintf(&msg, "To: %s\r\n", strings.Join(to, ", "))
-	fmt.Fprintf(&msg, "Subject: %s\r\n", mime.QEncoding.Encode("utf-8", subject))
+	fmt.Fprintf(&msg, "Subject: %s\r\n", mime.QEncoding.Encode("utf-8", oneLine(subject)))
 	fmt.Fprintf(&msg, "Date: %s\r\n", now.Format(time.RFC1123Z))
-	fmt.Fprintf(&msg, "Message-ID: <ce-%s@%s>\r\n", DeliveryID(c.OccurrenceID, c.Position), domain)
+	fmt.Fprintf(&msg, "Message-ID: %s\r\n", messageID)
 	msg.WriteString("MIME-Version: 1.0\r\n")
 	msg.WriteString("Content-Type: text/plain; charset=utf-8\r\n")
 	msg.WriteString("Content-Transfer-Encoding: quoted-printable\r\n\r\n")
 
 	qp := quotedprintable.NewWriter(&msg)
-	if _, err := qp.Write([]byte(notificationText(c))); err != nil {
-		return nil, fmt.Errorf("encode notification email: %w", err)
+	if _, err := qp.Write([]byte(text)); err != nil {
+		return nil, fmt.Errorf("encode email: %w", err)
 	}
 	if err := qp.Close(); err != nil {
-		return nil, fmt.Errorf("encode notification email: %w", err)
+		return nil, fmt.Errorf("encode email: %w", err)
 	}
 	return msg.Bytes(), nil
 }

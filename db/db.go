@@ -89,9 +89,15 @@ type NotFoundError struct {
 	Resource string
 	Key      string
 	Hint     string
+	// Message, when set, replaces the message built from the fields above,
+	// for things that are not looked up in one account.
+	Message string
 }
 
 func (e *NotFoundError) Error() string {
+	if e.Message != "" {
+		return e.Message
+	}
 	msg := fmt.Sprintf("%s %q was not found in this account.", e.Resource, e.Key)
 	if e.Hint != "" {
 		msg += " " + e.Hint
@@ -103,6 +109,26 @@ func (e *NotFoundError) Error() string {
 func (e *NotFoundError) Is(target error) bool {
 	return target == ErrNotFound
 }
+
+// ForbiddenError reports a change that the member's role does not allow.
+// Its message is meant for clients and names the role needed.
+type ForbiddenError struct {
+	Message string
+}
+
+func (e *ForbiddenError) Error() string { return e.Message }
+
+// LinkError reports an invite or password reset token that cannot be used:
+// unknown, or used, revoked, replaced or expired. Its message is meant for
+// clients and names what to do instead.
+type LinkError struct {
+	Message string
+	// Unknown is true when no link has the token, and false when the link
+	// exists but can no longer be used.
+	Unknown bool
+}
+
+func (e *LinkError) Error() string { return e.Message }
 
 func isUniqueViolation(err error, constraint string) bool {
 	var pqErr *pq.Error
