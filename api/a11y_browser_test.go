@@ -39,6 +39,8 @@ var adminPages = []struct{ path, heading string }{
 	{page.PathGraphQLExplorer, "GraphQL explorer"},
 	{page.PathPrivacySettings, "Privacy"},
 	{page.PathAPIKeySettings, "API keys"},
+	{page.PathAccountSettings, "Account"},
+	{page.PathMembers, "Members"},
 }
 
 // TestAdminPagesAccessible runs axe-core on every admin page, at desktop
