@@ -47,7 +47,7 @@ chromium:
 test: chromium wasm
 	$(GO) vet ./...
 	DATABASE_URL="$${DATABASE_URL:-$$(db/localpg.sh postgres)}" \
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 # lint: vet and formatting.
 lint:
@@ -67,6 +67,7 @@ fuzz:
 	$(GO) test ./app/apitype -run '^$$' -fuzz FuzzParseMetadata -fuzztime $(FUZZTIME)
 	$(GO) test ./app/apitype -run '^$$' -fuzz FuzzUTMFromURL -fuzztime $(FUZZTIME)
 	$(GO) test ./app/apitype -run '^$$' -fuzz FuzzClassifyChannel -fuzztime $(FUZZTIME)
+	$(GO) test ./app/apitype -run '^$$' -fuzz FuzzNormalizeAccountName -fuzztime $(FUZZTIME)
 	$(GO) test ./api -run '^$$' -fuzz FuzzParseCollect -fuzztime $(FUZZTIME)
 	$(GO) test ./api -run '^$$' -fuzz FuzzAcceptsEncoding -fuzztime $(FUZZTIME)
 	$(GO) test ./api -run '^$$' -fuzz FuzzMatchBotRule -fuzztime $(FUZZTIME)
@@ -74,6 +75,7 @@ fuzz:
 	$(GO) test ./app/page -run '^$$' -fuzz FuzzSafeNext -fuzztime $(FUZZTIME)
 	$(GO) test ./app/page -run '^$$' -fuzz FuzzSuggestSlug -fuzztime $(FUZZTIME)
 	$(GO) test ./db -run '^$$' -fuzz FuzzParseDrilldownCursor -fuzztime $(FUZZTIME)
+	$(GO) test ./actions -run '^$$' -fuzz FuzzNotificationMessage -fuzztime $(FUZZTIME)
 	$(GO) test ./app/segment -run '^$$' -fuzz FuzzParseSegment -fuzztime $(FUZZTIME)
 	$(GO) test ./db -run '^$$' -fuzz FuzzParseContactCursor -fuzztime $(FUZZTIME)
 	$(GO) test ./db -run '^$$' -fuzz FuzzParseTimelineCursor -fuzztime $(FUZZTIME)

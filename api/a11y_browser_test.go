@@ -39,6 +39,8 @@ var adminPages = []struct{ path, heading string }{
 	{page.PathGraphQLExplorer, "GraphQL explorer"},
 	{page.PathPrivacySettings, "Privacy"},
 	{page.PathAPIKeySettings, "API keys"},
+	{page.PathAccountSettings, "Account"},
+	{page.PathMembers, "Members"},
 	{page.PathContacts, "Contacts"},
 	// The contact that the test's trigger creates, the first of the account.
 	{page.PathContacts + "/1", "ana@example.com"},

@@ -24,17 +24,23 @@ import (
 // database.
 type testServer struct {
 	*dbtest.Fixture
-	URL  string
-	http *httptest.Server
+	URL    string
+	http   *httptest.Server
+	server *api.Server
 	// collected receives one value after each POST /collect has been
 	// handled, so tests wait for beacon events without polling.
 	collected chan struct{}
-	// server is the handler, for tests that call its methods.
-	server *api.Server
 }
 
 // newTestServer starts the server on 127.0.0.1 with a bootstrapped account.
 func newTestServer(t testing.TB) *testServer {
+	t.Helper()
+	return newTestServerWith(t, nil)
+}
+
+// newTestServerWith is newTestServer with a configuration that configure
+// changes, when it is not nil.
+func newTestServerWith(t testing.TB, configure func(*api.Config)) *testServer {
 	t.Helper()
 	f := dbtest.NewFixture(t)
 	srv := httptest.NewUnstartedServer(nil)
@@ -44,10 +50,15 @@ func newTestServer(t testing.TB) *testServer {
 		LogFormat: "text",
 		Version:   "test",
 	}
+	if configure != nil {
+		configure(&cfg)
+	}
 	log := slog.New(slog.NewTextHandler(testLogWriter(t), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ts := &testServer{Fixture: f, collected: make(chan struct{}, 1000)}
 	handler := api.NewServer(cfg, f.Store, log)
-	ts.server = handler
+	// Under the race detector and a loaded machine one bcrypt check can
+	// take seconds, long enough for a limiter to refill between attempts.
+	handler.FreezeLimiterClock()
 	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		handler.ServeHTTP(w, r)
 		if r.Method == http.MethodPost && r.URL.Path == "/collect" {
@@ -58,6 +69,7 @@ func newTestServer(t testing.TB) *testServer {
 	t.Cleanup(srv.Close)
 	ts.URL = srv.URL
 	ts.http = srv
+	ts.server = handler
 	return ts
 }
 

@@ -89,8 +89,8 @@ func (s *Server) getLiveEvents(c echo.Context) error {
 		case first := <-sub.Events():
 			err = s.sendLiveEvents(c, stream, accountID, first, sub)
 		case <-ticker.C:
-			if !s.sessionValid(c) {
-				stream.send(apitype.LiveEventEnd, apitype.LiveNotice{Message: "Your session ended: sign in again to see live events."})
+			if ended := s.sessionEnded(c, accountID); ended != "" {
+				stream.send(apitype.LiveEventEnd, apitype.LiveNotice{Message: ended})
 				stream.flush()
 				return nil
 			}
@@ -172,16 +172,27 @@ func sendLosses(stream *eventStream, sub *db.LiveSubscription) error {
 	return nil
 }
 
-// sessionValid reports whether the request's session still exists, so a
-// stream ends after sign-out. A failed lookup counts as valid, so that a
-// database hiccup does not end every stream.
-func (s *Server) sessionValid(c echo.Context) bool {
+// sessionEnded returns why the request's session may no longer read the
+// stream of accountID, or "" while it may: the session was signed out or
+// expired, the member left the account, or the session switched to
+// another account. A failed lookup counts as valid, so that a database
+// hiccup does not end every stream.
+func (s *Server) sessionEnded(c echo.Context, accountID int64) string {
 	cookie, err := c.Cookie(sessionCookie)
 	if err != nil {
-		return false
+		return "Your session ended: sign in again to see live events."
 	}
-	_, err = s.store.Session(c.Request().Context(), cookie.Value)
-	return !errors.Is(err, db.ErrNotFound)
+	info, err := s.store.Session(c.Request().Context(), cookie.Value)
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+		return "Your session ended: sign in again to see live events."
+	case err != nil:
+		s.log.Warn("live event stream session check failed", "error", err, "account_id", accountID)
+		return ""
+	case info.Account.ID != accountID:
+		return "You switched to another account: reload the page to see its live events."
+	}
+	return ""
 }
 
 // CloseStreams ends every open live event stream with an end event. The

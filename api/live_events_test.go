@@ -250,15 +250,6 @@ func TestTestEventRequiresCSRFAndLiveEvent(t *testing.T) {
 	}
 }
 
-func countRows(t *testing.T, ts *testServer, table string) int {
-	t.Helper()
-	var n int
-	if err := ts.Store.DB().NewRaw("SELECT count(*) FROM "+table).Scan(context.Background(), &n); err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
 func TestBeaconStatusBeforeAndAfterFirstEvent(t *testing.T) {
 	ts := newTestServer(t)
 	c := signIn(t, ts)

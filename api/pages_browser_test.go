@@ -10,6 +10,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"customevents/app/apitype"
+	"customevents/db"
+	"customevents/db/dbtest"
 )
 
 // pageText returns the text content of the element matching selector.
@@ -279,4 +281,44 @@ func TestGraphQLExamplesUseAccountEndpoint(t *testing.T) {
 	if slug != "signed-up" {
 		t.Errorf("slug = %q, want signed-up", slug)
 	}
+}
+
+// TestContactTimelineShowsActionRuns runs an event's actions and checks
+// that the contact's timeline lists them under the event, in order.
+func TestContactTimelineShowsActionRuns(t *testing.T) {
+	requireWASM(t)
+	ts := newTestServer(t)
+	ctx := context.Background()
+	event, err := ts.Store.CreateCustomEvent(ctx, ts.Account.ID, apitype.CustomEventInput{Name: "Signed Up", Slug: "signed-up"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbtest.SetEventActions(t, ts.Store.DB(), event.ID, apitype.EventActions{
+		Mode: apitype.ActionModeOnTheFly,
+		OnTheFly: apitype.ActionList{Global: []apitype.Action{
+			{Type: apitype.ActionAdjustScore, Delta: 3},
+			{Type: apitype.ActionAddToList, ListID: 424242},
+		}},
+	})
+	occurrence, err := ts.Store.RecordEvent(ctx, db.Trigger{AccountID: ts.Account.ID, Slug: "signed-up", Email: "ann@example.com", Source: db.SourceAPI})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runAllActions(t, ts.Store)
+	browser := newBrowser(t)
+	path := fmt.Sprintf("/contacts/%d", occurrence.ContactID)
+	signInBrowser(t, browser, ts, path)
+
+	item := fmt.Sprintf(`#timeline li[data-occurrence="%d"]`, occurrence.ID)
+	waitFor(t, browser, "action runs", fmt.Sprintf(`document.querySelectorAll(%q).length === 2`, item+" .runs li"))
+	runs := pageString(t, browser, fmt.Sprintf(`Array.from(document.querySelectorAll(%q)).map(li => li.dataset.outcome + ": " + li.textContent).join("\n")`, item+" .runs li"))
+	want := "succeeded: adjust score: succeeded\n" +
+		"dead: add to list: dead — list 424242 was not found in this account: choose another list for the action"
+	if runs != want {
+		t.Errorf("runs =\n%s\nwant\n%s", runs, want)
+	}
+	if got := pageText(t, browser, `#contact-fields [data-field="lead-score"] dd`); got != "3" {
+		t.Errorf("lead score = %q, want 3", got)
+	}
+	saveScreenshot(t, browser, "contact-action-runs")
 }

@@ -60,12 +60,17 @@ func (c *Client) ContactTimeline(ctx context.Context, id int64, before string) (
 	return page, err
 }
 
+// maxActionRuns is the largest limit that GET
+// /api/contacts/:id/action-runs takes.
+const maxActionRuns = 500
+
 // ContactActionRuns returns the run log of the actions that the contact's
-// occurrences started, from GET /api/contacts/:id/action-runs. A server
-// without that endpoint returns an *Error with status 404.
+// occurrences started, newest occurrence first, up to maxActionRuns runs.
+// A server without that endpoint returns an *Error with status 404.
 func (c *Client) ContactActionRuns(ctx context.Context, id int64) ([]apitype.ActionRun, error) {
 	var runs []apitype.ActionRun
-	err := c.do(ctx, http.MethodGet, "/api/contacts/"+strconv.FormatInt(id, 10)+"/action-runs", nil, &runs)
+	path := "/api/contacts/" + strconv.FormatInt(id, 10) + "/action-runs?limit=" + strconv.Itoa(maxActionRuns)
+	err := c.do(ctx, http.MethodGet, path, nil, &runs)
 	return runs, err
 }
 

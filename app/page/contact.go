@@ -131,6 +131,9 @@ func (p *ContactView) loadTimeline(more bool) {
 // loadRuns loads the contact's action run log, which the timeline shows
 // under each event. A server that keeps no run log returns 404, and then
 // the timeline shows events alone.
+//
+// NOTE: the log holds the runs of the newest occurrences only, up to 500
+// runs, so older events of a long timeline may show no actions.
 func (p *ContactView) loadRuns() {
 	id, seq := p.id, p.seq
 	ctx := p.ctx
@@ -412,7 +415,7 @@ func renderRuns(runs []apitype.ActionRun) app.UI {
 				return app.Li().Class("run").DataSet("outcome", run.Outcome).Body(
 					app.Text(text),
 					app.If(run.Error != "", func() app.UI {
-						return app.Span().Class("error").Text(" " + run.Error)
+						return app.Span().Class("error").Text(" — " + run.Error)
 					}),
 				)
 			}),

@@ -252,6 +252,9 @@ func liveRow(e apitype.LiveEvent) app.UI {
 }
 
 func (p *LiveEvents) renderTestButtons() app.UI {
+	if p.session == nil || !apitype.RoleAtLeast(p.session.Role, apitype.RoleEditor) {
+		return app.P().ID("test-events-role").Class("hint").Text("Editors, admins and owners can send test events from this page.")
+	}
 	return app.Section().ID("test-events").Class("panel").Aria("labelledby", "test-events-title").Body(
 		app.H2().ID("test-events-title").Text("Send a test event"),
 		app.P().Class("hint").Text(testEventHint),

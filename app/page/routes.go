@@ -18,6 +18,11 @@ const (
 	PathGraphQLExplorer = "/settings/graphql"
 	PathPrivacySettings = "/settings/privacy"
 	PathAPIKeySettings  = "/settings/api-keys"
+	PathAccountSettings = "/settings/account"
+	PathMembers         = "/settings/members"
+	PathAcceptInvite    = "/invite"
+	PathForgotPassword  = "/forgot-password"
+	PathResetPassword   = "/reset-password"
 	PathContacts        = "/contacts"
 	PathLiveEvents      = "/live-events"
 )
@@ -43,6 +48,11 @@ func Register() {
 	app.Route(PathGraphQLExplorer, app.NewZeroComponentFactory(&GraphQLExplorer{}))
 	app.Route(PathPrivacySettings, app.NewZeroComponentFactory(&PrivacySettings{}))
 	app.Route(PathAPIKeySettings, app.NewZeroComponentFactory(&APIKeySettings{}))
+	app.Route(PathAccountSettings, app.NewZeroComponentFactory(&AccountSettings{}))
+	app.Route(PathMembers, app.NewZeroComponentFactory(&Members{}))
+	app.Route(PathAcceptInvite, app.NewZeroComponentFactory(&AcceptInvite{}))
+	app.Route(PathForgotPassword, app.NewZeroComponentFactory(&ForgotPassword{}))
+	app.Route(PathResetPassword, app.NewZeroComponentFactory(&ResetPassword{}))
 	app.Route(PathContacts, app.NewZeroComponentFactory(&Contacts{}))
 	app.RouteWithRegexp(contactPathPattern, app.NewZeroComponentFactory(&ContactView{}))
 	app.Route(PathLiveEvents, app.NewZeroComponentFactory(&LiveEvents{}))
