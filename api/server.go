@@ -89,6 +89,7 @@ func (s *Server) routes() {
 	admin.GET("/api-keys", s.listAPIKeys)
 	admin.POST("/api-keys", s.createAPIKey)
 	admin.DELETE("/api-keys/:id", s.revokeAPIKey)
+	s.actionRoutes(admin)
 	e.Any("/api/*", func(c echo.Context) error { return echo.ErrNotFound })
 
 	// Admin app: static assets, then every other path is a page.
@@ -113,12 +114,15 @@ func (s *Server) handleError(err error, c echo.Context) {
 func (s *Server) errorBody(err error, c echo.Context) (int, apitype.ErrorBody) {
 	var verr *apitype.ValidationError
 	var nferr *db.NotFoundError
+	var cerr *db.ConflictError
 	var herr *echo.HTTPError
 	switch {
 	case errors.As(err, &verr):
 		return http.StatusUnprocessableEntity, apitype.ErrorBody{Code: apitype.CodeBadUserInput, Message: verr.Message, Field: verr.Field}
 	case errors.As(err, &nferr):
-		return http.StatusNotFound, apitype.ErrorBody{Code: apitype.CodeNotFound, Message: nferr.Error()}
+		return http.StatusNotFound, apitype.ErrorBody{Code: apitype.CodeNotFound, Message: nferr.Error(), Field: nferr.Field}
+	case errors.As(err, &cerr):
+		return http.StatusConflict, apitype.ErrorBody{Code: apitype.CodeConflict, Message: cerr.Message, Field: cerr.Field}
 	case errors.Is(err, db.ErrBadCredentials):
 		return http.StatusUnauthorized, apitype.ErrorBody{Code: apitype.CodeUnauthenticated, Message: "Email or password is incorrect."}
 	case errors.As(err, &herr):
