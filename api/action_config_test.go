@@ -126,11 +126,9 @@ func TestAdminEventActionsSaveAndSwitch(t *testing.T) {
 	status, body = c.do(http.MethodGet, path, nil)
 	expectJSON(t, "read on-the-fly", status, body, http.StatusOK, onTheFly)
 
-	// Linking a set drops the on-the-fly actions that the request repeats.
-	linked := strings.Replace(onTheFly, `"mode":"on_the_fly"`, `"mode":"action_set"`, 1)
-	linked = strings.Replace(linked, `"frequency":"once_per_days","frequencyDays":30`, fmt.Sprintf(`"actionSetId":%d,"frequency":"every_time"`, setID), 1)
-	status, body = c.doRaw(http.MethodPut, path, linked)
+	// Linking a set drops the stored on-the-fly actions.
 	want := fmt.Sprintf(`{"mode":"action_set","onTheFly":{"global":[],"conditional":[]},"actionSetId":%d,"frequency":"every_time"}`, setID)
+	status, body = c.doRaw(http.MethodPut, path, fmt.Sprintf(`{"mode":"action_set","actionSetId":%d,"frequency":"every_time"}`, setID))
 	expectJSON(t, "link set", status, body, http.StatusOK, want)
 	status, body = c.do(http.MethodGet, path, nil)
 	expectJSON(t, "read linked", status, body, http.StatusOK, want)
@@ -146,7 +144,7 @@ func TestAdminEventActionsSaveAndSwitch(t *testing.T) {
 	}
 
 	// Switching away clears the link.
-	status, body = c.doRaw(http.MethodPut, path, `{"mode":"none","actionSetId":`+itoa(setID)+`,"frequency":"every_time"}`)
+	status, body = c.doRaw(http.MethodPut, path, `{"mode":"none","frequency":"every_time"}`)
 	expectJSON(t, "switch to none", status, body, http.StatusOK,
 		`{"mode":"none","onTheFly":{"global":[],"conditional":[]},"frequency":"every_time"}`)
 }
@@ -395,7 +393,7 @@ func TestAdminSegmentCount(t *testing.T) {
 
 	seg.Root.Conditions[0].ListID = otherList
 	status, body = c.do(http.MethodPost, "/api/segments/count", seg)
-	expectError(t, "their list", status, body, http.StatusNotFound, apitype.CodeNotFound, "root.conditions[0].listId",
+	expectError(t, "their list", status, body, http.StatusNotFound, apitype.CodeNotFound, "condition.root.conditions[0].listId",
 		fmt.Sprintf("Contact list with id %q was not found in this account. It may have been deleted: pick another list.", itoa(otherList)))
 	status, body = c.doRaw(http.MethodPost, "/api/segments/count", `{"version":1,"root":[]}`)
 	expectError(t, "root as array", status, body, http.StatusUnprocessableEntity, apitype.CodeBadUserInput, "root",

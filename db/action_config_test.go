@@ -120,11 +120,9 @@ func TestSetEventActionsModeSwitch(t *testing.T) {
 		t.Errorf("read on-the-fly = %s, want %s", jsonText(t, got), jsonText(t, onTheFly))
 	}
 
-	// Linking a set empties the on-the-fly list, even when the request
-	// still carries it.
+	// Linking a set empties the stored on-the-fly list.
 	linked := apitype.EventActions{
 		Mode:        apitype.ActionModeActionSet,
-		OnTheFly:    onTheFlyList(list.ID),
 		ActionSetID: set.ID,
 		Frequency:   apitype.FrequencyOncePerContact,
 	}
@@ -151,7 +149,7 @@ func TestSetEventActionsModeSwitch(t *testing.T) {
 	}
 
 	// Mode none keeps neither side.
-	for _, in := range []apitype.EventActions{linked, {Mode: apitype.ActionModeNone, OnTheFly: onTheFlyList(list.ID), ActionSetID: set.ID, Frequency: apitype.FrequencyEveryTime}} {
+	for _, in := range []apitype.EventActions{linked, {Mode: apitype.ActionModeNone, Frequency: apitype.FrequencyEveryTime}} {
 		if _, err := f.Store.SetEventActions(ctx, f.Account.ID, event.ID, in); err != nil {
 			t.Fatal(err)
 		}

@@ -104,9 +104,10 @@ func emptyActionList(list apitype.ActionList) apitype.ActionList {
 
 // CountMatchingContacts counts the account's contacts that match seg now.
 // Every list that seg names must belong to the account, or a
-// *NotFoundError names the field, such as "root.conditions[0].listId".
+// *NotFoundError names the field, such as
+// "condition.root.conditions[0].listId" as segment.Validate names fields.
 func (s *Store) CountMatchingContacts(ctx context.Context, accountID int64, seg apitype.Segment) (int64, error) {
-	if err := lockListRefs(ctx, s.db, accountID, conditionRefs(nil, "root", seg.Root)); err != nil {
+	if err := lockListRefs(ctx, s.db, accountID, conditionRefs(nil, "condition.root", seg.Root)); err != nil {
 		return 0, err
 	}
 	n, err := CountSegment(ctx, s.db, accountID, seg)

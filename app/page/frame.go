@@ -15,6 +15,7 @@ type navItem struct {
 
 var navItems = []navItem{
 	{PathReport, "Automations", "Custom Events"},
+	{PathActionSets, "Automations", "Action Sets"},
 	{PathEventSettings, "Settings", "Custom Events"},
 	{PathBeaconSettings, "Settings", "Beacon"},
 	{PathGraphQLExplorer, "Settings", "GraphQL"},

@@ -14,6 +14,7 @@ const (
 	PathGraphQLExplorer = "/settings/graphql"
 	PathPrivacySettings = "/settings/privacy"
 	PathAPIKeySettings  = "/settings/api-keys"
+	PathActionSets      = "/automations/action-sets"
 )
 
 // Register declares every page route. The server and the WASM entry point
@@ -28,4 +29,5 @@ func Register() {
 	app.Route(PathGraphQLExplorer, app.NewZeroComponentFactory(&GraphQLExplorer{}))
 	app.Route(PathPrivacySettings, app.NewZeroComponentFactory(&PrivacySettings{}))
 	app.Route(PathAPIKeySettings, app.NewZeroComponentFactory(&APIKeySettings{}))
+	app.Route(PathActionSets, app.NewZeroComponentFactory(&ActionSets{}))
 }
