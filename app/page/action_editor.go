@@ -90,12 +90,49 @@ func cloneActionList(list apitype.ActionList) apitype.ActionList {
 // reports whether it did.
 func (ed *actionEditor) showError(prefix, field, message string) bool {
 	rel, ok := strings.CutPrefix(field, prefix+".")
-	if !ok {
+	if !ok || !ed.hasPlaceFor(rel) {
 		return false
 	}
 	ed.errs = map[string]string{rel: message}
-	ed.ctx.Defer(func(app.Context) { ed.focusError(rel) })
+	if ed.mounted {
+		ed.ctx.Defer(func(app.Context) { ed.focusError(rel) })
+	}
 	return true
+}
+
+// hasPlaceFor reports whether the editor shows an error on path: next to
+// a control, such as global[0].delta or its element to[1], or under an
+// item or a list, such as conditional[0].actions.
+func (ed *actionEditor) hasPlaceFor(path string) bool {
+	if _, ok := ed.get(path); ok {
+		return true
+	}
+	if i := strings.LastIndexByte(path, '['); i > 0 && strings.HasSuffix(path, "]") {
+		if _, ok := ed.get(path[:i]); ok {
+			return true
+		}
+	}
+	if path == "global" || path == "conditional" {
+		return true
+	}
+	steps, ok := parseFieldPath(path)
+	if !ok {
+		return false
+	}
+	if ed.actionAt(steps) != nil || ed.conditionAt(steps) != nil {
+		return true
+	}
+	last := steps[len(steps)-1]
+	switch {
+	case len(steps) == 1:
+		return ed.entryAt(steps[0]) != nil
+	case len(steps) == 2 && (last == pathStep{Name: "condition"} || last == pathStep{Name: "actions"}):
+		return ed.entryAt(steps[0]) != nil
+	case last == pathStep{Name: "conditions"}:
+		c := ed.conditionAt(steps[:len(steps)-1])
+		return c != nil && c.Kind == apitype.ConditionGroup
+	}
+	return false
 }
 
 // focusError moves the focus to the control of path, or to the nearest
@@ -519,31 +556,34 @@ func (ed *actionEditor) remove(path string) bool {
 	last := steps[len(steps)-1]
 	switch {
 	case len(steps) == 1 && last.Name == "global":
-		ed.list.Global = deleteAt(ed.list.Global, last.Index)
+		ed.list.Global, ok = deleteAt(ed.list.Global, last.Index)
 	case len(steps) == 1 && last.Name == "conditional":
-		ed.list.Conditional = deleteAt(ed.list.Conditional, last.Index)
-		ed.counts = deleteAt(ed.counts, last.Index)
+		ed.list.Conditional, ok = deleteAt(ed.list.Conditional, last.Index)
+		if ok {
+			ed.counts, _ = deleteAt(ed.counts, last.Index)
+		}
 	case len(steps) == 2 && last.Name == "actions":
 		entry := ed.entryAt(steps[0])
 		if entry == nil {
 			return false
 		}
-		entry.Actions = deleteAt(entry.Actions, last.Index)
+		entry.Actions, ok = deleteAt(entry.Actions, last.Index)
 	default:
 		parent := ed.conditionAt(steps[:len(steps)-1])
 		if parent == nil || last.Name != "conditions" {
 			return false
 		}
-		parent.Conditions = deleteAt(parent.Conditions, last.Index)
+		parent.Conditions, ok = deleteAt(parent.Conditions, last.Index)
 	}
-	return true
+	return ok
 }
 
-func deleteAt[T any](items []T, i int) []T {
+// deleteAt removes item i, and reports false when there is none.
+func deleteAt[T any](items []T, i int) ([]T, bool) {
 	if i < 0 || i >= len(items) {
-		return items
+		return items, false
 	}
-	return slices.Delete(items, i, i+1)
+	return slices.Delete(items, i, i+1), true
 }
 
 // toggleValue adds value to, or removes it from, the Values of the
