@@ -15,11 +15,11 @@ SERVER_ONLY_DEPS := github.com/labstack/echo|github.com/uptrace/bun|github.com/l
 # build: the WASM admin app, then the server binary that embeds it.
 build: wasm server
 
-# wasm: compile the admin app for the browser and precompress it.
+# wasm: compile the admin app for the browser and write its gzip and brotli
+# copies beside it, which the server sends to browsers that accept them.
 wasm: check-wasm-deps
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -o $(WASM) ./wasm
-	gzip -9 -k -f $(WASM)
-	@echo "wasm: $$(stat -c %s $(WASM)) bytes, $$(stat -c %s $(WASM).gz) gzip"
+	$(GO) run ./api/cmd/precompress $(WASM)
 
 # server: compile bin/server with the WASM app embedded.
 server:
@@ -68,11 +68,14 @@ fuzz:
 	$(GO) test ./app/apitype -run '^$$' -fuzz FuzzUTMFromURL -fuzztime $(FUZZTIME)
 	$(GO) test ./app/apitype -run '^$$' -fuzz FuzzClassifyChannel -fuzztime $(FUZZTIME)
 	$(GO) test ./api -run '^$$' -fuzz FuzzParseCollect -fuzztime $(FUZZTIME)
+	$(GO) test ./api -run '^$$' -fuzz FuzzAcceptsEncoding -fuzztime $(FUZZTIME)
+	$(GO) test ./api -run '^$$' -fuzz FuzzMatchBotRule -fuzztime $(FUZZTIME)
 	$(GO) test ./api/graph/model -run '^$$' -fuzz FuzzParseDate -fuzztime $(FUZZTIME)
 	$(GO) test ./app/page -run '^$$' -fuzz FuzzSafeNext -fuzztime $(FUZZTIME)
 	$(GO) test ./app/page -run '^$$' -fuzz FuzzSuggestSlug -fuzztime $(FUZZTIME)
 	$(GO) test ./app/page -run '^$$' -fuzz FuzzParseFieldPath -fuzztime $(FUZZTIME)
 	$(GO) test ./db -run '^$$' -fuzz FuzzParseDrilldownCursor -fuzztime $(FUZZTIME)
+	$(GO) test ./app/segment -run '^$$' -fuzz FuzzParseSegment -fuzztime $(FUZZTIME)
 
 # db-new: create an empty migration pair, as in `make db-new NAME=add_x`.
 db-new:
@@ -86,13 +89,22 @@ pg-stop:
 	db/localpg.sh --stop
 
 # bench: measure ingest throughput with wrk and pgbench against the real
-# server (installing Debian's wrk when missing). BENCH_FLAGS passes flags to
-# the program, as in BENCH_FLAGS="-duration 30s". See docs/benchmarks.md.
-.PHONY: bench
+# server (installing Debian's wrk when missing), then the admin app's size
+# and time to interactive in headless Chromium. BENCH_FLAGS passes flags to
+# the ingest program, as in BENCH_FLAGS="-duration 30s". See
+# docs/benchmarks.md.
+.PHONY: bench bench-app
 BENCH_FLAGS ?=
-bench:
+bench: bench-app
 	@command -v wrk >/dev/null || { \
 		echo "bench: installing Debian's wrk package"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }
 	DATABASE_URL="$${DATABASE_URL:-$$(db/localpg.sh postgres)}" \
 	$(GO) run ./api/cmd/bench $(BENCH_FLAGS)
+
+# bench-app: WASM size (raw, gzip, brotli) and time to interactive, cold
+# and warm, against a static page in the same browser.
+bench-app: chromium wasm
+	DATABASE_URL="$${DATABASE_URL:-$$(db/localpg.sh postgres)}" \
+	$(GO) test ./api -run '^$$' -bench AdminAppLoad -benchtime 5x -v 2>&1 | grep -E '^(Benchmark|    app_load|ok|FAIL|PASS)'
+

@@ -228,7 +228,7 @@ func (s *Server) postCollect(c echo.Context) error {
 	}
 
 	ctx := c.Request().Context()
-	settings, err := s.store.CollectSettingsBySiteKey(ctx, msg.SiteKey)
+	settings, err := s.store.CachedCollectSettings(ctx, msg.SiteKey)
 	if errors.Is(err, db.ErrNotFound) {
 		s.log.Debug("beacon message for unknown site key")
 		return c.NoContent(http.StatusNoContent)

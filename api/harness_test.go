@@ -32,7 +32,7 @@ type testServer struct {
 }
 
 // newTestServer starts the server on 127.0.0.1 with a bootstrapped account.
-func newTestServer(t *testing.T) *testServer {
+func newTestServer(t testing.TB) *testServer {
 	t.Helper()
 	f := dbtest.NewFixture(t)
 	srv := httptest.NewUnstartedServer(nil)
@@ -73,7 +73,7 @@ func (ts *testServer) waitCollected(t *testing.T, n int) {
 
 // testLogWriter returns where the server logs go: stderr with -v, and
 // otherwise a buffer that is written to the test log if the test fails.
-func testLogWriter(t *testing.T) io.Writer {
+func testLogWriter(t testing.TB) io.Writer {
 	if testing.Verbose() {
 		return os.Stderr
 	}
@@ -107,7 +107,7 @@ func (b *lockedBuffer) String() string {
 // newBrowser starts headless Chromium with a desktop Chrome user agent and
 // returns a tab context that ends with the test. CE_CHROMIUM overrides the
 // binary (default: chromium on PATH).
-func newBrowser(t *testing.T) context.Context {
+func newBrowser(t testing.TB) context.Context {
 	t.Helper()
 	path := os.Getenv("CE_CHROMIUM")
 	if path == "" {
@@ -154,7 +154,7 @@ func newBrowser(t *testing.T) context.Context {
 
 // logConsoleOnFailure records the tab's console messages and uncaught
 // exceptions, and writes them to the test log when the test fails.
-func logConsoleOnFailure(t *testing.T, ctx context.Context) {
+func logConsoleOnFailure(t testing.TB, ctx context.Context) {
 	var mu sync.Mutex
 	var lines []string
 	messages := chromedp.Console(ctx)
@@ -182,7 +182,7 @@ func logConsoleOnFailure(t *testing.T, ctx context.Context) {
 
 // saveScreenshot writes a PNG of the page to test-artifacts/ at the
 // repository root, which the test run keeps.
-func saveScreenshot(t *testing.T, ctx context.Context, name string) {
+func saveScreenshot(t testing.TB, ctx context.Context, name string) {
 	t.Helper()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {

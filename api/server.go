@@ -26,11 +26,14 @@ type Server struct {
 	echo  *echo.Echo
 	// signIns limits failed sign-ins by IP address and by email.
 	signIns *signInLimits
+	// assetVersion versions the URLs of the admin app's files.
+	assetVersion string
 }
 
 // NewServer builds the server and its route table.
 func NewServer(cfg Config, store *db.Store, log *slog.Logger) *Server {
 	s := &Server{cfg: cfg, store: store, log: log, echo: echo.New(), signIns: newSignInLimits()}
+	s.assetVersion = assetVersion(cfg.Version)
 	// The client's address is the connection's: headers such as
 	// X-Forwarded-For are set by the client and would let it pick the
 	// address that sign-in limits count.

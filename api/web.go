@@ -1,6 +1,9 @@
 package api
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -13,15 +16,46 @@ import (
 	"customevents/static"
 )
 
-// webResolver maps go-app's /web/ paths to themselves. It is not an
-// http.Handler, so go-app leaves serving those files to getWebAsset.
-type webResolver struct{}
+// webResolver maps go-app's /web/ paths to versioned URLs, such as
+// /web/app.wasm?v=3f2a…, so browsers may keep them for a year: a new build
+// has a new version and so new URLs. It is not an http.Handler, so go-app
+// leaves serving those files to getWebAsset.
+type webResolver struct {
+	version string
+}
 
-func (webResolver) Resolve(location string) string {
+func (r webResolver) Resolve(location string) string {
 	if location == "" {
 		return "/"
 	}
+	if strings.HasPrefix(location, "/web/") {
+		return location + "?v=" + url.QueryEscape(r.version)
+	}
 	return location
+}
+
+// assetVersion names the admin app's files: the build's version followed
+// by a digest of every file under /web/, so that a rebuilt WASM gets new
+// URLs even when the build version did not change.
+func assetVersion(build string) string {
+	h := sha256.New()
+	_ = fs.WalkDir(static.Web, "web", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(static.Web, name)
+		if err != nil {
+			return err
+		}
+		io.WriteString(h, name)
+		h.Write(data)
+		return nil
+	})
+	digest := hex.EncodeToString(h.Sum(nil))[:12]
+	if build == "" {
+		return digest
+	}
+	return build + "-" + digest
 }
 
 // appHandler returns go-app's handler, which prerenders pages on the server
@@ -43,15 +77,65 @@ func (s *Server) appHandler() http.Handler {
 			Maskable: "/web/icon-512.png",
 			SVG:      "/web/icon.svg",
 		},
-		Domain:    publicHost(s.cfg.PublicURL),
-		Styles:    []string{"/web/app.css"},
-		Resources: webResolver{},
-		Version:   s.cfg.Version,
+		Domain:                publicHost(s.cfg.PublicURL),
+		Styles:                []string{"/web/app.css"},
+		Resources:             webResolver{version: s.assetVersion},
+		Version:               s.assetVersion,
+		ServiceWorkerTemplate: serviceWorker,
 	}
 }
 
-// getWebAsset serves the embedded files under /web/. The app's wasm is
-// sent gzip-compressed when the build left a .gz beside it.
+// serviceWorker is the admin app's service worker. It saves the app's
+// shell and files at install, answers page loads from the network and,
+// offline, from the saved shell (the app then routes to the page itself),
+// and never touches the API, GraphQL, the beacon or health checks, whose
+// answers must be live. go-app fills in {{.Version}} and
+// {{.ResourcesToCache}}.
+const serviceWorker = `const cacheName = "custom-events-{{.Version}}";
+const shell = {{.ResourcesToCache}};
+const live = ["/api/", "/graphql", "/collect", "/ma.js", "/healthz"];
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    caches.open(cacheName)
+      .then((cache) => cache.addAll(shell))
+      .then(() => self.skipWaiting())
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((keys) => Promise.all(keys.filter((k) => k !== cacheName).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim())
+  );
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) {
+    return;
+  }
+  if (live.some((prefix) => url.pathname.startsWith(prefix))) {
+    return;
+  }
+  if (request.mode === "navigate") {
+    event.respondWith(
+      fetch(request).catch(() => caches.match("/", { cacheName }))
+    );
+    return;
+  }
+  event.respondWith(
+    caches.match(request, { cacheName }).then((saved) => saved || fetch(request))
+  );
+});
+`
+
+// getWebAsset serves the embedded files under /web/. A request for the
+// current version (see webResolver) may be kept by the browser for a year;
+// any other is revalidated. The app's WASM is sent brotli- or
+// gzip-compressed when the build left .br and .gz copies beside it.
 func (s *Server) getWebAsset(c echo.Context) error {
 	name := strings.TrimPrefix(c.Request().URL.Path, "/")
 	if strings.Contains(name, "..") {
@@ -62,19 +146,41 @@ func (s *Server) getWebAsset(c echo.Context) error {
 	}
 
 	h := c.Response().Header()
-	h.Set(echo.HeaderCacheControl, "no-cache")
+	if c.QueryParam("v") == s.assetVersion {
+		h.Set(echo.HeaderCacheControl, "public, max-age=31536000, immutable")
+	} else {
+		h.Set(echo.HeaderCacheControl, "no-cache")
+	}
 	if strings.HasSuffix(name, ".wasm") {
 		h.Set(echo.HeaderContentType, "application/wasm")
 		h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
-		if strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip") {
-			if gz, err := fs.ReadFile(static.Web, name+".gz"); err == nil {
-				h.Set(echo.HeaderContentEncoding, "gzip")
-				return c.Blob(http.StatusOK, "application/wasm", gz)
+		accept := c.Request().Header.Get(echo.HeaderAcceptEncoding)
+		for _, enc := range []struct{ token, ext string }{{"br", ".br"}, {"gzip", ".gz"}} {
+			if !acceptsEncoding(accept, enc.token) {
+				continue
+			}
+			if body, err := fs.ReadFile(static.Web, name+enc.ext); err == nil {
+				h.Set(echo.HeaderContentEncoding, enc.token)
+				return c.Blob(http.StatusOK, "application/wasm", body)
 			}
 		}
 	}
 	http.ServeFileFS(c.Response(), c.Request(), static.Web, name)
 	return nil
+}
+
+// acceptsEncoding reports whether an Accept-Encoding header value allows
+// the content coding token, honouring q=0 as a refusal.
+func acceptsEncoding(header, token string) bool {
+	for part := range strings.SplitSeq(header, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(coding), token) {
+			continue
+		}
+		q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+	}
+	return false
 }
 
 // publicHost returns the host of the public URL, which go-app puts into the

@@ -78,6 +78,7 @@ func (s *Store) SetAllowedOrigins(ctx context.Context, accountID int64, origins 
 	if n, err := result.RowsAffected(); err == nil && n == 0 {
 		return nil, &NotFoundError{Resource: "account", Key: strconv.FormatInt(accountID, 10)}
 	}
+	s.siteKeys.forget(accountID)
 	return normalized, nil
 }
 

@@ -123,6 +123,8 @@ type Store struct {
 	ingester atomic.Pointer[Ingester]
 	// events caches the definitions that RecordEvent looks up by slug.
 	events eventCache
+	// siteKeys caches the collect settings that beacon requests look up.
+	siteKeys siteKeyCache
 }
 
 // NewStore returns a Store on bdb.

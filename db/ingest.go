@@ -217,9 +217,10 @@ func (s *Store) writeBatch(log *slog.Logger, items []batchItem) []ingestResult {
 	var results []ingestResult
 	var err error
 	// The first attempt writes without savepoints, which saves two round
-	// trips per trigger. A statement that fails aborts that transaction,
-	// so the batch is then written again with a savepoint per trigger.
-	savepoints := len(items) == 1
+	// trips per trigger and lets even a batch of one use the set-based
+	// statements. A statement that fails aborts that transaction, so the
+	// batch is then written again with a savepoint per trigger.
+	savepoints := false
 	for attempt := 1; attempt <= maxBatchAttempts; attempt++ {
 		results, err = s.writeOnce(items, order, savepoints)
 		if errors.Is(err, errNeedSavepoints) {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync/atomic"
 
 	"customevents/app/apitype"
 )
@@ -25,6 +26,24 @@ type Error struct {
 
 func (e *Error) Error() string {
 	return e.Message
+}
+
+// ErrOffline is wrapped by the errors of requests that got no response at
+// all, because the device is offline or the server cannot be reached.
+var ErrOffline = errors.New("the Custom Events server cannot be reached; check your connection and try again")
+
+// offline is true from a request that got no response until one that did.
+var offline atomic.Bool
+
+// Offline reports whether the last request got no response, so pages can
+// say that they show saved data and that changes are not sent.
+func Offline() bool {
+	return offline.Load()
+}
+
+// IsOffline reports whether err means that the request got no response.
+func IsOffline(err error) bool {
+	return errors.Is(err, ErrOffline)
 }
 
 // IsUnauthenticated reports whether err means that the session is missing

@@ -86,7 +86,11 @@ func fetch(ctx context.Context, method, url string, header map[string]string, bo
 	out := <-done
 	release()
 	if out.err != nil {
-		return response{}, fmt.Errorf("%s %s: %w", method, url, out.err)
+		// fetch rejects only when no response arrived: the network or the
+		// server is down, not an error status.
+		offline.Store(true)
+		return response{}, fmt.Errorf("%s %s: %w: %w", method, url, ErrOffline, out.err)
 	}
+	offline.Store(false)
 	return out.res, nil
 }

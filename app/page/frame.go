@@ -4,6 +4,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"customevents/app/apitype"
+	"customevents/app/client"
 )
 
 // navItem is one link of the main navigation.
@@ -55,15 +56,27 @@ func frame(current string, s *apitype.Session, title string, content ...app.UI) 
 				)
 			}),
 		),
+		offlineNotice(),
 		app.Main().ID("content").Body(
 			app.H1().Text(title),
-			app.If(s == nil, func() app.UI {
+			app.If(s == nil && !client.Offline(), func() app.UI {
 				return app.P().Class("loading").Aria("live", "polite").Text("Loading…")
 			}).ElseSlice(func() []app.UI {
 				return content
 			}),
 		),
 	)
+}
+
+// offlineNotice tells the user that the server cannot be reached, or draws nothing
+// while requests get answers. The app itself keeps working from the copy
+// the service worker saved on this device.
+func offlineNotice() app.UI {
+	return app.If(client.Offline(), func() app.UI {
+		return app.P().ID("offline").Class("offline").Role("status").Text(
+			"You are offline: the Custom Events server cannot be reached. " +
+				"Data loads again and changes can be saved once the connection is back.")
+	})
 }
 
 // alert draws an error message that screen readers announce, or nothing

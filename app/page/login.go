@@ -24,12 +24,14 @@ type Login struct {
 // OnMount keeps the page's context.
 func (p *Login) OnMount(ctx app.Context) {
 	p.ctx = ctx
+	markInteractive()
 }
 
 // Render draws the sign-in form.
 func (p *Login) Render() app.UI {
 	return app.Main().ID("content").Class("login").Body(
 		app.H1().Text("Sign in to Custom Events"),
+		offlineNotice(),
 		app.Form().ID("login-form").OnSubmit(p.submit).Body(
 			app.Label().For("login-email").Text("Email"),
 			app.Input().

@@ -48,7 +48,7 @@ func (p *Report) metricCard(metric, label string, value, previous int64, previou
 				app.Span().Class("previous").Text("Previous period ("+previousPeriod+"): "+strconv.FormatInt(previous, 10)),
 			),
 			app.Button().Type("button").Class("link card-drilldown").
-				Aria("label", "Show the contacts behind "+label).
+				Aria("label", "Show contacts behind "+label).
 				Text("Show contacts"),
 		)
 }

@@ -1,10 +1,25 @@
 // Package segment validates and evaluates segment condition trees and the
 // action lists that use them. The admin app and the server both import it,
 // so it depends on the standard library and apitype alone.
+//
+// Text comparison rules, which the SQL form of a tree in package db follows
+// as well:
+//   - equals, contains, starts_with and in_list ignore case. Both sides are
+//     folded with Fold, which maps every character to its Unicode simple
+//     lowercase, so "ACME" equals "acme" and "Élodie" equals "élodie".
+//   - No side is trimmed, except for is_empty: a value is empty when only
+//     white space (Unicode White_Space, see Blank) remains after trimming.
+//   - A missing custom field and a contact without email compare as "".
+//   - Lifecycle stages and tags compare exactly. Stages come from a fixed
+//     list, and tags are stored in lowercase (see NormalizeTag).
+//   - visited_url matches when the page URL, folded, contains the folded
+//     value. No character in the value is a wildcard.
+//   - A day in event_count and visited_url is 24 hours.
 package segment
 
 import (
-	"errors"
+	"slices"
+	"strings"
 
 	"customevents/app/apitype"
 )
@@ -20,7 +35,8 @@ type Behaviour interface {
 	VisitedURL(part string, days int) bool
 }
 
-// Facts is what conditions can test about a contact.
+// Facts is what conditions can test about a contact. Tags are lowercase, as
+// stored. A nil Behaviour counts no events and no visits.
 type Facts struct {
 	Email          string
 	FirstName      string
@@ -35,25 +51,138 @@ type Facts struct {
 	Behaviour      Behaviour
 }
 
-var errNotBuilt = errors.New("segment: not built yet")
+// Blank lists the characters that is_empty trims: exactly the runes for
+// which unicode.IsSpace is true, so strings.TrimSpace trims the same set.
+// The SQL form passes this string to btrim.
+const Blank = "\t\n\v\f\r \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005" +
+	"\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 
-// Validate checks a condition tree.
-func Validate(seg apitype.Segment) *apitype.ValidationError {
-	return nil
+// Fold maps each character of s to its Unicode simple lowercase
+// (unicode.ToLower), the case folding of every text comparison. For valid
+// UTF-8 it is strings.ToLower.
+func Fold(s string) string {
+	return strings.ToLower(s)
 }
 
-// ValidateActionList checks the global and conditional actions of an action
-// set or of an event's on-the-fly setup.
-func ValidateActionList(list apitype.ActionList) *apitype.ValidationError {
-	return nil
-}
-
-// ValidateEventActions checks what an event runs when it fires.
-func ValidateEventActions(ea apitype.EventActions) *apitype.ValidationError {
-	return nil
-}
-
-// Evaluate reports whether the contact described by f matches seg.
+// Evaluate reports whether the contact described by f matches seg. It
+// expects a tree that Validate accepts. A node it cannot read, such as an
+// unknown kind or operator, does not match.
 func Evaluate(seg apitype.Segment, f Facts) bool {
-	panic(errNotBuilt)
+	return evaluate(seg.Root, &f)
+}
+
+func evaluate(c apitype.Condition, f *Facts) bool {
+	switch c.Kind {
+	case apitype.ConditionGroup:
+		return evaluateGroup(c, f)
+	case apitype.ConditionField:
+		value, ok := fieldValue(c.Field, f)
+		return ok && matchText(c, value)
+	case apitype.ConditionLeadScore:
+		return matchScore(c, f.LeadScore)
+	case apitype.ConditionLifecycleStage:
+		return matchStage(c, f.LifecycleStage)
+	case apitype.ConditionList:
+		return matchMembership(c.Op, OpMember, OpNotMember, slices.Contains(f.ListIDs, c.ListID))
+	case apitype.ConditionTag:
+		return matchMembership(c.Op, OpHas, OpNotHas, slices.Contains(f.Tags, c.Value))
+	case apitype.ConditionEventCount:
+		return f.Behaviour != nil && f.Behaviour.EventCount(c.Event, c.Days) >= c.Number
+	case apitype.ConditionVisitedURL:
+		return f.Behaviour != nil && f.Behaviour.VisitedURL(c.Value, c.Days)
+	}
+	return false
+}
+
+// evaluateGroup applies Match to the children. An empty "all" group matches
+// and an empty "any" group does not, as with an empty AND and OR.
+func evaluateGroup(c apitype.Condition, f *Facts) bool {
+	switch c.Match {
+	case MatchAll:
+		for _, child := range c.Conditions {
+			if !evaluate(child, f) {
+				return false
+			}
+		}
+		return true
+	case MatchAny:
+		for _, child := range c.Conditions {
+			if evaluate(child, f) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// fieldValue returns the contact field that a field condition names.
+func fieldValue(field string, f *Facts) (string, bool) {
+	switch field {
+	case FieldEmail:
+		return f.Email, true
+	case FieldFirstName:
+		return f.FirstName, true
+	case FieldLastName:
+		return f.LastName, true
+	case FieldCompany:
+		return f.Company, true
+	case FieldJobTitle:
+		return f.JobTitle, true
+	}
+	if name, ok := CustomFieldName(field); ok {
+		return f.CustomFields[name], true
+	}
+	return "", false
+}
+
+func matchText(c apitype.Condition, value string) bool {
+	switch c.Op {
+	case OpEquals:
+		return Fold(value) == Fold(c.Value)
+	case OpContains:
+		return strings.Contains(Fold(value), Fold(c.Value))
+	case OpStartsWith:
+		return strings.HasPrefix(Fold(value), Fold(c.Value))
+	case OpIsEmpty:
+		return strings.TrimSpace(value) == ""
+	case OpInList:
+		folded := Fold(value)
+		return slices.ContainsFunc(c.Values, func(v string) bool { return Fold(v) == folded })
+	}
+	return false
+}
+
+func matchScore(c apitype.Condition, score int64) bool {
+	switch c.Op {
+	case OpEq:
+		return score == c.Number
+	case OpLt:
+		return score < c.Number
+	case OpGt:
+		return score > c.Number
+	case OpBetween:
+		return c.Number <= score && score <= c.Number2
+	}
+	return false
+}
+
+func matchStage(c apitype.Condition, stage string) bool {
+	switch c.Op {
+	case OpEquals:
+		return stage == c.Value
+	case OpInList:
+		return slices.Contains(c.Values, stage)
+	}
+	return false
+}
+
+// matchMembership applies a positive or negative membership operator.
+func matchMembership(op, positive, negative string, isMember bool) bool {
+	switch op {
+	case positive:
+		return isMember
+	case negative:
+		return !isMember
+	}
+	return false
 }

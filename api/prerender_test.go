@@ -1,0 +1,40 @@
+package api_test
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestPagesPrerendered checks that the server sends each page's content in
+// the HTML, so the first paint needs no WASM, and go-app's loading state
+// while the WASM starts.
+func TestPagesPrerendered(t *testing.T) {
+	ts := newTestServer(t)
+	for _, tc := range []struct {
+		path string
+		want []string
+	}{
+		{"/login", []string{"<h1>Sign in to Custom Events</h1>", `id="login-email"`, "Loading Custom Events…"}},
+		{"/automations/custom-events", []string{"<h1>Custom Events</h1>", "Automations → ", "Loading…", "Loading Custom Events…"}},
+		{"/settings/api-keys", []string{"<h1>API keys</h1>", `href="/settings/beacon"`}},
+	} {
+		resp, err := http.Get(ts.URL + tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: %s", tc.path, resp.Status)
+			continue
+		}
+		html := string(body)
+		for _, want := range tc.want {
+			if !strings.Contains(html, want) {
+				t.Errorf("GET %s: the HTML lacks %q", tc.path, want)
+			}
+		}
+	}
+}

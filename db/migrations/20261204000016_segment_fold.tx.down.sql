@@ -1,0 +1,1 @@
+DROP FUNCTION segment_fold(text);
