@@ -399,3 +399,51 @@ func TestAdminSegmentCount(t *testing.T) {
 	expectError(t, "root as array", status, body, http.StatusUnprocessableEntity, apitype.CodeBadUserInput, "root",
 		"Field root must be an object, not a JSON array.")
 }
+
+func TestAdminActionsRejectInvalid(t *testing.T) {
+	ts := newTestServer(t)
+	c := signIn(t, ts)
+	eventID := createEventID(t, c, "Booked Demo", "booked-demo")
+	path := "/api/custom-events/" + itoa(eventID) + "/actions"
+	bad := http.StatusUnprocessableEntity
+
+	status, body := c.do(http.MethodPut, path, apitype.EventActions{Mode: "sometimes", Frequency: apitype.FrequencyEveryTime})
+	expectError(t, "unknown mode", status, body, bad, apitype.CodeBadUserInput, "mode",
+		`Mode "sometimes" is invalid: use one of none, on_the_fly or action_set.`)
+	status, body = c.do(http.MethodPut, path, apitype.EventActions{
+		Mode: apitype.ActionModeOnTheFly, Frequency: apitype.FrequencyEveryTime,
+		OnTheFly: apitype.ActionList{Global: []apitype.Action{{Type: apitype.ActionAdjustScore}}},
+	})
+	expectError(t, "score change missing", status, body, bad, apitype.CodeBadUserInput, "onTheFly.global[0].delta",
+		"Score change is required: use a positive number to add points or a negative one to remove them.")
+	status, body = c.do(http.MethodPut, path, apitype.EventActions{Mode: apitype.ActionModeNone, Frequency: apitype.FrequencyOncePerDays})
+	expectError(t, "days missing", status, body, bad, apitype.CodeBadUserInput, "frequencyDays",
+		"Frequency days 0 is out of range: use 1 to 3650.")
+	status, body = c.do(http.MethodGet, path, nil)
+	expectJSON(t, "after rejected writes", status, body, http.StatusOK,
+		`{"mode":"none","onTheFly":{"global":[],"conditional":[]},"frequency":"every_time"}`)
+
+	status, body = c.do(http.MethodPost, "/api/action-sets", apitype.ActionSetInput{
+		Name: "Onboarding",
+		Actions: apitype.ActionList{Conditional: []apitype.ConditionalActions{{
+			Condition: apitype.Segment{Version: apitype.SegmentVersion, Root: apitype.Condition{
+				Kind: apitype.ConditionGroup, Match: "all",
+				Conditions: []apitype.Condition{{Kind: apitype.ConditionTag, Op: "has", Value: "VIP"}},
+			}},
+			Actions: []apitype.Action{{Type: apitype.ActionAddTag, Value: "trial"}},
+		}}},
+	})
+	expectError(t, "tag in capitals", status, body, bad, apitype.CodeBadUserInput, "actions.conditional[0].condition.root.conditions[0].value",
+		`Tag "VIP" must be lowercase with no spaces at either end: use "vip".`)
+	status, body = c.do(http.MethodGet, "/api/action-sets", nil)
+	expectJSON(t, "sets after rejected create", status, body, http.StatusOK, "[]")
+
+	status, body = c.do(http.MethodPost, "/api/segments/count", apitype.Segment{Version: apitype.SegmentVersion, Root: apitype.Condition{
+		Kind: apitype.ConditionLeadScore, Op: "between", Number: 5, Number2: 1,
+	}})
+	expectError(t, "range reversed", status, body, bad, apitype.CodeBadUserInput, "condition.root.number2",
+		"Range end 1 is below its start 5: swap them.")
+	status, body = c.do(http.MethodPost, "/api/segments/count", apitype.Segment{Version: 2})
+	expectError(t, "future version", status, body, bad, apitype.CodeBadUserInput, "condition.version",
+		"Condition version 2 is not supported: set version to 1.")
+}

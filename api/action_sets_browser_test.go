@@ -57,6 +57,21 @@ func TestActionSetLinkedAndDeleteRefused(t *testing.T) {
 	click(t, browser, "#as-global-add")
 	waitFor(t, browser, "global action focused", `document.activeElement && document.activeElement.id === "as-global-0-type"`)
 	typeAndCommit(t, browser, "#as-global-0-delta", "15")
+
+	// A webhook with a short secret is refused next to the secret, and
+	// removing the action moves the focus to the add button.
+	click(t, browser, "#as-global-add")
+	selectOption(t, browser, "#as-global-1-type", apitype.ActionWebhook)
+	waitFor(t, browser, "webhook controls", `!!document.getElementById("as-global-1-secret")`)
+	typeAndCommit(t, browser, "#as-global-1-url", "https://hooks.example.com/ce")
+	typeAndCommit(t, browser, "#as-global-1-secret", "short")
+	click(t, browser, "#action-set-submit")
+	waitFor(t, browser, "secret error", textIs("#as-global-1-secret-error",
+		"Secret is 5 characters long: use 16 to 200, such as a random string from a password generator."))
+	waitFor(t, browser, "secret marked invalid", `document.getElementById("as-global-1-secret").getAttribute("aria-invalid") === "true"`)
+	waitFor(t, browser, "form error", textIs("#action-set-form-error", "The action set was not saved: correct the marked field and save again."))
+	click(t, browser, `button[aria-label="Remove action 2"]`)
+	waitFor(t, browser, "focus after remove", `document.activeElement && document.activeElement.id === "as-global-add" && !document.getElementById("as-global-1-type")`)
 	click(t, browser, "#as-conditional-add")
 	waitFor(t, browser, "condition focused", `document.activeElement && document.activeElement.id === "as-conditional-0-condition-root-conditions-0-kind"`)
 	typeAndCommit(t, browser, "#as-conditional-0-condition-root-conditions-0-value", " VIP ")
@@ -68,6 +83,11 @@ func TestActionSetLinkedAndDeleteRefused(t *testing.T) {
 	waitFor(t, browser, "created notice", textIs("#action-sets-notice", "Created “Onboarding”."))
 	waitFor(t, browser, "listed set", textIs("#action-sets-table tbody tr td.runs", "1 global action, 1 conditional entry"))
 	waitFor(t, browser, "form reset", `document.getElementById("set-name").value === "" && !document.getElementById("as-global-0-type")`)
+
+	// The API finds the duplicate name, and the page shows it at the name.
+	typeInto(t, browser, "#set-name", "ONBOARDING")
+	click(t, browser, "#action-set-submit")
+	waitFor(t, browser, "name conflict", textIs("#set-name-error", `Name "ONBOARDING" is already used by another action set in this account: choose another.`))
 
 	sets, err := ts.Store.ActionSets(ctx, ts.Account.ID)
 	if err != nil {
@@ -99,6 +119,8 @@ func TestActionSetLinkedAndDeleteRefused(t *testing.T) {
 	waitFor(t, browser, "confirm button focused", `document.activeElement && document.activeElement.id === "confirm-replace"`)
 	click(t, browser, "#confirm-replace")
 	waitFor(t, browser, "set picker focused", `document.activeElement && document.activeElement.id === "action-set-select"`)
+	click(t, browser, "#event-actions-save")
+	waitFor(t, browser, "set required", textIs("#action-set-select-error", "Action set is required for mode action_set: choose one."))
 	selectOption(t, browser, "#action-set-select", setID)
 	click(t, browser, "#event-actions-save")
 	waitFor(t, browser, "saved notice", textIs("#event-actions-notice", "Saved the actions of “Booked Demo”."))

@@ -477,10 +477,10 @@ func contactFieldValue(field string) string {
 	return field
 }
 
-// normalizeTag returns a tag as contacts store it: trimmed and in
-// lowercase.
+// normalizeTag returns a tag as contacts store it and the API accepts it:
+// trimmed and folded to lowercase.
 func normalizeTag(tag string) string {
-	return strings.ToLower(strings.TrimSpace(tag))
+	return segment.Fold(strings.TrimSpace(tag))
 }
 
 // parseWhole reads a whole number from a control. An empty or invalid

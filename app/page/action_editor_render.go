@@ -9,11 +9,8 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"customevents/app/apitype"
+	"customevents/app/segment"
 )
-
-// maxGroupDepth is how many condition groups may nest, the root included,
-// as the validator allows.
-const maxGroupDepth = 4
 
 // choice is one option of a select.
 type choice struct {
@@ -152,7 +149,7 @@ func (ed *actionEditor) actionFields(path string, a apitype.Action) []app.UI {
 	case apitype.ActionWebhook:
 		return []app.UI{
 			ed.textInput(path+".url", "Webhook URL", a.URL, "url"),
-			ed.textInput(path+".secret", "Signing secret, at least 16 characters", a.Secret, "text"),
+			ed.textInput(path+".secret", fmt.Sprintf("Signing secret, at least %d characters", segment.MinWebhookSecret), a.Secret, "text"),
 		}
 	case apitype.ActionNotifyEmail:
 		return []app.UI{
@@ -216,7 +213,7 @@ func (ed *actionEditor) renderCondition(path string, c apitype.Condition, depth 
 	if afterRemove != "" {
 		remove = app.Button().Type("button").Class("secondary remove").
 			DataSet("path", path).DataSet("after", afterRemove).
-			Aria("label", "Remove this group").OnClick(ed.onRemove).Text("Remove group")
+			Aria("label", "Remove this group").OnClick(ed.onRemove).Text("Remove")
 	}
 	return app.FieldSet().Class("condition-group").Body(
 		app.Legend().Text(legend),
@@ -232,7 +229,7 @@ func (ed *actionEditor) renderCondition(path string, c apitype.Condition, depth 
 			app.Button().ID(addID).Type("button").Class("secondary").
 				DataSet("path", path).DataSet("kind", apitype.ConditionTag).
 				OnClick(ed.onAdd).Text("Add condition"),
-			app.If(depth+1 < maxGroupDepth, func() app.UI {
+			app.If(depth+1 < segment.MaxGroupDepth, func() app.UI {
 				return app.Button().Type("button").Class("secondary").
 					DataSet("path", path).DataSet("kind", apitype.ConditionGroup).
 					OnClick(ed.onAdd).Text("Add group")
