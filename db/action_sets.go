@@ -184,8 +184,8 @@ func (s *Store) DeleteActionSet(ctx context.Context, accountID, id int64) error 
 			return &ConflictError{Message: actionSetInUseMessage(name, events)}
 		}
 
-		// Deleted custom events keep their link, which the foreign key
-		// would reject, and can never run again.
+		// Deleted custom events never run again but still link the set,
+		// and the foreign key would reject the delete while they do.
 		_, err = tx.NewUpdate().Model((*CustomEvent)(nil)).
 			Set("action_mode = ?", apitype.ActionModeNone).
 			Set("action_set_id = NULL").

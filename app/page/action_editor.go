@@ -643,8 +643,8 @@ func (ed *actionEditor) syncControls() {
 	})
 }
 
-// refreshCounts asks the API again for each entry whose condition changed
-// since it was last counted. Incomplete conditions are not sent.
+// refreshCounts requests a new count for each entry whose condition
+// changed since it was last counted. Incomplete conditions are not sent.
 func (ed *actionEditor) refreshCounts() {
 	if !ed.mounted {
 		return

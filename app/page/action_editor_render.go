@@ -407,7 +407,7 @@ func (ed *actionEditor) containerError(path string) app.UI {
 }
 
 // listChoices returns the contact lists for a picker. A list id that the
-// account no longer has stays as an option that says so.
+// account no longer has stays as an option labelled as deleted.
 func (ed *actionEditor) listChoices(current int64) []choice {
 	out := make([]choice, 0, len(ed.lists)+1)
 	found := current == 0

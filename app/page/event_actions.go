@@ -37,7 +37,7 @@ type eventActionsPanel struct {
 	ctx app.Context
 
 	event apitype.CustomEvent
-	// seq numbers loads, so an answer for an event that is no longer
+	// seq numbers loads, so a response for an event that is no longer
 	// selected is dropped.
 	seq     int
 	loadErr string
@@ -221,7 +221,7 @@ func (p *eventActionsPanel) renderSetPicker() app.UI {
 	)
 }
 
-// setSummary describes what an action set runs, or asks for a choice.
+// setSummary describes what an action set runs, or prompts for a choice.
 func setSummary(set *apitype.ActionSet) string {
 	if set == nil {
 		return "Choose the set whose actions the event runs."
