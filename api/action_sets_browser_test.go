@@ -61,6 +61,7 @@ func TestActionSetLinkedAndDeleteRefused(t *testing.T) {
 	// A webhook with a short secret is refused next to the secret, and
 	// removing the action moves the focus to the add button.
 	click(t, browser, "#as-global-add")
+	waitFor(t, browser, "second global action", `!!document.getElementById("as-global-1-type")`)
 	selectOption(t, browser, "#as-global-1-type", apitype.ActionWebhook)
 	waitFor(t, browser, "webhook controls", `!!document.getElementById("as-global-1-secret")`)
 	typeAndCommit(t, browser, "#as-global-1-url", "https://hooks.example.com/ce")
@@ -122,6 +123,8 @@ func TestActionSetLinkedAndDeleteRefused(t *testing.T) {
 	click(t, browser, "#event-actions-save")
 	waitFor(t, browser, "set required", textIs("#action-set-select-error", "Action set is required for mode action_set: choose one."))
 	selectOption(t, browser, "#action-set-select", setID)
+	// The chosen set's description moves the save button down.
+	waitFor(t, browser, "chosen set described", textIs("#action-set-description", "Welcome new trials"))
 	click(t, browser, "#event-actions-save")
 	waitFor(t, browser, "saved notice", textIs("#event-actions-notice", "Saved the actions of “Booked Demo”."))
 
