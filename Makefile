@@ -67,6 +67,7 @@ fuzz:
 	$(GO) test ./app/apitype -run '^$$' -fuzz FuzzParseMetadata -fuzztime $(FUZZTIME)
 	$(GO) test ./app/apitype -run '^$$' -fuzz FuzzUTMFromURL -fuzztime $(FUZZTIME)
 	$(GO) test ./app/apitype -run '^$$' -fuzz FuzzClassifyChannel -fuzztime $(FUZZTIME)
+	$(GO) test ./app/apitype -run '^$$' -fuzz FuzzNormalizeAccountName -fuzztime $(FUZZTIME)
 	$(GO) test ./api -run '^$$' -fuzz FuzzParseCollect -fuzztime $(FUZZTIME)
 	$(GO) test ./api -run '^$$' -fuzz FuzzAcceptsEncoding -fuzztime $(FUZZTIME)
 	$(GO) test ./api -run '^$$' -fuzz FuzzMatchBotRule -fuzztime $(FUZZTIME)
@@ -75,6 +76,7 @@ fuzz:
 	$(GO) test ./app/page -run '^$$' -fuzz FuzzSuggestSlug -fuzztime $(FUZZTIME)
 	$(GO) test ./app/page -run '^$$' -fuzz FuzzParseFieldPath -fuzztime $(FUZZTIME)
 	$(GO) test ./db -run '^$$' -fuzz FuzzParseDrilldownCursor -fuzztime $(FUZZTIME)
+	$(GO) test ./actions -run '^$$' -fuzz FuzzNotificationMessage -fuzztime $(FUZZTIME)
 	$(GO) test ./app/segment -run '^$$' -fuzz FuzzParseSegment -fuzztime $(FUZZTIME)
 
 # db-new: create an empty migration pair, as in `make db-new NAME=add_x`.

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"customevents/app/apitype"
+	"customevents/db"
 )
 
 // allowedOriginsBody is the request and response body of
@@ -77,4 +78,64 @@ func (s *Server) putConsentMode(c echo.Context) error {
 	}
 	s.log.Info("consent mode changed", "account_id", account.ID, "consent_mode", in.ConsentMode)
 	return c.JSON(http.StatusOK, consentModeBody{ConsentMode: in.ConsentMode})
+}
+
+// listAccounts returns the accounts of the signed-in user with the user's
+// role in each, and marks the one the session acts on.
+func (s *Server) listAccounts(c echo.Context) error {
+	info := currentSession(c)
+	accounts, err := s.store.UserAccounts(c.Request().Context(), info.User.ID)
+	if err != nil {
+		return err
+	}
+	out := make([]apitype.AccountSummary, 0, len(accounts))
+	for _, a := range accounts {
+		out = append(out, apitype.AccountSummary{ID: a.ID, Name: a.Name, Role: a.Role, Current: a.ID == info.Account.ID})
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// createAccount creates a new account, a separate workspace with its own
+// site key, whose owner is the signed-in user. The session stays on the
+// current account until POST /api/session/account switches it.
+func (s *Server) createAccount(c echo.Context) error {
+	info := currentSession(c)
+	var in apitype.AccountInput
+	if err := c.Bind(&in); err != nil {
+		return &apitype.ValidationError{Field: "body", Message: `Request body must be JSON such as {"name": "Acme Europe", "timeZone": "Europe/Berlin"}.`}
+	}
+	account, err := s.store.CreateAccount(c.Request().Context(), info.User.ID, in)
+	if err != nil {
+		return err
+	}
+	s.log.Info("account created", "account_id", account.ID, "user_id", info.User.ID, "from_account_id", info.Account.ID)
+	return c.JSON(http.StatusCreated, apitype.AccountSummary{ID: account.ID, Name: account.Name, Role: apitype.RoleOwner})
+}
+
+func (s *Server) getAccount(c echo.Context) error {
+	account, err := s.store.Account(c.Request().Context(), currentSession(c).Account.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, accountSettingsResponse(account))
+}
+
+// putAccount changes the account's name and time zone. Reports count days
+// in the new time zone from the next request on.
+func (s *Server) putAccount(c echo.Context) error {
+	info := currentSession(c)
+	var in apitype.AccountInput
+	if err := c.Bind(&in); err != nil {
+		return &apitype.ValidationError{Field: "body", Message: `Request body must be JSON such as {"name": "Acme", "timeZone": "Europe/Berlin"}.`}
+	}
+	account, err := s.store.UpdateAccount(c.Request().Context(), info.Account.ID, in)
+	if err != nil {
+		return err
+	}
+	s.log.Info("account settings changed", "account_id", account.ID, "user_id", info.User.ID, "time_zone", account.TimeZone)
+	return c.JSON(http.StatusOK, accountSettingsResponse(account))
+}
+
+func accountSettingsResponse(a *db.Account) apitype.AccountSettings {
+	return apitype.AccountSettings{ID: a.ID, Name: a.Name, TimeZone: a.TimeZone}
 }

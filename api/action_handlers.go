@@ -16,26 +16,27 @@ import (
 
 // actionRoutes adds the admin routes that configure what custom events
 // run: event actions, action sets, the contact lists that actions and
-// conditions name, and the segment counter.
-func (s *Server) actionRoutes(admin *echo.Group) {
-	admin.GET("/custom-events/:id/actions", s.getEventActions)
-	admin.GET("/action-sets", s.listActionSets)
-	admin.GET("/action-sets/:id", s.getActionSet)
-	admin.GET("/lists", s.listContactLists)
+// conditions name, and the segment counter. Viewers read them, and editors
+// change them, as they change definitions.
+func (s *Server) actionRoutes(api *roleRoutes) {
+	const (
+		viewer = apitype.RoleViewer
+		editor = apitype.RoleEditor
+	)
+	api.GET("/custom-events/:id/actions", viewer, s.getEventActions)
+	api.PUT("/custom-events/:id/actions", editor, s.putEventActions)
+	api.GET("/action-sets", viewer, s.listActionSets)
+	api.GET("/action-sets/:id", viewer, s.getActionSet)
+	api.POST("/action-sets", editor, s.createActionSet)
+	api.PUT("/action-sets/:id", editor, s.updateActionSet)
+	api.DELETE("/action-sets/:id", editor, s.deleteActionSet)
+	api.GET("/lists", viewer, s.listContactLists)
+	api.POST("/lists", editor, s.createContactList)
+	api.PUT("/lists/:id", editor, s.renameContactList)
+	api.DELETE("/lists/:id", editor, s.deleteContactList)
 	// Counting changes nothing. It is a POST because the condition tree
 	// travels in the body.
-	admin.POST("/segments/count", s.countSegment)
-
-	// Every route of writes changes stored configuration, so role checks
-	// for editors belong on this group.
-	writes := admin.Group("")
-	writes.PUT("/custom-events/:id/actions", s.putEventActions)
-	writes.POST("/action-sets", s.createActionSet)
-	writes.PUT("/action-sets/:id", s.updateActionSet)
-	writes.DELETE("/action-sets/:id", s.deleteActionSet)
-	writes.POST("/lists", s.createContactList)
-	writes.PUT("/lists/:id", s.renameContactList)
-	writes.DELETE("/lists/:id", s.deleteContactList)
+	api.POST("/segments/count", viewer, s.countSegment)
 }
 
 func (s *Server) getEventActions(c echo.Context) error {

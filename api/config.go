@@ -36,6 +36,10 @@ type Config struct {
 	APIRateLimit float64
 	// Version names the build; it versions the admin app's cached files.
 	Version string
+	// Mailer sends invite and password reset emails. When it is nil, the
+	// server sends no email: invite links are shown to the inviter only,
+	// and admins make password reset links for members.
+	Mailer Mailer
 }
 
 // ConfigFromEnv reads the configuration and checks it.

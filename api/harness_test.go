@@ -24,8 +24,9 @@ import (
 // database.
 type testServer struct {
 	*dbtest.Fixture
-	URL  string
-	http *httptest.Server
+	URL    string
+	http   *httptest.Server
+	server *api.Server
 	// collected receives one value after each POST /collect has been
 	// handled, so tests wait for beacon events without polling.
 	collected chan struct{}
@@ -33,6 +34,13 @@ type testServer struct {
 
 // newTestServer starts the server on 127.0.0.1 with a bootstrapped account.
 func newTestServer(t testing.TB) *testServer {
+	t.Helper()
+	return newTestServerWith(t, nil)
+}
+
+// newTestServerWith is newTestServer with a configuration that configure
+// changes, when it is not nil.
+func newTestServerWith(t testing.TB, configure func(*api.Config)) *testServer {
 	t.Helper()
 	f := dbtest.NewFixture(t)
 	srv := httptest.NewUnstartedServer(nil)
@@ -42,9 +50,15 @@ func newTestServer(t testing.TB) *testServer {
 		LogFormat: "text",
 		Version:   "test",
 	}
+	if configure != nil {
+		configure(&cfg)
+	}
 	log := slog.New(slog.NewTextHandler(testLogWriter(t), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ts := &testServer{Fixture: f, collected: make(chan struct{}, 1000)}
 	handler := api.NewServer(cfg, f.Store, log)
+	// Under the race detector and a loaded machine one bcrypt check can
+	// take seconds, long enough for a limiter to refill between attempts.
+	handler.FreezeLimiterClock()
 	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		handler.ServeHTTP(w, r)
 		if r.Method == http.MethodPost && r.URL.Path == "/collect" {
@@ -55,6 +69,7 @@ func newTestServer(t testing.TB) *testServer {
 	t.Cleanup(srv.Close)
 	ts.URL = srv.URL
 	ts.http = srv
+	ts.server = handler
 	return ts
 }
 

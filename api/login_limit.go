@@ -63,24 +63,52 @@ func (l *failureLimiter) fail(key string, now time.Time) {
 	bucket.AllowN(now, 1)
 }
 
-// signInLimits holds the limiters by IP address and by email.
-type signInLimits struct {
+// limitsByIPAndEmail contains two limiters, one keyed by IP address and one
+// by email. The email key is trimmed and lowercase, the form in which
+// users.email is unique, so the email limiter counts per user account.
+type limitsByIPAndEmail struct {
 	byIP    *failureLimiter
 	byEmail *failureLimiter
 }
 
-func newSignInLimits() *signInLimits {
-	return &signInLimits{
+// newSignInLimits returns the limits of failed sign-ins. Wrong passwords
+// given to accept an invite count too.
+func newSignInLimits() *limitsByIPAndEmail {
+	return &limitsByIPAndEmail{
 		byIP:    newFailureLimiter(signInIPEvery, signInIPBurst),
 		byEmail: newFailureLimiter(signInEmailEvery, signInEmailBurst),
 	}
 }
 
-func (l *signInLimits) blocked(ip, email string, now time.Time) bool {
-	return l.byIP.blocked(ip, now) || l.byEmail.blocked(strings.ToLower(strings.TrimSpace(email)), now)
+// Password reset requests. Every request spends a token, whether or not a
+// user has the email, because each may send an email.
+const (
+	// An IP address may ask 5 times in a row, then once a minute.
+	resetIPBurst = 5
+	resetIPEvery = time.Minute
+	// One email may be asked for 3 times in a row, then once every 10
+	// minutes.
+	resetEmailBurst = 3
+	resetEmailEvery = 10 * time.Minute
+)
+
+// newResetRequestLimits returns the limits of password reset requests.
+func newResetRequestLimits() *limitsByIPAndEmail {
+	return &limitsByIPAndEmail{
+		byIP:    newFailureLimiter(resetIPEvery, resetIPBurst),
+		byEmail: newFailureLimiter(resetEmailEvery, resetEmailBurst),
+	}
 }
 
-func (l *signInLimits) fail(ip, email string, now time.Time) {
+func emailKey(email string) string {
+	return strings.ToLower(strings.TrimSpace(email))
+}
+
+func (l *limitsByIPAndEmail) blocked(ip, email string, now time.Time) bool {
+	return l.byIP.blocked(ip, now) || l.byEmail.blocked(emailKey(email), now)
+}
+
+func (l *limitsByIPAndEmail) fail(ip, email string, now time.Time) {
 	l.byIP.fail(ip, now)
-	l.byEmail.fail(strings.ToLower(strings.TrimSpace(email)), now)
+	l.byEmail.fail(emailKey(email), now)
 }

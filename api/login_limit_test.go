@@ -38,3 +38,27 @@ func TestFailureLimiterBoundsMemory(t *testing.T) {
 		t.Errorf("buckets = %d, want 1", n)
 	}
 }
+
+func TestSignInLimitsPerUserAccount(t *testing.T) {
+	l := newSignInLimits()
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	// Each failure comes from another address, and the email is written
+	// differently each time: they all count against one user account.
+	spellings := []string{" Ann@Example.com", "ann@example.com", "ANN@EXAMPLE.COM ", "ann@Example.com", "\tann@example.com"}
+	for i, email := range spellings {
+		ip := "192.0.2." + strconv.Itoa(i+1)
+		if l.blocked(ip, email, now) {
+			t.Fatalf("failure %d blocked, want allowed", i+1)
+		}
+		l.fail(ip, email, now)
+	}
+	if !l.blocked("198.51.100.1", "ann@example.com", now) {
+		t.Error("sixth attempt for the account from a new address allowed, want blocked")
+	}
+	if l.blocked("198.51.100.1", "bob@example.com", now) {
+		t.Error("another account blocked, want allowed")
+	}
+	if l.blocked("198.51.100.1", "ann@example.com", now.Add(signInEmailEvery)) {
+		t.Error("account still blocked after one refill period")
+	}
+}

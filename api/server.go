@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -25,14 +26,32 @@ type Server struct {
 	log   *slog.Logger
 	echo  *echo.Echo
 	// signIns limits failed sign-ins by IP address and by email.
-	signIns *signInLimits
+	signIns *limitsByIPAndEmail
+	// resetRequests limits password reset emails by IP address and by
+	// email.
+	resetRequests *limitsByIPAndEmail
+	// limiterNow returns the time at which the limiters above count a
+	// request: time.Now, or a fixed time in tests.
+	limiterNow func() time.Time
+	// minRoles maps each admin route, as "METHOD /api/path", to the
+	// minimum role it needs. roleRoutes fills it.
+	minRoles map[string]string
 	// assetVersion versions the URLs of the admin app's files.
 	assetVersion string
 }
 
 // NewServer builds the server and its route table.
 func NewServer(cfg Config, store *db.Store, log *slog.Logger) *Server {
-	s := &Server{cfg: cfg, store: store, log: log, echo: echo.New(), signIns: newSignInLimits()}
+	s := &Server{
+		cfg:           cfg,
+		store:         store,
+		log:           log,
+		echo:          echo.New(),
+		signIns:       newSignInLimits(),
+		resetRequests: newResetRequestLimits(),
+		limiterNow:    time.Now,
+		minRoles:      map[string]string{},
+	}
 	s.assetVersion = assetVersion(cfg.Version)
 	// The client's address is the connection's: headers such as
 	// X-Forwarded-For are set by the client and would let it pick the
@@ -65,34 +84,69 @@ func (s *Server) routes() {
 	e.OPTIONS("/collect", s.optionsCollect)
 	s.mountGraphQL(e)
 
-	// Admin API: sign-in is open, the rest needs a session, and every
-	// change needs the CSRF token.
+	// Admin API: sign-in, invite acceptance and password resets are open,
+	// the rest needs a session with a role, and every change needs the
+	// CSRF token.
 	// Admin requests are small JSON documents; larger bodies are rejected
 	// before they are read.
 	limitBody := middleware.BodyLimit(maxAdminBody)
 	e.POST("/api/session", s.createSession, limitBody)
-	admin := e.Group("/api", limitBody, s.requireSession, s.checkCSRF)
-	admin.GET("/session", s.getSession)
-	admin.DELETE("/session", s.deleteSession)
-	admin.GET("/custom-events", s.listCustomEvents)
-	admin.POST("/custom-events", s.createCustomEvent)
-	admin.PUT("/custom-events/:id", s.updateCustomEvent)
-	admin.DELETE("/custom-events/:id", s.deleteCustomEvent)
-	admin.GET("/custom-events/:id/stats", s.getCustomEventStats)
-	admin.GET("/beacon", s.getBeacon)
-	admin.GET("/account/allowed-origins", s.getAllowedOrigins)
-	admin.PUT("/account/allowed-origins", s.putAllowedOrigins)
-	admin.GET("/account/consent-mode", s.getConsentMode)
-	admin.PUT("/account/consent-mode", s.putConsentMode)
-	admin.GET("/custom-events/:id/drilldown", s.getCustomEventDrilldown)
-	admin.POST("/contacts/erase", s.postEraseContact)
-	admin.GET("/contacts/export", s.getContactExport)
-	admin.GET("/account/retention", s.getRetention)
-	admin.PUT("/account/retention", s.putRetention)
-	admin.GET("/api-keys", s.listAPIKeys)
-	admin.POST("/api-keys", s.createAPIKey)
-	admin.DELETE("/api-keys/:id", s.revokeAPIKey)
-	s.actionRoutes(admin)
+	e.POST("/api/invites/lookup", s.lookupInvite, limitBody)
+	e.POST("/api/invites/accept", s.acceptInvite, limitBody)
+	e.POST("/api/password-reset", s.requestPasswordReset, limitBody)
+	e.POST("/api/password-reset/lookup", s.lookupPasswordReset, limitBody)
+	e.POST("/api/password-reset/confirm", s.confirmPasswordReset, limitBody)
+
+	// Each admin route names the minimum role it needs (see roleRoutes):
+	// viewers read, editors change definitions, admins change settings and
+	// members, owners manage admins and owners.
+	const (
+		viewer = apitype.RoleViewer
+		editor = apitype.RoleEditor
+		admin  = apitype.RoleAdmin
+		owner  = apitype.RoleOwner
+	)
+	api := &roleRoutes{
+		group:   e.Group("/api", limitBody, s.requireSession, s.checkCSRF, s.checkRole),
+		prefix:  "/api",
+		minimum: s.minRoles,
+	}
+	api.GET("/session", viewer, s.getSession)
+	api.DELETE("/session", viewer, s.deleteSession)
+	api.POST("/session/account", viewer, s.switchAccount)
+	api.DELETE("/sessions", viewer, s.deleteAllSessions)
+	api.GET("/accounts", viewer, s.listAccounts)
+	api.POST("/accounts", owner, s.createAccount)
+	api.GET("/custom-events", viewer, s.listCustomEvents)
+	api.POST("/custom-events", editor, s.createCustomEvent)
+	api.PUT("/custom-events/:id", editor, s.updateCustomEvent)
+	api.DELETE("/custom-events/:id", editor, s.deleteCustomEvent)
+	api.GET("/custom-events/:id/stats", viewer, s.getCustomEventStats)
+	api.GET("/custom-events/:id/drilldown", viewer, s.getCustomEventDrilldown)
+	api.GET("/beacon", editor, s.getBeacon)
+	api.GET("/account", admin, s.getAccount)
+	api.PUT("/account", admin, s.putAccount)
+	api.GET("/account/allowed-origins", admin, s.getAllowedOrigins)
+	api.PUT("/account/allowed-origins", admin, s.putAllowedOrigins)
+	api.GET("/account/consent-mode", admin, s.getConsentMode)
+	api.PUT("/account/consent-mode", admin, s.putConsentMode)
+	api.POST("/contacts/erase", admin, s.postEraseContact)
+	api.GET("/contacts/export", admin, s.getContactExport)
+	api.GET("/account/retention", admin, s.getRetention)
+	api.PUT("/account/retention", admin, s.putRetention)
+	api.GET("/api-keys", admin, s.listAPIKeys)
+	api.POST("/api-keys", admin, s.createAPIKey)
+	api.DELETE("/api-keys/:id", admin, s.revokeAPIKey)
+	api.GET("/members", admin, s.listMembers)
+	api.PUT("/members/:id", admin, s.putMemberRole)
+	api.DELETE("/members/:id", admin, s.deleteMember)
+	api.POST("/members/:id/password-reset", admin, s.createMemberPasswordReset)
+	api.GET("/invites", admin, s.listInvites)
+	api.POST("/invites", admin, s.createInvite)
+	api.DELETE("/invites/:id", admin, s.revokeInvite)
+	api.GET("/contacts/:id/action-runs", viewer, s.getContactActionRuns)
+	api.GET("/custom-events/:id/occurrences/:occurrenceId/action-runs", viewer, s.getOccurrenceActionRuns)
+	s.actionRoutes(api)
 	e.Any("/api/*", func(c echo.Context) error { return echo.ErrNotFound })
 
 	// Admin app: static assets, then every other path is a page.
@@ -117,15 +171,23 @@ func (s *Server) handleError(err error, c echo.Context) {
 func (s *Server) errorBody(err error, c echo.Context) (int, apitype.ErrorBody) {
 	var verr *apitype.ValidationError
 	var nferr *db.NotFoundError
-	var cerr *db.ConflictError
 	var herr *echo.HTTPError
+	var forbidden *db.ForbiddenError
+	var conflict *db.ConflictError
+	var linkErr *db.LinkError
 	switch {
 	case errors.As(err, &verr):
 		return http.StatusUnprocessableEntity, apitype.ErrorBody{Code: apitype.CodeBadUserInput, Message: verr.Message, Field: verr.Field}
 	case errors.As(err, &nferr):
 		return http.StatusNotFound, apitype.ErrorBody{Code: apitype.CodeNotFound, Message: nferr.Error(), Field: nferr.Field}
-	case errors.As(err, &cerr):
-		return http.StatusConflict, apitype.ErrorBody{Code: apitype.CodeConflict, Message: cerr.Message, Field: cerr.Field}
+	case errors.As(err, &forbidden):
+		return http.StatusForbidden, apitype.ErrorBody{Code: apitype.CodeForbidden, Message: forbidden.Message}
+	case errors.As(err, &conflict):
+		return http.StatusConflict, apitype.ErrorBody{Code: apitype.CodeConflict, Message: conflict.Message, Field: conflict.Field}
+	case errors.As(err, &linkErr) && linkErr.Unknown:
+		return http.StatusNotFound, apitype.ErrorBody{Code: apitype.CodeNotFound, Message: linkErr.Message}
+	case errors.As(err, &linkErr):
+		return http.StatusGone, apitype.ErrorBody{Code: apitype.CodeGone, Message: linkErr.Message}
 	case errors.Is(err, db.ErrBadCredentials):
 		return http.StatusUnauthorized, apitype.ErrorBody{Code: apitype.CodeUnauthenticated, Message: "Email or password is incorrect."}
 	case errors.As(err, &herr):

@@ -32,7 +32,7 @@ func (s *Server) createSession(c echo.Context) error {
 		return &apitype.ValidationError{Field: "password", Message: "Password is required."}
 	}
 
-	ip, now := c.RealIP(), time.Now()
+	ip, now := c.RealIP(), s.limiterNow()
 	if s.signIns.blocked(ip, req.Email, now) {
 		s.log.Warn("sign-in rate limited", "ip", ip)
 		return &echo.HTTPError{Code: http.StatusTooManyRequests, Message: "Too many failed sign-in attempts: wait a minute, then try again."}
@@ -47,7 +47,11 @@ func (s *Server) createSession(c echo.Context) error {
 		return err
 	}
 	s.log.Info("signed in", "user_id", info.User.ID, "account_id", info.Account.ID)
+	return s.startSession(c, token, info)
+}
 
+// startSession sets the cookie of a new session and returns the session.
+func (s *Server) startSession(c echo.Context, token string, info *db.SessionInfo) error {
 	c.SetCookie(&http.Cookie{
 		Name:     sessionCookie,
 		Value:    token,
@@ -60,6 +64,12 @@ func (s *Server) createSession(c echo.Context) error {
 	return c.JSON(http.StatusOK, sessionResponse(info))
 }
 
+// clearSessionCookie sets an expired session cookie, which the browser
+// deletes.
+func clearSessionCookie(c echo.Context) {
+	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, Expires: time.Unix(0, 0), HttpOnly: true, SameSite: http.SameSiteLaxMode})
+}
+
 func (s *Server) getSession(c echo.Context) error {
 	return c.JSON(http.StatusOK, sessionResponse(currentSession(c)))
 }
@@ -70,8 +80,39 @@ func (s *Server) deleteSession(c echo.Context) error {
 	if err := s.store.Logout(c.Request().Context(), cookie.Value); err != nil {
 		return err
 	}
-	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, Expires: time.Unix(0, 0), HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	clearSessionCookie(c)
 	return c.NoContent(http.StatusNoContent)
+}
+
+// deleteAllSessions signs the user out everywhere: it deletes every session
+// of the user, on every account and in every browser, and clears the
+// cookie.
+func (s *Server) deleteAllSessions(c echo.Context) error {
+	info := currentSession(c)
+	n, err := s.store.LogoutEverywhere(c.Request().Context(), info.User.ID)
+	if err != nil {
+		return err
+	}
+	s.log.Info("signed out everywhere", "user_id", info.User.ID, "sessions", n)
+	clearSessionCookie(c)
+	return c.NoContent(http.StatusNoContent)
+}
+
+// switchAccount replaces the session with a new one on another account of
+// the user, with a new cookie and CSRF token.
+func (s *Server) switchAccount(c echo.Context) error {
+	info := currentSession(c)
+	var in apitype.SwitchAccountRequest
+	if err := c.Bind(&in); err != nil || in.AccountID <= 0 {
+		return &apitype.ValidationError{Field: "accountId", Message: `Request body must be JSON such as {"accountId": 2}, with the id of one of your accounts.`}
+	}
+	cookie, _ := c.Cookie(sessionCookie)
+	token, next, err := s.store.SwitchAccount(c.Request().Context(), cookie.Value, in.AccountID)
+	if err != nil {
+		return err
+	}
+	s.log.Info("account switched", "user_id", info.User.ID, "from_account_id", info.Account.ID, "account_id", next.Account.ID)
+	return s.startSession(c, token, next)
 }
 
 func sessionResponse(info *db.SessionInfo) apitype.Session {
@@ -81,6 +122,8 @@ func sessionResponse(info *db.SessionInfo) apitype.Session {
 		AccountName: info.Account.Name,
 		TimeZone:    info.Account.TimeZone,
 		CSRFToken:   info.Session.CSRFToken,
+		UserID:      info.User.ID,
+		Role:        info.Role,
 	}
 }
 
@@ -112,13 +155,18 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			return next(c)
 		}
-		want := currentSession(c).Session.CSRFToken
-		got := c.Request().Header.Get(csrfHeader)
-		if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		if !validCSRFToken(c, currentSession(c)) {
 			return echo.NewHTTPError(http.StatusForbidden, "CSRF token is missing or wrong: send the csrfToken from GET /api/session in the X-CSRF-Token header.")
 		}
 		return next(c)
 	}
+}
+
+// validCSRFToken reports whether the request's X-CSRF-Token header contains
+// the session's CSRF token.
+func validCSRFToken(c echo.Context, info *db.SessionInfo) bool {
+	got := c.Request().Header.Get(csrfHeader)
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(info.Session.CSRFToken)) == 1
 }
 
 func currentSession(c echo.Context) *db.SessionInfo {

@@ -94,16 +94,9 @@ func (s *Store) Login(ctx context.Context, email, password string) (string, *Ses
 		return "", nil, fmt.Errorf("find membership of user %d: %w", user.ID, err)
 	}
 
-	token := randomToken(32)
-	session := Session{
-		TokenHash: hashToken(token),
-		AccountID: membership.AccountID,
-		UserID:    user.ID,
-		CSRFToken: randomToken(24),
-		ExpiresAt: time.Now().Add(SessionTTL),
-	}
-	if _, err := s.db.NewInsert().Model(&session).Exec(ctx); err != nil {
-		return "", nil, fmt.Errorf("insert session for user %d: %w", user.ID, err)
+	token, err := insertSession(ctx, s.db, user.ID, membership.AccountID)
+	if err != nil {
+		return "", nil, err
 	}
 	info, err := s.Session(ctx, token)
 	if err != nil {

@@ -92,9 +92,15 @@ type NotFoundError struct {
 	// Field is the request field that named the missing row, such as
 	// "actionSetId", or empty when the path named it.
 	Field string
+	// Message, when set, replaces the message built from the fields above,
+	// for things that are not looked up in one account.
+	Message string
 }
 
 func (e *NotFoundError) Error() string {
+	if e.Message != "" {
+		return e.Message
+	}
 	msg := fmt.Sprintf("%s %q was not found in this account.", e.Resource, e.Key)
 	if e.Hint != "" {
 		msg += " " + e.Hint
@@ -106,6 +112,26 @@ func (e *NotFoundError) Error() string {
 func (e *NotFoundError) Is(target error) bool {
 	return target == ErrNotFound
 }
+
+// ForbiddenError reports a change that the member's role does not allow.
+// Its message is meant for clients and names the role needed.
+type ForbiddenError struct {
+	Message string
+}
+
+func (e *ForbiddenError) Error() string { return e.Message }
+
+// LinkError reports an invite or password reset token that cannot be used:
+// unknown, or used, revoked, replaced or expired. Its message is meant for
+// clients and names what to do instead.
+type LinkError struct {
+	Message string
+	// Unknown is true when no link has the token, and false when the link
+	// exists but can no longer be used.
+	Unknown bool
+}
+
+func (e *LinkError) Error() string { return e.Message }
 
 func isUniqueViolation(err error, constraint string) bool {
 	var pqErr *pq.Error
@@ -123,8 +149,29 @@ type Store struct {
 	ingester atomic.Pointer[Ingester]
 	// events caches the definitions that RecordEvent looks up by slug.
 	events eventCache
+	// actionWake, when set, is called after occurrences of events with
+	// actions commit.
+	actionWake atomic.Pointer[func()]
 	// siteKeys caches the collect settings that beacon requests look up.
 	siteKeys siteKeyCache
+}
+
+// OnActionsEnqueued makes the store call wake after it records
+// occurrences of an event whose actions are on, so that action workers in
+// this process need not wait for their next poll. Occurrences recorded by
+// other processes are found by polling only.
+func (s *Store) OnActionsEnqueued(wake func()) {
+	if wake == nil {
+		s.actionWake.Store(nil)
+		return
+	}
+	s.actionWake.Store(&wake)
+}
+
+func (s *Store) wakeActionWorkers() {
+	if wake := s.actionWake.Load(); wake != nil {
+		(*wake)()
+	}
 }
 
 // NewStore returns a Store on bdb.

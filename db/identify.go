@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/uptrace/bun"
 )
@@ -20,9 +21,10 @@ type Identity struct {
 // identity's email, in one transaction, and returns that contact's id.
 //
 // When the visitor was an anonymous contact, that contact merges into the
-// known one: its occurrences and visitors move over, its non-empty fields
-// fill the known contact's empty ones, and it is deleted, so reports count
-// one contact. When the email has no contact yet, the anonymous contact
+// known one. Its occurrences with their action jobs and runs, its visitors,
+// lists and tags move over, and its lead score adds to the known one. Its
+// non-empty fields and custom fields fill the known contact's empty ones.
+// Then it is deleted, so reports count one contact. When the email has no contact yet, the anonymous contact
 // becomes it and keeps its id. A visitor identified earlier as another
 // known contact moves to the new one for its future events; the two known
 // contacts do not merge.
@@ -95,7 +97,8 @@ func mergeAnonymous(ctx context.Context, tx bun.Tx, accountID, anonID int64, ema
 	}
 
 	// Move every row that refers to the anonymous contact. Tables added
-	// later that refer to contacts must be moved here too.
+	// later that refer to contacts must be moved here too. Action jobs and
+	// runs belong to occurrences, so they move with them.
 	moves := []string{
 		"UPDATE event_occurrences SET contact_id = ? WHERE account_id = ? AND contact_id = ?",
 		"UPDATE visitors SET contact_id = ? WHERE account_id = ? AND contact_id = ?",
@@ -105,8 +108,26 @@ func mergeAnonymous(ctx context.Context, tx bun.Tx, accountID, anonID int64, ema
 			return 0, fmt.Errorf("move rows of contact %d to %d: %w", anonID, knownID, err)
 		}
 	}
+	if err := mergeCounts(ctx, tx, accountID, anonID, knownID); err != nil {
+		return 0, err
+	}
+	if err := mergeMemberships(ctx, tx, accountID, anonID, knownID); err != nil {
+		return 0, err
+	}
+	if err := mergeContactFields(ctx, tx, accountID, anonID, knownID); err != nil {
+		return 0, err
+	}
+	if _, err := tx.NewRaw("DELETE FROM contacts WHERE account_id = ? AND id = ?", accountID, anonID).Exec(ctx); err != nil {
+		return 0, fmt.Errorf("delete merged contact %d: %w", anonID, err)
+	}
+	return knownID, nil
+}
+
+// mergeCounts moves the daily counts and the action frequency gates of the
+// anonymous contact to the known one.
+func mergeCounts(ctx context.Context, tx bun.Tx, accountID, anonID, knownID int64) error {
 	// Daily counts of both contacts on one day add up into one row.
-	_, err = tx.NewRaw(`
+	_, err := tx.NewRaw(`
 		WITH moved AS (
 			DELETE FROM event_contact_days WHERE account_id = ? AND contact_id = ?
 			RETURNING account_id, custom_event_id, day, events
@@ -116,21 +137,74 @@ func mergeAnonymous(ctx context.Context, tx bun.Tx, accountID, anonID int64, ema
 		ON CONFLICT (account_id, custom_event_id, day, contact_id)
 		DO UPDATE SET events = r.events + EXCLUDED.events`, accountID, anonID, knownID).Exec(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("move daily counts of contact %d to %d: %w", anonID, knownID, err)
+		return fmt.Errorf("move daily counts of contact %d to %d: %w", anonID, knownID, err)
+	}
+
+	// When both contacts passed an event's frequency gate, the later pass
+	// stays, so the merged contact waits as long as either would have.
+	_, err = tx.NewRaw(`
+		WITH moved AS (
+			DELETE FROM action_frequency WHERE account_id = ? AND contact_id = ?
+			RETURNING custom_event_id, account_id, window_days, last_occurrence_id, last_occurred_at
+		)
+		INSERT INTO action_frequency AS f
+			(custom_event_id, contact_id, account_id, window_days, last_occurrence_id, last_occurred_at)
+		SELECT custom_event_id, ?, account_id, window_days, last_occurrence_id, last_occurred_at FROM moved
+		ON CONFLICT (custom_event_id, contact_id) DO UPDATE
+			SET window_days = EXCLUDED.window_days,
+				last_occurrence_id = EXCLUDED.last_occurrence_id,
+				last_occurred_at = EXCLUDED.last_occurred_at
+			WHERE EXCLUDED.last_occurred_at > f.last_occurred_at`, accountID, anonID, knownID).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("move action frequency of contact %d to %d: %w", anonID, knownID, err)
+	}
+	return nil
+}
+
+// mergeMemberships gives the known contact the lists and tags of the
+// anonymous one as well. The anonymous contact's own rows go with it when
+// it is deleted.
+func mergeMemberships(ctx context.Context, tx bun.Tx, accountID, anonID, knownID int64) error {
+	_, err := tx.NewRaw(`
+		INSERT INTO contact_list_members (account_id, list_id, contact_id, added_at)
+		SELECT account_id, list_id, ?, added_at FROM contact_list_members
+		WHERE account_id = ? AND contact_id = ?
+		ON CONFLICT (list_id, contact_id) DO NOTHING`, knownID, accountID, anonID).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("copy lists of contact %d to %d: %w", anonID, knownID, err)
 	}
 	_, err = tx.NewRaw(`
+		INSERT INTO contact_tags (account_id, contact_id, tag, added_at)
+		SELECT account_id, ?, tag, added_at FROM contact_tags
+		WHERE account_id = ? AND contact_id = ?
+		ON CONFLICT (contact_id, tag) DO NOTHING`, knownID, accountID, anonID).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("copy tags of contact %d to %d: %w", anonID, knownID, err)
+	}
+	return nil
+}
+
+// mergeContactFields fills the known contact's empty fields and custom
+// fields from the anonymous contact and adds the lead scores up, within
+// the range of the integer column. The known contact keeps its lifecycle
+// stage and every field it has a value for.
+func mergeContactFields(ctx context.Context, tx bun.Tx, accountID, anonID, knownID int64) error {
+	_, err := tx.NewRaw(`
 		UPDATE contacts k SET
 			first_name = CASE WHEN k.first_name = '' THEN a.first_name ELSE k.first_name END,
 			last_name  = CASE WHEN k.last_name = '' THEN a.last_name ELSE k.last_name END,
-			company    = CASE WHEN k.company = '' THEN a.company ELSE k.company END
+			company    = CASE WHEN k.company = '' THEN a.company ELSE k.company END,
+			job_title  = CASE WHEN k.job_title = '' THEN a.job_title ELSE k.job_title END,
+			lead_score = least(greatest(k.lead_score::bigint + a.lead_score, ?), ?)::integer,
+			custom_fields = k.custom_fields || coalesce((
+				SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(a.custom_fields) AS e
+				WHERE e.value <> '""'::jsonb AND coalesce(k.custom_fields -> e.key, '""'::jsonb) = '""'::jsonb
+			), '{}'::jsonb)
 		FROM contacts a
 		WHERE k.account_id = ? AND k.id = ? AND a.account_id = ? AND a.id = ?`,
-		accountID, knownID, accountID, anonID).Exec(ctx)
+		math.MinInt32, math.MaxInt32, accountID, knownID, accountID, anonID).Exec(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("fill contact %d from %d: %w", knownID, anonID, err)
+		return fmt.Errorf("fill contact %d from %d: %w", knownID, anonID, err)
 	}
-	if _, err := tx.NewRaw("DELETE FROM contacts WHERE account_id = ? AND id = ?", accountID, anonID).Exec(ctx); err != nil {
-		return 0, fmt.Errorf("delete merged contact %d: %w", anonID, err)
-	}
-	return knownID, nil
+	return nil
 }

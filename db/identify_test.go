@@ -3,9 +3,11 @@ package db_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"customevents/app/apitype"
 	"customevents/db"
@@ -194,5 +196,97 @@ func TestIdentifyRacingEventKeepsEvent(t *testing.T) {
 	}
 	if got := dbtest.Count(t, f.Store.DB(), "contacts"); got != rounds {
 		t.Errorf("contacts = %d, want %d known ones after the merges", got, rounds)
+	}
+}
+
+// TestIdentifyMergesActionState merges an anonymous contact with lists,
+// tags, a score, custom fields and an action run into a known contact:
+// memberships unite, scores add up, empty fields fill, and the runs and
+// frequency gates follow the occurrences.
+func TestIdentifyMergesActionState(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	bdb := f.Store.DB()
+	event := createEvent(t, f, "watched-demo-video")
+	createEvent(t, f, "other")
+	dbtest.SetEventActions(t, bdb, event.ID, apitype.EventActions{
+		Mode: apitype.ActionModeOnTheFly, Frequency: apitype.FrequencyOncePerDays, FrequencyDays: 30,
+		OnTheFly: apitype.ActionList{Global: []apitype.Action{{Type: apitype.ActionAddTag, Value: "watched"}}},
+	})
+	const visitor = "0123456789abcdef0123456789abcdef"
+	shared := dbtest.CreateList(t, bdb, f.Account.ID, "Shared")
+	anonOnly := dbtest.CreateList(t, bdb, f.Account.ID, "Anonymous only")
+	knownOnly := dbtest.CreateList(t, bdb, f.Account.ID, "Known only")
+
+	known := record(t, f, emailTrigger(f, "other", "ann@example.com"))
+	anonTrigger := beaconTrigger(f, "watched-demo-video", visitor)
+	anonTrigger.OccurredAt = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	anon := record(t, f, anonTrigger)
+	exec(t, f, `UPDATE contacts SET first_name = 'Ann', job_title = '', lead_score = 10, lifecycle_stage = 'lead',
+		custom_fields = '{"size": "50", "region": "", "source": "ads"}' WHERE id = ?`, known.ContactID)
+	exec(t, f, `UPDATE contacts SET first_name = 'Anon', company = 'Acme', job_title = 'CTO', lead_score = 5, lifecycle_stage = 'mql',
+		custom_fields = '{"size": "10", "region": "EU", "plan": "pro", "source": ""}' WHERE id = ?`, anon.ContactID)
+	exec(t, f, "INSERT INTO contact_list_members (account_id, list_id, contact_id) VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?), (?, ?, ?)",
+		f.Account.ID, shared, known.ContactID, f.Account.ID, knownOnly, known.ContactID,
+		f.Account.ID, shared, anon.ContactID, f.Account.ID, anonOnly, anon.ContactID)
+	exec(t, f, "INSERT INTO contact_tags (account_id, contact_id, tag) VALUES (?, ?, 'both'), (?, ?, 'known'), (?, ?, 'both'), (?, ?, 'anon')",
+		f.Account.ID, known.ContactID, f.Account.ID, known.ContactID, f.Account.ID, anon.ContactID, f.Account.ID, anon.ContactID)
+
+	got, err := f.Store.Identify(ctx, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: "ann@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != known.ContactID {
+		t.Fatalf("identified contact = %d, want %d", got, known.ContactID)
+	}
+
+	var c db.Contact
+	if err := bdb.NewSelect().Model(&c).Where("id = ?", known.ContactID).Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c.FirstName != "Ann" || c.Company != "Acme" || c.JobTitle != "CTO" {
+		t.Errorf("first name, company, job title = %q, %q, %q; want Ann, Acme, CTO", c.FirstName, c.Company, c.JobTitle)
+	}
+	if c.LeadScore != 15 {
+		t.Errorf("lead score = %d, want 10 + 5 = 15", c.LeadScore)
+	}
+	if c.LifecycleStage != "lead" {
+		t.Errorf("lifecycle stage = %q, want the known contact's lead", c.LifecycleStage)
+	}
+	wantFields := map[string]string{"size": "50", "region": "EU", "source": "ads", "plan": "pro"}
+	if !reflect.DeepEqual(c.CustomFields, wantFields) {
+		t.Errorf("custom fields = %v, want %v", c.CustomFields, wantFields)
+	}
+	var lists []int64
+	if err := bdb.NewRaw("SELECT list_id FROM contact_list_members WHERE contact_id = ? ORDER BY list_id", known.ContactID).Scan(ctx, &lists); err != nil {
+		t.Fatal(err)
+	}
+	if want := []int64{shared, anonOnly, knownOnly}; !reflect.DeepEqual(lists, want) {
+		t.Errorf("lists = %v, want %v", lists, want)
+	}
+	var tags []string
+	if err := bdb.NewRaw("SELECT tag FROM contact_tags WHERE contact_id = ? ORDER BY tag", known.ContactID).Scan(ctx, &tags); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"anon", "both", "known"}; !reflect.DeepEqual(tags, want) {
+		t.Errorf("tags = %v, want %v", tags, want)
+	}
+	if n := dbtest.Count(t, bdb, "contact_list_members"); n != 3 {
+		t.Errorf("list memberships = %d, want 3: the anonymous contact's went with it", n)
+	}
+
+	runs, err := f.Store.ContactActionRuns(ctx, f.Account.ID, known.ContactID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || runs[0].OccurrenceID != anon.ID || runs[0].ActionType != apitype.ActionAddTag {
+		t.Errorf("runs of the known contact = %+v, want the add_tag run of occurrence %d", runs, anon.ID)
+	}
+	// The anonymous contact's gate moved: ten days later is within 30.
+	again := emailTrigger(f, "watched-demo-video", "ann@example.com")
+	again.OccurredAt = anonTrigger.OccurredAt.Add(10 * 24 * time.Hour)
+	later := record(t, f, again)
+	if n := dbtest.Count(t, bdb, "action_jobs WHERE occurrence_id = "+itoa(later.ID)); n != 0 {
+		t.Errorf("jobs of the occurrence 10 days after the merged one = %d, want 0", n)
 	}
 }

@@ -189,13 +189,18 @@ func (s *Store) RecordEvents(ctx context.Context, log *slog.Logger, triggers []T
 		index = append(index, i)
 	}
 	const chunk = 64
+	wake := false
 	for start := 0; start < len(items); start += chunk {
 		end := min(start+chunk, len(items))
 		results := s.writeBatch(log, items[start:end])
 		for j, res := range results {
 			i := index[start+j]
 			occurrences[i], errs[i] = res.occurrence, res.err
+			wake = wake || (res.err == nil && items[start+j].trigger.hasActions)
 		}
+	}
+	if wake {
+		s.wakeActionWorkers()
 	}
 	return occurrences, errs
 }

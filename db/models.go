@@ -60,6 +60,35 @@ type Session struct {
 	ExpiresAt time.Time `bun:"expires_at"`
 }
 
+// Invite lets the holder of its link join an account with a role.
+type Invite struct {
+	bun.BaseModel `bun:"table:invites"`
+
+	ID         int64        `bun:"id,pk,autoincrement"`
+	AccountID  int64        `bun:"account_id"`
+	Email      string       `bun:"email"`
+	Role       string       `bun:"role"`
+	TokenHash  []byte       `bun:"token_hash"`
+	InvitedBy  *int64       `bun:"invited_by"`
+	CreatedAt  time.Time    `bun:"created_at,nullzero,default:now()"`
+	ExpiresAt  time.Time    `bun:"expires_at"`
+	AcceptedAt bun.NullTime `bun:"accepted_at"`
+	AcceptedBy *int64       `bun:"accepted_by"`
+	RevokedAt  bun.NullTime `bun:"revoked_at"`
+}
+
+// PasswordReset lets the holder of its link set a user's password once.
+type PasswordReset struct {
+	bun.BaseModel `bun:"table:password_resets"`
+
+	TokenHash []byte       `bun:"token_hash,pk"`
+	UserID    int64        `bun:"user_id"`
+	CreatedBy *int64       `bun:"created_by"`
+	CreatedAt time.Time    `bun:"created_at,nullzero,default:now()"`
+	ExpiresAt time.Time    `bun:"expires_at"`
+	UsedAt    bun.NullTime `bun:"used_at"`
+}
+
 // APIKey authenticates GraphQL calls for one account.
 type APIKey struct {
 	bun.BaseModel `bun:"table:api_keys"`

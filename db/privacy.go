@@ -76,11 +76,13 @@ func (s *Store) EraseContact(ctx context.Context, accountID int64, email, actor 
 		}
 		result.Visitors, _ = res.RowsAffected()
 
-		// Tables added later that refer to contacts, such as action run
-		// logs and queued jobs, need their rows deleted here, before the
-		// contact. The same list is in mergeAnonymous in identify.go.
-		// TestEraseContactLeavesNoTrace scans every table for the email and
-		// the contact id, so a table missing here fails it.
+		// Tables added later that refer to contacts need their rows
+		// deleted here, before the contact, unless a foreign key removes
+		// them: action jobs and runs go with their occurrences, and
+		// frequency gates, lists and tags with the contact. The same list
+		// is in mergeAnonymous in identify.go. TestEraseContactLeavesNoTrace
+		// and TestEraseContactRemovesActionTraces scan every table for the
+		// email and the contact id, so a table missing here fails them.
 
 		if _, err := tx.NewRaw("DELETE FROM contacts WHERE account_id = ? AND id = ?", accountID, contactID).Exec(ctx); err != nil {
 			return fmt.Errorf("delete contact %d: %w", contactID, err)

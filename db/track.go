@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"customevents/app/apitype"
 )
 
 // Trigger is one firing of a custom event as the beacon or the API reports
@@ -87,10 +89,16 @@ func (s *Store) RecordEvent(ctx context.Context, t Trigger) (*EventOccurrence, e
 	if err != nil {
 		return nil, err
 	}
+	var occurrence *EventOccurrence
 	if in := s.ingester.Load(); in != nil {
-		return in.submit(ctx, p)
+		occurrence, err = in.submit(ctx, p)
+	} else {
+		occurrence, err = s.recordDirect(ctx, p)
 	}
-	return s.recordDirect(ctx, p)
+	if err == nil && p.hasActions {
+		s.wakeActionWorkers()
+	}
+	return occurrence, err
 }
 
 // recordDirect writes one prepared trigger in its own transaction.
@@ -113,6 +121,9 @@ type preparedTrigger struct {
 	Trigger
 	customEventID int64
 	requestHash   []byte
+	// hasActions reports that the event's action mode was not none when
+	// its definition was read, so recording it likely enqueued actions.
+	hasActions bool
 }
 
 // prepareTrigger checks t, resolves its slug and fills the defaults.
@@ -150,6 +161,7 @@ func (s *Store) prepareTrigger(ctx context.Context, t Trigger) (*preparedTrigger
 		return nil, err
 	}
 	p.customEventID = event.ID
+	p.hasActions = event.ActionMode != "" && event.ActionMode != apitype.ActionModeNone
 	return p, nil
 }
 

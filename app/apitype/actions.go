@@ -191,4 +191,11 @@ type ActionRun struct {
 	Attempts     int       `json:"attempts"`
 	Error        string    `json:"error,omitempty"`
 	UpdatedAt    time.Time `json:"updatedAt"`
+	// CustomEventID and OccurredAt name the occurrence, for run logs that
+	// span several occurrences.
+	CustomEventID int64     `json:"customEventId"`
+	OccurredAt    time.Time `json:"occurredAt"`
+	// NextAttemptAt is when a pending or failed run is due, nil once it
+	// has finished.
+	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
 }

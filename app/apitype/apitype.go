@@ -22,6 +22,9 @@ type Session struct {
 	AccountName string `json:"accountName"`
 	TimeZone    string `json:"timeZone"`
 	CSRFToken   string `json:"csrfToken"`
+	UserID      int64  `json:"userId"`
+	// Role is the user's role in the account, one of Roles.
+	Role string `json:"role"`
 }
 
 // CustomEventInput is the body of the create and update requests for a custom

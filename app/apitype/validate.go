@@ -16,7 +16,10 @@ const (
 	CodeNotFound        = "NOT_FOUND"
 	CodeConflict        = "CONFLICT"
 	CodeRateLimited     = "RATE_LIMITED"
-	CodeInternal        = "INTERNAL_SERVER_ERROR"
+	// CodeGone marks an invite or password reset link that was used,
+	// revoked or replaced, or that has expired.
+	CodeGone     = "GONE"
+	CodeInternal = "INTERNAL_SERVER_ERROR"
 )
 
 // Limits on custom event definitions, in characters.

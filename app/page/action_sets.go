@@ -52,6 +52,9 @@ func (p *ActionSets) OnMount(ctx app.Context) {
 	p.lists.mount(ctx, &p.editor)
 	withSession(ctx, func(ctx app.Context, s apitype.Session) {
 		p.session = &s
+		if !pageAllowed(PathActionSets, s) {
+			return
+		}
 		p.resetForm()
 		p.load()
 		p.lists.load()
@@ -79,16 +82,28 @@ func (p *ActionSets) load() {
 
 // Render draws the form, the list of sets and the contact lists.
 func (p *ActionSets) Render() app.UI {
+	if p.session != nil && !pageAllowed(PathActionSets, *p.session) {
+		return frame(PathActionSets, p.session, "Action Sets", roleNotice(PathActionSets, *p.session))
+	}
 	return frame(PathActionSets, p.session, "Action Sets",
 		app.P().Class("lead").Text("An action set is a named list of actions that several custom events can run. Change a set once, and every event that uses it runs the new actions from its next occurrence on."),
-		p.renderForm(),
+		app.If(p.canEdit(), p.renderForm).Else(func() app.UI {
+			return app.P().ID("action-sets-read-only").Class("notice-box").Role("status").
+				Text("You can read the action sets and lists of this account. Changing them needs the editor role.")
+		}),
 		alert("action-sets-error", p.loadErr),
 		app.If(p.notice != "", func() app.UI {
 			return app.P().ID("action-sets-notice").Class("notice").Role("status").Text(p.notice)
 		}),
 		p.renderList(),
-		p.lists.render(),
+		p.lists.render(p.canEdit()),
 	)
+}
+
+// canEdit reports whether the session's role may change action sets and
+// lists. The API checks the same rule.
+func (p *ActionSets) canEdit() bool {
+	return p.session != nil && apitype.RoleAtLeast(p.session.Role, apitype.RoleEditor)
 }
 
 func (p *ActionSets) renderForm() app.UI {
@@ -141,7 +156,9 @@ func (p *ActionSets) renderList() app.UI {
 			app.Th().Scope("col").Text("Name"),
 			app.Th().Scope("col").Text("Runs"),
 			app.Th().Scope("col").Text("Used by"),
-			app.Th().Scope("col").Text("Actions"),
+			app.If(p.canEdit(), func() app.UI {
+				return app.Th().Scope("col").Text("Actions")
+			}),
 		)),
 		app.TBody().Body(
 			app.Range(p.sets).Slice(func(i int) app.UI {
@@ -177,7 +194,9 @@ func (p *ActionSets) renderRow(set apitype.ActionSet) app.UI {
 		app.Td().Class("runs").Text(countText(int64(len(set.Actions.Global)), "global action", "global actions")+", "+
 			countText(int64(len(set.Actions.Conditional)), "conditional entry", "conditional entries")),
 		app.Td().Class("linked").Body(p.renderLinked(set.LinkedEvents)),
-		app.Td().Body(buttons),
+		app.If(p.canEdit(), func() app.UI {
+			return app.Td().Body(buttons)
+		}),
 	)
 }
 

@@ -49,7 +49,9 @@ func (p *APIKeySettings) OnMount(ctx app.Context) {
 	p.ctx = ctx
 	withSession(ctx, func(ctx app.Context, s apitype.Session) {
 		p.session = &s
-		p.load()
+		if pageAllowed(PathAPIKeySettings, s) {
+			p.load()
+		}
 	})
 }
 

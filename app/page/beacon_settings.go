@@ -40,6 +40,9 @@ func (p *BeaconSettings) OnMount(ctx app.Context) {
 	p.ctx = ctx
 	withSession(ctx, func(ctx app.Context, s apitype.Session) {
 		p.session = &s
+		if !pageAllowed(PathBeaconSettings, s) {
+			return
+		}
 		ctx.Async(func() {
 			beacon, err := api().Beacon(context.Background())
 			ctx.Dispatch(func(ctx app.Context) {
@@ -91,11 +94,15 @@ func (p *BeaconSettings) renderConsentMode() app.UI {
 			hint = mode.hint
 		}
 	}
+	canChange := p.session != nil && apitype.RoleAtLeast(p.session.Role, apitype.RoleAdmin)
+	if !canChange {
+		hint += " Changing the mode needs the admin role."
+	}
 	return app.Div().Class("field").Body(
 		app.Label().For("consent-mode").Text("Consent mode"),
 		app.Select().
 			ID("consent-mode").
-			Disabled(p.savingMode).
+			Disabled(p.savingMode || !canChange).
 			Aria("describedby", "consent-mode-hint").
 			OnChange(p.onConsentModeChange).
 			Body(

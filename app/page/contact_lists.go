@@ -56,32 +56,37 @@ func (p *contactListsPanel) load() {
 	})
 }
 
-func (p *contactListsPanel) render() app.UI {
+// render draws the lists, and with canEdit the controls that change them.
+func (p *contactListsPanel) render(canEdit bool) app.UI {
 	return app.Section().ID("contact-lists").Class("panel").Aria("labelledby", "contact-lists-title").Body(
 		app.H2().ID("contact-lists-title").Text("Contact lists"),
 		app.P().Class("lead").Text("Actions add contacts to these lists or remove them, and conditions test who is on a list."),
-		app.Form().ID("list-form").Class("inline-form").NoValidate(true).OnSubmit(p.onCreate).Body(
-			field("list-name", "New list name", p.nameErr,
-				app.Input().ID("list-name").Type("text").
-					MaxLength(apitype.MaxNameLength).
-					Placeholder("Newsletter subscribers").
-					Attr("autocomplete", "off").
-					Aria("invalid", p.nameErr != "").
-					Aria("describedby", "list-name-error").
-					Value(p.name).
-					OnInput(p.onNameInput),
-			),
-			app.Button().ID("list-create").Type("submit").Disabled(p.busy).Text("Create list"),
-		),
+		app.If(canEdit, p.renderCreateForm),
 		alert("lists-error", p.loadErr),
 		app.If(p.notice != "", func() app.UI {
 			return app.P().ID("lists-notice").Class("notice").Role("status").Text(p.notice)
 		}),
-		p.renderTable(),
+		p.renderTable(canEdit),
 	)
 }
 
-func (p *contactListsPanel) renderTable() app.UI {
+func (p *contactListsPanel) renderCreateForm() app.UI {
+	return app.Form().ID("list-form").Class("inline-form").NoValidate(true).OnSubmit(p.onCreate).Body(
+		field("list-name", "New list name", p.nameErr,
+			app.Input().ID("list-name").Type("text").
+				MaxLength(apitype.MaxNameLength).
+				Placeholder("Newsletter subscribers").
+				Attr("autocomplete", "off").
+				Aria("invalid", p.nameErr != "").
+				Aria("describedby", "list-name-error").
+				Value(p.name).
+				OnInput(p.onNameInput),
+		),
+		app.Button().ID("list-create").Type("submit").Disabled(p.busy).Text("Create list"),
+	)
+}
+
+func (p *contactListsPanel) renderTable(canEdit bool) app.UI {
 	if p.lists == nil {
 		return app.Div()
 	}
@@ -93,17 +98,19 @@ func (p *contactListsPanel) renderTable() app.UI {
 		app.THead().Body(app.Tr().Body(
 			app.Th().Scope("col").Text("Name"),
 			app.Th().Scope("col").Text("Members"),
-			app.Th().Scope("col").Text("Actions"),
+			app.If(canEdit, func() app.UI {
+				return app.Th().Scope("col").Text("Actions")
+			}),
 		)),
 		app.TBody().Body(
 			app.Range(p.lists).Slice(func(i int) app.UI {
-				return p.renderRow(p.lists[i])
+				return p.renderRow(p.lists[i], canEdit)
 			}),
 		),
 	)
 }
 
-func (p *contactListsPanel) renderRow(list apitype.ContactList) app.UI {
+func (p *contactListsPanel) renderRow(list apitype.ContactList, canEdit bool) app.UI {
 	var name, buttons app.UI
 	switch {
 	case p.renamingID == list.ID:
@@ -140,7 +147,9 @@ func (p *contactListsPanel) renderRow(list apitype.ContactList) app.UI {
 	return app.Tr().DataSet("id", list.ID).Body(
 		app.Td().Class("name").Body(name),
 		app.Td().Class("members").Text(strconv.FormatInt(list.Members, 10)),
-		app.Td().Body(buttons),
+		app.If(canEdit, func() app.UI {
+			return app.Td().Body(buttons)
+		}),
 	)
 }
 

@@ -37,6 +37,9 @@ type eventActionsPanel struct {
 	ctx app.Context
 
 	event apitype.CustomEvent
+	// canEdit is true when the session's role may change the setup. The
+	// API checks the same rule.
+	canEdit bool
 	// seq numbers loads, so a response for an event that is no longer
 	// selected is dropped.
 	seq     int
@@ -134,6 +137,19 @@ func (p *eventActionsPanel) render() app.UI {
 	return app.Form().ID("event-actions").Class("panel").NoValidate(true).OnSubmit(p.onSave).Body(
 		app.H2().Text("Actions of “"+p.event.Name+"”"),
 		app.P().Class("lead").Text("Choose what runs for the contact each time the event fires."),
+		app.If(!p.canEdit, func() app.UI {
+			return app.P().ID("event-actions-read-only").Class("notice-box").Role("status").
+				Text("You can read what this event runs. Changing it needs the editor role.")
+		}),
+		// A disabled fieldset disables every control in it, so viewers
+		// read the setup in the same controls.
+		app.FieldSet().Class("plain").Disabled(!p.canEdit).Body(p.renderControls()...),
+	)
+}
+
+// renderControls draws the controls of the setup and the save button.
+func (p *eventActionsPanel) renderControls() []app.UI {
+	return []app.UI{
 		app.FieldSet().ID("action-mode").Class("modes").Body(
 			app.Legend().Text("When the event fires"),
 			app.Range(modeChoices).Slice(func(i int) app.UI {
@@ -154,10 +170,12 @@ func (p *eventActionsPanel) render() app.UI {
 		app.If(p.notice != "", func() app.UI {
 			return app.P().ID("event-actions-notice").Class("notice").Role("status").Text(p.notice)
 		}),
-		app.Div().Class("actions").Body(
-			app.Button().ID("event-actions-save").Type("submit").Disabled(p.busy).Text("Save actions"),
-		),
-	)
+		app.If(p.canEdit, func() app.UI {
+			return app.Div().Class("actions").Body(
+				app.Button().ID("event-actions-save").Type("submit").Disabled(p.busy).Text("Save actions"),
+			)
+		}),
+	}
 }
 
 func (p *eventActionsPanel) renderReplaceConfirm() app.UI {
@@ -330,7 +348,7 @@ func (p *eventActionsPanel) request() apitype.EventActions {
 
 func (p *eventActionsPanel) onSave(ctx app.Context, e app.Event) {
 	e.PreventDefault()
-	if p.busy || p.saved == nil {
+	if p.busy || p.saved == nil || !p.canEdit {
 		return
 	}
 	if p.mode == apitype.ActionModeOnTheFly {
@@ -425,6 +443,7 @@ func (p *Report) onView(ctx app.Context, e app.Event) {
 // openActions loads the Actions view of the selected event.
 func (p *Report) openActions() {
 	if event := p.selected(); event != nil {
+		p.actions.canEdit = p.session != nil && apitype.RoleAtLeast(p.session.Role, apitype.RoleEditor)
 		p.actions.open(*event, p.events)
 	}
 }

@@ -67,7 +67,10 @@ func (p *EventSettings) load(ctx app.Context) {
 func (p *EventSettings) Render() app.UI {
 	return frame(PathEventSettings, p.session, "Custom Events",
 		app.P().Class("lead").Text("Define the events your websites and backends can fire. The slug is the key that $__MA.captureEvent and the GraphQL API use."),
-		p.renderForm(),
+		app.If(p.canEdit(), p.renderForm).Else(func() app.UI {
+			return app.P().ID("events-read-only").Class("notice-box").Role("status").
+				Text("You can read the custom events of this account. Creating, editing and deleting them needs the editor role.")
+		}),
 		alert("events-error", p.loadErr),
 		app.If(p.notice != "", func() app.UI {
 			return app.P().ID("events-notice").Class("notice").Role("status").Text(p.notice)
@@ -137,6 +140,12 @@ func (p *EventSettings) renderForm() app.UI {
 	)
 }
 
+// canEdit reports whether the session's role may change definitions. The
+// API checks the same rule.
+func (p *EventSettings) canEdit() bool {
+	return p.session != nil && apitype.RoleAtLeast(p.session.Role, apitype.RoleEditor)
+}
+
 // field draws a labelled form control with its inline error.
 func field(id, label, errMessage string, control ...app.UI) app.UI {
 	return app.Div().Class("field").Body(
@@ -160,7 +169,9 @@ func (p *EventSettings) renderList() app.UI {
 			app.Th().Scope("col").Text("Slug"),
 			app.Th().Scope("col").Text("Description"),
 			app.Th().Scope("col").Text("Conversion"),
-			app.Th().Scope("col").Text("Actions"),
+			app.If(p.canEdit(), func() app.UI {
+				return app.Th().Scope("col").Text("Actions")
+			}),
 		)),
 		app.TBody().Body(
 			app.Range(p.events).Slice(func(i int) app.UI {
@@ -195,7 +206,9 @@ func (p *EventSettings) renderRow(event apitype.CustomEvent) app.UI {
 		app.Td().Body(app.Code().Class("slug").Text(event.Slug)),
 		app.Td().Class("description").Text(event.Description),
 		app.Td().Class("conversion").Text(conversion),
-		app.Td().Body(actions),
+		app.If(p.canEdit(), func() app.UI {
+			return app.Td().Body(actions)
+		}),
 	)
 }
 

@@ -55,6 +55,7 @@ func (p *Login) Render() app.UI {
 			alert("login-error", p.err),
 			app.Button().ID("login-submit").Type("submit").Disabled(p.busy).Text("Sign in"),
 		),
+		app.P().Body(app.A().ID("forgot-link").Href(PathForgotPassword).Text("Forgot your password?")),
 	)
 }
 
@@ -78,6 +79,7 @@ func (p *Login) submit(ctx app.Context, e app.Event) {
 				return
 			}
 			session = &s
+			accountList = nil
 			p.password = ""
 			ctx.Navigate(next)
 		})

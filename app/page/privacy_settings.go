@@ -55,6 +55,9 @@ func (p *PrivacySettings) OnMount(ctx app.Context) {
 	p.ctx = ctx
 	withSession(ctx, func(ctx app.Context, s apitype.Session) {
 		p.session = &s
+		if !pageAllowed(PathPrivacySettings, s) {
+			return
+		}
 		ctx.Async(func() {
 			retention, err := api().Retention(context.Background())
 			ctx.Dispatch(func(ctx app.Context) {

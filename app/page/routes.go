@@ -14,6 +14,11 @@ const (
 	PathGraphQLExplorer = "/settings/graphql"
 	PathPrivacySettings = "/settings/privacy"
 	PathAPIKeySettings  = "/settings/api-keys"
+	PathAccountSettings = "/settings/account"
+	PathMembers         = "/settings/members"
+	PathAcceptInvite    = "/invite"
+	PathForgotPassword  = "/forgot-password"
+	PathResetPassword   = "/reset-password"
 	PathActionSets      = "/automations/action-sets"
 )
 
@@ -29,5 +34,10 @@ func Register() {
 	app.Route(PathGraphQLExplorer, app.NewZeroComponentFactory(&GraphQLExplorer{}))
 	app.Route(PathPrivacySettings, app.NewZeroComponentFactory(&PrivacySettings{}))
 	app.Route(PathAPIKeySettings, app.NewZeroComponentFactory(&APIKeySettings{}))
+	app.Route(PathAccountSettings, app.NewZeroComponentFactory(&AccountSettings{}))
+	app.Route(PathMembers, app.NewZeroComponentFactory(&Members{}))
+	app.Route(PathAcceptInvite, app.NewZeroComponentFactory(&AcceptInvite{}))
+	app.Route(PathForgotPassword, app.NewZeroComponentFactory(&ForgotPassword{}))
+	app.Route(PathResetPassword, app.NewZeroComponentFactory(&ResetPassword{}))
 	app.Route(PathActionSets, app.NewZeroComponentFactory(&ActionSets{}))
 }

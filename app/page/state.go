@@ -17,6 +17,8 @@ import (
 var (
 	apiClient *client.Client
 	session   *apitype.Session
+	// accountList is the signed-in user's accounts, nil until loaded.
+	accountList []apitype.AccountSummary
 )
 
 // api returns the client for the page's origin, creating it on first use.
@@ -83,14 +85,23 @@ func safeNext(next string) string {
 
 // signOut ends the session and opens the sign-in page.
 func signOut(ctx app.Context, _ app.Event) {
+	endSession(ctx, api().Logout)
+}
+
+// signOutEverywhere ends every session of the user, in all browsers and
+// accounts, and opens the sign-in page.
+func signOutEverywhere(ctx app.Context, _ app.Event) {
+	endSession(ctx, api().LogoutEverywhere)
+}
+
+func endSession(ctx app.Context, logout func(context.Context) error) {
 	ctx.Async(func() {
-		err := api().Logout(context.Background())
+		err := logout(context.Background())
 		ctx.Dispatch(func(ctx app.Context) {
 			if err != nil && !client.IsUnauthenticated(err) {
 				app.Logf("sign out: %v", err)
 			}
-			session = nil
-			api().SetCSRFToken("")
+			forgetSession()
 			ctx.Navigate(PathLogin)
 		})
 	})
@@ -103,4 +114,11 @@ func markInteractive() {
 	if perf.Truthy() && perf.Call("getEntriesByName", "ce-interactive").Length() == 0 {
 		perf.Call("mark", "ce-interactive")
 	}
+}
+
+// forgetSession drops the cached session and account list.
+func forgetSession() {
+	session = nil
+	accountList = nil
+	api().SetCSRFToken("")
 }

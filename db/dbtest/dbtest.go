@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"sync"
 	"testing"
 
 	"github.com/uptrace/bun"
@@ -122,4 +123,67 @@ func Count(t testing.TB, bdb bun.IDB, table string) int {
 		t.Fatalf("count %s: %v", table, err)
 	}
 	return n
+}
+
+// AddAccount creates another account, with a random site key, and returns
+// its id.
+func (f *Fixture) AddAccount(t testing.TB, name string) int64 {
+	t.Helper()
+	suffix := make([]byte, 6)
+	rand.Read(suffix)
+	var id int64
+	err := f.Store.DB().NewRaw("INSERT INTO accounts (name, site_key) VALUES (?, ?) RETURNING id", name, "site_"+hex.EncodeToString(suffix)).
+		Scan(context.Background(), &id)
+	if err != nil {
+		t.Fatalf("create account %s: %v", name, err)
+	}
+	return id
+}
+
+// AddMember gives the user with email the role in the account, creating
+// the user with password first when no user has the email. It returns the
+// user's id.
+func (f *Fixture) AddMember(t testing.TB, accountID int64, email, password, role string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	var id int64
+	err := f.Store.DB().NewRaw("SELECT id FROM users WHERE lower(email) = lower(?)", email).Scan(ctx, &id)
+	if err != nil {
+		hash := passwordHash(t, password)
+		if err := f.Store.DB().NewRaw("INSERT INTO users (email, password_hash) VALUES (?, ?) RETURNING id", email, hash).Scan(ctx, &id); err != nil {
+			t.Fatalf("create user %s: %v", email, err)
+		}
+	}
+	if _, err := f.Store.DB().ExecContext(ctx, "INSERT INTO memberships (account_id, user_id, role) VALUES (?, ?, ?)", accountID, id, role); err != nil {
+		t.Fatalf("add %s to account %d as %s: %v", email, accountID, role, err)
+	}
+	return id
+}
+
+// UserID returns the id of the user with email.
+func (f *Fixture) UserID(t testing.TB, email string) int64 {
+	t.Helper()
+	var id int64
+	if err := f.Store.DB().NewRaw("SELECT id FROM users WHERE lower(email) = lower(?)", email).Scan(context.Background(), &id); err != nil {
+		t.Fatalf("find user %s: %v", email, err)
+	}
+	return id
+}
+
+// passwordHashes caches one bcrypt hash per password, because hashing
+// takes seconds under the race detector on a busy machine. Users who share
+// a password then share its hash and salt, which tests do not mind.
+var passwordHashes sync.Map
+
+func passwordHash(t testing.TB, password string) string {
+	t.Helper()
+	if hash, ok := passwordHashes.Load(password); ok {
+		return hash.(string)
+	}
+	hash, err := db.HashPassword(password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	passwordHashes.Store(password, hash)
+	return hash
 }

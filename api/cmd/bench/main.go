@@ -1,6 +1,6 @@
 // Command bench measures how many events per second the Custom Events
 // server ingests through POST /collect and the GraphQL triggerCustomEvent
-// mutation. It compares them with two references measured in the same run:
+// mutation, and how fast it runs the actions of events that have some. It compares them with two references measured in the same run:
 // a bare Echo handler that returns 204 (the HTTP ceiling of the machine) and
 // pgbench single-row INSERTs into event_occurrences (the commit rate of the
 // database). It prints the results as a markdown table.
@@ -148,8 +148,16 @@ func run(opts options) error {
 		return err
 	}
 	defer bare.Close()
+	receiver, err := startActionReceiver()
+	if err != nil {
+		return err
+	}
+	defer receiver.Close()
+	if err := prepareActions(ctx, server, database, receiver.url); err != nil {
+		return err
+	}
 
-	report, err := measure(ctx, opts, tmp, server, bare, database, fixture)
+	report, err := measure(ctx, opts, tmp, server, bare, receiver, database, fixture)
 	if ctx.Err() != nil {
 		return fmt.Errorf("interrupted by a signal: %w", err)
 	}
@@ -168,7 +176,7 @@ func run(opts options) error {
 		}
 	}
 	if short := report.shortfalls(); len(short) > 0 {
-		return fmt.Errorf("stored occurrences fall short of the successful responses in: %s", strings.Join(short, ", "))
+		return fmt.Errorf("stored occurrences fall short of the successful responses, or actions did not all run once, in: %s", strings.Join(short, ", "))
 	}
 	return nil
 }

@@ -50,6 +50,9 @@ type report struct {
 	// collect and graphql use opts.connections, collectHalf and
 	// graphqlHalf half as many.
 	collect, graphql, collectHalf, graphqlHalf ingestRun
+	// actions triggers an event with two actions at opts.connections,
+	// actionsLight with one connection.
+	actions, actionsLight actionsRun
 	// canceledErrors counts the server's ERROR lines for requests that
 	// wrk abandoned at the end of a run, serverErrors all other ERROR
 	// lines.
@@ -61,7 +64,7 @@ type report struct {
 
 // measure runs the references first and then the ingest endpoints at full
 // and at half the connections, one at a time.
-func measure(ctx context.Context, opts options, tmp string, server *serverProcess, bare *bareHandler, database *benchDatabase, f fixture) (*report, error) {
+func measure(ctx context.Context, opts options, tmp string, server *serverProcess, bare *bareHandler, receiver *actionReceiver, database *benchDatabase, f fixture) (*report, error) {
 	collectPath, graphqlPath, err := writeScripts(tmp, f, opts.emails, opts.threads)
 	if err != nil {
 		return nil, err
@@ -105,6 +108,26 @@ func measure(ctx context.Context, opts options, tmp string, server *serverProces
 	for _, run := range runs {
 		log.Printf("wrk: %s, %d connections, %s", run.name, run.connections, opts.duration)
 		*run.dest, err = measureIngest(ctx, opts, database, run.name, run.script, server.url()+run.path, run.connections)
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	actionsPath, err := writeActionsScript(tmp, opts.emails, opts.threads)
+	if err != nil {
+		return nil, err
+	}
+	actionRuns := []struct {
+		dest        *actionsRun
+		name        string
+		connections int
+	}{
+		{&r.actions, "POST /graphql triggerCustomEvent, 2 actions each", opts.connections},
+		{&r.actionsLight, "POST /graphql triggerCustomEvent, 2 actions each, one client", 1},
+	}
+	for _, run := range actionRuns {
+		log.Printf("wrk: %s, %d connections, %s, then waiting for the actions", run.name, run.connections, opts.duration)
+		*run.dest, err = measureActions(ctx, opts, database, receiver, run.name, actionsPath, server.url()+"/graphql", run.connections)
 		if err != nil {
 			return nil, err
 		}

@@ -278,3 +278,27 @@ func TestParsePgbenchRejectsAbortedRun(t *testing.T) {
 		t.Errorf("error %q does not mention the missing tps line", err)
 	}
 }
+
+func TestPercentileNearestRank(t *testing.T) {
+	var sorted []time.Duration
+	for i := 1; i <= 20; i++ {
+		sorted = append(sorted, time.Duration(i)*time.Millisecond)
+	}
+	cases := []struct {
+		p    float64
+		want time.Duration
+	}{
+		{0.50, 10 * time.Millisecond},
+		{0.95, 19 * time.Millisecond},
+		{0.99, 20 * time.Millisecond},
+		{0, time.Millisecond},
+	}
+	for _, c := range cases {
+		if got := percentile(sorted, c.p); got != c.want {
+			t.Errorf("percentile(1..20 ms, %.2f) = %s, want %s", c.p, got, c.want)
+		}
+	}
+	if got := percentile(nil, 0.95); got != 0 {
+		t.Errorf("percentile of nothing = %s, want 0", got)
+	}
+}

@@ -115,6 +115,11 @@ func (r *report) shortfalls() []string {
 			names = append(names, run.name)
 		}
 	}
+	for _, run := range []actionsRun{r.actions, r.actionsLight} {
+		if !run.verified() {
+			names = append(names, run.name)
+		}
+	}
 	return names
 }
 
@@ -154,6 +159,14 @@ func (r *report) markdown() string {
 	fmt.Fprintf(&b, "| pgbench single-row INSERT | %d | %.0f tps | %.0f | mean %s | – | 1.00× | %.2f× | %d failed | %d rows stored for %d transactions |\n",
 		o.connections, r.pgbench.TPS, r.pgbench.TPS, formatMillis(r.pgbench.LatencyAverage), r.pgbench.TPS/r.bare.RequestsPerSec,
 		r.pgbench.Failed, r.pgStored, r.pgbench.Transactions)
+
+	b.WriteString("\n| Actions run | Connections | Events/s | Actions/s | Delay p50 | Delay p95 | Delay p99 | Drain after wrk | Check |\n")
+	b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n")
+	for _, run := range []actionsRun{r.actions, r.actionsLight} {
+		fmt.Fprintf(&b, "| %s | %d | %.0f | %.0f | %s | %s | %s | %s | %s |\n",
+			run.name, run.connections, run.eventsPerSec(), run.actionsPerSec, formatMillis(run.p50), formatMillis(run.p95),
+			formatMillis(run.p99), formatMillis(run.drain), formatActionsCheck(run))
+	}
 
 	b.WriteString("\n| Product target | Measured | Result |\n| --- | ---: | --- |\n")
 	for _, run := range []ingestRun{r.collect, r.graphql} {
@@ -207,4 +220,15 @@ func passOrMiss(ok bool) string {
 		return "PASS"
 	}
 	return "MISS"
+}
+
+// formatActionsCheck compares the action runs and webhook deliveries of an
+// actions run with its occurrences.
+func formatActionsCheck(run actionsRun) string {
+	state := "ok"
+	if !run.verified() {
+		state = "SHORT"
+	}
+	return fmt.Sprintf("%s: %d occurrences, %d runs succeeded, %d not succeeded, %d webhooks, %d repeated",
+		state, run.occurrences, run.succeeded, run.notSucceeded, run.deliveries, run.repeats)
 }

@@ -66,6 +66,8 @@ func startServer(ctx context.Context, root, tmp, databaseURL string) (*serverPro
 		"CE_LOG_DEBUG=0",
 		"CE_SEED_DEMO=0",
 		"CE_API_RATE_LIMIT=0",
+		// The actions runs post webhooks to a receiver on loopback.
+		"CE_WEBHOOK_ALLOW_PRIVATE=1",
 	)
 	cmd.Stdout = io.Discard
 	stderr, err := cmd.StderrPipe()

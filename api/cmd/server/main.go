@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"customevents/actions"
 	"customevents/api"
 	"customevents/db"
 )
@@ -34,6 +35,10 @@ func run() error {
 		return err
 	}
 	cfg.Version = version
+	actionsCfg, err := actions.ConfigFromEnv()
+	if err != nil {
+		return err
+	}
 	log := newLogger(cfg.LogFormat)
 	slog.SetDefault(log)
 
@@ -59,11 +64,21 @@ func run() error {
 	}
 	stopIngest := store.StartIngester(log, db.IngestConfig{})
 	defer stopIngest()
+	// Runs the actions of recorded events until shutdown, when it lets
+	// running actions finish or releases them to the next start.
+	actionWorkers := actions.Start(context.Background(), store, log, actionsCfg)
+	defer actionWorkers.Stop()
 	// Deletes occurrences older than each account's retention now and
 	// every 24 hours. Deferred calls run in reverse, so it stops before the
 	// database closes.
 	stopRetention := store.StartRetention(log, db.RetentionInterval)
 	defer stopRetention()
+	// Invites and password resets go by email when an SMTP server is set;
+	// without one, invite links are shown to the inviter only and admins
+	// make password reset links for members.
+	if mailer := actions.NewSMTPMailer(actionsCfg.SMTP); mailer != nil {
+		cfg.Mailer = mailer
+	}
 	srv := &http.Server{
 		Handler:           api.NewServer(cfg, store, log),
 		ReadHeaderTimeout: 10 * time.Second,

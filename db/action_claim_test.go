@@ -1,0 +1,136 @@
+package db_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"customevents/app/apitype"
+	"customevents/db"
+	"customevents/db/dbtest"
+)
+
+// webhookFixture records one occurrence whose plan is a single webhook and
+// returns the occurrence.
+func webhookFixture(t *testing.T) (*dbtest.Fixture, *db.EventOccurrence) {
+	t.Helper()
+	f := dbtest.NewFixture(t)
+	event := createEvent(t, f, "signed-up")
+	dbtest.SetEventActions(t, f.Store.DB(), event.ID, apitype.EventActions{
+		Mode:     apitype.ActionModeOnTheFly,
+		OnTheFly: apitype.ActionList{Global: []apitype.Action{{Type: apitype.ActionWebhook, URL: "https://hooks.example.com/"}}},
+	})
+	return f, record(t, f, emailTrigger(f, "signed-up", "ann@example.com"))
+}
+
+func policy(worker string, lease time.Duration, maxAttempts int) db.ActionPolicy {
+	return db.ActionPolicy{Worker: worker, MaxAttempts: maxAttempts, Lease: lease, Backoff: func(int) time.Duration { return time.Hour }}
+}
+
+// claimWithin claims until a run is returned or the timeout passes.
+func claimWithin(t *testing.T, store *db.Store, p db.ActionPolicy, timeout time.Duration) *db.ClaimResult {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		res, err := store.ClaimActions(context.Background(), p, 1)
+		if err != nil {
+			t.Fatalf("claim as %s: %v", p.Worker, err)
+		}
+		if len(res) == 1 {
+			return res[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s claimed nothing within %s", p.Worker, timeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestClaimActionsLeaseFencesLateWorker(t *testing.T) {
+	f, o := webhookFixture(t)
+	ctx := context.Background()
+	a := policy("a", 200*time.Millisecond, 5)
+	b := policy("b", time.Minute, 5)
+
+	first := claimWithin(t, f.Store, a, time.Second)
+	if first.Finished || first.Claim.Attempt != 1 || first.Claim.OccurrenceID != o.ID {
+		t.Fatalf("first claim = finished %v, attempt %d, occurrence %d; want a leased attempt 1 of occurrence %d",
+			first.Finished, first.Claim.Attempt, first.Claim.OccurrenceID, o.ID)
+	}
+	if res, err := f.Store.ClaimActions(ctx, b, 1); err != nil || len(res) != 0 {
+		t.Fatalf("claim during the lease = %+v, %v; want nothing", res, err)
+	}
+
+	second := claimWithin(t, f.Store, b, 5*time.Second)
+	if second.Claim.Attempt != 2 {
+		t.Errorf("claim after the lease: attempt %d, want 2", second.Claim.Attempt)
+	}
+	if _, err := f.Store.FinishAction(ctx, first.Claim, a, nil); !errors.Is(err, db.ErrLeaseLost) {
+		t.Errorf("late finish of the first worker: %v, want ErrLeaseLost", err)
+	}
+	res, err := f.Store.FinishAction(ctx, second.Claim, b, nil)
+	if err != nil {
+		t.Fatalf("finish of the second worker: %v", err)
+	}
+	if res.Outcome != apitype.RunSucceeded {
+		t.Errorf("outcome = %q, want succeeded", res.Outcome)
+	}
+	runs := readRuns(t, f, o.ID)
+	if len(runs) != 1 || runs[0].Outcome != apitype.RunSucceeded || runs[0].Attempts != 2 {
+		t.Errorf("runs = %s, want one succeeded run with 2 attempts", dump(runs))
+	}
+}
+
+func TestClaimActionsDeadWhenLastLeaseEnds(t *testing.T) {
+	f, o := webhookFixture(t)
+	p := policy("a", 100*time.Millisecond, 1)
+	claimWithin(t, f.Store, p, time.Second)
+
+	res := claimWithin(t, f.Store, p, 5*time.Second)
+	if !res.Finished || res.Outcome != apitype.RunDead {
+		t.Fatalf("claim after the last lease ended = finished %v, outcome %q; want a dead run", res.Finished, res.Outcome)
+	}
+	runs, err := f.Store.OccurrenceActionRuns(context.Background(), f.Account.ID, o.CustomEventID, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "the worker stopped during attempt 1 of 1 and its lease ended"
+	if len(runs) != 1 || runs[0].Outcome != apitype.RunDead || runs[0].Attempts != 1 || runs[0].Error != want {
+		t.Errorf("runs = %s, want one dead run, 1 attempt, error %q", dump(runs), want)
+	}
+	if runs[0].NextAttemptAt != nil {
+		t.Errorf("next attempt of a dead run = %v, want none", runs[0].NextAttemptAt)
+	}
+}
+
+func TestReleaseActionMakesRunDueAgain(t *testing.T) {
+	f, o := webhookFixture(t)
+	ctx := context.Background()
+	p := policy("a", time.Hour, 3)
+	first := claimWithin(t, f.Store, p, time.Second)
+	if err := f.Store.ReleaseAction(ctx, first.Claim); err != nil {
+		t.Fatalf("release: %v", err)
+	}
+	again := claimWithin(t, f.Store, p, time.Second)
+	if again.Claim.Attempt != 1 {
+		t.Errorf("attempt after release = %d, want 1: a released attempt does not count", again.Claim.Attempt)
+	}
+	if err := f.Store.ReleaseAction(ctx, first.Claim); !errors.Is(err, db.ErrLeaseLost) {
+		t.Errorf("second release of the first claim: %v, want ErrLeaseLost", err)
+	}
+	if _, err := f.Store.FinishAction(ctx, first.Claim, p, nil); !errors.Is(err, db.ErrLeaseLost) {
+		t.Errorf("finish of the released claim: %v, want ErrLeaseLost", err)
+	}
+	res, err := f.Store.FinishAction(ctx, again.Claim, p, errors.New("status 500"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != apitype.RunFailed {
+		t.Errorf("outcome = %q, want failed", res.Outcome)
+	}
+	runs := readRuns(t, f, o.ID)
+	if len(runs) != 1 || runs[0].Outcome != apitype.RunFailed || runs[0].Attempts != 1 {
+		t.Errorf("runs = %s, want one failed run with 1 attempt", dump(runs))
+	}
+}
