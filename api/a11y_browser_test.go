@@ -40,6 +40,8 @@ var adminPages = []struct{ path, heading, ready string }{
 	{page.PathGraphQLExplorer, "GraphQL explorer", ""},
 	{page.PathPrivacySettings, "Privacy", ""},
 	{page.PathAPIKeySettings, "API keys", ""},
+	{page.PathAccountSettings, "Account", ""},
+	{page.PathMembers, "Members", ""},
 	{page.PathActionSets, "Action Sets", "#lists-table"},
 	{page.PathReport + "?view=actions", "Custom Events", "#event-actions"},
 }
