@@ -161,3 +161,63 @@ func TestActionSetLinkedAndDeleteRefused(t *testing.T) {
 		t.Errorf("sets after refused delete = %d (%v), want 1", len(sets), err)
 	}
 }
+
+// TestActionPagesReadOnlyForViewer checks that a viewer reads an event's
+// actions in disabled controls without a save button, and the action sets
+// without the controls that change them.
+func TestActionPagesReadOnlyForViewer(t *testing.T) {
+	requireWASM(t)
+	ts := newTestServer(t)
+	ctx := context.Background()
+	event, err := ts.Store.CreateCustomEvent(ctx, ts.Account.ID, apitype.CustomEventInput{Name: "Booked Demo", Slug: "booked-demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ts.Store.SetEventActions(ctx, ts.Account.ID, event.ID, apitype.EventActions{
+		Mode:      apitype.ActionModeOnTheFly,
+		OnTheFly:  apitype.ActionList{Global: []apitype.Action{{Type: apitype.ActionAdjustScore, Delta: 5}}},
+		Frequency: apitype.FrequencyEveryTime,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.Store.CreateActionSet(ctx, ts.Account.ID, apitype.ActionSetInput{Name: "Onboarding"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.Store.CreateContactList(ctx, ts.Account.ID, apitype.ContactListInput{Name: "Hot leads"}); err != nil {
+		t.Fatal(err)
+	}
+	ts.AddMember(t, ts.Account.ID, "vic@example.com", "viewer password", apitype.RoleViewer)
+
+	browser := newBrowser(t)
+	path := "/automations/custom-events"
+	navigate(t, browser, ts.URL+path+"?event=booked-demo&view=actions")
+	waitFor(t, browser, "sign-in form", `location.pathname === "/login" && !!document.getElementById("login-email")`)
+	typeInto(t, browser, "#login-email", "vic@example.com")
+	typeInto(t, browser, "#login-password", "viewer password")
+	click(t, browser, "#login-submit")
+	waitFor(t, browser, "actions view", `location.pathname === "/automations/custom-events" && !!document.getElementById("event-actions")`)
+	waitFor(t, browser, "read-only notice", textIs("#event-actions-read-only", "You can read what this event runs. Changing it needs the editor role."))
+	waitFor(t, browser, "stored action shown", `document.getElementById("ot-global-0-delta").value === "5"`)
+	for _, check := range []string{
+		`document.querySelector("#event-actions fieldset.plain").disabled`,
+		`document.getElementById("ot-global-0-delta").matches(":disabled")`,
+		`document.getElementById("action-mode-none").matches(":disabled")`,
+		`!document.getElementById("event-actions-save")`,
+	} {
+		if !evalValue[bool](t, browser, check) {
+			t.Errorf("viewer's Actions view: %s is false", check)
+		}
+	}
+	saveScreenshot(t, browser, "viewer-event-actions")
+
+	navigate(t, browser, ts.URL+"/automations/action-sets")
+	waitFor(t, browser, "sets listed", textIs("#action-sets-table tbody tr td.name strong", "Onboarding"))
+	waitFor(t, browser, "lists listed", textIs("#lists-table tbody tr td.name span", "Hot leads"))
+	waitFor(t, browser, "read-only notice on sets", textIs("#action-sets-read-only", "You can read the action sets and lists of this account. Changing them needs the editor role."))
+	for _, selector := range []string{"#action-set-form", "#list-form", "button.edit", "button.delete", `button[aria-label="Rename Hot leads"]`} {
+		if evalValue[bool](t, browser, fmt.Sprintf(`!!document.querySelector(%q)`, selector)) {
+			t.Errorf("viewer's Action Sets page has %s, want none", selector)
+		}
+	}
+}
