@@ -74,7 +74,7 @@ func createEventID(t *testing.T, c *adminClient, name, slug string) int64 {
 	return event.ID
 }
 
-// createID posts in to path, expects 201 and returns the id in the answer.
+// createID posts in to path, expects 201 and returns the id in the response.
 func createID(t *testing.T, c *adminClient, path string, in any) int64 {
 	t.Helper()
 	status, body := c.do(http.MethodPost, path, in)

@@ -19,9 +19,9 @@ func typeAndCommit(t *testing.T, ctx context.Context, selector, text string) {
 }
 
 // TestActionSetLinkedAndDeleteRefused creates an action set with a global
-// and a conditional action in the admin app, links it to an event that
-// had on-the-fly actions after confirming their replacement, reloads the
-// event's Actions view, and tries to delete the linked set.
+// and a conditional action in the admin app. It links the set to an event
+// that had on-the-fly actions, after confirming their replacement, and
+// reloads the event's Actions view. Then it tries to delete the set.
 func TestActionSetLinkedAndDeleteRefused(t *testing.T) {
 	requireWASM(t)
 	ts := newTestServer(t)
@@ -147,8 +147,8 @@ func TestActionSetLinkedAndDeleteRefused(t *testing.T) {
 	waitFor(t, browser, "actions view pressed", `document.getElementById("view-actions").getAttribute("aria-pressed") === "true"`)
 	saveScreenshot(t, browser, "event-actions-linked-set")
 
-	// The linked set cannot be deleted, and the page says which event
-	// uses it.
+	// The linked set cannot be deleted, and the page names the event
+	// that uses it.
 	navigate(t, browser, ts.URL+"/automations/action-sets")
 	waitFor(t, browser, "linked event listed", textIs("#action-sets-table tbody tr td.linked a", "Booked Demo"))
 	click(t, browser, `button[aria-label="Delete Onboarding"]`)
