@@ -31,20 +31,23 @@ func TestAxeCoreChecksum(t *testing.T) {
 }
 
 // adminPages are the signed-in pages of the admin app, each with the
-// heading it shows once loaded.
-var adminPages = []struct{ path, heading string }{
-	{page.PathReport, "Custom Events"},
-	{page.PathEventSettings, "Custom Events"},
-	{page.PathBeaconSettings, "Beacon"},
-	{page.PathGraphQLExplorer, "GraphQL explorer"},
-	{page.PathPrivacySettings, "Privacy"},
-	{page.PathAPIKeySettings, "API keys"},
-	{page.PathAccountSettings, "Account"},
-	{page.PathMembers, "Members"},
-	{page.PathContacts, "Contacts"},
+// heading it shows once loaded and, for pages that load in steps, an
+// element that shows last.
+var adminPages = []struct{ path, heading, ready string }{
+	{page.PathReport, "Custom Events", ""},
+	{page.PathEventSettings, "Custom Events", ""},
+	{page.PathBeaconSettings, "Beacon", ""},
+	{page.PathGraphQLExplorer, "GraphQL explorer", ""},
+	{page.PathPrivacySettings, "Privacy", ""},
+	{page.PathAPIKeySettings, "API keys", ""},
+	{page.PathAccountSettings, "Account", ""},
+	{page.PathMembers, "Members", ""},
+	{page.PathActionSets, "Action Sets", "#lists-table"},
+	{page.PathReport + "?view=actions", "Custom Events", "#event-actions"},
+	{page.PathContacts, "Contacts", "#contacts-table"},
 	// The contact that the test's trigger creates, the first of the account.
-	{page.PathContacts + "/1", "ana@example.com"},
-	{page.PathLiveEvents, "Live events"},
+	{page.PathContacts + "/1", "ana@example.com", "#timeline > li"},
+	{page.PathLiveEvents, "Live events", "#test-events"},
 }
 
 // TestAdminPagesAccessible runs axe-core on every admin page, at desktop
@@ -62,6 +65,7 @@ func TestAdminPagesAccessible(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	seedActionEditors(t, ts)
 	status, body := postGraphQL(t, ts.URL, ts.APIKey, `mutation { triggerCustomEvent(input: { slug: "watched-product-video" email: "ana@example.com" }) }`)
 	if status != 200 || !strings.Contains(string(body), `"data"`) {
 		t.Fatalf("trigger: %d %s", status, body)
@@ -85,6 +89,9 @@ func TestAdminPagesAccessible(t *testing.T) {
 			navigate(t, browser, ts.URL+p.path)
 			waitFor(t, browser, p.path+" loaded", fmt.Sprintf(
 				`(document.querySelector("h1")||{}).textContent === %q && !document.querySelector(".loading") && !!document.getElementById("sign-out")`, p.heading))
+			if p.ready != "" {
+				waitFor(t, browser, p.path+" filled", fmt.Sprintf(`!!document.querySelector(%q)`, p.ready))
+			}
 			for _, v := range axeViolations(t, browser, axe) {
 				t.Errorf("%s at %d px: %s", p.path, width, v)
 			}
@@ -100,7 +107,7 @@ func TestAdminPagesAccessible(t *testing.T) {
 				if len(wide) > 0 {
 					t.Errorf("%s at 360 px: wider than the screen: %v", p.path, wide)
 				}
-				saveScreenshot(t, browser, "narrow"+strings.ReplaceAll(p.path, "/", "-"))
+				saveScreenshot(t, browser, "narrow"+strings.NewReplacer("/", "-", "?", "-", "=", "-").Replace(p.path))
 				continue
 			}
 			checkFocusVisible(t, browser, p.path)
@@ -158,5 +165,46 @@ func checkFocusVisible(t *testing.T, ctx context.Context, path string) {
 	}
 	if len(seen) < 3 {
 		t.Errorf("%s: Tab reached only %d controls: %v", path, len(seen), seen)
+	}
+}
+
+// seedActionEditors gives the event on-the-fly actions and the account an
+// action set and a contact list, so the action editors show every kind of
+// row: actions, tests and a nested group.
+func seedActionEditors(t *testing.T, ts *testServer) {
+	t.Helper()
+	ctx := context.Background()
+	list, err := ts.Store.CreateContactList(ctx, ts.Account.ID, apitype.ContactListInput{Name: "Hot leads"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	actions := apitype.ActionList{
+		Global: []apitype.Action{{Type: apitype.ActionAdjustScore, Delta: 10}, {Type: apitype.ActionAddToList, ListID: list.ID}},
+		Conditional: []apitype.ConditionalActions{{
+			Condition: apitype.Segment{Version: apitype.SegmentVersion, Root: apitype.Condition{
+				Kind: apitype.ConditionGroup, Match: "all",
+				Conditions: []apitype.Condition{
+					{Kind: apitype.ConditionField, Field: "company", Op: "contains", Value: "Acme"},
+					{Kind: apitype.ConditionGroup, Match: "any", Conditions: []apitype.Condition{
+						{Kind: apitype.ConditionLifecycleStage, Op: "in_list", Values: []string{"lead", "mql"}},
+						{Kind: apitype.ConditionEventCount, Event: "watched-product-video", Number: 2, Days: 30},
+					}},
+				},
+			}},
+			Actions: []apitype.Action{{Type: apitype.ActionWebhook, URL: "https://hooks.example.com/ce", Secret: "0123456789abcdef"}},
+		}},
+	}
+	if _, err := ts.Store.CreateActionSet(ctx, ts.Account.ID, apitype.ActionSetInput{Name: "Onboarding", Actions: actions}); err != nil {
+		t.Fatal(err)
+	}
+	event, err := ts.Store.CustomEventBySlug(ctx, ts.Account.ID, "watched-product-video")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ts.Store.SetEventActions(ctx, ts.Account.ID, event.ID, apitype.EventActions{
+		Mode: apitype.ActionModeOnTheFly, OnTheFly: actions, Frequency: apitype.FrequencyOncePerDays, FrequencyDays: 7,
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

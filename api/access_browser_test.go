@@ -57,7 +57,7 @@ func TestInviteViewerInBrowser(t *testing.T) {
 
 	// The viewer's navigation lists only the pages a viewer may open.
 	nav := evalValue[string](t, browser, `[...document.querySelectorAll("header nav a")].map(a => a.getAttribute("href")).join(" ")`)
-	if want := "/automations/custom-events /contacts /live-events /settings/custom-events /settings/graphql"; nav != want {
+	if want := "/automations/custom-events /automations/action-sets /contacts /live-events /settings/custom-events /settings/graphql"; nav != want {
 		t.Errorf("navigation = %q, want %q", nav, want)
 	}
 

@@ -159,6 +159,7 @@ func (s *Server) routes() {
 	api.POST("/custom-events/:id/test-event", editor, s.postTestEvent)
 	api.GET("/beacon/status", editor, s.getBeaconStatus)
 	api.GET("/graphql-endpoint", viewer, s.getGraphQLEndpoint)
+	s.actionRoutes(api)
 	e.Any("/api/*", func(c echo.Context) error { return echo.ErrNotFound })
 
 	// Admin app: static assets, then every other path is a page.
@@ -191,11 +192,11 @@ func (s *Server) errorBody(err error, c echo.Context) (int, apitype.ErrorBody) {
 	case errors.As(err, &verr):
 		return http.StatusUnprocessableEntity, apitype.ErrorBody{Code: apitype.CodeBadUserInput, Message: verr.Message, Field: verr.Field}
 	case errors.As(err, &nferr):
-		return http.StatusNotFound, apitype.ErrorBody{Code: apitype.CodeNotFound, Message: nferr.Error()}
+		return http.StatusNotFound, apitype.ErrorBody{Code: apitype.CodeNotFound, Message: nferr.Error(), Field: nferr.Field}
 	case errors.As(err, &forbidden):
 		return http.StatusForbidden, apitype.ErrorBody{Code: apitype.CodeForbidden, Message: forbidden.Message}
 	case errors.As(err, &conflict):
-		return http.StatusConflict, apitype.ErrorBody{Code: apitype.CodeConflict, Message: conflict.Message}
+		return http.StatusConflict, apitype.ErrorBody{Code: apitype.CodeConflict, Message: conflict.Message, Field: conflict.Field}
 	case errors.As(err, &linkErr) && linkErr.Unknown:
 		return http.StatusNotFound, apitype.ErrorBody{Code: apitype.CodeNotFound, Message: linkErr.Message}
 	case errors.As(err, &linkErr):

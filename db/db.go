@@ -89,6 +89,9 @@ type NotFoundError struct {
 	Resource string
 	Key      string
 	Hint     string
+	// Field is the request field that named the missing row, such as
+	// "actionSetId", or empty when the path named it.
+	Field string
 	// Message, when set, replaces the message built from the fields above,
 	// for things that are not looked up in one account.
 	Message string

@@ -68,6 +68,8 @@ var ErrIdempotencyConflict = errors.New("idempotency key reused with a different
 type ConflictError struct {
 	Message string
 	Err     error
+	// Field is the request field at fault, such as "name", or empty.
+	Field string
 }
 
 func (e *ConflictError) Error() string { return e.Message }

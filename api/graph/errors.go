@@ -64,10 +64,10 @@ func classify(err error) (code, message, field string, ok bool) {
 		return apitype.CodeBadUserInput, verr.Message, verr.Field, true
 	}
 	if nferr, ok := errors.AsType[*db.NotFoundError](err); ok {
-		return apitype.CodeNotFound, nferr.Error(), "", true
+		return apitype.CodeNotFound, nferr.Error(), nferr.Field, true
 	}
 	if cerr, ok := errors.AsType[*db.ConflictError](err); ok {
-		return apitype.CodeConflict, cerr.Message, "", true
+		return apitype.CodeConflict, cerr.Message, cerr.Field, true
 	}
 	if errors.Is(err, errMissingBearerToken) {
 		return apitype.CodeUnauthenticated, missingKeyMessage, "", true

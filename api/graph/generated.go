@@ -31,6 +31,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	CustomEventStats() CustomEventStatsResolver
+	EventActions() EventActionsResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 }
@@ -39,6 +40,12 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	ActionSet struct {
+		Description func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Name        func(childComplexity int) int
+	}
+
 	ContactDailyCount struct {
 		Day       func(childComplexity int) int
 		EventSlug func(childComplexity int) int
@@ -79,6 +86,7 @@ type ComplexityRoot struct {
 	}
 
 	CustomEvent struct {
+		Actions      func(childComplexity int) int
 		CreatedAt    func(childComplexity int) int
 		Description  func(childComplexity int) int
 		ID           func(childComplexity int) int
@@ -129,6 +137,13 @@ type ComplexityRoot struct {
 		UtmSource        func(childComplexity int) int
 	}
 
+	EventActions struct {
+		ActionSet     func(childComplexity int) int
+		Frequency     func(childComplexity int) int
+		FrequencyDays func(childComplexity int) int
+		Mode          func(childComplexity int) int
+	}
+
 	Mutation struct {
 		CreateCustomEvent   func(childComplexity int, input model.CustomEventInput) int
 		DeleteCustomEvent   func(childComplexity int, slug string) int
@@ -171,6 +186,9 @@ type ComplexityRoot struct {
 type CustomEventStatsResolver interface {
 	Drilldown(ctx context.Context, obj *model.CustomEventStats, day *time.Time, first *int, after *string, search *string, orderBy *model.DrilldownOrder) (*model.DrilldownConnection, error)
 }
+type EventActionsResolver interface {
+	ActionSet(ctx context.Context, obj *model.EventActions) (*model.ActionSet, error)
+}
 type MutationResolver interface {
 	TriggerCustomEvent(ctx context.Context, input model.TriggerCustomEventInput) (string, error)
 	TriggerCustomEvents(ctx context.Context, inputs []*model.TriggerCustomEventInput) ([]*model.TriggerResult, error)
@@ -203,6 +221,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "ActionSet.description":
+		if e.ComplexityRoot.ActionSet.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionSet.Description(childComplexity), true
+	case "ActionSet.id":
+		if e.ComplexityRoot.ActionSet.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionSet.ID(childComplexity), true
+	case "ActionSet.name":
+		if e.ComplexityRoot.ActionSet.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionSet.Name(childComplexity), true
 
 	case "ContactDailyCount.day":
 		if e.ComplexityRoot.ContactDailyCount.Day == nil {
@@ -370,6 +407,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ContactVisitor.ID(childComplexity), true
 
+	case "CustomEvent.actions":
+		if e.ComplexityRoot.CustomEvent.Actions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomEvent.Actions(childComplexity), true
 	case "CustomEvent.createdAt":
 		if e.ComplexityRoot.CustomEvent.CreatedAt == nil {
 			break
@@ -595,6 +638,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DrilldownRow.UtmSource(childComplexity), true
+
+	case "EventActions.actionSet":
+		if e.ComplexityRoot.EventActions.ActionSet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventActions.ActionSet(childComplexity), true
+	case "EventActions.frequency":
+		if e.ComplexityRoot.EventActions.Frequency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventActions.Frequency(childComplexity), true
+	case "EventActions.frequencyDays":
+		if e.ComplexityRoot.EventActions.FrequencyDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventActions.FrequencyDays(childComplexity), true
+	case "EventActions.mode":
+		if e.ComplexityRoot.EventActions.Mode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventActions.Mode(childComplexity), true
 
 	case "Mutation.createCustomEvent":
 		if e.ComplexityRoot.Mutation.CreateCustomEvent == nil {
@@ -866,6 +934,18 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_ActionSet(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ActionSet_id(ctx, field)
+	case "name":
+		return ec.fieldContext_ActionSet_name(ctx, field)
+	case "description":
+		return ec.fieldContext_ActionSet_description(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ActionSet", field.Name)
+}
+
 func (ec *executionContext) childFields_ContactDailyCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "eventSlug":
@@ -960,6 +1040,8 @@ func (ec *executionContext) childFields_CustomEvent(ctx context.Context, field g
 		return ec.fieldContext_CustomEvent_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_CustomEvent_updatedAt(ctx, field)
+	case "actions":
+		return ec.fieldContext_CustomEvent_actions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomEvent", field.Name)
 }
@@ -1044,6 +1126,20 @@ func (ec *executionContext) childFields_DrilldownRow(ctx context.Context, field 
 		return ec.fieldContext_DrilldownRow_conversion(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DrilldownRow", field.Name)
+}
+
+func (ec *executionContext) childFields_EventActions(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "mode":
+		return ec.fieldContext_EventActions_mode(ctx, field)
+	case "frequency":
+		return ec.fieldContext_EventActions_frequency(ctx, field)
+	case "frequencyDays":
+		return ec.fieldContext_EventActions_frequencyDays(ctx, field)
+	case "actionSet":
+		return ec.fieldContext_EventActions_actionSet(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EventActions", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1481,6 +1577,75 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _ActionSet_id(ctx context.Context, field graphql.CollectedField, obj *model.ActionSet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionSet_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionSet_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionSet", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ActionSet_name(ctx context.Context, field graphql.CollectedField, obj *model.ActionSet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionSet_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionSet_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionSet", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActionSet_description(ctx context.Context, field graphql.CollectedField, obj *model.ActionSet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionSet_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionSet_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionSet", field, false, false, "String")
+}
 
 func (ec *executionContext) _ContactDailyCount_eventSlug(ctx context.Context, field graphql.CollectedField, obj *model.ContactDailyCount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -2291,6 +2456,38 @@ func (ec *executionContext) fieldContext_CustomEvent_updatedAt(_ context.Context
 	return graphql.NewScalarFieldContext("CustomEvent", field, false, false, "Time")
 }
 
+func (ec *executionContext) _CustomEvent_actions(ctx context.Context, field graphql.CollectedField, obj *model.CustomEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomEvent_actions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EventActions) graphql.Marshaler {
+			return ec.marshalNEventActions2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐEventActions(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomEvent_actions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventActions(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CustomEventStats_from(ctx context.Context, field graphql.CollectedField, obj *model.CustomEventStats) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3004,6 +3201,107 @@ func (ec *executionContext) _DrilldownRow_conversion(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_DrilldownRow_conversion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DrilldownRow", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _EventActions_mode(ctx context.Context, field graphql.CollectedField, obj *model.EventActions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventActions_mode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ActionMode) graphql.Marshaler {
+			return ec.marshalNActionMode2customeventsᚋapiᚋgraphᚋmodelᚐActionMode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventActions_mode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventActions", field, false, false, "ActionMode")
+}
+
+func (ec *executionContext) _EventActions_frequency(ctx context.Context, field graphql.CollectedField, obj *model.EventActions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventActions_frequency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Frequency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ActionFrequency) graphql.Marshaler {
+			return ec.marshalNActionFrequency2customeventsᚋapiᚋgraphᚋmodelᚐActionFrequency(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventActions_frequency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventActions", field, false, false, "ActionFrequency")
+}
+
+func (ec *executionContext) _EventActions_frequencyDays(ctx context.Context, field graphql.CollectedField, obj *model.EventActions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventActions_frequencyDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FrequencyDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventActions_frequencyDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventActions", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EventActions_actionSet(ctx context.Context, field graphql.CollectedField, obj *model.EventActions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventActions_actionSet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EventActions().ActionSet(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ActionSet) graphql.Marshaler {
+			return ec.marshalOActionSet2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐActionSet(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventActions_actionSet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EventActions",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActionSet(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Mutation_triggerCustomEvent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -5017,6 +5315,49 @@ func UnmarshalTriggerCustomEventInput(ctx context.Context, raw any) (model.Trigg
 
 // region    **************************** object.gotpl ****************************
 
+var actionSetImplementors = []string{"ActionSet"}
+
+func (ec *executionContext) _ActionSet(ctx context.Context, sel ast.SelectionSet, obj *model.ActionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, actionSetImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ActionSet")
+		case "id":
+			out.Values[i] = ec._ActionSet_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ActionSet_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._ActionSet_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var contactDailyCountImplementors = []string{"ContactDailyCount"}
 
 func (ec *executionContext) _ContactDailyCount(ctx context.Context, sel ast.SelectionSet, obj *model.ContactDailyCount) graphql.Marshaler {
@@ -5310,6 +5651,11 @@ func (ec *executionContext) _CustomEvent(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "actions":
+			out.Values[i] = ec._CustomEvent_actions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -5568,6 +5914,55 @@ func (ec *executionContext) _DrilldownRow(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var eventActionsImplementors = []string{"EventActions"}
+
+func (ec *executionContext) _EventActions(ctx context.Context, sel ast.SelectionSet, obj *model.EventActions) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventActionsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EventActions")
+		case "mode":
+			out.Values[i] = ec._EventActions_mode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "frequency":
+			out.Values[i] = ec._EventActions_frequency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "frequencyDays":
+			out.Values[i] = ec._EventActions_frequencyDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "actionSet":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EventActions_actionSet(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -6228,6 +6623,26 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) unmarshalNActionFrequency2customeventsᚋapiᚋgraphᚋmodelᚐActionFrequency(ctx context.Context, v any) (model.ActionFrequency, error) {
+	var res model.ActionFrequency
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNActionFrequency2customeventsᚋapiᚋgraphᚋmodelᚐActionFrequency(ctx context.Context, sel ast.SelectionSet, v model.ActionFrequency) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNActionMode2customeventsᚋapiᚋgraphᚋmodelᚐActionMode(ctx context.Context, v any) (model.ActionMode, error) {
+	var res model.ActionMode
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNActionMode2customeventsᚋapiᚋgraphᚋmodelᚐActionMode(ctx context.Context, sel ast.SelectionSet, v model.ActionMode) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -6419,6 +6834,14 @@ func (ec *executionContext) marshalNDrilldownRow2ᚖcustomeventsᚋapiᚋgraph�
 		return graphql.Null
 	}
 	return ec._DrilldownRow(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEventActions2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐEventActions(ctx context.Context, sel ast.SelectionSet, v *model.EventActions) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EventActions!")
+		return graphql.Null
+	}
+	return ec._EventActions(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -6701,6 +7124,13 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 		graphql.AddInvalidNullFromMarshaler(ctx, "__TypeKind!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalOActionSet2ᚖcustomeventsᚋapiᚋgraphᚋmodelᚐActionSet(ctx context.Context, sel ast.SelectionSet, v *model.ActionSet) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ActionSet(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {

@@ -8,6 +8,7 @@ package graph
 import (
 	"log/slog"
 	"strconv"
+	"strings"
 
 	"customevents/api/graph/model"
 	"customevents/app/apitype"
@@ -30,6 +31,18 @@ func customEventModel(event *db.CustomEvent) *model.CustomEvent {
 		IsConversion: event.IsConversion,
 		CreatedAt:    event.CreatedAt.UTC(),
 		UpdatedAt:    event.UpdatedAt.UTC(),
+		Actions:      eventActionsModel(event.ActionConfig()),
+	}
+}
+
+// eventActionsModel returns the GraphQL form of an event's action setup.
+// The enum values are the stored values in upper case.
+func eventActionsModel(ea apitype.EventActions) *model.EventActions {
+	return &model.EventActions{
+		Mode:          model.ActionMode(strings.ToUpper(ea.Mode)),
+		Frequency:     model.ActionFrequency(strings.ToUpper(ea.Frequency)),
+		FrequencyDays: ea.FrequencyDays,
+		ActionSetID:   ea.ActionSetID,
 	}
 }
 

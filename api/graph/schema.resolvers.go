@@ -36,6 +36,26 @@ func (r *customEventStatsResolver) Drilldown(ctx context.Context, obj *model.Cus
 	return drilldownConnection(page), nil
 }
 
+func (r *eventActionsResolver) ActionSet(ctx context.Context, obj *model.EventActions) (*model.ActionSet, error) {
+	if obj.ActionSetID == 0 {
+		return nil, nil
+	}
+	account, err := requireAccount(ctx)
+	if err != nil {
+		return nil, err
+	}
+
+	set, err := r.store.ActionSet(ctx, account.ID, obj.ActionSetID)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ActionSet{
+		ID:          strconv.FormatInt(set.ID, 10),
+		Name:        set.Name,
+		Description: set.Description,
+	}, nil
+}
+
 func (r *mutationResolver) TriggerCustomEvent(ctx context.Context, input model.TriggerCustomEventInput) (string, error) {
 	account, err := requireAccount(ctx)
 	if err != nil {
@@ -279,12 +299,15 @@ func (r *queryResolver) ContactData(ctx context.Context, email string) (*model.C
 
 func (r *Resolver) CustomEventStats() CustomEventStatsResolver { return &customEventStatsResolver{r} }
 
+func (r *Resolver) EventActions() EventActionsResolver { return &eventActionsResolver{r} }
+
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
 type (
 	customEventStatsResolver struct{ *Resolver }
+	eventActionsResolver     struct{ *Resolver }
 	mutationResolver         struct{ *Resolver }
 	queryResolver            struct{ *Resolver }
 )

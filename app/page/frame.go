@@ -20,6 +20,7 @@ type navItem struct {
 
 var navItems = []navItem{
 	{PathReport, "Automations", "Custom Events", apitype.RoleViewer},
+	{PathActionSets, "Automations", "Action Sets", apitype.RoleViewer},
 	{PathContacts, "", "Contacts", apitype.RoleViewer},
 	{PathLiveEvents, "", "Live events", apitype.RoleViewer},
 	{PathEventSettings, "Settings", "Custom Events", apitype.RoleViewer},

@@ -9,10 +9,10 @@ import (
 
 func TestVisibleNavItemsByRole(t *testing.T) {
 	want := map[string]string{
-		apitype.RoleViewer: "/automations/custom-events /contacts /live-events /settings/custom-events /settings/graphql",
-		apitype.RoleEditor: "/automations/custom-events /contacts /live-events /settings/custom-events /settings/beacon /settings/graphql",
-		apitype.RoleAdmin:  "/automations/custom-events /contacts /live-events /settings/custom-events /settings/beacon /settings/graphql /settings/privacy /settings/api-keys /settings/account /settings/members",
-		apitype.RoleOwner:  "/automations/custom-events /contacts /live-events /settings/custom-events /settings/beacon /settings/graphql /settings/privacy /settings/api-keys /settings/account /settings/members",
+		apitype.RoleViewer: "/automations/custom-events /automations/action-sets /contacts /live-events /settings/custom-events /settings/graphql",
+		apitype.RoleEditor: "/automations/custom-events /automations/action-sets /contacts /live-events /settings/custom-events /settings/beacon /settings/graphql",
+		apitype.RoleAdmin:  "/automations/custom-events /automations/action-sets /contacts /live-events /settings/custom-events /settings/beacon /settings/graphql /settings/privacy /settings/api-keys /settings/account /settings/members",
+		apitype.RoleOwner:  "/automations/custom-events /automations/action-sets /contacts /live-events /settings/custom-events /settings/beacon /settings/graphql /settings/privacy /settings/api-keys /settings/account /settings/members",
 	}
 	for _, role := range apitype.Roles {
 		s := &apitype.Session{Role: role}

@@ -48,6 +48,11 @@ type Report struct {
 	// csvURL is the Blob URL of the last CSV export, revoked by the next
 	// export and when the page closes.
 	csvURL string
+
+	// view is viewActions while the page shows the selected event's
+	// actions instead of its numbers.
+	view    string
+	actions eventActionsPanel
 }
 
 // OnMount loads the session, the definitions and the selected event's
@@ -55,6 +60,8 @@ type Report struct {
 func (p *Report) OnMount(ctx app.Context) {
 	p.ctx = ctx
 	p.dateRange, p.rangeErr = rangeFromQuery(ctx.Page().URL().Query())
+	p.view = ctx.Page().URL().Query().Get("view")
+	p.actions.mount(ctx)
 	withSession(ctx, func(ctx app.Context, s apitype.Session) {
 		p.session = &s
 		p.chart = loadChartType(ctx, s.UserEmail)
@@ -88,6 +95,9 @@ func (p *Report) loadEvents(ctx app.Context) {
 				}
 			}
 			p.loadReport()
+			if p.view == viewActions {
+				p.openActions()
+			}
 		})
 	})
 }
@@ -165,6 +175,9 @@ func (p *Report) replaceURL() {
 		query.Set("event", event.Slug)
 	}
 	p.dateRange.setQuery(query)
+	if p.view == viewActions {
+		query.Set("view", viewActions)
+	}
 	app.Window().Get("history").Call("replaceState", nil, "", PathReport+"?"+query.Encode())
 }
 
@@ -177,6 +190,9 @@ func (p *Report) onSelect(ctx app.Context, e app.Event) {
 	p.report = nil
 	p.replaceURL()
 	p.loadReport()
+	if p.view == viewActions {
+		p.openActions()
+	}
 }
 
 func (p *Report) selected() *apitype.CustomEvent {
@@ -222,10 +238,11 @@ func (p *Report) renderBody() app.UI {
 					}),
 				),
 			),
-			p.renderRangePicker(),
+			app.If(p.view != viewActions, p.renderRangePicker),
 		),
-		p.renderCards(),
-		p.renderChart(),
-		p.renderDrilldown(),
+		p.renderViewSwitch(),
+		app.If(p.view == viewActions, p.actions.render).ElseSlice(func() []app.UI {
+			return []app.UI{p.renderCards(), p.renderChart(), p.renderDrilldown()}
+		}),
 	)
 }

@@ -23,6 +23,7 @@ const (
 	PathAcceptInvite    = "/invite"
 	PathForgotPassword  = "/forgot-password"
 	PathResetPassword   = "/reset-password"
+	PathActionSets      = "/automations/action-sets"
 	PathContacts        = "/contacts"
 	PathLiveEvents      = "/live-events"
 )
@@ -53,6 +54,7 @@ func Register() {
 	app.Route(PathAcceptInvite, app.NewZeroComponentFactory(&AcceptInvite{}))
 	app.Route(PathForgotPassword, app.NewZeroComponentFactory(&ForgotPassword{}))
 	app.Route(PathResetPassword, app.NewZeroComponentFactory(&ResetPassword{}))
+	app.Route(PathActionSets, app.NewZeroComponentFactory(&ActionSets{}))
 	app.Route(PathContacts, app.NewZeroComponentFactory(&Contacts{}))
 	app.RouteWithRegexp(contactPathPattern, app.NewZeroComponentFactory(&ContactView{}))
 	app.Route(PathLiveEvents, app.NewZeroComponentFactory(&LiveEvents{}))

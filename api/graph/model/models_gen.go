@@ -10,6 +10,16 @@ import (
 	"time"
 )
 
+// Named list of actions that several custom events can run.
+type ActionSet struct {
+	// Stable id of the action set.
+	ID string `json:"id"`
+	// Name shown in the admin app, unique in the account regardless of case.
+	Name string `json:"name"`
+	// Free-text description, empty when none was given.
+	Description string `json:"description"`
+}
+
 // Number of a contact's occurrences of one custom event on one day, kept after retention.
 type ContactDailyCount struct {
 	// Slug of the custom event.
@@ -96,6 +106,8 @@ type CustomEvent struct {
 	CreatedAt time.Time `json:"createdAt"`
 	// Time the definition was last changed.
 	UpdatedAt time.Time `json:"updatedAt"`
+	// What runs for the contact when the event fires. The admin app changes it.
+	Actions *EventActions `json:"actions"`
 }
 
 // Fields of a custom event definition, with the rules of the admin app. Name is
@@ -191,6 +203,20 @@ type DrilldownRow struct {
 	Conversion bool `json:"conversion"`
 }
 
+// What a custom event runs when it fires, and how often for one contact.
+type EventActions struct {
+	// Whether the event runs nothing, its own actions or a linked action set.
+	Mode ActionMode `json:"mode"`
+	// How often the actions run for one contact.
+	Frequency ActionFrequency `json:"frequency"`
+	// Days within which the actions run at most once for one contact when frequency is ONCE_PER_DAYS, and 0 otherwise.
+	FrequencyDays int `json:"frequencyDays"`
+	// Action set that the event runs when mode is ACTION_SET, and null otherwise.
+	ActionSet *ActionSet `json:"actionSet,omitempty"`
+	// Id of the linked action set, or 0, for the actionSet resolver.
+	ActionSetID int64 `json:"-"`
+}
+
 // Position of a page in a paged list.
 type PageInfo struct {
 	// Whether more rows follow this page.
@@ -257,6 +283,128 @@ type TriggerResult struct {
 	OccurrenceID *string `json:"occurrenceId,omitempty"`
 	// Reason the input was rejected, or null when it was accepted.
 	Error *TriggerError `json:"error,omitempty"`
+}
+
+// How often a custom event's actions run for one contact.
+type ActionFrequency string
+
+const (
+	// At every occurrence.
+	ActionFrequencyEveryTime ActionFrequency = "EVERY_TIME"
+	// At the contact's first occurrence only.
+	ActionFrequencyOncePerContact ActionFrequency = "ONCE_PER_CONTACT"
+	// At most once within frequencyDays days.
+	ActionFrequencyOncePerDays ActionFrequency = "ONCE_PER_DAYS"
+)
+
+var AllActionFrequency = []ActionFrequency{
+	ActionFrequencyEveryTime,
+	ActionFrequencyOncePerContact,
+	ActionFrequencyOncePerDays,
+}
+
+func (e ActionFrequency) IsValid() bool {
+	switch e {
+	case ActionFrequencyEveryTime, ActionFrequencyOncePerContact, ActionFrequencyOncePerDays:
+		return true
+	}
+	return false
+}
+
+func (e ActionFrequency) String() string {
+	return string(e)
+}
+
+func (e *ActionFrequency) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ActionFrequency(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ActionFrequency", str)
+	}
+	return nil
+}
+
+func (e ActionFrequency) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ActionFrequency) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ActionFrequency) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a custom event runs when it fires.
+type ActionMode string
+
+const (
+	// Nothing: the event is recorded and reported only.
+	ActionModeNone ActionMode = "NONE"
+	// The event's own global and conditional actions, set up in the admin app.
+	ActionModeOnTheFly ActionMode = "ON_THE_FLY"
+	// The actions of one linked action set.
+	ActionModeActionSet ActionMode = "ACTION_SET"
+)
+
+var AllActionMode = []ActionMode{
+	ActionModeNone,
+	ActionModeOnTheFly,
+	ActionModeActionSet,
+}
+
+func (e ActionMode) IsValid() bool {
+	switch e {
+	case ActionModeNone, ActionModeOnTheFly, ActionModeActionSet:
+		return true
+	}
+	return false
+}
+
+func (e ActionMode) String() string {
+	return string(e)
+}
+
+func (e *ActionMode) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ActionMode(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ActionMode", str)
+	}
+	return nil
+}
+
+func (e ActionMode) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ActionMode) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ActionMode) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // Order of drilldown rows. Rows with equal keys are ordered by contact id, largest first.
