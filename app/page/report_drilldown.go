@@ -349,7 +349,11 @@ func drilldownRow(row apitype.DrilldownRow) app.UI {
 		conversion = "Yes"
 	}
 	return app.Tr().DataSet("contact", row.ContactID).Body(
-		textCell(nameClass, name),
+		// The contact's page shows its timeline with the actions each
+		// trigger ran.
+		app.Td().Class(nameClass).Body(
+			app.A().Href(contactPath(row.ContactID)).Title("Timeline and actions run").Text(name),
+		),
 		textCell("email", email),
 		textCell("company", row.Company),
 		textCell("count", strconv.FormatInt(row.TriggerCount, 10)),
