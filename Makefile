@@ -84,14 +84,26 @@ db-new:
 pg-stop:
 	db/localpg.sh --stop
 
-# bench: measure ingest throughput with wrk and pgbench against the real
-# server (installing Debian's wrk when missing). BENCH_FLAGS passes flags to
-# the program, as in BENCH_FLAGS="-duration 30s". See docs/benchmarks.md.
-.PHONY: bench
+# bench: run bench-ingest, then bench-report. See docs/benchmarks.md.
+.PHONY: bench bench-ingest bench-report
+bench: bench-ingest bench-report
+
+# bench-ingest: measure ingest throughput with wrk and pgbench against the
+# real server (installing Debian's wrk when missing). BENCH_FLAGS passes
+# flags to the program, as in BENCH_FLAGS="-duration 30s".
 BENCH_FLAGS ?=
-bench:
+bench-ingest:
 	@command -v wrk >/dev/null || { \
 		echo "bench: installing Debian's wrk package"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }
 	DATABASE_URL="$${DATABASE_URL:-$$(db/localpg.sh postgres)}" \
 	$(GO) run ./api/cmd/bench $(BENCH_FLAGS)
+
+# bench-report: seed 10 million events into a new database, time the report
+# queries on the rollups and on the raw occurrences, and write the table into
+# docs/benchmarks.md. REPORT_BENCH_FLAGS passes flags, as in
+# REPORT_BENCH_FLAGS="-runs 100".
+REPORT_BENCH_FLAGS ?=
+bench-report:
+	DATABASE_URL="$${DATABASE_URL:-$$(db/localpg.sh postgres)}" \
+	$(GO) run ./api/cmd/reportbench -doc docs/benchmarks.md $(REPORT_BENCH_FLAGS)

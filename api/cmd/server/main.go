@@ -64,6 +64,9 @@ func run() error {
 	// database closes.
 	stopRetention := store.StartRetention(log, db.RetentionInterval)
 	defer stopRetention()
+	// Folds the report rollups' pending changes into their compacted rows.
+	stopCompaction := store.StartReportCompaction(log, db.CompactionInterval)
+	defer stopCompaction()
 	srv := &http.Server{
 		Handler:           api.NewServer(cfg, store, log),
 		ReadHeaderTimeout: 10 * time.Second,
