@@ -93,14 +93,16 @@ db-new:
 pg-stop:
 	db/localpg.sh --stop
 
-# bench: measure ingest throughput with wrk and pgbench against the real
-# server (installing Debian's wrk when missing), then the admin app's size
-# and time to interactive in headless Chromium. BENCH_FLAGS passes flags to
-# the ingest program, as in BENCH_FLAGS="-duration 30s". See
+# bench: run bench-app, bench-ingest and bench-report. See
 # docs/benchmarks.md.
-.PHONY: bench bench-app
+.PHONY: bench bench-app bench-ingest bench-report
+bench: bench-app bench-ingest bench-report
+
+# bench-ingest: measure ingest throughput with wrk and pgbench against the
+# real server (installing Debian's wrk when missing). BENCH_FLAGS passes
+# flags to the program, as in BENCH_FLAGS="-duration 30s".
 BENCH_FLAGS ?=
-bench: bench-app
+bench-ingest:
 	@command -v wrk >/dev/null || { \
 		echo "bench: installing Debian's wrk package"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }
@@ -113,3 +115,11 @@ bench-app: chromium wasm
 	DATABASE_URL="$${DATABASE_URL:-$$(db/localpg.sh postgres)}" \
 	$(GO) test ./api -run '^$$' -bench AdminAppLoad -benchtime 5x -v 2>&1 | grep -E '^(Benchmark|    app_load|ok|FAIL|PASS)'
 
+# bench-report: seed 10 million events into a new database, time the report
+# queries on the rollups and on the raw occurrences, and write the table into
+# docs/benchmarks.md. REPORT_BENCH_FLAGS passes flags, as in
+# REPORT_BENCH_FLAGS="-runs 100".
+REPORT_BENCH_FLAGS ?=
+bench-report:
+	DATABASE_URL="$${DATABASE_URL:-$$(db/localpg.sh postgres)}" \
+	$(GO) run ./api/cmd/reportbench -doc docs/benchmarks.md $(REPORT_BENCH_FLAGS)

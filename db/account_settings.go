@@ -11,7 +11,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/lib/pq"
+	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"customevents/app/apitype"
@@ -125,6 +128,53 @@ func (s *Store) SetConsentMode(ctx context.Context, accountID int64, mode string
 	}
 	if n, err := result.RowsAffected(); err == nil && n == 0 {
 		return &NotFoundError{Resource: "account", Key: strconv.FormatInt(accountID, 10)}
+	}
+	return nil
+}
+
+// SetTimeZone stores the account's time zone, an IANA name such as
+// "Europe/Berlin", in which reports read calendar days. In the same
+// transaction, the accounts_report_time_zone trigger counts the account's
+// occurrences again into the local days of the new zone, so it takes longer
+// the more occurrences the account has, and holds up the account's ingest
+// meanwhile. Counts of occurrences that retention deleted stay on the days
+// they were counted on. An unknown zone stores nothing and returns an
+// *apitype.ValidationError.
+func (s *Store) SetTimeZone(ctx context.Context, accountID int64, zone string) error {
+	invalid := &apitype.ValidationError{
+		Field:   "timeZone",
+		Message: fmt.Sprintf("Time zone %q is unknown: use an IANA name such as Europe/Berlin or America/New_York.", zone),
+	}
+	// LoadLocation reads "" and "Local" as UTC and the server's zone, which
+	// PostgreSQL does not know by those names.
+	if zone == "" || zone == "Local" {
+		return invalid
+	}
+	if _, err := time.LoadLocation(zone); err != nil {
+		return invalid
+	}
+
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var found []int64
+		if err := tx.NewRaw("SELECT id FROM accounts WHERE id = ? FOR UPDATE", accountID).Scan(ctx, &found); err != nil {
+			return fmt.Errorf("lock account %d: %w", accountID, err)
+		}
+		if len(found) == 0 {
+			return &NotFoundError{Resource: "account", Key: strconv.FormatInt(accountID, 10)}
+		}
+		_, err := tx.NewRaw("UPDATE accounts SET time_zone = ? WHERE id = ?", zone, accountID).Exec(ctx)
+		return err
+	})
+	// 22023 is PostgreSQL's "time zone ... not recognized", for a zone
+	// that Go's time zone database has and the server's lacks.
+	if pqErr, ok := errors.AsType[*pq.Error](err); ok && pqErr.Code == "22023" {
+		return invalid
+	}
+	if err != nil {
+		if _, ok := errors.AsType[*NotFoundError](err); ok {
+			return err
+		}
+		return fmt.Errorf("set time zone of account %d: %w", accountID, err)
 	}
 	return nil
 }

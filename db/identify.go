@@ -31,6 +31,9 @@ type Identity struct {
 func (s *Store) Identify(ctx context.Context, id Identity) (int64, error) {
 	var contactID int64
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if err := lockAccountRollups(ctx, tx, id.AccountID); err != nil {
+			return err
+		}
 		// Serialize with the visitor's first event, which takes the same
 		// lock before it creates the visitor's anonymous contact.
 		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?, hashtext(?))", id.AccountID, id.VisitorID); err != nil {
@@ -98,7 +101,9 @@ func mergeAnonymous(ctx context.Context, tx bun.Tx, accountID, anonID int64, ema
 
 	// Move every row that refers to the anonymous contact. Tables added
 	// later that refer to contacts must be moved here too. Action jobs and
-	// runs belong to occurrences, so they move with them.
+	// runs belong to occurrences, so they move with them, and moving the
+	// occurrences moves their live counts in the report rollups, through
+	// the triggers on event_occurrences.
 	moves := []string{
 		"UPDATE event_occurrences SET contact_id = ? WHERE account_id = ? AND contact_id = ?",
 		"UPDATE visitors SET contact_id = ? WHERE account_id = ? AND contact_id = ?",
@@ -126,16 +131,22 @@ func mergeAnonymous(ctx context.Context, tx bun.Tx, accountID, anonID int64, ema
 // mergeCounts moves the daily counts and the action frequency gates of the
 // anonymous contact to the known one.
 func mergeCounts(ctx context.Context, tx bun.Tx, accountID, anonID, knownID int64) error {
-	// Daily counts of both contacts on one day add up into one row.
+	// What is left of the anonymous contact's daily counts are the
+	// expired ones. Counts of both contacts on one day add up into one
+	// row, so the day counts the merged contact once.
 	_, err := tx.NewRaw(`
 		WITH moved AS (
 			DELETE FROM event_contact_days WHERE account_id = ? AND contact_id = ?
-			RETURNING account_id, custom_event_id, day, events
+			RETURNING account_id, custom_event_id, day, live_events, expired_events, first_at, last_at
 		)
-		INSERT INTO event_contact_days AS r (account_id, custom_event_id, day, contact_id, events)
-		SELECT account_id, custom_event_id, day, ?, events FROM moved
-		ON CONFLICT (account_id, custom_event_id, day, contact_id)
-		DO UPDATE SET events = r.events + EXCLUDED.events`, accountID, anonID, knownID).Exec(ctx)
+		INSERT INTO event_contact_days AS r (account_id, custom_event_id, day, contact_id, live_events, expired_events, first_at, last_at)
+		SELECT account_id, custom_event_id, day, ?, live_events, expired_events, first_at, last_at FROM moved
+		ORDER BY 1, 2, 3
+		ON CONFLICT (account_id, custom_event_id, day, contact_id) DO UPDATE SET
+			live_events = r.live_events + EXCLUDED.live_events,
+			expired_events = r.expired_events + EXCLUDED.expired_events,
+			first_at = least(r.first_at, EXCLUDED.first_at),
+			last_at = greatest(r.last_at, EXCLUDED.last_at)`, accountID, anonID, knownID).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("move daily counts of contact %d to %d: %w", anonID, knownID, err)
 	}

@@ -51,6 +51,9 @@ func (s *Store) EraseContact(ctx context.Context, accountID int64, email, actor 
 	email = strings.ToLower(strings.TrimSpace(email))
 	result := &apitype.ErasureResult{}
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if err := lockAccountRollups(ctx, tx, accountID); err != nil {
+			return err
+		}
 		// Locking the row makes a concurrent Identify or trigger for the
 		// email wait until the erasure commits.
 		var contactID int64
@@ -64,12 +67,19 @@ func (s *Store) EraseContact(ctx context.Context, accountID int64, email, actor 
 		}
 
 		// Deleting an occurrence deletes its idempotency keys through
-		// ON DELETE CASCADE.
+		// ON DELETE CASCADE, and its count in the report rollups through
+		// the triggers on event_occurrences.
 		res, err := tx.NewRaw("DELETE FROM event_occurrences WHERE account_id = ? AND contact_id = ?", accountID, contactID).Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("delete occurrences of contact %d: %w", contactID, err)
 		}
 		result.Occurrences, _ = res.RowsAffected()
+		// The daily counts left are those of expired occurrences. The
+		// triggers on event_contact_days take them out of the day totals.
+		_, err = tx.NewRaw("DELETE FROM event_contact_days WHERE account_id = ? AND contact_id = ?", accountID, contactID).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("delete daily counts of contact %d: %w", contactID, err)
+		}
 		res, err = tx.NewRaw("DELETE FROM visitors WHERE account_id = ? AND contact_id = ?", accountID, contactID).Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("delete visitors of contact %d: %w", contactID, err)
@@ -129,9 +139,9 @@ func (s *Store) ExportContact(ctx context.Context, accountID int64, email, actor
 		}
 		export.DailyCounts = []apitype.ContactDailyCount{}
 		err = tx.NewRaw(`
-			SELECT e.slug AS event_slug, to_char(r.day, 'YYYY-MM-DD') AS day, r.events
+			SELECT e.slug AS event_slug, to_char(r.day, 'YYYY-MM-DD') AS day, r.expired_events AS events
 			FROM event_contact_days r JOIN custom_events e ON e.id = r.custom_event_id
-			WHERE r.account_id = ? AND r.contact_id = ?
+			WHERE r.account_id = ? AND r.contact_id = ? AND r.expired_events > 0
 			ORDER BY r.day, e.slug`, accountID, contact.ID).Scan(ctx, &export.DailyCounts)
 		if err != nil {
 			return fmt.Errorf("export daily counts of contact %d: %w", contact.ID, err)

@@ -109,8 +109,9 @@ func TestEraseContactLeavesNoTrace(t *testing.T) {
 	// The scan must see the data before the erasure, or it proves nothing.
 	before := findTraces(t, f, "ann@example.com", contactID)
 	wantBefore := []string{
-		"contacts.email", "contacts.id", "event_occurrences.contact_id", "event_occurrences.metadata",
-		"event_occurrences.page_url", "idempotency_keys.key", "visitors.contact_id",
+		"contacts.email", "contacts.id", "event_contact_days.contact_id", "event_contact_totals.contact_id",
+		"event_occurrences.contact_id", "event_occurrences.metadata", "event_occurrences.page_url",
+		"idempotency_keys.key", "visitors.contact_id",
 	}
 	if !reflect.DeepEqual(before, wantBefore) {
 		t.Fatalf("columns with traces before erasure = %v, want %v", before, wantBefore)

@@ -2,10 +2,13 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	_ "embed"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/uptrace/bun"
 
 	"customevents/app/apitype"
 )
@@ -14,12 +17,32 @@ import (
 // the occurrences of a deleted definition. The admin API and GraphQL look the
 // event up among live definitions first, so they return NOT_FOUND for a
 // deleted one. Exports of old data may pass its id directly.
+//
+// EventReport and EventDrilldown read the rollups that triggers keep next to
+// event_occurrences (migration 20261204000009). RawEventReport and
+// RawEventDrilldown compute the same results from event_occurrences, as a
+// reference for tests and benchmarks.
 
-//go:embed queries/event_report.sql
-var eventReportQuery string
+var (
+	//go:embed queries/event_report.sql
+	eventReportQuery string
+	//go:embed queries/event_report_raw.sql
+	rawEventReportQuery string
+	//go:embed queries/event_drilldown_threshold.sql
+	drilldownThresholdQuery string
+	//go:embed queries/event_drilldown_by_count.sql
+	drilldownByCountQuery string
+	//go:embed queries/event_drilldown_by_last_triggered.sql
+	drilldownByLastTriggeredQuery string
+	//go:embed queries/event_drilldown_raw.sql
+	rawEventDrilldownQuery string
+)
 
-//go:embed queries/event_drilldown.sql
-var eventDrilldownQuery string
+// drilldownSample is how many of the event's busiest contacts over all days
+// event_drilldown_threshold.sql counts to bound a page in the count order.
+// More costs one index lookup each. Fewer lowers the bound when the range's
+// busiest contacts are not among the busiest overall.
+const drilldownSample = 200
 
 // EventReport contains the numbers of one custom event over a range of
 // calendar days and over the previous period of equal length.
@@ -59,10 +82,21 @@ type reportRow struct {
 
 // EventReport counts a custom event's occurrences and distinct contacts over
 // days, per day of days, and over the period of equal length before days.
-// Days are read in the account's time zone as stored in accounts.time_zone.
-// A range whose previous period would start before 0001-01-01 returns an
+// Days are the account's local days (accounts.time_zone). A range whose
+// previous period would start before 0001-01-01 returns an
 // *apitype.ValidationError on from.
 func (s *Store) EventReport(ctx context.Context, account *Account, eventID int64, days apitype.DateRange) (*EventReport, error) {
+	return s.eventReport(ctx, eventReportQuery, account, eventID, days)
+}
+
+// RawEventReport returns what EventReport returns, computed from every
+// occurrence in the two periods instead of the rollups. Its cost grows with
+// the number of occurrences, so only tests and benchmarks call it.
+func (s *Store) RawEventReport(ctx context.Context, account *Account, eventID int64, days apitype.DateRange) (*EventReport, error) {
+	return s.eventReport(ctx, rawEventReportQuery, account, eventID, days)
+}
+
+func (s *Store) eventReport(ctx context.Context, query string, account *Account, eventID int64, days apitype.DateRange) (*EventReport, error) {
 	previous := days.Previous()
 	if previous.From.Year() < 1 {
 		earliest := time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, days.Days())
@@ -87,7 +121,7 @@ func (s *Store) EventReport(ctx context.Context, account *Account, eventID int64
 		PreviousFirstDay: previous.From.Format(apitype.DateLayout),
 	}
 	var rows []reportRow
-	if err := s.db.NewRaw(eventReportQuery, &args).Scan(ctx, &rows); err != nil {
+	if err := s.db.NewRaw(query, &args).Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("report on custom event %d: %w", eventID, err)
 	}
 	if len(rows) != days.Days() {
@@ -172,10 +206,55 @@ func (s *Store) EventDrilldown(ctx context.Context, account *Account, eventID in
 	if err != nil {
 		return nil, err
 	}
-
-	rows := []DrilldownRow{}
-	if err := s.db.NewRaw(eventDrilldownQuery, query).Scan(ctx, &rows); err != nil {
+	var page *DrilldownPage
+	err = s.db.RunInTx(ctx, drilldownTxOptions, func(ctx context.Context, tx bun.Tx) error {
+		// The planner's estimates for the per-contact lookups can pass
+		// jit_above_cost, and compiling the plan then takes longer than
+		// running it.
+		if _, err := tx.ExecContext(ctx, "SET LOCAL jit = off"); err != nil {
+			return err
+		}
+		pageQuery := drilldownByLastTriggeredQuery
+		if query.Order == string(apitype.DrilldownByCount) {
+			pageQuery = drilldownByCountQuery
+			if err := tx.NewRaw(drilldownThresholdQuery, query).Scan(ctx, &query.MinCount, &query.ScanRange); err != nil {
+				return fmt.Errorf("bound the page: %w", err)
+			}
+		}
+		var err error
+		page, err = drilldownPage(ctx, tx, pageQuery, query)
+		return err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("list contacts of custom event %d: %w", eventID, err)
+	}
+	return page, nil
+}
+
+// drilldownTxOptions gives the two queries of a page in the count order one
+// snapshot, so the bound that the first one computes holds for the second.
+var drilldownTxOptions = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+
+// RawEventDrilldown returns what EventDrilldown returns, computed from every
+// occurrence in the range instead of the rollups. Its cost grows with the
+// number of occurrences, so only tests and benchmarks call it.
+func (s *Store) RawEventDrilldown(ctx context.Context, account *Account, eventID int64, days apitype.DateRange, opts DrilldownOptions) (*DrilldownPage, error) {
+	query, err := newDrilldownQuery(account.ID, eventID, days, opts)
+	if err != nil {
+		return nil, err
+	}
+	page, err := drilldownPage(ctx, s.db, rawEventDrilldownQuery, query)
+	if err != nil {
+		return nil, fmt.Errorf("list contacts of custom event %d: %w", eventID, err)
+	}
+	return page, nil
+}
+
+// drilldownPage runs a drilldown query and cuts its rows into a page.
+func drilldownPage(ctx context.Context, idb bun.IDB, query string, args *drilldownQuery) (*DrilldownPage, error) {
+	rows := []DrilldownRow{}
+	if err := idb.NewRaw(query, args).Scan(ctx, &rows); err != nil {
+		return nil, err
 	}
 	for i := range rows {
 		rows[i].FirstTriggeredAt = rows[i].FirstTriggeredAt.UTC()
@@ -183,11 +262,11 @@ func (s *Store) EventDrilldown(ctx context.Context, account *Account, eventID in
 	}
 
 	page := &DrilldownPage{Rows: rows}
-	if len(rows) > query.pageSize {
-		page.Rows = rows[:query.pageSize]
-		last := page.Rows[query.pageSize-1]
+	if len(rows) > args.pageSize {
+		page.Rows = rows[:args.pageSize]
+		last := page.Rows[args.pageSize-1]
 		page.NextCursor = drilldownCursor{
-			Order:           apitype.DrilldownOrder(query.Order),
+			Order:           apitype.DrilldownOrder(args.Order),
 			Count:           last.TriggerCount,
 			LastTriggeredAt: last.LastTriggeredAt,
 			ContactID:       last.ContactID,
@@ -196,7 +275,7 @@ func (s *Store) EventDrilldown(ctx context.Context, account *Account, eventID in
 	return page, nil
 }
 
-// drilldownQuery contains the named arguments of event_drilldown.sql.
+// drilldownQuery contains the named arguments of the drilldown queries.
 type drilldownQuery struct {
 	AccountID       int64  `bun:"account_id"`
 	EventID         int64  `bun:"event_id"`
@@ -211,6 +290,11 @@ type drilldownQuery struct {
 	// RowLimit is one more than pageSize, to learn whether a next page
 	// exists.
 	RowLimit int `bun:"row_limit"`
+	// MinCount and ScanRange come from event_drilldown_threshold.sql in
+	// the count order.
+	MinCount  int64 `bun:"min_count"`
+	ScanRange bool  `bun:"scan_range"`
+	Sample    int   `bun:"sample"`
 
 	pageSize int
 }
@@ -260,6 +344,8 @@ func newDrilldownQuery(accountID, eventID int64, days apitype.DateRange, opts Dr
 		// last_triggered order.
 		CursorTime: time.Unix(0, 0).UTC().Format(time.RFC3339Nano),
 		RowLimit:   pageSize + 1,
+		MinCount:   1,
+		Sample:     drilldownSample,
 		pageSize:   pageSize,
 	}
 	if search != "" {

@@ -8,11 +8,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"customevents/app/apitype"
 )
 
 // retentionBatchSize is the number of occurrences one DELETE statement of
-// EnforceRetention removes. Each statement commits on its own, so a long
+// EnforceRetention removes. Each batch commits on its own, so a long
 // backlog never holds locks on millions of rows at once.
 const retentionBatchSize = 10_000
 
@@ -55,10 +57,10 @@ func (s *Store) SetRetentionMonths(ctx context.Context, accountID int64, months 
 // account's retention_months, counted back from now in UTC, and returns the
 // number deleted per account id. Accounts with nothing to delete are left
 // out of the map. Deleting an occurrence also deletes its idempotency
-// keys, and adds it to event_contact_days, from which reports keep
-// counting it. Contacts and visitors stay.
+// keys, and moves it to the expired counts of event_contact_days, from
+// which reports keep counting it. Contacts and visitors stay.
 //
-// It deletes in statements of at most 10,000 rows that commit one by one.
+// It deletes in transactions of at most 10,000 rows that commit one by one.
 // When it fails or ctx ends partway, the returned map holds what was
 // deleted until then, together with the error.
 func (s *Store) EnforceRetention(ctx context.Context, now time.Time) (map[int64]int64, error) {
@@ -78,27 +80,7 @@ func (s *Store) EnforceRetention(ctx context.Context, now time.Time) (map[int64]
 	deleted := map[int64]int64{}
 	for _, account := range accounts {
 		for {
-			// One statement deletes a batch and adds it to the daily
-			// counts, so reports lose no number even if the job stops
-			// between batches.
-			var n int64
-			err := s.db.NewRaw(`
-				WITH doomed AS (
-					DELETE FROM event_occurrences WHERE id IN (
-						SELECT id FROM event_occurrences
-						WHERE account_id = ? AND occurred_at < ?
-						LIMIT ?)
-					RETURNING account_id, custom_event_id, contact_id, occurred_at
-				), rolled AS (
-					INSERT INTO event_contact_days AS r (account_id, custom_event_id, day, contact_id, events)
-					SELECT d.account_id, d.custom_event_id, (d.occurred_at AT TIME ZONE a.time_zone)::date, d.contact_id, count(*)
-					FROM doomed d JOIN accounts a ON a.id = d.account_id
-					GROUP BY 1, 2, 3, 4
-					ON CONFLICT (account_id, custom_event_id, day, contact_id)
-					DO UPDATE SET events = r.events + EXCLUDED.events
-					RETURNING 1
-				)
-				SELECT count(*) FROM doomed`, account.ID, account.Cutoff, retentionBatchSize).Scan(ctx, &n)
+			n, err := s.expireBatch(ctx, account.ID, account.Cutoff)
 			if err != nil {
 				return deleted, fmt.Errorf("delete occurrences of account %d before %s: %w", account.ID, account.Cutoff.Format(time.RFC3339), err)
 			}
@@ -111,6 +93,41 @@ func (s *Store) EnforceRetention(ctx context.Context, now time.Time) (map[int64]
 		}
 	}
 	return deleted, nil
+}
+
+// expireBatch deletes up to retentionBatchSize of the account's occurrences
+// before cutoff in one transaction and returns how many it deleted.
+func (s *Store) expireBatch(ctx context.Context, accountID int64, cutoff time.Time) (int64, error) {
+	var n int64
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if err := lockAccountRollups(ctx, tx, accountID); err != nil {
+			return err
+		}
+		// The statement moves the batch's counts from live_events to
+		// expired_events: it adds them to expired_events here, and the
+		// delete trigger takes them out of live_events. So reports lose
+		// no number, even if the job stops between batches.
+		return tx.NewRaw(`
+			WITH doomed AS (
+				DELETE FROM event_occurrences WHERE id IN (
+					SELECT id FROM event_occurrences
+					WHERE account_id = ? AND occurred_at < ?
+					LIMIT ?)
+				RETURNING account_id, custom_event_id, contact_id, occurred_at
+			), expired AS (
+				SELECT d.account_id, d.custom_event_id, (d.occurred_at AT TIME ZONE a.time_zone)::date AS day, d.contact_id, count(*) AS n
+				FROM doomed d JOIN accounts a ON a.id = d.account_id
+				GROUP BY 1, 2, 3, 4
+			), rolled AS (
+				UPDATE event_contact_days r SET expired_events = r.expired_events + e.n
+				FROM expired e
+				WHERE r.account_id = e.account_id AND r.custom_event_id = e.custom_event_id
+					AND r.day = e.day AND r.contact_id = e.contact_id
+				RETURNING 1
+			)
+			SELECT count(*) FROM doomed`, accountID, cutoff, retentionBatchSize).Scan(ctx, &n)
+	})
+	return n, err
 }
 
 // StartRetention runs EnforceRetention now and then every interval until

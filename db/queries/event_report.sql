@@ -1,8 +1,16 @@
 -- Counts one custom event's occurrences and distinct contacts on each
 -- calendar day of a range, over the whole range, and over the previous period
--- that ends the day before the range starts. Days are read in the account's
--- time zone: a local day runs from its local midnight to the next one, so it
--- lasts 23 or 25 hours across a DST change.
+-- that ends the day before the range starts. Days are the account's local
+-- days, as the rollups store them (migration 20261204000009), so a day lasts
+-- 23 or 25 hours across a DST change.
+--
+-- It reads the rollups, never event_occurrences: per day, the compacted
+-- event_day_totals row plus the pending event_day_total_changes rows, and
+-- the same for event_day_gaps. A contact counts once per day on its
+-- event_contact_days row. Over a period of days a..b, each contact's rows
+-- after its first one in the period have a gap with a <= previous_day, so
+-- the distinct contacts are the sum of the days' contacts minus those gaps.
+-- event_report_raw.sql computes the same from the occurrences.
 --
 -- Returns one row per day of the range, first day first, days without
 -- occurrences included. The totals repeat on every row, so that every number
@@ -10,47 +18,52 @@
 --
 -- Named arguments: ?account_id, ?event_id, and the days ?first_day, ?last_day
 -- and ?previous_first_day as YYYY-MM-DD.
-WITH bounds AS (
-	SELECT
-		a.time_zone,
-		(?previous_first_day::date)::timestamp AT TIME ZONE a.time_zone AS starts_at,
-		(?last_day::date + 1)::timestamp AT TIME ZONE a.time_zone AS ends_at
-	FROM accounts a
-	WHERE a.id = ?account_id
-),
--- Raw occurrences count one each. Occurrences that retention deleted are
--- counted from event_contact_days, where n is a contact's count of a day.
-occurrences AS (
-	SELECT
-		(o.occurred_at AT TIME ZONE (SELECT time_zone FROM bounds))::date AS day,
-		o.contact_id,
-		1 AS n
-	FROM event_occurrences o
-	WHERE o.account_id = ?account_id
-		AND o.custom_event_id = ?event_id
-		AND o.occurred_at >= (SELECT starts_at FROM bounds)
-		AND o.occurred_at < (SELECT ends_at FROM bounds)
-	UNION ALL
-	SELECT r.day, r.contact_id, r.events AS n
-	FROM event_contact_days r
-	WHERE r.account_id = ?account_id
-		AND r.custom_event_id = ?event_id
-		AND r.day >= ?previous_first_day::date
-		AND r.day <= ?last_day::date
-),
-per_day AS (
-	SELECT day, sum(n) AS count, count(DISTINCT contact_id) AS unique_contacts
-	FROM occurrences
-	WHERE day >= ?first_day::date
+WITH per_day AS (
+	SELECT day, sum(events) AS count, sum(contacts) AS unique_contacts
+	FROM (
+		SELECT day, events, contacts
+		FROM event_day_totals
+		WHERE account_id = ?account_id
+			AND custom_event_id = ?event_id
+			AND day BETWEEN ?previous_first_day::date AND ?last_day::date
+		UNION ALL
+		SELECT day, events, contacts
+		FROM event_day_total_changes
+		WHERE account_id = ?account_id
+			AND custom_event_id = ?event_id
+			AND day BETWEEN ?previous_first_day::date AND ?last_day::date
+	) t
 	GROUP BY day
+),
+-- Gaps inside one period: both days in the range, or both in the previous
+-- period. A gap from the previous period into the range belongs to neither.
+repeats AS (
+	SELECT
+		coalesce(sum(contacts) FILTER (WHERE previous_day >= ?first_day::date), 0) AS current,
+		coalesce(sum(contacts) FILTER (WHERE day < ?first_day::date), 0) AS previous
+	FROM (
+		SELECT previous_day, day, contacts
+		FROM event_day_gaps
+		WHERE account_id = ?account_id
+			AND custom_event_id = ?event_id
+			AND previous_day >= ?previous_first_day::date
+			AND day <= ?last_day::date
+		UNION ALL
+		SELECT previous_day, day, contacts
+		FROM event_day_gap_changes
+		WHERE account_id = ?account_id
+			AND custom_event_id = ?event_id
+			AND previous_day >= ?previous_first_day::date
+			AND day <= ?last_day::date
+	) g
 ),
 totals AS (
 	SELECT
-		coalesce(sum(n) FILTER (WHERE day >= ?first_day::date), 0) AS events_triggered,
-		count(DISTINCT contact_id) FILTER (WHERE day >= ?first_day::date) AS unique_contacts,
-		coalesce(sum(n) FILTER (WHERE day < ?first_day::date), 0) AS previous_events_triggered,
-		count(DISTINCT contact_id) FILTER (WHERE day < ?first_day::date) AS previous_unique_contacts
-	FROM occurrences
+		coalesce(sum(count) FILTER (WHERE day >= ?first_day::date), 0) AS events_triggered,
+		coalesce(sum(unique_contacts) FILTER (WHERE day >= ?first_day::date), 0) - (SELECT current FROM repeats) AS unique_contacts,
+		coalesce(sum(count) FILTER (WHERE day < ?first_day::date), 0) AS previous_events_triggered,
+		coalesce(sum(unique_contacts) FILTER (WHERE day < ?first_day::date), 0) - (SELECT previous FROM repeats) AS previous_unique_contacts
+	FROM per_day
 ),
 -- Integer offsets from the first day, so the series is one local date per
 -- step whatever the session's time zone.

@@ -86,6 +86,9 @@ func run() error {
 		return err
 	}
 	defer stopLive()
+	// Folds the report rollups' pending changes into their compacted rows.
+	stopCompaction := store.StartReportCompaction(log, db.CompactionInterval)
+	defer stopCompaction()
 	handler := api.NewServer(cfg, store, log)
 	srv := &http.Server{
 		Handler:           handler,

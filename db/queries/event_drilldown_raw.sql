@@ -1,3 +1,7 @@
+-- The reference for the drilldown queries: the same rows computed from
+-- event_occurrences without the rollups, reading every occurrence in the
+-- range. Tests compare the two, and `make bench-report` times both.
+--
 -- Lists the contacts behind one custom event's occurrences over calendar
 -- days read in the account's time zone, one row per contact, with the page,
 -- channel and UTM fields of the contact's last occurrence. Occurrences at the

@@ -1,0 +1,103 @@
+-- Lists the contacts behind one custom event's live occurrences over local
+-- days of the account, one row per contact, with the page, channel and UTM
+-- fields of the contact's last occurrence, from the rollups. Occurrences at
+-- the same time are ordered by id, so the later-stored one counts as last.
+--
+-- Rows are ordered by the number of occurrences, largest first, and ties by
+-- contact id, largest first. With ?has_cursor, only rows after the cursor's
+-- count and contact id in that order are returned (keyset paging).
+--
+-- ?min_count and ?scan_range come from event_drilldown_threshold.sql: no
+-- row of the page has fewer occurrences than ?min_count. Without
+-- ?scan_range, only contacts with at least that many occurrences over all
+-- days are counted, one index lookup each. With it, the query reads every
+-- event_contact_days row of the range.
+--
+-- Named arguments: ?account_id, ?event_id, ?first_day and ?last_day as
+-- YYYY-MM-DD, ?search_pattern (an ILIKE pattern with backslash escapes, or
+-- empty for every contact), ?has_cursor, ?cursor_count, ?cursor_contact_id,
+-- ?min_count, ?scan_range and ?row_limit.
+WITH per_contact AS (
+	SELECT t.contact_id, s.trigger_count, s.first_triggered_at, s.last_triggered_at
+	FROM event_contact_totals t
+	CROSS JOIN LATERAL (
+		-- The contact id comes from this account, so the lookup can use
+		-- event_contact_days_contact_idx without account_id.
+		SELECT
+			sum(d.live_events) AS trigger_count,
+			min(d.first_at) AS first_triggered_at,
+			max(d.last_at) AS last_triggered_at
+		FROM event_contact_days d
+		WHERE d.contact_id = t.contact_id
+			AND d.custom_event_id = ?event_id
+			AND d.day BETWEEN ?first_day::date AND ?last_day::date
+			AND d.live_events > 0
+	) s
+	WHERE NOT ?scan_range
+		AND t.account_id = ?account_id
+		AND t.custom_event_id = ?event_id
+		AND t.live_events >= ?min_count
+		AND s.trigger_count >= ?min_count
+	UNION ALL
+	SELECT
+		d.contact_id,
+		sum(d.live_events) AS trigger_count,
+		min(d.first_at) AS first_triggered_at,
+		max(d.last_at) AS last_triggered_at
+	FROM event_contact_days d
+	WHERE ?scan_range
+		AND d.account_id = ?account_id
+		AND d.custom_event_id = ?event_id
+		AND d.day BETWEEN ?first_day::date AND ?last_day::date
+		AND d.live_events > 0
+	GROUP BY d.contact_id
+	HAVING sum(d.live_events) >= ?min_count
+),
+page AS (
+	SELECT p.*
+	FROM per_contact p
+	WHERE (
+			NOT ?has_cursor
+			OR (p.trigger_count, p.contact_id) < (?cursor_count, ?cursor_contact_id)
+		)
+		AND (
+			?search_pattern = ''
+			OR EXISTS (
+				SELECT 1 FROM contacts c
+				WHERE c.account_id = ?account_id AND c.id = p.contact_id
+					AND (concat_ws(' ', c.first_name, c.last_name) ILIKE ?search_pattern
+						OR c.email ILIKE ?search_pattern
+						OR c.company ILIKE ?search_pattern))
+		)
+	ORDER BY p.trigger_count DESC, p.contact_id DESC
+	LIMIT ?row_limit
+)
+SELECT
+	p.contact_id,
+	c.first_name,
+	c.last_name,
+	c.email,
+	c.company,
+	p.trigger_count,
+	p.first_triggered_at,
+	p.last_triggered_at,
+	coalesce(l.page_url, '') AS page_url,
+	coalesce(l.channel, 'DIRECT') AS channel,
+	coalesce(l.utm_source, '') AS utm_source,
+	coalesce(l.utm_medium, '') AS utm_medium,
+	coalesce(l.utm_campaign, '') AS utm_campaign,
+	e.is_conversion
+FROM page p
+JOIN contacts c ON c.account_id = ?account_id AND c.id = p.contact_id
+JOIN custom_events e ON e.account_id = ?account_id AND e.id = ?event_id
+LEFT JOIN LATERAL (
+	SELECT o.page_url, o.channel, o.utm_source, o.utm_medium, o.utm_campaign
+	FROM event_occurrences o
+	WHERE o.account_id = ?account_id
+		AND o.contact_id = p.contact_id
+		AND o.custom_event_id = ?event_id
+		AND o.occurred_at = p.last_triggered_at
+	ORDER BY o.id DESC
+	LIMIT 1
+) l ON true
+ORDER BY p.trigger_count DESC, p.contact_id DESC
