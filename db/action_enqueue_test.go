@@ -443,7 +443,8 @@ func TestEraseContactRemovesActionTraces(t *testing.T) {
 	before := findTraces(t, f, "ann@example.com", o.ContactID)
 	wantBefore := []string{
 		"action_frequency.contact_id", "action_jobs.snapshot", "contact_list_members.contact_id", "contact_tags.contact_id",
-		"contacts.email", "contacts.id", "event_occurrences.contact_id",
+		"contacts.email", "contacts.id", "event_contact_days.contact_id", "event_contact_totals.contact_id",
+		"event_occurrences.contact_id",
 	}
 	if !reflect.DeepEqual(before, wantBefore) {
 		t.Fatalf("columns with traces before erasure = %v, want %v", before, wantBefore)
