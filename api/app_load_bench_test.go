@@ -22,7 +22,7 @@ import (
 
 // BenchmarkAdminAppLoad measures the admin app's time to interactive in
 // headless Chromium: from the start of navigation to the sign-in page until
-// the WASM app has mounted it and answers input (the "ce-interactive"
+// the WASM app has mounted it and responds to input (the "ce-interactive"
 // mark). Cold loads start with no cache and no service worker; warm loads
 // come after a visit. A static page that sets the same mark from an inline
 // script is the reference, so the ratios show what the app adds over a

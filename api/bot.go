@@ -103,7 +103,7 @@ func endsWord(needle string) func(string) bool {
 	}
 }
 
-// removeWord deletes each occurrence of word that stands as a whole word.
+// removeWord deletes each occurrence of word that is a whole word.
 func removeWord(s, word string) string {
 	var b strings.Builder
 	rest := s

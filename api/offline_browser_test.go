@@ -13,7 +13,7 @@ import (
 // TestAdminAppInstallableAndOffline installs the admin app's service
 // worker, checks that Chromium reports the app installable, then stops the
 // server and opens another page: the app must start from the saved copy
-// and say that it is offline.
+// and show that it is offline.
 func TestAdminAppInstallableAndOffline(t *testing.T) {
 	requireWASM(t)
 	ts := newTestServer(t)
@@ -47,7 +47,7 @@ func TestAdminAppInstallableAndOffline(t *testing.T) {
 		t.Errorf("Chromium reports the app not installable: %s %s", e.ErrorID, strings.Join(args, " "))
 	}
 
-	// Stop answering: every request now fails as it does offline.
+	// Stop the server: every request now fails as it does offline.
 	ts.http.CloseClientConnections()
 	ts.http.Close()
 

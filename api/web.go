@@ -86,10 +86,10 @@ func (s *Server) appHandler() http.Handler {
 }
 
 // serviceWorker is the admin app's service worker. It saves the app's
-// shell and files at install, answers page loads from the network and,
+// shell and files at install, serves page loads from the network and,
 // offline, from the saved shell (the app then routes to the page itself),
 // and never touches the API, GraphQL, the beacon or health checks, whose
-// answers must be live. go-app fills in {{.Version}} and
+// responses must be live. go-app fills in {{.Version}} and
 // {{.ResourcesToCache}}.
 const serviceWorker = `const cacheName = "custom-events-{{.Version}}";
 const shell = {{.ResourcesToCache}};

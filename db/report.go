@@ -201,6 +201,10 @@ type DrilldownPage struct {
 // days, or over opts.Day, with days read in the account's time zone. An
 // invalid option returns an *apitype.ValidationError that names it (day,
 // order, search, after or first).
+//
+// NOTE: ordered by count, it reads every contact-day row of the range when
+// an event's counts are spread evenly over contacts: about 150 ms at 10
+// million events in make bench-report, over the 50 ms target.
 func (s *Store) EventDrilldown(ctx context.Context, account *Account, eventID int64, days apitype.DateRange, opts DrilldownOptions) (*DrilldownPage, error) {
 	query, err := newDrilldownQuery(account.ID, eventID, days, opts)
 	if err != nil {

@@ -38,7 +38,7 @@ const (
 var LifecycleStages = []string{"subscriber", "lead", "mql", "sql", "opportunity", "customer", "evangelist", "other"}
 
 // Action is one step that runs for the contact who triggered an event. Type
-// says which of the other fields it reads.
+// selects which of the other fields it reads.
 type Action struct {
 	Type string `json:"type"`
 	// Delta is the lead score change of adjust_score, positive or negative.
@@ -124,7 +124,7 @@ type ActionList struct {
 }
 
 // EventActions is the body of PUT /api/custom-events/:id/actions and its
-// answer: what runs when the event fires.
+// response: the actions that run when the event fires.
 type EventActions struct {
 	Mode          string     `json:"mode"`
 	OnTheFly      ActionList `json:"onTheFly"`
@@ -167,7 +167,7 @@ type ContactList struct {
 	Members int64  `json:"members"`
 }
 
-// SegmentCount answers POST /api/segments/count: how many contacts of the
+// SegmentCount is the response of POST /api/segments/count: how many contacts of the
 // account match a condition tree now.
 type SegmentCount struct {
 	Contacts int64 `json:"contacts"`

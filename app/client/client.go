@@ -36,7 +36,7 @@ var ErrOffline = errors.New("the Custom Events server cannot be reached; check y
 var offline atomic.Bool
 
 // Offline reports whether the last request got no response, so pages can
-// say that they show saved data and that changes are not sent.
+// show that their data is not live and that changes are not sent.
 func Offline() bool {
 	return offline.Load()
 }

@@ -125,8 +125,8 @@ func frame(current string, s *apitype.Session, title string, content ...app.UI) 
 	)
 }
 
-// offlineNotice tells the user that the server cannot be reached, or draws nothing
-// while requests get answers. The app itself keeps working from the copy
+// offlineNotice shows that the server cannot be reached, or draws nothing
+// while requests get responses. The app itself keeps working from the copy
 // the service worker saved on this device.
 func offlineNotice() app.UI {
 	return app.If(client.Offline(), func() app.UI {

@@ -43,7 +43,7 @@ func withSession(ctx app.Context, then func(app.Context, apitype.Session)) {
 		ctx.Dispatch(func(ctx app.Context) {
 			if err != nil {
 				if client.IsOffline(err) {
-					// Stay on the page: the frame says that the app is
+					// Stay on the page: the frame shows that the app is
 					// offline, and signing in would fail the same way.
 					return
 				}
@@ -107,7 +107,7 @@ func endSession(ctx app.Context, logout func(context.Context) error) {
 	})
 }
 
-// markInteractive records the moment the app first answers input, as the
+// markInteractive records the moment the app first responds to input, as the
 // User Timing mark "ce-interactive", which the load benchmark reads.
 func markInteractive() {
 	perf := app.Window().Get("performance")

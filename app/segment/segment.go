@@ -24,7 +24,7 @@ import (
 	"customevents/app/apitype"
 )
 
-// Behaviour answers the behaviour conditions for one contact at one moment:
+// Behaviour evaluates the behaviour conditions for one contact at one moment:
 // the time the event being handled was recorded.
 type Behaviour interface {
 	// EventCount is how many times the contact triggered the event with

@@ -15,17 +15,17 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log"
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
+
+	"customevents/api/cmd/internal/benchenv"
 )
 
 // Credentials of the bench server. They only ever exist in the throwaway
@@ -100,7 +100,7 @@ func run(opts options) error {
 	// Read before the server build, which would raise it.
 	loadAverage := readLoadAverage()
 
-	root, err := moduleRoot(ctx)
+	root, err := benchenv.ModuleRoot(ctx, "bench")
 	if err != nil {
 		return err
 	}
@@ -113,7 +113,7 @@ func run(opts options) error {
 		}
 	}
 
-	adminURL, err := databaseURL(ctx, root)
+	adminURL, err := benchenv.DatabaseURL(ctx, root)
 	if err != nil {
 		return err
 	}
@@ -179,34 +179,4 @@ func run(opts options) error {
 		return fmt.Errorf("stored occurrences fall short of the successful responses, or actions did not all run once, in: %s", strings.Join(short, ", "))
 	}
 	return nil
-}
-
-// moduleRoot returns the folder of go.mod, where db/localpg.sh lives and
-// where go build resolves ./api/cmd/server.
-func moduleRoot(ctx context.Context) (string, error) {
-	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", errors.New("not inside the customevents module: run bench from the repository")
-	}
-	return filepath.Dir(gomod), nil
-}
-
-// databaseURL returns DATABASE_URL, or starts the private cluster with
-// db/localpg.sh and returns the URL of its postgres database.
-func databaseURL(ctx context.Context, root string) (string, error) {
-	if url := os.Getenv("DATABASE_URL"); url != "" {
-		return url, nil
-	}
-	log.Print("DATABASE_URL is not set: starting the private cluster with db/localpg.sh")
-	cmd := exec.CommandContext(ctx, filepath.Join(root, "db", "localpg.sh"), "postgres")
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("db/localpg.sh postgres: %w", err)
-	}
-	return strings.TrimSpace(string(out)), nil
 }

@@ -21,12 +21,12 @@ import (
 	"fmt"
 	"log"
 	"os"
-	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
+
+	"customevents/api/cmd/internal/benchenv"
 )
 
 // options are the command-line settings of one run.
@@ -101,11 +101,11 @@ func run(opts options) error {
 	loadAverage := readLoadAverage()
 	started := time.Now().UTC()
 
-	root, err := moduleRoot(ctx)
+	root, err := benchenv.ModuleRoot(ctx, "reportbench")
 	if err != nil {
 		return err
 	}
-	adminURL, err := databaseURL(ctx, root)
+	adminURL, err := benchenv.DatabaseURL(ctx, root)
 	if err != nil {
 		return err
 	}
@@ -169,33 +169,4 @@ func run(opts options) error {
 		return fmt.Errorf("rollup results differ from the raw results in: %s", strings.Join(mismatches, ", "))
 	}
 	return nil
-}
-
-// moduleRoot returns the folder of go.mod, where db/localpg.sh lives.
-func moduleRoot(ctx context.Context) (string, error) {
-	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", errors.New("not inside the customevents module: run reportbench from the repository")
-	}
-	return filepath.Dir(gomod), nil
-}
-
-// databaseURL returns DATABASE_URL, or starts the private cluster with
-// db/localpg.sh and returns the URL of its postgres database.
-func databaseURL(ctx context.Context, root string) (string, error) {
-	if url := os.Getenv("DATABASE_URL"); url != "" {
-		return url, nil
-	}
-	log.Print("DATABASE_URL is not set: starting the private cluster with db/localpg.sh")
-	cmd := exec.CommandContext(ctx, filepath.Join(root, "db", "localpg.sh"), "postgres")
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("db/localpg.sh postgres: %w", err)
-	}
-	return strings.TrimSpace(string(out)), nil
 }

@@ -73,8 +73,8 @@ func run() error {
 	// database closes.
 	stopRetention := store.StartRetention(log, db.RetentionInterval)
 	defer stopRetention()
-	// Invites and password resets go by email when an SMTP server is set;
-	// without one, invite links are shown to the inviter only and admins
+	// Invites and password resets go by email when an SMTP server is set.
+	// Without one, invite links are shown to the inviter only, and admins
 	// make password reset links for members.
 	if mailer := actions.NewSMTPMailer(actionsCfg.SMTP); mailer != nil {
 		cfg.Mailer = mailer
