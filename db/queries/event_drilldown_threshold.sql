@@ -37,7 +37,7 @@ counted AS (
 	) s
 	WHERE s.trigger_count > 0
 ),
-threshold AS (
+threshold AS MATERIALIZED (
 	SELECT coalesce((
 		SELECT c.trigger_count
 		FROM counted c
