@@ -37,6 +37,12 @@ type Config struct {
 	// that one account may send, with bursts of twice as many
 	// (CE_API_RATE_LIMIT). Zero turns the limit off. Default: 100.
 	APIRateLimit float64
+	// IngestWorkers is the number of event batches written at once
+	// (CE_INGEST_WORKERS), and IngestMaxBatch the maximum number of events
+	// in one batch (CE_INGEST_MAX_BATCH), each from 1 to 64. Zero keeps
+	// db.IngestConfig's defaults.
+	IngestWorkers  int
+	IngestMaxBatch int
 	// Version names the build; it versions the admin app's cached files.
 	Version string
 	// Mailer sends invite and password reset emails. When it is nil, the
@@ -65,6 +71,21 @@ func ConfigFromEnv() (Config, error) {
 			return cfg, fmt.Errorf("CE_API_RATE_LIMIT %q is invalid: use a number of requests per second, such as 100, or 0 for no limit", raw)
 		}
 		cfg.APIRateLimit = limit
+	}
+	for _, v := range []struct {
+		name string
+		dest *int
+		max  int
+	}{{"CE_INGEST_WORKERS", &cfg.IngestWorkers, 64}, {"CE_INGEST_MAX_BATCH", &cfg.IngestMaxBatch, 64}} {
+		raw := os.Getenv(v.name)
+		if raw == "" {
+			continue
+		}
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > v.max {
+			return cfg, fmt.Errorf("%s %q is invalid: use a whole number from 1 to %d, or leave it unset for the default", v.name, raw, v.max)
+		}
+		*v.dest = n
 	}
 	if cfg.DatabaseURL == "" {
 		return cfg, fmt.Errorf("DATABASE_URL is missing: set it to a PostgreSQL URL, or start with `make run`, which starts a local PostgreSQL")

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -17,7 +18,10 @@ import (
 
 // IngestConfig sizes an Ingester.
 type IngestConfig struct {
-	// Workers is the number of batches written at once. Default: 4.
+	// Workers is the number of batches written at once. Default: the
+	// number of CPUs that Go may use, at least 2. Fewer workers make
+	// larger batches: on two CPUs shared with PostgreSQL, 2 workers
+	// ingested more beacon events per second than 4 (docs/benchmarks.md).
 	Workers int
 	// MaxBatch is the most triggers one transaction writes. Each trigger
 	// runs in a savepoint, and Postgres keeps the ids of up to 64
@@ -87,7 +91,7 @@ type ingestResult struct {
 // write directly again, also for calls that are waiting to join a batch.
 func (s *Store) StartIngester(log *slog.Logger, cfg IngestConfig) (stop func()) {
 	if cfg.Workers <= 0 {
-		cfg.Workers = 4
+		cfg.Workers = max(2, runtime.GOMAXPROCS(0))
 	}
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 64
@@ -319,7 +323,7 @@ func writeSimple(ctx context.Context, tx bun.Tx, items []batchItem, order []int,
 			rest = append(rest, i)
 		}
 	}
-	if len(simple) < 2 {
+	if len(simple) == 0 {
 		return order, nil
 	}
 	triggers := make([]*preparedTrigger, len(simple))

@@ -15,9 +15,11 @@ import (
 )
 
 // pgbenchScript is one single-row INSERT into event_occurrences, the row
-// that an ingested event writes, as its own transaction. Arguments:
-// account id, custom event id, contact id.
-const pgbenchScript = `INSERT INTO event_occurrences (account_id, custom_event_id, contact_id, occurred_at, page_url, source) VALUES (%d, %d, %d, now(), 'https://www.example.com/p', 'beacon');
+// that an ingested event writes, as its own transaction, for a contact
+// drawn at random. Arguments: first and last contact id, account id,
+// custom event id.
+const pgbenchScript = `\set contact random(%d, %d)
+INSERT INTO event_occurrences (account_id, custom_event_id, contact_id, occurred_at, page_url, source) VALUES (%d, %d, :contact, now(), 'https://www.example.com/p', 'beacon');
 `
 
 // findPgbench returns the pgbench of the newest PostgreSQL under
@@ -54,7 +56,7 @@ type pgbenchResult struct {
 // whole seconds, and parses pgbench's summary.
 func runPgbench(ctx context.Context, pgbenchPath, dir, databaseURL string, f fixture, connections, threads int, duration time.Duration) (pgbenchResult, error) {
 	script := filepath.Join(dir, "insert.sql")
-	if err := os.WriteFile(script, fmt.Appendf(nil, pgbenchScript, f.accountID, f.eventID, f.contactID), 0o644); err != nil {
+	if err := os.WriteFile(script, fmt.Appendf(nil, pgbenchScript, f.firstContact, f.lastContact, f.accountID, f.eventID), 0o644); err != nil {
 		return pgbenchResult{}, err
 	}
 	seconds := int((duration + time.Second - 1) / time.Second)

@@ -62,7 +62,7 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	stopIngest := store.StartIngester(log, db.IngestConfig{})
+	stopIngest := store.StartIngester(log, db.IngestConfig{Workers: cfg.IngestWorkers, MaxBatch: cfg.IngestMaxBatch})
 	defer stopIngest()
 	// Runs the actions of recorded events until shutdown, when it lets
 	// running actions finish or releases them to the next start.

@@ -1,0 +1,103 @@
+-- record_simple_triggers writes a batch of triggers that carry no
+-- idempotency key and no contact fields in one call: one round trip to
+-- the server for the statements below, whose plans PL/pgSQL keeps.
+--
+-- The arguments are parallel arrays with one element per trigger. Each
+-- trigger has an email or a visitor id; the other one is ''. It returns
+-- one row per trigger: its position in the arrays (from 1), the stored
+-- occurrence's id and contact, and created_at.
+--
+-- Contacts are found or created as the one-by-one path does (Go's
+-- contactByEmail and contactByVisitor): a new email becomes a contact; a
+-- new visitor id becomes an anonymous contact under an advisory lock on
+-- the account and visitor id, taken in one order; a visitor's contact is
+-- locked FOR KEY SHARE, so that a merge cannot delete it before the batch
+-- commits. When a merge has deleted it already, the trigger has no
+-- contact, the insert fails on contact_id's NOT NULL, and the caller
+-- writes the batch again one trigger at a time.
+CREATE FUNCTION record_simple_triggers(
+	p_account_ids bigint[], p_event_ids bigint[], p_emails text[], p_visitor_ids text[],
+	p_times timestamptz[], p_page_urls text[], p_sources text[], p_metadata text[],
+	p_referrers text[], p_channels text[], p_utm_sources text[], p_utm_mediums text[],
+	p_utm_campaigns text[], p_utm_terms text[], p_utm_contents text[])
+RETURNS TABLE (trigger_index bigint, id bigint, contact_id bigint, created_at timestamptz)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+BEGIN
+	-- New emails are inserted. DO NOTHING leaves existing contacts
+	-- unlocked and unwritten.
+	INSERT INTO contacts (account_id, email)
+	SELECT DISTINCT t.a, t.e FROM unnest(p_account_ids, p_emails) AS t (a, e)
+	WHERE t.e <> ''
+	ORDER BY 1, 2
+	ON CONFLICT (account_id, email) WHERE email IS NOT NULL DO NOTHING;
+
+	-- Visitor ids seen for the first time wait for each other's
+	-- transactions, so that each gets one contact.
+	PERFORM count(pg_advisory_xact_lock(s.a::int, hashtext(s.i)))
+	FROM (
+		SELECT DISTINCT t.a, t.i FROM unnest(p_account_ids, p_visitor_ids) AS t (a, i)
+		WHERE t.i <> ''
+			AND NOT EXISTS (SELECT 1 FROM visitors v WHERE v.account_id = t.a AND v.id = t.i)
+		ORDER BY 1, 2
+	) s;
+
+	-- This statement's snapshot sees the visitors that the transactions
+	-- holding those locks created.
+	WITH missing AS (
+		SELECT DISTINCT t.a, t.i FROM unnest(p_account_ids, p_visitor_ids) AS t (a, i)
+		WHERE t.i <> ''
+			AND NOT EXISTS (SELECT 1 FROM visitors v WHERE v.account_id = t.a AND v.id = t.i)
+	), numbered AS (
+		SELECT m.a, m.i, nextval(pg_get_serial_sequence('contacts', 'id')) AS new_contact_id
+		FROM missing m
+	), new_contacts AS (
+		INSERT INTO contacts (id, account_id)
+		SELECT n.new_contact_id, n.a FROM numbered n
+	)
+	INSERT INTO visitors (account_id, id, contact_id)
+	SELECT n.a, n.i, n.new_contact_id FROM numbered n;
+
+	RETURN QUERY
+	WITH visitor_contacts AS (
+		SELECT v.account_id, v.id AS visitor_id, v.contact_id
+		FROM visitors v
+		JOIN contacts c ON c.id = v.contact_id
+		JOIN (
+			SELECT DISTINCT t.a, t.i FROM unnest(p_account_ids, p_visitor_ids) AS t (a, i)
+			WHERE t.i <> ''
+		) t ON v.account_id = t.a AND v.id = t.i
+		FOR KEY SHARE OF c
+	), email_contacts AS (
+		SELECT c.account_id, c.email, c.id AS contact_id
+		FROM contacts c
+		JOIN (
+			SELECT DISTINCT t.a, t.e FROM unnest(p_account_ids, p_emails) AS t (a, e)
+			WHERE t.e <> ''
+		) t ON c.account_id = t.a AND c.email = t.e
+	), input AS (
+		SELECT t.*, nextval(pg_get_serial_sequence('event_occurrences', 'id')) AS new_id,
+			coalesce(ec.contact_id, vc.contact_id) AS resolved_contact_id
+		FROM unnest(p_account_ids, p_event_ids, p_emails, p_visitor_ids, p_times, p_page_urls,
+				p_sources, p_metadata, p_referrers, p_channels, p_utm_sources, p_utm_mediums,
+				p_utm_campaigns, p_utm_terms, p_utm_contents) WITH ORDINALITY
+			AS t (account_id, custom_event_id, email, visitor_id, occurred_at, page_url,
+				source, metadata, referrer, channel, utm_source, utm_medium,
+				utm_campaign, utm_term, utm_content, position)
+		LEFT JOIN email_contacts ec ON t.email <> '' AND ec.account_id = t.account_id AND ec.email = t.email
+		LEFT JOIN visitor_contacts vc ON t.visitor_id <> '' AND vc.account_id = t.account_id AND vc.visitor_id = t.visitor_id
+	), inserted AS (
+		INSERT INTO event_occurrences AS o (id, account_id, custom_event_id, contact_id, occurred_at,
+			page_url, source, metadata, referrer, channel,
+			utm_source, utm_medium, utm_campaign, utm_term, utm_content)
+		SELECT i.new_id, i.account_id, i.custom_event_id, i.resolved_contact_id, i.occurred_at,
+			i.page_url, i.source, i.metadata::jsonb, i.referrer, i.channel,
+			i.utm_source, i.utm_medium, i.utm_campaign, i.utm_term, i.utm_content
+		FROM input i
+		RETURNING o.id, o.contact_id, o.created_at
+	)
+	SELECT i.position, r.id, r.contact_id, r.created_at
+	FROM inserted r
+	JOIN input i ON i.new_id = r.id
+	ORDER BY i.position;
+END $$;
