@@ -351,32 +351,23 @@ func (p *ActionSets) onCancelDelete(ctx app.Context, e app.Event) {
 }
 
 func (p *ActionSets) onDeleteConfirmed(ctx app.Context, e app.Event) {
-	id := p.confirmingID
-	if id == 0 || p.busy {
-		return
-	}
 	var name string
 	for _, set := range p.sets {
-		if set.ID == id {
+		if set.ID == p.confirmingID {
 			name = set.Name
 		}
 	}
-	p.busy = true
-	ctx = p.ctx
-	ctx.Async(func() {
-		err := api().DeleteActionSet(context.Background(), id)
-		ctx.Dispatch(func(ctx app.Context) {
-			p.busy = false
-			p.confirmingID = 0
-			if err != nil {
-				p.loadErr = "“" + name + "” was not deleted. " + err.Error()
-				return
-			}
-			p.notice = "Deleted “" + name + "”."
-			if p.editingID == id {
-				p.resetForm()
-			}
-			p.load()
-		})
+	runConfirmed(p.ctx, &p.confirmingID, &p.busy, func(id int64) error {
+		return api().DeleteActionSet(context.Background(), id)
+	}, func(ctx app.Context, id int64, err error) {
+		if err != nil {
+			p.loadErr = "“" + name + "” was not deleted. " + err.Error()
+			return
+		}
+		p.notice = "Deleted “" + name + "”."
+		if p.editingID == id {
+			p.resetForm()
+		}
+		p.load()
 	})
 }

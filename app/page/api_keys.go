@@ -273,33 +273,23 @@ func (p *APIKeySettings) onRevokeCancel(ctx app.Context, e app.Event) {
 }
 
 func (p *APIKeySettings) onRevokeConfirmed(ctx app.Context, e app.Event) {
-	id := p.confirmingID
-	if id == 0 || p.busy {
-		return
-	}
 	var name string
 	for _, key := range p.keys {
-		if key.ID == id {
+		if key.ID == p.confirmingID {
 			name = key.Name
 		}
 	}
-
-	p.busy = true
-	ctx = p.ctx
-	ctx.Async(func() {
-		err := api().RevokeAPIKey(context.Background(), id)
-		ctx.Dispatch(func(ctx app.Context) {
-			p.busy = false
-			p.confirmingID = 0
-			if err != nil {
-				p.loadErr = "“" + name + "” could not be revoked: " + err.Error()
-				return
-			}
-			p.notice = "Revoked “" + name + "”. Requests with it now fail."
-			if p.created != nil && p.created.APIKey.ID == id {
-				p.created = nil
-			}
-			p.load()
-		})
+	runConfirmed(p.ctx, &p.confirmingID, &p.busy, func(id int64) error {
+		return api().RevokeAPIKey(context.Background(), id)
+	}, func(ctx app.Context, id int64, err error) {
+		if err != nil {
+			p.loadErr = "“" + name + "” could not be revoked: " + err.Error()
+			return
+		}
+		p.notice = "Revoked “" + name + "”. Requests with it now fail."
+		if p.created != nil && p.created.APIKey.ID == id {
+			p.created = nil
+		}
+		p.load()
 	})
 }

@@ -270,29 +270,20 @@ func (p *contactListsPanel) onDeleteCancel(ctx app.Context, e app.Event) {
 }
 
 func (p *contactListsPanel) onDeleteConfirmed(ctx app.Context, e app.Event) {
-	id := p.confirmingID
-	if id == 0 || p.busy {
-		return
-	}
 	var name string
 	for _, list := range p.lists {
-		if list.ID == id {
+		if list.ID == p.confirmingID {
 			name = list.Name
 		}
 	}
-	p.busy = true
-	ctx = p.ctx
-	ctx.Async(func() {
-		err := api().DeleteContactList(context.Background(), id)
-		ctx.Dispatch(func(ctx app.Context) {
-			p.busy = false
-			p.confirmingID = 0
-			if err != nil {
-				p.loadErr = "“" + name + "” was not deleted. " + err.Error()
-				return
-			}
-			p.notice = "Deleted the list “" + name + "”."
-			p.load()
-		})
+	runConfirmed(p.ctx, &p.confirmingID, &p.busy, func(id int64) error {
+		return api().DeleteContactList(context.Background(), id)
+	}, func(ctx app.Context, id int64, err error) {
+		if err != nil {
+			p.loadErr = "“" + name + "” was not deleted. " + err.Error()
+			return
+		}
+		p.notice = "Deleted the list “" + name + "”."
+		p.load()
 	})
 }

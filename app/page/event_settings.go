@@ -370,32 +370,23 @@ func (p *EventSettings) cancelDelete(ctx app.Context, e app.Event) {
 }
 
 func (p *EventSettings) deleteConfirmed(ctx app.Context, e app.Event) {
-	id := p.confirmingID
-	if id == 0 || p.busy {
-		return
-	}
 	var name string
 	for _, event := range p.events {
-		if event.ID == id {
+		if event.ID == p.confirmingID {
 			name = event.Name
 		}
 	}
-	p.busy = true
-	ctx = p.ctx
-	ctx.Async(func() {
-		err := api().DeleteCustomEvent(context.Background(), id)
-		ctx.Dispatch(func(ctx app.Context) {
-			p.busy = false
-			p.confirmingID = 0
-			if err != nil {
-				p.loadErr = "“" + name + "” could not be deleted: " + err.Error()
-				return
-			}
-			p.notice = "Deleted “" + name + "”."
-			if p.editingID == id {
-				p.resetForm()
-			}
-			p.load(ctx)
-		})
+	runConfirmed(p.ctx, &p.confirmingID, &p.busy, func(id int64) error {
+		return api().DeleteCustomEvent(context.Background(), id)
+	}, func(ctx app.Context, id int64, err error) {
+		if err != nil {
+			p.loadErr = "“" + name + "” could not be deleted: " + err.Error()
+			return
+		}
+		p.notice = "Deleted “" + name + "”."
+		if p.editingID == id {
+			p.resetForm()
+		}
+		p.load(ctx)
 	})
 }
