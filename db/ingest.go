@@ -19,7 +19,7 @@ import (
 // IngestConfig sizes an Ingester.
 type IngestConfig struct {
 	// Workers is the number of batches written at once. Default: the
-	// number of CPUs that Go may use, at least 2. Fewer workers make
+	// number of CPUs that Go may use, from 2 to 16. Fewer workers make
 	// larger batches: on two CPUs shared with PostgreSQL, 2 workers
 	// ingested more beacon events per second than 4 (docs/benchmarks.md).
 	Workers int
@@ -91,7 +91,9 @@ type ingestResult struct {
 // write directly again, also for calls that are waiting to join a batch.
 func (s *Store) StartIngester(log *slog.Logger, cfg IngestConfig) (stop func()) {
 	if cfg.Workers <= 0 {
-		cfg.Workers = max(2, runtime.GOMAXPROCS(0))
+		// Each worker holds a database connection while it writes, so
+		// the default stays well below the pool's 50.
+		cfg.Workers = min(max(2, runtime.GOMAXPROCS(0)), 16)
 	}
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 64

@@ -216,23 +216,25 @@ func blockVisitorContact(t *testing.T, f *dbtest.Fixture, visitor string) (relea
 	return func() { tx.Rollback() }
 }
 
-// waitBlockedOnLock polls Postgres until a session of the test database
-// waits for a lock, which is the first batch blocked by
-// blockVisitorContact.
-func waitBlockedOnLock(t *testing.T, f *dbtest.Fixture) {
+// waitLockWaiters polls Postgres until at least n sessions of the test
+// database wait for a lock whose wait event matches the LIKE pattern
+// ("advisory" for advisory locks, "t%" for row and transaction locks).
+func waitLockWaiters(t *testing.T, f *dbtest.Fixture, event string, n int) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		var n int
-		err := f.Store.DB().NewRaw("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").Scan(context.Background(), &n)
+		var got int
+		err := f.Store.DB().NewRaw(`SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event LIKE ?`, event).
+			Scan(context.Background(), &got)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n > 0 {
+		if got >= n {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("no batch is waiting for the blocked contact after 30s")
+			t.Fatalf("%d sessions wait for a %s lock after 30s, want %d", got, event, n)
 		}
 		runtime.Gosched()
 	}
@@ -266,7 +268,7 @@ func TestIngesterGroupsWaitingCalls(t *testing.T) {
 		_, err := f.Store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", VisitorID: blocked, Source: db.SourceBeacon})
 		errs <- err
 	}()
-	waitBlockedOnLock(t, f)
+	waitLockWaiters(t, f, "%", 1)
 	for i := range 30 {
 		go func() {
 			_, err := f.Store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: fmt.Sprintf("c%d@example.com", i), Source: db.SourceAPI})
@@ -304,7 +306,7 @@ func TestIngesterStopWritesWaitingCalls(t *testing.T) {
 		_, err := f.Store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", VisitorID: blocked, Source: db.SourceBeacon})
 		errs <- err
 	}()
-	waitBlockedOnLock(t, f)
+	waitLockWaiters(t, f, "%", 1)
 	for i := range 5 {
 		go func() {
 			_, err := f.Store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: fmt.Sprintf("s%d@example.com", i), Source: db.SourceAPI})

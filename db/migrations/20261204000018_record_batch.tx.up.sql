@@ -23,6 +23,9 @@ CREATE FUNCTION record_simple_triggers(
 RETURNS TABLE (trigger_index bigint, id bigint, contact_id bigint, created_at timestamptz)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
+DECLARE
+	v_new_accounts bigint[];
+	v_new_visitors text[];
 BEGIN
 	-- New emails are inserted. DO NOTHING leaves existing contacts
 	-- unlocked and unwritten.
@@ -33,21 +36,25 @@ BEGIN
 	ON CONFLICT (account_id, email) WHERE email IS NOT NULL DO NOTHING;
 
 	-- Visitor ids seen for the first time wait for each other's
-	-- transactions, so that each gets one contact.
-	PERFORM count(pg_advisory_xact_lock(s.a::int, hashtext(s.i)))
+	-- transactions, so that each gets one contact. Only the locked ones
+	-- may be created below.
+	SELECT coalesce(array_agg(s.a ORDER BY s.a, s.i), '{}'), coalesce(array_agg(s.i ORDER BY s.a, s.i), '{}')
+	INTO v_new_accounts, v_new_visitors
 	FROM (
 		SELECT DISTINCT t.a, t.i FROM unnest(p_account_ids, p_visitor_ids) AS t (a, i)
 		WHERE t.i <> ''
 			AND NOT EXISTS (SELECT 1 FROM visitors v WHERE v.account_id = t.a AND v.id = t.i)
-		ORDER BY 1, 2
 	) s;
+	PERFORM count(pg_advisory_xact_lock(l.a::int, hashtext(l.i)))
+	FROM (SELECT * FROM unnest(v_new_accounts, v_new_visitors) WITH ORDINALITY AS u (a, i, n) ORDER BY u.n) l;
 
 	-- This statement's snapshot sees the visitors that the transactions
-	-- holding those locks created.
+	-- holding those locks created. A visitor that another transaction
+	-- deleted after the first check is not in the locked list, so it gets
+	-- no contact, and the caller writes the batch again trigger by trigger.
 	WITH missing AS (
-		SELECT DISTINCT t.a, t.i FROM unnest(p_account_ids, p_visitor_ids) AS t (a, i)
-		WHERE t.i <> ''
-			AND NOT EXISTS (SELECT 1 FROM visitors v WHERE v.account_id = t.a AND v.id = t.i)
+		SELECT l.a, l.i FROM unnest(v_new_accounts, v_new_visitors) AS l (a, i)
+		WHERE NOT EXISTS (SELECT 1 FROM visitors v WHERE v.account_id = l.a AND v.id = l.i)
 	), numbered AS (
 		SELECT m.a, m.i, nextval(pg_get_serial_sequence('contacts', 'id')) AS new_contact_id
 		FROM missing m
