@@ -219,7 +219,7 @@ func (s *Store) EventDrilldown(ctx context.Context, account *Account, eventID in
 			return err
 		}
 		// Counting every contact of a long range hashes up to a few
-		// hundred thousand contacts; at the default 4 MB the hash table
+		// hundred thousand contacts. At the default 4 MB, that hash table
 		// spills to disk.
 		if _, err := tx.ExecContext(ctx, "SET LOCAL work_mem = '32MB'"); err != nil {
 			return err

@@ -36,8 +36,8 @@ WITH per_contact AS (
 		AND t.live_events >= ?min_count
 		AND s.trigger_count >= ?min_count
 	UNION ALL
-	-- Only the sum: hashing every contact of the range costs most here,
-	-- and the times of the page's contacts are read below.
+	-- Hashing every contact of the range is the main cost here, so this
+	-- computes the sum alone. The page's times are read below.
 	SELECT d.contact_id, sum(d.live_events) AS trigger_count
 	FROM event_contact_days d
 	WHERE ?scan_range

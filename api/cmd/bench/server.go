@@ -205,8 +205,8 @@ type fixture struct {
 
 // pgbenchContacts is how many contacts the pgbench rows are spread over.
 // Rows of one contact and day share rollup rows, whose locks would make
-// pgbench's transactions wait for each other; 10,000 contacts keep that
-// rare, as the /collect run, whose visitors are all new, does.
+// pgbench's transactions wait for each other. With 10,000 contacts that is
+// rare, as in the /collect run, whose visitors are all new.
 const pgbenchContacts = 10_000
 
 // siteKeyPattern matches the site keys that the scripts may embed in a Lua
@@ -255,7 +255,7 @@ func prepareFixture(ctx context.Context, server *serverProcess, database *benchD
 		return f, fmt.Errorf("create the pgbench contacts: %w", err)
 	}
 	if f.lastContact-f.firstContact+1 != created {
-		return f, fmt.Errorf("pgbench contact ids %d to %d are not contiguous", f.firstContact, f.lastContact)
+		return f, fmt.Errorf("pgbench contact ids %d to %d are not contiguous because another session took ids meanwhile: run the bench again", f.firstContact, f.lastContact)
 	}
 	return f, nil
 }
