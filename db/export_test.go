@@ -14,6 +14,14 @@ func (s *Store) DrilldownBound(ctx context.Context, account *Account, eventID in
 	if err != nil {
 		return 0, false, err
 	}
-	err = s.db.NewRaw(drilldownThresholdQuery, query).Scan(ctx, &query.MinCount, &query.ScanRange)
-	return query.MinCount, query.ScanRange, err
+	var scanRange bool
+	err = s.db.NewRaw(drilldownThresholdQuery, query).Scan(ctx, &query.MinCount, &scanRange)
+	return query.MinCount, scanRange, err
+}
+
+// EventDrilldownRead is EventDrilldown, and also returns how its last query
+// read the counts: "lookups", "links", "range", or "" in the last-trigger
+// order.
+func (s *Store) EventDrilldownRead(ctx context.Context, account *Account, eventID int64, days apitype.DateRange, opts DrilldownOptions) (*DrilldownPage, string, error) {
+	return s.eventDrilldown(ctx, account, eventID, days, opts)
 }

@@ -18,8 +18,11 @@ import (
 // trigger comes from a new beacon visitor, so each one creates an
 // anonymous contact and a visitor, as in make bench-ingest. In
 // "repeat-contacts" the triggers cycle through 1,000 emails, so most of
-// them add to a contact-day row that exists.
+// them add to a contact-day row that exists. "returning-contacts" cycles
+// through the same emails, a day later on each pass, so most triggers add
+// a contact-day row after the contact's previous one.
 func BenchmarkRecordBatch(b *testing.B) {
+	returningStart := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	kinds := []struct {
 		name    string
 		trigger func(accountID int64, n int) db.Trigger
@@ -31,6 +34,11 @@ func BenchmarkRecordBatch(b *testing.B) {
 		{"repeat-contacts", func(accountID int64, n int) db.Trigger {
 			return db.Trigger{AccountID: accountID, Slug: "bench", Source: db.SourceAPI,
 				Email: fmt.Sprintf("c%d@example.com", n%1000)}
+		}},
+		{"returning-contacts", func(accountID int64, n int) db.Trigger {
+			return db.Trigger{AccountID: accountID, Slug: "bench", Source: db.SourceAPI,
+				Email:      fmt.Sprintf("c%d@example.com", n%1000),
+				OccurredAt: returningStart.AddDate(0, 0, n/1000)}
 		}},
 	}
 	for _, kind := range kinds {

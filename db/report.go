@@ -201,14 +201,18 @@ type DrilldownPage struct {
 // days, or over opts.Day, with days read in the account's time zone. An
 // invalid option returns an *apitype.ValidationError that names it (day,
 // order, search, after or first).
-//
-// NOTE: ordered by count, it reads every contact-day row of the range when
-// an event's counts are spread evenly over contacts: about 50 to 65 ms at
-// 10 million events in make bench-report, over the 50 ms target.
 func (s *Store) EventDrilldown(ctx context.Context, account *Account, eventID int64, days apitype.DateRange, opts DrilldownOptions) (*DrilldownPage, error) {
+	page, _, err := s.eventDrilldown(ctx, account, eventID, days, opts)
+	return page, err
+}
+
+// eventDrilldown is EventDrilldown, and also returns how the last query
+// read the counts: one of the read constants, or "" in the last-trigger
+// order.
+func (s *Store) eventDrilldown(ctx context.Context, account *Account, eventID int64, days apitype.DateRange, opts DrilldownOptions) (*DrilldownPage, string, error) {
 	query, err := newDrilldownQuery(account.ID, eventID, days, opts)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var page *DrilldownPage
 	err = s.db.RunInTx(ctx, drilldownTxOptions, func(ctx context.Context, tx bun.Tx) error {
@@ -224,22 +228,46 @@ func (s *Store) EventDrilldown(ctx context.Context, account *Account, eventID in
 		if _, err := tx.ExecContext(ctx, "SET LOCAL work_mem = '32MB'"); err != nil {
 			return err
 		}
-		pageQuery := drilldownByLastTriggeredQuery
-		if query.Order == string(apitype.DrilldownByCount) {
-			pageQuery = drilldownByCountQuery
-			if err := tx.NewRaw(drilldownThresholdQuery, query).Scan(ctx, &query.MinCount, &query.ScanRange); err != nil {
-				return fmt.Errorf("bound the page: %w", err)
-			}
+		if query.Order != string(apitype.DrilldownByCount) {
+			var err error
+			page, err = drilldownPage(ctx, tx, drilldownByLastTriggeredQuery, query)
+			return err
+		}
+
+		var scanRange bool
+		if err := tx.NewRaw(drilldownThresholdQuery, query).Scan(ctx, &query.MinCount, &scanRange); err != nil {
+			return fmt.Errorf("bound the page: %w", err)
+		}
+		query.Read = readLookups
+		if scanRange {
+			// The links skip the contacts with one occurrence in the
+			// range, which rank last. When the others do not fill the
+			// page, the page reaches them, and only the whole range
+			// orders them.
+			query.Read = readLinks
 		}
 		var err error
-		page, err = drilldownPage(ctx, tx, pageQuery, query)
+		page, err = drilldownPage(ctx, tx, drilldownByCountQuery, query)
+		if err != nil || query.Read != readLinks || page.NextCursor != "" {
+			return err
+		}
+		query.Read = readRange
+		page, err = drilldownPage(ctx, tx, drilldownByCountQuery, query)
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list contacts of custom event %d: %w", eventID, err)
+		return nil, "", fmt.Errorf("list contacts of custom event %d: %w", eventID, err)
 	}
-	return page, nil
+	return page, query.Read, nil
 }
+
+// The ways in which event_drilldown_by_count.sql reads counts; the query
+// describes each.
+const (
+	readLookups = "lookups"
+	readLinks   = "links"
+	readRange   = "range"
+)
 
 // drilldownTxOptions gives the two queries of a page in the count order one
 // snapshot, so the bound that the first one computes holds for the second.
@@ -300,11 +328,11 @@ type drilldownQuery struct {
 	// RowLimit is one more than pageSize, to learn whether a next page
 	// exists.
 	RowLimit int `bun:"row_limit"`
-	// MinCount and ScanRange come from event_drilldown_threshold.sql in
-	// the count order.
-	MinCount  int64 `bun:"min_count"`
-	ScanRange bool  `bun:"scan_range"`
-	Sample    int   `bun:"sample"`
+	// MinCount comes from event_drilldown_threshold.sql in the count
+	// order, and Read says how event_drilldown_by_count.sql reads counts.
+	MinCount int64  `bun:"min_count"`
+	Read     string `bun:"read"`
+	Sample   int    `bun:"sample"`
 
 	pageSize int
 }

@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -347,4 +348,101 @@ func TestEventDrilldownRejects(t *testing.T) {
 	if _, err := f.Store.EventDrilldown(context.Background(), f.Account, event.ID, days, db.DrilldownOptions{After: countCursor}); err != nil {
 		t.Errorf("count cursor with the count order: %v", err)
 	}
+}
+
+// TestEventDrilldownByCountLinks checks the count order where most contacts
+// of the range have one occurrence, so the first page comes from the
+// contact-day links and the pages that reach single occurrences come from
+// the whole range.
+func TestEventDrilldownByCountLinks(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	event := createEvent(t, f, "demo")
+
+	// Counts in the range 2026-03-25 to 2026-05-31:
+	// ann 3 on three days; bob 4 on one day; cat 1, with rows before and
+	// after the range; dan 2 on one day, after a day whose occurrence
+	// retention deletes below; eve 2 on two days; fay 4, two on each of
+	// two days; s01 to s30 one each.
+	recordAll(t, f, "demo", []occurrence{
+		{email: "ann@example.com", at: "2026-05-02T10:00:00Z"},
+		{email: "bob@example.com", at: "2026-05-07T10:00:00Z"},
+		{email: "cat@example.com", at: "2026-03-01T10:00:00Z"},
+		{email: "dan@example.com", at: "2026-04-01T10:00:00Z"},
+		{email: "eve@example.com", at: "2026-05-04T10:00:00Z"},
+		{email: "fay@example.com", at: "2026-05-08T10:00:00Z"},
+		{email: "ann@example.com", at: "2026-05-05T10:00:00Z"},
+		{email: "ann@example.com", at: "2026-05-20T10:00:00Z"},
+		{email: "bob@example.com", at: "2026-05-07T11:00:00Z"},
+		{email: "bob@example.com", at: "2026-05-07T12:00:00Z"},
+		{email: "bob@example.com", at: "2026-05-07T13:00:00Z"},
+		{email: "cat@example.com", at: "2026-05-15T10:00:00Z"},
+		{email: "cat@example.com", at: "2026-06-15T10:00:00Z"},
+		{email: "dan@example.com", at: "2026-05-03T10:00:00Z"},
+		{email: "dan@example.com", at: "2026-05-03T11:00:00Z"},
+		{email: "eve@example.com", at: "2026-05-30T10:00:00Z"},
+		{email: "fay@example.com", at: "2026-05-08T11:00:00Z"},
+		{email: "fay@example.com", at: "2026-05-09T10:00:00Z"},
+		{email: "fay@example.com", at: "2026-05-09T11:00:00Z"},
+	})
+	singles := make([]occurrence, 30)
+	for i := range singles {
+		singles[i] = occurrence{email: fmt.Sprintf("s%02d@example.com", i+1), at: fmt.Sprintf("2026-05-10T%02d:%02d:00Z", i/2, i%2*30)}
+	}
+	recordAll(t, f, "demo", singles)
+	// With 25 months of retention, this deletes the occurrences before
+	// 2026-04-02 12:00 UTC: cat's of 03-01 and dan's of 04-01, whose
+	// rows stay with expired counts only.
+	if _, err := f.Store.EnforceRetention(ctx, mustTime(t, "2028-05-02T12:00:00Z")); err != nil {
+		t.Fatal(err)
+	}
+
+	days := mustRange(t, "2026-03-25", "2026-05-31")
+	// Contact ids grow in the order of the first trigger, and ties put the
+	// larger id first.
+	want := []string{"fay", "bob", "ann", "eve", "dan"}
+	for i := 30; i >= 1; i-- {
+		want = append(want, fmt.Sprintf("s%02d", i))
+	}
+	want = append(want, "cat")
+	wantCounts := map[string]int64{"fay": 4, "bob": 4, "ann": 3, "eve": 2, "dan": 2}
+	wantReads := []string{"links", "range"}
+
+	opts := db.DrilldownOptions{Order: apitype.DrilldownByCount, First: 3}
+	var got []string
+	for page := 1; ; page++ {
+		rows, read, err := f.Store.EventDrilldownRead(ctx, f.Account, event.ID, days, opts)
+		if err != nil {
+			t.Fatalf("page %d: %v", page, err)
+		}
+		if page <= len(wantReads) && read != wantReads[page-1] {
+			t.Errorf("page %d read %q, want %q", page, read, wantReads[page-1])
+		}
+		for _, row := range rows.Rows {
+			name, _, _ := strings.Cut(*row.Email, "@")
+			got = append(got, name)
+			count, ok := wantCounts[name]
+			if !ok {
+				count = 1
+			}
+			if row.TriggerCount != count {
+				t.Errorf("%s: trigger count %d, want %d", name, row.TriggerCount, count)
+			}
+		}
+		if rows.NextCursor == "" {
+			break
+		}
+		opts.After = rows.NextCursor
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("contacts = %v, want %v", got, want)
+	}
+
+	opts = db.DrilldownOptions{Order: apitype.DrilldownByCount, First: 3}
+	gotPages := drilldownPages(t, f, event.ID, days, opts, f.Store.EventDrilldown)
+	wantPages := drilldownPages(t, f, event.ID, days, opts, f.Store.RawEventDrilldown)
+	if !reflect.DeepEqual(gotPages, wantPages) {
+		t.Errorf("drilldown from rollups =\n%s\nfrom occurrences =\n%s", pagesText(gotPages), pagesText(wantPages))
+	}
+	checkRollups(t, f)
 }

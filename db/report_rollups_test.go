@@ -37,6 +37,9 @@ var rollupQueries = map[string]string{
 		GROUP BY account_id, custom_event_id, day
 		HAVING sum(events) <> 0 OR sum(contacts) <> 0
 		ORDER BY 1`,
+	"event_contact_day_links": `
+		SELECT format('%s/%s contact %s: %s after %s', account_id, custom_event_id, contact_id, day, previous_day)
+		FROM event_contact_day_links ORDER BY 1`,
 	"event_day_gaps": `
 		SELECT format('%s/%s %s after %s: %s contacts', account_id, custom_event_id, day, previous_day, sum(contacts))
 		FROM (
@@ -119,13 +122,22 @@ func checkReportsMatchRaw(t *testing.T, f *dbtest.Fixture, eventIDs []int64, ran
 					got := drilldownPages(t, f, eventID, days, opts, f.Store.EventDrilldown)
 					want := drilldownPages(t, f, eventID, days, opts, f.Store.RawEventDrilldown)
 					if !reflect.DeepEqual(got, want) {
-						t.Errorf("event %d, %s, order %s, search %q: drilldown from rollups =\n%+v\nfrom occurrences =\n%+v",
-							eventID, text, order, search, got, want)
+						t.Errorf("event %d, %s, order %s, search %q: drilldown from rollups =\n%s\nfrom occurrences =\n%s",
+							eventID, text, order, search, pagesText(got), pagesText(want))
 					}
 				}
 			}
 		}
 	}
+}
+
+// pagesText prints drilldown pages one per line, for failure messages.
+func pagesText(pages []*db.DrilldownPage) string {
+	lines := make([]string, len(pages))
+	for i, page := range pages {
+		lines[i] = fmt.Sprintf("%+v", *page)
+	}
+	return strings.Join(lines, "\n")
 }
 
 type drilldownFunc func(context.Context, *db.Account, int64, apitype.DateRange, db.DrilldownOptions) (*db.DrilldownPage, error)
@@ -701,7 +713,7 @@ func TestEventDrilldownByCountSample(t *testing.T) {
 				got := drilldownPages(t, f, event.ID, days, opts, f.Store.EventDrilldown)
 				want := drilldownPages(t, f, event.ID, days, opts, f.Store.RawEventDrilldown)
 				if !reflect.DeepEqual(got, want) {
-					t.Errorf("%+v: drilldown from rollups =\n%+v\nfrom occurrences =\n%+v", opts, got, want)
+					t.Errorf("%+v: drilldown from rollups =\n%s\nfrom occurrences =\n%s", opts, pagesText(got), pagesText(want))
 				}
 				rows := 0
 				for _, page := range got {
@@ -758,7 +770,7 @@ func TestReportRollupsFollowCascades(t *testing.T) {
 	if got, want := totalsOf(r), (reportTotals{2, 1, 0, 0}); got != want {
 		t.Errorf("totals = %+v, want %+v", got, want)
 	}
-	for _, table := range []string{"event_contact_days", "event_contact_totals", "event_day_total_changes", "event_day_gap_changes"} {
+	for _, table := range []string{"event_contact_days", "event_contact_totals", "event_day_total_changes", "event_day_gap_changes", "event_contact_day_links"} {
 		if n := dbtest.Count(t, f.Store.DB(), table+" WHERE account_id = "+itoa(other)); n != 0 {
 			t.Errorf("%s has %d rows of the deleted account, want 0", table, n)
 		}

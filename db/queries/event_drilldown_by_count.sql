@@ -7,16 +7,21 @@
 -- contact id, largest first. With ?has_cursor, only rows after the cursor's
 -- count and contact id in that order are returned (keyset paging).
 --
--- ?min_count and ?scan_range come from event_drilldown_threshold.sql: no
--- row of the page has fewer occurrences than ?min_count. Without
--- ?scan_range, only contacts with at least that many occurrences over all
--- days are counted, one index lookup each. With it, the query reads every
--- event_contact_days row of the range.
+-- ?min_count comes from event_drilldown_threshold.sql: no row of the page
+-- has fewer occurrences than it. ?read picks how the counts are read:
+--
+--   lookups  only contacts with at least ?min_count occurrences over all
+--            days, one index lookup each;
+--   links    only contacts with two or more occurrences in the range,
+--            from event_contact_day_links and the range's rows whose count
+--            is not 1. Every contact left out has exactly one, so these
+--            rows are right as long as they fill the page;
+--   range    every event_contact_days row of the range.
 --
 -- Named arguments: ?account_id, ?event_id, ?first_day and ?last_day as
 -- YYYY-MM-DD, ?search_pattern (an ILIKE pattern with backslash escapes, or
 -- empty for every contact), ?has_cursor, ?cursor_count, ?cursor_contact_id,
--- ?min_count, ?scan_range and ?row_limit.
+-- ?min_count, ?read and ?row_limit.
 WITH per_contact AS (
 	SELECT t.contact_id, s.trigger_count
 	FROM event_contact_totals t
@@ -30,7 +35,7 @@ WITH per_contact AS (
 			AND d.day BETWEEN ?first_day::date AND ?last_day::date
 			AND d.live_events > 0
 	) s
-	WHERE NOT ?scan_range
+	WHERE ?read = 'lookups'
 		AND t.account_id = ?account_id
 		AND t.custom_event_id = ?event_id
 		AND t.live_events >= ?min_count
@@ -40,13 +45,40 @@ WITH per_contact AS (
 	-- computes the sum alone. The page's times are read below.
 	SELECT d.contact_id, sum(d.live_events) AS trigger_count
 	FROM event_contact_days d
-	WHERE ?scan_range
+	WHERE ?read = 'range'
 		AND d.account_id = ?account_id
 		AND d.custom_event_id = ?event_id
 		AND d.day BETWEEN ?first_day::date AND ?last_day::date
 		AND d.live_events > 0
 	GROUP BY d.contact_id
 	HAVING sum(d.live_events) >= ?min_count
+	UNION ALL
+	-- A contact has one row more in the range than links with both days
+	-- there. Its count is that number of rows plus live_events - 1 of
+	-- each row whose count is not 1. A row of expired occurrences alone
+	-- has a count of 0.
+	SELECT coalesce(m.contact_id, u.contact_id), coalesce(m.days, 1) + coalesce(u.extra, 0)
+	FROM (
+		SELECT l.contact_id, count(*) + 1 AS days
+		FROM event_contact_day_links l
+		WHERE ?read = 'links'
+			AND l.account_id = ?account_id
+			AND l.custom_event_id = ?event_id
+			AND l.previous_day BETWEEN ?first_day::date AND ?last_day::date
+			AND l.day <= ?last_day::date
+		GROUP BY l.contact_id
+	) m
+	FULL JOIN (
+		SELECT d.contact_id, sum(d.live_events - 1) AS extra
+		FROM event_contact_days d
+		WHERE ?read = 'links'
+			AND d.account_id = ?account_id
+			AND d.custom_event_id = ?event_id
+			AND d.day BETWEEN ?first_day::date AND ?last_day::date
+			AND d.live_events <> 1
+		GROUP BY d.contact_id
+	) u ON u.contact_id = m.contact_id
+	WHERE coalesce(m.days, 1) + coalesce(u.extra, 0) >= greatest(?min_count, 2)
 ),
 page AS (
 	SELECT p.*

@@ -26,10 +26,7 @@ const warmups = 2
 // benchQuery is one report query, run on the rollups and on the raw
 // occurrences. Both functions return a value to compare.
 type benchQuery struct {
-	name string
-	// target is whether the product targets apply. The others are shown
-	// for information.
-	target bool
+	name   string
 	rollup func(context.Context) (any, error)
 	raw    func(context.Context) (any, error)
 }
@@ -37,7 +34,6 @@ type benchQuery struct {
 // queryResult holds the timings of one benchQuery.
 type queryResult struct {
 	name        string
-	target      bool
 	rollup, raw []time.Duration
 	// same is whether the rollup and raw results were equal.
 	same bool
@@ -62,16 +58,16 @@ func measure(ctx context.Context, database *benchDatabase, seeded *seedResult, o
 	}
 	busiest, flat := seeded.busiest.ID, seeded.flat.ID
 	queries := []benchQuery{
-		{"Cards and by-day series, busiest event", true, report(store.EventReport, busiest), report(store.RawEventReport, busiest)},
-		{"Drilldown page 1 by count, busiest event", true, drilldown(store.EventDrilldown, busiest, apitype.DrilldownByCount), drilldown(store.RawEventDrilldown, busiest, apitype.DrilldownByCount)},
-		{"Drilldown page 1 by last trigger, busiest event", true, drilldown(store.EventDrilldown, busiest, apitype.DrilldownByLastTriggered), drilldown(store.RawEventDrilldown, busiest, apitype.DrilldownByLastTriggered)},
-		{"Cards and by-day series, flat event", false, report(store.EventReport, flat), report(store.RawEventReport, flat)},
-		{"Drilldown page 1 by count, flat event", false, drilldown(store.EventDrilldown, flat, apitype.DrilldownByCount), drilldown(store.RawEventDrilldown, flat, apitype.DrilldownByCount)},
+		{"Cards and by-day series, busiest event", report(store.EventReport, busiest), report(store.RawEventReport, busiest)},
+		{"Drilldown page 1 by count, busiest event", drilldown(store.EventDrilldown, busiest, apitype.DrilldownByCount), drilldown(store.RawEventDrilldown, busiest, apitype.DrilldownByCount)},
+		{"Drilldown page 1 by last trigger, busiest event", drilldown(store.EventDrilldown, busiest, apitype.DrilldownByLastTriggered), drilldown(store.RawEventDrilldown, busiest, apitype.DrilldownByLastTriggered)},
+		{"Cards and by-day series, flat event", report(store.EventReport, flat), report(store.RawEventReport, flat)},
+		{"Drilldown page 1 by count, flat event", drilldown(store.EventDrilldown, flat, apitype.DrilldownByCount), drilldown(store.RawEventDrilldown, flat, apitype.DrilldownByCount)},
 	}
 
 	var results []queryResult
 	for _, q := range queries {
-		res := queryResult{name: q.name, target: q.target}
+		res := queryResult{name: q.name}
 		var rollupValue, rawValue any
 		for i := range warmups {
 			if rollupValue, err = q.rollup(ctx); err != nil {
