@@ -6,17 +6,16 @@ import (
 	"customevents/app/apitype"
 )
 
-// DrilldownBound returns the min_count and scan_range that
+// DrilldownBound returns the min_count, scan_range and read_links that
 // event_drilldown_threshold.sql computes for a page in the count order, so
 // tests can tell which way EventDrilldown reads the range.
-func (s *Store) DrilldownBound(ctx context.Context, account *Account, eventID int64, days apitype.DateRange, opts DrilldownOptions) (int64, bool, error) {
+func (s *Store) DrilldownBound(ctx context.Context, account *Account, eventID int64, days apitype.DateRange, opts DrilldownOptions) (minCount int64, scanRange, readLinks bool, err error) {
 	query, err := newDrilldownQuery(account.ID, eventID, days, opts)
 	if err != nil {
-		return 0, false, err
+		return 0, false, false, err
 	}
-	var scanRange bool
-	err = s.db.NewRaw(drilldownThresholdQuery, query).Scan(ctx, &query.MinCount, &scanRange)
-	return query.MinCount, scanRange, err
+	err = s.db.NewRaw(drilldownThresholdQuery, query).Scan(ctx, &minCount, &scanRange, &readLinks)
+	return minCount, scanRange, readLinks, err
 }
 
 // EventDrilldownRead is EventDrilldown, and also returns how its last query

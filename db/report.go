@@ -234,17 +234,21 @@ func (s *Store) eventDrilldown(ctx context.Context, account *Account, eventID in
 			return err
 		}
 
-		var scanRange bool
-		if err := tx.NewRaw(drilldownThresholdQuery, query).Scan(ctx, &query.MinCount, &scanRange); err != nil {
+		var scanRange, linksFirst bool
+		if err := tx.NewRaw(drilldownThresholdQuery, query).Scan(ctx, &query.MinCount, &scanRange, &linksFirst); err != nil {
 			return fmt.Errorf("bound the page: %w", err)
 		}
-		query.Read = readLookups
-		if scanRange {
+		switch {
+		case !scanRange:
+			query.Read = readLookups
+		case linksFirst:
 			// The links skip the contacts with one occurrence in the
 			// range, which rank last. When the others do not fill the
 			// page, the page reaches them, and only the whole range
 			// orders them.
 			query.Read = readLinks
+		default:
+			query.Read = readRange
 		}
 		var err error
 		page, err = drilldownPage(ctx, tx, drilldownByCountQuery, query)

@@ -360,10 +360,13 @@ func TestEventDrilldownByCountLinks(t *testing.T) {
 	event := createEvent(t, f, "demo")
 
 	// Counts in the range 2026-03-25 to 2026-05-31:
-	// ann 3 on three days; bob 4 on one day; cat 1, with rows before and
-	// after the range; dan 2 on one day, after a day whose occurrence
-	// retention deletes below; eve 2 on two days; fay 4, two on each of
-	// two days; s01 to s30 one each.
+	//   ann  3 on three days
+	//   bob  4 on one day
+	//   cat  1, with rows before and after the range
+	//   dan  2 on one day, after a day whose occurrence retention deletes
+	//   eve  2 on two days
+	//   fay  4, two on each of two days
+	//   s01 to s30  1 each
 	recordAll(t, f, "demo", []occurrence{
 		{email: "ann@example.com", at: "2026-05-02T10:00:00Z"},
 		{email: "bob@example.com", at: "2026-05-07T10:00:00Z"},
@@ -445,4 +448,91 @@ func TestEventDrilldownByCountLinks(t *testing.T) {
 		t.Errorf("drilldown from rollups =\n%s\nfrom occurrences =\n%s", pagesText(gotPages), pagesText(wantPages))
 	}
 	checkRollups(t, f)
+}
+
+// TestEventDrilldownByCountLinksSkipOnes checks that the links read leaves
+// out the contacts that it counts at 1. x and y each have a row with
+// expired occurrences alone and a row with one occurrence in the range, so
+// each has a link there. Kept, they would fill a page ahead of s01 to
+// s10, whose ids are larger, and those would be missing from every page.
+func TestEventDrilldownByCountLinksSkipOnes(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	event := createEvent(t, f, "demo")
+	recordAll(t, f, "demo", []occurrence{
+		{email: "x@example.com", at: "2026-04-01T10:00:00Z"},
+		{email: "y@example.com", at: "2026-04-01T11:00:00Z"},
+		{email: "x@example.com", at: "2026-05-02T10:00:00Z"},
+		{email: "y@example.com", at: "2026-05-03T10:00:00Z"},
+		{email: "a@example.com", at: "2026-05-04T10:00:00Z"},
+		{email: "a@example.com", at: "2026-05-04T11:00:00Z"},
+	})
+	singles := make([]occurrence, 10)
+	for i := range singles {
+		singles[i] = occurrence{email: fmt.Sprintf("s%02d@example.com", i+1), at: fmt.Sprintf("2026-05-05T%02d:00:00Z", i+10)}
+	}
+	recordAll(t, f, "demo", singles)
+	// With 25 months of retention, this deletes the occurrences before
+	// 2026-04-02 12:00 UTC, so the rows of 04-01 keep expired counts only.
+	if _, err := f.Store.EnforceRetention(ctx, mustTime(t, "2028-05-02T12:00:00Z")); err != nil {
+		t.Fatal(err)
+	}
+
+	days := mustRange(t, "2026-03-25", "2026-05-31")
+	for _, first := range []int{1, 2} {
+		opts := db.DrilldownOptions{Order: apitype.DrilldownByCount, First: first}
+		got := drilldownPages(t, f, event.ID, days, opts, f.Store.EventDrilldown)
+		want := drilldownPages(t, f, event.ID, days, opts, f.Store.RawEventDrilldown)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("first %d: drilldown from rollups =\n%s\nfrom occurrences =\n%s", first, pagesText(got), pagesText(want))
+		}
+	}
+	// The pages above compare equal only if the links read ran first.
+	for _, first := range []int{1, 2} {
+		_, scanRange, readLinks, err := f.Store.DrilldownBound(ctx, f.Account, event.ID, days, db.DrilldownOptions{First: first})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !scanRange || !readLinks {
+			t.Errorf("first %d: scan range %t, read links %t, want both", first, scanRange, readLinks)
+		}
+	}
+}
+
+// TestEventDrilldownByCountUnevenRange checks that the count order reads
+// the whole range when most contact-day rows have more than one
+// occurrence, because the links read would then read every row and more.
+func TestEventDrilldownByCountUnevenRange(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	event := createEvent(t, f, "demo")
+	var occurrences []occurrence
+	for i := 1; i <= 10; i++ {
+		email := fmt.Sprintf("twice%02d@example.com", i)
+		occurrences = append(occurrences,
+			occurrence{email: email, at: fmt.Sprintf("2026-05-%02dT10:00:00Z", i)},
+			occurrence{email: email, at: fmt.Sprintf("2026-05-%02dT11:00:00Z", i)})
+	}
+	for i := 1; i <= 5; i++ {
+		occurrences = append(occurrences, occurrence{email: fmt.Sprintf("once%d@example.com", i), at: "2026-05-20T10:00:00Z"})
+	}
+	recordAll(t, f, "demo", occurrences)
+
+	days := mustRange(t, "2026-05-01", "2026-05-31")
+	opts := db.DrilldownOptions{Order: apitype.DrilldownByCount, First: 3}
+	_, read, err := f.Store.EventDrilldownRead(ctx, f.Account, event.ID, days, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if read != "range" {
+		t.Errorf("page 1 read %q, want range", read)
+	}
+	got := drilldownPages(t, f, event.ID, days, opts, f.Store.EventDrilldown)
+	want := drilldownPages(t, f, event.ID, days, opts, f.Store.RawEventDrilldown)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("drilldown from rollups =\n%s\nfrom occurrences =\n%s", pagesText(got), pagesText(want))
+	}
+	if len(got) != 5 {
+		t.Errorf("%d pages, want 5", len(got))
+	}
 }

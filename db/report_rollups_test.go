@@ -694,7 +694,7 @@ func TestEventDrilldownByCountSample(t *testing.T) {
 			}
 
 			days := mustRange(t, "2026-05-01", "2026-05-31")
-			minCount, scanRange, err := f.Store.DrilldownBound(ctx, f.Account, event.ID, days, db.DrilldownOptions{})
+			minCount, scanRange, _, err := f.Store.DrilldownBound(ctx, f.Account, event.ID, days, db.DrilldownOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}

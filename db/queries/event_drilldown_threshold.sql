@@ -10,7 +10,8 @@
 -- reaches it too, and no contact can reach it in the range without reaching
 -- it over all days. min_count is 1 when fewer than ?row_limit sampled
 -- contacts are eligible. scan_range tells the page query whether to read
--- every row of the range rather than each candidate's days.
+-- every row of the range rather than each candidate's days, and read_links
+-- whether to read the range's links first.
 --
 -- Named arguments: as event_drilldown_by_count.sql, and ?sample.
 WITH leaders AS (
@@ -59,9 +60,9 @@ threshold AS MATERIALIZED (
 		LIMIT 1
 	), 1) AS min_count
 ),
--- A tenth of the event_contact_days rows of the range.
-budget AS (
-	SELECT coalesce(sum(contacts), 0) / 10 AS rows
+-- The event_contact_days rows of the range.
+range_rows AS (
+	SELECT coalesce(sum(contacts), 0) AS rows
 	FROM (
 		SELECT contacts FROM event_day_totals
 		WHERE account_id = ?account_id
@@ -73,20 +74,62 @@ budget AS (
 			AND custom_event_id = ?event_id
 			AND day BETWEEN ?first_day::date AND ?last_day::date
 	) t
+),
+-- A tenth of them.
+budget AS (
+	SELECT rows / 10 AS rows FROM range_rows
+),
+choice AS (
+	SELECT
+		t.min_count,
+		-- Looking up one contact's days costs about as much as reading
+		-- ten rows of the range in order (an estimate), so the page query
+		-- scans the range when more candidates than that reach the bound.
+		-- Counting stops at the budget.
+		t.min_count <= 1 OR (
+			SELECT count(*) FROM (
+				SELECT 1 FROM event_contact_totals c
+				WHERE c.account_id = ?account_id
+					AND c.custom_event_id = ?event_id
+					AND c.live_events >= t.min_count
+				LIMIT (SELECT rows FROM budget) + 1
+			) candidates
+		) > (SELECT rows FROM budget) AS scan_range
+	FROM threshold t
 )
 SELECT
-	t.min_count,
-	-- Looking up one contact's days costs about as much as reading ten
-	-- rows of the range in order (an estimate), so the page query scans
-	-- the range when more candidates than that reach the bound. Counting
-	-- stops at the budget.
-	t.min_count <= 1 OR (
+	c.min_count,
+	c.scan_range,
+	-- The links read costs about one index entry per link and per uneven
+	-- row of the range, the range read one per row. So the links read is
+	-- chosen when those entries are at most half the range's rows. The
+	-- range's links are the contact-day rows whose previous day is in the
+	-- range, which event_day_gaps counts by pair of days. Counting uneven
+	-- rows stops at the limit. PostgreSQL runs these subqueries only when
+	-- scan_range is true.
+	CASE WHEN c.scan_range THEN (
+		SELECT coalesce(sum(g.contacts), 0)
+		FROM (
+			SELECT contacts FROM event_day_gaps
+			WHERE account_id = ?account_id
+				AND custom_event_id = ?event_id
+				AND previous_day BETWEEN ?first_day::date AND ?last_day::date
+				AND day <= ?last_day::date
+			UNION ALL
+			SELECT contacts FROM event_day_gap_changes
+			WHERE account_id = ?account_id
+				AND custom_event_id = ?event_id
+				AND previous_day BETWEEN ?first_day::date AND ?last_day::date
+				AND day <= ?last_day::date
+		) g
+	) + (
 		SELECT count(*) FROM (
-			SELECT 1 FROM event_contact_totals c
-			WHERE c.account_id = ?account_id
-				AND c.custom_event_id = ?event_id
-				AND c.live_events >= t.min_count
-			LIMIT (SELECT rows FROM budget) + 1
-		) candidates
-	) > (SELECT rows FROM budget) AS scan_range
-FROM threshold t
+			SELECT 1 FROM event_contact_days d
+			WHERE d.account_id = ?account_id
+				AND d.custom_event_id = ?event_id
+				AND d.day BETWEEN ?first_day::date AND ?last_day::date
+				AND d.live_events <> 1
+			LIMIT (SELECT rows FROM range_rows) / 2 + 1
+		) uneven
+	) <= (SELECT rows FROM range_rows) / 2 ELSE false END AS read_links
+FROM choice c
