@@ -83,7 +83,7 @@ func (s *Server) getCustomEventStats(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	days, err := queryDateRange(c, &account)
+	days, err := s.queryDateRange(c, &account)
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func (s *Server) getCustomEventDrilldown(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	days, err := queryDateRange(c, &account)
+	days, err := s.queryDateRange(c, &account)
 	if err != nil {
 		return err
 	}
@@ -132,10 +132,10 @@ func (s *Server) getCustomEventDrilldown(c echo.Context) error {
 
 // queryDateRange reads ?from=&to=, by default the last 30 days in the
 // account's time zone.
-func queryDateRange(c echo.Context, account *db.Account) (apitype.DateRange, error) {
+func (s *Server) queryDateRange(c echo.Context, account *db.Account) (apitype.DateRange, error) {
 	from, to := c.QueryParam("from"), c.QueryParam("to")
 	if from == "" && to == "" {
-		return apitype.LastDays(time.Now(), account.Location(), 30), nil
+		return apitype.LastDays(s.reportNow(), account.Location(), 30), nil
 	}
 	days, verr := apitype.ParseDateRange(from, to)
 	if verr != nil {

@@ -32,3 +32,10 @@ func (s *Server) FreezeLimiterClock() {
 	frozen := time.Now()
 	s.limiterNow = func() time.Time { return frozen }
 }
+
+// SetReportClock makes the report's default range end on the day of at,
+// so a test that computes its days once does not depend on the server's
+// clock passing midnight.
+func (s *Server) SetReportClock(at time.Time) {
+	s.reportNow = func() time.Time { return at }
+}

@@ -34,6 +34,9 @@ type Server struct {
 	// limiterNow returns the time at which the limiters above count a
 	// request: time.Now, or a fixed time in tests.
 	limiterNow func() time.Time
+	// reportNow returns the time whose day ends the report's default
+	// range: time.Now, or a fixed time in tests.
+	reportNow func() time.Time
 	// minRoles maps each admin route, as "METHOD /api/path", to the
 	// minimum role it needs. roleRoutes fills it.
 	minRoles map[string]string
@@ -55,6 +58,7 @@ func NewServer(cfg Config, store *db.Store, log *slog.Logger) *Server {
 		signIns:        newSignInLimits(),
 		resetRequests:  newResetRequestLimits(),
 		limiterNow:     time.Now,
+		reportNow:      time.Now,
 		minRoles:       map[string]string{},
 		streamsClosing: make(chan struct{}),
 	}
