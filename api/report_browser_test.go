@@ -388,9 +388,10 @@ func TestReportChartAndDrilldown(t *testing.T) {
 	})
 
 	t.Run("range drilldown", func(t *testing.T) {
-		// NOTE: in one full run, a mouse click here right after the day
-		// drilldowns above never reached the card. The cause is not known,
-		// so this click goes through the DOM.
+		// NOTE: in some full runs, a mouse click here right after the day
+		// drilldowns above never reached the card, and in others the click
+		// on "Latest trigger" below sent no request. The cause is not
+		// known, so these two clicks go through the DOM.
 		domClick(t, browser, `[data-metric="events-triggered"] .card-drilldown`)
 		waitFor(t, browser, "drilldown of the range", textIs("#drilldown-title", "Contacts from "+days.date(0)+" to "+days.date(6)))
 		waitDrilldownRows(t, browser, "contacts of the range by count", []string{
@@ -403,7 +404,7 @@ func TestReportChartAndDrilldown(t *testing.T) {
 			t.Errorf("status = %q, want %q", got, "4 contacts")
 		}
 
-		click(t, browser, "#drilldown-order-last")
+		domClick(t, browser, "#drilldown-order-last")
 		waitDrilldownRows(t, browser, "contacts of the range by last trigger", []string{
 			"Carol King|carol@example.com|1",
 			"Bob Stone|bob@example.com|1",
