@@ -9,17 +9,17 @@ import (
 // DrilldownBound returns the min_count, scan_range and read_links that
 // event_drilldown_threshold.sql computes for a page in the count order, so
 // tests can tell which way EventDrilldown reads the range.
-func (s *Store) DrilldownBound(ctx context.Context, account *Account, eventID int64, days apitype.DateRange, opts DrilldownOptions) (minCount int64, scanRange, readLinks bool, err error) {
+func (s *Store) DrilldownBound(ctx context.Context, account *Account, eventID int64, days apitype.DateRange, opts DrilldownOptions) (minCount int64, scanRange, linksFirst bool, err error) {
 	query, err := newDrilldownQuery(account.ID, eventID, days, opts)
 	if err != nil {
 		return 0, false, false, err
 	}
-	err = s.db.NewRaw(drilldownThresholdQuery, query).Scan(ctx, &minCount, &scanRange, &readLinks)
-	return minCount, scanRange, readLinks, err
+	err = s.db.NewRaw(drilldownThresholdQuery, query).Scan(ctx, &minCount, &scanRange, &linksFirst)
+	return minCount, scanRange, linksFirst, err
 }
 
-// EventDrilldownRead is EventDrilldown, and also returns how its last query
-// read the counts: "lookups", "links", "range", or "" in the last-trigger
+// EventDrilldownRead runs EventDrilldown and also returns how its last
+// query read the counts: "lookups", "links", "range", or "" in the last-trigger
 // order.
 func (s *Store) EventDrilldownRead(ctx context.Context, account *Account, eventID int64, days apitype.DateRange, opts DrilldownOptions) (*DrilldownPage, string, error) {
 	return s.eventDrilldown(ctx, account, eventID, days, opts)

@@ -206,9 +206,9 @@ func (s *Store) EventDrilldown(ctx context.Context, account *Account, eventID in
 	return page, err
 }
 
-// eventDrilldown is EventDrilldown, and also returns how the last query
-// read the counts: one of the read constants, or "" in the last-trigger
-// order.
+// eventDrilldown runs the queries of EventDrilldown and also returns how
+// the last one read the counts: one of the read constants, or "" in the
+// last-trigger order.
 func (s *Store) eventDrilldown(ctx context.Context, account *Account, eventID int64, days apitype.DateRange, opts DrilldownOptions) (*DrilldownPage, string, error) {
 	query, err := newDrilldownQuery(account.ID, eventID, days, opts)
 	if err != nil {
@@ -243,9 +243,9 @@ func (s *Store) eventDrilldown(ctx context.Context, account *Account, eventID in
 			query.Read = readLookups
 		case linksFirst:
 			// The links skip the contacts with one occurrence in the
-			// range, which rank last. When the others do not fill the
-			// page, the page reaches them, and only the whole range
-			// orders them.
+			// range, which rank last. When the other contacts do not
+			// fill the page, the page needs those, and only the range
+			// read orders them.
 			query.Read = readLinks
 		default:
 			query.Read = readRange
@@ -265,7 +265,7 @@ func (s *Store) eventDrilldown(ctx context.Context, account *Account, eventID in
 	return page, query.Read, nil
 }
 
-// The ways in which event_drilldown_by_count.sql reads counts; the query
+// The ways in which event_drilldown_by_count.sql reads counts. The query
 // describes each.
 const (
 	readLookups = "lookups"
@@ -333,7 +333,7 @@ type drilldownQuery struct {
 	// exists.
 	RowLimit int `bun:"row_limit"`
 	// MinCount comes from event_drilldown_threshold.sql in the count
-	// order, and Read says how event_drilldown_by_count.sql reads counts.
+	// order. Read is the way event_drilldown_by_count.sql reads counts.
 	MinCount int64  `bun:"min_count"`
 	Read     string `bun:"read"`
 	Sample   int    `bun:"sample"`

@@ -489,12 +489,12 @@ func TestEventDrilldownByCountLinksSkipOnes(t *testing.T) {
 	}
 	// The pages above compare equal only if the links read ran first.
 	for _, first := range []int{1, 2} {
-		_, scanRange, readLinks, err := f.Store.DrilldownBound(ctx, f.Account, event.ID, days, db.DrilldownOptions{First: first})
+		_, scanRange, linksFirst, err := f.Store.DrilldownBound(ctx, f.Account, event.ID, days, db.DrilldownOptions{First: first})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !scanRange || !readLinks {
-			t.Errorf("first %d: scan range %t, read links %t, want both", first, scanRange, readLinks)
+		if !scanRange || !linksFirst {
+			t.Errorf("first %d: scan range %t, links first %t, want both", first, scanRange, linksFirst)
 		}
 	}
 }

@@ -10,13 +10,13 @@
 -- ?min_count comes from event_drilldown_threshold.sql: no row of the page
 -- has fewer occurrences than it. ?read picks how the counts are read:
 --
---   lookups  only contacts with at least ?min_count occurrences over all
---            days, one index lookup each;
---   links    only contacts with two or more occurrences in the range,
+--   lookups  Only contacts with at least ?min_count occurrences over all
+--            days, one index lookup each.
+--   links    Only contacts with two or more occurrences in the range,
 --            from event_contact_day_links and the range's rows whose count
 --            is not 1. Every contact left out has exactly one, so these
---            rows are right as long as they fill the page;
---   range    every event_contact_days row of the range.
+--            rows are right as long as they fill the page.
+--   range    Every event_contact_days row of the range.
 --
 -- Named arguments: ?account_id, ?event_id, ?first_day and ?last_day as
 -- YYYY-MM-DD, ?search_pattern (an ILIKE pattern with backslash escapes, or
