@@ -6,84 +6,144 @@ import (
 	"time"
 )
 
-// siteKeyCacheTTL is how long the beacon endpoint trusts a cached site key
-// lookup. Changes made through this Store clear the account's entry at
-// once; a change made through another server process reaches this one
+// accountCacheTTL is how long a cached site key or API key lookup is
+// trusted. Changes made through this Store clear the account's entries at
+// once. A change made through another server process reaches this one
 // within the TTL.
-const siteKeyCacheTTL = 2 * time.Second
+const accountCacheTTL = 2 * time.Second
 
-type siteKeyCacheEntry struct {
-	settings CollectSettings
-	expires  time.Time
+// accountCacheLimit is the number of entries above which a put first
+// drops the expired ones.
+const accountCacheLimit = 10_000
+
+type accountCacheEntry[V any] struct {
+	accountID int64
+	value     V
+	expires   time.Time
 }
 
-// siteKeyCache keeps the collect settings of site keys, so that each beacon
-// request does not look its account up. Unknown site keys are not cached.
-type siteKeyCache struct {
+// accountCache keeps lookups that hot endpoints make on every request,
+// keyed by a string and tagged with the account they belong to. Misses are
+// not cached. clone copies a value on its way in and out, so that callers
+// cannot change what other requests read, and accountOf returns the
+// account that a value belongs to.
+type accountCache[V any] struct {
+	clone     func(V) V
+	accountOf func(V) int64
+
 	mu      sync.Mutex
-	entries map[string]siteKeyCacheEntry
+	entries map[string]accountCacheEntry[V]
 	// generation counts forget calls. A lookup that read the database
 	// before a forget does not cache what it read.
 	generation uint64
 }
 
-func (c *siteKeyCache) get(siteKey string, now time.Time) (*CollectSettings, uint64, bool) {
+func (c *accountCache[V]) get(key string, now time.Time) (V, uint64, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	entry, ok := c.entries[siteKey]
+	entry, ok := c.entries[key]
 	if !ok || now.After(entry.expires) {
-		return nil, c.generation, false
+		var zero V
+		return zero, c.generation, false
 	}
-	settings := entry.settings
-	settings.AllowedOrigins = append([]string(nil), entry.settings.AllowedOrigins...)
-	return &settings, c.generation, true
+	return c.clone(entry.value), c.generation, true
 }
 
-func (c *siteKeyCache) put(siteKey string, settings *CollectSettings, generation uint64, now time.Time) {
+func (c *accountCache[V]) put(key string, value V, generation uint64, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.generation != generation {
 		return
 	}
 	if c.entries == nil {
-		c.entries = map[string]siteKeyCacheEntry{}
+		c.entries = map[string]accountCacheEntry[V]{}
 	}
-	if len(c.entries) > 10_000 {
-		for key, entry := range c.entries {
+	if len(c.entries) > accountCacheLimit {
+		for k, entry := range c.entries {
 			if now.After(entry.expires) {
-				delete(c.entries, key)
+				delete(c.entries, k)
 			}
 		}
 	}
-	stored := *settings
-	stored.AllowedOrigins = append([]string(nil), settings.AllowedOrigins...)
-	c.entries[siteKey] = siteKeyCacheEntry{settings: stored, expires: now.Add(siteKeyCacheTTL)}
+	c.entries[key] = accountCacheEntry[V]{accountID: c.accountOf(value), value: c.clone(value), expires: now.Add(accountCacheTTL)}
+}
+
+// load returns the cached value of key, or calls read and caches what it
+// returns without an error.
+func (c *accountCache[V]) load(key string, now time.Time, read func() (*V, error)) (*V, error) {
+	value, generation, ok := c.get(key, now)
+	if ok {
+		return &value, nil
+	}
+	found, err := read()
+	if err != nil {
+		return nil, err
+	}
+	c.put(key, *found, generation, now)
+	return found, nil
 }
 
 // forget drops the entries of the account.
-func (c *siteKeyCache) forget(accountID int64) {
+func (c *accountCache[V]) forget(accountID int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.generation++
-	for key, entry := range c.entries {
-		if entry.settings.AccountID == accountID {
-			delete(c.entries, key)
+	for k, entry := range c.entries {
+		if entry.accountID == accountID {
+			delete(c.entries, k)
 		}
 	}
+}
+
+// accountCaches contains the store's caches of site keys and API keys.
+type accountCaches struct {
+	siteKeys accountCache[CollectSettings]
+	apiKeys  accountCache[Account]
+	// now is the clock that entries expire by.
+	now func() time.Time
+}
+
+func newAccountCaches() *accountCaches {
+	return &accountCaches{
+		siteKeys: accountCache[CollectSettings]{
+			clone: func(s CollectSettings) CollectSettings {
+				s.AllowedOrigins = append([]string(nil), s.AllowedOrigins...)
+				return s
+			},
+			accountOf: func(s CollectSettings) int64 { return s.AccountID },
+		},
+		apiKeys: accountCache[Account]{
+			clone:     func(a Account) Account { return a },
+			accountOf: func(a Account) int64 { return a.ID },
+		},
+		now: time.Now,
+	}
+}
+
+// forget drops every cached lookup of the account, after a change to it.
+func (c *accountCaches) forget(accountID int64) {
+	c.siteKeys.forget(accountID)
+	c.apiKeys.forget(accountID)
 }
 
 // CachedCollectSettings is CollectSettingsBySiteKey through the store's
 // cache, for the beacon endpoint.
 func (s *Store) CachedCollectSettings(ctx context.Context, siteKey string) (*CollectSettings, error) {
-	now := time.Now()
-	settings, generation, ok := s.siteKeys.get(siteKey, now)
-	if ok {
-		return settings, nil
+	return s.caches.siteKeys.load(siteKey, s.caches.now(), func() (*CollectSettings, error) {
+		return s.CollectSettingsBySiteKey(ctx, siteKey)
+	})
+}
+
+// CachedAccountByAPIKey is AccountByAPIKey through the store's cache, for
+// the GraphQL endpoint. A key revoked through this Store is rejected at
+// once, and one revoked through another server process within the cache's
+// TTL of 2 seconds. The key's last use is recorded on cache misses, which
+// is often enough for its minute resolution.
+func (s *Store) CachedAccountByAPIKey(ctx context.Context, key string) (*Account, error) {
+	if key == "" {
+		return nil, ErrInvalidAPIKey
 	}
-	settings, err := s.CollectSettingsBySiteKey(ctx, siteKey)
-	if err != nil {
-		return nil, err
-	}
-	s.siteKeys.put(siteKey, settings, generation, now)
-	return settings, nil
+	return s.caches.apiKeys.load(string(hashToken(key)), s.caches.now(), func() (*Account, error) {
+		return s.AccountByAPIKey(ctx, key)
+	})
 }

@@ -81,7 +81,7 @@ func (s *Store) SetAllowedOrigins(ctx context.Context, accountID int64, origins 
 	if n, err := result.RowsAffected(); err == nil && n == 0 {
 		return nil, &NotFoundError{Resource: "account", Key: strconv.FormatInt(accountID, 10)}
 	}
-	s.siteKeys.forget(accountID)
+	s.caches.forget(accountID)
 	return normalized, nil
 }
 
@@ -176,6 +176,7 @@ func (s *Store) SetTimeZone(ctx context.Context, accountID int64, zone string) e
 		}
 		return fmt.Errorf("set time zone of account %d: %w", accountID, err)
 	}
+	s.caches.forget(accountID)
 	return nil
 }
 

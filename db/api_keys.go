@@ -52,6 +52,7 @@ func (s *Store) RevokeAPIKey(ctx context.Context, accountID, id int64) error {
 	if err != nil {
 		return fmt.Errorf("revoke API key %d of account %d: %w", id, accountID, err)
 	}
+	s.caches.apiKeys.forget(accountID)
 	n, err := res.RowsAffected()
 	if err != nil {
 		return fmt.Errorf("revoke API key %d of account %d: %w", id, accountID, err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"customevents/app/apitype"
 	"customevents/db"
@@ -188,5 +189,65 @@ func TestRevokeAPIKeyOtherAccount(t *testing.T) {
 	}
 	if _, err := f.Store.AccountByAPIKey(ctx, key); err != nil {
 		t.Errorf("key after another account's revoke: %v, want it still valid", err)
+	}
+}
+
+// TestCachedAccountByAPIKey runs two stores on one database, as two
+// server processes would. A store clears its cached keys when it revokes
+// one or changes the account, and the other store follows within the
+// cache's TTL of 2 seconds.
+func TestCachedAccountByAPIKey(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	other := db.NewStore(f.Store.DB())
+	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	now := start
+	for _, store := range []*db.Store{f.Store, other} {
+		db.SetCacheClock(store, func() time.Time { return now })
+	}
+	lookup := func(store *db.Store) (string, error) {
+		t.Helper()
+		account, err := store.CachedAccountByAPIKey(ctx, f.APIKey)
+		if err != nil {
+			return "", err
+		}
+		if account.ID != f.Account.ID {
+			t.Fatalf("account = %d, want %d", account.ID, f.Account.ID)
+		}
+		return account.TimeZone, nil
+	}
+	for _, store := range []*db.Store{f.Store, other} {
+		if zone, err := lookup(store); err != nil || zone != "UTC" {
+			t.Fatalf("first lookup = %q, %v, want UTC", zone, err)
+		}
+	}
+
+	if err := f.Store.SetTimeZone(ctx, f.Account.ID, "Europe/Berlin"); err != nil {
+		t.Fatal(err)
+	}
+	now = start.Add(time.Second)
+	if zone, err := lookup(f.Store); err != nil || zone != "Europe/Berlin" {
+		t.Errorf("zone from the changing store = %q, %v, want Europe/Berlin", zone, err)
+	}
+	if zone, err := lookup(other); err != nil || zone != "UTC" {
+		t.Errorf("zone from the other store within the TTL = %q, %v, want the cached UTC", zone, err)
+	}
+
+	keys, err := f.Store.ListAPIKeys(ctx, f.Account.ID)
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("keys = %v, %v, want the fixture's one", keys, err)
+	}
+	if err := f.Store.RevokeAPIKey(ctx, f.Account.ID, keys[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lookup(f.Store); !errors.Is(err, db.ErrInvalidAPIKey) {
+		t.Errorf("revoked key on the revoking store: err = %v, want ErrInvalidAPIKey", err)
+	}
+	if _, err := lookup(other); err != nil {
+		t.Errorf("revoked key on the other store within the TTL: err = %v, want the cached account", err)
+	}
+	now = start.Add(2*time.Second + time.Millisecond)
+	if _, err := lookup(other); !errors.Is(err, db.ErrInvalidAPIKey) {
+		t.Errorf("revoked key on the other store after the TTL: err = %v, want ErrInvalidAPIKey", err)
 	}
 }

@@ -152,8 +152,9 @@ type Store struct {
 	// actionWake, when set, is called after occurrences of events with
 	// actions commit.
 	actionWake atomic.Pointer[func()]
-	// siteKeys caches the collect settings that beacon requests look up.
-	siteKeys siteKeyCache
+	// caches keep the site keys that beacon requests look up and the API
+	// keys that GraphQL requests look up.
+	caches *accountCaches
 	// live fans committed occurrences out to live event streams, and
 	// liveNotifier, when set, carries them between server processes.
 	live         liveHub
@@ -180,7 +181,7 @@ func (s *Store) wakeActionWorkers() {
 
 // NewStore returns a Store on bdb.
 func NewStore(bdb *bun.DB) *Store {
-	return &Store{db: bdb}
+	return &Store{db: bdb, caches: newAccountCaches()}
 }
 
 // Ping checks that the database responds.

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"time"
 
 	"customevents/app/apitype"
 )
@@ -23,4 +24,10 @@ func (s *Store) DrilldownBound(ctx context.Context, account *Account, eventID in
 // order.
 func (s *Store) EventDrilldownRead(ctx context.Context, account *Account, eventID int64, days apitype.DateRange, opts DrilldownOptions) (*DrilldownPage, string, error) {
 	return s.eventDrilldown(ctx, account, eventID, days, opts)
+}
+
+// SetCacheClock sets the clock by which the store's site key and API key
+// cache entries expire.
+func SetCacheClock(s *Store, now func() time.Time) {
+	s.caches.now = now
 }

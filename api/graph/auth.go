@@ -59,7 +59,7 @@ func (h *authHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	result := &authResult{err: errMissingBearerToken}
 	if key, ok := bearerToken(r.Header.Get("Authorization")); ok {
-		result.account, result.err = h.store.AccountByAPIKey(r.Context(), key)
+		result.account, result.err = h.store.CachedAccountByAPIKey(r.Context(), key)
 		result.actor = db.APIKeyActor(key)
 	}
 	if result.err == nil && !h.limits.allow(result.account.ID) {
