@@ -47,6 +47,10 @@ type report struct {
 	bare        wrkResult
 	pgbench     pgbenchResult
 	pgStored    int64
+	// pgbenchBatch inserts pgbenchBatchRows rows per transaction with as
+	// many connections as threads, and batchStored counts the rows.
+	pgbenchBatch pgbenchResult
+	batchStored  int64
 	// collect and graphql use opts.connections, collectHalf and
 	// graphqlHalf half as many.
 	collect, graphql, collectHalf, graphqlHalf ingestRun
@@ -62,8 +66,9 @@ type report struct {
 	machine          machineInfo
 }
 
-// measure runs the references first and then the ingest endpoints at full
-// and at half the connections, one at a time.
+// measure runs the bare handler and the single-row pgbench first, then the
+// ingest endpoints at full and at half the connections and the actions
+// runs, and the 64-row pgbench last, one at a time.
 func measure(ctx context.Context, opts options, tmp string, server *serverProcess, bare *bareHandler, receiver *actionReceiver, database *benchDatabase, f fixture) (*report, error) {
 	collectPath, graphqlPath, err := writeScripts(tmp, f, opts.emails, opts.threads)
 	if err != nil {
@@ -132,6 +137,24 @@ func measure(ctx context.Context, opts options, tmp string, server *serverProces
 			return nil, err
 		}
 	}
+
+	// The 64-row pgbench runs last: its hundreds of thousands of rows
+	// would set off autovacuum during the runs that follow it.
+	batchConnections := min(opts.threads, opts.connections)
+	log.Printf("pgbench: %d-row INSERT, %d connections, %s", pgbenchBatchRows, batchConnections, opts.duration)
+	batchBefore, err := database.waitForStableCount(ctx, storeWait)
+	if err != nil {
+		return nil, err
+	}
+	r.pgbenchBatch, err = runPgbenchBatch(ctx, opts.pgbenchPath, tmp, database.url, f, batchConnections, opts.threads, opts.duration)
+	if err != nil {
+		return nil, err
+	}
+	batchAfter, err := database.countOccurrences(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.batchStored = batchAfter - batchBefore
 	return r, nil
 }
 

@@ -22,6 +22,17 @@ const pgbenchScript = `\set contact random(%d, %d)
 INSERT INTO event_occurrences (account_id, custom_event_id, contact_id, occurred_at, page_url, source) VALUES (%d, %d, :contact, now(), 'https://www.example.com/p', 'beacon');
 `
 
+// pgbenchBatchRows is the number of rows that each transaction of
+// pgbenchBatchScript inserts.
+const pgbenchBatchRows = 64
+
+// pgbenchBatchScript inserts pgbenchBatchRows rows in one statement, for
+// contacts drawn at random, as a batch of the ingester would. Arguments:
+// account id, custom event id, first contact id, number of contacts, and
+// pgbenchBatchRows.
+const pgbenchBatchScript = `INSERT INTO event_occurrences (account_id, custom_event_id, contact_id, occurred_at, page_url, source) SELECT %d, %d, %d + floor(random() * %d)::bigint, now(), 'https://www.example.com/p', 'beacon' FROM generate_series(1, %d);
+`
+
 // findPgbench returns the pgbench of the newest PostgreSQL under
 // /usr/lib/postgresql, where Debian installs it, or "pgbench" to look it up
 // on PATH.
@@ -52,11 +63,25 @@ type pgbenchResult struct {
 	TPS float64
 }
 
-// runPgbench runs the INSERT script for the given duration, rounded up to
-// whole seconds, and parses pgbench's summary.
+// runPgbench runs the single-row INSERT script for the given duration,
+// rounded up to whole seconds, and parses pgbench's summary.
 func runPgbench(ctx context.Context, pgbenchPath, dir, databaseURL string, f fixture, connections, threads int, duration time.Duration) (pgbenchResult, error) {
-	script := filepath.Join(dir, "insert.sql")
-	if err := os.WriteFile(script, fmt.Appendf(nil, pgbenchScript, f.firstContact, f.lastContact, f.accountID, f.eventID), 0o644); err != nil {
+	script := fmt.Sprintf(pgbenchScript, f.firstContact, f.lastContact, f.accountID, f.eventID)
+	return runPgbenchScript(ctx, pgbenchPath, dir, databaseURL, "insert.sql", script, nil, connections, threads, duration)
+}
+
+// runPgbenchBatch runs the batch INSERT script like runPgbench. Concurrent
+// batches can deadlock on the rows that the insert triggers lock, so pgbench
+// retries a failed transaction up to 20 times.
+func runPgbenchBatch(ctx context.Context, pgbenchPath, dir, databaseURL string, f fixture, connections, threads int, duration time.Duration) (pgbenchResult, error) {
+	script := fmt.Sprintf(pgbenchBatchScript, f.accountID, f.eventID, f.firstContact, f.lastContact-f.firstContact+1, pgbenchBatchRows)
+	return runPgbenchScript(ctx, pgbenchPath, dir, databaseURL, "insert-batch.sql", script, []string{"--max-tries", "20"}, connections, threads, duration)
+}
+
+// runPgbenchScript writes script to a file named name in dir and runs it.
+func runPgbenchScript(ctx context.Context, pgbenchPath, dir, databaseURL, name, script string, extraArgs []string, connections, threads int, duration time.Duration) (pgbenchResult, error) {
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(script), 0o644); err != nil {
 		return pgbenchResult{}, err
 	}
 	seconds := int((duration + time.Second - 1) / time.Second)
@@ -65,9 +90,9 @@ func runPgbench(ctx context.Context, pgbenchPath, dir, databaseURL string, f fix
 		"-c", strconv.Itoa(connections),
 		"-j", strconv.Itoa(min(threads, connections)),
 		"-T", strconv.Itoa(seconds),
-		"-f", script,
-		databaseURL,
 	}
+	args = append(args, extraArgs...)
+	args = append(args, "-f", path, databaseURL)
 	out, err := exec.CommandContext(ctx, pgbenchPath, args...).CombinedOutput()
 	// The URL is the last argument and is left out of messages.
 	argsWithoutURL := strings.Join(args[:len(args)-1], " ")

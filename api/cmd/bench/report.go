@@ -136,8 +136,9 @@ func (r *report) markdown() string {
 	seconds := int((o.duration + time.Second - 1) / time.Second)
 
 	fmt.Fprintf(&b, "## Run of %s\n\n", r.started.Format("2006-01-02 15:04 UTC"))
-	fmt.Fprintf(&b, "- Flags: `-threads %d -connections %d -duration %s`, so wrk runs as `wrk -t%d -c%d -d%ds --latency` (half load: `-c%d`) and pgbench as `pgbench -n -c %d -j %d -T %d`.\n",
-		o.threads, o.connections, o.duration, o.threads, o.connections, int(o.duration.Round(time.Second)/time.Second), o.connections/2, o.connections, min(o.threads, o.connections), seconds)
+	fmt.Fprintf(&b, "- Flags: `-threads %d -connections %d -duration %s`, so wrk runs as `wrk -t%d -c%d -d%ds --latency` (half load: `-c%d`) and pgbench as `pgbench -n -c %d -j %d -T %d` (the %d-row script: `-c %d -j %d -T %d --max-tries 20`).\n",
+		o.threads, o.connections, o.duration, o.threads, o.connections, int(o.duration.Round(time.Second)/time.Second), o.connections/2, o.connections, min(o.threads, o.connections), seconds,
+		pgbenchBatchRows, min(o.threads, o.connections), min(o.threads, o.connections), seconds)
 	fmt.Fprintf(&b, "- Machine: %d CPUs (%s), %s memory. The server, PostgreSQL, wrk and pgbench share these CPUs.\n", m.cpus, m.cpuModel, m.memory)
 	fmt.Fprintf(&b, "- PostgreSQL %s with fsync %s and synchronous_commit %s; %s; %s; %s.\n", m.postgres, m.fsync, m.syncCommit, m.goVersion, m.wrkVersion, m.pgbenchVersion)
 	fmt.Fprintf(&b, "- Load average (1, 5, 15 min) at the start of the bench program: %s. Other processes on the machine take CPU time from the run.\n", r.loadAverage)
@@ -159,6 +160,10 @@ func (r *report) markdown() string {
 	fmt.Fprintf(&b, "| pgbench single-row INSERT | %d | %.0f tps | %.0f | mean %s | – | 1.00× | %.2f× | %d failed | %d rows stored for %d transactions |\n",
 		o.connections, r.pgbench.TPS, r.pgbench.TPS, formatMillis(r.pgbench.LatencyAverage), r.pgbench.TPS/r.bare.RequestsPerSec,
 		r.pgbench.Failed, r.pgStored, r.pgbench.Transactions)
+	batchRows := r.pgbenchBatch.TPS * pgbenchBatchRows
+	fmt.Fprintf(&b, "| pgbench %d-row INSERT | %d | %.0f tps | %.0f | mean %s | – | %.2f× | %.2f× | %d failed | %d rows stored for %d transactions |\n",
+		pgbenchBatchRows, min(o.threads, o.connections), r.pgbenchBatch.TPS, batchRows, formatMillis(r.pgbenchBatch.LatencyAverage),
+		batchRows/r.pgbench.TPS, batchRows/r.bare.RequestsPerSec, r.pgbenchBatch.Failed, r.batchStored, r.pgbenchBatch.Transactions)
 
 	b.WriteString("\n| Actions run | Connections | Events/s | Actions/s | Delay p50 | Delay p95 | Delay p99 | Drain after wrk | Check |\n")
 	b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n")
