@@ -91,6 +91,7 @@ func (s *Store) UpdateAccount(ctx context.Context, accountID int64, in apitype.A
 	if err != nil {
 		return nil, fmt.Errorf("update account %d: %w", accountID, err)
 	}
+	s.caches.forget(accountID)
 	return &account, nil
 }
 

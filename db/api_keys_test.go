@@ -251,3 +251,33 @@ func TestCachedAccountByAPIKey(t *testing.T) {
 		t.Errorf("revoked key on the other store after the TTL: err = %v, want ErrInvalidAPIKey", err)
 	}
 }
+
+func TestUpdateAccountClearsCachedAPIKey(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	db.SetCacheClock(f.Store, func() time.Time { return now })
+
+	before, err := f.Store.CachedAccountByAPIKey(ctx, f.APIKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before.TimeZone != "UTC" {
+		t.Fatalf("time zone before = %q, want UTC", before.TimeZone)
+	}
+	if _, err := f.Store.UpdateAccount(ctx, f.Account.ID, apitype.AccountInput{Name: "Renamed", TimeZone: "Europe/Berlin"}); err != nil {
+		t.Fatal(err)
+	}
+
+	now = now.Add(time.Second)
+	after, err := f.Store.CachedAccountByAPIKey(ctx, f.APIKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.TimeZone != "Europe/Berlin" {
+		t.Errorf("time zone after the update = %q, want Europe/Berlin", after.TimeZone)
+	}
+	if after.Name != "Renamed" {
+		t.Errorf("name after the update = %q, want Renamed", after.Name)
+	}
+}

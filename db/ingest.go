@@ -274,9 +274,10 @@ var errNeedSavepoints = errors.New("a statement failed in a batch without savepo
 
 // writeOnce writes the items in the given order in one transaction. It
 // returns an error only when the transaction as a whole failed, and then no
-// item is stored. Without savepoints, a failed statement returns
-// errNeedSavepoints; errors that come before any failed statement, such as
-// an idempotency conflict, stay per item.
+// item is stored, or when the outcome is unknown (*unknownOutcomeError).
+// Without savepoints, a failed statement returns errNeedSavepoints. Errors
+// that come before any failed statement, such as an idempotency conflict,
+// stay per item.
 func (s *Store) writeOnce(items []batchItem, order []int, savepoints bool) ([]ingestResult, error) {
 	// The batch outlives any one caller, so it runs without their
 	// contexts, which are checked per item instead.
@@ -332,25 +333,48 @@ func allSimple(items []batchItem) bool {
 // outside an explicit transaction. The statement commits or fails as a
 // whole, and the batch costs one round trip to the server instead of three
 // (BEGIN, the statement, COMMIT). Items whose caller has gone are left out.
-func writeSimpleAlone(ctx context.Context, db bun.IDB, items []batchItem, order []int, results []ingestResult) ([]ingestResult, error) {
-	rest, err := writeSimple(ctx, db, items, order, results)
-	if isRetryable(err) {
-		return nil, err
-	}
-	var mismatch *bulkResultError
-	if errors.As(err, &mismatch) {
-		// The statement committed but returned rows that do not match
-		// the triggers. Writing the batch again would store it twice.
-		return nil, err
-	}
+//
+// The statement runs on a connection of its own, because database/sql
+// sends a statement again on another connection when lib/pq reports a
+// broken one, and lib/pq does so also when the connection broke after the
+// server committed. Only an error that the server reported proves that
+// nothing was stored, so only then is the batch written again. Any other
+// error returns an *unknownOutcomeError.
+func writeSimpleAlone(ctx context.Context, bdb *bun.DB, items []batchItem, order []int, results []ingestResult) ([]ingestResult, error) {
+	conn, err := bdb.Conn(ctx)
 	if err != nil {
+		// Nothing was sent: the transaction path gets its own connection.
 		return nil, errNeedSavepoints
+	}
+	defer conn.Close()
+
+	rest, err := writeSimple(ctx, conn, items, order, results)
+	if err != nil {
+		if isRetryable(err) {
+			return nil, err
+		}
+		var pqErr *pq.Error
+		if errors.As(err, &pqErr) && !pqErr.Fatal() {
+			return nil, errNeedSavepoints
+		}
+		return nil, &unknownOutcomeError{err: err}
 	}
 	for _, i := range rest {
 		results[i] = ingestResult{err: items[i].ctx.Err()}
 	}
 	return results, nil
 }
+
+// unknownOutcomeError means that a batch may have been stored, but the
+// server's reply did not confirm it, for example because the connection
+// broke. The batch is not written again, so that it cannot be stored twice.
+type unknownOutcomeError struct{ err error }
+
+func (e *unknownOutcomeError) Error() string {
+	return "the database did not confirm the batch, which may be stored: retry with an idempotency key to avoid a duplicate: " + e.err.Error()
+}
+
+func (e *unknownOutcomeError) Unwrap() error { return e.err }
 
 // writeSimple writes the simple triggers among items with recordBulk,
 // stores their results and returns the order of the others, which still

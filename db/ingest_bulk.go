@@ -26,19 +26,11 @@ type accountVisitor struct {
 	visitorID string
 }
 
-// bulkResultError means that record_simple_triggers returned rows that do
-// not match the triggers it was given, after its statement succeeded.
-type bulkResultError struct{ reason string }
-
-func (e *bulkResultError) Error() string {
-	return "record a batch of triggers: " + e.reason
-}
-
 // recordBulk writes simple triggers in one call of the SQL function
 // record_simple_triggers, which finds or creates their contacts by email
 // and by visitor and inserts every occurrence. It returns the occurrences
-// in the order of triggers. A failed statement writes nothing, and the
-// caller writes the batch again trigger by trigger.
+// in the order of triggers. A statement that the server rejects writes
+// nothing, and the caller writes the batch again trigger by trigger.
 func recordBulk(ctx context.Context, tx bun.IDB, triggers []*preparedTrigger) ([]*EventOccurrence, error) {
 	occurrences := make([]*EventOccurrence, len(triggers))
 	cols := struct {
@@ -99,11 +91,11 @@ func recordBulk(ctx context.Context, tx bun.IDB, triggers []*preparedTrigger) ([
 		return nil, fmt.Errorf("record a batch of triggers: %w", err)
 	}
 	if len(stored) != len(triggers) {
-		return nil, &bulkResultError{fmt.Sprintf("%d occurrences stored for %d triggers", len(stored), len(triggers))}
+		return nil, fmt.Errorf("record a batch of triggers: %d occurrences stored for %d triggers", len(stored), len(triggers))
 	}
 	for _, row := range stored {
 		if row.TriggerIndex < 1 || row.TriggerIndex > len(occurrences) {
-			return nil, &bulkResultError{fmt.Sprintf("trigger index %d is out of range 1 to %d", row.TriggerIndex, len(occurrences))}
+			return nil, fmt.Errorf("record a batch of triggers: trigger index %d is out of range 1 to %d", row.TriggerIndex, len(occurrences))
 		}
 		o := occurrences[row.TriggerIndex-1]
 		o.ID, o.ContactID, o.CreatedAt = row.ID, row.ContactID, row.CreatedAt

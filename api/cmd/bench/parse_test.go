@@ -203,6 +203,25 @@ initial connection time = 6.489 ms
 tps = 122044.564934 (without initial connection time)
 `
 
+// pgbenchSampleRetried is a run with --max-tries 20 that retried some
+// transactions.
+const pgbenchSampleRetried = `pgbench (15.18 (Debian 15.18-0+deb12u1))
+transaction type: insert-batch.sql
+scaling factor: 1
+query mode: simple
+number of clients: 2
+number of threads: 2
+maximum number of tries: 20
+duration: 1 s
+number of transactions actually processed: 423
+number of failed transactions: 0 (0.000%)
+number of transactions retried: 7 (1.655%)
+total number of retries: 9
+latency average = 4.739 ms
+initial connection time = 3.399 ms
+tps = 422.063441 (without initial connection time)
+`
+
 // pgbenchSampleAborted is a run whose script names a missing table.
 const pgbenchSampleAborted = `pgbench (15.18 (Debian 15.18-0+deb12u1))
 pgbench: error: client 0 script 0 aborted in command 0 query 0: ERROR:  relation "no_such_table" does not exist
@@ -244,6 +263,16 @@ func TestParsePgbench(t *testing.T) {
 				Transactions:   243728,
 				LatencyAverage: 33 * time.Microsecond,
 				TPS:            122044.564934,
+			},
+		},
+		{
+			name:   "retries",
+			output: pgbenchSampleRetried,
+			want: pgbenchResult{
+				Transactions:   423,
+				Retried:        7,
+				LatencyAverage: 4739 * time.Microsecond,
+				TPS:            422.063441,
 			},
 		},
 		{
@@ -301,4 +330,41 @@ func TestPercentileNearestRank(t *testing.T) {
 	if got := percentile(nil, 0.95); got != 0 {
 		t.Errorf("percentile of nothing = %s, want 0", got)
 	}
+}
+
+// FuzzParsePgbench checks that any output either parses into a result with
+// its required lines or returns an error, without panicking.
+func FuzzParsePgbench(f *testing.F) {
+	for _, sample := range []string{pgbenchSampleOK, pgbenchSampleRetried, pgbenchSampleOldFormat, pgbenchSampleAborted} {
+		f.Add(sample)
+	}
+	f.Fuzz(func(t *testing.T, output string) {
+		r, err := parsePgbench(output)
+		if err != nil {
+			return
+		}
+		if !strings.Contains(output, "number of transactions actually processed: ") || !strings.Contains(output, "tps = ") {
+			t.Errorf("parsePgbench accepted output without its required lines: %+v", r)
+		}
+		if r.Transactions < 0 || r.Failed < 0 || r.Retried < 0 {
+			t.Errorf("parsePgbench returned negative counts: %+v", r)
+		}
+	})
+}
+
+// FuzzParseWrk checks that any output either parses or returns an error,
+// without panicking, and that accepted counts are not negative.
+func FuzzParseWrk(f *testing.F) {
+	for _, sample := range []string{wrkSampleOK, wrkSampleNon2xx, wrkSampleTimeout, wrkSampleNoLatency} {
+		f.Add(sample)
+	}
+	f.Fuzz(func(t *testing.T, output string) {
+		r, err := parseWrk(output)
+		if err != nil {
+			return
+		}
+		if r.Requests < 0 || r.Non2xx3xx < 0 || r.Timeouts < 0 {
+			t.Errorf("parseWrk returned negative counts: %+v", r)
+		}
+	})
 }

@@ -57,6 +57,9 @@ func versionOfPath(path string) int {
 type pgbenchResult struct {
 	Transactions int64
 	Failed       int64
+	// Retried counts the transactions that pgbench ran again after a
+	// deadlock or serialization failure (only with --max-tries above 1).
+	Retried int64
 	// LatencyAverage is pgbench's mean transaction latency.
 	LatencyAverage time.Duration
 	// TPS excludes the time spent opening connections.
@@ -109,6 +112,7 @@ func runPgbenchScript(ctx context.Context, pgbenchPath, dir, databaseURL, name, 
 var (
 	pgbenchProcessedLine = regexp.MustCompile(`^number of transactions actually processed: (\d+)`)
 	pgbenchFailedLine    = regexp.MustCompile(`^number of failed transactions: (\d+)`)
+	pgbenchRetriedLine   = regexp.MustCompile(`^number of transactions retried: (\d+)`)
 	pgbenchLatencyLine   = regexp.MustCompile(`^latency average = ([0-9.]+) ms`)
 	// PostgreSQL 14 and later print "(without initial connection time)",
 	// older versions "(excluding connections establishing)".
@@ -128,6 +132,8 @@ func parsePgbench(output string) (pgbenchResult, error) {
 			haveProcessed = true
 		} else if m := pgbenchFailedLine.FindStringSubmatch(line); m != nil {
 			r.Failed, _ = strconv.ParseInt(m[1], 10, 64)
+		} else if m := pgbenchRetriedLine.FindStringSubmatch(line); m != nil {
+			r.Retried, _ = strconv.ParseInt(m[1], 10, 64)
 		} else if m := pgbenchLatencyLine.FindStringSubmatch(line); m != nil {
 			ms, err := strconv.ParseFloat(m[1], 64)
 			if err != nil {

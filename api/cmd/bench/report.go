@@ -161,9 +161,9 @@ func (r *report) markdown() string {
 		o.connections, r.pgbench.TPS, r.pgbench.TPS, formatMillis(r.pgbench.LatencyAverage), r.pgbench.TPS/r.bare.RequestsPerSec,
 		r.pgbench.Failed, r.pgStored, r.pgbench.Transactions)
 	batchRows := r.pgbenchBatch.TPS * pgbenchBatchRows
-	fmt.Fprintf(&b, "| pgbench %d-row INSERT | %d | %.0f tps | %.0f | mean %s | – | %.2f× | %.2f× | %d failed | %d rows stored for %d transactions |\n",
+	fmt.Fprintf(&b, "| pgbench %d-row INSERT | %d | %.0f tps | %.0f | mean %s | – | %.2f× | %.2f× | %d failed, %d retried | %d rows stored for %d transactions |\n",
 		pgbenchBatchRows, min(o.threads, o.connections), r.pgbenchBatch.TPS, batchRows, formatMillis(r.pgbenchBatch.LatencyAverage),
-		batchRows/r.pgbench.TPS, batchRows/r.bare.RequestsPerSec, r.pgbenchBatch.Failed, r.batchStored, r.pgbenchBatch.Transactions)
+		batchRows/r.pgbench.TPS, batchRows/r.bare.RequestsPerSec, r.pgbenchBatch.Failed, r.pgbenchBatch.Retried, r.batchStored, r.pgbenchBatch.Transactions)
 
 	b.WriteString("\n| Actions run | Connections | Events/s | Actions/s | Delay p50 | Delay p95 | Delay p99 | Drain after wrk | Check |\n")
 	b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n")
