@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"testing"
 	"time"
 
 	"customevents/app/apitype"
@@ -30,4 +31,12 @@ func (s *Store) EventDrilldownRead(ctx context.Context, account *Account, eventI
 // cache entries expire.
 func SetCacheClock(s *Store, now func() time.Time) {
 	s.caches.now = now
+}
+
+// SetBatchConnIdleCheck sets how long an ingest worker's connection may be
+// idle before its next batch pings it, until the test ends.
+func SetBatchConnIdleCheck(t testing.TB, d time.Duration) {
+	old := batchConnIdleCheck
+	batchConnIdleCheck = d
+	t.Cleanup(func() { batchConnIdleCheck = old })
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/lib/pq"
 	"github.com/uptrace/bun"
@@ -137,6 +138,8 @@ func (in *Ingester) submit(ctx context.Context, p *preparedTrigger) (*EventOccur
 // maxBatch, and writes them in one transaction.
 func (in *Ingester) work() {
 	defer in.wg.Done()
+	conn := &batchConn{db: in.store.db}
+	defer conn.close()
 	for {
 		var first *ingestRequest
 		select {
@@ -154,17 +157,17 @@ func (in *Ingester) work() {
 				break fill
 			}
 		}
-		in.write(batch)
+		in.write(batch, conn)
 	}
 }
 
 // write records a batch and replies to every request in it.
-func (in *Ingester) write(batch []*ingestRequest) {
+func (in *Ingester) write(batch []*ingestRequest, conn *batchConn) {
 	items := make([]batchItem, len(batch))
 	for i, req := range batch {
 		items[i] = batchItem{ctx: req.ctx, trigger: req.trigger}
 	}
-	results := in.store.writeBatch(in.log, items)
+	results := in.store.writeBatch(in.log, items, conn)
 	in.batches.Add(1)
 	in.triggers.Add(int64(len(batch)))
 	for i, req := range batch {
@@ -200,7 +203,7 @@ func (s *Store) RecordEvents(ctx context.Context, log *slog.Logger, triggers []T
 	wake := false
 	for start := 0; start < len(items); start += chunk {
 		end := min(start+chunk, len(items))
-		results := s.writeBatch(log, items[start:end])
+		results := s.writeBatch(log, items[start:end], nil)
 		for j, res := range results {
 			i := index[start+j]
 			occurrences[i], errs[i] = res.occurrence, res.err
@@ -214,8 +217,10 @@ func (s *Store) RecordEvents(ctx context.Context, log *slog.Logger, triggers []T
 }
 
 // writeBatch writes items in one transaction, running it again after a
-// deadlock or serialization failure, and returns a result per item.
-func (s *Store) writeBatch(log *slog.Logger, items []batchItem) []ingestResult {
+// deadlock or serialization failure, and returns a result per item. With
+// conn, a batch of simple triggers is one statement on that connection
+// (see writeSimpleAlone).
+func (s *Store) writeBatch(log *slog.Logger, items []batchItem, conn *batchConn) []ingestResult {
 	// Lock contacts in one order in every batch, so that concurrent
 	// batches wait for each other instead of deadlocking. The order is
 	// kept in a copy, so results stay at the callers' indexes.
@@ -235,7 +240,7 @@ func (s *Store) writeBatch(log *slog.Logger, items []batchItem) []ingestResult {
 	// batch is then written again with a savepoint per trigger.
 	savepoints := false
 	for attempt := 1; attempt <= maxBatchAttempts; attempt++ {
-		results, err = s.writeOnce(items, order, savepoints)
+		results, err = s.writeOnce(items, order, savepoints, conn)
 		if errors.Is(err, errNeedSavepoints) {
 			savepoints = true
 			attempt--
@@ -278,13 +283,13 @@ var errNeedSavepoints = errors.New("a statement failed in a batch without savepo
 // Without savepoints, a failed statement returns errNeedSavepoints. Errors
 // that come before any failed statement, such as an idempotency conflict,
 // stay per item.
-func (s *Store) writeOnce(items []batchItem, order []int, savepoints bool) ([]ingestResult, error) {
+func (s *Store) writeOnce(items []batchItem, order []int, savepoints bool, conn *batchConn) ([]ingestResult, error) {
 	// The batch outlives any one caller, so it runs without their
 	// contexts, which are checked per item instead.
 	ctx := context.Background()
 	results := make([]ingestResult, len(items))
-	if !savepoints && allSimple(items) {
-		return writeSimpleAlone(ctx, s.db, items, order, results)
+	if conn != nil && !savepoints && allSimple(items) {
+		return writeSimpleAlone(ctx, conn, items, order, results)
 	}
 	err := s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
 		if !savepoints {
@@ -334,27 +339,26 @@ func allSimple(items []batchItem) bool {
 // whole, and the batch costs one round trip to the server instead of three
 // (BEGIN, the statement, COMMIT). Items whose caller has gone are left out.
 //
-// The statement runs on a connection of its own, because database/sql
+// The statement runs on the worker's own connection, because database/sql
 // sends a statement again on another connection when lib/pq reports a
 // broken one, and lib/pq does so also when the connection broke after the
 // server committed. Only an error that the server reported proves that
 // nothing was stored, so only then is the batch written again. Any other
 // error returns an *unknownOutcomeError.
-func writeSimpleAlone(ctx context.Context, bdb *bun.DB, items []batchItem, order []int, results []ingestResult) ([]ingestResult, error) {
-	conn, err := bdb.Conn(ctx)
+func writeSimpleAlone(ctx context.Context, bc *batchConn, items []batchItem, order []int, results []ingestResult) ([]ingestResult, error) {
+	conn, err := bc.get(ctx)
 	if err != nil {
 		// Nothing was sent: the transaction path gets its own connection.
 		return nil, errNeedSavepoints
 	}
-	defer conn.Close()
 
 	rest, err := writeSimple(ctx, conn, items, order, results)
+	bc.used(err)
 	if err != nil {
 		if isRetryable(err) {
 			return nil, err
 		}
-		var pqErr *pq.Error
-		if errors.As(err, &pqErr) && !pqErr.Fatal() {
+		if isServerError(err) {
 			return nil, errNeedSavepoints
 		}
 		return nil, &unknownOutcomeError{err: err}
@@ -363,6 +367,64 @@ func writeSimpleAlone(ctx context.Context, bdb *bun.DB, items []batchItem, order
 		results[i] = ingestResult{err: items[i].ctx.Err()}
 	}
 	return results, nil
+}
+
+// isServerError reports whether err is an error that the server reported
+// on a connection that stays usable, so the statement rolled back.
+func isServerError(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && !pqErr.Fatal()
+}
+
+// batchConnIdleCheck is how long an ingest worker's connection may stay
+// unused before the worker checks it with a ping, so that a connection
+// that the server closed meanwhile, for example in a restart, is replaced
+// before it carries a batch.
+var batchConnIdleCheck = time.Second
+
+// batchConn is an ingest worker's own database connection for the batches
+// it writes outside a transaction.
+type batchConn struct {
+	db       *bun.DB
+	conn     bun.Conn
+	open     bool
+	lastUsed time.Time
+}
+
+// get returns the connection, after a ping when it has been idle for
+// batchConnIdleCheck, and opens a new one when it has none or the ping
+// failed.
+func (c *batchConn) get(ctx context.Context) (bun.Conn, error) {
+	if c.open && time.Since(c.lastUsed) >= batchConnIdleCheck {
+		if err := c.conn.PingContext(ctx); err != nil {
+			c.close()
+		}
+	}
+	if !c.open {
+		conn, err := c.db.Conn(ctx)
+		if err != nil {
+			return bun.Conn{}, fmt.Errorf("get a database connection for an event batch: %w", err)
+		}
+		c.conn, c.open = conn, true
+	}
+	return c.conn, nil
+}
+
+// used records the result of a statement on the connection. After an error
+// that the server did not report, the connection may be broken, so it is
+// closed and the next batch opens another.
+func (c *batchConn) used(err error) {
+	c.lastUsed = time.Now()
+	if err != nil && !isServerError(err) {
+		c.close()
+	}
+}
+
+func (c *batchConn) close() {
+	if c.open {
+		c.conn.Close()
+		c.open = false
+	}
 }
 
 // unknownOutcomeError means that a batch may have been stored, but the

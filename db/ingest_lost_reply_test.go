@@ -3,7 +3,6 @@ package db_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"net"
 	"net/url"
 	"os"
@@ -114,59 +113,117 @@ func (p *lostReplyProxy) serve(client *net.TCPConn, server net.Conn) {
 	}
 }
 
-// TestRecordEventsLostReplyStoresOnce writes a batch of simple triggers
-// whose reply is lost after the server committed it, once with the
-// connection closed and once with it reset. The batch must be stored once,
-// and no trigger may be acknowledged.
-func TestRecordEventsLostReplyStoresOnce(t *testing.T) {
+// proxiedStore returns a store whose connections to the test database of f
+// go through proxy.
+func proxiedStore(t *testing.T, f *dbtest.Fixture, proxy *lostReplyProxy) *db.Store {
+	t.Helper()
+	ctx := context.Background()
+	var database string
+	if err := f.Store.DB().NewRaw("SELECT current_database()").Scan(ctx, &database); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(os.Getenv("DATABASE_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Host = proxy.listener.Addr().String()
+	u.Path = "/" + database
+	proxied, err := db.Open(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { proxied.Close() })
+	return db.NewStore(proxied)
+}
+
+// startProxiedIngester creates a fixture with the event "signup" and a
+// store that reaches its database through a lostReplyProxy, and starts the
+// store's ingester with one worker until the test ends.
+func startProxiedIngester(t *testing.T, reset bool) (*dbtest.Fixture, *lostReplyProxy, *db.Store) {
+	t.Helper()
+	f := dbtest.NewFixture(t)
+	createEvent(t, f, "signup")
+	u, err := url.Parse(os.Getenv("DATABASE_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := startLostReplyProxy(t, u.Host, reset)
+	store := proxiedStore(t, f, proxy)
+	t.Cleanup(store.StartIngester(discardLog, db.IngestConfig{Workers: 1}))
+	return f, proxy, store
+}
+
+// TestIngesterLostReplyStoresOnce sends a trigger through the ingester and
+// loses the reply after the server committed its batch, once with the
+// connection closed and once with it reset. The trigger must be stored
+// once and not acknowledged. The next trigger then gets a new connection.
+func TestIngesterLostReplyStoresOnce(t *testing.T) {
 	for _, reset := range []bool{false, true} {
 		name := "eof"
 		if reset {
 			name = "reset"
 		}
 		t.Run(name, func(t *testing.T) {
-			f := dbtest.NewFixture(t)
+			f, proxy, store := startProxiedIngester(t, reset)
 			ctx := context.Background()
-			createEvent(t, f, "signup")
 
-			var database string
-			if err := f.Store.DB().NewRaw("SELECT current_database()").Scan(ctx, &database); err != nil {
-				t.Fatal(err)
-			}
-			u, err := url.Parse(os.Getenv("DATABASE_URL"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			proxy := startLostReplyProxy(t, u.Host, reset)
-			u.Host = proxy.listener.Addr().String()
-			u.Path = "/" + database
-			proxied, err := db.Open(ctx, u.String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer proxied.Close()
-			store := db.NewStore(proxied)
-
-			const n = 5
-			triggers := make([]db.Trigger, n)
-			for i := range triggers {
-				triggers[i] = db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: fmt.Sprintf("c%d@example.com", i), Source: db.SourceAPI}
-			}
 			proxy.armed.Store(true)
-			_, errs := store.RecordEvents(ctx, discardLog, triggers)
+			_, err := store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: "first@example.com", Source: db.SourceAPI})
 			if proxy.armed.Load() {
 				t.Fatal("the proxy never saw record_simple_triggers")
 			}
-			// The server committed the batch, but its reply was lost: the
-			// batch is stored once and no trigger is acknowledged.
-			for i, err := range errs {
-				if err == nil || !strings.Contains(err.Error(), "the database did not confirm the batch") {
-					t.Errorf("trigger %d: err = %v, want the unconfirmed batch error", i, err)
-				}
+			if err == nil || !strings.Contains(err.Error(), "the database did not confirm the batch") {
+				t.Errorf("first trigger: err = %v, want the unconfirmed batch error", err)
 			}
-			if stored := dbtest.Count(t, f.Store.DB(), "event_occurrences"); stored != n {
-				t.Errorf("occurrences stored = %d for %d triggers, want %d", stored, n, n)
+			if stored := dbtest.Count(t, f.Store.DB(), "event_occurrences"); stored != 1 {
+				t.Errorf("occurrences stored after the lost reply = %d, want 1", stored)
+			}
+
+			if _, err := store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: "second@example.com", Source: db.SourceAPI}); err != nil {
+				t.Errorf("second trigger: %v", err)
+			}
+			if stored := dbtest.Count(t, f.Store.DB(), "event_occurrences"); stored != 2 {
+				t.Errorf("occurrences stored after the second trigger = %d, want 2", stored)
 			}
 		})
+	}
+}
+
+// TestIngesterReplacesClosedConnection closes the ingest worker's
+// connection from the server side while it is idle, as a server restart
+// would. The worker's ping finds it closed, so the next trigger is stored
+// on a new connection and acknowledged.
+func TestIngesterReplacesClosedConnection(t *testing.T) {
+	db.SetBatchConnIdleCheck(t, 0)
+	f, _, store := startProxiedIngester(t, false)
+	ctx := context.Background()
+
+	if _, err := store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: "first@example.com", Source: db.SourceAPI}); err != nil {
+		t.Fatalf("first trigger: %v", err)
+	}
+	// Every connection of the proxied store is closed. The query's own
+	// connection comes from the fixture's store and stays open.
+	var terminated int
+	err := f.Store.DB().NewRaw(`
+		SELECT count(*) FILTER (WHERE pg_terminate_backend(others.pid))
+		FROM (
+			SELECT pid FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid()
+			-- OFFSET 0 keeps the filter apart from the call above, which
+			-- must never reach this connection's own backend.
+			OFFSET 0
+		) others`).Scan(ctx, &terminated)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if terminated == 0 {
+		t.Fatal("terminated no connection of the proxied store")
+	}
+
+	if _, err := store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: "second@example.com", Source: db.SourceAPI}); err != nil {
+		t.Errorf("trigger after the connection closed: %v", err)
+	}
+	if stored := dbtest.Count(t, f.Store.DB(), "event_occurrences"); stored != 2 {
+		t.Errorf("occurrences stored = %d, want 2", stored)
 	}
 }
