@@ -427,13 +427,20 @@ func (c *batchConn) close() {
 	}
 }
 
+// ErrUnconfirmed matches the error of a trigger whose batch may have been
+// stored, but the database did not confirm it, for example because the
+// connection broke. Sending the trigger again may store it twice.
+var ErrUnconfirmed = errors.New("the database did not confirm the batch, which may be stored")
+
 // unknownOutcomeError means that a batch may have been stored, but the
-// server's reply did not confirm it, for example because the connection
-// broke. The batch is not written again, so that it cannot be stored twice.
+// server's reply did not confirm it. The batch is not written again, so
+// that it cannot be stored twice. It matches ErrUnconfirmed.
 type unknownOutcomeError struct{ err error }
 
+func (e *unknownOutcomeError) Is(target error) bool { return target == ErrUnconfirmed }
+
 func (e *unknownOutcomeError) Error() string {
-	return "the database did not confirm the batch, which may be stored: retry with an idempotency key to avoid a duplicate: " + e.err.Error()
+	return ErrUnconfirmed.Error() + ": retry with an idempotency key to avoid a duplicate: " + e.err.Error()
 }
 
 func (e *unknownOutcomeError) Unwrap() error { return e.err }

@@ -3,10 +3,10 @@ package db_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net"
 	"net/url"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -172,8 +172,8 @@ func TestIngesterLostReplyStoresOnce(t *testing.T) {
 			if proxy.armed.Load() {
 				t.Fatal("the proxy never saw record_simple_triggers")
 			}
-			if err == nil || !strings.Contains(err.Error(), "the database did not confirm the batch") {
-				t.Errorf("first trigger: err = %v, want the unconfirmed batch error", err)
+			if !errors.Is(err, db.ErrUnconfirmed) {
+				t.Errorf("first trigger: err = %v, want ErrUnconfirmed", err)
 			}
 			if stored := dbtest.Count(t, f.Store.DB(), "event_occurrences"); stored != 1 {
 				t.Errorf("occurrences stored after the lost reply = %d, want 1", stored)

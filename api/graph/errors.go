@@ -21,6 +21,10 @@ const (
 	missingKeyMessage = "Authorization header is missing or malformed: send the API key as `Authorization: Bearer <API key>`."
 	invalidKeyMessage = "API key is invalid or revoked: send a valid key as `Authorization: Bearer <API key>`."
 	internalMessage   = "Internal server error: try again, and contact support if it persists."
+	// unconfirmedMessage is the error message for a trigger that the
+	// database may have stored without confirming it. Triggers with an
+	// idempotencyKey are never written this way.
+	unconfirmedMessage = "The database did not confirm that the event was stored, and it may have been: sending it again may record it twice. Send an idempotencyKey with events that must be recorded once."
 )
 
 // errorPresenter turns resolver errors into GraphQL errors with an
@@ -74,6 +78,9 @@ func classify(err error) (code, message, field string, ok bool) {
 	}
 	if errors.Is(err, db.ErrInvalidAPIKey) {
 		return apitype.CodeUnauthenticated, invalidKeyMessage, "", true
+	}
+	if errors.Is(err, db.ErrUnconfirmed) {
+		return apitype.CodeInternal, unconfirmedMessage, "", true
 	}
 	return "", "", "", false
 }
