@@ -25,6 +25,11 @@ type IngestConfig struct {
 	// triggers: on two CPUs shared with PostgreSQL, 1 worker ingested
 	// more beacon events per second than 2, and 2 more than 4
 	// (docs/benchmarks.md).
+	//
+	// NOTE: a batch that waits on a lock holds up its worker, and with it
+	// the batches of every account behind it. A time zone change locks
+	// the account until its rollups are recounted, so with one worker the
+	// process ingests nothing meanwhile.
 	Workers int
 	// MaxBatch is the most triggers one transaction writes. Each trigger
 	// runs in a savepoint, and Postgres keeps the ids of up to 64
