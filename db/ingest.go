@@ -3,7 +3,6 @@ package db
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,8 +25,11 @@ type IngestConfig struct {
 	// triggers: on two CPUs shared with PostgreSQL, 1 worker ingested
 	// more beacon events per second than 2, and 2 more than 4
 	// (docs/benchmarks.md).
-	// A batch that waits for a lock longer than workerLockTimeout is
-	// written aside, so one locked account does not hold up the others.
+	//
+	// NOTE: a batch that waits on a lock holds up its worker, and with it
+	// the batches of every account behind it. A time zone change locks
+	// the account until its rollups are recounted, so with one worker the
+	// process ingests nothing meanwhile.
 	Workers int
 	// MaxBatch is the most triggers one transaction writes. Each trigger
 	// runs in a savepoint, and Postgres keeps the ids of up to 64
@@ -53,14 +55,7 @@ type Ingester struct {
 	// quit is closed by the stop function of StartIngester.
 	quit     chan struct{}
 	maxBatch int
-	// wg counts the workers and the batches being written aside.
-	wg sync.WaitGroup
-
-	// asideSlots limits the batches written aside at once, and parked
-	// counts the requests of each account that are being written aside.
-	asideSlots chan struct{}
-	parkedMu   sync.Mutex
-	parked     map[int64]int
+	wg       sync.WaitGroup
 
 	// Counters for IngestStats.
 	batches  atomic.Int64
@@ -111,10 +106,7 @@ func (s *Store) StartIngester(log *slog.Logger, cfg IngestConfig) (stop func()) 
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 64
 	}
-	in := &Ingester{
-		store: s, log: log, requests: make(chan *ingestRequest), quit: make(chan struct{}), maxBatch: cfg.MaxBatch,
-		asideSlots: make(chan struct{}, asideWriters), parked: map[int64]int{},
-	}
+	in := &Ingester{store: s, log: log, requests: make(chan *ingestRequest), quit: make(chan struct{}), maxBatch: cfg.MaxBatch}
 	for range cfg.Workers {
 		in.wg.Add(1)
 		go in.work()
@@ -170,24 +162,21 @@ func (in *Ingester) work() {
 				break fill
 			}
 		}
-		batch, diverted := in.divertParked(batch)
-		if len(diverted) > 0 {
-			in.writeAside(diverted)
-		}
-		if len(batch) > 0 {
-			in.write(batch, conn)
-		}
+		in.write(batch, conn)
 	}
 }
 
-// write records a batch and replies to every request in it, except those
-// that waited too long for a lock, which settleLockWaits writes again.
+// write records a batch and replies to every request in it.
 func (in *Ingester) write(batch []*ingestRequest, conn *batchConn) {
-	results := in.store.writeBatch(in.log, itemsOf(batch), conn)
+	items := make([]batchItem, len(batch))
+	for i, req := range batch {
+		items[i] = batchItem{ctx: req.ctx, trigger: req.trigger}
+	}
+	results := in.store.writeBatch(in.log, items, conn)
 	in.batches.Add(1)
 	in.triggers.Add(int64(len(batch)))
-	if waiting := replyExceptLockWaits(batch, results); len(waiting) > 0 {
-		in.settleLockWaits(waiting, conn)
+	for i, req := range batch {
+		req.reply <- results[i]
 	}
 }
 
@@ -268,11 +257,7 @@ func (s *Store) writeBatch(log *slog.Logger, items []batchItem, conn *batchConn)
 		log.Warn("event batch retried", "error", err, "attempt", attempt, "triggers", len(items))
 	}
 	if err != nil {
-		if isLockTimeout(err) {
-			log.Info("event batch waited too long for a lock", "triggers", len(items))
-		} else {
-			log.Error("event batch failed", "error", err, "triggers", len(items))
-		}
+		log.Error("event batch failed", "error", err, "triggers", len(items))
 		results = make([]ingestResult, len(items))
 		for i := range results {
 			results[i] = ingestResult{err: fmt.Errorf("write event batch: %w", err)}
@@ -312,17 +297,9 @@ func (s *Store) writeOnce(items []batchItem, order []int, savepoints bool, conn 
 		return writeSimpleAlone(ctx, conn, items, order, results)
 	}
 	err := s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
-		if conn != nil {
-			if _, err := tx.ExecContext(ctx, setLocalWorkerLockTimeout); err != nil {
-				return fmt.Errorf("set the lock timeout: %w", err)
-			}
-		}
 		if !savepoints {
 			var err error
 			order, err = writeSimple(ctx, tx, items, order, results)
-			if isLockTimeout(err) {
-				return err
-			}
 			if err != nil {
 				return errNeedSavepoints
 			}
@@ -338,9 +315,6 @@ func (s *Store) writeOnce(items []batchItem, order []int, savepoints bool, conn 
 				occurrence, err = recordInSavepoint(ctx, tx, items[i].trigger)
 			} else {
 				occurrence, err = items[i].trigger.record(ctx, tx)
-				if isLockTimeout(err) {
-					return err
-				}
 				if isStatementError(err) {
 					return errNeedSavepoints
 				}
@@ -386,7 +360,7 @@ func writeSimpleAlone(ctx context.Context, bc *batchConn, items []batchItem, ord
 	rest, err := writeSimple(ctx, conn, items, order, results)
 	bc.used(err)
 	if err != nil {
-		if isRetryable(err) || isLockTimeout(err) {
+		if isRetryable(err) {
 			return nil, err
 		}
 		if isServerError(err) {
@@ -436,10 +410,6 @@ func (c *batchConn) get(ctx context.Context) (bun.Conn, error) {
 		if err != nil {
 			return bun.Conn{}, fmt.Errorf("get a database connection for an event batch: %w", err)
 		}
-		if _, err := conn.ExecContext(ctx, setWorkerLockTimeout); err != nil {
-			conn.Close()
-			return bun.Conn{}, fmt.Errorf("set the lock timeout of an event batch connection: %w", err)
-		}
 		c.conn, c.open = conn, true
 	}
 	return c.conn, nil
@@ -455,11 +425,8 @@ func (c *batchConn) used(err error) {
 	}
 }
 
-// close discards the connection instead of returning it to the pool,
-// because it carries the worker's lock timeout.
 func (c *batchConn) close() {
 	if c.open {
-		c.conn.Raw(func(any) error { return driver.ErrBadConn })
 		c.conn.Close()
 		c.open = false
 	}
