@@ -284,7 +284,7 @@ var errNeedSavepoints = errors.New("a statement failed in a batch without savepo
 
 // writeOnce writes the items in the given order in one transaction. It
 // returns an error only when the transaction as a whole failed, and then no
-// item is stored, or when the outcome is unknown (*unknownOutcomeError).
+// item is stored, or when the outcome is unknown (ErrUnconfirmed).
 // Without savepoints, a failed statement returns errNeedSavepoints. Errors
 // that come before any failed statement, such as an idempotency conflict,
 // stay per item.
@@ -349,7 +349,7 @@ func allSimple(items []batchItem) bool {
 // broken one, and lib/pq does so also when the connection broke after the
 // server committed. Only an error that the server reported proves that
 // nothing was stored, so only then is the batch written again. Any other
-// error returns an *unknownOutcomeError.
+// error returns an error that matches ErrUnconfirmed.
 func writeSimpleAlone(ctx context.Context, bc *batchConn, items []batchItem, order []int, results []ingestResult) ([]ingestResult, error) {
 	conn, err := bc.get(ctx)
 	if err != nil {
@@ -363,22 +363,15 @@ func writeSimpleAlone(ctx context.Context, bc *batchConn, items []batchItem, ord
 		if isRetryable(err) {
 			return nil, err
 		}
-		if isServerError(err) {
+		if isStatementError(err) {
 			return nil, errNeedSavepoints
 		}
-		return nil, &unknownOutcomeError{err: err}
+		return nil, fmt.Errorf("%w: retry with an idempotency key to avoid a duplicate: %w", ErrUnconfirmed, err)
 	}
 	for _, i := range rest {
 		results[i] = ingestResult{err: items[i].ctx.Err()}
 	}
 	return results, nil
-}
-
-// isServerError reports whether err is an error that the server reported
-// on a connection that stays usable, so the statement rolled back.
-func isServerError(err error) bool {
-	var pqErr *pq.Error
-	return errors.As(err, &pqErr) && !pqErr.Fatal()
 }
 
 // batchConnIdleCheck is how long an ingest worker's connection may stay
@@ -420,7 +413,7 @@ func (c *batchConn) get(ctx context.Context) (bun.Conn, error) {
 // closed and the next batch opens another.
 func (c *batchConn) used(err error) {
 	c.lastUsed = time.Now()
-	if err != nil && !isServerError(err) {
+	if err != nil && !isStatementError(err) {
 		c.close()
 	}
 }
@@ -434,21 +427,9 @@ func (c *batchConn) close() {
 
 // ErrUnconfirmed matches the error of a trigger whose batch may have been
 // stored, but the database did not confirm it, for example because the
-// connection broke. Sending the trigger again may store it twice.
+// connection broke. The ingester does not write such a batch again, but a
+// client that sends the trigger again may store it a second time.
 var ErrUnconfirmed = errors.New("the database did not confirm the batch, which may be stored")
-
-// unknownOutcomeError means that a batch may have been stored, but the
-// server's reply did not confirm it. The batch is not written again, so
-// that it cannot be stored twice. It matches ErrUnconfirmed.
-type unknownOutcomeError struct{ err error }
-
-func (e *unknownOutcomeError) Is(target error) bool { return target == ErrUnconfirmed }
-
-func (e *unknownOutcomeError) Error() string {
-	return ErrUnconfirmed.Error() + ": retry with an idempotency key to avoid a duplicate: " + e.err.Error()
-}
-
-func (e *unknownOutcomeError) Unwrap() error { return e.err }
 
 // writeSimple writes the simple triggers among items with recordBulk,
 // stores their results and returns the order of the others, which still
@@ -479,11 +460,12 @@ func writeSimple(ctx context.Context, tx bun.IDB, items []batchItem, order []int
 	return rest, nil
 }
 
-// isStatementError reports whether err came from Postgres, which then has
-// aborted the transaction.
+// isStatementError reports whether err is an error that Postgres reported
+// on a connection that stays usable: the statement rolled back, and a
+// transaction around it is aborted.
 func isStatementError(err error) bool {
 	var pqErr *pq.Error
-	return errors.As(err, &pqErr)
+	return errors.As(err, &pqErr) && !pqErr.Fatal()
 }
 
 // recordInSavepoint records p, and on failure rolls back only p's writes.
