@@ -137,7 +137,8 @@ func (s *Store) SetConsentMode(ctx context.Context, accountID int64, mode string
 // transaction, the accounts_report_time_zone trigger counts the account's
 // occurrences again into the local days of the new zone, so it takes longer
 // the more occurrences the account has, and holds up the account's ingest
-// meanwhile. Counts of occurrences that retention deleted stay on the days
+// meanwhile. Ingest workers go on writing other accounts' events (see
+// batchRoute). Counts of occurrences that retention deleted stay on the days
 // they were counted on. An unknown zone stores nothing and returns an
 // *apitype.ValidationError.
 func (s *Store) SetTimeZone(ctx context.Context, accountID int64, zone string) error {
@@ -155,6 +156,11 @@ func (s *Store) SetTimeZone(ctx context.Context, accountID int64, zone string) e
 	}
 
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		// The rebuild lock comes before the row lock, as in every
+		// transaction that takes both (see rebuild_xact_lock).
+		if _, err := tx.NewRaw("SELECT rebuild_xact_lock(?)", accountID).Exec(ctx); err != nil {
+			return fmt.Errorf("take the rebuild lock of account %d: %w", accountID, err)
+		}
 		var found []int64
 		if err := tx.NewRaw("SELECT id FROM accounts WHERE id = ? FOR UPDATE", accountID).Scan(ctx, &found); err != nil {
 			return fmt.Errorf("lock account %d: %w", accountID, err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/lib/pq"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 )
 
 // IngestConfig sizes an Ingester.
@@ -26,10 +27,10 @@ type IngestConfig struct {
 	// more beacon events per second than 2, and 2 more than 4
 	// (docs/benchmarks.md).
 	//
-	// NOTE: a batch that waits on a lock holds up its worker, and with it
-	// the batches of every account behind it. A time zone change locks
-	// the account until its rollups are recounted, so with one worker the
-	// process ingests nothing meanwhile.
+	// A batch that waits on a lock holds up its worker, and with it the
+	// batches queued behind. So a worker's batch leaves out the triggers
+	// of an account that a time zone change has locked, and a goroutine
+	// per such account writes them once the lock is released.
 	Workers int
 	// MaxBatch is the most triggers one transaction writes. Each trigger
 	// runs in a savepoint, and Postgres keeps the ids of up to 64
@@ -43,6 +44,11 @@ type IngestConfig struct {
 // or a serialization failure.
 const maxBatchAttempts = 3
 
+// maxLockedAccounts is how many locked accounts an ingester waits for at
+// once. Each wait holds a database connection from the pool of 50. The
+// triggers of further locked accounts stay queued until a wait ends.
+const maxLockedAccounts = 8
+
 // Ingester writes the triggers of concurrent RecordEvent calls in shared
 // transactions (group commit), so that ingest is not bound by one commit
 // per event. A call returns only after its batch has committed, so an
@@ -52,15 +58,26 @@ type Ingester struct {
 	store    *Store
 	log      *slog.Logger
 	requests chan *ingestRequest
-	// quit is closed by the stop function of StartIngester.
+	// quit is closed by the stop function of StartIngester, which also
+	// cancels stopping.
 	quit     chan struct{}
+	stopping context.Context
+	cancel   context.CancelFunc
 	maxBatch int
 	wg       sync.WaitGroup
 
+	// locked queues the triggers of each account that a time zone change
+	// has locked, by account id. An account has an entry exactly while a
+	// writeLocked goroutine runs for it.
+	lockedMu    sync.Mutex
+	locked      map[int64][]*ingestRequest
+	lockedSlots chan struct{}
+
 	// Counters for IngestStats.
-	batches  atomic.Int64
-	triggers atomic.Int64
-	waiting  atomic.Int64
+	batches        atomic.Int64
+	triggers       atomic.Int64
+	waiting        atomic.Int64
+	lockedTriggers atomic.Int64
 }
 
 // IngestStats counts the work of the store's running ingester.
@@ -71,6 +88,10 @@ type IngestStats struct {
 	Triggers int64
 	// Waiting is the number of RecordEvent calls waiting to join a batch.
 	Waiting int64
+	// Locked is the number of triggers that a worker left out of its
+	// batch because a time zone change has locked their account, and that
+	// wait for the lock.
+	Locked int64
 }
 
 // IngestStats returns the counters of the running ingester, or zeros when
@@ -80,7 +101,7 @@ func (s *Store) IngestStats() IngestStats {
 	if in == nil {
 		return IngestStats{}
 	}
-	return IngestStats{Batches: in.batches.Load(), Triggers: in.triggers.Load(), Waiting: in.waiting.Load()}
+	return IngestStats{Batches: in.batches.Load(), Triggers: in.triggers.Load(), Waiting: in.waiting.Load(), Locked: in.lockedTriggers.Load()}
 }
 
 type ingestRequest struct {
@@ -97,6 +118,7 @@ type ingestResult struct {
 // StartIngester starts batching the store's RecordEvent calls. The
 // returned function waits for the batches in flight and makes RecordEvent
 // write directly again, also for calls that are waiting to join a batch.
+// Triggers that wait for a locked account fail with an error instead.
 func (s *Store) StartIngester(log *slog.Logger, cfg IngestConfig) (stop func()) {
 	if cfg.Workers <= 0 {
 		// Each worker holds a database connection while it writes, so
@@ -106,7 +128,11 @@ func (s *Store) StartIngester(log *slog.Logger, cfg IngestConfig) (stop func()) 
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 64
 	}
-	in := &Ingester{store: s, log: log, requests: make(chan *ingestRequest), quit: make(chan struct{}), maxBatch: cfg.MaxBatch}
+	in := &Ingester{
+		store: s, log: log, requests: make(chan *ingestRequest), quit: make(chan struct{}), maxBatch: cfg.MaxBatch,
+		locked: make(map[int64][]*ingestRequest), lockedSlots: make(chan struct{}, maxLockedAccounts),
+	}
+	in.stopping, in.cancel = context.WithCancel(context.Background())
 	for range cfg.Workers {
 		in.wg.Add(1)
 		go in.work()
@@ -116,6 +142,7 @@ func (s *Store) StartIngester(log *slog.Logger, cfg IngestConfig) (stop func()) 
 	return func() {
 		s.ingester.CompareAndSwap(in, nil)
 		close(in.quit)
+		in.cancel()
 		in.wg.Wait()
 		log.Info("ingester stopped", "batches", in.batches.Load(), "triggers", in.triggers.Load())
 	}
@@ -166,17 +193,78 @@ func (in *Ingester) work() {
 	}
 }
 
-// write records a batch and replies to every request in it.
+// write records a batch and replies to every request in it, except those
+// of locked accounts, which it queues for writeLocked.
 func (in *Ingester) write(batch []*ingestRequest, conn *batchConn) {
+	results := in.store.writeBatch(in.log, batchItems(batch), batchRoute{conn: conn})
+	in.batches.Add(1)
+	for i, req := range batch {
+		if errors.Is(results[i].err, errAccountLocked) {
+			in.queueLocked(req)
+			continue
+		}
+		in.triggers.Add(1)
+		req.reply <- results[i]
+	}
+}
+
+func batchItems(batch []*ingestRequest) []batchItem {
 	items := make([]batchItem, len(batch))
 	for i, req := range batch {
 		items[i] = batchItem{ctx: req.ctx, trigger: req.trigger}
 	}
-	results := in.store.writeBatch(in.log, items, conn)
-	in.batches.Add(1)
-	in.triggers.Add(int64(len(batch)))
-	for i, req := range batch {
-		req.reply <- results[i]
+	return items
+}
+
+// queueLocked queues req for the writeLocked goroutine of its account and
+// starts one when none runs.
+func (in *Ingester) queueLocked(req *ingestRequest) {
+	accountID := req.trigger.AccountID
+	in.lockedTriggers.Add(1)
+	in.lockedMu.Lock()
+	queue, running := in.locked[accountID]
+	in.locked[accountID] = append(queue, req)
+	in.lockedMu.Unlock()
+	if !running {
+		in.wg.Add(1)
+		go in.writeLocked(accountID)
+	}
+}
+
+// writeLocked writes the queued triggers of a locked account in batches
+// that wait for the account's lock, until the queue is empty. When the
+// ingester stops, the waits end and the triggers that were waiting fail.
+func (in *Ingester) writeLocked(accountID int64) {
+	defer in.wg.Done()
+	in.log.Info("event ingest waits for a locked account", "account_id", accountID)
+	select {
+	case in.lockedSlots <- struct{}{}:
+		defer func() { <-in.lockedSlots }()
+	case <-in.stopping.Done():
+	}
+	written := 0
+	for {
+		in.lockedMu.Lock()
+		queue := in.locked[accountID]
+		if len(queue) == 0 {
+			delete(in.locked, accountID)
+			in.lockedMu.Unlock()
+			in.log.Info("event ingest of a locked account resumed", "account_id", accountID, "triggers", written)
+			return
+		}
+		n := min(len(queue), in.maxBatch)
+		batch := queue[:n:n]
+		in.locked[accountID] = queue[n:]
+		in.lockedMu.Unlock()
+
+		results := in.store.writeBatch(in.log, batchItems(batch), batchRoute{account: accountID, wait: in.stopping})
+		in.batches.Add(1)
+		in.triggers.Add(int64(n))
+		in.lockedTriggers.Add(int64(-n))
+		written += n
+		for i, req := range batch {
+			req.reply <- results[i]
+		}
 	}
 }
 
@@ -208,7 +296,7 @@ func (s *Store) RecordEvents(ctx context.Context, log *slog.Logger, triggers []T
 	wake := false
 	for start := 0; start < len(items); start += chunk {
 		end := min(start+chunk, len(items))
-		results := s.writeBatch(log, items[start:end], nil)
+		results := s.writeBatch(log, items[start:end], batchRoute{})
 		for j, res := range results {
 			i := index[start+j]
 			occurrences[i], errs[i] = res.occurrence, res.err
@@ -221,11 +309,33 @@ func (s *Store) RecordEvents(ctx context.Context, log *slog.Logger, triggers []T
 	return occurrences, errs
 }
 
+// batchRoute is where a batch runs and how it treats an account whose
+// rollups are being counted again, as after a time zone change. That
+// transaction holds the account's rebuild lock (SQL rebuild_xact_lock)
+// and its row FOR UPDATE until it ends, and every write of the account's
+// occurrences waits for the row. The zero value writes in a transaction
+// from the pool, which waits like any other.
+type batchRoute struct {
+	// conn is the ingest worker's own connection. A batch of simple
+	// triggers runs on it as one statement (see writeSimpleAlone). A
+	// worker's batch takes each account's rebuild lock shared, with a
+	// try, and leaves out the triggers of the accounts whose try failed.
+	// Their results are errAccountLocked.
+	conn *batchConn
+	// account, when not zero, is the one account of the batch. The batch
+	// first waits for the account's row lock, giving up when wait ends,
+	// and leaves out the triggers whose callers have gone meanwhile.
+	account int64
+	wait    context.Context
+}
+
+// errAccountLocked is the result of a trigger that a worker's batch left
+// out because its account's rollups were being counted again.
+var errAccountLocked = errors.New("the account's report rollups are being counted again")
+
 // writeBatch writes items in one transaction, running it again after a
-// deadlock or serialization failure, and returns a result per item. With
-// conn, a batch of simple triggers is one statement on that connection
-// (see writeSimpleAlone).
-func (s *Store) writeBatch(log *slog.Logger, items []batchItem, conn *batchConn) []ingestResult {
+// deadlock or serialization failure, and returns a result per item.
+func (s *Store) writeBatch(log *slog.Logger, items []batchItem, route batchRoute) []ingestResult {
 	// Lock contacts in one order in every batch, so that concurrent
 	// batches wait for each other instead of deadlocking. The order is
 	// kept in a copy, so results stay at the callers' indexes.
@@ -245,7 +355,7 @@ func (s *Store) writeBatch(log *slog.Logger, items []batchItem, conn *batchConn)
 	// batch is then written again with a savepoint per trigger.
 	savepoints := false
 	for attempt := 1; attempt <= maxBatchAttempts; attempt++ {
-		results, err = s.writeOnce(items, order, savepoints, conn)
+		results, err = s.writeOnce(items, order, savepoints, route)
 		if errors.Is(err, errNeedSavepoints) {
 			savepoints = true
 			attempt--
@@ -288,18 +398,28 @@ var errNeedSavepoints = errors.New("a statement failed in a batch without savepo
 // Without savepoints, a failed statement returns errNeedSavepoints. Errors
 // that come before any failed statement, such as an idempotency conflict,
 // stay per item.
-func (s *Store) writeOnce(items []batchItem, order []int, savepoints bool, conn *batchConn) ([]ingestResult, error) {
+func (s *Store) writeOnce(items []batchItem, order []int, savepoints bool, route batchRoute) ([]ingestResult, error) {
 	// The batch outlives any one caller, so it runs without their
 	// contexts, which are checked per item instead.
 	ctx := context.Background()
 	results := make([]ingestResult, len(items))
-	if conn != nil && !savepoints && allSimple(items) {
-		return writeSimpleAlone(ctx, conn, items, order, results)
+	if route.conn != nil && !savepoints && allSimple(items) {
+		return writeSimpleAlone(ctx, route.conn, items, order, results)
 	}
 	err := s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		switch {
+		case route.account != 0:
+			if err := lockAccountRollups(route.wait, tx, route.account); err != nil {
+				return err
+			}
+		case route.conn != nil:
+			if order, err = skipLockedAccounts(ctx, tx, items, order, results); err != nil {
+				return err
+			}
+		}
 		if !savepoints {
-			var err error
-			order, err = writeSimple(ctx, tx, items, order, results)
+			order, err = writeSimple(ctx, tx, items, order, results, false)
 			if err != nil {
 				return errNeedSavepoints
 			}
@@ -357,7 +477,7 @@ func writeSimpleAlone(ctx context.Context, bc *batchConn, items []batchItem, ord
 		return nil, errNeedSavepoints
 	}
 
-	rest, err := writeSimple(ctx, conn, items, order, results)
+	rest, err := writeSimple(ctx, conn, items, order, results, true)
 	bc.used(err)
 	if err != nil {
 		if isRetryable(err) {
@@ -433,8 +553,9 @@ var ErrUnconfirmed = errors.New("the database did not confirm the batch, which m
 
 // writeSimple writes the simple triggers among items with recordBulk,
 // stores their results and returns the order of the others, which still
-// have to be written one by one.
-func writeSimple(ctx context.Context, tx bun.IDB, items []batchItem, order []int, results []ingestResult) ([]int, error) {
+// have to be written one by one. With skipLocked, the triggers of locked
+// accounts get errAccountLocked.
+func writeSimple(ctx context.Context, tx bun.IDB, items []batchItem, order []int, results []ingestResult, skipLocked bool) ([]int, error) {
 	var simple, rest []int
 	for _, i := range order {
 		if items[i].ctx.Err() == nil && items[i].trigger.isSimple() {
@@ -450,14 +571,46 @@ func writeSimple(ctx context.Context, tx bun.IDB, items []batchItem, order []int
 	for j, i := range simple {
 		triggers[j] = items[i].trigger
 	}
-	occurrences, err := recordBulk(ctx, tx, triggers)
+	occurrences, err := recordBulk(ctx, tx, triggers, skipLocked)
 	if err != nil {
 		return nil, err
 	}
 	for j, i := range simple {
+		if occurrences[j] == nil {
+			results[i] = ingestResult{err: errAccountLocked}
+			continue
+		}
 		results[i] = ingestResult{occurrence: occurrences[j]}
 	}
 	return rest, nil
+}
+
+// skipLockedAccounts takes the rebuild lock of the ordered items' accounts
+// shared, for the rest of tx, with a try that never waits. It gives the
+// items of the accounts whose try failed errAccountLocked and returns the
+// order of the others.
+func skipLockedAccounts(ctx context.Context, tx bun.Tx, items []batchItem, order []int, results []ingestResult) ([]int, error) {
+	var ids []int64
+	for _, i := range order {
+		ids = append(ids, items[i].trigger.AccountID)
+	}
+	if len(ids) == 0 {
+		return order, nil
+	}
+	var open []int64
+	err := tx.NewRaw("SELECT a FROM (SELECT DISTINCT unnest(?::bigint[]) AS a) s WHERE try_rebuild_xact_lock_shared(a)", pgdialect.Array(ids)).Scan(ctx, &open)
+	if err != nil {
+		return nil, fmt.Errorf("lock the accounts of an event batch: %w", err)
+	}
+	var kept []int
+	for _, i := range order {
+		if slices.Contains(open, items[i].trigger.AccountID) {
+			kept = append(kept, i)
+		} else {
+			results[i] = ingestResult{err: errAccountLocked}
+		}
+	}
+	return kept, nil
 }
 
 // isStatementError reports whether err is an error that Postgres reported

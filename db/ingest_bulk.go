@@ -31,7 +31,10 @@ type accountVisitor struct {
 // and by visitor and inserts every occurrence. It returns the occurrences
 // in the order of triggers. A statement that the server rejects writes
 // nothing, and the caller writes the batch again trigger by trigger.
-func recordBulk(ctx context.Context, tx bun.IDB, triggers []*preparedTrigger) ([]*EventOccurrence, error) {
+//
+// With skipLocked, the triggers of accounts that a time zone change has
+// locked are left out and their occurrences are nil.
+func recordBulk(ctx context.Context, tx bun.IDB, triggers []*preparedTrigger, skipLocked bool) ([]*EventOccurrence, error) {
 	occurrences := make([]*EventOccurrence, len(triggers))
 	cols := struct {
 		account, event                                         []int64
@@ -79,26 +82,28 @@ func recordBulk(ctx context.Context, tx bun.IDB, triggers []*preparedTrigger) ([
 		SELECT trigger_index, id, contact_id, created_at
 		FROM record_simple_triggers(?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::timestamptz[],
 			?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-			?::text[], ?::text[], ?::text[], ?::text[], ?::text[])`,
+			?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?)`,
 		pgdialect.Array(cols.account), pgdialect.Array(cols.event),
 		pgdialect.Array(cols.email), pgdialect.Array(cols.visitor), pgdialect.Array(cols.at),
 		pgdialect.Array(cols.page), pgdialect.Array(cols.source), pgdialect.Array(cols.metadata),
 		pgdialect.Array(cols.referrer), pgdialect.Array(cols.channel),
 		pgdialect.Array(cols.utmSource), pgdialect.Array(cols.utmMedium), pgdialect.Array(cols.utmCampaign),
-		pgdialect.Array(cols.utmTerm), pgdialect.Array(cols.utmContent),
+		pgdialect.Array(cols.utmTerm), pgdialect.Array(cols.utmContent), skipLocked,
 	).Scan(ctx, &stored)
 	if err != nil {
 		return nil, fmt.Errorf("record a batch of triggers: %w", err)
 	}
-	if len(stored) != len(triggers) {
+	if len(stored) != len(triggers) && !skipLocked {
 		return nil, fmt.Errorf("record a batch of triggers: %d occurrences stored for %d triggers", len(stored), len(triggers))
 	}
+	written := make([]*EventOccurrence, len(triggers))
 	for _, row := range stored {
 		if row.TriggerIndex < 1 || row.TriggerIndex > len(occurrences) {
 			return nil, fmt.Errorf("record a batch of triggers: trigger index %d is out of range 1 to %d", row.TriggerIndex, len(occurrences))
 		}
 		o := occurrences[row.TriggerIndex-1]
 		o.ID, o.ContactID, o.CreatedAt = row.ID, row.ContactID, row.CreatedAt
+		written[row.TriggerIndex-1] = o
 	}
-	return occurrences, nil
+	return written, nil
 }

@@ -55,7 +55,7 @@ func TestIngestPlansUseIndexes(t *testing.T) {
 	_, err = tx.ExecContext(ctx, `
 		SELECT count(*) FROM record_simple_triggers(?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::timestamptz[],
 			?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-			?::text[], ?::text[], ?::text[], ?::text[], ?::text[])`,
+			?::text[], ?::text[], ?::text[], ?::text[], ?::text[], true)`,
 		pgdialect.Array([]int64{f.Account.ID, f.Account.ID}), pgdialect.Array([]int64{event.ID, event.ID}),
 		pgdialect.Array([]string{"ann@example.com", ""}), pgdialect.Array([]string{"", "0123456789abcdef0123456789abcdef"}),
 		pgdialect.Array([]time.Time{at, at}),

@@ -143,7 +143,16 @@ func (s *Store) StartReportCompaction(log *slog.Logger, interval time.Duration) 
 // rollups were wrong. It locks the account's rollups until it commits, and
 // its time grows with the account's occurrences.
 func (s *Store) RebuildReportRollups(ctx context.Context, accountID int64) error {
-	if _, err := s.db.NewRaw("SELECT report_rebuild_account(?)", accountID).Exec(ctx); err != nil {
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		// Ingest workers skip an account while its rebuild lock is held,
+		// rather than wait for its row (see rebuild_xact_lock).
+		if _, err := tx.NewRaw("SELECT rebuild_xact_lock(?)", accountID).Exec(ctx); err != nil {
+			return err
+		}
+		_, err := tx.NewRaw("SELECT report_rebuild_account(?)", accountID).Exec(ctx)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("rebuild report rollups of account %d: %w", accountID, err)
 	}
 	return nil
