@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,11 +10,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/lib/pq"
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
 )
 
 // IngestConfig sizes an Ingester.
@@ -43,11 +40,6 @@ type IngestConfig struct {
 // maxBatchAttempts is how often a batch is written again after a deadlock
 // or a serialization failure.
 const maxBatchAttempts = 3
-
-// maxLockedAccounts is how many locked accounts an ingester waits for at
-// once. Each wait holds a database connection from the pool of 50. The
-// triggers of further locked accounts stay queued until a wait ends.
-const maxLockedAccounts = 8
 
 // Ingester writes the triggers of concurrent RecordEvent calls in shared
 // transactions (group commit), so that ingest is not bound by one commit
@@ -133,6 +125,7 @@ func (s *Store) StartIngester(log *slog.Logger, cfg IngestConfig) (stop func()) 
 		locked: make(map[int64][]*ingestRequest), lockedSlots: make(chan struct{}, maxLockedAccounts),
 	}
 	in.stopping, in.cancel = context.WithCancel(context.Background())
+	s.pruneReceipts(log)
 	for range cfg.Workers {
 		in.wg.Add(1)
 		go in.work()
@@ -170,7 +163,7 @@ func (in *Ingester) submit(ctx context.Context, p *preparedTrigger) (*EventOccur
 // maxBatch, and writes them in one transaction.
 func (in *Ingester) work() {
 	defer in.wg.Done()
-	conn := &batchConn{db: in.store.db}
+	conn := &batchConn{db: in.store.db, log: in.log}
 	defer conn.close()
 	for {
 		var first *ingestRequest
@@ -216,58 +209,6 @@ func batchItems(batch []*ingestRequest) []batchItem {
 	return items
 }
 
-// queueLocked queues req for the writeLocked goroutine of its account and
-// starts one when none runs.
-func (in *Ingester) queueLocked(req *ingestRequest) {
-	accountID := req.trigger.AccountID
-	in.lockedTriggers.Add(1)
-	in.lockedMu.Lock()
-	queue, running := in.locked[accountID]
-	in.locked[accountID] = append(queue, req)
-	in.lockedMu.Unlock()
-	if !running {
-		in.wg.Add(1)
-		go in.writeLocked(accountID)
-	}
-}
-
-// writeLocked writes the queued triggers of a locked account in batches
-// that wait for the account's lock, until the queue is empty. When the
-// ingester stops, the waits end and the triggers that were waiting fail.
-func (in *Ingester) writeLocked(accountID int64) {
-	defer in.wg.Done()
-	in.log.Info("event ingest waits for a locked account", "account_id", accountID)
-	select {
-	case in.lockedSlots <- struct{}{}:
-		defer func() { <-in.lockedSlots }()
-	case <-in.stopping.Done():
-	}
-	written := 0
-	for {
-		in.lockedMu.Lock()
-		queue := in.locked[accountID]
-		if len(queue) == 0 {
-			delete(in.locked, accountID)
-			in.lockedMu.Unlock()
-			in.log.Info("event ingest of a locked account resumed", "account_id", accountID, "triggers", written)
-			return
-		}
-		n := min(len(queue), in.maxBatch)
-		batch := queue[:n:n]
-		in.locked[accountID] = queue[n:]
-		in.lockedMu.Unlock()
-
-		results := in.store.writeBatch(in.log, batchItems(batch), batchRoute{account: accountID, wait: in.stopping})
-		in.batches.Add(1)
-		in.triggers.Add(int64(n))
-		in.lockedTriggers.Add(int64(-n))
-		written += n
-		for i, req := range batch {
-			req.reply <- results[i]
-		}
-	}
-}
-
 // batchItem is one trigger of a batch with the context of its caller.
 type batchItem struct {
 	ctx     context.Context
@@ -309,8 +250,9 @@ func (s *Store) RecordEvents(ctx context.Context, log *slog.Logger, triggers []T
 	return occurrences, errs
 }
 
-// batchRoute is where a batch runs and how it treats an account whose
-// rollups are being counted again, as after a time zone change. That
+// batchRoute configures writeBatch: the connection that a batch runs on,
+// and how it treats an account whose rollups are being counted again, as
+// after a time zone change. That
 // transaction holds the account's rebuild lock (SQL rebuild_xact_lock)
 // and its row FOR UPDATE until it ends, and every write of the account's
 // occurrences waits for the row. The zero value writes in a transaction
@@ -329,12 +271,9 @@ type batchRoute struct {
 	wait    context.Context
 }
 
-// errAccountLocked is the result of a trigger that a worker's batch left
-// out because its account's rollups were being counted again.
-var errAccountLocked = errors.New("the account's report rollups are being counted again")
-
 // writeBatch writes items in one transaction, running it again after a
-// deadlock or serialization failure, and returns a result per item.
+// deadlock, a serialization failure or errNotStored, and returns a result
+// per item.
 func (s *Store) writeBatch(log *slog.Logger, items []batchItem, route batchRoute) []ingestResult {
 	// Lock contacts in one order in every batch, so that concurrent
 	// batches wait for each other instead of deadlocking. The order is
@@ -355,13 +294,15 @@ func (s *Store) writeBatch(log *slog.Logger, items []batchItem, route batchRoute
 	// batch is then written again with a savepoint per trigger.
 	savepoints := false
 	for attempt := 1; attempt <= maxBatchAttempts; attempt++ {
-		results, err = s.writeOnce(items, order, savepoints, route)
+		results, err = s.writeOnce(log, items, order, savepoints, route)
 		if errors.Is(err, errNeedSavepoints) {
 			savepoints = true
 			attempt--
 			continue
 		}
-		if !isRetryable(err) {
+		// A batch that the database confirmed it did not store is
+		// written again like one that failed on a deadlock.
+		if !isRetryable(err) && !errors.Is(err, errNotStored) {
 			break
 		}
 		log.Warn("event batch retried", "error", err, "attempt", attempt, "triggers", len(items))
@@ -398,7 +339,7 @@ var errNeedSavepoints = errors.New("a statement failed in a batch without savepo
 // Without savepoints, a failed statement returns errNeedSavepoints. Errors
 // that come before any failed statement, such as an idempotency conflict,
 // stay per item.
-func (s *Store) writeOnce(items []batchItem, order []int, savepoints bool, route batchRoute) ([]ingestResult, error) {
+func (s *Store) writeOnce(log *slog.Logger, items []batchItem, order []int, savepoints bool, route batchRoute) ([]ingestResult, error) {
 	// The batch outlives any one caller, so it runs without their
 	// contexts, which are checked per item instead.
 	ctx := context.Background()
@@ -406,7 +347,7 @@ func (s *Store) writeOnce(items []batchItem, order []int, savepoints bool, route
 	if route.conn != nil && !savepoints && allSimple(items) {
 		return writeSimpleAlone(ctx, route.conn, items, order, results)
 	}
-	err := s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+	err := s.runBatchTx(ctx, log, func(ctx context.Context, tx bun.Tx) error {
 		var err error
 		switch {
 		case route.account != 0:
@@ -419,7 +360,7 @@ func (s *Store) writeOnce(items []batchItem, order []int, savepoints bool, route
 			}
 		}
 		if !savepoints {
-			order, err = writeSimple(ctx, tx, items, order, results, false)
+			order, err = writeSimple(ctx, tx, items, order, results)
 			if err != nil {
 				return errNeedSavepoints
 			}
@@ -467,9 +408,11 @@ func allSimple(items []batchItem) bool {
 // The statement runs on the worker's own connection, because database/sql
 // sends a statement again on another connection when lib/pq reports a
 // broken one, and lib/pq does so also when the connection broke after the
-// server committed. Only an error that the server reported proves that
-// nothing was stored, so only then is the batch written again. Any other
-// error returns an error that matches ErrUnconfirmed.
+// server committed. After an error that the server reported, nothing was
+// stored, and the batch is written again in a transaction. After any other
+// error, the batch's receipt shows whether it committed (see resolve). A
+// batch that did not returns errNotStored, and one whose outcome stays
+// unknown returns an error that matches ErrUnconfirmed.
 func writeSimpleAlone(ctx context.Context, bc *batchConn, items []batchItem, order []int, results []ingestResult) ([]ingestResult, error) {
 	conn, err := bc.get(ctx)
 	if err != nil {
@@ -477,93 +420,50 @@ func writeSimpleAlone(ctx context.Context, bc *batchConn, items []batchItem, ord
 		return nil, errNeedSavepoints
 	}
 
-	rest, err := writeSimple(ctx, conn, items, order, results, true)
-	bc.used(err)
-	if err != nil {
-		if isRetryable(err) {
-			return nil, err
-		}
-		if isStatementError(err) {
-			return nil, errNeedSavepoints
-		}
-		return nil, fmt.Errorf("%w: retry with an idempotency key to avoid a duplicate: %w", ErrUnconfirmed, err)
-	}
+	simple, rest := splitSimple(items, order)
 	for _, i := range rest {
 		results[i] = ingestResult{err: items[i].ctx.Err()}
 	}
+	if len(simple) == 0 {
+		return results, nil
+	}
+	triggers := make([]*preparedTrigger, len(simple))
+	for j, i := range simple {
+		triggers[j] = items[i].trigger
+	}
+	receipt := &batchReceipt{id: newReceiptID(), done: bc.doneReceipts}
+	occurrences, err := recordBulk(ctx, conn, triggers, true, receipt)
+	bc.used(err)
+	switch {
+	case err == nil:
+		bc.doneReceipts = []string{receipt.id}
+	case isRetryable(err):
+		return nil, err
+	case isStatementError(err):
+		return nil, errNeedSavepoints
+	default:
+		var stored bool
+		var lookupErr error
+		occurrences, stored, lookupErr = bc.resolve(ctx, receipt.id, triggers)
+		if lookupErr != nil {
+			return nil, fmt.Errorf("%w: retry with an idempotency key to avoid a duplicate: %w", ErrUnconfirmed, errors.Join(err, lookupErr))
+		}
+		if !stored {
+			// The row that fenced the batch off stays: deleting it would
+			// let the batch's statement commit if it still runs.
+			return nil, fmt.Errorf("%w: %w", errNotStored, err)
+		}
+		bc.doneReceipts = append(bc.doneReceipts, receipt.id)
+	}
+	placeSimpleResults(results, simple, occurrences)
 	return results, nil
 }
 
-// batchConnIdleCheck is how long an ingest worker's connection may stay
-// unused before the worker checks it with a ping, so that a connection
-// that the server closed meanwhile, for example in a restart, is replaced
-// before it carries a batch.
-var batchConnIdleCheck = time.Second
-
-// batchConn is an ingest worker's own database connection for the batches
-// it writes outside a transaction.
-type batchConn struct {
-	db       *bun.DB
-	conn     bun.Conn
-	open     bool
-	lastUsed time.Time
-}
-
-// get returns the connection, after a ping when it has been idle for
-// batchConnIdleCheck, and opens a new one when it has none or the ping
-// failed.
-func (c *batchConn) get(ctx context.Context) (bun.Conn, error) {
-	if c.open && time.Since(c.lastUsed) >= batchConnIdleCheck {
-		if err := c.conn.PingContext(ctx); err != nil {
-			c.close()
-		}
-	}
-	if !c.open {
-		conn, err := c.db.Conn(ctx)
-		if err != nil {
-			return bun.Conn{}, fmt.Errorf("get a database connection for an event batch: %w", err)
-		}
-		c.conn, c.open = conn, true
-	}
-	return c.conn, nil
-}
-
-// used records the result of a statement on the connection. After an error
-// that the server did not report, the connection may be broken, so it is
-// closed and the next batch opens another.
-func (c *batchConn) used(err error) {
-	c.lastUsed = time.Now()
-	if err != nil && !isStatementError(err) {
-		c.close()
-	}
-}
-
-func (c *batchConn) close() {
-	if c.open {
-		c.conn.Close()
-		c.open = false
-	}
-}
-
-// ErrUnconfirmed matches the error of a trigger whose batch may have been
-// stored, but the database did not confirm it, for example because the
-// connection broke. The ingester does not write such a batch again, but a
-// client that sends the trigger again may store it a second time.
-var ErrUnconfirmed = errors.New("the database did not confirm the batch, which may be stored")
-
 // writeSimple writes the simple triggers among items with recordBulk,
 // stores their results and returns the order of the others, which still
-// have to be written one by one. With skipLocked, the triggers of locked
-// accounts get errAccountLocked.
-func writeSimple(ctx context.Context, tx bun.IDB, items []batchItem, order []int, results []ingestResult, skipLocked bool) ([]int, error) {
-	var simple, rest []int
-	for _, i := range order {
-		if items[i].ctx.Err() == nil && items[i].trigger.isSimple() {
-			simple = append(simple, i)
-		} else {
-			rest = append(rest, i)
-		}
-	}
+// have to be written one by one.
+func writeSimple(ctx context.Context, tx bun.IDB, items []batchItem, order []int, results []ingestResult) ([]int, error) {
+	simple, rest := splitSimple(items, order)
 	if len(simple) == 0 {
 		return order, nil
 	}
@@ -571,10 +471,32 @@ func writeSimple(ctx context.Context, tx bun.IDB, items []batchItem, order []int
 	for j, i := range simple {
 		triggers[j] = items[i].trigger
 	}
-	occurrences, err := recordBulk(ctx, tx, triggers, skipLocked)
+	occurrences, err := recordBulk(ctx, tx, triggers, false, nil)
 	if err != nil {
 		return nil, err
 	}
+	placeSimpleResults(results, simple, occurrences)
+	return rest, nil
+}
+
+// splitSimple splits the ordered items into the simple ones whose caller
+// is still there and the others.
+func splitSimple(items []batchItem, order []int) (simple, rest []int) {
+	for _, i := range order {
+		if items[i].ctx.Err() == nil && items[i].trigger.isSimple() {
+			simple = append(simple, i)
+		} else {
+			rest = append(rest, i)
+		}
+	}
+	return simple, rest
+}
+
+// placeSimpleResults stores the result of each simple item from the
+// occurrences that recordBulk returned in the same order. A nil
+// occurrence, which only a batch that skips locked accounts returns,
+// gives errAccountLocked.
+func placeSimpleResults(results []ingestResult, simple []int, occurrences []*EventOccurrence) {
 	for j, i := range simple {
 		if occurrences[j] == nil {
 			results[i] = ingestResult{err: errAccountLocked}
@@ -582,35 +504,6 @@ func writeSimple(ctx context.Context, tx bun.IDB, items []batchItem, order []int
 		}
 		results[i] = ingestResult{occurrence: occurrences[j]}
 	}
-	return rest, nil
-}
-
-// skipLockedAccounts takes the rebuild lock of the ordered items' accounts
-// shared, for the rest of tx, with a try that never waits. It gives the
-// items of the accounts whose try failed errAccountLocked and returns the
-// order of the others.
-func skipLockedAccounts(ctx context.Context, tx bun.Tx, items []batchItem, order []int, results []ingestResult) ([]int, error) {
-	var ids []int64
-	for _, i := range order {
-		ids = append(ids, items[i].trigger.AccountID)
-	}
-	if len(ids) == 0 {
-		return order, nil
-	}
-	var open []int64
-	err := tx.NewRaw("SELECT a FROM (SELECT DISTINCT unnest(?::bigint[]) AS a) s WHERE try_rebuild_xact_lock_shared(a)", pgdialect.Array(ids)).Scan(ctx, &open)
-	if err != nil {
-		return nil, fmt.Errorf("lock the accounts of an event batch: %w", err)
-	}
-	var kept []int
-	for _, i := range order {
-		if slices.Contains(open, items[i].trigger.AccountID) {
-			kept = append(kept, i)
-		} else {
-			results[i] = ingestResult{err: errAccountLocked}
-		}
-	}
-	return kept, nil
 }
 
 // isStatementError reports whether err is an error that Postgres reported

@@ -26,15 +26,36 @@ type accountVisitor struct {
 	visitorID string
 }
 
+// unstoredOccurrence returns the occurrence that p stores, without the
+// id, contact and creation time that the database assigns.
+func (p *preparedTrigger) unstoredOccurrence() *EventOccurrence {
+	return &EventOccurrence{
+		AccountID: p.AccountID, CustomEventID: p.customEventID,
+		OccurredAt: p.OccurredAt.UTC(), PageURL: p.PageURL, Source: p.Source, Metadata: p.Metadata,
+		Referrer: p.Referrer, Channel: p.Channel, UTMSource: p.UTMSource, UTMMedium: p.UTMMedium,
+		UTMCampaign: p.UTMCampaign, UTMTerm: p.UTMTerm, UTMContent: p.UTMContent,
+	}
+}
+
+// bulkRow is one row that record_simple_triggers returns: the position
+// of a stored trigger in the batch (from 1) and its occurrence.
+type bulkRow struct {
+	TriggerIndex int       `bun:"trigger_index"`
+	ID           int64     `bun:"id"`
+	ContactID    int64     `bun:"contact_id"`
+	CreatedAt    time.Time `bun:"created_at"`
+}
+
 // recordBulk writes simple triggers in one call of the SQL function
 // record_simple_triggers, which finds or creates their contacts by email
 // and by visitor and inserts every occurrence. It returns the occurrences
 // in the order of triggers. A statement that the server rejects writes
 // nothing, and the caller writes the batch again trigger by trigger.
 //
-// With skipLocked, the triggers of accounts that a time zone change has
-// locked are left out and their occurrences are nil.
-func recordBulk(ctx context.Context, tx bun.IDB, triggers []*preparedTrigger, skipLocked bool) ([]*EventOccurrence, error) {
+// With skipLocked, the triggers of accounts whose report rollups are being
+// counted again are left out and their occurrences are nil. With receipt,
+// the same statement stores the batch's receipt (see batchReceipt).
+func recordBulk(ctx context.Context, tx bun.IDB, triggers []*preparedTrigger, skipLocked bool, receipt *batchReceipt) ([]*EventOccurrence, error) {
 	occurrences := make([]*EventOccurrence, len(triggers))
 	cols := struct {
 		account, event                                         []int64
@@ -48,12 +69,7 @@ func recordBulk(ctx context.Context, tx bun.IDB, triggers []*preparedTrigger, sk
 		if err != nil {
 			return nil, fmt.Errorf("encode metadata of %q: %w", p.Slug, err)
 		}
-		o := &EventOccurrence{
-			AccountID: p.AccountID, CustomEventID: p.customEventID,
-			OccurredAt: p.OccurredAt.UTC(), PageURL: p.PageURL, Source: p.Source, Metadata: p.Metadata,
-			Referrer: p.Referrer, Channel: p.Channel, UTMSource: p.UTMSource, UTMMedium: p.UTMMedium,
-			UTMCampaign: p.UTMCampaign, UTMTerm: p.UTMTerm, UTMContent: p.UTMContent,
-		}
+		o := p.unstoredOccurrence()
 		occurrences[i] = o
 		cols.account = append(cols.account, o.AccountID)
 		cols.event = append(cols.event, o.CustomEventID)
@@ -72,13 +88,7 @@ func recordBulk(ctx context.Context, tx bun.IDB, triggers []*preparedTrigger, sk
 		cols.utmContent = append(cols.utmContent, o.UTMContent)
 	}
 
-	var stored []struct {
-		TriggerIndex int       `bun:"trigger_index"`
-		ID           int64     `bun:"id"`
-		ContactID    int64     `bun:"contact_id"`
-		CreatedAt    time.Time `bun:"created_at"`
-	}
-	err := tx.NewRaw(`
+	call := tx.NewRaw(`
 		SELECT trigger_index, id, contact_id, created_at
 		FROM record_simple_triggers(?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::timestamptz[],
 			?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
@@ -89,15 +99,44 @@ func recordBulk(ctx context.Context, tx bun.IDB, triggers []*preparedTrigger, sk
 		pgdialect.Array(cols.referrer), pgdialect.Array(cols.channel),
 		pgdialect.Array(cols.utmSource), pgdialect.Array(cols.utmMedium), pgdialect.Array(cols.utmCampaign),
 		pgdialect.Array(cols.utmTerm), pgdialect.Array(cols.utmContent), skipLocked,
-	).Scan(ctx, &stored)
-	if err != nil {
+	)
+	query := call
+	if receipt != nil {
+		// Data-modifying WITH queries run once and to completion whether
+		// or not the main query reads them, and stored, which two of them
+		// read, runs the function once.
+		query = tx.NewRaw(`
+			WITH stored AS (?),
+			receipt AS (
+				INSERT INTO ingest_receipts (id, positions, occurrence_ids, contact_ids, created_ats)
+				SELECT ?,
+					coalesce(array_agg(trigger_index ORDER BY trigger_index), '{}'),
+					coalesce(array_agg(id ORDER BY trigger_index), '{}'),
+					coalesce(array_agg(contact_id ORDER BY trigger_index), '{}'),
+					coalesce(array_agg(created_at ORDER BY trigger_index), '{}')
+				FROM stored
+			),
+			done AS (
+				DELETE FROM ingest_receipts WHERE id = ANY (?::uuid[])
+			)
+			SELECT trigger_index, id, contact_id, created_at FROM stored`,
+			call, receipt.id, pgdialect.Array(receipt.done))
+	}
+	var stored []bulkRow
+	if err := query.Scan(ctx, &stored); err != nil {
 		return nil, fmt.Errorf("record a batch of triggers: %w", err)
 	}
 	if len(stored) != len(triggers) && !skipLocked {
 		return nil, fmt.Errorf("record a batch of triggers: %d occurrences stored for %d triggers", len(stored), len(triggers))
 	}
-	written := make([]*EventOccurrence, len(triggers))
-	for _, row := range stored {
+	return placeBulkRows(occurrences, stored)
+}
+
+// placeBulkRows completes the occurrences of the stored rows and returns
+// them at the rows' trigger positions, with nil at the others.
+func placeBulkRows(occurrences []*EventOccurrence, rows []bulkRow) ([]*EventOccurrence, error) {
+	written := make([]*EventOccurrence, len(occurrences))
+	for _, row := range rows {
 		if row.TriggerIndex < 1 || row.TriggerIndex > len(occurrences) {
 			return nil, fmt.Errorf("record a batch of triggers: trigger index %d is out of range 1 to %d", row.TriggerIndex, len(occurrences))
 		}

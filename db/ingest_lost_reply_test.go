@@ -3,7 +3,6 @@ package db_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"net"
 	"net/url"
 	"os"
@@ -16,26 +15,44 @@ import (
 )
 
 // lostReplyProxy forwards PostgreSQL connections on loopback. Once armed,
-// it lets the next query that names record_simple_triggers run on the
+// it lets the next query that contains its marker run on the
 // server, drops the reply that reports the commit (the first one that ends
 // with ReadyForQuery outside a transaction block), and then closes the
 // client's side. With reset set, the client's read fails with ECONNRESET,
-// and otherwise it returns io.EOF.
+// and otherwise it returns io.EOF. With detach set, it closes the client's
+// side as soon as it has passed the query on, and drops whatever the
+// server sends on that connection, so the query may still be running
+// when the client sees the connection break.
 type lostReplyProxy struct {
 	listener net.Listener
 	target   string
-	reset    bool
-	armed    atomic.Bool
-	wg       sync.WaitGroup
+	proxyMode
+	armed atomic.Bool
+	wg    sync.WaitGroup
 }
 
-func startLostReplyProxy(t *testing.T, target string, reset bool) *lostReplyProxy {
+// proxyMode says how a lostReplyProxy breaks the connection that carries
+// the first query with marker after it is armed.
+type proxyMode struct {
+	reset, detach bool
+	marker        string
+}
+
+// simpleBatch marks the statement of a batch of simple triggers that an
+// ingest worker writes outside a transaction, and batchTx the first
+// statement of a batch transaction.
+const (
+	simpleBatch = "record_simple_triggers"
+	batchTx     = "txid_current"
+)
+
+func startLostReplyProxy(t *testing.T, target string, mode proxyMode) *lostReplyProxy {
 	t.Helper()
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &lostReplyProxy{listener: listener, target: target, reset: reset}
+	p := &lostReplyProxy{listener: listener, target: target, proxyMode: mode}
 	p.wg.Add(1)
 	go p.accept()
 	t.Cleanup(func() {
@@ -66,16 +83,21 @@ func (p *lostReplyProxy) accept() {
 var readyForQueryIdle = []byte{'Z', 0, 0, 0, 5, 'I'}
 
 func (p *lostReplyProxy) serve(client *net.TCPConn, server net.Conn) {
-	var poisoned atomic.Bool
+	var poisoned, detached atomic.Bool
 	go func() {
 		buf := make([]byte, 64<<10)
 		for {
 			n, err := client.Read(buf)
 			if n > 0 {
-				if bytes.Contains(buf[:n], []byte("record_simple_triggers")) && p.armed.CompareAndSwap(true, false) {
+				if bytes.Contains(buf[:n], []byte(p.marker)) && p.armed.CompareAndSwap(true, false) {
 					poisoned.Store(true)
 				}
 				if _, werr := server.Write(buf[:n]); werr != nil {
+					return
+				}
+				if poisoned.Load() && p.detach {
+					detached.Store(true)
+					client.Close()
 					return
 				}
 			}
@@ -88,6 +110,12 @@ func (p *lostReplyProxy) serve(client *net.TCPConn, server net.Conn) {
 	buf := make([]byte, 64<<10)
 	for {
 		n, err := server.Read(buf)
+		if detached.Load() {
+			if err != nil {
+				return
+			}
+			continue
+		}
 		if n > 0 {
 			// The first reply that ends outside a transaction block
 			// after the poisoned query is the one that reports the
@@ -139,7 +167,7 @@ func proxiedStore(t *testing.T, f *dbtest.Fixture, proxy *lostReplyProxy) *db.St
 // startProxiedIngester creates a fixture with the event "signup" and a
 // store that reaches its database through a lostReplyProxy, and starts the
 // store's ingester with one worker until the test ends.
-func startProxiedIngester(t *testing.T, reset bool) (*dbtest.Fixture, *lostReplyProxy, *db.Store) {
+func startProxiedIngester(t *testing.T, mode proxyMode) (*dbtest.Fixture, *lostReplyProxy, *db.Store) {
 	t.Helper()
 	f := dbtest.NewFixture(t)
 	createEvent(t, f, "signup")
@@ -147,7 +175,7 @@ func startProxiedIngester(t *testing.T, reset bool) (*dbtest.Fixture, *lostReply
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy := startLostReplyProxy(t, u.Host, reset)
+	proxy := startLostReplyProxy(t, u.Host, mode)
 	store := proxiedStore(t, f, proxy)
 	t.Cleanup(store.StartIngester(discardLog, db.IngestConfig{Workers: 1}))
 	return f, proxy, store
@@ -155,8 +183,9 @@ func startProxiedIngester(t *testing.T, reset bool) (*dbtest.Fixture, *lostReply
 
 // TestIngesterLostReplyStoresOnce sends a trigger through the ingester and
 // loses the reply after the server committed its batch, once with the
-// connection closed and once with it reset. The trigger must be stored
-// once and not acknowledged. The next trigger then gets a new connection.
+// connection closed and once with it reset. The worker finds the batch's
+// receipt on a new connection, so the trigger is stored once and
+// acknowledged with its occurrence.
 func TestIngesterLostReplyStoresOnce(t *testing.T) {
 	for _, reset := range []bool{false, true} {
 		name := "eof"
@@ -164,19 +193,29 @@ func TestIngesterLostReplyStoresOnce(t *testing.T) {
 			name = "reset"
 		}
 		t.Run(name, func(t *testing.T) {
-			f, proxy, store := startProxiedIngester(t, reset)
+			f, proxy, store := startProxiedIngester(t, proxyMode{reset: reset, marker: simpleBatch})
 			ctx := context.Background()
 
 			proxy.armed.Store(true)
-			_, err := store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: "first@example.com", Source: db.SourceAPI})
+			occurrence, err := store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: "first@example.com", Source: db.SourceAPI})
 			if proxy.armed.Load() {
-				t.Fatal("the proxy never saw record_simple_triggers")
+				t.Fatalf("the proxy never saw %s", simpleBatch)
 			}
-			if !errors.Is(err, db.ErrUnconfirmed) {
-				t.Errorf("first trigger: err = %v, want ErrUnconfirmed", err)
+			if err != nil {
+				t.Fatalf("first trigger: %v", err)
 			}
 			if stored := dbtest.Count(t, f.Store.DB(), "event_occurrences"); stored != 1 {
 				t.Errorf("occurrences stored after the lost reply = %d, want 1", stored)
+			}
+			var storedID, storedContact int64
+			if err := f.Store.DB().NewRaw("SELECT id, contact_id FROM event_occurrences").Scan(ctx, &storedID, &storedContact); err != nil {
+				t.Fatal(err)
+			}
+			if occurrence.ID != storedID || occurrence.ContactID != storedContact {
+				t.Errorf("acknowledged occurrence %d of contact %d, want %d of contact %d", occurrence.ID, occurrence.ContactID, storedID, storedContact)
+			}
+			if occurrence.CreatedAt.IsZero() || occurrence.PageURL != "" || occurrence.Source != db.SourceAPI {
+				t.Errorf("acknowledged occurrence = %+v, want created_at set and the trigger's fields", occurrence)
 			}
 
 			if _, err := store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: "second@example.com", Source: db.SourceAPI}); err != nil {
@@ -184,6 +223,10 @@ func TestIngesterLostReplyStoresOnce(t *testing.T) {
 			}
 			if stored := dbtest.Count(t, f.Store.DB(), "event_occurrences"); stored != 2 {
 				t.Errorf("occurrences stored after the second trigger = %d, want 2", stored)
+			}
+			// The second batch deleted the first one's receipt.
+			if receipts := dbtest.Count(t, f.Store.DB(), "ingest_receipts"); receipts != 1 {
+				t.Errorf("receipts = %d, want 1", receipts)
 			}
 		})
 	}
@@ -195,7 +238,7 @@ func TestIngesterLostReplyStoresOnce(t *testing.T) {
 // on a new connection and acknowledged.
 func TestIngesterReplacesClosedConnection(t *testing.T) {
 	db.SetBatchConnIdleCheck(t, 0)
-	f, _, store := startProxiedIngester(t, false)
+	f, _, store := startProxiedIngester(t, proxyMode{marker: simpleBatch})
 	ctx := context.Background()
 
 	if _, err := store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: "first@example.com", Source: db.SourceAPI}); err != nil {
@@ -225,5 +268,116 @@ func TestIngesterReplacesClosedConnection(t *testing.T) {
 	}
 	if stored := dbtest.Count(t, f.Store.DB(), "event_occurrences"); stored != 2 {
 		t.Errorf("occurrences stored = %d, want 2", stored)
+	}
+}
+
+// TestIngesterBrokenConnectionFencesBatch breaks the worker's connection
+// while its batch waits for a contact lock on the server. The worker
+// fences the batch off through its receipt and writes it again. Once the
+// lock is released, the first statement fails on the receipt, so the
+// trigger is stored once and acknowledged.
+func TestIngesterBrokenConnectionFencesBatch(t *testing.T) {
+	f, proxy, store := startProxiedIngester(t, proxyMode{detach: true, marker: simpleBatch})
+	ctx := context.Background()
+	const blocked = "0000000000000000000000000000000f"
+	release := blockVisitorContact(t, f, blocked)
+	defer release()
+
+	proxy.armed.Store(true)
+	type result struct {
+		occurrence *db.EventOccurrence
+		err        error
+	}
+	done := make(chan result, 1)
+	go func() {
+		occurrence, err := store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", VisitorID: blocked, Source: db.SourceBeacon})
+		done <- result{occurrence, err}
+	}()
+	// The detached statement and the one written again both wait.
+	waitLockWaiters(t, f, "t%", 2)
+	release()
+
+	res := <-done
+	if res.err != nil {
+		t.Fatalf("trigger: %v", res.err)
+	}
+	var ids []int64
+	if err := f.Store.DB().NewRaw("SELECT id FROM event_occurrences ORDER BY id").Scan(ctx, &ids); err != nil {
+		t.Fatal(err)
+	}
+	// The first occurrence is the one that blockVisitorContact recorded.
+	if len(ids) != 2 {
+		t.Fatalf("occurrences = %v, want 2", ids)
+	}
+	if res.occurrence.ID != ids[1] {
+		t.Errorf("acknowledged occurrence %d, want %d", res.occurrence.ID, ids[1])
+	}
+	// The fencing row stays, and so does the receipt of the batch written
+	// again, until the next batch.
+	if receipts := dbtest.Count(t, f.Store.DB(), "ingest_receipts"); receipts != 2 {
+		t.Errorf("receipts = %d, want 2", receipts)
+	}
+}
+
+// TestStartIngesterPrunesOldReceipts checks that starting an ingester
+// deletes the receipts older than a day and keeps newer ones.
+func TestStartIngesterPrunesOldReceipts(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	_, err := f.Store.DB().ExecContext(ctx, `
+		INSERT INTO ingest_receipts (id, created_at) VALUES
+			('00000000-0000-4000-8000-000000000001', now() - interval '25 hours'),
+			('00000000-0000-4000-8000-000000000002', now() - interval '23 hours')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Store.StartIngester(discardLog, db.IngestConfig{Workers: 1})()
+	var kept []string
+	if err := f.Store.DB().NewRaw("SELECT id::text FROM ingest_receipts ORDER BY id").Scan(ctx, &kept); err != nil {
+		t.Fatal(err)
+	}
+	if len(kept) != 1 || kept[0] != "00000000-0000-4000-8000-000000000002" {
+		t.Errorf("receipts kept = %v, want only the one of 23 hours ago", kept)
+	}
+}
+
+// TestIngesterLostCommitReplyStoresOnce loses the reply to the COMMIT of
+// a batch transaction, which a trigger with contact fields takes. The
+// worker looks the transaction up, so the trigger is stored once and
+// acknowledged. When the connection breaks before the commit instead,
+// the batch is written again on another connection.
+func TestIngesterLostCommitReplyStoresOnce(t *testing.T) {
+	for _, detach := range []bool{false, true} {
+		name := "commit"
+		if detach {
+			name = "before-commit"
+		}
+		t.Run(name, func(t *testing.T) {
+			f, proxy, store := startProxiedIngester(t, proxyMode{detach: detach, marker: batchTx})
+			ctx := context.Background()
+
+			proxy.armed.Store(true)
+			occurrence, err := store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: "ann@example.com",
+				Source: db.SourceAPI, Contact: db.ContactFields{FirstName: "Ann"}})
+			if proxy.armed.Load() {
+				t.Fatalf("the proxy never saw %s", batchTx)
+			}
+			if err != nil {
+				t.Fatalf("trigger: %v", err)
+			}
+			var storedID int64
+			var firstName string
+			err = f.Store.DB().NewRaw("SELECT o.id, c.first_name FROM event_occurrences o JOIN contacts c ON c.id = o.contact_id").
+				Scan(ctx, &storedID, &firstName)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if occurrence.ID != storedID {
+				t.Errorf("acknowledged occurrence %d, want %d", occurrence.ID, storedID)
+			}
+			if firstName != "Ann" {
+				t.Errorf("first name = %q, want Ann", firstName)
+			}
+		})
 	}
 }

@@ -22,8 +22,8 @@ const (
 	invalidKeyMessage = "API key is invalid or revoked: send a valid key as `Authorization: Bearer <API key>`."
 	internalMessage   = "Internal server error: try again, and contact support if it persists."
 	// unconfirmedMessage is the error message for a trigger that the
-	// database may have stored without confirming it. Triggers with an
-	// idempotencyKey are never written this way.
+	// database may have stored without confirming it. A trigger with an
+	// idempotencyKey can be sent again safely.
 	unconfirmedMessage = "The database did not confirm that the event was stored, and it may have been: sending it again may record it twice. Send an idempotencyKey with events that must be recorded once."
 )
 
