@@ -156,8 +156,8 @@ func (s *Store) SetTimeZone(ctx context.Context, accountID int64, zone string) e
 	}
 
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		// The rebuild lock comes before the row lock, as in every
-		// transaction that takes both (see rebuild_xact_lock).
+		// The rebuild lock comes before the row lock, as in UpdateAccount
+		// and RebuildReportRollups (see rebuild_xact_lock).
 		if _, err := tx.NewRaw("SELECT rebuild_xact_lock(?)", accountID).Exec(ctx); err != nil {
 			return fmt.Errorf("take the rebuild lock of account %d: %w", accountID, err)
 		}

@@ -79,12 +79,20 @@ func (s *Store) UpdateAccount(ctx context.Context, accountID int64, in apitype.A
 	}
 
 	var account Account
-	err := s.db.NewUpdate().Model(&account).
-		Set("name = ?", name).
-		Set("time_zone = ?", zone).
-		Where("id = ?", accountID).
-		Returning("id, name, time_zone, site_key, created_at").
-		Scan(ctx)
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		// A new zone rebuilds the rollups, whose lock comes before the
+		// row's (see rebuild_xact_lock).
+		_, err := tx.NewRaw("SELECT rebuild_xact_lock(id) FROM accounts WHERE id = ? AND time_zone IS DISTINCT FROM ?", accountID, zone).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("take the rebuild lock: %w", err)
+		}
+		return tx.NewUpdate().Model(&account).
+			Set("name = ?", name).
+			Set("time_zone = ?", zone).
+			Where("id = ?", accountID).
+			Returning("id, name, time_zone, site_key, created_at").
+			Scan(ctx)
+	})
 	if isNoRows(err) {
 		return nil, &NotFoundError{Resource: "account", Key: fmt.Sprint(accountID)}
 	}

@@ -40,3 +40,11 @@ func SetBatchConnIdleCheck(t testing.TB, d time.Duration) {
 	batchConnIdleCheck = d
 	t.Cleanup(func() { batchConnIdleCheck = old })
 }
+
+// SetMaxRebuildQueue sets how many triggers of one account an ingester
+// queues during a rebuild of the account's rollups, until the test ends.
+func SetMaxRebuildQueue(t testing.TB, n int) {
+	old := maxRebuildQueue
+	maxRebuildQueue = n
+	t.Cleanup(func() { maxRebuildQueue = old })
+}

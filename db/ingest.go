@@ -26,8 +26,9 @@ type IngestConfig struct {
 	//
 	// A batch that waits on a lock holds up its worker, and with it the
 	// batches queued behind. So a worker's batch leaves out the triggers
-	// of an account that a time zone change has locked, and a goroutine
-	// per such account writes them once the lock is released.
+	// of an account whose report rollups are being rebuilt, as after a
+	// time zone change, and a goroutine per such account writes them
+	// once the rebuild ends.
 	Workers int
 	// MaxBatch is the most triggers one transaction writes. Each trigger
 	// runs in a savepoint, and Postgres keeps the ids of up to 64
@@ -58,18 +59,18 @@ type Ingester struct {
 	maxBatch int
 	wg       sync.WaitGroup
 
-	// locked queues the triggers of each account that a time zone change
-	// has locked, by account id. An account has an entry exactly while a
-	// writeLocked goroutine runs for it.
-	lockedMu    sync.Mutex
-	locked      map[int64][]*ingestRequest
-	lockedSlots chan struct{}
+	// rebuilding queues the triggers of each account whose report
+	// rollups are being rebuilt, by account id. An account has an entry
+	// exactly while a writeRebuilt goroutine runs for it.
+	rebuildMu    sync.Mutex
+	rebuilding   map[int64][]*ingestRequest
+	rebuildSlots chan struct{}
 
 	// Counters for IngestStats.
-	batches        atomic.Int64
-	triggers       atomic.Int64
-	waiting        atomic.Int64
-	lockedTriggers atomic.Int64
+	batches            atomic.Int64
+	triggers           atomic.Int64
+	waiting            atomic.Int64
+	rebuildingTriggers atomic.Int64
 }
 
 // IngestStats counts the work of the store's running ingester.
@@ -80,10 +81,10 @@ type IngestStats struct {
 	Triggers int64
 	// Waiting is the number of RecordEvent calls waiting to join a batch.
 	Waiting int64
-	// Locked is the number of triggers that a worker left out of its
-	// batch because a time zone change has locked their account, and that
-	// wait for the lock.
-	Locked int64
+	// AwaitingRebuild is the number of triggers that a worker left out of
+	// its batch because their account's report rollups were being
+	// rebuilt, and that are queued until the rebuild ends.
+	AwaitingRebuild int64
 }
 
 // IngestStats returns the counters of the running ingester, or zeros when
@@ -93,13 +94,17 @@ func (s *Store) IngestStats() IngestStats {
 	if in == nil {
 		return IngestStats{}
 	}
-	return IngestStats{Batches: in.batches.Load(), Triggers: in.triggers.Load(), Waiting: in.waiting.Load(), Locked: in.lockedTriggers.Load()}
+	return IngestStats{Batches: in.batches.Load(), Triggers: in.triggers.Load(), Waiting: in.waiting.Load(), AwaitingRebuild: in.rebuildingTriggers.Load()}
 }
 
 type ingestRequest struct {
 	ctx     context.Context
 	trigger *preparedTrigger
 	reply   chan ingestResult
+	// state is one of requestInBatch and the others. queued is closed
+	// when the request is queued for its account's rebuild.
+	state  atomic.Int32
+	queued chan struct{}
 }
 
 type ingestResult struct {
@@ -110,7 +115,8 @@ type ingestResult struct {
 // StartIngester starts batching the store's RecordEvent calls. The
 // returned function waits for the batches in flight and makes RecordEvent
 // write directly again, also for calls that are waiting to join a batch.
-// Triggers that wait for a locked account fail with an error instead.
+// Triggers still queued for their account's report rebuild fail with an
+// error instead.
 func (s *Store) StartIngester(log *slog.Logger, cfg IngestConfig) (stop func()) {
 	if cfg.Workers <= 0 {
 		// Each worker holds a database connection while it writes, so
@@ -122,7 +128,7 @@ func (s *Store) StartIngester(log *slog.Logger, cfg IngestConfig) (stop func()) 
 	}
 	in := &Ingester{
 		store: s, log: log, requests: make(chan *ingestRequest), quit: make(chan struct{}), maxBatch: cfg.MaxBatch,
-		locked: make(map[int64][]*ingestRequest), lockedSlots: make(chan struct{}, maxLockedAccounts),
+		rebuilding: make(map[int64][]*ingestRequest), rebuildSlots: make(chan struct{}, maxRebuildWaits),
 	}
 	in.stopping, in.cancel = context.WithCancel(context.Background())
 	s.pruneReceipts(log)
@@ -143,7 +149,7 @@ func (s *Store) StartIngester(log *slog.Logger, cfg IngestConfig) (stop func()) 
 
 // submit queues p for the next batch and waits for its result.
 func (in *Ingester) submit(ctx context.Context, p *preparedTrigger) (*EventOccurrence, error) {
-	req := &ingestRequest{ctx: ctx, trigger: p, reply: make(chan ingestResult, 1)}
+	req := &ingestRequest{ctx: ctx, trigger: p, reply: make(chan ingestResult, 1), queued: make(chan struct{})}
 	in.waiting.Add(1)
 	defer in.waiting.Add(-1)
 	select {
@@ -153,8 +159,23 @@ func (in *Ingester) submit(ctx context.Context, p *preparedTrigger) (*EventOccur
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	// The batch replies even when ctx ends, because the trigger may be
-	// committed already; waiting keeps "acknowledged" equal to "stored".
+	select {
+	case res := <-req.reply:
+		return res.occurrence, res.err
+	case <-ctx.Done():
+	}
+	// A batch replies even after ctx ends, because the trigger may be
+	// committed already, and waiting keeps "acknowledged" equal to
+	// "stored". Only a trigger queued for its account's rebuild is not
+	// written yet, so it can be dropped.
+	select {
+	case res := <-req.reply:
+		return res.occurrence, res.err
+	case <-req.queued:
+		if in.abandon(req) {
+			return nil, ctx.Err()
+		}
+	}
 	res := <-req.reply
 	return res.occurrence, res.err
 }
@@ -187,13 +208,13 @@ func (in *Ingester) work() {
 }
 
 // write records a batch and replies to every request in it, except those
-// of locked accounts, which it queues for writeLocked.
+// of accounts whose report rollups are being rebuilt, which it queues.
 func (in *Ingester) write(batch []*ingestRequest, conn *batchConn) {
 	results := in.store.writeBatch(in.log, batchItems(batch), batchRoute{conn: conn})
 	in.batches.Add(1)
 	for i, req := range batch {
-		if errors.Is(results[i].err, errAccountLocked) {
-			in.queueLocked(req)
+		if errors.Is(results[i].err, errAccountRebuilding) {
+			in.queueForRebuild(req)
 			continue
 		}
 		in.triggers.Add(1)
@@ -251,18 +272,18 @@ func (s *Store) RecordEvents(ctx context.Context, log *slog.Logger, triggers []T
 }
 
 // batchRoute configures writeBatch: the connection that a batch runs on,
-// and how it treats an account whose rollups are being counted again, as
-// after a time zone change. That
-// transaction holds the account's rebuild lock (SQL rebuild_xact_lock)
-// and its row FOR UPDATE until it ends, and every write of the account's
-// occurrences waits for the row. The zero value writes in a transaction
-// from the pool, which waits like any other.
+// and how it treats an account whose report rollups are being rebuilt, as
+// after a time zone change. The rebuild's transaction holds the account's
+// rebuild lock (SQL rebuild_xact_lock) and its row FOR UPDATE until it
+// ends, and every write of the account's occurrences waits for the row.
+// The zero value writes in a transaction from the pool, which waits like
+// any other.
 type batchRoute struct {
 	// conn is the ingest worker's own connection. A batch of simple
 	// triggers runs on it as one statement (see writeSimpleAlone). A
 	// worker's batch takes each account's rebuild lock shared, with a
 	// try, and leaves out the triggers of the accounts whose try failed.
-	// Their results are errAccountLocked.
+	// Their results are errAccountRebuilding.
 	conn *batchConn
 	// account, when not zero, is the one account of the batch. The batch
 	// first waits for the account's row lock, giving up when wait ends,
@@ -355,7 +376,7 @@ func (s *Store) writeOnce(log *slog.Logger, items []batchItem, order []int, save
 				return err
 			}
 		case route.conn != nil:
-			if order, err = skipLockedAccounts(ctx, tx, items, order, results); err != nil {
+			if order, err = skipRebuildingAccounts(ctx, tx, items, order, results); err != nil {
 				return err
 			}
 		}
@@ -494,12 +515,12 @@ func splitSimple(items []batchItem, order []int) (simple, rest []int) {
 
 // placeSimpleResults stores the result of each simple item from the
 // occurrences that recordBulk returned in the same order. A nil
-// occurrence, which only a batch that skips locked accounts returns,
-// gives errAccountLocked.
+// occurrence, which only a batch that skips rebuilding accounts returns,
+// gives errAccountRebuilding.
 func placeSimpleResults(results []ingestResult, simple []int, occurrences []*EventOccurrence) {
 	for j, i := range simple {
 		if occurrences[j] == nil {
-			results[i] = ingestResult{err: errAccountLocked}
+			results[i] = ingestResult{err: errAccountRebuilding}
 			continue
 		}
 		results[i] = ingestResult{occurrence: occurrences[j]}

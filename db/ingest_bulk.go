@@ -53,7 +53,7 @@ type bulkRow struct {
 // nothing, and the caller writes the batch again trigger by trigger.
 //
 // With skipLocked, the triggers of accounts whose report rollups are being
-// counted again are left out and their occurrences are nil. With receipt,
+// rebuilt are left out and their occurrences are nil. With receipt,
 // the same statement stores the batch's receipt (see batchReceipt).
 func recordBulk(ctx context.Context, tx bun.IDB, triggers []*preparedTrigger, skipLocked bool, receipt *batchReceipt) ([]*EventOccurrence, error) {
 	occurrences := make([]*EventOccurrence, len(triggers))
@@ -129,7 +129,21 @@ func recordBulk(ctx context.Context, tx bun.IDB, triggers []*preparedTrigger, sk
 	if len(stored) != len(triggers) && !skipLocked {
 		return nil, fmt.Errorf("record a batch of triggers: %d occurrences stored for %d triggers", len(stored), len(triggers))
 	}
-	return placeBulkRows(occurrences, stored)
+	written, err := placeBulkRows(occurrences, stored)
+	if err != nil {
+		return nil, err
+	}
+	// Skipping leaves out whole accounts.
+	left := make(map[int64]bool)
+	for i, o := range written {
+		left[triggers[i].AccountID] = left[triggers[i].AccountID] || o == nil
+	}
+	for i, o := range written {
+		if o != nil && left[triggers[i].AccountID] {
+			return nil, fmt.Errorf("record a batch of triggers: account %d has triggers both stored and left out", triggers[i].AccountID)
+		}
+	}
+	return written, nil
 }
 
 // placeBulkRows completes the occurrences of the stored rows and returns

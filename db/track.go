@@ -356,6 +356,8 @@ func contactByVisitor(ctx context.Context, tx bun.Tx, accountID int64, visitorID
 	}
 
 	// Serialize first events of one visitor so it gets one contact.
+	// NOTE: the first key is an int4, so an account id of 2^31 or more
+	// fails here and in record_simple_triggers, which use the same keys.
 	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?, hashtext(?))", accountID, visitorID); err != nil {
 		return 0, fmt.Errorf("lock visitor: %w", err)
 	}

@@ -21,6 +21,10 @@ const (
 	missingKeyMessage = "Authorization header is missing or malformed: send the API key as `Authorization: Bearer <API key>`."
 	invalidKeyMessage = "API key is invalid or revoked: send a valid key as `Authorization: Bearer <API key>`."
 	internalMessage   = "Internal server error: try again, and contact support if it persists."
+	// accountBusyMessage is the error message for a trigger that was not
+	// stored because too many of the account's events wait for the
+	// rebuild of its reports after a time zone change.
+	accountBusyMessage = "The account's reports are being rebuilt after a time zone change, and too many of its events wait: send the event again in a minute."
 	// unconfirmedMessage is the error message for a trigger that the
 	// database may have stored without confirming it. A trigger with an
 	// idempotencyKey can be sent again safely.
@@ -81,6 +85,9 @@ func classify(err error) (code, message, field string, ok bool) {
 	}
 	if errors.Is(err, db.ErrUnconfirmed) {
 		return apitype.CodeInternal, unconfirmedMessage, "", true
+	}
+	if errors.Is(err, db.ErrAccountBusy) {
+		return apitype.CodeRateLimited, accountBusyMessage, "", true
 	}
 	return "", "", "", false
 }

@@ -6,9 +6,9 @@
 --
 -- So a rebuild first takes an advisory lock on the account exclusively,
 -- and a worker's batch takes it shared with a try, which never waits. The
--- batch leaves out the triggers of the accounts whose try failed, and the
--- worker writes them in a transaction of their own that waits for the
--- account. A row lock cannot serve for the try: FOR KEY SHARE SKIP LOCKED
+-- batch leaves out the triggers of the accounts whose try failed, and a
+-- goroutine per such account writes them in batches once the rebuild
+-- ends. A row lock cannot serve for the try: FOR KEY SHARE SKIP LOCKED
 -- still waits when the row has a newer version from an update in progress.
 --
 -- The lock's first key is -1, so it never equals the first key of a
@@ -47,7 +47,8 @@ CREATE FUNCTION record_simple_triggers(
 	p_utm_campaigns text[], p_utm_terms text[], p_utm_contents text[], p_skip_locked boolean)
 RETURNS TABLE (trigger_index bigint, id bigint, contact_id bigint, created_at timestamptz)
 LANGUAGE plpgsql
--- See 20261204000020_index_plans.
+-- Plans made while the tables look empty must not scan them whole, as
+-- for the other ingest functions in 20261204000020_index_plans.
 SET enable_seqscan = off
 AS $$
 #variable_conflict use_column

@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -130,7 +131,7 @@ func TestIngesterWritesAroundLockedAccount(t *testing.T) {
 	lockedResults := make(chan triggerResult, 8)
 
 	// The worker's first batch waits for the blocked contact, so the
-	// next five calls form its second batch. Two of them carry an
+	// next five calls form its second batch. Three of them carry an
 	// idempotency key or contact fields, so that batch is a transaction.
 	recordAsync(f, "other blocked", db.Trigger{AccountID: other, Slug: "signup", VisitorID: blocked, Source: db.SourceBeacon}, otherResults)
 	waitLockWaiters(t, f, "t%", 1)
@@ -146,13 +147,13 @@ func TestIngesterWritesAroundLockedAccount(t *testing.T) {
 	release()
 
 	receiveResults(t, otherResults, 4)
-	waitIngest(t, f, "2 triggers set aside", func(s db.IngestStats) bool { return s.Locked == 2 })
+	waitIngest(t, f, "2 triggers set aside", func(s db.IngestStats) bool { return s.AwaitingRebuild == 2 })
 
 	// A batch of simple triggers alone, which the worker writes as one
 	// statement outside a transaction.
 	recordAsync(f, "locked email", db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: "ann@example.com",
 		Source: db.SourceAPI, OccurredAt: at("2026-06-16T03:00:00Z")}, lockedResults)
-	waitIngest(t, f, "3 triggers set aside", func(s db.IngestStats) bool { return s.Locked == 3 })
+	waitIngest(t, f, "3 triggers set aside", func(s db.IngestStats) bool { return s.AwaitingRebuild == 3 })
 	recordAsync(f, "other email", db.Trigger{AccountID: other, Slug: "signup", Email: "cy@example.com", Source: db.SourceAPI}, otherResults)
 	receiveResults(t, otherResults, 1)
 
@@ -169,8 +170,8 @@ func TestIngesterWritesAroundLockedAccount(t *testing.T) {
 		t.Fatal(err)
 	}
 	locked := receiveResults(t, lockedResults, 3)
-	if stats := f.Store.IngestStats(); stats.Locked != 0 {
-		t.Errorf("locked triggers after the commit = %d, want 0", stats.Locked)
+	if stats := f.Store.IngestStats(); stats.AwaitingRebuild != 0 {
+		t.Errorf("locked triggers after the commit = %d, want 0", stats.AwaitingRebuild)
 	}
 	if got := countOccurrences(t, f, f.Account.ID); got != 4 {
 		t.Errorf("occurrences of the locked account = %d, want 4", got)
@@ -208,7 +209,7 @@ func TestIngesterStopEndsLockedWait(t *testing.T) {
 
 	results := make(chan triggerResult, 1)
 	recordAsync(f, "locked", db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: "ann@example.com", Source: db.SourceAPI}, results)
-	waitIngest(t, f, "1 trigger set aside", func(s db.IngestStats) bool { return s.Locked == 1 })
+	waitIngest(t, f, "1 trigger set aside", func(s db.IngestStats) bool { return s.AwaitingRebuild == 1 })
 
 	stopped := make(chan struct{})
 	go func() {
@@ -313,4 +314,125 @@ func TestTimeZoneChangesDuringIngest(t *testing.T) {
 	}
 	checkReportsMatchRaw(t, f, []int64{event.ID}, "2026-06-15..2026-06-16")
 	checkRollups(t, f)
+}
+
+// TestIngesterQueuedCallerCanLeave holds a time zone change open while two
+// triggers of the account are queued. The caller of one gives up: it
+// returns at once, and its trigger is not stored. The other is stored once
+// the change commits.
+func TestIngesterQueuedCallerCanLeave(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	createEvent(t, f, "signup")
+	stop := f.Store.StartIngester(discardLog, db.IngestConfig{Workers: 1, MaxBatch: 64})
+	defer stop()
+	zoneChange := lockForTimeZoneChange(t, f, f.Account.ID, "Europe/Berlin")
+	defer zoneChange.Rollback()
+
+	leaving, leave := context.WithCancel(context.Background())
+	defer leave()
+	left := make(chan error, 1)
+	go func() {
+		_, err := f.Store.RecordEvent(leaving, db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: "ann@example.com", Source: db.SourceAPI})
+		left <- err
+	}()
+	waitIngest(t, f, "1 trigger queued", func(s db.IngestStats) bool { return s.AwaitingRebuild == 1 })
+	staying := make(chan triggerResult, 1)
+	recordAsync(f, "staying", db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: "bob@example.com", Source: db.SourceAPI}, staying)
+	waitIngest(t, f, "2 triggers queued", func(s db.IngestStats) bool { return s.AwaitingRebuild == 2 })
+
+	leave()
+	select {
+	case err := <-left:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("caller that left: err = %v, want context.Canceled", err)
+		}
+	case <-time.After(lockedReplyTimeout):
+		t.Fatalf("the caller that left did not return within %s", lockedReplyTimeout)
+	}
+	if got := f.Store.IngestStats().AwaitingRebuild; got != 1 {
+		t.Errorf("triggers queued after one caller left = %d, want 1", got)
+	}
+
+	if err := zoneChange.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	receiveResults(t, staying, 1)
+	var emails []string
+	err := f.Store.DB().NewRaw("SELECT c.email FROM event_occurrences o JOIN contacts c ON c.id = o.contact_id").Scan(context.Background(), &emails)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(emails) != 1 || emails[0] != "bob@example.com" {
+		t.Errorf("stored occurrences of %v, want only bob@example.com", emails)
+	}
+}
+
+// TestIngesterRebuildQueueFull fills an account's queue during a time zone
+// change: the next trigger of the account fails at once with
+// ErrAccountBusy, and another account's trigger is stored.
+func TestIngesterRebuildQueueFull(t *testing.T) {
+	db.SetMaxRebuildQueue(t, 1)
+	f := dbtest.NewFixture(t)
+	createEvent(t, f, "signup")
+	other := addAccountWithEvent(t, f, "signup")
+	stop := f.Store.StartIngester(discardLog, db.IngestConfig{Workers: 1, MaxBatch: 64})
+	defer stop()
+	zoneChange := lockForTimeZoneChange(t, f, f.Account.ID, "Europe/Berlin")
+	defer zoneChange.Rollback()
+
+	queued := make(chan triggerResult, 1)
+	recordAsync(f, "queued", db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: "ann@example.com", Source: db.SourceAPI}, queued)
+	waitIngest(t, f, "1 trigger queued", func(s db.IngestStats) bool { return s.AwaitingRebuild == 1 })
+
+	ctx, cancel := context.WithTimeout(context.Background(), lockedReplyTimeout)
+	defer cancel()
+	_, err := f.Store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: "bob@example.com", Source: db.SourceAPI})
+	if !errors.Is(err, db.ErrAccountBusy) {
+		t.Errorf("trigger beyond the queue: err = %v, want ErrAccountBusy", err)
+	}
+	if _, err := f.Store.RecordEvent(ctx, db.Trigger{AccountID: other, Slug: "signup", Email: "cy@example.com", Source: db.SourceAPI}); err != nil {
+		t.Errorf("other account's trigger: %v", err)
+	}
+
+	if err := zoneChange.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	receiveResults(t, queued, 1)
+	if got := countOccurrences(t, f, f.Account.ID); got != 1 {
+		t.Errorf("occurrences of the rebuilt account = %d, want 1", got)
+	}
+}
+
+// TestIngesterAccountIDAboveInt4 records events of an account whose id
+// does not fit in 32 bits, in batches with another account's, and changes
+// its time zone.
+func TestIngesterAccountIDAboveInt4(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	createEvent(t, f, "signup")
+	const big = int64(3_000_000_000)
+	if _, err := f.Store.DB().ExecContext(ctx, "INSERT INTO accounts (id, name, site_key) VALUES (?, 'Big', 'site_big')", big); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Store.CreateCustomEvent(ctx, big, apitype.CustomEventInput{Name: "Signup", Slug: "signup"}); err != nil {
+		t.Fatal(err)
+	}
+	stop := f.Store.StartIngester(discardLog, db.IngestConfig{Workers: 1, MaxBatch: 64})
+	defer stop()
+
+	results := make(chan triggerResult, 4)
+	for i, account := range []int64{big, f.Account.ID, big, f.Account.ID} {
+		recordAsync(f, fmt.Sprintf("trigger %d", i), db.Trigger{AccountID: account, Slug: "signup",
+			Email: fmt.Sprintf("c%d@example.com", i), Source: db.SourceAPI}, results)
+	}
+	receiveResults(t, results, 4)
+	if err := f.Store.SetTimeZone(ctx, big, "Europe/Berlin"); err != nil {
+		t.Fatalf("set time zone: %v", err)
+	}
+	if _, err := f.Store.UpdateAccount(ctx, big, apitype.AccountInput{Name: "Big", TimeZone: "Asia/Tokyo"}); err != nil {
+		t.Fatalf("update account: %v", err)
+	}
+	if got := countOccurrences(t, f, big); got != 2 {
+		t.Errorf("occurrences of the account = %d, want 2", got)
+	}
 }
