@@ -155,6 +155,9 @@ type Store struct {
 	// caches keep the site keys that beacon requests look up and the API
 	// keys that GraphQL requests look up.
 	caches *accountCaches
+	// receipts lists the batch receipts that the next batch transaction
+	// deletes.
+	receipts doneReceipts
 	// live fans committed occurrences out to live event streams, and
 	// liveNotifier, when set, carries them between server processes.
 	live         liveHub

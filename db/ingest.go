@@ -210,7 +210,7 @@ func (in *Ingester) work() {
 // write records a batch and replies to every request in it, except those
 // of accounts whose report rollups are being rebuilt, which it queues.
 func (in *Ingester) write(batch []*ingestRequest, conn *batchConn) {
-	results := in.store.writeBatch(in.log, batchItems(batch), batchRoute{conn: conn})
+	results := in.store.writeBatch(in.log, batchItems(batch), batchRoute{conn: conn, wait: in.stopping})
 	in.batches.Add(1)
 	for i, req := range batch {
 		if errors.Is(results[i].err, errAccountRebuilding) {
@@ -258,7 +258,7 @@ func (s *Store) RecordEvents(ctx context.Context, log *slog.Logger, triggers []T
 	wake := false
 	for start := 0; start < len(items); start += chunk {
 		end := min(start+chunk, len(items))
-		results := s.writeBatch(log, items[start:end], batchRoute{})
+		results := s.writeBatch(log, items[start:end], batchRoute{wait: ctx})
 		for j, res := range results {
 			i := index[start+j]
 			occurrences[i], errs[i] = res.occurrence, res.err
@@ -289,7 +289,9 @@ type batchRoute struct {
 	// first waits for the account's row lock, giving up when wait ends,
 	// and leaves out the triggers whose callers have gone meanwhile.
 	account int64
-	wait    context.Context
+	// wait, when set, ends waits for the account's lock and for the
+	// outcome of a batch whose connection broke.
+	wait context.Context
 }
 
 // writeBatch writes items in one transaction, running it again after a
@@ -363,12 +365,14 @@ var errNeedSavepoints = errors.New("a statement failed in a batch without savepo
 func (s *Store) writeOnce(log *slog.Logger, items []batchItem, order []int, savepoints bool, route batchRoute) ([]ingestResult, error) {
 	// The batch outlives any one caller, so it runs without their
 	// contexts, which are checked per item instead.
-	ctx := context.Background()
 	results := make([]ingestResult, len(items))
-	if route.conn != nil && !savepoints && allSimple(items) {
-		return writeSimpleAlone(ctx, route.conn, items, order, results)
+	if route.wait == nil {
+		route.wait = context.Background()
 	}
-	err := s.runBatchTx(ctx, log, func(ctx context.Context, tx bun.Tx) error {
+	if route.conn != nil && !savepoints && allSimple(items) {
+		return s.writeSimpleAlone(log, route, items, order, results)
+	}
+	err := s.runBatchTx(route.wait, log, func(ctx context.Context, tx bun.Tx) error {
 		var err error
 		switch {
 		case route.account != 0:
@@ -429,12 +433,15 @@ func allSimple(items []batchItem) bool {
 // The statement runs on the worker's own connection, because database/sql
 // sends a statement again on another connection when lib/pq reports a
 // broken one, and lib/pq does so also when the connection broke after the
-// server committed. After an error that the server reported, nothing was
-// stored, and the batch is written again in a transaction. After any other
-// error, the batch's receipt shows whether it committed (see resolve). A
-// batch that did not returns errNotStored, and one whose outcome stays
-// unknown returns an error that matches ErrUnconfirmed.
-func writeSimpleAlone(ctx context.Context, bc *batchConn, items []batchItem, order []int, results []ingestResult) ([]ingestResult, error) {
+// server committed. After a deadlock, the batch is written again the same
+// way, and after another error that the server reported, in a transaction
+// with a savepoint per trigger. After a broken connection, the batch's
+// receipt shows whether it committed (see settleReceipt). A batch that
+// did not returns errNotStored, and one whose outcome stays unknown
+// returns an error that matches ErrUnconfirmed.
+func (s *Store) writeSimpleAlone(log *slog.Logger, route batchRoute, items []batchItem, order []int, results []ingestResult) ([]ingestResult, error) {
+	ctx := context.Background()
+	bc := route.conn
 	conn, err := bc.get(ctx)
 	if err != nil {
 		// Nothing was sent: the transaction path gets its own connection.
@@ -452,27 +459,45 @@ func writeSimpleAlone(ctx context.Context, bc *batchConn, items []batchItem, ord
 	for j, i := range simple {
 		triggers[j] = items[i].trigger
 	}
-	receipt := &batchReceipt{id: newReceiptID(), done: bc.doneReceipts}
+	// Receipts are deleted in groups, which saves a statement in most
+	// batches.
+	receipt := &batchReceipt{id: newReceiptID()}
+	if len(bc.doneReceipts) >= receiptsPerDelete {
+		receipt.done = bc.doneReceipts
+	}
 	occurrences, err := recordBulk(ctx, conn, triggers, true, receipt)
 	bc.used(err)
 	switch {
 	case err == nil:
-		bc.doneReceipts = []string{receipt.id}
+		if receipt.done != nil {
+			bc.doneReceipts = nil
+		}
+		bc.doneReceipts = append(bc.doneReceipts, receipt.id)
 	case isRetryable(err):
 		return nil, err
 	case isStatementError(err):
 		return nil, errNeedSavepoints
+	case errors.Is(err, errNotSent):
+		return nil, err
+	case !isConnectionError(err):
+		// The statement ran, and its reply could not be read.
+		return nil, fmt.Errorf("%w: %w", ErrUnconfirmed, err)
 	default:
-		var stored bool
-		var lookupErr error
-		occurrences, stored, lookupErr = bc.resolve(ctx, receipt.id, triggers)
-		if lookupErr != nil {
-			return nil, fmt.Errorf("%w: retry with an idempotency key to avoid a duplicate: %w", ErrUnconfirmed, errors.Join(err, lookupErr))
+		row, stored, settleErr := s.settleReceipt(route.wait, log, receipt.id, nil)
+		if settleErr != nil {
+			return nil, fmt.Errorf("%w: retry with an idempotency key to avoid a duplicate: %w", ErrUnconfirmed, errors.Join(err, settleErr))
 		}
 		if !stored {
 			// The row that fenced the batch off stays: deleting it would
 			// let the batch's statement commit if it still runs.
 			return nil, fmt.Errorf("%w: %w", errNotStored, err)
+		}
+		unstored := make([]*EventOccurrence, len(triggers))
+		for j, p := range triggers {
+			unstored[j] = p.unstoredOccurrence()
+		}
+		if occurrences, err = placeBulkRows(unstored, row); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrUnconfirmed, err)
 		}
 		bc.doneReceipts = append(bc.doneReceipts, receipt.id)
 	}

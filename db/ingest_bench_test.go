@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -73,5 +75,45 @@ func BenchmarkRecordBatch(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkIngester measures the ingester's own path: one worker, beacon
+// triggers of new visitors, which it writes in batches of simple triggers
+// outside a transaction, with 1 and 16 concurrent callers. It reports the
+// wall time per event and the average batch size.
+func BenchmarkIngester(b *testing.B) {
+	for _, callers := range []int{1, 16} {
+		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
+			ctx := context.Background()
+			f := dbtest.NewFixture(b)
+			if _, err := f.Store.CreateCustomEvent(ctx, f.Account.ID, apitype.CustomEventInput{Name: "Bench", Slug: "bench"}); err != nil {
+				b.Fatal(err)
+			}
+			stop := f.Store.StartIngester(discardLog, db.IngestConfig{Workers: 1})
+			defer stop()
+			var next atomic.Int64
+			var wg sync.WaitGroup
+			b.ResetTimer()
+			start := time.Now()
+			for range callers {
+				wg.Go(func() {
+					for n := next.Add(1); n <= int64(b.N); n = next.Add(1) {
+						_, err := f.Store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "bench", Source: db.SourceBeacon,
+							VisitorID: fmt.Sprintf("%032x", n), PageURL: "https://www.example.com/p"})
+						if err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			elapsed := time.Since(start)
+			b.StopTimer()
+			stats := f.Store.IngestStats()
+			b.ReportMetric(float64(elapsed.Microseconds())/float64(b.N), "µs/event")
+			b.ReportMetric(float64(stats.Triggers)/float64(max(stats.Batches, 1)), "events/batch")
+		})
 	}
 }

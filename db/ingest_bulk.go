@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -25,6 +26,9 @@ type accountVisitor struct {
 	accountID int64
 	visitorID string
 }
+
+// errNotSent fails a batch that failed before it was sent to the database.
+var errNotSent = errors.New("the event batch was not sent")
 
 // unstoredOccurrence returns the occurrence that p stores, without the
 // id, contact and creation time that the database assigns.
@@ -67,7 +71,7 @@ func recordBulk(ctx context.Context, tx bun.IDB, triggers []*preparedTrigger, sk
 	for i, p := range triggers {
 		metadata, err := json.Marshal(p.Metadata)
 		if err != nil {
-			return nil, fmt.Errorf("encode metadata of %q: %w", p.Slug, err)
+			return nil, fmt.Errorf("%w: encode metadata of %q: %w", errNotSent, p.Slug, err)
 		}
 		o := p.unstoredOccurrence()
 		occurrences[i] = o
@@ -102,9 +106,14 @@ func recordBulk(ctx context.Context, tx bun.IDB, triggers []*preparedTrigger, sk
 	)
 	query := call
 	if receipt != nil {
-		// Data-modifying WITH queries run once and to completion whether
-		// or not the main query reads them, and stored, which two of them
-		// read, runs the function once.
+		// PostgreSQL materializes stored, which two queries read and
+		// which calls a volatile function, so the function runs once. The
+		// data-modifying WITH queries run to completion whether or not
+		// the main query reads them.
+		done := tx.NewRaw("SELECT")
+		if len(receipt.done) > 0 {
+			done = tx.NewRaw("DELETE FROM ingest_receipts WHERE id = ANY (?::uuid[])", pgdialect.Array(receipt.done))
+		}
 		query = tx.NewRaw(`
 			WITH stored AS (?),
 			receipt AS (
@@ -116,11 +125,9 @@ func recordBulk(ctx context.Context, tx bun.IDB, triggers []*preparedTrigger, sk
 					coalesce(array_agg(created_at ORDER BY trigger_index), '{}')
 				FROM stored
 			),
-			done AS (
-				DELETE FROM ingest_receipts WHERE id = ANY (?::uuid[])
-			)
+			done AS (?)
 			SELECT trigger_index, id, contact_id, created_at FROM stored`,
-			call, receipt.id, pgdialect.Array(receipt.done))
+			call, receipt.id, done)
 	}
 	var stored []bulkRow
 	if err := query.Scan(ctx, &stored); err != nil {

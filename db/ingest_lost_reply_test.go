@@ -3,6 +3,7 @@ package db_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"net/url"
 	"os"
@@ -22,7 +23,8 @@ import (
 // and otherwise it returns io.EOF. With detach set, it closes the client's
 // side as soon as it has passed the query on, and drops whatever the
 // server sends on that connection, so the query may still be running
-// when the client sees the connection break.
+// when the client sees the connection break. With drop set, it does the
+// same without passing the query on, and the server's side stays open.
 type lostReplyProxy struct {
 	listener net.Listener
 	target   string
@@ -31,19 +33,20 @@ type lostReplyProxy struct {
 	wg    sync.WaitGroup
 }
 
-// proxyMode says how a lostReplyProxy breaks the connection that carries
-// the first query with marker after it is armed.
+// proxyMode selects how a lostReplyProxy breaks the connection that
+// carries the first query with marker after it is armed.
 type proxyMode struct {
-	reset, detach bool
-	marker        string
+	reset, detach, drop bool
+	marker              string
 }
 
 // simpleBatch marks the statement of a batch of simple triggers that an
-// ingest worker writes outside a transaction, and batchTx the first
-// statement of a batch transaction.
+// ingest worker writes outside a transaction, batchTx the first statement
+// of a batch transaction, and commit its COMMIT.
 const (
 	simpleBatch = "record_simple_triggers"
-	batchTx     = "txid_current"
+	batchTx     = "pg_backend_pid(), txid_current()"
+	commit      = "COMMIT"
 )
 
 func startLostReplyProxy(t *testing.T, target string, mode proxyMode) *lostReplyProxy {
@@ -91,6 +94,11 @@ func (p *lostReplyProxy) serve(client *net.TCPConn, server net.Conn) {
 			if n > 0 {
 				if bytes.Contains(buf[:n], []byte(p.marker)) && p.armed.CompareAndSwap(true, false) {
 					poisoned.Store(true)
+					if p.drop {
+						detached.Store(true)
+						client.Close()
+						return
+					}
 				}
 				if _, werr := server.Write(buf[:n]); werr != nil {
 					return
@@ -224,10 +232,7 @@ func TestIngesterLostReplyStoresOnce(t *testing.T) {
 			if stored := dbtest.Count(t, f.Store.DB(), "event_occurrences"); stored != 2 {
 				t.Errorf("occurrences stored after the second trigger = %d, want 2", stored)
 			}
-			// The second batch deleted the first one's receipt.
-			if receipts := dbtest.Count(t, f.Store.DB(), "ingest_receipts"); receipts != 1 {
-				t.Errorf("receipts = %d, want 1", receipts)
-			}
+
 		})
 	}
 }
@@ -312,10 +317,40 @@ func TestIngesterBrokenConnectionFencesBatch(t *testing.T) {
 	if res.occurrence.ID != ids[1] {
 		t.Errorf("acknowledged occurrence %d, want %d", res.occurrence.ID, ids[1])
 	}
-	// The fencing row stays, and so does the receipt of the batch written
-	// again, until the next batch.
-	if receipts := dbtest.Count(t, f.Store.DB(), "ingest_receipts"); receipts != 2 {
-		t.Errorf("receipts = %d, want 2", receipts)
+	// The row that fenced the first statement off stays.
+	var fences int
+	if err := f.Store.DB().NewRaw("SELECT count(*) FROM ingest_receipts WHERE positions IS NULL").Scan(ctx, &fences); err != nil {
+		t.Fatal(err)
+	}
+	if fences != 1 {
+		t.Errorf("fence rows = %d, want 1", fences)
+	}
+}
+
+// TestIngesterDeletesReceiptsInGroups records triggers one at a time
+// through a worker: the receipts of 16 batches stay, and the 17th batch
+// deletes them.
+func TestIngesterDeletesReceiptsInGroups(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	createEvent(t, f, "signup")
+	stop := f.Store.StartIngester(discardLog, db.IngestConfig{Workers: 1})
+	defer stop()
+	record := func(n int) {
+		t.Helper()
+		if _, err := f.Store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: fmt.Sprintf("c%d@example.com", n), Source: db.SourceAPI}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for n := range 16 {
+		record(n)
+	}
+	if receipts := dbtest.Count(t, f.Store.DB(), "ingest_receipts"); receipts != 16 {
+		t.Errorf("receipts after 16 batches = %d, want 16", receipts)
+	}
+	record(16)
+	if receipts := dbtest.Count(t, f.Store.DB(), "ingest_receipts"); receipts != 1 {
+		t.Errorf("receipts after 17 batches = %d, want 1", receipts)
 	}
 }
 
@@ -341,26 +376,33 @@ func TestStartIngesterPrunesOldReceipts(t *testing.T) {
 	}
 }
 
-// TestIngesterLostCommitReplyStoresOnce loses the reply to the COMMIT of
-// a batch transaction, which a trigger with contact fields takes. The
-// worker looks the transaction up, so the trigger is stored once and
-// acknowledged. When the connection breaks before the commit instead,
-// the batch is written again on another connection.
+// TestIngesterLostCommitReplyStoresOnce breaks the connection of a batch
+// transaction, which a trigger with contact fields takes, in three places:
+//   - "commit-reply" loses the reply to COMMIT after the server committed;
+//   - "first-statement" closes the connection after the first statement;
+//   - "commit-withheld" never passes COMMIT on and leaves the server's side
+//     open, so the transaction stays open until the worker ends it.
+//
+// In each case the trigger is stored once and acknowledged.
 func TestIngesterLostCommitReplyStoresOnce(t *testing.T) {
-	for _, detach := range []bool{false, true} {
-		name := "commit"
-		if detach {
-			name = "before-commit"
-		}
-		t.Run(name, func(t *testing.T) {
-			f, proxy, store := startProxiedIngester(t, proxyMode{detach: detach, marker: batchTx})
+	cases := []struct {
+		name string
+		mode proxyMode
+	}{
+		{"commit-reply", proxyMode{marker: batchTx}},
+		{"first-statement", proxyMode{detach: true, marker: batchTx}},
+		{"commit-withheld", proxyMode{drop: true, marker: commit}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f, proxy, store := startProxiedIngester(t, tc.mode)
 			ctx := context.Background()
 
 			proxy.armed.Store(true)
 			occurrence, err := store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: "ann@example.com",
 				Source: db.SourceAPI, Contact: db.ContactFields{FirstName: "Ann"}})
 			if proxy.armed.Load() {
-				t.Fatalf("the proxy never saw %s", batchTx)
+				t.Fatalf("the proxy never saw %s", tc.mode.marker)
 			}
 			if err != nil {
 				t.Fatalf("trigger: %v", err)

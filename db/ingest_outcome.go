@@ -4,11 +4,17 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"sync"
+	"syscall"
 	"time"
 
+	"github.com/lib/pq"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 )
@@ -43,20 +49,29 @@ func (s *Store) pruneReceipts(log *slog.Logger) {
 }
 
 // runBatchTx runs fn in a transaction and commits it. An error that fn
-// returns rolls the transaction back and is returned. When the commit
-// fails with an error that the server did not report, the outcome is
-// unknown, and resolveCommit looks it up. runBatchTx then returns nil when
-// the transaction committed and errNotStored when it did not. When the
-// lookup fails too, it returns an error that matches ErrUnconfirmed.
-func (s *Store) runBatchTx(ctx context.Context, log *slog.Logger, fn func(context.Context, bun.Tx) error) error {
+// returns rolls the transaction back and is returned. The transaction's
+// first statement stores its receipt, so when the commit fails on a broken
+// connection, settleReceipt finds out whether it committed. runBatchTx
+// then returns nil when it did and errNotStored when it did not. When
+// that lookup fails too, it returns an error that matches ErrUnconfirmed.
+// wait ends the lookup early.
+func (s *Store) runBatchTx(wait context.Context, log *slog.Logger, fn func(context.Context, bun.Tx) error) error {
+	ctx := context.Background()
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{})
 	if err != nil {
 		return fmt.Errorf("begin an event batch: %w", err)
 	}
-	var xid, pid int64
-	if err := tx.QueryRowContext(ctx, "SELECT txid_current(), pg_backend_pid()").Scan(&xid, &pid); err != nil {
+	receipt := newReceiptID()
+	done := s.receipts.take()
+	var pid, xid int64
+	err = tx.QueryRowContext(ctx, `
+		WITH done AS (DELETE FROM ingest_receipts WHERE id = ANY (?::uuid[]))
+		INSERT INTO ingest_receipts (id, positions) VALUES (?, '{}')
+		RETURNING pg_backend_pid(), txid_current()`, pgdialect.Array(done), receipt).Scan(&pid, &xid)
+	if err != nil {
 		tx.Rollback()
-		if !isStatementError(err) {
+		s.receipts.add(done...)
+		if isConnectionError(err) {
 			// A transaction that is never committed stores nothing.
 			err = fmt.Errorf("%w: %w", errNotStored, err)
 		}
@@ -64,59 +79,56 @@ func (s *Store) runBatchTx(ctx context.Context, log *slog.Logger, fn func(contex
 	}
 	if err := fn(ctx, tx); err != nil {
 		tx.Rollback()
+		s.receipts.add(done...)
 		return err
 	}
 	err = tx.Commit()
-	if err == nil || isStatementError(err) {
+	if err == nil {
+		s.receipts.add(receipt)
+		return nil
+	}
+	// Deleting receipts that are gone already does no harm.
+	s.receipts.add(done...)
+	if !isConnectionError(err) {
 		return err
 	}
-	return s.resolveCommit(ctx, log, xid, pid, err)
+	_, stored, settleErr := s.settleReceipt(wait, log, receipt, s.batchTerminator(pid, xid))
+	switch {
+	case settleErr != nil:
+		return fmt.Errorf("%w: retry with an idempotency key to avoid a duplicate: %w", ErrUnconfirmed, errors.Join(err, settleErr))
+	case !stored:
+		return fmt.Errorf("%w: %w", errNotStored, err)
+	}
+	s.receipts.add(receipt)
+	return nil
 }
 
-// resolveCommit finds out whether the transaction xid, whose commit failed
-// with commitErr on the connection to backend pid, committed. While the
-// transaction is in progress, its backend still runs: it is terminated, so
-// that the transaction aborts unless it has committed already.
-func (s *Store) resolveCommit(ctx context.Context, log *slog.Logger, xid, pid int64, commitErr error) error {
-	delay := receiptLookupDelay
-	var err error
-	for attempt := 1; attempt <= receiptLookupAttempts; attempt++ {
-		if attempt > 1 {
-			time.Sleep(delay)
-			delay *= 2
-		}
-		var status sql.NullString
-		err = s.db.QueryRowContext(ctx, "SELECT txid_status(?)", xid).Scan(&status)
-		if err != nil {
-			log.Warn("event batch commit lookup failed", "xid", xid, "attempt", attempt, "error", err)
-			continue
-		}
-		log.Warn("event batch commit looked up after a broken connection", "xid", xid, "status", status.String, "attempt", attempt)
-		switch status.String {
-		case "committed":
-			return nil
-		case "aborted":
-			return fmt.Errorf("%w: %w", errNotStored, commitErr)
-		case "in progress":
-			// backend_xid is the 32 bits of the transaction id that
-			// txid_current extends with an epoch, so a backend that has
-			// reused the pid does not match.
-			_, err = s.db.ExecContext(ctx, `
-				SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-				WHERE pid = ? AND backend_xid::text = (?::bigint % 4294967296)::text`, pid, xid)
-			if err != nil {
-				log.Warn("terminate the backend of an event batch failed", "pid", pid, "xid", xid, "error", err)
-			}
-		default:
-			// txid_status returns NULL for a transaction too old to know.
-			err = fmt.Errorf("transaction %d has status %q", xid, status.String)
-			return fmt.Errorf("%w: %w", ErrUnconfirmed, errors.Join(commitErr, err))
-		}
+// batchTerminator returns a function that ends the transaction xid if its
+// backend pid still runs it. While the transaction is open, it holds its
+// receipt row, and settleReceipt would wait for it. backend_xid is the low
+// 32 bits of the id that txid_current extends with an epoch, so a backend
+// that reused the pid does not match.
+func (s *Store) batchTerminator(pid, xid int64) func(context.Context) error {
+	return func(ctx context.Context) error {
+		_, err := s.db.ExecContext(ctx, `
+			SELECT pg_terminate_backend(pid, 1000) FROM pg_stat_activity
+			WHERE pid = ? AND backend_xid::text = (?::bigint % 4294967296)::text`, pid, xid)
+		return err
 	}
-	if err == nil {
-		err = fmt.Errorf("transaction %d is still in progress", xid)
+}
+
+// isConnectionError reports whether err came from a connection that broke
+// or closed, after which the server may or may not have run what was
+// sent.
+func isConnectionError(err error) bool {
+	if pqErr, ok := errors.AsType[*pq.Error](err); ok {
+		return pqErr.Fatal()
 	}
-	return fmt.Errorf("%w: retry with an idempotency key to avoid a duplicate: %w", ErrUnconfirmed, errors.Join(commitErr, err))
+	if _, ok := errors.AsType[net.Error](err); ok {
+		return true
+	}
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // errNotStored fails a batch whose connection broke before it committed.
@@ -130,8 +142,8 @@ var errNotStored = errors.New("the connection broke before the event batch commi
 type batchReceipt struct {
 	// id is a random UUID.
 	id string
-	// done lists receipts of the worker's earlier batches, whose outcome
-	// is settled, for the statement to delete.
+	// done lists receipts of earlier batches, whose outcome is settled,
+	// for the statement to delete.
 	done []string
 }
 
@@ -143,44 +155,87 @@ func newReceiptID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// receiptLookupAttempts and receiptLookupDelay bound how long resolve
-// tries to reach the database: 6 attempts, 100 ms apart at first and
-// twice as long after each, 3.1 s in all.
+// doneReceipts lists the receipts of batches whose outcome is settled,
+// for the next batch to delete. A batch takes the whole list and gives it
+// back when it fails.
+type doneReceipts struct {
+	mu  sync.Mutex
+	ids []string
+}
+
+func (d *doneReceipts) take() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	ids := d.ids
+	d.ids = nil
+	return ids
+}
+
+func (d *doneReceipts) add(ids ...string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.ids = append(d.ids, ids...)
+}
+
+// receiptsPerDelete is how many receipts of settled batches an ingest
+// worker gathers before its next batch deletes them.
+const receiptsPerDelete = 16
+
+// Attempts of settleReceipt: up to 5, each bounded by
+// receiptLookupTimeout, with pauses of 100, 200, 400 and 800 ms between
+// them, so it gives up after about 6.5 s.
 const (
-	receiptLookupAttempts = 6
+	receiptLookupAttempts = 5
 	receiptLookupDelay    = 100 * time.Millisecond
+	receiptLookupTimeout  = time.Second
 )
 
-// resolve finds out, on a new connection, whether the batch with the
-// receipt id committed. It inserts a receipt row with that id and no
-// results, which waits for the batch's transaction if that has inserted
-// its row, and otherwise makes the batch fail. When the batch committed,
-// it returns the batch's occurrences in the order of triggers, with nil
-// for those left out, and stored set.
-func (c *batchConn) resolve(ctx context.Context, receipt string, triggers []*preparedTrigger) (occurrences []*EventOccurrence, stored bool, err error) {
+// receiptRow is the list of stored triggers in a receipt of a batch
+// outside a transaction, by position in the batch, with their occurrences.
+type receiptRow []bulkRow
+
+// settleReceipt finds out whether the batch with the receipt id committed.
+// It inserts a receipt row with that id and no results, which waits for
+// the batch's transaction if that has inserted its row, and otherwise
+// makes the batch fail if it is still running. terminate, when set, runs
+// before each attempt, to end a transaction that would keep the insert
+// waiting. When the batch committed, settleReceipt returns its row and
+// stored set. wait ends the attempts early.
+func (s *Store) settleReceipt(wait context.Context, log *slog.Logger, receipt string, terminate func(context.Context) error) (receiptRow, bool, error) {
 	delay := receiptLookupDelay
+	var err error
 	for attempt := 1; attempt <= receiptLookupAttempts; attempt++ {
 		if attempt > 1 {
-			time.Sleep(delay)
+			select {
+			case <-time.After(delay):
+			case <-wait.Done():
+				return nil, false, errors.Join(err, wait.Err())
+			}
 			delay *= 2
 		}
-		occurrences, stored, err = c.lookUpReceipt(ctx, receipt, triggers)
+		var row receiptRow
+		var stored bool
+		row, stored, err = s.lookUpReceipt(wait, receipt, terminate)
 		if err == nil {
-			c.log.Warn("event batch connection broke, receipt looked up", "receipt", receipt, "stored", stored, "attempt", attempt)
-			return occurrences, stored, nil
+			log.Warn("event batch outcome settled after a broken connection", "receipt", receipt, "stored", stored, "attempt", attempt)
+			return row, stored, nil
 		}
-		c.log.Warn("event batch receipt lookup failed", "receipt", receipt, "attempt", attempt, "error", err)
+		log.Warn("event batch receipt lookup failed", "receipt", receipt, "attempt", attempt, "error", err)
 	}
 	return nil, false, err
 }
 
-func (c *batchConn) lookUpReceipt(ctx context.Context, receipt string, triggers []*preparedTrigger) ([]*EventOccurrence, bool, error) {
-	conn, err := c.get(ctx)
-	if err != nil {
-		return nil, false, err
+func (s *Store) lookUpReceipt(wait context.Context, receipt string, terminate func(context.Context) error) (receiptRow, bool, error) {
+	ctx, cancel := context.WithTimeout(wait, receiptLookupTimeout)
+	defer cancel()
+	if terminate != nil {
+		if err := terminate(ctx); err != nil {
+			return nil, false, fmt.Errorf("end the transaction of receipt %s: %w", receipt, err)
+		}
 	}
-	res, err := conn.ExecContext(ctx, "INSERT INTO ingest_receipts (id) VALUES (?) ON CONFLICT (id) DO NOTHING", receipt)
-	c.used(err)
+	// database/sql may send this insert again on another connection, and
+	// then it finds its own row, which has no results, as below.
+	res, err := s.db.ExecContext(ctx, "INSERT INTO ingest_receipts (id) VALUES (?) ON CONFLICT (id) DO NOTHING", receipt)
 	if err != nil {
 		return nil, false, fmt.Errorf("insert receipt %s: %w", receipt, err)
 	}
@@ -189,40 +244,34 @@ func (c *batchConn) lookUpReceipt(ctx context.Context, receipt string, triggers 
 	}
 
 	// The row is the batch's, or an earlier lookup's without results.
-	var row struct {
-		Stored     bool
-		Positions  []int64
-		IDs        []int64
-		ContactIDs []int64
-		CreatedAts []time.Time
+	var found struct {
+		stored     bool
+		positions  []int64
+		ids        []int64
+		contactIDs []int64
+		createdAts []time.Time
 	}
-	err = conn.QueryRowContext(ctx, `
+	err = s.db.QueryRowContext(ctx, `
 		SELECT positions IS NOT NULL, coalesce(positions, '{}'), coalesce(occurrence_ids, '{}'),
 			coalesce(contact_ids, '{}'), coalesce(created_ats, '{}')
 		FROM ingest_receipts WHERE id = ?`, receipt).
-		Scan(&row.Stored, pgdialect.Array(&row.Positions), pgdialect.Array(&row.IDs),
-			pgdialect.Array(&row.ContactIDs), pgdialect.Array(&row.CreatedAts))
-	c.used(err)
+		Scan(&found.stored, pgdialect.Array(&found.positions), pgdialect.Array(&found.ids),
+			pgdialect.Array(&found.contactIDs), pgdialect.Array(&found.createdAts))
 	if err != nil {
 		return nil, false, fmt.Errorf("read receipt %s: %w", receipt, err)
 	}
-	if !row.Stored {
+	if !found.stored {
 		return nil, false, nil
 	}
-	n := len(row.Positions)
-	if len(row.IDs) != n || len(row.ContactIDs) != n || len(row.CreatedAts) != n {
+	n := len(found.positions)
+	if len(found.ids) != n || len(found.contactIDs) != n || len(found.createdAts) != n {
 		return nil, false, fmt.Errorf("receipt %s has arrays of different lengths", receipt)
 	}
-	rows := make([]bulkRow, n)
+	row := make(receiptRow, n)
 	for k := range n {
-		rows[k] = bulkRow{TriggerIndex: int(row.Positions[k]), ID: row.IDs[k], ContactID: row.ContactIDs[k], CreatedAt: row.CreatedAts[k]}
+		row[k] = bulkRow{TriggerIndex: int(found.positions[k]), ID: found.ids[k], ContactID: found.contactIDs[k], CreatedAt: found.createdAts[k]}
 	}
-	occurrences := make([]*EventOccurrence, len(triggers))
-	for j, p := range triggers {
-		occurrences[j] = p.unstoredOccurrence()
-	}
-	placed, err := placeBulkRows(occurrences, rows)
-	return placed, err == nil, err
+	return row, true, nil
 }
 
 // batchConnIdleCheck is how long an ingest worker's connection may stay
@@ -239,7 +288,7 @@ type batchConn struct {
 	conn     bun.Conn
 	open     bool
 	lastUsed time.Time
-	// doneReceipts are the receipts that the next batch deletes.
+	// doneReceipts are the receipts that a later batch deletes.
 	doneReceipts []string
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -101,19 +102,12 @@ func (s *Store) RecordEvent(ctx context.Context, t Trigger) (*EventOccurrence, e
 	return occurrence, err
 }
 
-// recordDirect writes one prepared trigger in its own transaction.
+// recordDirect writes one prepared trigger in its own transaction, as a
+// batch of one, which settles a commit that a broken connection left
+// unconfirmed. It logs with the default logger.
 func (s *Store) recordDirect(ctx context.Context, p *preparedTrigger) (*EventOccurrence, error) {
-	var occurrence *EventOccurrence
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		var err error
-		occurrence, err = p.record(ctx, tx)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	s.announce([]*preparedTrigger{p}, []*EventOccurrence{occurrence})
-	return occurrence, nil
+	res := s.writeBatch(slog.Default(), []batchItem{{ctx: ctx, trigger: p}}, batchRoute{wait: ctx})[0]
+	return res.occurrence, res.err
 }
 
 // preparedTrigger is a checked trigger with its custom event resolved,
@@ -153,6 +147,9 @@ func (s *Store) prepareTrigger(ctx context.Context, t Trigger) (*preparedTrigger
 	if p.OccurredAt.IsZero() {
 		p.OccurredAt = time.Now()
 	}
+	// PostgreSQL keeps microseconds and would round the rest, so the
+	// occurrence that a batch returns would differ from the stored one.
+	p.OccurredAt = p.OccurredAt.Truncate(time.Microsecond)
 	if p.Channel == "" {
 		p.Channel = "DIRECT"
 	}

@@ -2,7 +2,9 @@
 -- outside a transaction (Go's writeSimpleAlone). When the connection
 -- breaks before the reply arrives, the batch may have committed or not.
 -- ingest_receipts lets the worker find out and acknowledge or write again
--- each trigger once.
+-- each trigger once. Batch transactions (Go's runBatchTx) store a receipt
+-- in the same way, with empty results, because after a crash PostgreSQL
+-- may give their transaction id to another transaction.
 --
 -- The batch's statement inserts a row with a new random id and what it
 -- stored. After a break, the worker inserts a row with the same id and

@@ -244,6 +244,16 @@ func TestTwoServersRunEachActionOnce(t *testing.T) {
 	}
 	if succeeded != 2*n || onceOnly != 2*n {
 		t.Errorf("runs succeeded = %d, with one attempt = %d; want %d each", succeeded, onceOnly, 2*n)
+		var repeated []struct {
+			OccurrenceID int64  `bun:"occurrence_id"`
+			Position     int    `bun:"position"`
+			Attempts     int    `bun:"attempts"`
+			Claims       int    `bun:"claims"`
+			LastError    string `bun:"last_error"`
+		}
+		err := bdb.NewRaw("SELECT occurrence_id, position, attempts, claims, coalesce(last_error, '') AS last_error FROM action_runs WHERE attempts <> 1 OR outcome <> 'succeeded'").
+			Scan(context.Background(), &repeated)
+		t.Logf("runs with other than one successful attempt: %+v (query error: %v)", repeated, err)
 	}
 	checkScores(t, bdb)
 	mu.Lock()
