@@ -16,9 +16,9 @@ import (
 )
 
 // lostReplyProxy forwards PostgreSQL connections on loopback. Once armed,
-// it lets the next query that contains its marker run on the
-// server, drops the reply that reports the commit (the first one that ends
-// with ReadyForQuery outside a transaction block), and then closes the
+// it lets the next query that contains its marker run on the server,
+// drops the reply that reports the commit (the first one that ends with
+// ReadyForQuery outside a transaction block), and then closes the
 // client's side. With reset set, the client's read fails with ECONNRESET,
 // and otherwise it returns io.EOF. With detach set, it closes the client's
 // side as soon as it has passed the query on, and drops whatever the
@@ -376,7 +376,7 @@ func TestStartIngesterPrunesOldReceipts(t *testing.T) {
 	}
 }
 
-// TestIngesterLostCommitReplyStoresOnce breaks the connection of a batch
+// TestIngesterBrokenTransactionStoresOnce breaks the connection of a batch
 // transaction, which a trigger with contact fields takes, in three places:
 //   - "commit-reply" loses the reply to COMMIT after the server committed;
 //   - "first-statement" closes the connection after the first statement;
@@ -384,7 +384,7 @@ func TestStartIngesterPrunesOldReceipts(t *testing.T) {
 //     open, so the transaction stays open until the worker ends it.
 //
 // In each case the trigger is stored once and acknowledged.
-func TestIngesterLostCommitReplyStoresOnce(t *testing.T) {
+func TestIngesterBrokenTransactionStoresOnce(t *testing.T) {
 	cases := []struct {
 		name string
 		mode proxyMode
