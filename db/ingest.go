@@ -38,8 +38,8 @@ type IngestConfig struct {
 	MaxBatch int
 }
 
-// maxBatchAttempts is how often a batch is written again after a deadlock
-// or a serialization failure.
+// maxBatchAttempts is how often a batch is written in all when it fails on
+// a deadlock, a serialization failure or errNotStored.
 const maxBatchAttempts = 3
 
 // Ingester writes the triggers of concurrent RecordEvent calls in shared
@@ -184,7 +184,7 @@ func (in *Ingester) submit(ctx context.Context, p *preparedTrigger) (*EventOccur
 // maxBatch, and writes them in one transaction.
 func (in *Ingester) work() {
 	defer in.wg.Done()
-	conn := &batchConn{db: in.store.db, log: in.log}
+	conn := &batchConn{db: in.store.db}
 	defer conn.close()
 	for {
 		var first *ingestRequest
@@ -455,10 +455,7 @@ func (s *Store) writeSimpleAlone(log *slog.Logger, route batchRoute, items []bat
 	if len(simple) == 0 {
 		return results, nil
 	}
-	triggers := make([]*preparedTrigger, len(simple))
-	for j, i := range simple {
-		triggers[j] = items[i].trigger
-	}
+	triggers := triggersAt(items, simple)
 	// Receipts are deleted in groups, which saves a statement in most
 	// batches.
 	receipt := &batchReceipt{id: newReceiptID()}
@@ -492,11 +489,7 @@ func (s *Store) writeSimpleAlone(log *slog.Logger, route batchRoute, items []bat
 			// let the batch's statement commit if it still runs.
 			return nil, fmt.Errorf("%w: %w", errNotStored, err)
 		}
-		unstored := make([]*EventOccurrence, len(triggers))
-		for j, p := range triggers {
-			unstored[j] = p.unstoredOccurrence()
-		}
-		if occurrences, err = placeBulkRows(unstored, row); err != nil {
+		if occurrences, err = row.occurrences(triggers); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrUnconfirmed, err)
 		}
 		bc.doneReceipts = append(bc.doneReceipts, receipt.id)
@@ -513,16 +506,21 @@ func writeSimple(ctx context.Context, tx bun.IDB, items []batchItem, order []int
 	if len(simple) == 0 {
 		return order, nil
 	}
-	triggers := make([]*preparedTrigger, len(simple))
-	for j, i := range simple {
-		triggers[j] = items[i].trigger
-	}
-	occurrences, err := recordBulk(ctx, tx, triggers, false, nil)
+	occurrences, err := recordBulk(ctx, tx, triggersAt(items, simple), false, nil)
 	if err != nil {
 		return nil, err
 	}
 	placeSimpleResults(results, simple, occurrences)
 	return rest, nil
+}
+
+// triggersAt returns the triggers of the items at the indexes.
+func triggersAt(items []batchItem, indexes []int) []*preparedTrigger {
+	triggers := make([]*preparedTrigger, len(indexes))
+	for j, i := range indexes {
+		triggers[j] = items[i].trigger
+	}
+	return triggers
 }
 
 // splitSimple splits the ordered items into the simple ones whose caller

@@ -137,8 +137,8 @@ func recordBulk(ctx context.Context, tx bun.IDB, triggers []*preparedTrigger, sk
 		return nil, fmt.Errorf("record a batch of triggers: %d occurrences stored for %d triggers", len(stored), len(triggers))
 	}
 	written, err := placeBulkRows(occurrences, stored)
-	if err != nil {
-		return nil, err
+	if err != nil || len(stored) == len(triggers) {
+		return written, err
 	}
 	// Skipping leaves out whole accounts.
 	left := make(map[int64]bool)

@@ -61,8 +61,18 @@ func (s *Store) runBatchTx(wait context.Context, log *slog.Logger, fn func(conte
 	if err != nil {
 		return fmt.Errorf("begin an event batch: %w", err)
 	}
-	receipt := newReceiptID()
+
+	// The receipts of earlier batches go back to the list unless this
+	// transaction is known to have deleted them. Deleting receipts that
+	// are gone already does no harm.
 	done := s.receipts.take()
+	committed := false
+	defer func() {
+		if !committed {
+			s.receipts.add(done...)
+		}
+	}()
+	receipt := newReceiptID()
 	var pid, xid int64
 	err = tx.QueryRowContext(ctx, `
 		WITH done AS (DELETE FROM ingest_receipts WHERE id = ANY (?::uuid[]))
@@ -70,25 +80,24 @@ func (s *Store) runBatchTx(wait context.Context, log *slog.Logger, fn func(conte
 		RETURNING pg_backend_pid(), txid_current()`, pgdialect.Array(done), receipt).Scan(&pid, &xid)
 	if err != nil {
 		tx.Rollback()
-		s.receipts.add(done...)
 		if isConnectionError(err) {
 			// A transaction that is never committed stores nothing.
 			err = fmt.Errorf("%w: %w", errNotStored, err)
 		}
 		return fmt.Errorf("start an event batch: %w", err)
 	}
+
 	if err := fn(ctx, tx); err != nil {
 		tx.Rollback()
-		s.receipts.add(done...)
 		return err
 	}
+
 	err = tx.Commit()
 	if err == nil {
+		committed = true
 		s.receipts.add(receipt)
 		return nil
 	}
-	// Deleting receipts that are gone already does no harm.
-	s.receipts.add(done...)
 	if !isConnectionError(err) {
 		return err
 	}
@@ -194,6 +203,17 @@ const (
 // outside a transaction, by position in the batch, with their occurrences.
 type receiptRow []bulkRow
 
+// occurrences returns the occurrences of triggers, the batch that the
+// receipt row belongs to, at their positions, with nil for those that the
+// batch left out.
+func (row receiptRow) occurrences(triggers []*preparedTrigger) ([]*EventOccurrence, error) {
+	unstored := make([]*EventOccurrence, len(triggers))
+	for j, p := range triggers {
+		unstored[j] = p.unstoredOccurrence()
+	}
+	return placeBulkRows(unstored, row)
+}
+
 // settleReceipt finds out whether the batch with the receipt id committed.
 // It inserts a receipt row with that id and no results, which waits for
 // the batch's transaction if that has inserted its row, and otherwise
@@ -284,7 +304,6 @@ var batchConnIdleCheck = time.Second
 // it writes outside a transaction.
 type batchConn struct {
 	db       *bun.DB
-	log      *slog.Logger
 	conn     bun.Conn
 	open     bool
 	lastUsed time.Time
