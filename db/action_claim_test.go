@@ -9,6 +9,8 @@ import (
 	"customevents/app/apitype"
 	"customevents/db"
 	"customevents/db/dbtest"
+
+	"github.com/lib/pq"
 )
 
 // webhookFixture records one occurrence whose plan is a single webhook and
@@ -132,5 +134,81 @@ func TestReleaseActionMakesRunDueAgain(t *testing.T) {
 	runs := readRuns(t, f, o.ID)
 	if len(runs) != 1 || runs[0].Outcome != apitype.RunFailed || runs[0].Attempts != 1 {
 		t.Errorf("runs = %s, want one failed run with 1 attempt", dump(runs))
+	}
+}
+
+// TestClaimActionsLocksContactsInOrder claims two score changes, of the
+// contact with the higher id first, while another transaction holds that
+// contact. The claim must lock the other contact before it waits, as every
+// claim locks its contacts in id order first. A claim that locked them one
+// action at a time could hold one contact while another claim holds the
+// second, and PostgreSQL would fail one of them as a deadlock.
+func TestClaimActionsLocksContactsInOrder(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	event := createEvent(t, f, "signed-up")
+	dbtest.SetEventActions(t, f.Store.DB(), event.ID, apitype.EventActions{
+		Mode:     apitype.ActionModeOnTheFly,
+		OnTheFly: apitype.ActionList{Global: []apitype.Action{{Type: apitype.ActionAdjustScore, Delta: 1}}},
+	})
+	low := record(t, f, emailTrigger(f, "signed-up", "low@example.com"))
+	high := record(t, f, emailTrigger(f, "signed-up", "high@example.com"))
+	if low.ContactID >= high.ContactID {
+		t.Fatalf("contact ids %d and %d: want the first below the second", low.ContactID, high.ContactID)
+	}
+	// The run of the higher contact becomes due first.
+	if _, err := f.Store.DB().ExecContext(ctx, "UPDATE action_runs SET run_at = run_at - interval '1 minute' WHERE occurrence_id = ?", high.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	holder, err := f.Store.DB().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Rollback()
+	if _, err := holder.ExecContext(ctx, "SELECT id FROM contacts WHERE id = ? FOR UPDATE", high.ContactID); err != nil {
+		t.Fatal(err)
+	}
+
+	type claimed struct {
+		results []*db.ClaimResult
+		err     error
+	}
+	done := make(chan claimed, 1)
+	go func() {
+		res, err := f.Store.ClaimActions(ctx, policy("a", time.Minute, 5), 2)
+		done <- claimed{res, err}
+	}()
+
+	// The claim waits for the held contact: a row lock, whose wait event
+	// is "tuple" or "transactionid".
+	waitLockWaiters(t, f, "t%", 1)
+
+	_, err = f.Store.DB().ExecContext(ctx, "SELECT id FROM contacts WHERE id = ? FOR UPDATE NOWAIT", low.ContactID)
+	if pqErr, ok := errors.AsType[*pq.Error](err); !ok || pqErr.Code != "55P03" {
+		t.Errorf("locking the lower contact while the claim waits: %v; want lock_not_available (55P03), as the claim holds it", err)
+	}
+
+	if err := holder.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	c := <-done
+	if c.err != nil {
+		t.Fatalf("claim: %v", c.err)
+	}
+	if len(c.results) != 2 {
+		t.Fatalf("claim returned %d results, want 2", len(c.results))
+	}
+	for _, res := range c.results {
+		if res.Outcome != apitype.RunSucceeded {
+			t.Errorf("run of occurrence %d: outcome %q (%v), want succeeded", res.Claim.OccurrenceID, res.Outcome, res.Err)
+		}
+	}
+	var scores []int
+	if err := f.Store.DB().NewRaw("SELECT lead_score FROM contacts WHERE id IN (?, ?) ORDER BY id", low.ContactID, high.ContactID).Scan(ctx, &scores); err != nil {
+		t.Fatal(err)
+	}
+	if len(scores) != 2 || scores[0] != 1 || scores[1] != 1 {
+		t.Errorf("lead scores = %v, want [1 1]", scores)
 	}
 }

@@ -158,6 +158,9 @@ func (s *Store) ClaimActions(ctx context.Context, p ActionPolicy, limit int) ([]
 		if err != nil {
 			return fmt.Errorf("claim action runs: %w", err)
 		}
+		if err := lockClaimedContacts(ctx, tx, rows); err != nil {
+			return err
+		}
 		outcomes := map[int64][]bool{}
 		var leased []*ActionClaim
 		for _, row := range rows {
@@ -190,6 +193,34 @@ func (s *Store) ClaimActions(ctx context.Context, p ActionPolicy, limit int) ([]
 		return nil, err
 	}
 	return results, nil
+}
+
+// lockClaimedContacts locks the contacts that the claimed database actions
+// change, in the order of their ids, before any action runs. Every claim
+// locks them in that order, so two claims that share contacts wait for
+// each other instead of each locking one contact and then waiting for the
+// other's: PostgreSQL ends such a deadlock by failing one attempt.
+func lockClaimedContacts(ctx context.Context, tx bun.Tx, rows []claimRow) error {
+	var accounts, contacts []int64
+	for _, row := range rows {
+		if IsDatabaseAction(row.ActionType) {
+			accounts = append(accounts, row.AccountID)
+			contacts = append(contacts, row.ContactID)
+		}
+	}
+	if len(contacts) == 0 {
+		return nil
+	}
+	_, err := tx.NewRaw(`
+		SELECT c.id FROM contacts c
+		JOIN (SELECT DISTINCT * FROM unnest(?::bigint[], ?::bigint[]) AS k (account_id, id)) k
+			ON c.account_id = k.account_id AND c.id = k.id
+		ORDER BY c.id
+		FOR NO KEY UPDATE OF c`, pgdialect.Array(accounts), pgdialect.Array(contacts)).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("lock the contacts of %d action runs: %w", len(contacts), err)
+	}
+	return nil
 }
 
 // runClaim does the part of ClaimActions that follows the lock on one run:
