@@ -48,3 +48,11 @@ func SetMaxRebuildQueue(t testing.TB, n int) {
 	maxRebuildQueue = n
 	t.Cleanup(func() { maxRebuildQueue = old })
 }
+
+// SetBatchStatementTimeout sets the statement timeout of the connections
+// that ingest workers open, until the test ends.
+func SetBatchStatementTimeout(t testing.TB, d time.Duration) {
+	old := batchStatementTimeout
+	batchStatementTimeout = d
+	t.Cleanup(func() { batchStatementTimeout = old })
+}

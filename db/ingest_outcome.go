@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -26,12 +27,16 @@ import (
 // receipt. A worker reads a batch's receipt within seconds of a broken
 // connection, so older receipts with results are left by servers that
 // stopped while a batch was in flight. A row that fenced a batch off must
-// outlive that batch's statement, which may still run on the server.
-//
-// NOTE: a statement that waits on a lock for longer than receiptMaxAge
-// and outlives a server restart could still commit after its fence row is
-// deleted. Nothing ends such a statement early.
+// outlive that batch's statement, which may still run on the server: the
+// statement ends within batchStatementTimeout, far less.
 const receiptMaxAge = 24 * time.Hour
+
+// batchStatementTimeout is the statement_timeout of an ingest worker's own
+// connection. A batch statement there commits by itself when it ends, also
+// after its client is gone, so it must not run for as long as its fence
+// row lives. A batch that the timeout cancels is written again in a
+// transaction, which commits only when its client says so.
+var batchStatementTimeout = time.Minute
 
 // pruneReceipts deletes the batch receipts older than receiptMaxAge and
 // logs how many.
@@ -324,6 +329,11 @@ func (c *batchConn) get(ctx context.Context) (bun.Conn, error) {
 		conn, err := c.db.Conn(ctx)
 		if err != nil {
 			return bun.Conn{}, fmt.Errorf("get a database connection for an event batch: %w", err)
+		}
+		timeout := strconv.FormatInt(batchStatementTimeout.Milliseconds(), 10)
+		if _, err := conn.NewRaw("SELECT set_config('statement_timeout', ?, false)", timeout).Exec(ctx); err != nil {
+			conn.Close()
+			return bun.Conn{}, fmt.Errorf("set the statement timeout of an event batch connection: %w", err)
 		}
 		c.conn, c.open = conn, true
 	}
