@@ -65,3 +65,72 @@ func selectionDepth(selections ast.SelectionSet) int {
 	}
 	return deepest
 }
+
+// sizeLimit is a gqlgen extension that rejects an operation whose fields,
+// with every fragment spread expanded, number more than max. gqlgen's
+// complexity limit and depthLimit walk each spread of a fragment again, so
+// a short document of fragments that each spread the one before twice
+// would keep them busy for minutes. sizeLimit counts each fragment once,
+// and runs before them.
+type sizeLimit struct {
+	max int
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = sizeLimit{}
+
+func (sizeLimit) ExtensionName() string {
+	return "SizeLimit"
+}
+
+func (sizeLimit) Validate(graphql.ExecutableSchema) error {
+	return nil
+}
+
+// MutateOperationContext runs after validation, so fragments are resolved
+// and free of cycles.
+func (l sizeLimit) MutateOperationContext(_ context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
+	counter := fieldCounter{limit: l.max, fragments: map[*ast.FragmentDefinition]int{}}
+	if n := counter.count(opCtx.Operation.SelectionSet); n <= l.max {
+		return nil
+	}
+	err := gqlerror.Errorf("Operation selects more than %d fields once its fragments are expanded: select fewer fields, or spread fewer fragments.", l.max)
+	errcode.Set(err, errcode.ValidationFailed)
+	return err
+}
+
+// fieldCounter counts the fields of a selection set with its fragments
+// expanded. It stops adding at limit+1, and remembers the count of each
+// fragment, so its work grows with the document and not with the
+// expansion.
+type fieldCounter struct {
+	limit     int
+	fragments map[*ast.FragmentDefinition]int
+}
+
+func (c fieldCounter) count(selections ast.SelectionSet) int {
+	total := 0
+	for _, selection := range selections {
+		n := 0
+		switch s := selection.(type) {
+		case *ast.Field:
+			n = 1 + c.count(s.SelectionSet)
+		case *ast.InlineFragment:
+			n = c.count(s.SelectionSet)
+		case *ast.FragmentSpread:
+			if s.Definition == nil {
+				continue
+			}
+			known, ok := c.fragments[s.Definition]
+			if !ok {
+				known = c.count(s.Definition.SelectionSet)
+				c.fragments[s.Definition] = known
+			}
+			n = known
+		}
+		total = min(total+n, c.limit+1)
+	}
+	return total
+}

@@ -22,6 +22,7 @@ const (
 	maxParserTokens     = 10_000
 	maxComplexity       = 200
 	maxDepth            = 8
+	maxFields           = 5_000
 	queryCacheSize      = 1000
 )
 
@@ -60,6 +61,8 @@ func newServer(resolver *Resolver, log *slog.Logger) *handler.Server {
 	server.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
 	server.SetParserTokenLimit(maxParserTokens)
 	server.Use(extension.Introspection{})
+	// Before the complexity limit, whose work grows with the expansion.
+	server.Use(sizeLimit{max: maxFields})
 	server.Use(extension.FixedComplexityLimit(maxComplexity))
 	server.Use(depthLimit{max: maxDepth})
 

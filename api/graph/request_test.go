@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -73,3 +74,70 @@ func TestGetMutationRejectedWithCode(t *testing.T) {
 		t.Errorf("occurrences = %d, want 0", got)
 	}
 }
+
+// TestFragmentExpansionRejected sends a document of 22 fragments that
+// each spread the one before twice: about 1 KB that expands to 8 million
+// fields. It is rejected for its expanded size, before the complexity
+// limit walks every spread.
+func TestFragmentExpansionRejected(t *testing.T) {
+	api := newTestAPI(t)
+	var doc strings.Builder
+	doc.WriteString("{ ...F22 }\nfragment F0 on Query { customEvents { slug } }\n")
+	for i := 1; i <= 22; i++ {
+		fmt.Fprintf(&doc, "fragment F%d on Query { ...F%d ...F%d }\n", i, i-1, i-1)
+	}
+	for _, authorization := range []string{"Bearer " + api.APIKey, ""} {
+		resp := api.queryWithAuth(t, authorization, doc.String(), nil)
+		if resp.Status != http.StatusUnprocessableEntity {
+			t.Errorf("status = %d, want 422", resp.Status)
+		}
+		wantError(t, resp, "GRAPHQL_VALIDATION_FAILED", "",
+			"Operation selects more than 5000 fields once its fragments are expanded: select fewer fields, or spread fewer fragments.")
+	}
+}
+
+// TestIntrospectionQueryFitsLimits runs the introspection query that
+// GraphQL tools send, which spreads its fragments many times.
+func TestIntrospectionQueryFitsLimits(t *testing.T) {
+	api := newTestAPI(t)
+	resp := api.query(t, introspectionQuery, nil)
+	var data struct {
+		Schema struct {
+			Types []struct {
+				Name string `json:"name"`
+			} `json:"types"`
+		} `json:"__schema"`
+	}
+	decodeData(t, resp, &data)
+	found := false
+	for _, typ := range data.Schema.Types {
+		found = found || typ.Name == "TriggerCustomEventInput"
+	}
+	if !found {
+		t.Errorf("introspection types do not include TriggerCustomEventInput")
+	}
+}
+
+// introspectionQuery is the query that GraphiQL and similar tools send.
+const introspectionQuery = `query IntrospectionQuery {
+  __schema {
+    queryType { name }
+    mutationType { name }
+    subscriptionType { name }
+    types { ...FullType }
+    directives { name description locations args { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description
+  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+  inputFields { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type {
+  kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }
+}`
