@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -54,6 +55,12 @@ func (p *errorPresenter) present(ctx context.Context, err error) *gqlerror.Error
 		// gqlgen and gqlparser built this error from the request alone:
 		// a parse, validation or limit error that is safe to send.
 		return gqlErr
+	}
+	if inputErr, ok := err.(*gqlerror.Error); ok && inputErr.Err != nil {
+		// Resolvers return their errors unwrapped. gqlgen wraps the error
+		// of an argument value that does not convert to its Go type,
+		// with the value's path, before any resolver runs.
+		return clientError(gqlErr, inputTypeMessage(ctx, gqlErr.Path), apitype.CodeBadUserInput, lastPathName(gqlErr.Path))
 	}
 
 	p.log.ErrorContext(ctx, "GraphQL resolver failed",
@@ -134,6 +141,37 @@ func clientError(gqlErr *gqlerror.Error, message, code, field string) *gqlerror.
 		Locations:  gqlErr.Locations,
 		Extensions: extensions,
 	}
+}
+
+// inputTypeMessage returns the client message for an argument value at
+// path, such as [triggerCustomEvents inputs 1 occurredAt], that has the
+// wrong type or form. The field did not run, so a mutation changed nothing.
+func inputTypeMessage(ctx context.Context, path ast.Path) string {
+	name := lastPathName(path)
+	where := name
+	if len(path) > 1 {
+		// The path without the field, as in inputs[1].occurredAt.
+		where = strings.TrimPrefix(path[1:].String(), ".")
+	}
+	var fix string
+	switch name {
+	case "occurredAt":
+		fix = `use a date and time in RFC 3339 form, such as "2026-01-31T09:30:00Z" or "2026-01-31T10:30:00+01:00"`
+	case "metadata":
+		fix = `send a JSON object of string, number and boolean values, such as {"plan": "pro"}`
+	case "channel":
+		names := make([]string, len(model.AllMarketingChannel))
+		for i, c := range model.AllMarketingChannel {
+			names[i] = string(c)
+		}
+		fix = "use one of " + strings.Join(names, ", ")
+	default:
+		fix = "send a value of the type that the schema gives for it"
+	}
+	if graphql.HasOperationContext(ctx) && graphql.GetOperationContext(ctx).Operation != nil && graphql.GetOperationContext(ctx).Operation.Operation == ast.Mutation {
+		return fmt.Sprintf("%s has a value of the wrong type or form, so nothing was stored: %s.", where, fix)
+	}
+	return fmt.Sprintf("%s has a value of the wrong type or form: %s.", where, fix)
 }
 
 func lastPathName(path ast.Path) string {

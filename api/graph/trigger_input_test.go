@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -309,5 +310,59 @@ func TestTriggerBatchOfThousand(t *testing.T) {
 	}
 	if got := api.count(t, "contacts"); got != 300 {
 		t.Errorf("contacts = %d, want 300", got)
+	}
+}
+
+// TestTriggerWrongValueType sends argument values that do not convert to
+// their GraphQL types. GraphQL converts arguments before the field runs,
+// so the call stores nothing and returns one BAD_USER_INPUT error that
+// names the value and the fix, also for one input of a batch.
+func TestTriggerWrongValueType(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "signed-up")
+	const single = `mutation($i: TriggerCustomEventInput!) { triggerCustomEvent(input: $i) }`
+	const batch = `mutation($inputs: [TriggerCustomEventInput!]!) { triggerCustomEvents(inputs: $inputs) { index accepted } }`
+	const timeFix = `use a date and time in RFC 3339 form, such as "2026-01-31T09:30:00Z" or "2026-01-31T10:30:00+01:00".`
+	const metadataFix = `send a JSON object of string, number and boolean values, such as {"plan": "pro"}.`
+	tests := []struct {
+		name      string
+		query     string
+		variables map[string]any
+		field     string
+		message   string
+	}{
+		{"word as time", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "occurredAt": "yesterday"}},
+			"occurredAt", "input.occurredAt has a value of the wrong type or form, so nothing was stored: " + timeFix},
+		{"day without time", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "occurredAt": "2026-12-05"}},
+			"occurredAt", "input.occurredAt has a value of the wrong type or form, so nothing was stored: " + timeFix},
+		{"number as time", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "occurredAt": 1700000000}},
+			"occurredAt", "input.occurredAt has a value of the wrong type or form, so nothing was stored: " + timeFix},
+		{"time in the query", `mutation { triggerCustomEvent(input: {slug: "signed-up", email: "a@example.com", occurredAt: "yesterday"}) }`, nil,
+			"occurredAt", "input.occurredAt has a value of the wrong type or form, so nothing was stored: " + timeFix},
+		{"string as metadata", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "metadata": "hello"}},
+			"metadata", "input.metadata has a value of the wrong type or form, so nothing was stored: " + metadataFix},
+		{"list as metadata", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "metadata": []any{1, 2}}},
+			"metadata", "input.metadata has a value of the wrong type or form, so nothing was stored: " + metadataFix},
+		{"lowercase channel", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "channel": "email"}},
+			"channel", "input.channel has a value of the wrong type or form, so nothing was stored: use one of DIRECT, ORGANIC_SEARCH, PAID_SEARCH, ORGANIC_SOCIAL, PAID_SOCIAL, EMAIL, REFERRAL, DISPLAY, AFFILIATE, VIDEO, SMS, OTHER."},
+		{"one input of a batch", batch, map[string]any{"inputs": []any{
+			map[string]any{"slug": "signed-up", "email": "a@example.com"},
+			map[string]any{"slug": "signed-up", "email": "b@example.com", "occurredAt": "yesterday"},
+		}}, "occurredAt", "inputs[1].occurredAt has a value of the wrong type or form, so nothing was stored: " + timeFix},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := api.query(t, tt.query, tt.variables)
+			wantError(t, resp, "BAD_USER_INPUT", tt.field, tt.message)
+		})
+	}
+	if got := api.count(t, "event_occurrences"); got != 0 {
+		t.Errorf("occurrences = %d, want 0", got)
+	}
+	if got := api.count(t, "contacts"); got != 0 {
+		t.Errorf("contacts = %d, want 0", got)
+	}
+	if logs := api.Logs.String(); strings.Contains(logs, `"level":"ERROR"`) {
+		t.Errorf("errors in the log for client input: %s", logs)
 	}
 }
