@@ -134,6 +134,11 @@ func parseCollectEvent(req collectRequest, pageURL string) (*db.Trigger, error) 
 	if utm.IsZero() {
 		utm = apitype.UTMFromURL(pageURL)
 	}
+	for _, value := range []string{utm.Source, utm.Medium, utm.Campaign, utm.Term, utm.Content} {
+		if strings.ContainsRune(value, 0) {
+			return nil, errors.New("a UTM parameter contains a NUL character")
+		}
+	}
 	channel := apitype.ClassifyChannel(apitype.Attribution{UTM: utm, Referrer: referrer, PageURL: pageURL})
 
 	return &db.Trigger{
@@ -173,6 +178,9 @@ func parseCollectIdentity(req collectRequest) (*db.Identity, error) {
 		value := strings.TrimSpace(f.value)
 		if !utf8.ValidString(value) {
 			return nil, fmt.Errorf("%s is not valid UTF-8", f.name)
+		}
+		if strings.ContainsRune(value, 0) {
+			return nil, fmt.Errorf("%s contains a NUL character", f.name)
 		}
 		if n := utf8.RuneCountInString(value); n > maxContactFieldLength {
 			return nil, fmt.Errorf("%s has %d characters, over the limit of %d", f.name, n, maxContactFieldLength)
@@ -261,6 +269,10 @@ func (s *Server) recordBeaconEvent(c echo.Context, accountID int64, trigger *db.
 	occurrence, err := s.store.RecordEvent(c.Request().Context(), *trigger)
 	if errors.Is(err, db.ErrNotFound) {
 		s.log.Debug("beacon event for unknown slug", "account_id", accountID, "slug", trigger.Slug)
+		return
+	}
+	if _, ok := errors.AsType[*apitype.ValidationError](err); ok {
+		s.log.Debug("beacon event rejected", "account_id", accountID, "slug", trigger.Slug, "reason", err.Error())
 		return
 	}
 	if err != nil {

@@ -40,6 +40,8 @@ func TestParseCollect(t *testing.T) {
 		{name: "metadata with 51 keys", body: `{"k":"site_x","v":"` + vid + `","e":"signup","m":` + manyKeys(51) + `}`, wantErr: "Metadata has more than 50 keys"},
 		{name: "invalid email", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann"}}`, wantErr: `email: Email "ann" is not a valid address`},
 		{name: "long first name", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann@example.com","firstName":"` + strings.Repeat("é", 201) + `"}}`, wantErr: "firstName has 201 characters, over the limit of 200"},
+		{name: "NUL in company", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann@example.com","company":"A\u0000B"}}`, wantErr: "company contains a NUL character"},
+		{name: "NUL in a UTM parameter", body: `{"k":"site_x","v":"` + vid + `","e":"signup","u":"https://example.com/?utm_source=a%00b"}`, wantErr: "a UTM parameter contains a NUL character"},
 		{name: "first name not a string", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann@example.com","firstName":5}}`, wantErr: "body is not a valid JSON message"},
 	}
 	for _, tt := range tests {

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"customevents/app/apitype"
 )
@@ -68,6 +70,11 @@ func (s *Store) CustomEvent(ctx context.Context, accountID, id int64) (*CustomEv
 
 // CustomEventBySlug returns a live custom event definition by slug.
 func (s *Store) CustomEventBySlug(ctx context.Context, accountID int64, slug string) (*CustomEvent, error) {
+	// No slug has a NUL character or invalid UTF-8, and PostgreSQL text
+	// cannot hold either.
+	if strings.ContainsRune(slug, 0) || !utf8.ValidString(slug) {
+		return nil, CustomEventNotFound(slug)
+	}
 	var event CustomEvent
 	err := s.db.NewSelect().Model(&event).
 		Where("account_id = ? AND slug = ?", accountID, slug).

@@ -7,11 +7,11 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"customevents/app/apitype"
 	"customevents/db"
 	"customevents/db/dbtest"
 )
@@ -54,8 +54,9 @@ func TestRecordEventsKeepsGoodTriggers(t *testing.T) {
 	if errs[4] == nil {
 		t.Error("trigger 4 with an unknown source was stored, want an error")
 	}
-	if errs[5] == nil || !strings.Contains(errs[5].Error(), "page URL contains a NUL character") {
-		t.Errorf("trigger 5 err = %v, want a NUL error on the page URL", errs[5])
+	if verr, ok := errors.AsType[*apitype.ValidationError](errs[5]); !ok || verr.Field != "pageUrl" ||
+		verr.Message != "pageUrl contains a NUL character, which cannot be stored: remove it." {
+		t.Errorf("trigger 5 err = %v, want a validation error on pageUrl for its NUL character", errs[5])
 	}
 	if got := dbtest.Count(t, f.Store.DB(), "event_occurrences"); got != 3 {
 		t.Errorf("occurrences = %d, want 3", got)

@@ -131,15 +131,17 @@ func (s *Store) prepareTrigger(ctx context.Context, t Trigger) (*preparedTrigger
 	}
 
 	// Postgres text cannot hold NUL, and array parameters would drop it
-	// silently, so a trigger with one is rejected whole.
-	for name, value := range map[string]string{
-		"email": t.Email, "visitor id": t.VisitorID, "page URL": t.PageURL, "referrer": t.Referrer,
-		"channel": t.Channel, "UTM source": t.UTMSource, "UTM medium": t.UTMMedium, "UTM campaign": t.UTMCampaign,
-		"UTM term": t.UTMTerm, "UTM content": t.UTMContent, "first name": t.Contact.FirstName,
-		"last name": t.Contact.LastName, "company": t.Contact.Company, "idempotency key": t.IdempotencyKey,
+	// silently, so a trigger with one is rejected whole. The fields go by
+	// their GraphQL names.
+	for _, f := range []struct{ field, value string }{
+		{"email", t.Email}, {"visitorId", t.VisitorID}, {"pageUrl", t.PageURL}, {"referrer", t.Referrer},
+		{"channel", t.Channel}, {"utmSource", t.UTMSource}, {"utmMedium", t.UTMMedium}, {"utmCampaign", t.UTMCampaign},
+		{"utmTerm", t.UTMTerm}, {"utmContent", t.UTMContent}, {"firstName", t.Contact.FirstName},
+		{"lastName", t.Contact.LastName}, {"company", t.Contact.Company}, {"idempotencyKey", t.IdempotencyKey},
 	} {
-		if strings.ContainsRune(value, 0) {
-			return nil, fmt.Errorf("record event %q: %s contains a NUL character", t.Slug, name)
+		if strings.ContainsRune(f.value, 0) {
+			return nil, &apitype.ValidationError{Field: f.field,
+				Message: fmt.Sprintf("%s contains a NUL character, which cannot be stored: remove it.", f.field)}
 		}
 	}
 

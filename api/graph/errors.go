@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -56,10 +57,7 @@ func (p *errorPresenter) present(ctx context.Context, err error) *gqlerror.Error
 		// a parse, validation or limit error that is safe to send.
 		return gqlErr
 	}
-	if inputErr, ok := err.(*gqlerror.Error); ok && inputErr.Err != nil {
-		// Resolvers return their errors unwrapped. gqlgen wraps the error
-		// of an argument value that does not convert to its Go type,
-		// with the value's path, before any resolver runs.
+	if isArgumentError(ctx, gqlErr) {
 		return clientError(gqlErr, inputTypeMessage(ctx, gqlErr.Path), apitype.CodeBadUserInput, lastPathName(gqlErr.Path))
 	}
 
@@ -141,6 +139,19 @@ func clientError(gqlErr *gqlerror.Error, message, code, field string) *gqlerror.
 		Locations:  gqlErr.Locations,
 		Extensions: extensions,
 	}
+}
+
+// isArgumentError reports whether gqlErr failed an argument value that
+// does not convert to its Go type. gqlgen gives such an error the path of
+// the value, below the field's own path, before the field's resolver runs.
+// The errors of a resolver get the field's path.
+func isArgumentError(ctx context.Context, gqlErr *gqlerror.Error) bool {
+	field := graphql.GetFieldContext(ctx)
+	if field == nil {
+		return false
+	}
+	fieldPath := field.Path()
+	return len(gqlErr.Path) > len(fieldPath) && slices.Equal(gqlErr.Path[:len(fieldPath)], fieldPath)
 }
 
 // inputTypeMessage returns the client message for an argument value at

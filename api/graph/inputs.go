@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"customevents/app/apitype"
 	"customevents/db"
@@ -24,7 +25,7 @@ func normalizePageURL(pageURL *string) (string, *apitype.ValidationError) {
 	if raw == "" {
 		return "", nil
 	}
-	if len(raw) > maxPageURLLength {
+	if utf8.RuneCountInString(raw) > maxPageURLLength {
 		return "", &apitype.ValidationError{
 			Field:   "pageUrl",
 			Message: fmt.Sprintf("Page URL is too long: use at most %d characters.", maxPageURLLength),

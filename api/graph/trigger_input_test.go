@@ -366,3 +366,78 @@ func TestTriggerWrongValueType(t *testing.T) {
 		t.Errorf("errors in the log for client input: %s", logs)
 	}
 }
+
+// TestTriggerNULCharacters sends a NUL character, which PostgreSQL text
+// cannot hold, in a slug and in contact fields. A slug with one names no
+// event, a field with one is rejected as input, and in a batch only its
+// own input is rejected.
+func TestTriggerNULCharacters(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "signed-up")
+	const single = `mutation($i: TriggerCustomEventInput!) { triggerCustomEvent(input: $i) }`
+
+	resp := api.query(t, single, map[string]any{"i": map[string]any{"slug": "signed-up\x00", "email": "a@example.com"}})
+	wantError(t, resp, "NOT_FOUND", "", `Custom event "signed-up\x00" was not found in this account. Check the slug, or create the event under Settings → Custom Events.`)
+
+	resp = api.query(t, `query($s: String!) { customEvent(slug: $s) { id } }`, map[string]any{"s": "signed-up\x00"})
+	var lookup struct {
+		CustomEvent *struct{ ID string } `json:"customEvent"`
+	}
+	decodeData(t, resp, &lookup)
+	if lookup.CustomEvent != nil {
+		t.Errorf("customEvent = %+v, want null", lookup.CustomEvent)
+	}
+
+	resp = api.query(t, single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "firstName": "A\x00n"}})
+	wantError(t, resp, "BAD_USER_INPUT", "firstName", "firstName contains a NUL character, which cannot be stored: remove it.")
+
+	resp = api.query(t, `mutation($inputs: [TriggerCustomEventInput!]!) {
+		triggerCustomEvents(inputs: $inputs) { index accepted error { code field message } }
+	}`, map[string]any{"inputs": []any{
+		map[string]any{"slug": "signed-up", "email": "b@example.com", "utmSource": "x\x00"},
+		map[string]any{"slug": "signed-up", "email": "c@example.com"},
+	}})
+	var batch struct {
+		TriggerCustomEvents []struct {
+			Accepted bool `json:"accepted"`
+			Error    *struct {
+				Code    string `json:"code"`
+				Field   string `json:"field"`
+				Message string `json:"message"`
+			} `json:"error"`
+		} `json:"triggerCustomEvents"`
+	}
+	decodeData(t, resp, &batch)
+	if len(batch.TriggerCustomEvents) != 2 {
+		t.Fatalf("results = %+v, want 2", batch.TriggerCustomEvents)
+	}
+	first, second := batch.TriggerCustomEvents[0], batch.TriggerCustomEvents[1]
+	if first.Accepted || first.Error == nil || first.Error.Code != "BAD_USER_INPUT" || first.Error.Field != "utmSource" ||
+		first.Error.Message != "utmSource contains a NUL character, which cannot be stored: remove it." {
+		t.Errorf("result 0 = %+v (error %+v), want BAD_USER_INPUT on utmSource", first, first.Error)
+	}
+	if !second.Accepted {
+		t.Errorf("result 1 = %+v (error %+v), want accepted", second, second.Error)
+	}
+
+	if got := api.count(t, "event_occurrences"); got != 1 {
+		t.Errorf("occurrences = %d, want 1", got)
+	}
+	if logs := api.Logs.String(); strings.Contains(logs, `"level":"ERROR"`) {
+		t.Errorf("errors in the log for client input: %s", logs)
+	}
+}
+
+// TestPageURLLimitCountsCharacters checks that the pageUrl limit counts
+// characters, as its error message states, and not the bytes of multibyte
+// ones.
+func TestPageURLLimitCountsCharacters(t *testing.T) {
+	atLimit := "https://e.com/" + strings.Repeat("é", 2034)
+	if got, verr := normalizePageURL(&atLimit); verr != nil || got != atLimit {
+		t.Errorf("URL of 2048 characters (%d bytes): %q, %v; want it accepted", len(atLimit), got, verr)
+	}
+	over := atLimit + "é"
+	if _, verr := normalizePageURL(&over); verr == nil || verr.Message != "Page URL is too long: use at most 2048 characters." {
+		t.Errorf("URL of 2049 characters: %v, want the length error", verr)
+	}
+}
