@@ -179,10 +179,18 @@ func inputTypeMessage(ctx context.Context, path ast.Path) string {
 	default:
 		fix = "send a value of the type that the schema gives for it"
 	}
-	if graphql.HasOperationContext(ctx) && graphql.GetOperationContext(ctx).Operation != nil && graphql.GetOperationContext(ctx).Operation.Operation == ast.Mutation {
+	if isMutation(ctx) {
 		return fmt.Sprintf("%s has a value of the wrong type or form, so nothing was stored: %s.", where, fix)
 	}
 	return fmt.Sprintf("%s has a value of the wrong type or form: %s.", where, fix)
+}
+
+func isMutation(ctx context.Context) bool {
+	if !graphql.HasOperationContext(ctx) {
+		return false
+	}
+	op := graphql.GetOperationContext(ctx).Operation
+	return op != nil && op.Operation == ast.Mutation
 }
 
 func lastPathName(path ast.Path) string {
