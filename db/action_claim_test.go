@@ -137,12 +137,10 @@ func TestReleaseActionMakesRunDueAgain(t *testing.T) {
 	}
 }
 
-// TestClaimActionsLocksContactsInOrder claims two score changes, of the
-// contact with the higher id first, while another transaction holds that
-// contact. The claim must lock the other contact before it waits, as every
-// claim locks its contacts in id order first. A claim that locked them one
-// action at a time could hold one contact while another claim holds the
-// second, and PostgreSQL would fail one of them as a deadlock.
+// TestClaimActionsLocksContactsInOrder claims two score changes, the
+// higher contact's first, while another transaction holds that contact.
+// The waiting claim must already hold the lower contact, because claims
+// lock their contacts in id order before any action runs.
 func TestClaimActionsLocksContactsInOrder(t *testing.T) {
 	f := dbtest.NewFixture(t)
 	ctx := context.Background()

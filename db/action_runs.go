@@ -196,10 +196,9 @@ func (s *Store) ClaimActions(ctx context.Context, p ActionPolicy, limit int) ([]
 }
 
 // lockClaimedContacts locks the contacts that the claimed database actions
-// change, in the order of their ids, before any action runs. Every claim
-// locks them in that order, so two claims that share contacts wait for
-// each other instead of each locking one contact and then waiting for the
-// other's: PostgreSQL ends such a deadlock by failing one attempt.
+// change, in id order, before any action runs. Two claims that share
+// contacts then wait for each other instead of deadlocking, which would
+// fail one attempt.
 func lockClaimedContacts(ctx context.Context, tx bun.Tx, rows []claimRow) error {
 	var accounts, contacts []int64
 	for _, row := range rows {

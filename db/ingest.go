@@ -473,9 +473,9 @@ func (s *Store) writeSimpleAlone(log *slog.Logger, route batchRoute, items []bat
 	case isRetryable(err):
 		return nil, err
 	case isStatementError(err):
-		// Such as the connection's statement timeout, after a long wait
-		// for a lock.
-		log.Warn("event batch statement failed; writing the batch again in a transaction", "error", err, "triggers", len(triggers))
+		// The connection's statement timeout, after a long wait for a
+		// lock, also ends up here.
+		log.Warn("event batch statement failed, retrying in a transaction", "error", err, "triggers", len(triggers))
 		return nil, errNeedSavepoints
 	case errors.Is(err, errNotSent):
 		return nil, err

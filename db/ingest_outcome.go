@@ -27,15 +27,14 @@ import (
 // receipt. A worker reads a batch's receipt within seconds of a broken
 // connection, so older receipts with results are left by servers that
 // stopped while a batch was in flight. A row that fenced a batch off must
-// outlive that batch's statement, which may still run on the server: the
-// statement ends within batchStatementTimeout, far less.
+// outlive that batch's statement, which may still run on the server. That
+// statement ends within batchStatementTimeout, which is far shorter.
 const receiptMaxAge = 24 * time.Hour
 
 // batchStatementTimeout is the statement_timeout of an ingest worker's own
-// connection. A batch statement there commits by itself when it ends, also
-// after its client is gone, so it must not run for as long as its fence
-// row lives. A batch that the timeout cancels is written again in a
-// transaction, which commits only when its client says so.
+// connection. A batch statement there commits by itself, even after its
+// client is gone, so the timeout ends it long before its fence row is
+// pruned. A cancelled batch is written again in a transaction instead.
 var batchStatementTimeout = time.Minute
 
 // pruneReceipts deletes the batch receipts older than receiptMaxAge and

@@ -72,12 +72,7 @@ func TestBulkVisitorAfterErasureTakesLock(t *testing.T) {
 			continue
 		default:
 		}
-		var waiting int
-		if err := f.Store.DB().NewRaw(`SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event LIKE 't%'`).Scan(ctx, &waiting); err != nil {
-			t.Fatal(err)
-		}
-		if waiting >= 2 {
+		if countSessions(t, f, "wait_event_type = 'Lock' AND wait_event LIKE 't%'") >= 2 {
 			break
 		}
 		if time.Now().After(deadline) {

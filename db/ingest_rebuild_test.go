@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"testing"
 	"time"
 
@@ -438,11 +437,9 @@ func TestIngesterAccountIDAboveInt4(t *testing.T) {
 	}
 }
 
-// TestIngesterBatchStatementTimesOut holds a contact locked while a
-// worker's batch of simple triggers waits for it on the worker's own
-// connection. That statement would commit by itself whenever it ends, so
-// the connection's statement timeout cancels it, and the batch waits in a
-// transaction instead. Once the contact is free, the event is stored once.
+// TestIngesterBatchStatementTimesOut holds a contact locked until the
+// statement timeout cancels the worker's batch statement. The batch then
+// waits in a transaction and, once the contact is free, is stored once.
 func TestIngesterBatchStatementTimesOut(t *testing.T) {
 	db.SetBatchStatementTimeout(t, 300*time.Millisecond)
 	f := dbtest.NewFixture(t)
@@ -459,7 +456,8 @@ func TestIngesterBatchStatementTimesOut(t *testing.T) {
 	// The statement outside a transaction starts with "WITH stored AS".
 	// The transaction writes the batch's receipt first, which gives it a
 	// transaction id, and then statements of another text.
-	waitSessions(t, f, "a batch waiting in a transaction", `wait_event_type = 'Lock' AND backend_xid IS NOT NULL AND query NOT LIKE '%WITH stored AS%'`)
+	waitSessions(t, f, 1, "a batch waiting in a transaction",
+		`wait_event_type = 'Lock' AND backend_xid IS NOT NULL AND query NOT LIKE '%WITH stored AS%'`)
 	if n := countSessions(t, f, `query LIKE '%WITH stored AS%' AND state = 'active'`); n != 0 {
 		t.Errorf("batch statements still running outside a transaction = %d, want 0", n)
 	}
@@ -476,31 +474,5 @@ func TestIngesterBatchStatementTimesOut(t *testing.T) {
 	}
 	if n := countOccurrences(t, f, f.Account.ID); n != 2 {
 		t.Errorf("occurrences = %d, want 2: the one that blockContactOf recorded and the blocked one", n)
-	}
-}
-
-// countSessions counts the other sessions of the test database that match
-// the condition on pg_stat_activity.
-func countSessions(t *testing.T, f *dbtest.Fixture, cond string) int {
-	t.Helper()
-	var n int
-	err := f.Store.DB().NewRaw(`SELECT count(*) FROM pg_stat_activity
-		WHERE datname = current_database() AND pid <> pg_backend_pid() AND `+cond).Scan(context.Background(), &n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
-// waitSessions polls Postgres until a session of the test database
-// matches the condition on pg_stat_activity.
-func waitSessions(t *testing.T, f *dbtest.Fixture, state, cond string) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for countSessions(t, f, cond) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("no session shows %s after 30s", state)
-		}
-		runtime.Gosched()
 	}
 }

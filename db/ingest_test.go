@@ -222,20 +222,34 @@ func blockVisitorContact(t *testing.T, f *dbtest.Fixture, visitor string) (relea
 // ("advisory" for advisory locks, "t%" for row and transaction locks).
 func waitLockWaiters(t *testing.T, f *dbtest.Fixture, event string, n int) {
 	t.Helper()
+	waitSessions(t, f, n, "waiting for a "+event+" lock", "wait_event_type = 'Lock' AND wait_event LIKE ?", event)
+}
+
+// countSessions counts the other sessions of the test database whose
+// pg_stat_activity row matches cond, with args for its placeholders.
+func countSessions(t *testing.T, f *dbtest.Fixture, cond string, args ...any) int {
+	t.Helper()
+	var n int
+	err := f.Store.DB().NewRaw(`SELECT count(*) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid() AND `+cond, args...).Scan(context.Background(), &n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// waitSessions polls Postgres until at least n other sessions of the test
+// database match cond, which state describes for the failure message.
+func waitSessions(t *testing.T, f *dbtest.Fixture, n int, state, cond string, args ...any) {
+	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		var got int
-		err := f.Store.DB().NewRaw(`SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event LIKE ?`, event).
-			Scan(context.Background(), &got)
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := countSessions(t, f, cond, args...)
 		if got >= n {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d sessions wait for a %s lock after 30s, want %d", got, event, n)
+			t.Fatalf("%d sessions %s after 30s, want %d", got, state, n)
 		}
 		runtime.Gosched()
 	}

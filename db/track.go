@@ -131,8 +131,8 @@ func (s *Store) prepareTrigger(ctx context.Context, t Trigger) (*preparedTrigger
 	}
 
 	// Postgres text cannot hold NUL, and array parameters would drop it
-	// silently, so a trigger with one is rejected whole. The fields go by
-	// their GraphQL names.
+	// silently, so a trigger with one is rejected whole. Errors name the
+	// fields as the GraphQL input does.
 	for _, f := range []struct{ field, value string }{
 		{"email", t.Email}, {"visitorId", t.VisitorID}, {"pageUrl", t.PageURL}, {"referrer", t.Referrer},
 		{"channel", t.Channel}, {"utmSource", t.UTMSource}, {"utmMedium", t.UTMMedium}, {"utmCampaign", t.UTMCampaign},

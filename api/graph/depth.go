@@ -66,12 +66,11 @@ func selectionDepth(selections ast.SelectionSet) int {
 	return deepest
 }
 
-// sizeLimit is a gqlgen extension that rejects an operation whose fields,
-// with every fragment spread expanded, number more than max. gqlgen's
-// complexity limit and depthLimit walk each spread of a fragment again, so
-// a short document of fragments that each spread the one before twice
-// would keep them busy for minutes. sizeLimit counts each fragment once,
-// and runs before them.
+// sizeLimit is a gqlgen extension that rejects an operation of more than
+// max fields with its fragment spreads expanded. gqlgen's complexity limit
+// and depthLimit walk each spread again, so 1 KB of fragments that each
+// spread the one before twice kept them busy for minutes. sizeLimit counts
+// each fragment once and runs before them.
 type sizeLimit struct {
 	max int
 }
@@ -102,9 +101,8 @@ func (l sizeLimit) MutateOperationContext(_ context.Context, opCtx *graphql.Oper
 }
 
 // fieldCounter counts the fields of a selection set with its fragments
-// expanded. It stops adding at limit+1, and remembers the count of each
-// fragment, so its work grows with the document and not with the
-// expansion.
+// expanded, up to limit+1. It remembers each fragment's count, so its work
+// grows with the document and not with the expansion.
 type fieldCounter struct {
 	limit     int
 	fragments map[*ast.FragmentDefinition]int

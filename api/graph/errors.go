@@ -141,10 +141,10 @@ func clientError(gqlErr *gqlerror.Error, message, code, field string) *gqlerror.
 	}
 }
 
-// isArgumentError reports whether gqlErr failed an argument value that
-// does not convert to its Go type. gqlgen gives such an error the path of
-// the value, below the field's own path, before the field's resolver runs.
-// The errors of a resolver get the field's path.
+// isArgumentError reports whether gqlErr is the error of an argument value
+// that does not convert to its Go type. gqlgen gives such an error the
+// value's path, below the field's path. A resolver's errors get the field's
+// path itself.
 func isArgumentError(ctx context.Context, gqlErr *gqlerror.Error) bool {
 	field := graphql.GetFieldContext(ctx)
 	if field == nil {
@@ -154,9 +154,9 @@ func isArgumentError(ctx context.Context, gqlErr *gqlerror.Error) bool {
 	return len(gqlErr.Path) > len(fieldPath) && slices.Equal(gqlErr.Path[:len(fieldPath)], fieldPath)
 }
 
-// inputTypeMessage returns the client message for an argument value at
-// path, such as [triggerCustomEvents inputs 1 occurredAt], that has the
-// wrong type or form. The field did not run, so a mutation changed nothing.
+// inputTypeMessage returns the client message for an argument value of the
+// wrong type or form at path, such as [triggerCustomEvents inputs 1
+// occurredAt]. The field did not run, so a mutation changed nothing.
 func inputTypeMessage(ctx context.Context, path ast.Path) string {
 	name := lastPathName(path)
 	where := name

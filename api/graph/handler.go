@@ -61,7 +61,8 @@ func newServer(resolver *Resolver, log *slog.Logger) *handler.Server {
 	server.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
 	server.SetParserTokenLimit(maxParserTokens)
 	server.Use(extension.Introspection{})
-	// Before the complexity limit, whose work grows with the expansion.
+	// sizeLimit runs first, because the complexity limit's work grows with
+	// the expanded size.
 	server.Use(sizeLimit{max: maxFields})
 	server.Use(extension.FixedComplexityLimit(maxComplexity))
 	server.Use(depthLimit{max: maxDepth})

@@ -75,10 +75,9 @@ func TestGetMutationRejectedWithCode(t *testing.T) {
 	}
 }
 
-// TestFragmentExpansionRejected sends a document of 22 fragments that
-// each spread the one before twice: about 1 KB that expands to 8 million
-// fields. It is rejected for its expanded size, before the complexity
-// limit walks every spread.
+// TestFragmentExpansionRejected sends 1 KB of 22 fragments that each
+// spread the one before twice, 8 million fields expanded. The size check
+// rejects it before the complexity limit walks every spread.
 func TestFragmentExpansionRejected(t *testing.T) {
 	api := newTestAPI(t)
 	var doc strings.Builder

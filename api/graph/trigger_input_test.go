@@ -313,10 +313,9 @@ func TestTriggerBatchOfThousand(t *testing.T) {
 	}
 }
 
-// TestTriggerWrongValueType sends argument values that do not convert to
-// their GraphQL types. GraphQL converts arguments before the field runs,
-// so the call stores nothing and returns one BAD_USER_INPUT error that
-// names the value and the fix, also for one input of a batch.
+// TestTriggerWrongValueType sends values that do not convert to their
+// GraphQL types. Each call stores nothing and returns one BAD_USER_INPUT
+// error that names the value and the fix, also for one input of a batch.
 func TestTriggerWrongValueType(t *testing.T) {
 	api := newTestAPI(t)
 	api.createEvent(t, "signed-up")
@@ -367,10 +366,9 @@ func TestTriggerWrongValueType(t *testing.T) {
 	}
 }
 
-// TestTriggerNULCharacters sends a NUL character, which PostgreSQL text
-// cannot hold, in a slug and in contact fields. A slug with one names no
-// event, a field with one is rejected as input, and in a batch only its
-// own input is rejected.
+// TestTriggerNULCharacters sends NUL characters, which PostgreSQL text
+// cannot contain. A slug with one is not found, and a field with one fails
+// its own input only, also in a batch.
 func TestTriggerNULCharacters(t *testing.T) {
 	api := newTestAPI(t)
 	api.createEvent(t, "signed-up")
