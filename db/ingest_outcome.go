@@ -53,7 +53,8 @@ func (s *Store) pruneReceipts(log *slog.Logger) {
 }
 
 // runBatchTx runs fn in a transaction and commits it. An error that fn
-// returns rolls the transaction back and is returned. The transaction's
+// returns rolls the transaction back and is returned, wrapped in
+// errNotStored when the connection broke before COMMIT. The transaction's
 // first statement stores its receipt, so when the commit fails on a broken
 // connection, settleReceipt finds out whether it committed. runBatchTx
 // then returns nil when it did and errNotStored when it did not. When
@@ -93,6 +94,11 @@ func (s *Store) runBatchTx(wait context.Context, log *slog.Logger, fn func(conte
 
 	if err := fn(ctx, tx); err != nil {
 		tx.Rollback()
+		if isConnectionError(err) {
+			// COMMIT was never sent, so the server rolls the
+			// transaction back.
+			err = fmt.Errorf("%w: %w", errNotStored, err)
+		}
 		return err
 	}
 
