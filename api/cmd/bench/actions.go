@@ -166,6 +166,12 @@ func measureActions(ctx context.Context, opts options, database *benchDatabase, 
 		return run, err
 	}
 	wrkEnd := time.Now()
+	// A request that was in flight when wrk stopped can still be stored,
+	// with its runs, after wrk ends. Its runs would count as not
+	// succeeded if the wait below finished before they existed.
+	if _, err := database.waitForStableCount(ctx, storeWait); err != nil {
+		return run, err
+	}
 	if err := waitForActions(ctx, database, lastID, actionsDrainWait); err != nil {
 		return run, err
 	}
