@@ -32,6 +32,8 @@ type machineInfo struct {
 	postgres       string
 	fsync          string
 	syncCommit     string
+	walInitZero    string
+	minWALSize     string
 	goVersion      string
 	wrkVersion     string
 	pgbenchVersion string
@@ -47,6 +49,8 @@ func describeMachine(ctx context.Context, database *benchDatabase, opts options)
 		postgres:       "unknown",
 		fsync:          "unknown",
 		syncCommit:     "unknown",
+		walInitZero:    "unknown",
+		minWALSize:     "unknown",
 		goVersion:      runtime.Version(),
 		wrkVersion:     firstLine(ctx, opts.wrkPath, "-v"),
 		pgbenchVersion: firstLine(ctx, opts.pgbenchPath, "--version"),
@@ -62,6 +66,8 @@ func describeMachine(ctx context.Context, database *benchDatabase, opts options)
 	}
 	database.db.QueryRowContext(ctx, "SHOW fsync").Scan(&m.fsync)
 	database.db.QueryRowContext(ctx, "SHOW synchronous_commit").Scan(&m.syncCommit)
+	database.db.QueryRowContext(ctx, "SHOW wal_init_zero").Scan(&m.walInitZero)
+	database.db.QueryRowContext(ctx, "SHOW min_wal_size").Scan(&m.minWALSize)
 	return m
 }
 
@@ -140,9 +146,10 @@ func (r *report) markdown() string {
 		o.threads, o.connections, o.duration, o.threads, o.connections, int(o.duration.Round(time.Second)/time.Second), o.connections/2, o.connections, min(o.threads, o.connections), seconds,
 		pgbenchBatchRows, min(o.threads, o.connections), min(o.threads, o.connections), seconds)
 	fmt.Fprintf(&b, "- Machine: %d CPUs (%s), %s memory. The server, PostgreSQL, wrk and pgbench share these CPUs.\n", m.cpus, m.cpuModel, m.memory)
-	fmt.Fprintf(&b, "- PostgreSQL %s with fsync %s and synchronous_commit %s; %s; %s; %s.\n", m.postgres, m.fsync, m.syncCommit, m.goVersion, m.wrkVersion, m.pgbenchVersion)
+	fmt.Fprintf(&b, "- PostgreSQL %s with fsync %s, synchronous_commit %s, wal_init_zero %s and min_wal_size %s; %s; %s; %s.\n",
+		m.postgres, m.fsync, m.syncCommit, m.walInitZero, m.minWALSize, m.goVersion, m.wrkVersion, m.pgbenchVersion)
 	fmt.Fprintf(&b, "- Load average (1, 5, 15 min) at the start of the bench program: %s. Other processes on the machine take CPU time from the run.\n", r.loadAverage)
-	fmt.Fprintf(&b, "- Server log: %d ERROR lines for requests that wrk abandoned when a run ended (\"context canceled\"), %d other ERROR lines.\n", r.canceledErrors, r.serverErrors)
+	fmt.Fprintf(&b, "- ERROR lines in the server log: %d for requests that wrk abandoned when a run ended (\"context canceled\"), %d others.\n", r.canceledErrors, r.serverErrors)
 	if r.firstServerError != "" {
 		fmt.Fprintf(&b, "- First ERROR line: `%s`\n", strings.ReplaceAll(r.firstServerError, "`", "'"))
 	}
