@@ -42,6 +42,7 @@ type options struct {
 	connections int
 	duration    time.Duration
 	emails      int
+	rounds      int
 	tolerance   float64
 	wrkPath     string
 	pgbenchPath string
@@ -57,6 +58,7 @@ func main() {
 	flag.IntVar(&opts.connections, "connections", 32, "connections that wrk and pgbench keep open (-c); the half-load runs use half as many")
 	flag.DurationVar(&opts.duration, "duration", 10*time.Second, "length of each wrk and pgbench run; pgbench rounds it up to whole seconds")
 	flag.IntVar(&opts.emails, "emails", 10000, "number of distinct contact emails that the GraphQL run cycles through")
+	flag.IntVar(&opts.rounds, "rounds", 3, "rounds of single-row pgbench, POST /collect and POST /graphql at full load; the ratio targets use the median round")
 	flag.Float64Var(&opts.tolerance, "tolerance", 0.001, "fraction of successful responses that may be missing from the stored occurrences before the run fails")
 	flag.StringVar(&opts.wrkPath, "wrk", "wrk", "wrk binary")
 	flag.StringVar(&opts.pgbenchPath, "pgbench", "", "pgbench binary (default: the newest /usr/lib/postgresql/*/bin/pgbench, else pgbench on PATH)")
@@ -85,6 +87,8 @@ func (o options) validate() error {
 		return fmt.Errorf("-duration %s: must be at least 1s", o.duration)
 	case o.emails < 1:
 		return fmt.Errorf("-emails %d: must be at least 1", o.emails)
+	case o.rounds < 1 || o.rounds > maxRounds:
+		return fmt.Errorf("-rounds %d: must be from 1 to %d", o.rounds, maxRounds)
 	case o.tolerance < 0 || o.tolerance >= 1:
 		return fmt.Errorf("-tolerance %g: must be in [0, 1)", o.tolerance)
 	}

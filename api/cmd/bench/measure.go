@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -37,6 +39,36 @@ func (r ingestRun) eventsPerSec() float64 {
 	return float64(min(r.wrk.Successes(), r.stored)) / r.wrk.Duration.Seconds()
 }
 
+// maxRounds caps -rounds. Each round takes a little over three times
+// -duration.
+const maxRounds = 20
+
+// round is one single-row pgbench run followed by one POST /collect and
+// one POST /graphql run at full load. Each endpoint is compared with the
+// pgbench run of its own round, seconds before it.
+type round struct {
+	pgbench          pgbenchResult
+	pgStored         int64
+	collect, graphql ingestRun
+}
+
+// collectRatio and graphqlRatio return the endpoint's events per second
+// divided by the round's pgbench tps.
+func (r round) collectRatio() float64 { return r.collect.eventsPerSec() / r.pgbench.TPS }
+func (r round) graphqlRatio() float64 { return r.graphql.eventsPerSec() / r.pgbench.TPS }
+
+// median returns the middle value of values, or the mean of the two middle
+// ones for an even count. values must not be empty.
+func median(values []float64) float64 {
+	sorted := slices.Clone(values)
+	slices.Sort(sorted)
+	mid := len(sorted) / 2
+	if len(sorted)%2 == 1 {
+		return sorted[mid]
+	}
+	return (sorted[mid-1] + sorted[mid]) / 2
+}
+
 // report holds every measurement of one run.
 type report struct {
 	opts    options
@@ -54,6 +86,9 @@ type report struct {
 	// collect and graphql use opts.connections, collectHalf and
 	// graphqlHalf half as many.
 	collect, graphql, collectHalf, graphqlHalf ingestRun
+	// rounds holds the first round (pgbench, collect and graphql above)
+	// and the opts.rounds-1 rounds measured after the half-load runs.
+	rounds []round
 	// actions triggers an event with two actions at opts.connections,
 	// actionsLight with one connection.
 	actions, actionsLight actionsRun
@@ -67,8 +102,8 @@ type report struct {
 }
 
 // measure runs the bare handler and the single-row pgbench first, then the
-// ingest endpoints at full and at half the connections and the actions
-// runs, and the 64-row pgbench last, one at a time.
+// ingest endpoints at full and at half the connections, the further
+// rounds, the actions runs, and the 64-row pgbench last, one at a time.
 func measure(ctx context.Context, opts options, tmp string, server *serverProcess, bare *bareHandler, receiver *actionReceiver, database *benchDatabase, f fixture) (*report, error) {
 	collectPath, graphqlPath, err := writeScripts(tmp, f, opts.emails, opts.threads)
 	if err != nil {
@@ -83,19 +118,10 @@ func measure(ctx context.Context, opts options, tmp string, server *serverProces
 	}
 
 	log.Printf("pgbench: single-row INSERT, %d connections, %s", opts.connections, opts.duration)
-	before, err := database.countOccurrences(ctx)
+	r.pgbench, r.pgStored, err = measurePgbench(ctx, opts, tmp, database, f)
 	if err != nil {
 		return nil, err
 	}
-	r.pgbench, err = runPgbench(ctx, opts.pgbenchPath, tmp, database.url, f, opts.connections, opts.threads, opts.duration)
-	if err != nil {
-		return nil, err
-	}
-	after, err := database.countOccurrences(ctx)
-	if err != nil {
-		return nil, err
-	}
-	r.pgStored = after - before
 
 	half := opts.connections / 2
 	runs := []struct {
@@ -116,6 +142,15 @@ func measure(ctx context.Context, opts options, tmp string, server *serverProces
 		if err != nil {
 			return nil, err
 		}
+	}
+
+	r.rounds = []round{{pgbench: r.pgbench, pgStored: r.pgStored, collect: r.collect, graphql: r.graphql}}
+	for n := 2; n <= opts.rounds; n++ {
+		rd, err := measureRound(ctx, opts, tmp, server, database, f, collectPath, graphqlPath, n)
+		if err != nil {
+			return nil, err
+		}
+		r.rounds = append(r.rounds, rd)
 	}
 
 	actionsPath, err := writeActionsScript(tmp, opts.emails, opts.threads)
@@ -156,6 +191,53 @@ func measure(ctx context.Context, opts options, tmp string, server *serverProces
 	}
 	r.batchStored = batchAfter - batchBefore
 	return r, nil
+}
+
+// measurePgbench runs the single-row pgbench and counts the rows that
+// event_occurrences gained meanwhile.
+func measurePgbench(ctx context.Context, opts options, tmp string, database *benchDatabase, f fixture) (pgbenchResult, int64, error) {
+	before, err := database.waitForStableCount(ctx, storeWait)
+	if err != nil {
+		return pgbenchResult{}, 0, err
+	}
+	result, err := runPgbench(ctx, opts.pgbenchPath, tmp, database.url, f, opts.connections, opts.threads, opts.duration)
+	if err != nil {
+		return result, 0, err
+	}
+	after, err := database.countOccurrences(ctx)
+	if err != nil {
+		return result, 0, err
+	}
+	return result, after - before, nil
+}
+
+// measureRound runs round n: the single-row pgbench, then POST /collect
+// and POST /graphql at full load.
+func measureRound(ctx context.Context, opts options, tmp string, server *serverProcess, database *benchDatabase, f fixture, collectPath, graphqlPath string, n int) (round, error) {
+	var rd round
+	var err error
+	log.Printf("round %d of %d: pgbench: single-row INSERT, %d connections, %s", n, opts.rounds, opts.connections, opts.duration)
+	rd.pgbench, rd.pgStored, err = measurePgbench(ctx, opts, tmp, database, f)
+	if err != nil {
+		return rd, err
+	}
+	runs := []struct {
+		dest   *ingestRun
+		name   string
+		script string
+		path   string
+	}{
+		{&rd.collect, fmt.Sprintf("POST /collect, round %d", n), collectPath, "/collect"},
+		{&rd.graphql, fmt.Sprintf("POST /graphql triggerCustomEvent, round %d", n), graphqlPath, "/graphql"},
+	}
+	for _, run := range runs {
+		log.Printf("round %d of %d: wrk: %s, %d connections, %s", n, opts.rounds, run.name, opts.connections, opts.duration)
+		*run.dest, err = measureIngest(ctx, opts, database, run.name, run.script, server.url()+run.path, opts.connections)
+		if err != nil {
+			return rd, err
+		}
+	}
+	return rd, nil
 }
 
 // measureIngest runs wrk against an ingest endpoint and counts the
