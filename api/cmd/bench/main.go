@@ -58,7 +58,7 @@ func main() {
 	flag.IntVar(&opts.connections, "connections", 32, "connections that wrk and pgbench keep open (-c); the half-load runs use half as many")
 	flag.DurationVar(&opts.duration, "duration", 10*time.Second, "length of each wrk and pgbench run; pgbench rounds it up to whole seconds")
 	flag.IntVar(&opts.emails, "emails", 10000, "number of distinct contact emails that the GraphQL run cycles through")
-	flag.IntVar(&opts.rounds, "rounds", 3, "rounds of single-row pgbench, POST /collect and POST /graphql at full load; the ratio targets use the median round")
+	flag.IntVar(&opts.rounds, "rounds", 3, "rounds of single-row pgbench, POST /collect and POST /graphql at full load; each endpoint's ratio target uses the median of its ratios over the rounds")
 	flag.Float64Var(&opts.tolerance, "tolerance", 0.001, "fraction of successful responses that may be missing from the stored occurrences before the run fails")
 	flag.StringVar(&opts.wrkPath, "wrk", "wrk", "wrk binary")
 	flag.StringVar(&opts.pgbenchPath, "pgbench", "", "pgbench binary (default: the newest /usr/lib/postgresql/*/bin/pgbench, else pgbench on PATH)")
