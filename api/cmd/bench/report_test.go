@@ -43,7 +43,7 @@ func roundAt(collectPerSec, graphqlPerSec int64) round {
 	}
 }
 
-func TestTargetsUseMedianRound(t *testing.T) {
+func TestTargetsUseMedianRatio(t *testing.T) {
 	rounds := []round{roundAt(1500, 2600), roundAt(2500, 1900), roundAt(2100, 1800)}
 	r := &report{
 		opts:        options{connections: 32, threads: 2, duration: 10 * time.Second, rounds: 3},
