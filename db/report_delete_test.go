@@ -10,7 +10,7 @@ import (
 // TestHardDeletesRemoveReportRows deletes a contact and an event with
 // plain SQL, as an operator might, and checks that their daily and total
 // report rows go with them, expired counts included, and that the other
-// contact's report stays right.
+// contact's report stays correct.
 func TestHardDeletesRemoveReportRows(t *testing.T) {
 	f := dbtest.NewFixture(t)
 	ctx := context.Background()
@@ -64,7 +64,7 @@ func TestHardDeletesRemoveReportRows(t *testing.T) {
 // TestContactDeleteDuringRebuild deletes a contact while a rebuild of
 // the account's rollups is open, and checks that no report row of the
 // contact is left once both have committed. The contact has expired
-// counts, which no occurrence of it takes away.
+// counts, so its daily rows outlive its occurrences.
 func TestContactDeleteDuringRebuild(t *testing.T) {
 	f := dbtest.NewFixture(t)
 	ctx := context.Background()

@@ -124,24 +124,14 @@ func measure(ctx context.Context, opts options, tmp string, server *serverProces
 	}
 
 	half := opts.connections / 2
-	runs := []struct {
-		dest        *ingestRun
-		name        string
-		script      string
-		path        string
-		connections int
-	}{
+	err = measureIngestRuns(ctx, opts, server, database, "", []ingestSpec{
 		{&r.collect, "POST /collect", collectPath, "/collect", opts.connections},
 		{&r.graphql, "POST /graphql triggerCustomEvent", graphqlPath, "/graphql", opts.connections},
 		{&r.collectHalf, "POST /collect, half load", collectPath, "/collect", half},
 		{&r.graphqlHalf, "POST /graphql triggerCustomEvent, half load", graphqlPath, "/graphql", half},
-	}
-	for _, run := range runs {
-		log.Printf("wrk: %s, %d connections, %s", run.name, run.connections, opts.duration)
-		*run.dest, err = measureIngest(ctx, opts, database, run.name, run.script, server.url()+run.path, run.connections)
-		if err != nil {
-			return nil, err
-		}
+	})
+	if err != nil {
+		return nil, err
 	}
 
 	r.rounds = []round{{pgbench: r.pgbench, pgStored: r.pgStored, collect: r.collect, graphql: r.graphql}}
@@ -216,28 +206,41 @@ func measurePgbench(ctx context.Context, opts options, tmp string, database *ben
 func measureRound(ctx context.Context, opts options, tmp string, server *serverProcess, database *benchDatabase, f fixture, collectPath, graphqlPath string, n int) (round, error) {
 	var rd round
 	var err error
-	log.Printf("round %d of %d: pgbench: single-row INSERT, %d connections, %s", n, opts.rounds, opts.connections, opts.duration)
+	prefix := fmt.Sprintf("round %d of %d: ", n, opts.rounds)
+	log.Printf("%spgbench: single-row INSERT, %d connections, %s", prefix, opts.connections, opts.duration)
 	rd.pgbench, rd.pgStored, err = measurePgbench(ctx, opts, tmp, database, f)
 	if err != nil {
 		return rd, err
 	}
-	runs := []struct {
-		dest   *ingestRun
-		name   string
-		script string
-		path   string
-	}{
-		{&rd.collect, fmt.Sprintf("POST /collect, round %d", n), collectPath, "/collect"},
-		{&rd.graphql, fmt.Sprintf("POST /graphql triggerCustomEvent, round %d", n), graphqlPath, "/graphql"},
-	}
-	for _, run := range runs {
-		log.Printf("round %d of %d: wrk: %s, %d connections, %s", n, opts.rounds, run.name, opts.connections, opts.duration)
-		*run.dest, err = measureIngest(ctx, opts, database, run.name, run.script, server.url()+run.path, opts.connections)
+	err = measureIngestRuns(ctx, opts, server, database, prefix, []ingestSpec{
+		{&rd.collect, fmt.Sprintf("POST /collect, round %d", n), collectPath, "/collect", opts.connections},
+		{&rd.graphql, fmt.Sprintf("POST /graphql triggerCustomEvent, round %d", n), graphqlPath, "/graphql", opts.connections},
+	})
+	return rd, err
+}
+
+// ingestSpec names one wrk run against an ingest endpoint and where its
+// result goes.
+type ingestSpec struct {
+	dest        *ingestRun
+	name        string
+	script      string
+	path        string
+	connections int
+}
+
+// measureIngestRuns runs the specs one after another, logging each with
+// logPrefix, and stops at the first error.
+func measureIngestRuns(ctx context.Context, opts options, server *serverProcess, database *benchDatabase, logPrefix string, specs []ingestSpec) error {
+	for _, spec := range specs {
+		log.Printf("%swrk: %s, %d connections, %s", logPrefix, spec.name, spec.connections, opts.duration)
+		run, err := measureIngest(ctx, opts, database, spec.name, spec.script, server.url()+spec.path, spec.connections)
 		if err != nil {
-			return rd, err
+			return err
 		}
+		*spec.dest = run
 	}
-	return rd, nil
+	return nil
 }
 
 // measureIngest runs wrk against an ingest endpoint and counts the
