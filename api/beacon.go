@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -235,7 +236,11 @@ func (s *Server) postCollect(c echo.Context) error {
 		return c.NoContent(http.StatusNoContent)
 	}
 
-	ctx := c.Request().Context()
+	// The message is read whole, so it is stored even when the browser
+	// closes the connection now, as it does when a page unloads. The
+	// beacon never retries.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), collectWriteTimeout)
+	defer cancel()
 	settings, err := s.store.CachedCollectSettings(ctx, msg.SiteKey)
 	if errors.Is(err, db.ErrNotFound) {
 		s.log.Debug("beacon message for unknown site key")
@@ -256,17 +261,21 @@ func (s *Server) postCollect(c echo.Context) error {
 
 	setVisitorCookie(c, msg.VisitorID, msg.PageURL)
 	if msg.Identity != nil {
-		s.identifyVisitor(c, settings.AccountID, msg.Identity)
+		s.identifyVisitor(ctx, settings.AccountID, msg.Identity)
 	} else {
-		s.recordBeaconEvent(c, settings.AccountID, msg.Event)
+		s.recordBeaconEvent(ctx, settings.AccountID, msg.Event)
 	}
 	return c.NoContent(http.StatusNoContent)
 }
 
-func (s *Server) recordBeaconEvent(c echo.Context, accountID int64, trigger *db.Trigger) {
+// collectWriteTimeout bounds the database work for one beacon message,
+// which goes on after its connection has closed.
+const collectWriteTimeout = 30 * time.Second
+
+func (s *Server) recordBeaconEvent(ctx context.Context, accountID int64, trigger *db.Trigger) {
 	trigger.AccountID = accountID
 	trigger.OccurredAt = time.Now()
-	occurrence, err := s.store.RecordEvent(c.Request().Context(), *trigger)
+	occurrence, err := s.store.RecordEvent(ctx, *trigger)
 	if errors.Is(err, db.ErrNotFound) {
 		s.log.Debug("beacon event for unknown slug", "account_id", accountID, "slug", trigger.Slug)
 		return
@@ -282,9 +291,9 @@ func (s *Server) recordBeaconEvent(c echo.Context, accountID int64, trigger *db.
 	s.log.Debug("beacon event recorded", "account_id", accountID, "occurrence_id", occurrence.ID, "contact_id", occurrence.ContactID)
 }
 
-func (s *Server) identifyVisitor(c echo.Context, accountID int64, identity *db.Identity) {
+func (s *Server) identifyVisitor(ctx context.Context, accountID int64, identity *db.Identity) {
 	identity.AccountID = accountID
-	contactID, err := s.store.Identify(c.Request().Context(), *identity)
+	contactID, err := s.store.Identify(ctx, *identity)
 	if err != nil {
 		s.log.Error("beacon identify failed", "error", err, "account_id", accountID)
 		return
