@@ -93,8 +93,8 @@ func ParseMetadata(raw []byte) (Metadata, *ValidationError) {
 		return nil, invalidMetadata("Metadata has more JSON after the object: send exactly one object such as %s.", metadataExample)
 	}
 
-	// Re-encoding can be longer than raw: json.Marshal escapes <, > and & and
-	// writes 1e20 in full, so the encoded size is checked as well.
+	// Re-encoding can be longer than raw: it writes U+2028 as \u2028 and
+	// 1e20 in full, so the encoded size is checked as well.
 	if verr := checkMetadataSize(m); verr != nil {
 		return nil, verr
 	}
@@ -106,8 +106,8 @@ func ParseMetadata(raw []byte) (Metadata, *ValidationError) {
 // MaxMetadataKeys keys, each non-empty, valid UTF-8 and at most
 // MaxMetadataKeyLength bytes long. Each value must be a valid UTF-8 string of
 // at most MaxMetadataValueBytes bytes, a finite float64, int, int64 or
-// json.Number, or a bool. The json.Marshal encoding of the map must be at most
-// MaxMetadataBytes long. Keys are checked in sorted order, so the same map
+// json.Number, or a bool. The JSON encoding of the map, without HTML
+// escapes, must be at most MaxMetadataBytes long. Keys are checked in sorted order, so the same map
 // always gets the same error.
 func ValidateMetadata(m map[string]any) *ValidationError {
 	_, verr := NormalizeMetadata(m)
@@ -235,14 +235,19 @@ func isDigit(c byte) bool {
 	return c >= '0' && c <= '9'
 }
 
+// checkMetadataSize measures m as JSON without HTML escapes, so that <, >
+// and & count one byte each, as in the text that JSON.stringify writes.
 func checkMetadataSize(m Metadata) *ValidationError {
-	encoded, err := json.Marshal(m)
-	if err != nil {
+	var encoded bytes.Buffer
+	enc := json.NewEncoder(&encoded)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(m); err != nil {
 		// Unreachable: m holds only strings, finite float64 values and bools.
 		return invalidMetadata("Metadata cannot be encoded as JSON: %v.", err)
 	}
-	if len(encoded) > MaxMetadataBytes {
-		return metadataTooLarge(len(encoded))
+	size := encoded.Len() - 1 // Encode ends with a newline
+	if size > MaxMetadataBytes {
+		return metadataTooLarge(size)
 	}
 	return nil
 }

@@ -61,7 +61,12 @@ func TestParseMetadata(t *testing.T) {
 	padded := func(size int) string {
 		return `{"a":"x"` + strings.Repeat(" ", size-len(`{"a":"x"}`)) + `}`
 	}
-	escapes := `{"a":"` + strings.Repeat("<", 1024) + `","b":"` + strings.Repeat("<", 1024) + `"}`
+	html := strings.Repeat("<&>", 341)
+	htmlRaw := `{"a":"` + html + `","b":"` + html + `"}`
+	// U+2028 is 3 bytes of UTF-8 and 6 bytes as the escape \u2028.
+	separators := strings.Repeat("\u2028", 341)
+	escapes := `{"a":"` + separators + `","b":"` + separators + `","c":"` + separators +
+		`","d":"` + separators + `","e":"` + separators + `"}`
 
 	tests := []struct {
 		name    string
@@ -90,7 +95,8 @@ func TestParseMetadata(t *testing.T) {
 		{name: "raw of 8193 bytes", raw: mustMarshal(t, metadataOfSize(MaxMetadataBytes+1)), message: "Metadata is 8193 bytes as JSON: use at most 8192 bytes."},
 		{name: "padded raw of 8192 bytes", raw: padded(MaxMetadataBytes), want: Metadata{"a": "x"}},
 		{name: "padded raw of 8193 bytes", raw: padded(MaxMetadataBytes + 1), message: "Metadata is 8193 bytes as JSON: use at most 8192 bytes."},
-		{name: "re-encoding over limit", raw: escapes, message: "Metadata is 12303 bytes as JSON: use at most 8192 bytes."},
+		{name: "re-encoding over limit", raw: escapes, message: "Metadata is 10266 bytes as JSON: use at most 8192 bytes."},
+		{name: "HTML characters count one byte", raw: htmlRaw, want: Metadata{"a": html, "b": html}},
 		{name: "null", raw: "null", message: `Metadata must be a JSON object such as {"plan": "pro", "seats": 5}, not null.`},
 		{name: "array", raw: `[{"a": 1}]`, message: `Metadata must be a JSON object such as {"plan": "pro", "seats": 5}, not an array.`},
 		{name: "string", raw: `"plan"`, message: `Metadata must be a JSON object such as {"plan": "pro", "seats": 5}, not a string.`},
