@@ -13,6 +13,7 @@ import (
 
 	"github.com/lib/pq"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 )
 
 // IngestConfig sizes an Ingester.
@@ -308,6 +309,7 @@ func (s *Store) writeBatch(log *slog.Logger, items []batchItem, route batchRoute
 	slices.SortStableFunc(order, func(a, b int) int {
 		return strings.Compare(items[a].trigger.contactKey(), items[b].trigger.contactKey())
 	})
+	order = repeatedKeysLast(items, order)
 
 	var results []ingestResult
 	var err error
@@ -384,6 +386,9 @@ func (s *Store) writeOnce(log *slog.Logger, items []batchItem, order []int, save
 				return err
 			}
 		}
+		if err := lockIdempotencyKeys(ctx, tx, items, order); err != nil {
+			return err
+		}
 		if !savepoints {
 			order, err = writeSimple(ctx, tx, items, order, results)
 			if err != nil {
@@ -413,6 +418,70 @@ func (s *Store) writeOnce(log *slog.Logger, items []batchItem, order []int, save
 		return nil
 	})
 	return results, err
+}
+
+// repeatedKeysLast moves each item whose idempotency key an earlier item
+// of the batch carries to the end of order, in the callers' order. The
+// first item with a key claims it, whatever its contact, and the others
+// then find the key claimed: they get its occurrence, or a conflict when
+// their input differs.
+func repeatedKeysLast(items []batchItem, order []int) []int {
+	first := make(map[accountKey]bool)
+	repeated := make(map[int]bool)
+	var last []int
+	for i, item := range items {
+		if item.trigger.IdempotencyKey == "" {
+			continue
+		}
+		k := accountKey{item.trigger.AccountID, item.trigger.IdempotencyKey}
+		if first[k] {
+			repeated[i] = true
+			last = append(last, i)
+		}
+		first[k] = true
+	}
+	if len(last) == 0 {
+		return order
+	}
+	order = slices.DeleteFunc(order, func(i int) bool { return repeated[i] })
+	return append(order, last...)
+}
+
+type accountKey struct {
+	accountID int64
+	key       string
+}
+
+// lockIdempotencyKeys takes a transaction advisory lock for each
+// idempotency key of the items, in one order in every batch, before the
+// batch locks any contact. A trigger claims its key and then locks its
+// contact, and the batch writes triggers in contact order, so two
+// batches with keys of one contact would otherwise take them in
+// opposite orders and deadlock. The locks use the one-bigint form, which
+// does not meet the two-integer locks of new visitors.
+func lockIdempotencyKeys(ctx context.Context, tx bun.Tx, items []batchItem, order []int) error {
+	var accounts []int64
+	var keys []string
+	for _, i := range order {
+		if t := items[i].trigger; t.IdempotencyKey != "" {
+			accounts = append(accounts, t.AccountID)
+			keys = append(keys, t.IdempotencyKey)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	_, err := tx.NewRaw(`
+		SELECT count(pg_advisory_xact_lock(l.h))
+		FROM (
+			SELECT DISTINCT hashtextextended(k.a::text || ':' || k.key, 0) AS h
+			FROM unnest(?::bigint[], ?::text[]) AS k (a, key)
+			ORDER BY 1
+		) l`, pgdialect.Array(accounts), pgdialect.Array(keys)).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("lock the idempotency keys of an event batch: %w", err)
+	}
+	return nil
 }
 
 // allSimple reports whether recordBulk can write every item.
