@@ -28,7 +28,33 @@ type Identity struct {
 // becomes it and keeps its id. A visitor identified earlier as another
 // known contact moves to the new one for its future events; the two known
 // contacts do not merge.
+//
+// A contact that another transaction gives the email meanwhile, such as
+// an API trigger for a new email or another visitor's identify, makes the
+// first attempt fail on the email's unique index. The next attempt finds
+// that contact and merges into it.
 func (s *Store) Identify(ctx context.Context, id Identity) (int64, error) {
+	var contactID int64
+	var err error
+	for attempt := 1; attempt <= identifyAttempts; attempt++ {
+		contactID, err = s.identifyOnce(ctx, id)
+		if !isUniqueViolation(err, "contacts_email_key") {
+			break
+		}
+	}
+	if err != nil {
+		return 0, fmt.Errorf("identify visitor: %w", err)
+	}
+	return contactID, nil
+}
+
+// identifyAttempts is how often Identify runs in all when the email's
+// contact appears during an attempt. Each attempt after the first finds
+// a committed contact, so two are enough unless that contact is deleted
+// in between.
+const identifyAttempts = 3
+
+func (s *Store) identifyOnce(ctx context.Context, id Identity) (int64, error) {
 	var contactID int64
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if err := lockAccountRollups(ctx, tx, id.AccountID); err != nil {
@@ -73,10 +99,7 @@ func (s *Store) Identify(ctx context.Context, id Identity) (int64, error) {
 		}
 		return fillContactFields(ctx, tx, id.AccountID, contactID, id.Fields)
 	})
-	if err != nil {
-		return 0, fmt.Errorf("identify visitor: %w", err)
-	}
-	return contactID, nil
+	return contactID, err
 }
 
 // mergeAnonymous gives the anonymous contact anonID the identity email and
@@ -87,8 +110,8 @@ func mergeAnonymous(ctx context.Context, tx bun.Tx, accountID, anonID int64, ema
 		Scan(ctx, &knownID)
 	if isNoRows(err) {
 		// No contact has the email: the anonymous one takes it. A
-		// concurrent insert of the same email fails on the unique index
-		// and rolls this transaction back.
+		// concurrent insert of the same email fails on the unique index,
+		// and Identify tries again.
 		_, err := tx.NewRaw("UPDATE contacts SET email = ? WHERE account_id = ? AND id = ?", email, accountID, anonID).Exec(ctx)
 		if err != nil {
 			return 0, fmt.Errorf("set email of contact %d: %w", anonID, err)

@@ -290,3 +290,60 @@ func TestIdentifyMergesActionState(t *testing.T) {
 		t.Errorf("jobs of the occurrence 10 days after the merged one = %d, want 0", n)
 	}
 }
+
+// An identify that gives an anonymous contact an email which another
+// transaction is creating at that moment merges into that contact once
+// it commits, instead of failing on the email's unique index.
+func TestIdentifyWhileEmailIsCreated(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	createEvent(t, f, "signup")
+	const visitor = "0a0b0c0d0e0f0a0b0c0d0e0f0a0b0c0d"
+	anon, err := f.Store.RecordEvent(ctx, beaconTrigger(f, "signup", visitor))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	tx, err := f.Store.DB().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	var knownID int64
+	if err := tx.NewRaw("INSERT INTO contacts (account_id, email, first_name) VALUES (?, 'new@example.com', 'Nia') RETURNING id",
+		f.Account.ID).Scan(ctx, &knownID); err != nil {
+		t.Fatal(err)
+	}
+
+	type result struct {
+		id  int64
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		id, err := f.Store.Identify(ctx, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: "new@example.com"})
+		done <- result{id, err}
+	}()
+	// The identify waits for the uncommitted contact's index entry.
+	waitSessions(t, f, 1, "waiting for the new contact", "wait_event_type = 'Lock' AND wait_event = 'transactionid'")
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	res := <-done
+	if res.err != nil {
+		t.Fatalf("identify: %v", res.err)
+	}
+	if res.id != knownID {
+		t.Errorf("contact = %d, want the new contact %d", res.id, knownID)
+	}
+	var owners []int64
+	if err := f.Store.DB().NewRaw("SELECT contact_id FROM event_occurrences WHERE id = ?", anon.ID).Scan(ctx, &owners); err != nil {
+		t.Fatal(err)
+	}
+	if len(owners) != 1 || owners[0] != knownID {
+		t.Errorf("the anonymous event belongs to %v, want [%d]", owners, knownID)
+	}
+	if n := dbtest.Count(t, f.Store.DB(), "contacts"); n != 1 {
+		t.Errorf("contacts = %d, want 1", n)
+	}
+}
