@@ -26,9 +26,6 @@ const (
 	maxCollectBody = 16 << 10
 	// maxPageURL caps the page URL and the referrer, in characters.
 	maxPageURL = 2048
-	// maxContactFieldLength caps firstName, lastName and company, in
-	// characters, as the GraphQL API does.
-	maxContactFieldLength = 200
 )
 
 var visitorIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
@@ -135,11 +132,6 @@ func parseCollectEvent(req collectRequest, pageURL string) (*db.Trigger, error) 
 	if utm.IsZero() {
 		utm = apitype.UTMFromURL(pageURL)
 	}
-	for _, value := range []string{utm.Source, utm.Medium, utm.Campaign, utm.Term, utm.Content} {
-		if strings.ContainsRune(value, 0) {
-			return nil, errors.New("a UTM parameter contains a NUL character")
-		}
-	}
 	channel := apitype.ClassifyChannel(apitype.Attribution{UTM: utm, Referrer: referrer, PageURL: pageURL})
 
 	return &db.Trigger{
@@ -159,7 +151,7 @@ func parseCollectEvent(req collectRequest, pageURL string) (*db.Trigger, error) 
 }
 
 // parseCollectIdentity checks an identify message: a valid email and
-// optional contact fields of at most maxContactFieldLength characters.
+// optional contact fields (see apitype.ContactField).
 func parseCollectIdentity(req collectRequest) (*db.Identity, error) {
 	email, verr := apitype.NormalizeEmail("email", req.Identity.Email)
 	if verr != nil {
@@ -176,15 +168,9 @@ func parseCollectIdentity(req collectRequest) (*db.Identity, error) {
 		{"company", req.Identity.Company, &identity.Fields.Company},
 	}
 	for _, f := range fields {
-		value := strings.TrimSpace(f.value)
-		if !utf8.ValidString(value) {
-			return nil, fmt.Errorf("%s is not valid UTF-8", f.name)
-		}
-		if strings.ContainsRune(value, 0) {
-			return nil, fmt.Errorf("%s contains a NUL character", f.name)
-		}
-		if n := utf8.RuneCountInString(value); n > maxContactFieldLength {
-			return nil, fmt.Errorf("%s has %d characters, over the limit of %d", f.name, n, maxContactFieldLength)
+		value, verr := apitype.ContactField(f.name, f.value)
+		if verr != nil {
+			return nil, verr
 		}
 		*f.dest = value
 	}
@@ -204,6 +190,10 @@ func cutURL(name, value string) (string, error) {
 	}
 	if utf8.RuneCountInString(value) > maxPageURL {
 		value = string([]rune(value)[:maxPageURL])
+		// A cut inside a %XX escape would make the URL unparsable.
+		if i := strings.LastIndexByte(value, '%'); i >= 0 && i >= len(value)-2 {
+			value = value[:i]
+		}
 	}
 	u, err := url.Parse(value)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

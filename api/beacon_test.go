@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"customevents/app/apitype"
@@ -39,9 +40,9 @@ func TestParseCollect(t *testing.T) {
 		{name: "metadata value over 1024 bytes", body: `{"k":"site_x","v":"` + vid + `","e":"signup","m":{"note":"` + strings.Repeat("a", 1025) + `"}}`, wantErr: `Metadata key "note" has a value of 1025 bytes`},
 		{name: "metadata with 51 keys", body: `{"k":"site_x","v":"` + vid + `","e":"signup","m":` + manyKeys(51) + `}`, wantErr: "Metadata has more than 50 keys"},
 		{name: "invalid email", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann"}}`, wantErr: `email: Email "ann" is not a valid address`},
-		{name: "long first name", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann@example.com","firstName":"` + strings.Repeat("é", 201) + `"}}`, wantErr: "firstName has 201 characters, over the limit of 200"},
-		{name: "NUL in company", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann@example.com","company":"A\u0000B"}}`, wantErr: "company contains a NUL character"},
-		{name: "NUL in a UTM parameter", body: `{"k":"site_x","v":"` + vid + `","e":"signup","u":"https://example.com/?utm_source=a%00b"}`, wantErr: "a UTM parameter contains a NUL character"},
+		{name: "long first name", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann@example.com","firstName":"` + strings.Repeat("é", 201) + `"}}`, wantErr: "firstName is too long: use at most 200 characters."},
+		{name: "NUL in company", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann@example.com","company":"A\u0000B"}}`, wantErr: "company contains the invisible character U+0000: remove it."},
+		{name: "line break in first name", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann@example.com","firstName":"Ann\r\nX-Evil: 1"}}`, wantErr: "firstName contains the invisible character U+000D: remove it."},
 		{name: "first name not a string", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann@example.com","firstName":5}}`, wantErr: "body is not a valid JSON message"},
 	}
 	for _, tt := range tests {
@@ -224,6 +225,35 @@ func TestParseCollectCutsLongPageURL(t *testing.T) {
 	}
 }
 
+func TestParseCollectDropsInvisibleUTMCharacters(t *testing.T) {
+	body := `{"k":"site_x","v":"` + testVisitorID + `","e":"signup","u":"https://example.com/?utm_source=a%00b&utm_campaign=%E2%80%AEx%1B%5B31m"}`
+	msg, err := parseCollect([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg.Event.UTMSource != "ab" || msg.Event.UTMCampaign != "x[31m" {
+		t.Errorf("utm_source = %q, utm_campaign = %q, want ab and x[31m", msg.Event.UTMSource, msg.Event.UTMCampaign)
+	}
+}
+
+func TestParseCollectCutsLongPageURLBeforeAnEscape(t *testing.T) {
+	for _, pad := range []int{0, 1, 2} {
+		// The cut at maxPageURL characters falls on the %, or after one or
+		// two characters of the escape %41.
+		prefix := "https://example.com/?q=" + strings.Repeat("a", maxPageURL-len("https://example.com/?q=")-pad)
+		long := prefix + strings.Repeat("%41", 10)
+		body := `{"k":"site_x","v":"` + testVisitorID + `","e":"signup","u":"` + long + `"}`
+		msg, err := parseCollect([]byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if msg.PageURL != prefix {
+			t.Errorf("pad %d: page URL of %d characters ends in %q, want the %d characters before the escape",
+				pad, len(msg.PageURL), msg.PageURL[max(0, len(msg.PageURL)-6):], len(prefix))
+		}
+	}
+}
+
 func FuzzParseCollect(f *testing.F) {
 	f.Add([]byte(`{"k":"site_x","v":"0123456789abcdef0123456789abcdef","e":"signup","u":"https://example.com/"}`))
 	f.Add([]byte(`{"k":"site_x","v":"0123456789abcdef0123456789abcdef","e":"signup","u":"https://example.com/?utm_source=x","r":"https://google.com/","a":"?utm_medium=cpc","m":{"a":"b","n":1.5,"t":true}}`))
@@ -277,6 +307,9 @@ func checkFuzzedEvent(t *testing.T, event *db.Trigger) {
 		if len(value) > apitype.MaxUTMLength || !utf8.ValidString(value) {
 			t.Fatalf("accepted UTM value of %d bytes", len(value))
 		}
+		if strings.ContainsFunc(value, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }) {
+			t.Fatalf("accepted UTM value %q with an invisible character", value)
+		}
 	}
 }
 
@@ -287,8 +320,8 @@ func checkFuzzedIdentity(t *testing.T, identity *db.Identity) {
 		t.Fatalf("accepted email %q, which normalizes to %q (%v)", identity.Email, again, verr)
 	}
 	for _, value := range []string{identity.Fields.FirstName, identity.Fields.LastName, identity.Fields.Company} {
-		if utf8.RuneCountInString(value) > maxContactFieldLength || !utf8.ValidString(value) {
-			t.Fatalf("accepted contact field of %d characters", utf8.RuneCountInString(value))
+		if again, verr := apitype.ContactField("field", value); verr != nil || again != value {
+			t.Fatalf("accepted contact field %q, which checks as %q (%v)", value, again, verr)
 		}
 	}
 }

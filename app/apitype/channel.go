@@ -73,8 +73,9 @@ func (u UTM) IsZero() bool {
 }
 
 // UTMFromURL reads the utm_source, utm_medium, utm_campaign, utm_term and
-// utm_content query parameters of rawURL. Each value is trimmed, made valid
-// UTF-8 and cut to MaxUTMLength bytes on a rune boundary. Source and medium
+// utm_content query parameters of rawURL. Each value loses invalid UTF-8,
+// control and format characters, is trimmed and is cut to MaxUTMLength
+// bytes on a rune boundary. Source and medium
 // are also lowercased. An unparsable URL gives the zero UTM. When a parameter
 // repeats, the first value counts.
 func UTMFromURL(rawURL string) UTM {
@@ -94,7 +95,15 @@ func UTMFromURL(rawURL string) UTM {
 }
 
 func cleanUTMValue(value string, lower bool) string {
-	value = strings.TrimSpace(strings.ToValidUTF8(value, "\uFFFD"))
+	// Percent-escapes can carry control characters and bidirectional
+	// overrides, which have no place in a campaign name.
+	value = strings.Map(func(r rune) rune {
+		if isInvisible(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(value, ""))
+	value = strings.TrimSpace(value)
 	if lower {
 		// Lowercasing can change the byte length, so it runs before the cut.
 		value = strings.ToLower(value)

@@ -110,7 +110,12 @@ func TestUTMFromURL(t *testing.T) {
 		{name: "first repeat wins", url: "https://example.com/?utm_medium=email&utm_medium=sms", want: UTM{Medium: "email"}},
 		{name: "cut to max", url: "https://example.com/?utm_campaign=" + long, want: UTM{Campaign: long[:MaxUTMLength]}},
 		{name: "cut on rune boundary", url: "https://example.com/?utm_term=" + splitRune, want: UTM{Term: splitRune[:MaxUTMLength-1]}},
-		{name: "invalid UTF-8 replaced", url: "https://example.com/?utm_content=a%FFb", want: UTM{Content: "a\uFFFDb"}},
+		{name: "invalid UTF-8 dropped", url: "https://example.com/?utm_content=a%FFb", want: UTM{Content: "ab"}},
+		{
+			name: "invisible characters dropped",
+			url:  "https://example.com/?utm_source=%1B%5B31mx%0Ay&utm_campaign=%E2%80%AEcba&utm_term=a%E2%80%8Bb",
+			want: UTM{Source: "[31mxy", Campaign: "cba", Term: "ab"},
+		},
 		{name: "bad pair skipped", url: "https://example.com/?utm_term=%zz&utm_source=x", want: UTM{Source: "x"}},
 		{name: "relative URL", url: "/landing?utm_medium=Social", want: UTM{Medium: "social"}},
 		{name: "bad URL", url: "http://[::1?utm_source=google", want: UTM{}},

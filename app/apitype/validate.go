@@ -133,6 +133,12 @@ func NormalizeEmail(field, email string) (string, *ValidationError) {
 	if len(email) > MaxEmailLength {
 		return invalid(fmt.Sprintf("Email is too long: use at most %d characters.", MaxEmailLength))
 	}
+	// Invisible characters would make one address look like another:
+	// ann\u200b@example.com is not ann@example.com.
+	if i := strings.IndexFunc(email, isInvisible); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(email[i:])
+		return invalid(fmt.Sprintf("Email contains the invisible character %U: remove it.", r))
+	}
 	addr, err := mail.ParseAddress(email)
 	if err != nil || addr.Address != email || addr.Name != "" {
 		return invalid(fmt.Sprintf("Email %q is not a valid address: use the form name@example.com.", email))
@@ -143,6 +149,32 @@ func NormalizeEmail(field, email string) (string, *ValidationError) {
 		return invalid(fmt.Sprintf("Email %q is not a valid address: the domain must contain a dot, as in example.com.", email))
 	}
 	return strings.ToLower(email), nil
+}
+
+// isInvisible reports whether r is a control or format character, such as
+// a zero-width space, a byte order mark or a bidirectional override.
+func isInvisible(r rune) bool {
+	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError
+}
+
+// MaxContactFieldLength caps a contact's first name, last name and company,
+// in characters.
+const MaxContactFieldLength = 200
+
+// ContactField checks a first name, last name or company sent with an
+// event or an identify call, and returns it trimmed.
+func ContactField(field, value string) (string, *ValidationError) {
+	value = strings.TrimSpace(value)
+	if !utf8.ValidString(value) {
+		return "", &ValidationError{Field: field, Message: fmt.Sprintf("%s is not valid UTF-8: send text.", field)}
+	}
+	if r, ok := hiddenCharacter(value, false); ok {
+		return "", &ValidationError{Field: field, Message: fmt.Sprintf("%s contains the invisible character %U: remove it.", field, r)}
+	}
+	if utf8.RuneCountInString(value) > MaxContactFieldLength {
+		return "", &ValidationError{Field: field, Message: fmt.Sprintf("%s is too long: use at most %d characters.", field, MaxContactFieldLength)}
+	}
+	return value, nil
 }
 
 // hiddenCharacter returns the first control character or bidirectional

@@ -112,6 +112,9 @@ func TestNormalizeEmail(t *testing.T) {
 		{in: "Ann <ann@example.com>"},
 		{in: "ann@@example.com"},
 		{in: strings.Repeat("a", 250) + "@example.com"},
+		{in: "ann\u200b@example.com"},
+		{in: "a\u202eb@example.com"},
+		{in: "\ufeffann@example.com"},
 	}
 	for _, tt := range tests {
 		got, err := NormalizeEmail("email", tt.in)
@@ -210,4 +213,42 @@ func FuzzParseDateRange(f *testing.F) {
 			t.Fatalf("ParseDateRange(%q, %q) does not round-trip", from, to)
 		}
 	})
+}
+
+func TestNormalizeEmailNamesInvisibleCharacter(t *testing.T) {
+	_, err := NormalizeEmail("email", "ann\u200b@example.com")
+	want := "Email contains the invisible character U+200B: remove it."
+	if err == nil || err.Message != want {
+		t.Errorf("error = %v, want %q", err, want)
+	}
+}
+
+func TestContactField(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    string
+		message string // empty: valid
+	}{
+		{in: "  Ann ", want: "Ann"},
+		{in: "", want: ""},
+		{in: "Zoë Ça", want: "Zoë Ça"},
+		{in: strings.Repeat("é", MaxContactFieldLength), want: strings.Repeat("é", MaxContactFieldLength)},
+		{in: strings.Repeat("é", MaxContactFieldLength+1), message: "firstName is too long: use at most 200 characters."},
+		{in: "A\u0007nn", message: "firstName contains the invisible character U+0007: remove it."},
+		{in: "Ann\r\nX-Evil: 1", message: "firstName contains the invisible character U+000D: remove it."},
+		{in: "a\u202ebc", message: "firstName contains the invisible character U+202E: remove it."},
+		{in: "a\xffb", message: "firstName is not valid UTF-8: send text."},
+	}
+	for _, tt := range tests {
+		got, err := ContactField("firstName", tt.in)
+		if tt.message != "" {
+			if err == nil || err.Message != tt.message || err.Field != "firstName" {
+				t.Errorf("ContactField(%q) = %q, %v, want error %q", tt.in, got, err, tt.message)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("ContactField(%q) = %q, %v, want %q", tt.in, got, err, tt.want)
+		}
+	}
 }
