@@ -376,6 +376,8 @@ func TestBotRulesEachTested(t *testing.T) {
 	examples := map[string]string{
 		"googlebot":          "Googlebot/2.1",
 		"bingbot":            "bingbot/2.0",
+		"yahoo slurp":        "Yahoo! Slurp",
+		"test automation":    "jsdom/24.1.0",
 		"bot word":           "YandexBot/3.0",
 		"crawler word":       "SemrushCrawler/1.0",
 		"spider word":        "Baiduspider/2.0",

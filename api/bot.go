@@ -17,19 +17,33 @@ type botRule struct {
 var botRules = []botRule{
 	{"googlebot", containsAny("googlebot", "adsbot-google", "mediapartners-google", "google-inspectiontool", "storebot-google")},
 	{"bingbot", containsAny("bingbot", "bingpreview", "adidxbot")},
+	{"yahoo slurp", containsAny("yahoo! slurp")},
 	{"headless chrome", containsAny("headlesschrome")},
 	{"phantomjs", containsAny("phantomjs")},
-	{"curl", startsWord("curl/")},
+	// jsdom runs page scripts in Node.js, and Cypress adds its name to the
+	// user agent of the Electron browser that it drives.
+	{"test automation", containsAny("jsdom/", "cypress/")},
+	{"curl", anyOf(startsWord("curl/"), containsAny("libcurl"))},
 	{"wget", startsWord("wget/")},
 	{"python http client", containsAny("python-requests", "python-urllib", "python-httpx", "aiohttp")},
 	{"go http client", containsAny("go-http-client")},
 	{"java http client", func(ua string) bool {
 		return strings.HasPrefix(ua, "java/") || containsAny("okhttp", "apache-httpclient")(ua)
 	}},
-	{"node http client", containsAny("node-fetch", "axios/", "undici")},
-	{"other http library", containsAny("libwww-perl", "scrapy", "httpunit", "nutch", "heritrix")},
+	// The fetch built into Node.js sends the user agent "node" (checked with
+	// Node.js 20).
+	{"node http client", anyOf(equals("node"), containsAny("node-fetch", "axios/", "undici"))},
+	// Ruby's Net::HTTP sends the user agent "Ruby", and rest-client ends
+	// its own with "ruby/" and the Ruby version. The word alone is not
+	// matched, because a device or app name in a browser's user agent
+	// could contain it.
+	{"other http library", anyOf(
+		containsAny("libwww-perl", "scrapy", "httpunit", "nutch", "heritrix", "guzzlehttp/", "postmanruntime/", "httpie/"),
+		equals("ruby"), startsWord("ruby/"),
+	)},
 	{"link preview", containsAny("facebookexternalhit", "embedly", "skypeuripreview")},
-	{"page speed test", containsAny("lighthouse", "pagespeed", "gtmetrix")},
+	// WebPageTest adds "PTST/" and its version to the browser's user agent.
+	{"page speed test", containsAny("lighthouse", "pagespeed", "gtmetrix", "ptst/")},
 	{"uptime monitor", containsAny("pingdom", "uptimerobot", "statuscake", "site24x7")},
 	// The word rules come last, so that a user agent with a specific rule
 	// reports that rule.
@@ -61,6 +75,25 @@ func containsAny(needles ...string) func(string) bool {
 	return func(ua string) bool {
 		for _, n := range needles {
 			if strings.Contains(ua, n) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// equals matches when the whole user agent is want.
+func equals(want string) func(string) bool {
+	return func(ua string) bool {
+		return ua == want
+	}
+}
+
+// anyOf matches when any of the matchers does.
+func anyOf(matchers ...func(string) bool) func(string) bool {
+	return func(ua string) bool {
+		for _, match := range matchers {
+			if match(ua) {
 				return true
 			}
 		}
