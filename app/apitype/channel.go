@@ -255,19 +255,34 @@ var referrerChannels = map[hostCategory]MarketingChannel{
 	categoryWebmail: ChannelEmail,
 }
 
-// ClassifyChannel returns the marketing channel of a visit. The UTM source
-// and medium decide first, by utmRules. Without both, the referrer decides: none
-// or one on the landing page's own domain is ChannelDirect, a known site gets
-// its channel from referrerChannels, and any other site is ChannelReferral.
-// An unparsable referrer counts as none. UTM campaign, term and content do not
-// affect the result.
+// searchClickIDs are the query parameters that search ad platforms add to
+// the landing page URL of an ad click: gclid, gbraid and wbraid from Google
+// Ads, msclkid from Microsoft Advertising.
+var searchClickIDs = []string{"gclid", "gbraid", "wbraid", "msclkid"}
+
+// ClassifyChannel returns the marketing channel of a visit. A landing page URL
+// with a non-empty search click id (see searchClickIDs) is ChannelPaidSearch
+// when the referrer is a search engine or the UTM source and medium are both
+// empty. Otherwise the UTM source and medium decide, by utmRules. Without both,
+// the referrer decides: none or one on the landing page's own domain is
+// ChannelDirect, a known site gets its channel from referrerChannels, and any
+// other site is ChannelReferral. An unparsable referrer counts as none. UTM
+// campaign, term and content do not affect the result.
+//
+// NOTE: Google Ads also adds gclid to clicks on its display and video ads, so
+// such a click without UTM source and medium counts as paid search.
 func ClassifyChannel(a Attribution) MarketingChannel {
 	source := strings.ToLower(strings.TrimSpace(a.UTM.Source))
 	medium := strings.ToLower(strings.TrimSpace(a.UTM.Medium))
 	medium = strings.ReplaceAll(medium, "_", "-")
 	referrer := hostOf(a.Referrer)
+	hasUTM := source != "" || medium != ""
 
-	if source != "" || medium != "" {
+	if hasSearchClickID(a.PageURL) && (!hasUTM || hostCategoryOf(referrer) == categorySearch) {
+		return ChannelPaidSearch
+	}
+
+	if hasUTM {
 		sourceCategory := sourceCategoryOf(source)
 		referrerCategory := hostCategoryOf(referrer)
 		for _, rule := range utmRules {
@@ -288,6 +303,25 @@ func ClassifyChannel(a Attribution) MarketingChannel {
 		return channel
 	}
 	return ChannelReferral
+}
+
+// hasSearchClickID reports whether the query of pageURL has a non-empty
+// value for one of searchClickIDs. Names are matched case-sensitively
+// because the ad platforms add them in lowercase.
+func hasSearchClickID(pageURL string) bool {
+	u, err := url.Parse(strings.TrimSpace(pageURL))
+	if err != nil || u.RawQuery == "" {
+		return false
+	}
+	query := u.Query()
+	for _, name := range searchClickIDs {
+		for _, value := range query[name] {
+			if value != "" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // hostOf returns the lowercased host name of an absolute URL, without port or

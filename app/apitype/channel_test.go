@@ -72,6 +72,27 @@ func TestClassifyChannel(t *testing.T) {
 		{name: "source only", in: Attribution{UTM: UTM{Source: "google"}, Referrer: "https://www.google.com/", PageURL: page}, want: ChannelOther},
 		{name: "medium with spaces", in: Attribution{UTM: UTM{Medium: "  email  "}}, want: ChannelEmail},
 		{name: "campaign only uses referrer", in: Attribution{UTM: UTM{Campaign: "spring"}, Referrer: "https://www.bing.com/", PageURL: page}, want: ChannelOrganicSearch},
+
+		// A search click id on the landing page decides before the UTM
+		// rules when the referrer is a search engine or there are no UTMs.
+		{name: "gclid google referrer", in: Attribution{Referrer: "https://www.google.com/", PageURL: page + "?gclid=Cj0KCQ"}, want: ChannelPaidSearch},
+		{name: "gclid no referrer", in: Attribution{PageURL: page + "?gclid=Cj0KCQ"}, want: ChannelPaidSearch},
+		{name: "gclid own site referrer", in: Attribution{Referrer: "https://www.example.com/", PageURL: page + "?ref=nav&gclid=Cj0KCQ"}, want: ChannelPaidSearch},
+		{name: "gclid social referrer no UTM", in: Attribution{Referrer: "https://l.facebook.com/", PageURL: page + "?gclid=Cj0KCQ"}, want: ChannelPaidSearch},
+		{name: "msclkid bing referrer", in: Attribution{Referrer: "https://www.bing.com/", PageURL: page + "?msclkid=7d1f"}, want: ChannelPaidSearch},
+		{name: "msclkid no referrer", in: Attribution{PageURL: page + "?msclkid=7d1f"}, want: ChannelPaidSearch},
+		{name: "gbraid no referrer", in: Attribution{PageURL: page + "?gbraid=0AAAAA"}, want: ChannelPaidSearch},
+		{name: "wbraid no referrer", in: Attribution{PageURL: page + "?wbraid=CjkKCQ"}, want: ChannelPaidSearch},
+		{name: "gclid search referrer over UTM", in: Attribution{UTM: UTM{Source: "newsletter", Medium: "email"}, Referrer: "https://www.google.com/", PageURL: page + "?utm_medium=email&gclid=Cj0KCQ"}, want: ChannelPaidSearch},
+		{name: "gclid campaign only", in: Attribution{UTM: UTM{Campaign: "spring"}, PageURL: page + "?gclid=Cj0KCQ"}, want: ChannelPaidSearch},
+		{name: "gclid UTM webmail referrer", in: Attribution{UTM: UTM{Source: "newsletter", Medium: "email"}, Referrer: "https://mail.google.com/", PageURL: page + "?gclid=Cj0KCQ"}, want: ChannelEmail},
+		{name: "gclid UTM no referrer", in: Attribution{UTM: UTM{Source: "facebook", Medium: "social"}, PageURL: page + "?gclid=Cj0KCQ"}, want: ChannelOrganicSocial},
+		{name: "gclid empty value", in: Attribution{Referrer: "https://www.google.com/", PageURL: page + "?gclid="}, want: ChannelOrganicSearch},
+		{name: "gclid second value", in: Attribution{PageURL: page + "?gclid=&gclid=Cj0KCQ"}, want: ChannelPaidSearch},
+		{name: "gclid uppercase name", in: Attribution{Referrer: "https://www.google.com/", PageURL: page + "?GCLID=Cj0KCQ"}, want: ChannelOrganicSearch},
+		{name: "gclid in fragment", in: Attribution{PageURL: page + "#gclid=Cj0KCQ"}, want: ChannelDirect},
+		{name: "gclid in referrer only", in: Attribution{Referrer: "https://www.google.com/url?gclid=Cj0KCQ", PageURL: page}, want: ChannelOrganicSearch},
+		{name: "gclid unparsable page URL", in: Attribution{Referrer: "https://www.google.com/", PageURL: "http://[::1?gclid=Cj0KCQ"}, want: ChannelOrganicSearch},
 	}
 	covered := map[MarketingChannel]bool{}
 	for _, tt := range tests {
@@ -221,6 +242,7 @@ func FuzzClassifyChannel(f *testing.F) {
 	f.Add("", "", "https://mail.google.com/", "")
 	f.Add("", "", "http://[::1", "::")
 	f.Add("x", "Paid_Social", "https://google.co.uk./", "http://127.0.0.1/")
+	f.Add("", "", "https://www.bing.com/", "https://www.example.com/?msclkid=7d1f")
 	f.Fuzz(func(t *testing.T, source, medium, referrer, pageURL string) {
 		a := Attribution{UTM: UTM{Source: source, Medium: medium}, Referrer: referrer, PageURL: pageURL}
 		got := ClassifyChannel(a)
