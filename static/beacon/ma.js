@@ -1,6 +1,7 @@
-/* Custom Events beacon, minified by hand to stay near 1 KB gzip. The
-   server drops this comment when it serves /ma.js. docs/beacon.md
-   describes the behaviour and the message format.
+/* Custom Events beacon, minified by hand to stay well under 2 KB gzip,
+   where TestBeaconScriptSize fails. The server drops this comment when it
+   serves /ma.js. docs/beacon.md describes the behaviour and the message
+   format.
    M  the snippet's stub: endpoint u, site key k, consent mode c, queue q of
       earlier calls
    Q  messages made in "wait" mode before consent, sent by consent(true)
@@ -12,15 +13,24 @@
    W  writes a console warning
    F  wraps a public call so that it never throws
    B  returns the UTF-8 byte length of a string
+   L  cuts a URL to the server's 2,048 characters, and drops a %XX escape
+      that the cut split, so that the body stays under the server's 16 KiB
+      limit
    X  sets a first-party cookie: name, value, max-age and extra attributes
    V  returns the visitor id from the _ma_vid cookie, or sets a new one
    T  returns the visit's first utm_* query parameters, kept in
       sessionStorage once tracking is allowed
-   C  returns what is wrong with a metadata object, or undefined
+   C  returns the first of the server's metadata limits that an object
+      breaks, or undefined. Sizes count the JSON.stringify output, as sent.
+      NOTE: Go's encoding/json on the server writes U+2028 and U+2029 as
+      6-byte escapes, so an object near 8,192 bytes with them can pass here
+      and still be rejected
    S  adds the visitor id and posts a message as text/plain with sendBeacon,
       else fetch with keepalive
    P  completes a message and sends it, keeps it in Q or drops it
-   A  the public $__MA object that replaces the stub */
+   A  the public $__MA object that replaces the stub. identify checks each
+      field against the server's limits once trimmed: email at most 254
+      bytes, the others strings of at most 200 characters, none with a NUL */
 !function(w,d,n,l){
 var M=w.$__MA||{},q=M.q||[],k=M.k,u=M.u,c=M.c,Q=[],
 O=()=>/(?:^|; )_ma_optout=1/.test(d.cookie),
@@ -29,15 +39,16 @@ g=!c||/^(track|gpc)$/.test(c)||null,
 W=m=>console.warn("$__MA: "+m),
 F=f=>(...a)=>{try{f(...a)}catch(e){}},
 B=t=>new Blob([t]).size,
+L=s=>s.length>2048?s.slice(0,2048).replace(/%.?$/,""):s,
 X=(m,v,a)=>d.cookie=m+"="+v+";path=/;max-age="+a+";SameSite=Lax"+(l.protocol=="https:"?";Secure":""),
 V=(m,s)=>{if(m=d.cookie.match(/(?:^|; )_ma_vid=([0-9a-f]{32})/))return m[1];s=[...crypto.getRandomValues(new Uint8Array(16))].map(x=>(x|256).toString(16).slice(1)).join("");X("_ma_vid",s,63072000);return s},
-T=(s,t)=>{t=(l.search.match(/[?&]utm_[a-z]+=[^&#]*/g)||[]).join("");try{s=sessionStorage;return s._ma_utm||(g&&!o?s._ma_utm=t:t)}catch(e){return t}},
-C=(m,x,v,t,c)=>{if(typeof m!="object"||Array.isArray(m))return"is not an object";c=0;for(x in m){v=m[x];t=typeof v;if(++c>50)return"has over 50 keys";if(t=="number"?!isFinite(v):!/^(string|boolean)$/.test(t))return x+" is not a string, finite number or boolean";if(B(v)>1024)return x+" is over 1024 bytes"}if(B(JSON.stringify(m))>8192)return"is over 8192 bytes"},
+T=(s,t)=>{t=L((l.search.match(/[?&]utm_[a-z]+=[^&#]*/g)||[]).join(""));try{s=sessionStorage;return s._ma_utm||(g&&!o?s._ma_utm=t:t)}catch(e){return t}},
+C=(m,x,v,t,c)=>{if(typeof m!="object"||Array.isArray(m))return"is not an object";c=0;for(x in m){v=m[x];t=typeof v;if(++c>50)return"has over 50 keys";if(!x)return"has an empty key";if(B(x)>64)return"key "+x+" is over 64 bytes";if(t=="number"?!isFinite(v):!/^(string|boolean)$/.test(t))return x+" is not a string, finite number or boolean";if(B(v)>1024)return x+" is over 1024 bytes";if(/\0/.test(x+v))return x+" contains a NUL character"}if(B(JSON.stringify(m))>8192)return"is over 8192 bytes"},
 S=(m,r,b)=>{m.v=V();r=u+"/collect";b=JSON.stringify(m);try{if(n.sendBeacon(r,b))return}catch(e){}fetch(r,{method:"POST",body:b,keepalive:!0}).catch(e=>0)},
-P=m=>{if(o||n.webdriver===true)return;m.k=k;m.u=l.href;g?S(m):g==null&&Q.push(m)},
+P=m=>{if(o||n.webdriver===true)return;m.k=k;m.u=L(l.href);g?S(m):g==null&&Q.push(m)},
 A=w.$__MA={k:k,u:u,c:c,
-captureEvent:F((s,m,e,p)=>{e={e:s,r:d.referrer,a:T()};if(typeof s!="string"||!s)return W("captureEvent needs a slug");if(m!=null){if(p=C(m))return W("metadata "+p+": event "+s+" not sent");e.m=m}P(e)}),
-identify:F(p=>{if(!p||typeof p.email!="string"||!p.email)return W("identify needs an email");P({i:{email:p.email,firstName:p.firstName,lastName:p.lastName,company:p.company}})}),
+captureEvent:F((s,m,e,p)=>{e={e:s,r:L(d.referrer),a:T()};if(typeof s!="string"||!s)return W("captureEvent needs a slug");if(m!=null){if(p=C(m))return W("metadata "+p+": event "+s+" not sent");e.m=m}P(e)}),
+identify:F((p,i,x,v,y)=>{if(!p||typeof p.email!="string"||!p.email)return W("identify needs an email");i={};for(x of["email","firstName","lastName","company"]){v=p[x];y=typeof v!="string"?v!=null&&"is not a string":/\0/.test(v)?"contains a NUL character":x=="email"?B(v.trim())>254&&"is over 254 bytes":[...v.trim()].length>200&&"is over 200 characters";if(y)return W("identify "+x+" "+y+": not sent");i[x]=v}P({i:i})}),
 consent:F(y=>{g=y===!0;if(g){T();Q.forEach(S)}Q=[]}),
 optOut:F((h,i,x)=>{o=1;Q=[];h=l.hostname.split(".");X("_ma_vid","",0);for(i=h.length;i--;){x=";domain="+h.slice(i).join(".");X("_ma_vid","",0+x);O()||X("_ma_optout",1,63072000+x)}O()||X("_ma_optout",1,63072000);delete sessionStorage._ma_utm})};
 F(T)();

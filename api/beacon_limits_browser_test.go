@@ -1,0 +1,223 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"customevents/db/dbtest"
+)
+
+// recordWarnings is page script that keeps the console.warn messages in
+// window.warnings.
+const recordWarnings = `window.warnings = []; console.warn = function (m) { warnings.push(m) };`
+
+func pageWarnings(t *testing.T, browser context.Context) []string {
+	t.Helper()
+	warnings, err := chromedp.Run(browser, chromedp.Evaluate[[]string]("warnings"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return warnings
+}
+
+// jsString returns s as a JavaScript string literal.
+func jsString(s string) string {
+	quoted, _ := json.Marshal(s)
+	return string(quoted)
+}
+
+func TestBeaconCutsLongURLs(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "viewed")
+	siteURL := newSitePage(t, sitePageHTML(ts, recordSends))
+	browser := newBrowser(t)
+
+	// The referrer is a page URL of 3,000 characters. Chromium sends
+	// referrers of up to 4,096 characters in full.
+	fromPrefix := siteURL + "/from?q="
+	from := fromPrefix + strings.Repeat("r", 3000-len(fromPrefix))
+	openSite(t, browser, from)
+
+	// The page URL has a %41 escape at characters 2,047 to 2,049, across the
+	// 2,048-character cut, and is long enough that the whole URL would put
+	// the message over the server's 16 KiB body limit.
+	prefix := siteURL + "/long?utm_source=news&utm_content="
+	wantPageURL := prefix + strings.Repeat("x", 2046-len(prefix))
+	long := wantPageURL + "%41" + strings.Repeat("y", 17000)
+	navigateBy(t, browser, "location.href = "+jsString(long))
+	waitBeaconLoaded(t, browser)
+	evaluate(t, browser, `$__MA.captureEvent('viewed')`)
+	ts.waitCollected(t, 1)
+
+	sent, err := chromedp.Run(browser, chromedp.Evaluate[map[string]string]("({u: sent[0].u, r: sent[0].r, a: sent[0].a})"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	firstTouch := long[strings.Index(long, "?"):]
+	want := map[string]string{"u": wantPageURL, "r": from[:2048], "a": firstTouch[:2048]}
+	for key, value := range want {
+		if sent[key] != value {
+			t.Errorf("sent %s has %d characters ending in %q, want %d ending in %q",
+				key, len(sent[key]), sent[key][max(0, len(sent[key])-8):], len(value), value[len(value)-8:])
+		}
+	}
+
+	rows := storedOccurrences(t, ts)
+	if len(rows) != 1 {
+		t.Fatalf("occurrences = %d, want 1", len(rows))
+	}
+	wantRow := storedOccurrence{
+		Slug:       "viewed",
+		ContactID:  rows[0].ContactID,
+		PageURL:    wantPageURL,
+		Referrer:   from[:2048],
+		Channel:    "OTHER",
+		UTMSource:  "news",
+		UTMContent: strings.Repeat("x", 200),
+		Metadata:   "{}",
+	}
+	if rows[0] != wantRow {
+		t.Errorf("occurrence =\n%+v\nwant\n%+v", rows[0], wantRow)
+	}
+}
+
+func TestBeaconChecksMetadataKeysAndNUL(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "signup")
+	createEvent(t, ts, "marker")
+	siteURL := newSitePage(t, sitePageHTML(ts, recordSends+recordWarnings))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/")
+
+	// 'é' is 2 bytes of UTF-8, so 33 of them are 66 bytes.
+	evaluate(t, browser, `
+		$__MA.captureEvent('signup', {'': 1});
+		$__MA.captureEvent('signup', {['k'.repeat(65)]: 1});
+		$__MA.captureEvent('signup', {['é'.repeat(33)]: 1});
+		$__MA.captureEvent('signup', {note: 'a\0b'});
+		$__MA.captureEvent('signup', {['a\0b']: 'x'});
+		$__MA.captureEvent('marker', {['é'.repeat(32)]: 'ok', ['k'.repeat(64)]: 1});
+	`)
+	ts.waitCollected(t, 1)
+	if n := sentCount(t, browser); n != 1 {
+		t.Errorf("messages sent = %d, want only the marker", n)
+	}
+
+	want := []string{
+		"$__MA: metadata has an empty key: event signup not sent",
+		"$__MA: metadata key " + strings.Repeat("k", 65) + " is over 64 bytes: event signup not sent",
+		"$__MA: metadata key " + strings.Repeat("é", 33) + " is over 64 bytes: event signup not sent",
+		"$__MA: metadata note contains a NUL character: event signup not sent",
+		"$__MA: metadata a\x00b contains a NUL character: event signup not sent",
+	}
+	if warnings := pageWarnings(t, browser); !reflect.DeepEqual(warnings, want) {
+		t.Errorf("warnings =\n%q\nwant\n%q", warnings, want)
+	}
+
+	rows := storedOccurrences(t, ts)
+	if len(rows) != 1 || rows[0].Slug != "marker" {
+		t.Fatalf("occurrences = %+v, want only the marker", rows)
+	}
+	wantMetadata := map[string]any{strings.Repeat("é", 32): "ok", strings.Repeat("k", 64): 1.0}
+	if got := decodeMetadata(t, rows[0].Metadata); !reflect.DeepEqual(got, wantMetadata) {
+		t.Errorf("marker metadata = %v, want %v", got, wantMetadata)
+	}
+}
+
+// TestBeaconCountsMetadataAsJSONStringify checks the 8,192-byte limit on
+// metadata with "<" and "&", which JSON.stringify writes as one byte each.
+func TestBeaconCountsMetadataAsJSONStringify(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "signup")
+	siteURL := newSitePage(t, sitePageHTML(ts, recordSends+recordWarnings))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/")
+
+	// Seven values of 1,024 bytes and an eighth that fills the JSON to
+	// exactly 8,192 bytes, then the same with one byte more.
+	evaluate(t, browser, `
+		window.metadataOfSize = function (size) {
+			var m = {};
+			for (var i = 0; i < 7; i++) m['k' + i] = '<&'.repeat(512);
+			m.k7 = '';
+			m.k7 = '<'.repeat(size - JSON.stringify(m).length);
+			return m;
+		};
+		$__MA.captureEvent('signup', metadataOfSize(8193));
+		$__MA.captureEvent('signup', metadataOfSize(8192));
+	`)
+	ts.waitCollected(t, 1)
+
+	sizes, err := chromedp.Run(browser, chromedp.Evaluate[[]int]("sent.map(function (m) { return JSON.stringify(m.m).length })"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{8192}; !reflect.DeepEqual(sizes, want) {
+		t.Errorf("sent metadata sizes = %v, want %v", sizes, want)
+	}
+	want := []string{"$__MA: metadata is over 8192 bytes: event signup not sent"}
+	if warnings := pageWarnings(t, browser); !reflect.DeepEqual(warnings, want) {
+		t.Errorf("warnings = %q, want %q", warnings, want)
+	}
+}
+
+func TestBeaconChecksIdentifyFields(t *testing.T) {
+	ts := newTestServer(t)
+	siteURL := newSitePage(t, sitePageHTML(ts, recordSends+recordWarnings))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/")
+
+	// The last call is valid at every limit: an email of 254 bytes and
+	// fields of 200 characters once trimmed. 'é' is one character.
+	email := strings.Repeat("a", 242) + "@example.com"
+	evaluate(t, browser, `
+		$__MA.identify({email: 'ann@example.com', firstName: 5});
+		$__MA.identify({email: 'ann@example.com', lastName: {}});
+		$__MA.identify({email: 'ann@example.com', company: true});
+		$__MA.identify({email: 'ann@example.com', company: 'a'.repeat(201)});
+		$__MA.identify({email: 'ann@example.com', firstName: 'é'.repeat(201)});
+		$__MA.identify({email: 'ann@example.com', lastName: 'Ber\0g'});
+		$__MA.identify({email: 'a' + `+jsString(email)+`});
+		$__MA.identify({email: `+jsString(email)+`, firstName: '  ' + 'é'.repeat(200) + '  ', lastName: null, company: 'c'.repeat(200)});
+	`)
+	ts.waitCollected(t, 1)
+	if n := sentCount(t, browser); n != 1 {
+		t.Errorf("messages sent = %d, want only the valid identify", n)
+	}
+
+	want := []string{
+		"$__MA: identify firstName is not a string: not sent",
+		"$__MA: identify lastName is not a string: not sent",
+		"$__MA: identify company is not a string: not sent",
+		"$__MA: identify company is over 200 characters: not sent",
+		"$__MA: identify firstName is over 200 characters: not sent",
+		"$__MA: identify lastName contains a NUL character: not sent",
+		"$__MA: identify email is over 254 bytes: not sent",
+	}
+	if warnings := pageWarnings(t, browser); !reflect.DeepEqual(warnings, want) {
+		t.Errorf("warnings =\n%q\nwant\n%q", warnings, want)
+	}
+
+	type contactFields struct {
+		Email     string `bun:"email"`
+		FirstName string `bun:"first_name"`
+		LastName  string `bun:"last_name"`
+		Company   string `bun:"company"`
+	}
+	var contact contactFields
+	if err := ts.Store.DB().NewRaw("SELECT email, first_name, last_name, company FROM contacts WHERE email IS NOT NULL").Scan(t.Context(), &contact); err != nil {
+		t.Fatalf("identified contact: %v", err)
+	}
+	wantContact := contactFields{Email: email, FirstName: strings.Repeat("é", 200), Company: strings.Repeat("c", 200)}
+	if contact != wantContact {
+		t.Errorf("contact = %+v, want %+v", contact, wantContact)
+	}
+	if n := dbtest.Count(t, ts.Store.DB(), "contacts WHERE email IS NOT NULL"); n != 1 {
+		t.Errorf("known contacts = %d, want 1", n)
+	}
+}
