@@ -432,37 +432,33 @@ func TestBeaconKeepsFirstTouchUTM(t *testing.T) {
 	evaluate(t, browser, `$__MA.captureEvent('viewed')`)
 	ts.waitCollected(t, 1)
 
-	// A later page of the visit has no UTM parameters of its own, and one
-	// after it has others, which do not replace the first touch.
-	navigateBy(t, browser, `location.href = '/pricing'`)
-	waitBeaconLoaded(t, browser)
-	evaluate(t, browser, `$__MA.captureEvent('viewed')`)
-	ts.waitCollected(t, 1)
-	navigateBy(t, browser, `location.href = '/docs?utm_source=google&utm_medium=cpc'`)
-	waitBeaconLoaded(t, browser)
-	evaluate(t, browser, `$__MA.captureEvent('viewed')`)
-	ts.waitCollected(t, 1)
+	// A later page of the visit has no UTM parameters of its own and keeps
+	// the first touch. The page after it lands with other UTM parameters,
+	// which start a new first touch that the last page keeps.
+	pages := []string{"/pricing", "/docs?utm_source=google&utm_medium=cpc", "/signup"}
+	for _, page := range pages {
+		navigateBy(t, browser, "location.href = '"+page+"'")
+		waitBeaconLoaded(t, browser)
+		evaluate(t, browser, `$__MA.captureEvent('viewed')`)
+		ts.waitCollected(t, 1)
+	}
 
 	rows := storedOccurrences(t, ts)
-	if len(rows) != 3 {
-		t.Fatalf("occurrences = %d, want 3", len(rows))
+	if len(rows) != 4 {
+		t.Fatalf("occurrences = %d, want 4", len(rows))
 	}
-	wantPages := []string{landing, siteURL + "/pricing", siteURL + "/docs?utm_source=google&utm_medium=cpc"}
-	wantReferrers := []string{"", landing, siteURL + "/pricing"}
+	email := storedOccurrence{Channel: "EMAIL", UTMSource: "newsletter", UTMMedium: "email", UTMCampaign: "spring", UTMTerm: "crm", UTMContent: "hero"}
+	paidSearch := storedOccurrence{Channel: "PAID_SEARCH", UTMSource: "google", UTMMedium: "cpc"}
+	wants := []storedOccurrence{email, email, paidSearch, paidSearch}
+	wantPages := []string{landing, siteURL + pages[0], siteURL + pages[1], siteURL + pages[2]}
+	wantReferrers := []string{"", landing, siteURL + pages[0], siteURL + pages[1]}
 	for i, row := range rows {
-		want := storedOccurrence{
-			Slug:        "viewed",
-			ContactID:   row.ContactID,
-			PageURL:     wantPages[i],
-			Referrer:    wantReferrers[i],
-			Channel:     "EMAIL",
-			UTMSource:   "newsletter",
-			UTMMedium:   "email",
-			UTMCampaign: "spring",
-			UTMTerm:     "crm",
-			UTMContent:  "hero",
-			Metadata:    "{}",
-		}
+		want := wants[i]
+		want.Slug = "viewed"
+		want.ContactID = row.ContactID
+		want.PageURL = wantPages[i]
+		want.Referrer = wantReferrers[i]
+		want.Metadata = "{}"
 		if row != want {
 			t.Errorf("occurrence %d =\n%+v\nwant\n%+v", i, row, want)
 		}

@@ -45,7 +45,7 @@ func pageString(t *testing.T, browser context.Context, expression string) string
 }
 
 // assertNoTracking checks that the page sent nothing, set no visitor
-// cookie and kept no UTM parameters.
+// cookie and kept no UTM parameters or visit time.
 func assertNoTracking(t *testing.T, browser context.Context) {
 	t.Helper()
 	if slugs := sentSlugs(t, browser); len(slugs) != 0 {
@@ -54,8 +54,17 @@ func assertNoTracking(t *testing.T, browser context.Context) {
 	if cookie := pageString(t, browser, "document.cookie"); strings.Contains(cookie, "_ma_vid") {
 		t.Errorf("site cookie = %q, want no _ma_vid", cookie)
 	}
-	if utm := pageString(t, browser, "String(sessionStorage.getItem('_ma_utm'))"); utm != "null" {
-		t.Errorf("sessionStorage _ma_utm = %q, want none", utm)
+	assertNoVisitStorage(t, browser)
+}
+
+// assertNoVisitStorage checks that sessionStorage has neither the visit's
+// first-touch UTM parameters nor the time of its last activity.
+func assertNoVisitStorage(t *testing.T, browser context.Context) {
+	t.Helper()
+	for _, key := range []string{"_ma_utm", "_ma_t"} {
+		if value := pageString(t, browser, "String(sessionStorage.getItem('"+key+"'))"); value != "null" {
+			t.Errorf("sessionStorage %s = %q, want none", key, value)
+		}
 	}
 }
 
@@ -306,9 +315,7 @@ func TestConsentOptOutStopsTracking(t *testing.T) {
 	if cookie := pageString(t, browser, "document.cookie"); cookie != "_ma_optout=1" {
 		t.Errorf("site cookie after opt-out = %q, want _ma_optout=1", cookie)
 	}
-	if utm := pageString(t, browser, "String(sessionStorage.getItem('_ma_utm'))"); utm != "null" {
-		t.Errorf("sessionStorage _ma_utm after opt-out = %q, want none", utm)
-	}
+	assertNoVisitStorage(t, browser)
 
 	// A later page load sends nothing, through the queue or directly, and
 	// sets no cookie.

@@ -1,0 +1,62 @@
+package api_test
+
+import "testing"
+
+// TestBeaconVisitEndsAfter30Minutes moves the visit's last activity back
+// in sessionStorage instead of waiting.
+func TestBeaconVisitEndsAfter30Minutes(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "viewed")
+	siteURL := newSitePage(t, sitePageHTML(ts, ""))
+	browser := newBrowser(t)
+	landing := siteURL + "/landing?utm_source=newsletter&utm_medium=email"
+	openSite(t, browser, landing)
+	evaluate(t, browser, `$__MA.captureEvent('viewed')`)
+	ts.waitCollected(t, 1)
+
+	// 29 minutes after the last event, the next page load continues the
+	// visit.
+	evaluate(t, browser, `sessionStorage._ma_t = Date.now() - 29 * 60000`)
+	navigateBy(t, browser, `location.href = '/pricing'`)
+	waitBeaconLoaded(t, browser)
+	evaluate(t, browser, `$__MA.captureEvent('viewed')`)
+	ts.waitCollected(t, 1)
+
+	// 31 minutes after the last event, an event on the same page starts a
+	// new visit without UTM parameters.
+	evaluate(t, browser, `sessionStorage._ma_t = Date.now() - 31 * 60000`)
+	evaluate(t, browser, `$__MA.captureEvent('viewed')`)
+	ts.waitCollected(t, 1)
+	if utm := pageString(t, browser, "String(sessionStorage.getItem('_ma_utm'))"); utm != "" {
+		t.Errorf("sessionStorage _ma_utm after the visit ended = %q, want empty", utm)
+	}
+
+	// With the campaign stored again, a page load 31 minutes after the last
+	// event also starts a new visit.
+	evaluate(t, browser, `sessionStorage._ma_utm = '?utm_source=newsletter&utm_medium=email'; sessionStorage._ma_t = Date.now() - 31 * 60000`)
+	navigateBy(t, browser, `location.href = '/docs'`)
+	waitBeaconLoaded(t, browser)
+	evaluate(t, browser, `$__MA.captureEvent('viewed')`)
+	ts.waitCollected(t, 1)
+
+	rows := storedOccurrences(t, ts)
+	if len(rows) != 4 {
+		t.Fatalf("occurrences = %d, want 4", len(rows))
+	}
+	email := storedOccurrence{Channel: "EMAIL", UTMSource: "newsletter", UTMMedium: "email"}
+	direct := storedOccurrence{Channel: "DIRECT"}
+	wants := []storedOccurrence{email, email, direct, direct}
+	wantPages := []string{landing, siteURL + "/pricing", siteURL + "/pricing", siteURL + "/docs"}
+	wantReferrers := []string{"", landing, landing, siteURL + "/pricing"}
+	for i, row := range rows {
+		want := wants[i]
+		want.Slug = "viewed"
+		want.ContactID = row.ContactID
+		want.PageURL = wantPages[i]
+		want.Referrer = wantReferrers[i]
+		want.Metadata = "{}"
+		if row != want {
+			t.Errorf("occurrence %d =\n%+v\nwant\n%+v", i, row, want)
+		}
+	}
+}
