@@ -182,6 +182,8 @@ func TestBeaconChecksIdentifyFields(t *testing.T) {
 		$__MA.identify({email: 'ann@example.com', company: 'a'.repeat(201)});
 		$__MA.identify({email: 'ann@example.com', firstName: 'é'.repeat(201)});
 		$__MA.identify({email: 'ann@example.com', lastName: 'Ber\0g'});
+		$__MA.identify({email: 'ann@example.com', firstName: 'A\u202enn'});
+		$__MA.identify({email: 'ann@example.com', company: 'Acme\r\nX'});
 		$__MA.identify({email: 'a' + `+jsString(email)+`});
 		$__MA.identify({email: `+jsString(email)+`, firstName: '  ' + 'é'.repeat(200) + '  ', lastName: null, company: 'c'.repeat(200)});
 	`)
@@ -196,7 +198,9 @@ func TestBeaconChecksIdentifyFields(t *testing.T) {
 		"$__MA: identify company is not a string: not sent",
 		"$__MA: identify company is over 200 characters: not sent",
 		"$__MA: identify firstName is over 200 characters: not sent",
-		"$__MA: identify lastName contains a NUL character: not sent",
+		"$__MA: identify lastName contains an invisible character: not sent",
+		"$__MA: identify firstName contains an invisible character: not sent",
+		"$__MA: identify company contains an invisible character: not sent",
 		"$__MA: identify email is over 254 bytes: not sent",
 	}
 	if warnings := pageWarnings(t, browser); !reflect.DeepEqual(warnings, want) {
