@@ -1,16 +1,10 @@
 package graph
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/parser"
-	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"strings"
 
@@ -37,9 +31,9 @@ type authResult struct {
 	err   error
 }
 
-// authHandler looks up the request's API key once, before GraphQL
-// execution, and stores the result in the request context for the
-// resolvers. It also caps the request body size.
+// authHandler reads the request, looks up its API key once, before
+// GraphQL execution, and stores the result in the request context for the
+// resolvers.
 type authHandler struct {
 	store  *db.Store
 	log    *slog.Logger
@@ -48,12 +42,8 @@ type authHandler struct {
 }
 
 func (h *authHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method == http.MethodPost && !readJSONBody(w, r) {
-		return
-	}
-	if r.Method == http.MethodGet && getHasMutation(r) {
-		writeRequestError(w, http.StatusMethodNotAllowed, apitype.CodeBadUserInput,
-			"Mutations cannot be sent with GET: send them with POST and a JSON body.")
+	query, ok := readQuery(w, r)
+	if !ok {
 		return
 	}
 
@@ -65,6 +55,12 @@ func (h *authHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if result.err == nil && !h.limits.allow(result.account.ID) {
 		h.log.WarnContext(r.Context(), "GraphQL request rate limited", "account_id", result.account.ID)
 		writeRateLimited(w)
+		return
+	}
+
+	if r.Method == http.MethodGet && getHasMutation(query) {
+		writeRequestError(w, http.StatusMethodNotAllowed, apitype.CodeBadUserInput,
+			"Mutations cannot be sent with GET: send them with POST and a JSON body.")
 		return
 	}
 	ctx := context.WithValue(r.Context(), authContextKey{}, result)
@@ -116,51 +112,4 @@ func accountIDForLog(ctx context.Context) int64 {
 		return 0
 	}
 	return account.ID
-}
-
-// readJSONBody reads a POST body of at most maxRequestBodyBytes that holds
-// valid JSON and puts it back on r for gqlgen. Otherwise it sends an error
-// with an extensions.code and returns false, so every reply of the endpoint
-// carries a code.
-func readJSONBody(w http.ResponseWriter, r *http.Request) bool {
-	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mediaType != "application/json" {
-		writeRequestError(w, http.StatusUnsupportedMediaType, apitype.CodeBadUserInput,
-			fmt.Sprintf("Content-Type %q is not supported: send the request as application/json, such as {\"query\": \"{ customEvents { slug } }\"}.", r.Header.Get("Content-Type")))
-		return false
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBodyBytes))
-	if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
-		writeRequestError(w, http.StatusRequestEntityTooLarge, apitype.CodeBadUserInput,
-			fmt.Sprintf("Request body is larger than %d bytes: send fewer inputs per call.", maxRequestBodyBytes))
-		return false
-	}
-	if err != nil {
-		writeRequestError(w, http.StatusBadRequest, apitype.CodeBadUserInput, "Request body could not be read: send it again.")
-		return false
-	}
-	if !json.Valid(body) {
-		writeRequestError(w, http.StatusBadRequest, apitype.CodeBadUserInput,
-			"Request body is not valid JSON: send an object such as {\"query\": \"{ customEvents { slug } }\"}.")
-		return false
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	r.ContentLength = int64(len(body))
-	return true
-}
-
-// getHasMutation reports whether the query parameter of a GET request
-// holds a mutation. A query that does not parse is left to gqlgen, which
-// reports the syntax error with its code.
-func getHasMutation(r *http.Request) bool {
-	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: r.URL.Query().Get("query")}, maxParserTokens)
-	if err != nil {
-		return false
-	}
-	for _, op := range doc.Operations {
-		if op.Operation == ast.Mutation {
-			return true
-		}
-	}
-	return false
 }

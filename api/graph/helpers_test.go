@@ -60,6 +60,9 @@ type gqlError struct {
 
 type gqlResponse struct {
 	Status int
+	Header http.Header
+	// Size is the length of the response body in bytes.
+	Size   int
 	Data   json.RawMessage `json:"data"`
 	Errors []gqlError      `json:"errors"`
 }
@@ -90,7 +93,7 @@ func (api *testAPI) do(t *testing.T, req *http.Request) gqlResponse {
 	if err != nil {
 		t.Fatalf("read response: %v", err)
 	}
-	resp := gqlResponse{Status: res.StatusCode}
+	resp := gqlResponse{Status: res.StatusCode, Header: res.Header, Size: len(raw)}
 	if err := json.Unmarshal(raw, &resp); err != nil {
 		t.Fatalf("decode response %q: %v", raw, err)
 	}

@@ -140,3 +140,97 @@ fragment TypeRef on __Type {
   kind name
   ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }
 }`
+
+// TestRequestNotARequestObject sends valid JSON that is not a GraphQL
+// request object. Each reply names what is wrong and does not repeat the
+// body.
+func TestRequestNotARequestObject(t *testing.T) {
+	api := newTestAPI(t)
+	const example = `{"query": "{ customEvents { slug } }"}`
+	tests := []struct {
+		name    string
+		body    string
+		message string
+	}{
+		{"batch in an array", `[{"query":"{ customEvents { slug } }"}]`,
+			"Request body is a JSON array, not an object: send one request as an object such as " + example + ", because batches of requests are not supported."},
+		{"1 MB array", `["` + strings.Repeat("a", 1<<20-10) + `"]`,
+			"Request body is a JSON array, not an object: send one request as an object such as " + example + ", because batches of requests are not supported."},
+		{"string", `"x"`, "Request body is a JSON string, not an object: send the request as an object such as " + example + "."},
+		{"null", ` null `, "Request body is a JSON null, not an object: send the request as an object such as " + example + "."},
+		{"number as query", `{"query":5}`, "query is a JSON number, not a string: send the GraphQL document as a string, such as " + example + "."},
+		{"object as query", `{"query":{"text":"{ customEvents { slug } }"}}`, "query is a JSON object, not a string: send the GraphQL document as a string, such as " + example + "."},
+		{"missing query", `{"variables":{}}`, "query is missing or empty: send the GraphQL document as a string, such as " + example + "."},
+		{"blank query", `{"query":"  "}`, "query is missing or empty: send the GraphQL document as a string, such as " + example + "."},
+		{"boolean as operationName", `{"query":"{ customEvents { slug } }","operationName":true}`,
+			"operationName is a JSON boolean, not a string: send the name of an operation in the query, or leave it out."},
+		{"string as variables", `{"query":"{ customEvents { slug } }","variables":"{\"slug\":\"a\"}"}`,
+			`variables is a JSON string, not an object: send the variables as an object such as {"slug": "watched-demo-video"}, or leave them out.`},
+		{"array as extensions", `{"query":"{ customEvents { slug } }","extensions":[]}`,
+			"extensions is a JSON array, not an object: send it as an object, or leave it out."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := api.postBody(t, "Bearer "+api.APIKey, tt.body)
+			if resp.Status != http.StatusBadRequest {
+				t.Errorf("status = %d, want 400", resp.Status)
+			}
+			wantError(t, resp, "BAD_USER_INPUT", "", tt.message)
+			if resp.Size > 1024 {
+				t.Errorf("response has %d bytes, want at most 1024", resp.Size)
+			}
+		})
+	}
+}
+
+func TestGetBadParametersRejected(t *testing.T) {
+	api := newTestAPI(t)
+	tests := []struct {
+		name     string
+		rawQuery string
+		message  string
+	}{
+		{"variables not JSON", "query=" + url.QueryEscape("query($s: String!) { customEvent(slug: $s) { id } }") + "&variables=" + url.QueryEscape("{bad"),
+			`variables is not valid JSON: send a percent-encoded JSON object such as {"slug": "watched-demo-video"}, or leave it out.`},
+		{"variables an array", "query=" + url.QueryEscape("{ customEvents { slug } }") + "&variables=" + url.QueryEscape("[1]"),
+			`variables is a JSON array, not an object: send the variables as an object such as {"slug": "watched-demo-video"}, or leave them out.`},
+		{"extensions not JSON", "query=" + url.QueryEscape("{ customEvents { slug } }") + "&extensions=x",
+			"extensions is not valid JSON: send a percent-encoded JSON object, or leave it out."},
+		{"bad percent-encoding", "query=%zz", "URL query string is not valid: percent-encode the values of query, operationName and variables."},
+		{"no query", "variables=%7B%7D", `query is missing or empty: send the GraphQL document as a string, such as {"query": "{ customEvents { slug } }"}.`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodGet, api.URL+"?"+tt.rawQuery, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Authorization", "Bearer "+api.APIKey)
+			resp := api.do(t, req)
+			if resp.Status != http.StatusBadRequest {
+				t.Errorf("status = %d, want 400", resp.Status)
+			}
+			wantError(t, resp, "BAD_USER_INPUT", "", tt.message)
+		})
+	}
+}
+
+// TestGetQueryWithVariables checks that a GET query with variables still
+// runs after the parameter checks.
+func TestGetQueryWithVariables(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "signed-up")
+	params := url.Values{
+		"query":     {"query($s: String!) { customEvent(slug: $s) { slug } }"},
+		"variables": {`{"s": "signed-up"}`},
+	}
+	req, err := http.NewRequest(http.MethodGet, api.URL+"?"+params.Encode(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+api.APIKey)
+	resp := api.do(t, req)
+	if string(resp.Data) != `{"customEvent":{"slug":"signed-up"}}` {
+		t.Errorf("data = %s, errors %+v, want the event", resp.Data, resp.Errors)
+	}
+}

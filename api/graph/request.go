@@ -1,0 +1,175 @@
+package graph
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"customevents/app/apitype"
+)
+
+// exampleRequest is the request body that error messages offer as a model.
+const exampleRequest = `{"query": "{ customEvents { slug } }"}`
+
+// readQuery returns the GraphQL document of a request: the query member of
+// a POST's JSON body, or the query parameter of a GET. It checks the body
+// or the URL parameters as gqlgen's transports will decode them, so that
+// their errors, which repeat the body and carry no code, cannot happen.
+// On a bad request it sends BAD_USER_INPUT with the fix and returns false.
+func readQuery(w http.ResponseWriter, r *http.Request) (string, bool) {
+	var params graphql.RawParams
+	var problem string
+	switch r.Method {
+	case http.MethodPost:
+		body, ok := readJSONBody(w, r)
+		if !ok {
+			return "", false
+		}
+		problem = decodeBody(body, &params)
+	case http.MethodGet:
+		params.Query, problem = decodeURLParams(r.URL.RawQuery)
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		writeRequestError(w, http.StatusMethodNotAllowed, apitype.CodeBadUserInput,
+			fmt.Sprintf("Method %s is not supported: send requests by POST with a JSON body, or queries by GET.", r.Method))
+		return "", false
+	}
+
+	if problem == "" && strings.TrimSpace(params.Query) == "" {
+		problem = "query is missing or empty: send the GraphQL document as a string, such as " + exampleRequest + "."
+	}
+	if problem != "" {
+		writeRequestError(w, http.StatusBadRequest, apitype.CodeBadUserInput, problem)
+		return "", false
+	}
+	return params.Query, true
+}
+
+// readJSONBody reads a POST body of at most maxRequestBodyBytes that holds
+// valid JSON, puts it back on r for gqlgen and returns it. Otherwise it
+// sends an error with an extensions.code and returns false, so every reply
+// of the endpoint carries a code.
+func readJSONBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mediaType != "application/json" {
+		writeRequestError(w, http.StatusUnsupportedMediaType, apitype.CodeBadUserInput,
+			fmt.Sprintf("Content-Type %q is not supported: send the request as application/json, such as {\"query\": \"{ customEvents { slug } }\"}.", r.Header.Get("Content-Type")))
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBodyBytes))
+	if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
+		writeRequestError(w, http.StatusRequestEntityTooLarge, apitype.CodeBadUserInput,
+			fmt.Sprintf("Request body is larger than %d bytes: send fewer inputs per call.", maxRequestBodyBytes))
+		return nil, false
+	}
+	if err != nil {
+		writeRequestError(w, http.StatusBadRequest, apitype.CodeBadUserInput, "Request body could not be read: send it again.")
+		return nil, false
+	}
+	if !json.Valid(body) {
+		writeRequestError(w, http.StatusBadRequest, apitype.CodeBadUserInput,
+			"Request body is not valid JSON: send an object such as {\"query\": \"{ customEvents { slug } }\"}.")
+		return nil, false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	return body, true
+}
+
+// decodeBody decodes a valid JSON body into params and returns what is
+// wrong with it for the client, or "" when it is a request object.
+func decodeBody(body []byte, params *graphql.RawParams) string {
+	switch kind := jsonKind(body); kind {
+	case "object":
+	case "array":
+		return "Request body is a JSON array, not an object: send one request as an object such as " + exampleRequest +
+			", because batches of requests are not supported."
+	default:
+		return fmt.Sprintf("Request body is a JSON %s, not an object: send the request as an object such as %s.", kind, exampleRequest)
+	}
+
+	err := json.Unmarshal(body, params)
+	if typeErr, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+		// Value is a JSON type name such as "array", or "number 5".
+		kind, _, _ := strings.Cut(typeErr.Value, " ")
+		if kind == "bool" {
+			kind = "boolean"
+		}
+		return memberTypeMessage(typeErr.Field, kind)
+	}
+	if err != nil {
+		return "Request body could not be decoded: send an object such as " + exampleRequest + "."
+	}
+	return ""
+}
+
+// memberTypeMessage returns the client message for a member of the request
+// object whose JSON value has the wrong type.
+func memberTypeMessage(member, kind string) string {
+	switch member {
+	case "query":
+		return fmt.Sprintf("query is a JSON %s, not a string: send the GraphQL document as a string, such as %s.", kind, exampleRequest)
+	case "operationName":
+		return fmt.Sprintf("operationName is a JSON %s, not a string: send the name of an operation in the query, or leave it out.", kind)
+	case "variables":
+		return fmt.Sprintf(`variables is a JSON %s, not an object: send the variables as an object such as {"slug": "watched-demo-video"}, or leave them out.`, kind)
+	}
+	return fmt.Sprintf("%s is a JSON %s, not an object: send it as an object, or leave it out.", member, kind)
+}
+
+// decodeURLParams returns the query parameter of a GET request, and what is
+// wrong with the parameters for the client, or "".
+func decodeURLParams(rawQuery string) (query, problem string) {
+	values, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return "", "URL query string is not valid: percent-encode the values of query, operationName and variables."
+	}
+
+	// gqlgen decodes both into a map, which takes a JSON object or null.
+	for _, name := range []string{"variables", "extensions"} {
+		text := []byte(values.Get(name))
+		if len(text) == 0 {
+			continue
+		}
+		if !json.Valid(text) && name == "variables" {
+			return "", `variables is not valid JSON: send a percent-encoded JSON object such as {"slug": "watched-demo-video"}, or leave it out.`
+		}
+		if !json.Valid(text) {
+			return "", name + " is not valid JSON: send a percent-encoded JSON object, or leave it out."
+		}
+		if kind := jsonKind(text); kind != "object" && kind != "null" {
+			return "", memberTypeMessage(name, kind)
+		}
+	}
+	return values.Get("query"), ""
+}
+
+// jsonKind returns the type of the JSON value that text starts with, as
+// JSON names it: object, array, string, number, boolean or null.
+func jsonKind(text []byte) string {
+	text = bytes.TrimLeft(text, " \t\r\n")
+	if len(text) == 0 {
+		return "value"
+	}
+	switch text[0] {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	}
+	return "number"
+}
