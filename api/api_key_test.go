@@ -22,12 +22,13 @@ type graphQLReply struct {
 
 const customEventsQuery = "{ customEvents { slug } }"
 
-// queryWithKey sends customEventsQuery with apiKey and decodes the reply.
-func queryWithKey(t *testing.T, ts *testServer, apiKey string) graphQLReply {
+// queryWithKey sends customEventsQuery with apiKey, checks the HTTP status
+// and decodes the reply.
+func queryWithKey(t *testing.T, ts *testServer, apiKey string, wantStatus int) graphQLReply {
 	t.Helper()
 	status, body := postGraphQL(t, ts.URL, apiKey, customEventsQuery)
-	if status != http.StatusOK {
-		t.Fatalf("GraphQL status = %d, want 200; body %s", status, body)
+	if status != wantStatus {
+		t.Fatalf("GraphQL status = %d, want %d; body %s", status, wantStatus, body)
 	}
 	var reply graphQLReply
 	if err := json.Unmarshal(body, &reply); err != nil {
@@ -68,7 +69,7 @@ func TestAdminAPIKeyLifecycle(t *testing.T) {
 		t.Errorf("create response contains the key hash: %s", body)
 	}
 
-	reply := queryWithKey(t, ts, created.Key)
+	reply := queryWithKey(t, ts, created.Key, http.StatusOK)
 	if len(reply.Errors) != 0 {
 		t.Fatalf("query with the new key: errors %+v, want none", reply.Errors)
 	}
@@ -118,7 +119,7 @@ func TestAdminAPIKeyLifecycle(t *testing.T) {
 
 	// The next request with the revoked key fails, and the initial key
 	// keeps working.
-	reply = queryWithKey(t, ts, created.Key)
+	reply = queryWithKey(t, ts, created.Key, http.StatusUnauthorized)
 	if len(reply.Errors) != 1 {
 		t.Fatalf("query with revoked key: errors %+v, want 1", reply.Errors)
 	}
@@ -128,7 +129,7 @@ func TestAdminAPIKeyLifecycle(t *testing.T) {
 	if got := reply.Errors[0].Message; got != revokedKeyMessage {
 		t.Errorf("message = %q, want %q", got, revokedKeyMessage)
 	}
-	if reply := queryWithKey(t, ts, ts.APIKey); len(reply.Errors) != 0 {
+	if reply := queryWithKey(t, ts, ts.APIKey, http.StatusOK); len(reply.Errors) != 0 {
 		t.Errorf("query with initial key: errors %+v, want none", reply.Errors)
 	}
 
@@ -205,7 +206,7 @@ func TestAdminAPIKeyRequiresCSRFToken(t *testing.T) {
 	if status != http.StatusForbidden {
 		t.Errorf("revoke without token: status %d, want 403", status)
 	}
-	if reply := queryWithKey(t, ts, ts.APIKey); len(reply.Errors) != 0 {
+	if reply := queryWithKey(t, ts, ts.APIKey, http.StatusOK); len(reply.Errors) != 0 {
 		t.Errorf("initial key after rejected revoke: errors %+v, want none", reply.Errors)
 	}
 }
@@ -228,7 +229,7 @@ func TestAdminAPIKeyRevokeOtherAccount(t *testing.T) {
 	if status != http.StatusNotFound {
 		t.Errorf("revoke another account's key: status %d, want 404; body %s", status, body)
 	}
-	if reply := queryWithKey(t, ts, otherKey); len(reply.Errors) != 0 {
+	if reply := queryWithKey(t, ts, otherKey, http.StatusOK); len(reply.Errors) != 0 {
 		t.Errorf("other account's key: errors %+v, want none", reply.Errors)
 	}
 

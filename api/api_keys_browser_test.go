@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -45,7 +46,7 @@ func TestAPIKeySettingsCreateUseRevoke(t *testing.T) {
 	waitFor(t, browser, "new key active", textIs(firstRow+" td.status", "active"))
 	saveScreenshot(t, browser, "api-keys-created")
 
-	reply := queryWithKey(t, ts, key)
+	reply := queryWithKey(t, ts, key, http.StatusOK)
 	if len(reply.Errors) != 0 {
 		t.Fatalf("query with the key from the page: errors %+v, want none", reply.Errors)
 	}
@@ -56,7 +57,7 @@ func TestAPIKeySettingsCreateUseRevoke(t *testing.T) {
 	click(t, browser, `button[aria-label="Revoke CRM integration"]`)
 	waitFor(t, browser, "revoke confirmation", `!!document.getElementById("confirm-revoke")`)
 	// Nothing is revoked before the confirmation.
-	if reply := queryWithKey(t, ts, key); len(reply.Errors) != 0 {
+	if reply := queryWithKey(t, ts, key, http.StatusOK); len(reply.Errors) != 0 {
 		t.Fatalf("query while confirmation is open: errors %+v, want none", reply.Errors)
 	}
 	click(t, browser, "#confirm-revoke")
@@ -67,7 +68,7 @@ func TestAPIKeySettingsCreateUseRevoke(t *testing.T) {
 	waitFor(t, browser, "no revoke button on the revoked key", `!document.querySelector('button[aria-label="Revoke CRM integration"]')`)
 	saveScreenshot(t, browser, "api-keys-revoked")
 
-	reply = queryWithKey(t, ts, key)
+	reply = queryWithKey(t, ts, key, http.StatusUnauthorized)
 	if len(reply.Errors) != 1 {
 		t.Fatalf("query with revoked key: errors %+v, want 1", reply.Errors)
 	}

@@ -33,7 +33,8 @@ type authResult struct {
 
 // authHandler reads the request, looks up its API key once, before
 // GraphQL execution, and stores the result in the request context for the
-// resolvers.
+// resolvers. It rejects a request without a valid key before gqlgen parses
+// its document, unless the document is an introspection query.
 type authHandler struct {
 	store  *db.Store
 	log    *slog.Logger
@@ -52,6 +53,10 @@ func (h *authHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		result.account, result.err = h.store.CachedAccountByAPIKey(r.Context(), key)
 		result.actor = db.APIKeyActor(key)
 	}
+	if result.err != nil && !isIntrospectionQuery(query) {
+		h.rejectKey(w, r, result.err)
+		return
+	}
 	if result.err == nil && !h.limits.allow(result.account.ID) {
 		h.log.WarnContext(r.Context(), "GraphQL request rate limited", "account_id", result.account.ID)
 		writeRateLimited(w)
@@ -65,6 +70,23 @@ func (h *authHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := context.WithValue(r.Context(), authContextKey{}, result)
 	h.next.ServeHTTP(w, r.WithContext(ctx))
+}
+
+// rejectKey sends the error reply to a request whose API key lookup
+// returned err: 401 for a missing, unknown or revoked key, and 500 when the
+// lookup itself failed.
+func (h *authHandler) rejectKey(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, errMissingBearerToken):
+		w.Header().Set("WWW-Authenticate", "Bearer")
+		writeRequestError(w, http.StatusUnauthorized, apitype.CodeUnauthenticated, missingKeyMessage)
+	case errors.Is(err, db.ErrInvalidAPIKey):
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		writeRequestError(w, http.StatusUnauthorized, apitype.CodeUnauthenticated, invalidKeyMessage)
+	default:
+		h.log.ErrorContext(r.Context(), "API key lookup failed", "error", err)
+		writeRequestError(w, http.StatusInternalServerError, apitype.CodeInternal, internalMessage)
+	}
 }
 
 // bearerToken returns the token of an `Authorization: Bearer <token>`

@@ -32,7 +32,7 @@ func TestRateLimitPerAccount(t *testing.T) {
 
 	// A request without a valid key is not counted against the account.
 	resp = api.queryWithAuth(t, "Bearer wrong", `{ customEvents { slug } }`, nil)
-	if resp.Status != 200 || len(resp.Errors) != 1 || resp.Errors[0].Extensions["code"] != "UNAUTHENTICATED" {
-		t.Errorf("wrong key: status %d, errors %+v, want UNAUTHENTICATED", resp.Status, resp.Errors)
+	if resp.Status != 401 || len(resp.Errors) != 1 || resp.Errors[0].Extensions["code"] != "UNAUTHENTICATED" {
+		t.Errorf("wrong key: status %d, errors %+v, want 401 UNAUTHENTICATED", resp.Status, resp.Errors)
 	}
 }

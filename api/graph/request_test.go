@@ -77,22 +77,34 @@ func TestGetMutationRejectedWithCode(t *testing.T) {
 
 // TestFragmentExpansionRejected sends 1 KB of 22 fragments that each
 // spread the one before twice, 8 million fields expanded. The size check
-// rejects it before the complexity limit walks every spread.
+// rejects it before the complexity limit walks every spread, also when the
+// fragments only read the schema and the request has no key.
 func TestFragmentExpansionRejected(t *testing.T) {
 	api := newTestAPI(t)
-	var doc strings.Builder
-	doc.WriteString("{ ...F22 }\nfragment F0 on Query { customEvents { slug } }\n")
-	for i := 1; i <= 22; i++ {
-		fmt.Fprintf(&doc, "fragment F%d on Query { ...F%d ...F%d }\n", i, i-1, i-1)
+	const message = "Operation selects more than 5000 fields once its fragments are expanded: select fewer fields, or spread fewer fragments."
+	documents := map[string]string{
+		"Bearer " + api.APIKey: doublingFragments("{ ...F22 }", "Query", "customEvents { slug }"),
+		"":                     doublingFragments("{ __schema { ...F22 } }", "__Schema", "types { name }"),
 	}
-	for _, authorization := range []string{"Bearer " + api.APIKey, ""} {
-		resp := api.queryWithAuth(t, authorization, doc.String(), nil)
+	for authorization, document := range documents {
+		resp := api.queryWithAuth(t, authorization, document, nil)
 		if resp.Status != http.StatusUnprocessableEntity {
 			t.Errorf("status = %d, want 422", resp.Status)
 		}
-		wantError(t, resp, "GRAPHQL_VALIDATION_FAILED", "",
-			"Operation selects more than 5000 fields once its fragments are expanded: select fewer fields, or spread fewer fragments.")
+		wantError(t, resp, "GRAPHQL_VALIDATION_FAILED", "", message)
 	}
+}
+
+// doublingFragments returns operation followed by fragments F0 to F22 on
+// typeName, where F0 selects selection and each other one spreads the one
+// before twice.
+func doublingFragments(operation, typeName, selection string) string {
+	var doc strings.Builder
+	fmt.Fprintf(&doc, "%s\nfragment F0 on %s { %s }\n", operation, typeName, selection)
+	for i := 1; i <= 22; i++ {
+		fmt.Fprintf(&doc, "fragment F%d on %s { ...F%d ...F%d }\n", i, typeName, i-1, i-1)
+	}
+	return doc.String()
 }
 
 // TestIntrospectionQueryFitsLimits runs the introspection query that

@@ -1,0 +1,152 @@
+package graph
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"customevents/db"
+)
+
+// TestRequestWithoutKeyRejectedFirst sends documents that would take long
+// to validate, or that do not even parse, without a valid key. Each gets
+// 401 UNAUTHENTICATED, which shows that the server replied before gqlgen
+// parsed the document, because a parse or validation error would come
+// first otherwise.
+func TestRequestWithoutKeyRejectedFirst(t *testing.T) {
+	api := newTestAPI(t)
+	sameField := "{ customEvents { " + strings.Repeat("slug ", 9900) + "} }"
+	tests := []struct {
+		name          string
+		authorization string
+		document      string
+		message       string
+		challenge     string
+	}{
+		{"9,900 fields", "", sameField, missingKeyMessage, "Bearer"},
+		{"9,900 fields with a wrong key", "Bearer " + db.NewAPIKey(), sameField, invalidKeyMessage, `Bearer error="invalid_token"`},
+		{"syntax error", "", "{ customEvents { slug", missingKeyMessage, "Bearer"},
+		{"introspection beside data", "", "{ __typename customEvents { slug } }", missingKeyMessage, "Bearer"},
+		{"introspection in a mutation", "", "mutation { __typename }", missingKeyMessage, "Bearer"},
+		{"introspection over the token limit", "", "{ __schema { " + strings.Repeat("__typename ", 1000) + "} }", missingKeyMessage, "Bearer"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := api.queryWithAuth(t, tt.authorization, tt.document, nil)
+			if resp.Status != http.StatusUnauthorized {
+				t.Errorf("status = %d, want 401", resp.Status)
+			}
+			if got := resp.Header.Get("WWW-Authenticate"); got != tt.challenge {
+				t.Errorf("WWW-Authenticate = %q, want %q", got, tt.challenge)
+			}
+			wantError(t, resp, "UNAUTHENTICATED", "", tt.message)
+			if string(resp.Data) != "null" {
+				t.Errorf("data = %s, want null", resp.Data)
+			}
+		})
+	}
+}
+
+func TestGetWithoutKeyRejected(t *testing.T) {
+	api := newTestAPI(t)
+	query := url.Values{"query": {"{ customEvents { slug } }"}}
+	req, err := http.NewRequest(http.MethodGet, api.URL+"?"+query.Encode(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := api.do(t, req)
+	if resp.Status != http.StatusUnauthorized {
+		t.Errorf("status = %d, want 401", resp.Status)
+	}
+	wantError(t, resp, "UNAUTHENTICATED", "", missingKeyMessage)
+}
+
+// TestIntrospectionWithoutKey reads the schema without a key, as GraphQL
+// tools do before the user enters one.
+func TestIntrospectionWithoutKey(t *testing.T) {
+	api := newTestAPI(t)
+	for name, document := range map[string]string{"introspection": introspectionQuery, "full introspection": fullIntrospectionQuery} {
+		t.Run(name, func(t *testing.T) {
+			resp := api.queryWithAuth(t, "", document, nil)
+			if resp.Status != http.StatusOK {
+				t.Errorf("status = %d, want 200", resp.Status)
+			}
+			var data struct {
+				Schema struct {
+					MutationType struct {
+						Name string `json:"name"`
+					} `json:"mutationType"`
+				} `json:"__schema"`
+			}
+			decodeData(t, resp, &data)
+			if data.Schema.MutationType.Name != "Mutation" {
+				t.Errorf("mutationType.name = %q, want Mutation", data.Schema.MutationType.Name)
+			}
+		})
+	}
+
+	resp := api.queryWithAuth(t, "Bearer "+db.NewAPIKey(), `{ __type(name: "TriggerCustomEventInput") { name } __typename }`, nil)
+	if string(resp.Data) != `{"__type":{"name":"TriggerCustomEventInput"},"__typename":"Query"}` {
+		t.Errorf("data = %s, errors %+v, want the type and Query", resp.Data, resp.Errors)
+	}
+}
+
+// fullIntrospectionQuery reads every field of the introspection types,
+// with the arguments that ask for deprecated items too.
+const fullIntrospectionQuery = `query IntrospectionQuery {
+  __schema {
+    description
+    queryType { name kind }
+    mutationType { name kind }
+    subscriptionType { name kind }
+    types { ...FullType }
+    directives {
+      name
+      description
+      isRepeatable
+      locations
+      args(includeDeprecated: true) { ...InputValue }
+    }
+  }
+}
+
+fragment FullType on __Type {
+  kind
+  name
+  description
+  specifiedByURL
+  isOneOf
+  fields(includeDeprecated: true) {
+    name
+    description
+    args(includeDeprecated: true) { ...InputValue }
+    type { ...TypeRef }
+    isDeprecated
+    deprecationReason
+  }
+  inputFields(includeDeprecated: true) { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) {
+    name
+    description
+    isDeprecated
+    deprecationReason
+  }
+  possibleTypes { ...TypeRef }
+}
+
+fragment InputValue on __InputValue {
+  name
+  description
+  type { ...TypeRef }
+  defaultValue
+  isDeprecated
+  deprecationReason
+}
+
+fragment TypeRef on __Type {
+  kind
+  name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } } }
+}`
