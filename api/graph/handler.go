@@ -70,7 +70,7 @@ func newServer(resolver *Resolver, log *slog.Logger) *handler.Server {
 	// sizeLimit runs first, because the complexity limit's work grows with
 	// the expanded size.
 	server.Use(sizeLimit{max: maxFields})
-	server.Use(extension.FixedComplexityLimit(maxComplexity))
+	server.Use(&complexityLimit{max: maxComplexity})
 	server.Use(depthLimit{max: maxDepth})
 
 	presenter := &errorPresenter{log: log}
