@@ -1,9 +1,13 @@
 package graph
 
 import (
+	"context"
 	"strings"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
 )
 
@@ -49,4 +53,78 @@ func getHasMutation(query string) bool {
 		}
 	}
 	return false
+}
+
+// selectionLimit is a gqlgen extension that rejects a document of more
+// than max selections before gqlgen validates it.
+// gqlparser's OverlappingFieldsCanBeMerged rule compares the fields of a
+// selection set in pairs, so its work grows with the square of their
+// number. A document that does not parse is left to gqlgen, which reports
+// the syntax error with its code.
+type selectionLimit struct {
+	max int
+	// validated is gqlgen's cache of validated documents. A document in it
+	// passed this check before, so it is not parsed again.
+	validated graphql.Cache[*ast.QueryDocument]
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationParameterMutator
+} = selectionLimit{}
+
+func (selectionLimit) ExtensionName() string {
+	return "SelectionLimit"
+}
+
+func (selectionLimit) Validate(graphql.ExecutableSchema) error {
+	return nil
+}
+
+func (l selectionLimit) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
+	if _, ok := l.validated.Get(ctx, params.Query); ok {
+		return nil
+	}
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: params.Query}, maxParserTokens)
+	if err != nil {
+		return nil
+	}
+	if countSelections(doc, l.max) <= l.max {
+		return nil
+	}
+	gqlErr := gqlerror.Errorf("Document has more than %d selections (fields, fragment spreads and inline fragments) before its fragments are expanded: select fewer fields, or send the operations in separate requests.", l.max)
+	errcode.Set(gqlErr, errcode.ValidationFailed)
+	return gqlErr
+}
+
+// countSelections counts the selections of every operation and fragment
+// definition of doc as written, without expanding fragment spreads, and
+// stops once the count passes limit.
+func countSelections(doc *ast.QueryDocument, limit int) int {
+	n := 0
+	for _, op := range doc.Operations {
+		n = countSelectionSet(op.SelectionSet, n, limit)
+	}
+	for _, fragment := range doc.Fragments {
+		n = countSelectionSet(fragment.SelectionSet, n, limit)
+	}
+	return n
+}
+
+// countSelectionSet adds the selections of set and of the sets nested in
+// it to n, and returns the sum, or a number above limit once it passes it.
+func countSelectionSet(set ast.SelectionSet, n, limit int) int {
+	for _, selection := range set {
+		if n > limit {
+			return n
+		}
+		n++
+		switch s := selection.(type) {
+		case *ast.Field:
+			n = countSelectionSet(s.SelectionSet, n, limit)
+		case *ast.InlineFragment:
+			n = countSelectionSet(s.SelectionSet, n, limit)
+		}
+	}
+	return n
 }

@@ -25,10 +25,14 @@ const (
 	// every field of the introspection types (fullIntrospectionQuery in
 	// auth_test.go) has 184 tokens.
 	maxIntrospectionTokens = 1_000
-	maxComplexity          = 200
-	maxDepth               = 8
-	maxFields              = 5_000
-	queryCacheSize         = 1000
+	// maxSelections caps the selections of a document as written, which
+	// bound the work of validation. fullIntrospectionQuery has 81, and an
+	// operation within maxComplexity has at most 200 fields.
+	maxSelections  = 300
+	maxComplexity  = 200
+	maxDepth       = 8
+	maxFields      = 5_000
+	queryCacheSize = 1000
 )
 
 // Options tune the GraphQL endpoint.
@@ -64,9 +68,11 @@ func newServer(resolver *Resolver, log *slog.Logger) *handler.Server {
 	server.AddTransport(transport.GET{})
 	server.AddTransport(transport.POST{})
 
-	server.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
+	cache := lru.New[*ast.QueryDocument](queryCacheSize)
+	server.SetQueryCache(cache)
 	server.SetParserTokenLimit(maxParserTokens)
 	server.Use(extension.Introspection{})
+	server.Use(selectionLimit{max: maxSelections, validated: cache})
 	// sizeLimit runs first, because the complexity limit's work grows with
 	// the expanded size.
 	server.Use(sizeLimit{max: maxFields})
