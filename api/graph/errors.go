@@ -58,7 +58,7 @@ func (p *errorPresenter) present(ctx context.Context, err error) *gqlerror.Error
 		return gqlErr
 	}
 	if isArgumentError(ctx, gqlErr) {
-		return clientError(gqlErr, inputTypeMessage(ctx, gqlErr.Path), apitype.CodeBadUserInput, lastPathName(gqlErr.Path))
+		return clientError(gqlErr, inputTypeMessage(ctx, gqlErr.Path, err), apitype.CodeBadUserInput, lastPathName(gqlErr.Path))
 	}
 
 	p.log.ErrorContext(ctx, "GraphQL resolver failed",
@@ -154,20 +154,32 @@ func isArgumentError(ctx context.Context, gqlErr *gqlerror.Error) bool {
 	return len(gqlErr.Path) > len(fieldPath) && slices.Equal(gqlErr.Path[:len(fieldPath)], fieldPath)
 }
 
-// inputTypeMessage returns the client message for an argument value of the
-// wrong type or form at path, such as [triggerCustomEvents inputs 1
-// occurredAt]. The field did not run, so a mutation changed nothing.
-func inputTypeMessage(ctx context.Context, path ast.Path) string {
+// inputTypeMessage returns the client message for an argument value at
+// path, such as [triggerCustomEvents inputs 1 occurredAt], that did not
+// convert to its Go type with err. The field did not run, so a mutation
+// changed nothing.
+func inputTypeMessage(ctx context.Context, path ast.Path, err error) string {
 	name := lastPathName(path)
 	where := name
 	if len(path) > 1 {
 		// The path without the field, as in inputs[1].occurredAt.
 		where = strings.TrimPrefix(path[1:].String(), ".")
 	}
+	problem := "has a value of the wrong type or form"
+	switch {
+	case errors.Is(err, model.ErrEmptyTime):
+		problem = "is empty"
+	case errors.Is(err, model.ErrTimeOffset):
+		problem = "has a time zone offset beyond ±23:59"
+	}
+
 	var fix string
 	switch name {
 	case "occurredAt":
 		fix = `use a date and time in RFC 3339 form, such as "2026-01-31T09:30:00Z" or "2026-01-31T10:30:00+01:00"`
+		if errors.Is(err, model.ErrEmptyTime) {
+			fix = "leave it out to record the time of the call, or " + fix
+		}
 	case "metadata":
 		fix = `send a JSON object of string, number and boolean values, such as {"plan": "pro"}`
 	case "channel":
@@ -180,9 +192,9 @@ func inputTypeMessage(ctx context.Context, path ast.Path) string {
 		fix = "send a value of the type that the schema gives for it"
 	}
 	if isMutation(ctx) {
-		return fmt.Sprintf("%s has a value of the wrong type or form, so nothing was stored: %s.", where, fix)
+		return fmt.Sprintf("%s %s, so nothing was stored: %s.", where, problem, fix)
 	}
-	return fmt.Sprintf("%s has a value of the wrong type or form: %s.", where, fix)
+	return fmt.Sprintf("%s %s: %s.", where, problem, fix)
 }
 
 func isMutation(ctx context.Context) bool {

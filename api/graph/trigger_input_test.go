@@ -338,6 +338,12 @@ func TestTriggerWrongValueType(t *testing.T) {
 			"occurredAt", "input.occurredAt has a value of the wrong type or form, so nothing was stored: " + timeFix},
 		{"time in the query", `mutation { triggerCustomEvent(input: {slug: "signed-up", email: "a@example.com", occurredAt: "yesterday"}) }`, nil,
 			"occurredAt", "input.occurredAt has a value of the wrong type or form, so nothing was stored: " + timeFix},
+		{"empty time", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "occurredAt": ""}},
+			"occurredAt", "input.occurredAt is empty, so nothing was stored: leave it out to record the time of the call, or " + timeFix},
+		{"empty time in the query", `mutation { triggerCustomEvent(input: {slug: "signed-up", email: "a@example.com", occurredAt: ""}) }`, nil,
+			"occurredAt", "input.occurredAt is empty, so nothing was stored: leave it out to record the time of the call, or " + timeFix},
+		{"offset of 24 hours", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "occurredAt": time.Now().Format("2006-01-02T15:04:05") + "+24:00"}},
+			"occurredAt", "input.occurredAt has a time zone offset beyond ±23:59, so nothing was stored: " + timeFix},
 		{"string as metadata", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "metadata": "hello"}},
 			"metadata", "input.metadata has a value of the wrong type or form, so nothing was stored: " + metadataFix},
 		{"list as metadata", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "metadata": []any{1, 2}}},
@@ -348,6 +354,10 @@ func TestTriggerWrongValueType(t *testing.T) {
 			map[string]any{"slug": "signed-up", "email": "a@example.com"},
 			map[string]any{"slug": "signed-up", "email": "b@example.com", "occurredAt": "yesterday"},
 		}}, "occurredAt", "inputs[1].occurredAt has a value of the wrong type or form, so nothing was stored: " + timeFix},
+		{"empty time in a batch", batch, map[string]any{"inputs": []any{
+			map[string]any{"slug": "signed-up", "email": "a@example.com"},
+			map[string]any{"slug": "signed-up", "email": "b@example.com", "occurredAt": ""},
+		}}, "occurredAt", "inputs[1].occurredAt is empty, so nothing was stored: leave it out to record the time of the call, or " + timeFix},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

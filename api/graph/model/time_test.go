@@ -1,0 +1,86 @@
+package model
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestUnmarshalTime(t *testing.T) {
+	tests := []struct {
+		input string
+		want  time.Time
+	}{
+		{"2026-01-31T09:30:00Z", time.Date(2026, 1, 31, 9, 30, 0, 0, time.UTC)},
+		{"2026-01-31T09:30:00.123456Z", time.Date(2026, 1, 31, 9, 30, 0, 123456000, time.UTC)},
+		{"2026-01-31T10:30:00+01:00", time.Date(2026, 1, 31, 9, 30, 0, 0, time.UTC)},
+		{"2026-01-31T09:30:00+23:59", time.Date(2026, 1, 30, 9, 31, 0, 0, time.UTC)},
+		{"2026-01-31T09:30:00-23:59", time.Date(2026, 2, 1, 9, 29, 0, 0, time.UTC)},
+		{"2026-01-31T09:30:00-00:00", time.Date(2026, 1, 31, 9, 30, 0, 0, time.UTC)},
+		// The form that gqlgen's default Time scalar read as UTC.
+		{"2026-01-31 09:30:00", time.Date(2026, 1, 31, 9, 30, 0, 0, time.UTC)},
+	}
+	for _, tt := range tests {
+		got, err := UnmarshalTime(tt.input)
+		if err != nil {
+			t.Errorf("UnmarshalTime(%q) error = %v", tt.input, err)
+			continue
+		}
+		if !got.Equal(tt.want) {
+			t.Errorf("UnmarshalTime(%q) = %v, want %v", tt.input, got, tt.want)
+		}
+	}
+}
+
+func TestUnmarshalTimeRejects(t *testing.T) {
+	tests := []struct {
+		input any
+		want  error
+	}{
+		{"", ErrEmptyTime},
+		{"2026-01-31T09:30:00+24:00", ErrTimeOffset},
+		{"2026-01-31T09:30:00-23:60", ErrTimeOffset},
+		{"2026-01-31T09:30:00+00:60", ErrTimeOffset},
+		{"2026-01-31T09:30:00+99:00", nil},
+		{"2026-01-31T09:30:00", nil},
+		{"2026-01-31", nil},
+		{"2026-01-31T09:30:00+0100", nil},
+		{"2026-01-31t09:30:00z", nil},
+		{" 2026-01-31T09:30:00Z", nil},
+		{"yesterday", nil},
+		{1700000000, nil},
+		{nil, nil},
+	}
+	for _, tt := range tests {
+		got, err := UnmarshalTime(tt.input)
+		if err == nil {
+			t.Errorf("UnmarshalTime(%#v) = %v, want an error", tt.input, got)
+			continue
+		}
+		if tt.want != nil && !errors.Is(err, tt.want) {
+			t.Errorf("UnmarshalTime(%#v) error = %v, want %v", tt.input, err, tt.want)
+		}
+		if tt.want == nil && (errors.Is(err, ErrEmptyTime) || errors.Is(err, ErrTimeOffset)) {
+			t.Errorf("UnmarshalTime(%#v) error = %v, want a format error", tt.input, err)
+		}
+	}
+}
+
+func TestMarshalTime(t *testing.T) {
+	tests := []struct {
+		input time.Time
+		want  string
+	}{
+		{time.Date(2026, 1, 31, 9, 30, 0, 123456000, time.UTC), `"2026-01-31T09:30:00.123456Z"`},
+		{time.Date(2026, 1, 31, 9, 30, 0, 0, time.FixedZone("", 3600)), `"2026-01-31T09:30:00+01:00"`},
+		{time.Time{}, "null"},
+	}
+	for _, tt := range tests {
+		var out bytes.Buffer
+		MarshalTime(tt.input).MarshalGQL(&out)
+		if out.String() != tt.want {
+			t.Errorf("MarshalTime(%v) = %s, want %s", tt.input, out.String(), tt.want)
+		}
+	}
+}
