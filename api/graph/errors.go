@@ -77,10 +77,14 @@ func classify(err error) (code, message, field string, ok bool) {
 		return apitype.CodeBadUserInput, verr.Message, verr.Field, true
 	}
 	if nferr, ok := errors.AsType[*db.NotFoundError](err); ok {
-		return apitype.CodeNotFound, nferr.Error(), nferr.Field, true
+		return apitype.CodeNotFound, notFoundMessage(nferr), nferr.Field, true
 	}
 	if cerr, ok := errors.AsType[*db.ConflictError](err); ok {
-		return apitype.CodeConflict, cerr.Message, cerr.Field, true
+		field := cerr.Field
+		if field == "" && errors.Is(cerr, db.ErrIdempotencyConflict) {
+			field = "idempotencyKey"
+		}
+		return apitype.CodeConflict, cerr.Message, field, true
 	}
 	if errors.Is(err, errMissingBearerToken) {
 		return apitype.CodeUnauthenticated, missingKeyMessage, "", true
@@ -95,6 +99,35 @@ func classify(err error) (code, message, field string, ok bool) {
 		return apitype.CodeRateLimited, accountBusyMessage, "", true
 	}
 	return "", "", "", false
+}
+
+// maxKeyRunesInMessage is the most characters of a looked-up key, such as
+// a slug, that a not-found message repeats. Slugs have at most 64.
+const maxKeyRunesInMessage = 64
+
+// notFoundMessage returns the client message of nferr with its key cut to
+// maxKeyRunesInMessage characters, so that a long key sent by the client is
+// not sent back whole.
+func notFoundMessage(nferr *db.NotFoundError) string {
+	if nferr.Message != "" {
+		return nferr.Message
+	}
+	short := *nferr
+	short.Key = truncateRunes(nferr.Key, maxKeyRunesInMessage)
+	return short.Error()
+}
+
+// truncateRunes returns s cut to limit characters followed by an ellipsis,
+// or s itself when it is not longer than limit.
+func truncateRunes(s string, limit int) string {
+	count := 0
+	for i := range s {
+		if count == limit {
+			return s[:i] + "…"
+		}
+		count++
+	}
+	return s
 }
 
 // triggerError returns the per-input error of a triggerCustomEvents input.

@@ -164,7 +164,7 @@ func TestTriggerIdempotencyKey(t *testing.T) {
 
 	input["metadata"] = map[string]any{"plan": "basic"}
 	resp := api.query(t, triggerVars, map[string]any{"input": input})
-	wantError(t, resp, "CONFLICT", "", `Idempotency key "order-1001" was already used for a different trigger in the last 7 days: send the same input to retry it, or use a new key.`)
+	wantError(t, resp, "CONFLICT", "idempotencyKey", `Idempotency key "order-1001" was already used for a different trigger in the last 7 days: send the same input to retry it, or use a new key.`)
 	if got := api.count(t, "event_occurrences"); got != 1 {
 		t.Errorf("occurrences = %d, want 1", got)
 	}
@@ -447,5 +447,84 @@ func TestPageURLLimitCountsCharacters(t *testing.T) {
 	over := atLimit + "é"
 	if _, verr := normalizePageURL(&over); verr == nil || verr.Message != "Page URL is too long: use at most 2048 characters." {
 		t.Errorf("URL of 2049 characters: %v, want the length error", verr)
+	}
+}
+
+// TestTriggerUnknownLongSlug checks that a not-found error repeats at most
+// 64 characters of the slug, for one trigger, for one input of a batch and
+// for the statistics.
+func TestTriggerUnknownLongSlug(t *testing.T) {
+	api := newTestAPI(t)
+	slug := strings.Repeat("é", 64) + strings.Repeat("x", 100_000)
+	want := `Custom event "` + strings.Repeat("é", 64) + `…" was not found in this account. Check the slug, or create the event under Settings → Custom Events.`
+
+	resp := api.query(t, triggerVars, map[string]any{"input": map[string]any{"slug": slug, "email": "ann@example.com"}})
+	wantError(t, resp, "NOT_FOUND", "", want)
+
+	resp = api.query(t, `mutation($inputs: [TriggerCustomEventInput!]!) {
+		triggerCustomEvents(inputs: $inputs) { error { code message } }
+	}`, map[string]any{"inputs": []any{map[string]any{"slug": slug, "email": "ann@example.com"}}})
+	var data struct {
+		TriggerCustomEvents []struct {
+			Error struct {
+				Code    string `json:"code"`
+				Message string `json:"message"`
+			} `json:"error"`
+		} `json:"triggerCustomEvents"`
+	}
+	decodeData(t, resp, &data)
+	if len(data.TriggerCustomEvents) != 1 {
+		t.Fatalf("results = %+v, want 1", data.TriggerCustomEvents)
+	}
+	if got := data.TriggerCustomEvents[0].Error; got.Code != "NOT_FOUND" || got.Message != want {
+		t.Errorf("batch error = %+v, want NOT_FOUND with %q", got, want)
+	}
+
+	resp = api.query(t, `query($s: String!, $from: Date!) { customEventStats(slug: $s, from: $from, to: $from) { eventsTriggered } }`,
+		map[string]any{"s": slug, "from": "2026-01-31"})
+	wantError(t, resp, "NOT_FOUND", "", want)
+}
+
+// TestTriggerBatchIdempotencyConflict checks that an input of a batch that
+// reuses an idempotency key with a different input names the key's field.
+func TestTriggerBatchIdempotencyConflict(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "signed-up")
+	first := map[string]any{"slug": "signed-up", "email": "ann@example.com", "idempotencyKey": "order-1001"}
+	decodeData(t, api.query(t, triggerVars, map[string]any{"input": first}), &struct{}{})
+
+	second := map[string]any{"slug": "signed-up", "email": "bob@example.com", "idempotencyKey": "order-1001"}
+	resp := api.query(t, `mutation($inputs: [TriggerCustomEventInput!]!) {
+		triggerCustomEvents(inputs: $inputs) { accepted error { code field message } }
+	}`, map[string]any{"inputs": []any{second}})
+	var data struct {
+		TriggerCustomEvents []struct {
+			Accepted bool `json:"accepted"`
+			Error    struct {
+				Code    string `json:"code"`
+				Field   string `json:"field"`
+				Message string `json:"message"`
+			} `json:"error"`
+		} `json:"triggerCustomEvents"`
+	}
+	decodeData(t, resp, &data)
+	if len(data.TriggerCustomEvents) != 1 {
+		t.Fatalf("results = %+v, want 1", data.TriggerCustomEvents)
+	}
+	result := data.TriggerCustomEvents[0]
+	if result.Accepted {
+		t.Errorf("accepted = true, want false")
+	}
+	if result.Error.Code != "CONFLICT" {
+		t.Errorf("code = %q, want CONFLICT", result.Error.Code)
+	}
+	if result.Error.Field != "idempotencyKey" {
+		t.Errorf("field = %q, want idempotencyKey", result.Error.Field)
+	}
+	if want := `Idempotency key "order-1001" was already used for a different trigger in the last 7 days: send the same input to retry it, or use a new key.`; result.Error.Message != want {
+		t.Errorf("message = %q, want %q", result.Error.Message, want)
+	}
+	if got := api.count(t, "event_occurrences"); got != 1 {
+		t.Errorf("occurrences = %d, want 1", got)
 	}
 }
