@@ -21,8 +21,6 @@ const (
 	maxBackdate = 30 * 24 * time.Hour
 	// maxClockSkew is how far ahead of the server's clock occurredAt may lie.
 	maxClockSkew = 5 * time.Minute
-	// maxContactFieldLength caps firstName, lastName and company, in characters.
-	maxContactFieldLength = 200
 	// maxIdempotencyKeyLength caps idempotencyKey, in characters.
 	maxIdempotencyKeyLength = 200
 )
@@ -110,7 +108,10 @@ func newTrigger(account *db.Account, input *model.TriggerCustomEventInput, now t
 		{"company", input.Company, &t.Contact.Company},
 	}
 	for _, f := range contactFields {
-		value, verr := optionalText(f.name, f.value, maxContactFieldLength, "characters", utf8.RuneCountInString)
+		if f.value == nil {
+			continue
+		}
+		value, verr := apitype.ContactField(f.name, *f.value)
 		if verr != nil {
 			return db.Trigger{}, verr
 		}

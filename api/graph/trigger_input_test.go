@@ -397,7 +397,7 @@ func TestTriggerNULCharacters(t *testing.T) {
 	}
 
 	resp = api.query(t, single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "firstName": "A\x00n"}})
-	wantError(t, resp, "BAD_USER_INPUT", "firstName", "firstName contains a NUL character, which cannot be stored: remove it.")
+	wantError(t, resp, "BAD_USER_INPUT", "firstName", "firstName contains the invisible character U+0000: remove it.")
 
 	resp = api.query(t, `mutation($inputs: [TriggerCustomEventInput!]!) {
 		triggerCustomEvents(inputs: $inputs) { index accepted error { code field message } }
@@ -526,5 +526,20 @@ func TestTriggerBatchIdempotencyConflict(t *testing.T) {
 	}
 	if got := api.count(t, "event_occurrences"); got != 1 {
 		t.Errorf("occurrences = %d, want 1", got)
+	}
+}
+
+// Contact fields follow the rules of identify on the beacon: no control
+// characters or text-direction overrides.
+func TestTriggerRejectsInvisibleCharactersInContactFields(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "signed-up")
+	const single = `mutation($i: TriggerCustomEventInput!) { triggerCustomEvent(input: $i) }`
+	resp := api.query(t, single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "firstName": "A\u0007nn"}})
+	wantError(t, resp, "BAD_USER_INPUT", "firstName", "firstName contains the invisible character U+0007: remove it.")
+	resp = api.query(t, single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "company": "Ac\u202eme"}})
+	wantError(t, resp, "BAD_USER_INPUT", "company", "company contains the invisible character U+202E: remove it.")
+	if n := api.count(t, "event_occurrences"); n != 0 {
+		t.Errorf("occurrences = %d, want 0", n)
 	}
 }

@@ -238,7 +238,7 @@ type TriggerCustomEventInput struct {
 	// Time the event happened, at most 30 days ago and at most 5 minutes ahead of
 	// the server's clock. Defaults to the time the server receives the call.
 	OccurredAt *time.Time `json:"occurredAt,omitempty"`
-	// Marketing channel of the occurrence. Without it, the channel is derived from the UTM fields.
+	// Marketing channel of the occurrence. Without it, the channel is derived from the UTM fields, or is PAID_SEARCH when they have no source or medium and pageUrl carries a search ad click id such as gclid.
 	Channel *MarketingChannel `json:"channel,omitempty"`
 	// UTM source, such as newsletter. At most 200 bytes, as are the other UTM fields.
 	UtmSource *string `json:"utmSource,omitempty"`
