@@ -53,6 +53,11 @@ func (p *errorPresenter) present(ctx context.Context, err error) *gqlerror.Error
 		return clientError(gqlErr, message, code, field)
 	}
 	if gqlErr.Err == nil {
+		if len(gqlErr.Path) > 1 && gqlErr.Path[0] == ast.PathName("variable") {
+			// gqlparser checked the request's variables against their
+			// declared types, such as "email": true for a String.
+			return clientError(gqlErr, variableMessage(gqlErr), apitype.CodeBadUserInput, lastPathName(gqlErr.Path))
+		}
 		// gqlgen and gqlparser built this error from the request alone:
 		// a parse, validation or limit error that is safe to send.
 		return gqlErr
@@ -236,6 +241,33 @@ func isMutation(ctx context.Context) bool {
 	}
 	op := graphql.GetOperationContext(ctx).Operation
 	return op != nil && op.Operation == ast.Mutation
+}
+
+// variableMessage returns the client message for a variable value that
+// does not match its declared type, such as
+// "Variable $i.email cannot use bool as String: ...".
+func variableMessage(gqlErr *gqlerror.Error) string {
+	var b strings.Builder
+	b.WriteString("Variable $")
+	for i, el := range gqlErr.Path[1:] {
+		switch el := el.(type) {
+		case ast.PathName:
+			if i > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(string(el))
+		case ast.PathIndex:
+			fmt.Fprintf(&b, "[%d]", int(el))
+		}
+	}
+	switch gqlErr.Message {
+	case "unknown field":
+		return b.String() + " is not a field of its input type: remove it, or correct its name; docs/graphql.md lists every input field."
+	case "must be defined", "cannot be null":
+		return fmt.Sprintf("%s %s: send a value for it; docs/graphql.md lists the required input fields.", b.String(), gqlErr.Message)
+	}
+	return fmt.Sprintf("%s %s: send a value of the type that the operation declares for it; docs/graphql.md lists every input field with its type.",
+		b.String(), gqlErr.Message)
 }
 
 func lastPathName(path ast.Path) string {

@@ -3,6 +3,7 @@ package graph
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -539,6 +540,50 @@ func TestTriggerRejectsInvisibleCharactersInContactFields(t *testing.T) {
 	wantError(t, resp, "BAD_USER_INPUT", "firstName", "firstName contains the invisible character U+0007: remove it.")
 	resp = api.query(t, single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "company": "Ac\u202eme"}})
 	wantError(t, resp, "BAD_USER_INPUT", "company", "company contains the invisible character U+202E: remove it.")
+	if n := api.count(t, "event_occurrences"); n != 0 {
+		t.Errorf("occurrences = %d, want 0", n)
+	}
+}
+
+// Variables that do not match their declared types get BAD_USER_INPUT
+// with the variable's path, the field and the fix.
+func TestTriggerVariableOfWrongType(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "signed-up")
+	const single = `mutation($i: TriggerCustomEventInput!) { triggerCustomEvent(input: $i) }`
+	tests := []struct {
+		input   any
+		field   string
+		message string
+	}{
+		{
+			input:   map[string]any{"slug": "signed-up", "email": true},
+			field:   "email",
+			message: "Variable $i.email cannot use bool as String: send a value of the type that the operation declares for it; docs/graphql.md lists every input field with its type.",
+		},
+		{
+			input:   map[string]any{"email": "a@example.com"},
+			field:   "slug",
+			message: "Variable $i.slug must be defined: send a value for it; docs/graphql.md lists the required input fields.",
+		},
+		{
+			input:   nil,
+			field:   "i",
+			message: "Variable $i cannot be null: send a value for it; docs/graphql.md lists the required input fields.",
+		},
+		{
+			input:   map[string]any{"slug": "signed-up", "email": "a@example.com", "emial": "b@example.com"},
+			field:   "emial",
+			message: "Variable $i.emial is not a field of its input type: remove it, or correct its name; docs/graphql.md lists every input field.",
+		},
+	}
+	for _, tt := range tests {
+		resp := api.query(t, single, map[string]any{"i": tt.input})
+		if resp.Status != http.StatusUnprocessableEntity {
+			t.Errorf("%s: status = %d, want 422", tt.field, resp.Status)
+		}
+		wantError(t, resp, "BAD_USER_INPUT", tt.field, tt.message)
+	}
 	if n := api.count(t, "event_occurrences"); n != 0 {
 		t.Errorf("occurrences = %d, want 0", n)
 	}
