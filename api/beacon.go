@@ -38,8 +38,9 @@ type collectRequest struct {
 	PageURL   string `json:"u"`
 	Slug      string `json:"e"`
 	Referrer  string `json:"r"`
-	// FirstTouch is a query string with the utm_* parameters of the first
-	// page of the visit that had any, such as "?utm_source=x&utm_medium=y".
+	// FirstTouch is a query string with the utm_* parameters and search
+	// click ids of the first page of the visit that had any, such as
+	// "?utm_source=x&utm_medium=y" or "?gclid=z".
 	FirstTouch string           `json:"a"`
 	Metadata   json.RawMessage  `json:"m"`
 	Identity   *collectIdentity `json:"i"`
@@ -132,7 +133,7 @@ func parseCollectEvent(req collectRequest, pageURL string) (*db.Trigger, error) 
 	if utm.IsZero() {
 		utm = apitype.UTMFromURL(pageURL)
 	}
-	channel := apitype.ClassifyChannel(apitype.Attribution{UTM: utm, Referrer: referrer, PageURL: pageURL})
+	channel := apitype.ClassifyChannel(apitype.Attribution{UTM: utm, Referrer: referrer, PageURL: pageURL, FirstTouch: req.FirstTouch})
 
 	return &db.Trigger{
 		Slug:        req.Slug,

@@ -60,3 +60,26 @@ func TestBeaconVisitEndsAfter30Minutes(t *testing.T) {
 		}
 	}
 }
+
+// TestBeaconKeepsSearchClickForTheVisit lands on a page with a search ad
+// click id and fires an event on the next page of the visit, which still
+// counts as paid search.
+func TestBeaconKeepsSearchClickForTheVisit(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "viewed")
+	siteURL := newSitePage(t, sitePageHTML(ts, ""))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/landing?gclid=Cj0KCQ")
+	navigateBy(t, browser, `location.href = '/pricing'`)
+	waitBeaconLoaded(t, browser)
+	evaluate(t, browser, `$__MA.captureEvent('viewed')`)
+	ts.waitCollected(t, 1)
+
+	rows := storedOccurrences(t, ts)
+	if len(rows) != 1 {
+		t.Fatalf("occurrences = %d, want 1", len(rows))
+	}
+	if rows[0].Channel != "PAID_SEARCH" || rows[0].PageURL != siteURL+"/pricing" {
+		t.Errorf("occurrence on %s has channel %s, want PAID_SEARCH on %s/pricing", rows[0].PageURL, rows[0].Channel, siteURL)
+	}
+}

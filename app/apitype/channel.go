@@ -130,6 +130,10 @@ type Attribution struct {
 	UTM      UTM
 	Referrer string
 	PageURL  string
+	// FirstTouch is the query string of the visit's first touch, such as
+	// "?utm_source=x" or "?gclid=y", which keeps a search click id for the
+	// later pages of the visit.
+	FirstTouch string
 }
 
 // hostCategory is the kind of site a referrer host or UTM source belongs to.
@@ -261,9 +265,9 @@ var referrerChannels = map[hostCategory]MarketingChannel{
 var searchClickIDs = []string{"gclid", "gbraid", "wbraid", "msclkid"}
 
 // ClassifyChannel returns the marketing channel of a visit. A landing page URL
-// with a non-empty search click id (see searchClickIDs) is ChannelPaidSearch
-// when the referrer is a search engine or the UTM source and medium are both
-// empty. Otherwise the UTM source and medium decide, by utmRules. Without both,
+// or first touch with a non-empty search click id (see searchClickIDs) is
+// ChannelPaidSearch when the referrer is a search engine or the UTM source
+// and medium are both empty. Otherwise the UTM source and medium decide, by utmRules. Without both,
 // the referrer decides: none or one on the landing page's own domain is
 // ChannelDirect, a known site gets its channel from referrerChannels, and any
 // other site is ChannelReferral. An unparsable referrer counts as none. UTM
@@ -278,7 +282,8 @@ func ClassifyChannel(a Attribution) MarketingChannel {
 	referrer := hostOf(a.Referrer)
 	hasUTM := source != "" || medium != ""
 
-	if hasSearchClickID(a.PageURL) && (!hasUTM || hostCategoryOf(referrer) == categorySearch) {
+	clicked := hasSearchClickID(a.PageURL) || hasSearchClickID("/?"+strings.TrimPrefix(a.FirstTouch, "?"))
+	if clicked && (!hasUTM || hostCategoryOf(referrer) == categorySearch) {
 		return ChannelPaidSearch
 	}
 
