@@ -28,7 +28,7 @@ func sendAndClose(t *testing.T, ts *testServer, body string) {
 	}
 }
 
-func TestCollectStoresEventsOfClosedConnections(t *testing.T) {
+func TestCollectClosedConnectionEvents(t *testing.T) {
 	ts := newTestServer(t)
 	createEvent(t, ts, "signup")
 	const n = 20
@@ -49,7 +49,7 @@ func TestCollectStoresEventsOfClosedConnections(t *testing.T) {
 	}
 }
 
-func TestCollectStoresIdentifyOfClosedConnections(t *testing.T) {
+func TestCollectClosedConnectionIdentify(t *testing.T) {
 	ts := newTestServer(t)
 	createEvent(t, ts, "signup")
 	const n = 10

@@ -225,7 +225,7 @@ func TestParseCollectCutsLongPageURL(t *testing.T) {
 	}
 }
 
-func TestParseCollectDropsInvisibleUTMCharacters(t *testing.T) {
+func TestParseCollectInvisibleUTMCharacters(t *testing.T) {
 	body := `{"k":"site_x","v":"` + testVisitorID + `","e":"signup","u":"https://example.com/?utm_source=a%00b&utm_campaign=%E2%80%AEx%1B%5B31m"}`
 	msg, err := parseCollect([]byte(body))
 	if err != nil {
@@ -236,7 +236,7 @@ func TestParseCollectDropsInvisibleUTMCharacters(t *testing.T) {
 	}
 }
 
-func TestParseCollectCutsLongPageURLBeforeAnEscape(t *testing.T) {
+func TestParseCollectCutBeforeEscape(t *testing.T) {
 	for _, pad := range []int{0, 1, 2} {
 		// The cut at maxPageURL characters falls on the %, or after one or
 		// two characters of the escape %41.

@@ -61,10 +61,10 @@ func TestBeaconVisitEndsAfter30Minutes(t *testing.T) {
 	}
 }
 
-// TestBeaconKeepsSearchClickForTheVisit lands on a page with a search ad
+// TestBeaconSearchClickWholeVisit lands on a page with a search ad
 // click id and fires an event on the next page of the visit, which still
 // counts as paid search.
-func TestBeaconKeepsSearchClickForTheVisit(t *testing.T) {
+func TestBeaconSearchClickWholeVisit(t *testing.T) {
 	ts := newTestServer(t)
 	createEvent(t, ts, "viewed")
 	siteURL := newSitePage(t, sitePageHTML(ts, ""))

@@ -35,7 +35,7 @@ func (l *batchLog) String() string {
 
 // Batches that carry keys of one contact in different orders claim the
 // keys without deadlocking, so no batch has to be written again.
-func TestKeyedBatchesOfOneContactDoNotDeadlock(t *testing.T) {
+func TestKeyedBatchesNoDeadlock(t *testing.T) {
 	f := dbtest.NewFixture(t)
 	ctx := context.Background()
 	createEvent(t, f, "signup")

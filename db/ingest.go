@@ -426,12 +426,16 @@ func (s *Store) writeOnce(log *slog.Logger, items []batchItem, order []int, save
 // then find the key claimed: they get its occurrence, or a conflict when
 // their input differs.
 func repeatedKeysLast(items []batchItem, order []int) []int {
-	first := make(map[accountKey]bool)
-	repeated := make(map[int]bool)
+	// Most batches carry no key, so the maps are made on the first one.
+	var first map[accountKey]bool
+	var repeated map[int]bool
 	var last []int
 	for i, item := range items {
 		if item.trigger.IdempotencyKey == "" {
 			continue
+		}
+		if first == nil {
+			first, repeated = make(map[accountKey]bool), make(map[int]bool)
 		}
 		k := accountKey{item.trigger.AccountID, item.trigger.IdempotencyKey}
 		if first[k] {

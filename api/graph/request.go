@@ -20,11 +20,10 @@ import (
 const exampleRequest = `{"query": "{ customEvents { slug } }"}`
 
 // readQuery returns the GraphQL document of a request: the query member of
-// a POST's JSON body, or the query parameter of a GET. It decodes the body
-// or the URL parameters into gqlgen's own request type, as its transports
-// do next, so that a request they would reject, with an error that repeats
-// the body and has no code, gets BAD_USER_INPUT with the fix here first.
-// It then returns false.
+// a POST's JSON body, or the query parameter of a GET. It decodes them
+// into gqlgen's own request type, as its transports do next. A request
+// that they would reject, with an error that repeats the body and has no
+// code, gets BAD_USER_INPUT with the fix here, and readQuery returns false.
 func readQuery(w http.ResponseWriter, r *http.Request) (string, bool) {
 	var params graphql.RawParams
 	var problem string

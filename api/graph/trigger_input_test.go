@@ -532,7 +532,7 @@ func TestTriggerBatchIdempotencyConflict(t *testing.T) {
 
 // Contact fields follow the rules of identify on the beacon: no control
 // characters or text-direction overrides.
-func TestTriggerRejectsInvisibleCharactersInContactFields(t *testing.T) {
+func TestTriggerContactFieldInvisibleCharacter(t *testing.T) {
 	api := newTestAPI(t)
 	api.createEvent(t, "signed-up")
 	const single = `mutation($i: TriggerCustomEventInput!) { triggerCustomEvent(input: $i) }`

@@ -215,7 +215,7 @@ func FuzzParseDateRange(f *testing.F) {
 	})
 }
 
-func TestNormalizeEmailNamesInvisibleCharacter(t *testing.T) {
+func TestNormalizeEmailInvisibleCharacter(t *testing.T) {
 	_, err := NormalizeEmail("email", "ann\u200b@example.com")
 	want := "Email contains the invisible character U+200B: remove it."
 	if err == nil || err.Message != want {
