@@ -31,6 +31,9 @@ func MarshalTime(t time.Time) graphql.Marshaler {
 // this one replaces, it rejects "" with ErrEmptyTime instead of reading the
 // zero time, and an offset beyond ±23:59 with ErrTimeOffset. It still reads
 // the form "2026-01-31 09:30:00" as UTC, as the default scalar did.
+//
+// NOTE: time.Parse also reads a one-digit hour, as in 2026-01-31T9:30:00Z,
+// which RFC 3339 does not allow, so such a time is accepted.
 func UnmarshalTime(v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {

@@ -3,6 +3,7 @@ package model
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -83,4 +84,40 @@ func TestMarshalTime(t *testing.T) {
 			t.Errorf("MarshalTime(%v) = %s, want %s", tt.input, out.String(), tt.want)
 		}
 	}
+}
+
+// FuzzUnmarshalTime checks that an accepted string is not empty, has an
+// offset within ±23:59, and reads back as the same instant from what
+// MarshalTime writes.
+func FuzzUnmarshalTime(f *testing.F) {
+	for _, seed := range []string{"2026-01-31T10:30:00+01:00", "2026-01-31T09:30:00.123456789Z", "2026-01-31 09:30:00",
+		"2026-12-05T09:00:00+24:00", "2026-01-31T10:30:00-23:59", "", "2026-01-31", "2026-01-31t10:30:00z"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, input string) {
+		got, err := UnmarshalTime(input)
+		if err != nil {
+			return
+		}
+		if input == "" {
+			t.Fatal("accepted an empty string")
+		}
+		if _, offset := got.Zone(); offset <= -24*3600 || offset >= 24*3600 {
+			t.Fatalf("UnmarshalTime(%q) has offset %d s, beyond ±23:59", input, offset)
+		}
+		if got.IsZero() {
+			// MarshalTime writes the zero time as null.
+			return
+		}
+		var out bytes.Buffer
+		MarshalTime(got).MarshalGQL(&out)
+		text := strings.Trim(out.String(), `"`)
+		again, err := UnmarshalTime(text)
+		if err != nil {
+			t.Fatalf("UnmarshalTime(%q) = %v, which marshals as %s and does not read back: %v", input, got, out.String(), err)
+		}
+		if !again.Equal(got) {
+			t.Fatalf("UnmarshalTime(%q) = %v, which reads back as %v", input, got, again)
+		}
+	})
 }

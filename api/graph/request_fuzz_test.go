@@ -1,0 +1,70 @@
+package graph
+
+import (
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
+)
+
+// FuzzDecodeBody checks that a JSON body that decodeBody accepts decodes
+// as gqlgen's POST transport will decode it, and that a rejection does not
+// repeat the body.
+func FuzzDecodeBody(f *testing.F) {
+	for _, seed := range []string{exampleRequest, `[{"query": "{ a }"}]`, `"x"`, `{"query": 5}`, `{"variables": []}`,
+		`{"query": "{ a }", "operationName": null, "extensions": {"a": 1}}`, `null`, `{"query": "{ a }", "variables": "x"}`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if !json.Valid(body) {
+			// readJSONBody rejects it before decodeBody runs.
+			return
+		}
+		var params graphql.RawParams
+		problem := decodeBody(body, &params)
+		if problem == "" {
+			var again graphql.RawParams
+			if err := json.Unmarshal(body, &again); err != nil {
+				t.Fatalf("decodeBody accepted %q, which gqlgen cannot decode: %v", body, err)
+			}
+			return
+		}
+		if len(body) > 40 && strings.Contains(problem, string(body)) {
+			t.Fatalf("message %q repeats the body", problem)
+		}
+	})
+}
+
+// FuzzDecodeURLParams checks that GET parameters that decodeURLParams
+// accepts decode as gqlgen's GET transport will decode them.
+func FuzzDecodeURLParams(f *testing.F) {
+	for _, seed := range []string{"query=%7B+a+%7D", "variables=%7Bbad", "variables=%5B%5D", "extensions=null", "query=%zz",
+		"query=x&variables=%7B%22slug%22%3A%22a%22%7D"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, rawQuery string) {
+		query, problem := decodeURLParams(rawQuery)
+		if problem != "" {
+			return
+		}
+		values, err := url.ParseQuery(rawQuery)
+		if err != nil {
+			t.Fatalf("decodeURLParams accepted %q, which does not parse: %v", rawQuery, err)
+		}
+		if query != values.Get("query") {
+			t.Fatalf("query = %q, want %q", query, values.Get("query"))
+		}
+		for _, name := range []string{"variables", "extensions"} {
+			text := values.Get(name)
+			if text == "" {
+				continue
+			}
+			var decoded map[string]any
+			if err := json.Unmarshal([]byte(text), &decoded); err != nil {
+				t.Fatalf("decodeURLParams accepted %s %q, which gqlgen cannot decode: %v", name, text, err)
+			}
+		}
+	})
+}
