@@ -245,7 +245,9 @@ func httpErrorMessage(herr *echo.HTTPError) string {
 }
 
 // logRequests logs each request once: server errors at Error, client errors
-// at Warn and the rest at Debug.
+// at Warn and the rest at Debug. The admin app requests GET /api/session on
+// every load, and its 401 only means that no user is signed in, so that one
+// logs at Debug too.
 func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		err := next(c)
@@ -257,6 +259,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		switch {
 		case status >= 500:
 			level = slog.LevelError
+		case status == http.StatusUnauthorized && c.Request().Method == http.MethodGet && c.Path() == "/api/session":
 		case status >= 400:
 			level = slog.LevelWarn
 		}
