@@ -20,7 +20,7 @@ const (
 var siteCheckHints = []string{
 	"The snippet is inside the <head> of the page you opened: view the page source to check.",
 	"The page calls $__MA.captureEvent with the slug of a custom event from Settings → Custom Events, spelled exactly.",
-	"In the browser's developer tools, the Network tab shows a POST to /collect answered with 204. If it is missing, an ad blocker or the site's Content Security Policy may block the script.",
+	"In the browser's developer tools, the Network tab shows a POST to /collect answered with 204. If it is missing, an ad blocker or the site's Content Security Policy may block the script. The endpoint answers 204 also to messages that it drops, and the server log says why when it runs with CE_LOG_DEBUG=1.",
 	"If the account has allowed origins, your site's origin is among them.",
 	"In the consent mode “Wait for consent”, nothing is sent until the page calls $__MA.consent(true). In “Respect Global Privacy Control”, browsers with that signal send nothing.",
 	"Bots and automated browsers are ignored: test in a normal browser window.",
