@@ -1,11 +1,12 @@
 package api
 
 import (
-	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"customevents/app/apitype"
 )
 
 // Sign-in limits. Only failed attempts take a token, so people who type
@@ -100,8 +101,10 @@ func newResetRequestLimits() *limitsByIPAndEmail {
 	}
 }
 
+// emailKey returns the form that Login matches email in, so that one
+// address typed in two ways counts against one limit.
 func emailKey(email string) string {
-	return strings.ToLower(strings.TrimSpace(email))
+	return apitype.CanonicalEmail(email)
 }
 
 func (l *limitsByIPAndEmail) blocked(ip, email string, now time.Time) bool {

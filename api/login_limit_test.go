@@ -40,25 +40,46 @@ func TestFailureLimiterBoundsMemory(t *testing.T) {
 }
 
 func TestSignInLimitsPerUserAccount(t *testing.T) {
-	l := newSignInLimits()
-	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
 	// Each failure comes from another address, and the email is written
 	// differently each time: they all count against one user account.
-	spellings := []string{" Ann@Example.com", "ann@example.com", "ANN@EXAMPLE.COM ", "ann@Example.com", "\tann@example.com"}
-	for i, email := range spellings {
-		ip := "192.0.2." + strconv.Itoa(i+1)
-		if l.blocked(ip, email, now) {
-			t.Fatalf("failure %d blocked, want allowed", i+1)
-		}
-		l.fail(ip, email, now)
+	tests := []struct {
+		name      string
+		spellings []string
+		probe     string
+	}{
+		{
+			name:      "case and spaces",
+			spellings: []string{" Ann@Example.com", "ann@example.com", "ANN@EXAMPLE.COM ", "ann@Example.com", "\tann@example.com"},
+			probe:     "ann@example.com",
+		},
+		{
+			// ö as U+00F6 and as o followed by the combining diaeresis
+			// U+0308, which Login matches to one user.
+			name:      "accent encodings",
+			spellings: []string{"j\u00f6rg@example.com", "jo\u0308rg@example.com", "J\u00d6RG@example.com", "JO\u0308RG@example.com", "j\u00f6rg@example.com"},
+			probe:     "jo\u0308rg@example.com",
+		},
 	}
-	if !l.blocked("198.51.100.1", "ann@example.com", now) {
-		t.Error("sixth attempt for the account from a new address allowed, want blocked")
-	}
-	if l.blocked("198.51.100.1", "bob@example.com", now) {
-		t.Error("another account blocked, want allowed")
-	}
-	if l.blocked("198.51.100.1", "ann@example.com", now.Add(signInEmailEvery)) {
-		t.Error("account still blocked after one refill period")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := newSignInLimits()
+			now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+			for i, email := range tt.spellings {
+				ip := "192.0.2." + strconv.Itoa(i+1)
+				if l.blocked(ip, email, now) {
+					t.Fatalf("failure %d blocked, want allowed", i+1)
+				}
+				l.fail(ip, email, now)
+			}
+			if !l.blocked("198.51.100.1", tt.probe, now) {
+				t.Error("sixth attempt for the account from a new address allowed, want blocked")
+			}
+			if l.blocked("198.51.100.1", "bob@example.com", now) {
+				t.Error("another account blocked, want allowed")
+			}
+			if l.blocked("198.51.100.1", tt.probe, now.Add(signInEmailEvery)) {
+				t.Error("account still blocked after one refill period")
+			}
+		})
 	}
 }

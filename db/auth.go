@@ -8,12 +8,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
 	"golang.org/x/crypto/bcrypt"
+
+	"customevents/app/apitype"
 )
 
 // SessionTTL is how long a sign-in lasts.
@@ -72,7 +73,7 @@ type SessionInfo struct {
 // account. It returns the cookie token, which is stored only as a hash.
 func (s *Store) Login(ctx context.Context, email, password string) (string, *SessionInfo, error) {
 	var user User
-	err := s.db.NewSelect().Model(&user).Where("lower(email) = lower(?)", strings.TrimSpace(email)).Scan(ctx)
+	err := s.db.NewSelect().Model(&user).Where("lower(email) = ?", apitype.CanonicalEmail(email)).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		// Hash anyway so an unknown email takes as long as a wrong password.
 		bcrypt.CompareHashAndPassword(dummyPasswordHash(), []byte(password))

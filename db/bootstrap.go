@@ -3,9 +3,10 @@ package db
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/uptrace/bun"
+
+	"customevents/app/apitype"
 )
 
 // BootstrapConfig seeds the first account. Empty fields are generated.
@@ -69,7 +70,7 @@ func (s *Store) Bootstrap(ctx context.Context, cfg BootstrapConfig) (*BootstrapR
 }
 
 func bootstrapAdmin(ctx context.Context, tx bun.Tx, accountID int64, cfg BootstrapConfig, result *BootstrapResult) error {
-	email := strings.ToLower(strings.TrimSpace(cfg.AdminEmail))
+	email := apitype.CanonicalEmail(cfg.AdminEmail)
 	if email == "" && !result.Created {
 		return nil
 	}

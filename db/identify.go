@@ -12,7 +12,7 @@ import (
 type Identity struct {
 	AccountID int64
 	VisitorID string
-	// Email is already validated and in lowercase.
+	// Email is already validated and in the form of apitype.CanonicalEmail.
 	Email  string
 	Fields ContactFields
 }

@@ -3,7 +3,6 @@ package db
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -24,7 +23,7 @@ const (
 // that callers can respond the same either way.
 func (s *Store) CreatePasswordReset(ctx context.Context, email string) (string, *User, error) {
 	var user User
-	err := s.db.NewSelect().Model(&user).Where("lower(email) = lower(?)", strings.TrimSpace(email)).Scan(ctx)
+	err := s.db.NewSelect().Model(&user).Where("lower(email) = ?", apitype.CanonicalEmail(email)).Scan(ctx)
 	if isNoRows(err) {
 		return "", nil, nil
 	}

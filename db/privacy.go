@@ -3,7 +3,6 @@ package db
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -48,7 +47,7 @@ func contactNotFound(email string) error {
 // Events that arrive after the erasure create a new contact, and a browser
 // whose visitor id was deleted counts as a new visitor.
 func (s *Store) EraseContact(ctx context.Context, accountID int64, email, actor string) (*apitype.ErasureResult, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
+	email = apitype.CanonicalEmail(email)
 	result := &apitype.ErasureResult{}
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if err := lockAccountRollups(ctx, tx, accountID); err != nil {
@@ -111,7 +110,7 @@ func (s *Store) EraseContact(ctx context.Context, accountID int64, email, actor 
 // privacy_audit in the same transaction. An unknown email returns a
 // *NotFoundError and records nothing.
 func (s *Store) ExportContact(ctx context.Context, accountID int64, email, actor string) (*apitype.ContactExport, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
+	email = apitype.CanonicalEmail(email)
 	var export apitype.ContactExport
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		var contact Contact

@@ -22,7 +22,7 @@ import (
 type Trigger struct {
 	AccountID int64
 	Slug      string
-	// Email is already validated and in lowercase.
+	// Email is already validated and in the form of apitype.CanonicalEmail.
 	Email string
 	// VisitorID is the beacon's first-party visitor id.
 	VisitorID string

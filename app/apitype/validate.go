@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Error codes shared by the admin API and GraphQL (extensions.code).
@@ -118,9 +120,10 @@ func (in CustomEventInput) Validate() *ValidationError {
 	return nil
 }
 
-// NormalizeEmail validates an email address and returns it trimmed and in
-// lowercase, the form contacts are matched on. It accepts a bare address with
-// a dotted domain, not a display name such as "Ann <ann@example.com>".
+// NormalizeEmail validates an email address and returns it in the form of
+// CanonicalEmail, the form contacts are stored and matched in. It accepts a
+// bare address with a dotted domain, not a display name such as
+// "Ann <ann@example.com>". The length limit applies to the returned form.
 func NormalizeEmail(field, email string) (string, *ValidationError) {
 	email = strings.TrimSpace(email)
 	invalid := func(message string) (string, *ValidationError) {
@@ -130,7 +133,8 @@ func NormalizeEmail(field, email string) (string, *ValidationError) {
 	if email == "" {
 		return invalid("Email is required, such as contact@example.com.")
 	}
-	if len(email) > MaxEmailLength {
+	canonical := CanonicalEmail(email)
+	if len(canonical) > MaxEmailLength {
 		return invalid(fmt.Sprintf("Email is too long: use at most %d characters.", MaxEmailLength))
 	}
 	// Invisible characters would make one address look like another:
@@ -148,7 +152,17 @@ func NormalizeEmail(field, email string) (string, *ValidationError) {
 	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
 		return invalid(fmt.Sprintf("Email %q is not a valid address: the domain must contain a dot, as in example.com.", email))
 	}
-	return strings.ToLower(email), nil
+	return canonical, nil
+}
+
+// CanonicalEmail returns email trimmed, in lowercase and in Unicode
+// Normalization Form C (NFC), without validating it. In NFC, "ö" typed as
+// U+00F6 and typed as "o" followed by the combining diaeresis U+0308 are the
+// same string, U+00F6. Lowercasing comes first because it can leave a letter
+// and a combining mark that NFC then joins: "H" and U+0331 lowercase to "h"
+// and U+0331, which NFC joins to U+1E96.
+func CanonicalEmail(email string) string {
+	return norm.NFC.String(strings.ToLower(strings.TrimSpace(email)))
 }
 
 // isInvisible reports whether r is a control or format character, such as

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 func TestValidateSlug(t *testing.T) {
@@ -105,6 +107,15 @@ func TestNormalizeEmail(t *testing.T) {
 		{in: "contact@example.com", want: "contact@example.com"},
 		{in: "  Contact@Example.COM ", want: "contact@example.com"},
 		{in: "first.last+tag@sub.example.co.uk", want: "first.last+tag@sub.example.co.uk"},
+		// ö as U+00F6, and as o followed by the combining diaeresis U+0308.
+		{in: "j\u00f6rg@example.com", want: "j\u00f6rg@example.com"},
+		{in: "jo\u0308rg@example.com", want: "j\u00f6rg@example.com"},
+		{in: "JO\u0308RG@Example.com", want: "j\u00f6rg@example.com"},
+		// H with U+0331 has no one-character form, but its lowercase has:
+		// U+1E96.
+		{in: "H\u0331@example.com", want: "\u1e96@example.com"},
+		// The limit applies to the NFC form: 264 bytes as sent, 180 after.
+		{in: strings.Repeat("o\u0308", 84) + "@example.com", want: strings.Repeat("\u00f6", 84) + "@example.com"},
 		{in: ""},
 		{in: "not-an-email"},
 		{in: "a@b"},
@@ -120,18 +131,18 @@ func TestNormalizeEmail(t *testing.T) {
 		got, err := NormalizeEmail("email", tt.in)
 		if tt.want == "" {
 			if err == nil {
-				t.Errorf("NormalizeEmail(%q) = %q, want an error", tt.in, got)
+				t.Errorf("NormalizeEmail(%+q) = %+q, want an error", tt.in, got)
 			} else if err.Field != "email" {
-				t.Errorf("NormalizeEmail(%q) field = %q, want email", tt.in, err.Field)
+				t.Errorf("NormalizeEmail(%+q) field = %q, want email", tt.in, err.Field)
 			}
 			continue
 		}
 		if err != nil {
-			t.Errorf("NormalizeEmail(%q) error = %v, want %q", tt.in, err, tt.want)
+			t.Errorf("NormalizeEmail(%+q) error = %v, want %+q", tt.in, err, tt.want)
 			continue
 		}
 		if got != tt.want {
-			t.Errorf("NormalizeEmail(%q) = %q, want %q", tt.in, got, tt.want)
+			t.Errorf("NormalizeEmail(%+q) = %+q, want %+q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -180,7 +191,7 @@ func FuzzValidateSlug(f *testing.F) {
 }
 
 func FuzzNormalizeEmail(f *testing.F) {
-	for _, seed := range []string{"contact@example.com", "A@B.CO", "a@b", "<a@b.c>", "\"q\"@example.com"} {
+	for _, seed := range []string{"contact@example.com", "A@B.CO", "a@b", "<a@b.c>", "\"q\"@example.com", "JO\u0308RG@example.com"} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, email string) {
@@ -190,6 +201,9 @@ func FuzzNormalizeEmail(f *testing.F) {
 		}
 		if !utf8.ValidString(got) || len(got) > MaxEmailLength || strings.ToLower(got) != got {
 			t.Fatalf("NormalizeEmail(%q) = %q: not a lowercase address within limits", email, got)
+		}
+		if !norm.NFC.IsNormalString(got) {
+			t.Fatalf("NormalizeEmail(%+q) = %+q: not in NFC", email, got)
 		}
 		again, err := NormalizeEmail("email", got)
 		if err != nil || again != got {

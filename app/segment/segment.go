@@ -1,12 +1,16 @@
 // Package segment validates and evaluates segment condition trees and the
 // action lists that use them. The admin app and the server both import it,
-// so it depends on the standard library and apitype alone.
+// so it depends on the standard library, golang.org/x/text/unicode/norm and
+// apitype alone.
 //
 // Text comparison rules, which the SQL form of a tree in package db follows
 // as well:
 //   - equals, contains, starts_with and in_list ignore case. Both sides are
 //     folded with Fold, which maps every character to its Unicode simple
 //     lowercase, so "ACME" equals "acme" and "Élodie" equals "élodie".
+//   - Values of email conditions are also put in Unicode NFC (FoldValue),
+//     the form that stored emails have, so "jo\u0308rg@example.com" with
+//     a combining diaeresis equals the stored "jörg@example.com".
 //   - No side is trimmed, except for is_empty: a value is empty when only
 //     white space (Unicode White_Space, see Blank) remains after trimming.
 //   - A missing custom field and a contact without email compare as "".
@@ -20,6 +24,8 @@ package segment
 import (
 	"slices"
 	"strings"
+
+	"golang.org/x/text/unicode/norm"
 
 	"customevents/app/apitype"
 )
@@ -62,6 +68,16 @@ const Blank = "\t\n\v\f\r \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005
 // UTF-8 it is strings.ToLower.
 func Fold(s string) string {
 	return strings.ToLower(s)
+}
+
+// FoldValue folds the value of a text condition on field. For the email
+// field it also puts the folded value in NFC, as apitype.CanonicalEmail
+// does for stored emails. Values are not trimmed, unlike stored emails.
+func FoldValue(field, value string) string {
+	if field == FieldEmail {
+		return norm.NFC.String(Fold(value))
+	}
+	return Fold(value)
 }
 
 // Evaluate reports whether the contact described by f matches seg. It
@@ -138,16 +154,16 @@ func fieldValue(field string, f *Facts) (string, bool) {
 func matchText(c apitype.Condition, value string) bool {
 	switch c.Op {
 	case OpEquals:
-		return Fold(value) == Fold(c.Value)
+		return Fold(value) == FoldValue(c.Field, c.Value)
 	case OpContains:
-		return strings.Contains(Fold(value), Fold(c.Value))
+		return strings.Contains(Fold(value), FoldValue(c.Field, c.Value))
 	case OpStartsWith:
-		return strings.HasPrefix(Fold(value), Fold(c.Value))
+		return strings.HasPrefix(Fold(value), FoldValue(c.Field, c.Value))
 	case OpIsEmpty:
 		return strings.TrimSpace(value) == ""
 	case OpInList:
 		folded := Fold(value)
-		return slices.ContainsFunc(c.Values, func(v string) bool { return Fold(v) == folded })
+		return slices.ContainsFunc(c.Values, func(v string) bool { return FoldValue(c.Field, v) == folded })
 	}
 	return false
 }

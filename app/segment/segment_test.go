@@ -92,6 +92,34 @@ func TestEvaluateField(t *testing.T) {
 	}
 }
 
+// Stored emails are in NFC, so a condition value with a combining accent
+// must match the one-character form.
+func TestEvaluateEmailUnicodeForms(t *testing.T) {
+	jorg := Facts{Email: "j\u00f6rg@example.com", FirstName: "J\u00f6rg"}
+	tests := []struct {
+		name string
+		cond apitype.Condition
+		want bool
+	}{
+		{"equals precomposed", fieldCond(FieldEmail, OpEquals, "j\u00f6rg@example.com"), true},
+		{"equals decomposed", fieldCond(FieldEmail, OpEquals, "JO\u0308RG@example.com"), true},
+		{"contains decomposed", fieldCond(FieldEmail, OpContains, "o\u0308rg@"), true},
+		{"starts with decomposed", fieldCond(FieldEmail, OpStartsWith, "jo\u0308"), true},
+		{"in list decomposed", fieldCond(FieldEmail, OpInList, "", "ann@example.com", "jo\u0308rg@example.com"), true},
+		{"plain o does not match", fieldCond(FieldEmail, OpEquals, "jorg@example.com"), false},
+		// Other fields are stored as sent, so their values are not
+		// composed.
+		{"first name keeps its form", fieldCond(FieldFirstName, OpEquals, "Jo\u0308rg"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Evaluate(tree(tt.cond), jorg); got != tt.want {
+				t.Errorf("Evaluate = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestEvaluateAnonymousContact(t *testing.T) {
 	anon := Facts{}
 	if !Evaluate(tree(fieldCond(FieldEmail, OpIsEmpty, "")), anon) {
