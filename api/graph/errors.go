@@ -53,6 +53,12 @@ func (p *errorPresenter) present(ctx context.Context, err error) *gqlerror.Error
 		return clientError(gqlErr, message, code, field)
 	}
 	if gqlErr.Err == nil {
+		if isLiteralError(gqlErr) {
+			// checkLiterals wrote the message for a literal argument
+			// that does not match its type, such as email: true for a
+			// String.
+			return clientError(gqlErr, gqlErr.Message, apitype.CodeBadUserInput, lastPathName(gqlErr.Path))
+		}
 		if len(gqlErr.Path) > 1 && gqlErr.Path[0] == ast.PathName("variable") {
 			// gqlparser checked the request's variables against their
 			// declared types, such as "email": true for a String.
@@ -198,11 +204,6 @@ func isArgumentError(ctx context.Context, gqlErr *gqlerror.Error) bool {
 // changed nothing.
 func inputTypeMessage(ctx context.Context, path ast.Path, err error) string {
 	name := lastPathName(path)
-	where := name
-	if len(path) > 1 {
-		// The path without the field, as in inputs[1].occurredAt.
-		where = strings.TrimPrefix(path[1:].String(), ".")
-	}
 	problem := "has a value of the wrong type or form"
 	switch {
 	case errors.Is(err, model.ErrEmptyTime):
@@ -229,7 +230,21 @@ func inputTypeMessage(ctx context.Context, path ast.Path, err error) string {
 	default:
 		fix = "send a value of the type that the schema gives for it"
 	}
-	if isMutation(ctx) {
+	return argumentMessage(path, problem, fix, isMutation(ctx))
+}
+
+// argumentMessage returns the client message for a problem of the argument
+// value at path, such as "inputs[1].occurredAt is empty, so nothing was
+// stored: leave it out ...". When mutation is true, the message adds that
+// nothing was stored, because a failed argument stops a mutation before it
+// changes anything.
+func argumentMessage(path ast.Path, problem, fix string, mutation bool) string {
+	where := lastPathName(path)
+	if len(path) > 1 {
+		// The path without the field, as in inputs[1].occurredAt.
+		where = strings.TrimPrefix(path[1:].String(), ".")
+	}
+	if mutation {
 		return fmt.Sprintf("%s %s, so nothing was stored: %s.", where, problem, fix)
 	}
 	return fmt.Sprintf("%s %s: %s.", where, problem, fix)
@@ -242,6 +257,12 @@ func isMutation(ctx context.Context) bool {
 	op := graphql.GetOperationContext(ctx).Operation
 	return op != nil && op.Operation == ast.Mutation
 }
+
+// Fixes shared by the messages for variables and for literals.
+const (
+	requiredFieldFix = "send a value for it; docs/graphql.md lists the required input fields"
+	unknownFieldFix  = "remove it, or correct its name; docs/graphql.md lists every input field"
+)
 
 // variableMessage returns the client message for a variable value that
 // does not match its declared type, such as
@@ -262,9 +283,9 @@ func variableMessage(gqlErr *gqlerror.Error) string {
 	}
 	switch gqlErr.Message {
 	case "unknown field":
-		return b.String() + " is not a field of its input type: remove it, or correct its name; docs/graphql.md lists every input field."
+		return b.String() + " is not a field of its input type: " + unknownFieldFix + "."
 	case "must be defined", "cannot be null":
-		return fmt.Sprintf("%s %s: send a value for it; docs/graphql.md lists the required input fields.", b.String(), gqlErr.Message)
+		return fmt.Sprintf("%s %s: %s.", b.String(), gqlErr.Message, requiredFieldFix)
 	}
 	return fmt.Sprintf("%s %s: send a value of the type that the operation declares for it; docs/graphql.md lists every input field with its type.",
 		b.String(), gqlErr.Message)

@@ -71,6 +71,7 @@ func newServer(resolver *Resolver, log *slog.Logger) *handler.Server {
 	cache := lru.New[*ast.QueryDocument](queryCacheSize)
 	server.SetQueryCache(cache)
 	server.SetParserTokenLimit(maxParserTokens)
+	server.SetValidationRulesFn(validationRules)
 	server.Use(extension.Introspection{})
 	server.Use(selectionLimit{max: maxSelections, validated: cache})
 	// sizeLimit runs first, because the complexity limit's work grows with

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -586,5 +587,107 @@ func TestTriggerVariableOfWrongType(t *testing.T) {
 	}
 	if n := api.count(t, "event_occurrences"); n != 0 {
 		t.Errorf("occurrences = %d, want 0", n)
+	}
+}
+
+// Literals in the document that do not match their types get
+// BAD_USER_INPUT with the literal's path, the field and the fix, as
+// variables do.
+func TestTriggerLiteralOfWrongType(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "signed-up")
+	const required = "send a value for it; docs/graphql.md lists the required input fields."
+	tests := []struct {
+		name    string
+		query   string
+		path    []any
+		field   string
+		message string
+	}{
+		{
+			name:    "boolean as email",
+			query:   `mutation { triggerCustomEvent(input: { slug: "signed-up", email: true }) }`,
+			path:    []any{"triggerCustomEvent", "input", "email"},
+			field:   "email",
+			message: "input.email is the Boolean true, not a String, so nothing was stored: write a string in double quotes.",
+		},
+		{
+			name:    "20-digit integer in metadata",
+			query:   `mutation { triggerCustomEvent(input: { slug: "signed-up", email: "a@example.com", metadata: {seats: 12345678901234567890} }) }`,
+			path:    []any{"triggerCustomEvent", "input", "metadata"},
+			field:   "metadata",
+			message: "input.metadata has the integer 12345678901234567890, which is outside the 64-bit range, so nothing was stored: write it with a decimal point, as in 12345678901234567890.0, to send it as a float.",
+		},
+		{
+			name:    "integer as slug in a batch",
+			query:   `mutation { triggerCustomEvents(inputs: [{slug: "signed-up", email: "a@example.com"}, {slug: 5, email: "b@example.com"}]) { index } }`,
+			path:    []any{"triggerCustomEvents", "inputs", 1.0, "slug"},
+			field:   "slug",
+			message: "inputs[1].slug is the integer 5, not a String, so nothing was stored: write a string in double quotes.",
+		},
+		{
+			name:    "string as enum",
+			query:   `mutation { triggerCustomEvent(input: { slug: "signed-up", email: "a@example.com", channel: "EMAIL" }) }`,
+			path:    []any{"triggerCustomEvent", "input", "channel"},
+			field:   "channel",
+			message: `input.channel is the string "EMAIL", not a MarketingChannel, so nothing was stored: use one of DIRECT, ORGANIC_SEARCH, PAID_SEARCH, ORGANIC_SOCIAL, PAID_SOCIAL, EMAIL, REFERRAL, DISPLAY, AFFILIATE, VIDEO, SMS, OTHER, without quotes.`,
+		},
+		{
+			name:    "null email",
+			query:   `mutation { triggerCustomEvent(input: { slug: "signed-up", email: null }) }`,
+			path:    []any{"triggerCustomEvent", "input", "email"},
+			field:   "email",
+			message: "input.email cannot be null, so nothing was stored: " + required,
+		},
+		{
+			name:    "missing slug",
+			query:   `mutation { triggerCustomEvent(input: { email: "a@example.com" }) }`,
+			path:    []any{"triggerCustomEvent", "input", "slug"},
+			field:   "slug",
+			message: "input.slug is missing, so nothing was stored: " + required,
+		},
+		{
+			name:    "unknown field",
+			query:   `mutation { triggerCustomEvent(input: { slug: "signed-up", email: "a@example.com", mail: "b@example.com" }) }`,
+			path:    []any{"triggerCustomEvent", "input", "mail"},
+			field:   "mail",
+			message: "input.mail is not a field of TriggerCustomEventInput, so nothing was stored: remove it, or correct its name; docs/graphql.md lists every input field.",
+		},
+		{
+			name:    "query argument",
+			query:   `query { contactData(email: 5) { email } }`,
+			path:    []any{"contactData", "email"},
+			field:   "email",
+			message: "email is the integer 5, not a String: write a string in double quotes.",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := api.query(t, tt.query, nil)
+			if resp.Status != http.StatusUnprocessableEntity {
+				t.Errorf("status = %d, want 422", resp.Status)
+			}
+			wantError(t, resp, "BAD_USER_INPUT", tt.field, tt.message)
+			if got := resp.Errors[0].Path; !reflect.DeepEqual(got, tt.path) {
+				t.Errorf("path = %v, want %v", got, tt.path)
+			}
+		})
+	}
+	if n := api.count(t, "event_occurrences"); n != 0 {
+		t.Errorf("occurrences = %d, want 0", n)
+	}
+
+	// The fix that the metadata message gives is accepted.
+	resp := api.query(t, `mutation { triggerCustomEvent(input: { slug: "signed-up", email: "a@example.com", metadata: {seats: 12345678901234567890.0} }) }`, nil)
+	var data struct {
+		TriggerCustomEvent string `json:"triggerCustomEvent"`
+	}
+	decodeData(t, resp, &data)
+	occurrences := storedOccurrences(t, api)
+	if len(occurrences) != 1 {
+		t.Fatalf("occurrences = %d, want 1", len(occurrences))
+	}
+	if got := occurrences[0].Metadata["seats"]; got != 12345678901234567890.0 {
+		t.Errorf("metadata seats = %v, want 1.2345678901234567e19", got)
 	}
 }
