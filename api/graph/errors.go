@@ -260,8 +260,8 @@ func isMutation(ctx context.Context) bool {
 
 // Fixes shared by the messages for variables and for literals.
 const (
-	requiredFieldFix = "send a value for it; docs/graphql.md lists the required input fields"
-	unknownFieldFix  = "remove it, or correct its name; docs/graphql.md lists every input field"
+	requiredFieldFix = "send a value for it; the schema, which introspection returns, lists the required input fields"
+	unknownFieldFix  = "remove it, or correct its name; the schema, which introspection returns, lists every input field"
 )
 
 // variableMessage returns the client message for a variable value that
@@ -287,7 +287,7 @@ func variableMessage(gqlErr *gqlerror.Error) string {
 	case "must be defined", "cannot be null":
 		return fmt.Sprintf("%s %s: %s.", b.String(), gqlErr.Message, requiredFieldFix)
 	}
-	return fmt.Sprintf("%s %s: send a value of the type that the operation declares for it; docs/graphql.md lists every input field with its type.",
+	return fmt.Sprintf("%s %s: send a value of the type that the operation declares for it; the schema, which introspection returns, lists every input field with its type.",
 		b.String(), gqlErr.Message)
 }
 

@@ -348,7 +348,7 @@ func literalFix(def *ast.Definition) string {
 		}
 		return "use one of " + strings.Join(names, ", ") + ", without quotes"
 	case ast.InputObject:
-		return "write an object of its fields in braces; docs/graphql.md lists every input field with its type"
+		return "write an object of its fields in braces; the schema, which introspection returns, lists every input field with its type"
 	}
 	switch def.Name {
 	case "String", "ID":

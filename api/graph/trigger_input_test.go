@@ -560,22 +560,22 @@ func TestTriggerVariableOfWrongType(t *testing.T) {
 		{
 			input:   map[string]any{"slug": "signed-up", "email": true},
 			field:   "email",
-			message: "Variable $i.email cannot use bool as String: send a value of the type that the operation declares for it; docs/graphql.md lists every input field with its type.",
+			message: "Variable $i.email cannot use bool as String: send a value of the type that the operation declares for it; the schema, which introspection returns, lists every input field with its type.",
 		},
 		{
 			input:   map[string]any{"email": "a@example.com"},
 			field:   "slug",
-			message: "Variable $i.slug must be defined: send a value for it; docs/graphql.md lists the required input fields.",
+			message: "Variable $i.slug must be defined: send a value for it; the schema, which introspection returns, lists the required input fields.",
 		},
 		{
 			input:   nil,
 			field:   "i",
-			message: "Variable $i cannot be null: send a value for it; docs/graphql.md lists the required input fields.",
+			message: "Variable $i cannot be null: send a value for it; the schema, which introspection returns, lists the required input fields.",
 		},
 		{
 			input:   map[string]any{"slug": "signed-up", "email": "a@example.com", "emial": "b@example.com"},
 			field:   "emial",
-			message: "Variable $i.emial is not a field of its input type: remove it, or correct its name; docs/graphql.md lists every input field.",
+			message: "Variable $i.emial is not a field of its input type: remove it, or correct its name; the schema, which introspection returns, lists every input field.",
 		},
 	}
 	for _, tt := range tests {
@@ -596,7 +596,7 @@ func TestTriggerVariableOfWrongType(t *testing.T) {
 func TestTriggerLiteralOfWrongType(t *testing.T) {
 	api := newTestAPI(t)
 	api.createEvent(t, "signed-up")
-	const required = "send a value for it; docs/graphql.md lists the required input fields."
+	const required = "send a value for it; the schema, which introspection returns, lists the required input fields."
 	tests := []struct {
 		name    string
 		query   string
@@ -651,7 +651,7 @@ func TestTriggerLiteralOfWrongType(t *testing.T) {
 			query:   `mutation { triggerCustomEvent(input: { slug: "signed-up", email: "a@example.com", mail: "b@example.com" }) }`,
 			path:    []any{"triggerCustomEvent", "input", "mail"},
 			field:   "mail",
-			message: "input.mail is not a field of TriggerCustomEventInput, so nothing was stored: remove it, or correct its name; docs/graphql.md lists every input field.",
+			message: "input.mail is not a field of TriggerCustomEventInput, so nothing was stored: remove it, or correct its name; the schema, which introspection returns, lists every input field.",
 		},
 		{
 			name:    "query argument",
