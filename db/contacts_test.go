@@ -165,6 +165,27 @@ func TestContactsSearch(t *testing.T) {
 	}
 }
 
+func TestContactsSearchUnicodeForms(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	createEvent(t, f, "signup")
+	// Stored forms are NFC, as NormalizeEmail and ContactField return them.
+	occurrence, err := f.Store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", Source: db.SourceAPI,
+		Email: "j\u00f6rg@example.com", Contact: db.ContactFields{Company: "Caf\u00e9 Zo\u00eb"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, search := range []string{"jo\u0308rg", "j\u00f6rg", "Cafe\u0301", "zoe\u0308"} {
+		page, err := f.Store.Contacts(ctx, f.Account.ID, db.ContactListOptions{Search: search})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := contactIDs(page.Rows); !slices.Equal(got, []int64{occurrence.ContactID}) {
+			t.Errorf("search %+q = %v, want [%d]", search, got, occurrence.ContactID)
+		}
+	}
+}
+
 func TestContactsSearchPages(t *testing.T) {
 	f := dbtest.NewFixture(t)
 	ctx := context.Background()

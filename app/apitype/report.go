@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Drilldown limits.
@@ -57,7 +59,9 @@ func NormalizeDrilldownSearch(search string) (string, *ValidationError) {
 	if r, ok := hiddenCharacter(search, false); ok {
 		return "", &ValidationError{Field: "search", Message: fmt.Sprintf("Search contains the invisible character %U: remove it.", r)}
 	}
-	return search, nil
+	// Emails and the contact fields from events are stored in NFC, so a
+	// search typed with combining marks finds them too.
+	return norm.NFC.String(search), nil
 }
 
 // ValidateDrilldownPageSize checks that first is from 1 to

@@ -176,12 +176,14 @@ func isInvisible(r rune) bool {
 const MaxContactFieldLength = 200
 
 // ContactField checks a first name, last name or company sent with an
-// event or an identify call, and returns it trimmed.
+// event or an identify call, and returns it trimmed and in Unicode NFC, the
+// form that searches compare with.
 func ContactField(field, value string) (string, *ValidationError) {
 	value = strings.TrimSpace(value)
 	if !utf8.ValidString(value) {
 		return "", &ValidationError{Field: field, Message: fmt.Sprintf("%s is not valid UTF-8: send text.", field)}
 	}
+	value = norm.NFC.String(value)
 	if r, ok := hiddenCharacter(value, false); ok {
 		return "", &ValidationError{Field: field, Message: fmt.Sprintf("%s contains the invisible character %U: remove it.", field, r)}
 	}

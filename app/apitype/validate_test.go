@@ -246,6 +246,9 @@ func TestContactField(t *testing.T) {
 		{in: "  Ann ", want: "Ann"},
 		{in: "", want: ""},
 		{in: "Zoë Ça", want: "Zoë Ça"},
+		// Combining marks are composed.
+		{in: "Zoe\u0308 C\u0327a", want: "Zo\u00eb \u00c7a"},
+		{in: strings.Repeat("e\u0301", MaxContactFieldLength), want: strings.Repeat("\u00e9", MaxContactFieldLength)},
 		{in: strings.Repeat("é", MaxContactFieldLength), want: strings.Repeat("é", MaxContactFieldLength)},
 		{in: strings.Repeat("é", MaxContactFieldLength+1), message: "firstName is too long: use at most 200 characters."},
 		{in: "A\u0007nn", message: "firstName contains the invisible character U+0007: remove it."},
