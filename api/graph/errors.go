@@ -210,6 +210,10 @@ func inputTypeMessage(ctx context.Context, path ast.Path, err error) string {
 		problem = "is empty"
 	case errors.Is(err, model.ErrTimeOffset):
 		problem = "has a time zone offset beyond ±23:59"
+	case errors.Is(err, model.ErrTimeHour):
+		problem = "has a one-digit hour"
+	case errors.Is(err, model.ErrTimeFraction):
+		problem = "has a comma before the fraction of a second"
 	}
 
 	var fix string

@@ -325,6 +325,9 @@ func TestTriggerWrongValueType(t *testing.T) {
 	const batch = `mutation($inputs: [TriggerCustomEventInput!]!) { triggerCustomEvents(inputs: $inputs) { index accepted } }`
 	const timeFix = `use a date and time in RFC 3339 form, such as "2026-01-31T09:30:00Z" or "2026-01-31T10:30:00+01:00".`
 	const metadataFix = `send a JSON object of string, number and boolean values, such as {"plan": "pro"}.`
+	// Yesterday, so that time.Parse's lenient reading of the forms below
+	// would be within the accepted range.
+	yesterday := time.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly)
 	tests := []struct {
 		name      string
 		query     string
@@ -346,6 +349,10 @@ func TestTriggerWrongValueType(t *testing.T) {
 			"occurredAt", "input.occurredAt is empty, so nothing was stored: leave it out to record the time of the call, or " + timeFix},
 		{"offset of 24 hours", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "occurredAt": time.Now().Format("2006-01-02T15:04:05") + "+24:00"}},
 			"occurredAt", "input.occurredAt has a time zone offset beyond ±23:59, so nothing was stored: " + timeFix},
+		{"one-digit hour", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "occurredAt": yesterday + "T9:30:00Z"}},
+			"occurredAt", "input.occurredAt has a one-digit hour, so nothing was stored: " + timeFix},
+		{"comma before fraction", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "occurredAt": yesterday + "T09:30:00,5Z"}},
+			"occurredAt", "input.occurredAt has a comma before the fraction of a second, so nothing was stored: " + timeFix},
 		{"string as metadata", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "metadata": "hello"}},
 			"metadata", "input.metadata has a value of the wrong type or form, so nothing was stored: " + metadataFix},
 		{"list as metadata", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "metadata": []any{1, 2}}},

@@ -17,6 +17,13 @@ var (
 	// ErrTimeOffset is a Time whose time zone offset is beyond ±23:59,
 	// such as +24:00, which Go's time.Parse accepts.
 	ErrTimeOffset = errors.New("time zone offset is beyond ±23:59")
+	// ErrTimeHour is a Time with a one-digit hour, such as
+	// 2026-01-31T9:30:00Z, which Go's time.Parse accepts.
+	ErrTimeHour = errors.New("time has a one-digit hour")
+	// ErrTimeFraction is a Time with a comma before the fraction of a
+	// second, such as 2026-01-31T09:30:00,5Z, which Go's time.Parse
+	// accepts.
+	ErrTimeFraction = errors.New("time has a comma before the fraction of a second")
 )
 
 // MarshalTime writes the Time scalar in RFC 3339 form with up to nine
@@ -27,13 +34,15 @@ func MarshalTime(t time.Time) graphql.Marshaler {
 }
 
 // UnmarshalTime reads the Time scalar: an RFC 3339 date and time, such as
-// 2026-01-31T10:30:00+01:00. Unlike gqlgen's default Time scalar, which
-// this one replaces, it rejects "" with ErrEmptyTime instead of reading the
-// zero time, and an offset beyond ±23:59 with ErrTimeOffset. It still reads
-// the form "2026-01-31 09:30:00" as UTC, as the default scalar did.
-//
-// NOTE: time.Parse also reads a one-digit hour, as in 2026-01-31T9:30:00Z,
-// which RFC 3339 does not allow, so such a time is accepted.
+// 2026-01-31T10:30:00+01:00, with two digits each for hour, minute and
+// second, an optional fraction of a second after a period, and Z or an
+// offset ±hh:mm. Unlike gqlgen's default Time scalar, which this one
+// replaces, it rejects "" with ErrEmptyTime instead of reading the zero
+// time, and an offset beyond ±23:59 with ErrTimeOffset. It also rejects the
+// two forms that time.Parse reads beyond RFC 3339: a one-digit hour with
+// ErrTimeHour and a comma before the fraction with ErrTimeFraction. It still
+// reads the form "2026-01-31 09:30:00" as UTC, as the default scalar did,
+// with the same rules for its digits.
 func UnmarshalTime(v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {
@@ -43,6 +52,9 @@ func UnmarshalTime(v any) (time.Time, error) {
 		return time.Time{}, ErrEmptyTime
 	}
 	if t, err := time.Parse(time.DateTime, s); err == nil {
+		if err := checkTimeForm(s, ' '); err != nil {
+			return time.Time{}, err
+		}
 		return t, nil
 	}
 
@@ -50,10 +62,83 @@ func UnmarshalTime(v any) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
+	if err := checkTimeForm(s, 'T'); err != nil {
+		return time.Time{}, err
+	}
 	if !validOffset(s) {
 		return time.Time{}, ErrTimeOffset
 	}
 	return t, nil
+}
+
+// dateTimeShape is the form of a date and time up to the seconds, in which
+// 9 stands for any digit and T for the separator.
+const dateTimeShape = "9999-99-99T99:99:99"
+
+// checkTimeForm checks the digits and separators of s, which time.Parse has
+// read as RFC 3339 (separator 'T') or as time.DateTime (separator ' ').
+// After the seconds, s may have a period and one or more digits, and with
+// the separator 'T' it ends in Z or ±hh:mm. The error is ErrTimeHour or
+// ErrTimeFraction for the forms that time.Parse reads beyond these rules.
+func checkTimeForm(s string, separator byte) error {
+	if len(s) > 12 && isDigit(s[11]) && s[12] == ':' {
+		return ErrTimeHour
+	}
+	if len(s) < len(dateTimeShape) {
+		return errTimeForm
+	}
+	for i := range len(dateTimeShape) {
+		switch want := dateTimeShape[i]; want {
+		case '9':
+			if !isDigit(s[i]) {
+				return errTimeForm
+			}
+		case 'T':
+			if s[i] != separator {
+				return errTimeForm
+			}
+		default:
+			if s[i] != want {
+				return errTimeForm
+			}
+		}
+	}
+
+	rest := s[len(dateTimeShape):]
+	if strings.HasPrefix(rest, ",") {
+		return ErrTimeFraction
+	}
+	if strings.HasPrefix(rest, ".") {
+		digits := 1
+		for digits < len(rest) && isDigit(rest[digits]) {
+			digits++
+		}
+		if digits == 1 {
+			return errTimeForm
+		}
+		rest = rest[digits:]
+	}
+
+	switch {
+	case separator == ' ' && rest == "":
+		return nil
+	case separator == 'T' && rest == "Z":
+		return nil
+	case separator == 'T' && len(rest) == len("+07:00") && (rest[0] == '+' || rest[0] == '-') &&
+		isDigit(rest[1]) && isDigit(rest[2]) && rest[3] == ':' && isDigit(rest[4]) && isDigit(rest[5]):
+		return nil
+	}
+	return errTimeForm
+}
+
+// errTimeForm is a time that time.Parse read but that breaks the rules of
+// checkTimeForm in another way than ErrTimeHour and ErrTimeFraction. It is
+// a safeguard: Go 1.26's time.Parse reads every other field with a fixed
+// number of digits and the separators as given.
+var errTimeForm = errors.New("time is not in RFC 3339 form")
+
+func isDigit(c byte) bool {
+	return c >= '0' && c <= '9'
 }
 
 // validOffset reports whether a time that time.Parse read as RFC 3339 ends
