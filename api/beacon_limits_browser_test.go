@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -133,19 +134,50 @@ func TestBeaconChecksMetadataKeysAndNUL(t *testing.T) {
 // metadata with "<" and "&", which JSON.stringify writes as one byte each.
 func TestBeaconCountsMetadataAsJSONStringify(t *testing.T) {
 	ts := newTestServer(t)
+	sendMetadataAtLimit(t, ts, `'<&'.repeat(512)`, `'<'`)
+}
+
+// TestBeaconMetadataLineSeparators checks the 8,192-byte limit on metadata
+// with U+2028 and U+2029, which JSON.stringify writes as 3 bytes each and
+// encoding/json as 6-byte escapes, and that the server stores all of it.
+func TestBeaconMetadataLineSeparators(t *testing.T) {
+	ts := newTestServer(t)
+	sendMetadataAtLimit(t, ts, `'\u2028\u2029'.repeat(170) + 'xxxx'`, `'x'`)
+
+	metadata := decodeMetadata(t, storedOccurrences(t, ts)[0].Metadata)
+	value := strings.Repeat("\u2028\u2029", 170) + "xxxx"
+	for i := range 7 {
+		key := "k" + strconv.Itoa(i)
+		if metadata[key] != value {
+			t.Errorf("stored %s = %q, want 170 pairs of U+2028 U+2029 and xxxx", key, metadata[key])
+		}
+	}
+	// Braces, seven commas, eight keys with quotes and colons and seven
+	// values with quotes take 7,233 bytes, so k7 has 959 x's.
+	if got, want := metadata["k7"], strings.Repeat("x", 959); got != want {
+		t.Errorf("stored k7 = %q, want %d x's", got, len(want))
+	}
+}
+
+// sendMetadataAtLimit sends an event with metadata of 8,193 bytes and one
+// with 8,192 bytes of UTF-8 as JSON.stringify writes them. The metadata has
+// seven values of the JavaScript expression value, 1,024 bytes each, and
+// an eighth made of the one-byte string filler. It checks that the script
+// sent only the second event, with a warning for the first, and that the
+// server stored it.
+func sendMetadataAtLimit(t *testing.T, ts *testServer, value, filler string) {
+	t.Helper()
 	createEvent(t, ts, "signup")
 	siteURL := newSitePage(t, sitePageHTML(ts, recordSends+recordWarnings))
 	browser := newBrowser(t)
 	openSite(t, browser, siteURL+"/")
 
-	// Seven values of 1,024 bytes and an eighth that fills the JSON to
-	// exactly 8,192 bytes, then the same with one byte more.
 	evaluate(t, browser, `
 		window.metadataOfSize = function (size) {
 			var m = {};
-			for (var i = 0; i < 7; i++) m['k' + i] = '<&'.repeat(512);
+			for (var i = 0; i < 7; i++) m['k' + i] = `+value+`;
 			m.k7 = '';
-			m.k7 = '<'.repeat(size - JSON.stringify(m).length);
+			m.k7 = `+filler+`.repeat(size - new Blob([JSON.stringify(m)]).size);
 			return m;
 		};
 		$__MA.captureEvent('signup', metadataOfSize(8193));
@@ -153,7 +185,7 @@ func TestBeaconCountsMetadataAsJSONStringify(t *testing.T) {
 	`)
 	ts.waitCollected(t, 1)
 
-	sizes, err := chromedp.Run(browser, chromedp.Evaluate[[]int]("sent.map(function (m) { return JSON.stringify(m.m).length })"))
+	sizes, err := chromedp.Run(browser, chromedp.Evaluate[[]int]("sent.map(function (m) { return new Blob([JSON.stringify(m.m)]).size })"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,6 +195,9 @@ func TestBeaconCountsMetadataAsJSONStringify(t *testing.T) {
 	want := []string{"$__MA: metadata is over 8192 bytes: event signup not sent"}
 	if warnings := pageWarnings(t, browser); !reflect.DeepEqual(warnings, want) {
 		t.Errorf("warnings = %q, want %q", warnings, want)
+	}
+	if rows := storedOccurrences(t, ts); len(rows) != 1 {
+		t.Fatalf("occurrences = %d, want 1", len(rows))
 	}
 }
 

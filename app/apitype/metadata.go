@@ -93,8 +93,8 @@ func ParseMetadata(raw []byte) (Metadata, *ValidationError) {
 		return nil, invalidMetadata("Metadata has more JSON after the object: send exactly one object such as %s.", metadataExample)
 	}
 
-	// Re-encoding can be longer than raw: it writes U+2028 as \u2028 and
-	// 1e20 in full, so the encoded size is checked as well.
+	// Re-encoding can be longer than raw: it writes 1e20 in full, so the
+	// encoded size is checked as well.
 	if verr := checkMetadataSize(m); verr != nil {
 		return nil, verr
 	}
@@ -106,9 +106,9 @@ func ParseMetadata(raw []byte) (Metadata, *ValidationError) {
 // MaxMetadataKeys keys, each non-empty, valid UTF-8 and at most
 // MaxMetadataKeyLength bytes long. Each value must be a valid UTF-8 string of
 // at most MaxMetadataValueBytes bytes, a finite float64, int, int64 or
-// json.Number, or a bool. The JSON encoding of the map, without HTML
-// escapes, must be at most MaxMetadataBytes long. Keys are checked in sorted order, so the same map
-// always gets the same error.
+// json.Number, or a bool. The map as JSON.stringify would write it must be
+// at most MaxMetadataBytes bytes of UTF-8 (see checkMetadataSize). Keys are
+// checked in sorted order, so the same map always gets the same error.
 func ValidateMetadata(m map[string]any) *ValidationError {
 	_, verr := NormalizeMetadata(m)
 	return verr
@@ -235,8 +235,12 @@ func isDigit(c byte) bool {
 	return c >= '0' && c <= '9'
 }
 
-// checkMetadataSize measures m as JSON without HTML escapes, so that <, >
-// and & count one byte each, as in the text that JSON.stringify writes.
+// checkMetadataSize measures m in UTF-8 bytes of the text that
+// JSON.stringify writes for it, which the beacon script measures too. It
+// encodes m without HTML escapes, so that <, > and & count one byte each.
+// encoding/json still writes U+2028 and U+2029 as the 6-byte escapes
+// \u2028 and \u2029, where JSON.stringify writes the 3-byte characters, so
+// each one found in a key or string value takes 3 bytes off the size.
 func checkMetadataSize(m Metadata) *ValidationError {
 	var encoded bytes.Buffer
 	enc := json.NewEncoder(&encoded)
@@ -246,10 +250,22 @@ func checkMetadataSize(m Metadata) *ValidationError {
 		return invalidMetadata("Metadata cannot be encoded as JSON: %v.", err)
 	}
 	size := encoded.Len() - 1 // Encode ends with a newline
+	for key, value := range m {
+		size -= 3 * countLineSeparators(key)
+		if text, ok := value.(string); ok {
+			size -= 3 * countLineSeparators(text)
+		}
+	}
 	if size > MaxMetadataBytes {
 		return metadataTooLarge(size)
 	}
 	return nil
+}
+
+// countLineSeparators returns how many U+2028 LINE SEPARATOR and U+2029
+// PARAGRAPH SEPARATOR characters s contains.
+func countLineSeparators(s string) int {
+	return strings.Count(s, "\u2028") + strings.Count(s, "\u2029")
 }
 
 func metadataTooLarge(size int) *ValidationError {

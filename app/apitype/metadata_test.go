@@ -25,6 +25,78 @@ func metadataOfSize(size int) map[string]any {
 	return m
 }
 
+// separatorMetadataOfSize returns eight entries whose JSON.stringify text is
+// exactly size bytes of UTF-8, as the beacon script measures it. The first
+// key is U+2028, and seven values are 170 pairs of U+2028 U+2029 and four
+// x's, 1,024 bytes each. The minimum size is 7227.
+func separatorMetadataOfSize(size int) map[string]any {
+	m := map[string]any{}
+	value := strings.Repeat("\u2028\u2029", 170) + "xxxx"
+	for _, key := range []string{"\u2028", "b", "c", "d", "e", "f", "g"} {
+		m[key] = value
+	}
+	// Braces, seven commas, eight keys of 5 bytes with quotes and colon
+	// and 10 bytes of key text, and seven values of 1,024 bytes with
+	// quotes take 7227 bytes with an empty eighth value.
+	m["h"] = strings.Repeat("x", size-7227)
+	return m
+}
+
+// stringify returns the text that JSON.stringify writes for m, apart from
+// the order of keys. It is exact only when no value has a backslash,
+// because it turns the escapes \u2028 and \u2029 back into characters.
+func stringify(t *testing.T, m map[string]any) string {
+	t.Helper()
+	var encoded strings.Builder
+	enc := json.NewEncoder(&encoded)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(m); err != nil {
+		t.Fatalf("encode %v: %v", m, err)
+	}
+	text := strings.TrimSuffix(encoded.String(), "\n")
+	return strings.NewReplacer(`\u2028`, "\u2028", `\u2029`, "\u2029").Replace(text)
+}
+
+// stringifyLength returns the length in UTF-8 bytes of the text that
+// JSON.stringify writes for m, whose values are strings, float64 values or
+// bools. Numbers and bools count as encoding/json writes them.
+func stringifyLength(m map[string]any) int {
+	size := len("{}") + max(len(m)-1, 0)
+	for key, value := range m {
+		size += quotedLength(key) + len(":")
+		if text, ok := value.(string); ok {
+			size += quotedLength(text)
+			continue
+		}
+		encoded, err := json.Marshal(value)
+		if err != nil {
+			panic(err)
+		}
+		size += len(encoded)
+	}
+	return size
+}
+
+// quotedLength returns the length in UTF-8 bytes of s as a JSON.stringify
+// string (ECMAScript's QuoteJSONString): quotes, 2 bytes for each of the
+// escapes \" \\ \b \f \n \r \t, 6 bytes for another character below
+// U+0020, and the UTF-8 length of every other character, U+2028 and U+2029
+// included.
+func quotedLength(s string) int {
+	size := len(`""`)
+	for _, r := range s {
+		switch {
+		case strings.ContainsRune("\"\\\b\f\n\r\t", r):
+			size += 2
+		case r < 0x20:
+			size += len(`\u0000`)
+		default:
+			size += utf8.RuneLen(r)
+		}
+	}
+	return size
+}
+
 // metadataWithKeys returns n entries "k0": 0, "k1": 1 and so on.
 func metadataWithKeys(n int) map[string]any {
 	m := map[string]any{}
@@ -48,6 +120,30 @@ func TestMetadataOfSize(t *testing.T) {
 		if got := len(mustMarshal(t, metadataOfSize(size))); got != size {
 			t.Errorf("len(json.Marshal(metadataOfSize(%d))) = %d", size, got)
 		}
+		if got := stringifyLength(separatorMetadataOfSize(size)); got != size {
+			t.Errorf("stringifyLength(separatorMetadataOfSize(%d)) = %d", size, got)
+		}
+		if got := len(stringify(t, separatorMetadataOfSize(size))); got != size {
+			t.Errorf("len(stringify(separatorMetadataOfSize(%d))) = %d", size, got)
+		}
+	}
+}
+
+func TestStringifyLength(t *testing.T) {
+	tests := []struct {
+		m    map[string]any
+		want int
+	}{
+		{map[string]any{}, 2},
+		{map[string]any{"a": "x"}, len(`{"a":"x"}`)},
+		{map[string]any{"a": "\u2028", "\u2029": true}, len(`{"a":"`) + 3 + len(`","`) + 3 + len(`":true}`)},
+		{map[string]any{"a": "<\"\\\n\x01é"}, len(`{"a":"<\"\\\n\u0001`) + 2 + len(`"}`)},
+		{map[string]any{"n": 1e20, "m": -2.5}, len(`{"n":100000000000000000000,"m":-2.5}`)},
+	}
+	for _, tt := range tests {
+		if got := stringifyLength(tt.m); got != tt.want {
+			t.Errorf("stringifyLength(%q) = %d, want %d", tt.m, got, tt.want)
+		}
 	}
 }
 
@@ -63,10 +159,8 @@ func TestParseMetadata(t *testing.T) {
 	}
 	html := strings.Repeat("<&>", 341)
 	htmlRaw := `{"a":"` + html + `","b":"` + html + `"}`
-	// U+2028 is 3 bytes of UTF-8 and 6 bytes as the escape \u2028.
-	separators := strings.Repeat("\u2028", 341)
-	escapes := `{"a":"` + separators + `","b":"` + separators + `","c":"` + separators +
-		`","d":"` + separators + `","e":"` + separators + `"}`
+	// Raw of 8192 bytes whose number 1e20 encodes as 21 digits.
+	longNumber := strings.TrimSuffix(mustMarshal(t, metadataOfSize(MaxMetadataBytes-len(`,"n":1e20`))), "}") + `,"n":1e20}`
 
 	tests := []struct {
 		name    string
@@ -95,7 +189,9 @@ func TestParseMetadata(t *testing.T) {
 		{name: "raw of 8193 bytes", raw: mustMarshal(t, metadataOfSize(MaxMetadataBytes+1)), message: "Metadata is 8193 bytes as JSON: use at most 8192 bytes."},
 		{name: "padded raw of 8192 bytes", raw: padded(MaxMetadataBytes), want: Metadata{"a": "x"}},
 		{name: "padded raw of 8193 bytes", raw: padded(MaxMetadataBytes + 1), message: "Metadata is 8193 bytes as JSON: use at most 8192 bytes."},
-		{name: "re-encoding over limit", raw: escapes, message: "Metadata is 10266 bytes as JSON: use at most 8192 bytes."},
+		{name: "re-encoding over limit", raw: longNumber, message: "Metadata is 8209 bytes as JSON: use at most 8192 bytes."},
+		{name: "line separators at 8192 bytes", raw: stringify(t, separatorMetadataOfSize(MaxMetadataBytes)), want: Metadata(separatorMetadataOfSize(MaxMetadataBytes))},
+		{name: "line separators at 8193 bytes", raw: stringify(t, separatorMetadataOfSize(MaxMetadataBytes+1)), message: "Metadata is 8193 bytes as JSON: use at most 8192 bytes."},
 		{name: "HTML characters count one byte", raw: htmlRaw, want: Metadata{"a": html, "b": html}},
 		{name: "null", raw: "null", message: `Metadata must be a JSON object such as {"plan": "pro", "seats": 5}, not null.`},
 		{name: "array", raw: `[{"a": 1}]`, message: `Metadata must be a JSON object such as {"plan": "pro", "seats": 5}, not an array.`},
@@ -170,6 +266,8 @@ func TestValidateMetadata(t *testing.T) {
 		{name: "invalid UTF-8 value", m: map[string]any{"note": "\xff"}, message: `Metadata key "note" has a value that is not valid UTF-8: use UTF-8 text.`},
 		{name: "encoding of 8192 bytes", m: metadataOfSize(MaxMetadataBytes)},
 		{name: "encoding of 8193 bytes", m: metadataOfSize(MaxMetadataBytes + 1), message: "Metadata is 8193 bytes as JSON: use at most 8192 bytes."},
+		{name: "line separators at 8192 bytes", m: separatorMetadataOfSize(MaxMetadataBytes)},
+		{name: "line separators at 8193 bytes", m: separatorMetadataOfSize(MaxMetadataBytes + 1), message: "Metadata is 8193 bytes as JSON: use at most 8192 bytes."},
 		{name: "nil value", m: map[string]any{"coupon": nil}, message: `Metadata key "coupon" is null: use a string, number or boolean, or leave the key out.`},
 		{name: "nested map", m: map[string]any{"user": map[string]any{"id": 1}}, message: `Metadata key "user" contains an object: use a string, number or boolean, because nested values are not supported.`},
 		{name: "nested slice", m: map[string]any{"tags": []any{"a"}}, message: `Metadata key "tags" contains an array: use a string, number or boolean, because nested values are not supported.`},
@@ -242,6 +340,7 @@ func FuzzParseMetadata(f *testing.F) {
 	f.Add([]byte(`{"n": 1e400, "m": 1e-400, "big": 12345678901234567890}`))
 	f.Add([]byte(`{"a": "` + strings.Repeat("<", 1024) + `"}`))
 	f.Add([]byte(`{"\ud800": "\udc00"}`))
+	f.Add([]byte(`{"a": "` + strings.Repeat("\u2028", 341) + `", "b": "\u2029\\u2028"}`))
 	f.Add([]byte(`{"a": 1} {}`))
 	f.Add([]byte(`null`))
 	f.Add([]byte(mustMarshalFuzz(metadataWithKeys(MaxMetadataKeys + 1))))
@@ -286,12 +385,8 @@ func FuzzParseMetadata(f *testing.F) {
 				t.Errorf("key %q: value of type %T accepted", key, value)
 			}
 		}
-		encoded, marshalErr := json.Marshal(m)
-		if marshalErr != nil {
-			t.Fatalf("json.Marshal of accepted metadata: %v", marshalErr)
-		}
-		if len(encoded) > MaxMetadataBytes {
-			t.Errorf("accepted metadata encodes to %d bytes, want at most %d", len(encoded), MaxMetadataBytes)
+		if size := stringifyLength(m); size > MaxMetadataBytes {
+			t.Errorf("accepted metadata is %d bytes as JSON.stringify writes it, want at most %d", size, MaxMetadataBytes)
 		}
 		if verr := ValidateMetadata(m); verr != nil {
 			t.Errorf("ValidateMetadata rejects what ParseMetadata accepted: %q", verr.Message)

@@ -26,10 +26,8 @@
       allowed, sessionStorage keeps the first touch in _ma_utm and the time
       of the last page load or event in _ma_t
    C  returns the first of the server's metadata limits that an object
-      breaks, or undefined. Sizes count the JSON.stringify output, as sent.
-      NOTE: Go's encoding/json on the server writes U+2028 and U+2029 as
-      6-byte escapes, so an object near 8,192 bytes with them can pass here
-      and still be rejected
+      breaks, or undefined. Sizes count the JSON.stringify output, as sent,
+      as the server does
    S  adds the visitor id and posts a message as text/plain with sendBeacon,
       else fetch with keepalive
    P  completes a message and sends it, keeps it in Q or drops it
