@@ -66,8 +66,9 @@ type collectMessage struct {
 // siteKeyPattern matches the characters of the site keys that accounts get.
 var siteKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
-// parseCollect decodes and checks a beacon body. The page URL and the
-// referrer are cut to maxPageURL characters rather than losing the event.
+// parseCollect decodes and checks a beacon body. Its keys are
+// case-sensitive (see checkCollectKeys). The page URL and the referrer are
+// cut to maxPageURL characters rather than losing the event.
 // Metadata is checked with apitype.ParseMetadata, and invalid metadata
 // rejects the whole message. The returned SiteKey is set whenever the body
 // names a well-formed site key, even when another check fails, so that the
@@ -84,6 +85,9 @@ func parseCollect(body []byte) (collectMessage, error) {
 	}
 	if decodeErr != nil {
 		return msg, fmt.Errorf("body is not a valid JSON message: %w", decodeErr)
+	}
+	if err := checkCollectKeys(body); err != nil {
+		return msg, err
 	}
 	if msg.SiteKey == "" {
 		return msg, errors.New("site key is missing or too long")

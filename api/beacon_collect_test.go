@@ -140,6 +140,35 @@ func TestCollectDropsInvalidMetadata(t *testing.T) {
 	}
 }
 
+// TestCollectRejectsKeyInOtherCase sends messages whose keys differ from
+// the documented ones in case only, which encoding/json alone would read.
+func TestCollectRejectsKeyInOtherCase(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "signup")
+	createEvent(t, ts, "other")
+	prefix := `{"k":"` + ts.Account.SiteKey + `","v":"` + collectVisitorID + `",`
+	bodies := []string{
+		`{"K":"` + ts.Account.SiteKey + `","v":"` + collectVisitorID + `","e":"signup"}`,
+		prefix + `"e":"signup","E":"other"}`,
+		prefix + `"i":{"Email":"ann@example.com"}}`,
+	}
+	for _, body := range bodies {
+		postCollect(t, ts, body, nil)
+	}
+	if n := dbtest.Count(t, ts.Store.DB(), "event_occurrences"); n != 0 {
+		t.Errorf("occurrences = %d, want 0", n)
+	}
+	if n := dbtest.Count(t, ts.Store.DB(), "contacts"); n != 0 {
+		t.Errorf("contacts = %d, want 0", n)
+	}
+
+	// The same message with its keys in the documented case is stored.
+	postCollect(t, ts, prefix+`"e":"signup"}`, nil)
+	if n := dbtest.Count(t, ts.Store.DB(), "event_occurrences"); n != 1 {
+		t.Errorf("occurrences after a valid message = %d, want 1", n)
+	}
+}
+
 func TestCollectIgnoresBotUserAgent(t *testing.T) {
 	ts := newTestServer(t)
 	createEvent(t, ts, "signup")

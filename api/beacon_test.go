@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"io"
 	"reflect"
 	"slices"
@@ -76,6 +77,60 @@ func TestParseCollectKeepsSiteKeyOnError(t *testing.T) {
 	}
 	if msg.SiteKey != "site_x" {
 		t.Errorf("site key = %q, want site_x so the rejection is logged with the account", msg.SiteKey)
+	}
+}
+
+func TestParseCollectKeyCase(t *testing.T) {
+	const vid = testVisitorID
+	tests := []struct {
+		name    string
+		body    string
+		wantErr string // empty: valid
+	}{
+		{name: "uppercase site key", body: `{"K":"site_x","v":"` + vid + `","e":"signup"}`,
+			wantErr: `message key "K" is invalid: keys are case-sensitive, so use "k"`},
+		{name: "both e and E", body: `{"k":"site_x","v":"` + vid + `","e":"signup","E":"other"}`,
+			wantErr: `message key "E" is invalid: keys are case-sensitive, so use "e"`},
+		{name: "Kelvin sign", body: `{"k":"site_x","v":"` + vid + `","e":"signup","` + "\u212a" + `":"site_x"}`,
+			wantErr: `message key "\u212a" is invalid: keys are case-sensitive, so use "k"`},
+		{name: "escaped Kelvin sign", body: `{"k":"site_x","v":"` + vid + `","e":"signup","\u212a":"site_x"}`,
+			wantErr: `message key "\u212a" is invalid: keys are case-sensitive, so use "k"`},
+		{name: "escaped uppercase key", body: `{"k":"site_x","v":"` + vid + `","\u0045":"signup"}`,
+			wantErr: `message key "E" is invalid: keys are case-sensitive, so use "e"`},
+		{name: "uppercase identity", body: `{"k":"site_x","v":"` + vid + `","I":{"email":"ann@example.com"}}`,
+			wantErr: `message key "I" is invalid: keys are case-sensitive, so use "i"`},
+		{name: "identity Email", body: `{"k":"site_x","v":"` + vid + `","i":{"Email":"ann@example.com"}}`,
+			wantErr: `identity key "Email" is invalid: keys are case-sensitive, so use "email"`},
+		{name: "identity firstname", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann@example.com","firstname":"Ann"}}`,
+			wantErr: `identity key "firstname" is invalid: keys are case-sensitive, so use "firstName"`},
+		{name: "second identity object", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann@example.com"},"i":{"COMPANY":"Acme"}}`,
+			wantErr: `identity key "COMPANY" is invalid: keys are case-sensitive, so use "company"`},
+		{name: "escaped lowercase key", body: `{"\u006b":"site_x","v":"` + vid + `","e":"signup"}`},
+		{name: "unknown keys", body: `{"k":"site_x","v":"` + vid + `","e":"signup","x":{"K":[1,{"E":2}]},"ee":"E","":0}`},
+		{name: "metadata keys in any case", body: `{"k":"site_x","v":"` + vid + `","e":"signup","m":{"K":"x","Email":true}}`},
+		{name: "key text inside values", body: `{"k":"site_x","v":"` + vid + `","e":"signup","u":"https://example.com/?q=\"K\":{","r":"}"}`},
+		{name: "white space", body: " {\n\t\"k\" : \"site_x\" ,\r\n \"v\":\"" + vid + "\", \"m\" : { } , \"e\" : \"signup\" } "},
+		{name: "unknown identity key", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann@example.com","phone":"1"}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			msg, err := parseCollect([]byte(tt.body))
+			if msg.SiteKey != "site_x" {
+				t.Errorf("site key = %q, want site_x so the rejection is logged with the account", msg.SiteKey)
+			}
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Errorf("parseCollect error = %v, want none", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("parseCollect error = nil, want %q", tt.wantErr)
+			}
+			if err.Error() != tt.wantErr {
+				t.Errorf("parseCollect error = %q, want %q", err, tt.wantErr)
+			}
+		})
 	}
 }
 
@@ -260,6 +315,8 @@ func FuzzParseCollect(f *testing.F) {
 	f.Add([]byte(`{"k":"site_x","v":"0123456789abcdef0123456789abcdef","i":{"email":"a@b.co","firstName":"A","lastName":"B","company":"C"}}`))
 	f.Add([]byte(`{"k":"site_x","v":"0123456789abcdef0123456789abcdef","e":"x","m":{"a":{"b":1}}}`))
 	f.Add([]byte(`{"k":1}`))
+	f.Add([]byte(`{"K":"site_x","v":"0123456789abcdef0123456789abcdef","e":"signup","E":"x"}`))
+	f.Add([]byte(`{"k":"site_x","v":"0123456789abcdef0123456789abcdef","i":{"Email":"a@b.co"},"\u0069":{"email":"a@b.co"}}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		msg, err := parseCollect(body)
@@ -281,12 +338,71 @@ func FuzzParseCollect(f *testing.F) {
 		if (msg.Event == nil) == (msg.Identity == nil) {
 			t.Fatalf("event %v and identity %v: want exactly one", msg.Event, msg.Identity)
 		}
+		checkFuzzedKeys(t, body)
 		if msg.Identity != nil {
 			checkFuzzedIdentity(t, msg.Identity)
 			return
 		}
 		checkFuzzedEvent(t, msg.Event)
 	})
+}
+
+// BenchmarkParseCollect decodes and checks three beacon messages: a bare
+// event as in the ingest benchmark, an event with attribution and metadata,
+// and an identify call, each with its keys in the script's order.
+func BenchmarkParseCollect(b *testing.B) {
+	bodies := []struct {
+		name string
+		body string
+	}{
+		{"event", `{"k":"site_x","v":"` + testVisitorID + `","e":"bench","u":"https://www.example.com/p"}`},
+		{"event with metadata", `{"e":"started-trial","r":"https://www.google.com/","a":"?utm_source=news&utm_medium=email&utm_campaign=spring",` +
+			`"m":{"plan":"pro","seats":5,"annual":true},"k":"site_x","u":"https://www.example.com/pricing?utm_source=news","v":"` + testVisitorID + `"}`},
+		{"identify", `{"i":{"email":"ann@example.com","firstName":"Ann","lastName":"Lee","company":"Acme"},"k":"site_x","u":"https://www.example.com/signup","v":"` + testVisitorID + `"}`},
+	}
+	for _, tt := range bodies {
+		body := []byte(tt.body)
+		if _, err := parseCollect(body); err != nil {
+			b.Fatalf("%s: %v", tt.name, err)
+		}
+		b.Run(tt.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				parseCollect(body)
+			}
+		})
+	}
+}
+
+// checkFuzzedKeys fails when an accepted body has a key of the message or
+// of its identity object that matches a documented key only without regard
+// to case. Decoding into a map keeps every key as it was sent.
+func checkFuzzedKeys(t *testing.T, body []byte) {
+	t.Helper()
+	var message map[string]json.RawMessage
+	if err := json.Unmarshal(body, &message); err != nil {
+		t.Fatalf("accepted body that is not a JSON object: %v", err)
+	}
+	var identity map[string]json.RawMessage
+	if raw, ok := message["i"]; ok {
+		if err := json.Unmarshal(raw, &identity); err != nil {
+			t.Fatalf("accepted identity that is not a JSON object: %v", err)
+		}
+	}
+	for key := range message {
+		for _, name := range collectKeys {
+			if key != name && strings.EqualFold(key, name) {
+				t.Fatalf("accepted message key %q for %q", key, name)
+			}
+		}
+	}
+	for key := range identity {
+		for _, name := range identityKeys {
+			if key != name && strings.EqualFold(key, name) {
+				t.Fatalf("accepted identity key %q for %q", key, name)
+			}
+		}
+	}
 }
 
 func checkFuzzedEvent(t *testing.T, event *db.Trigger) {

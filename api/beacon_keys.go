@@ -1,0 +1,168 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Keys of the beacon message and of its identity object, as docs/beacon.md
+// lists them.
+var (
+	collectKeys  = []string{"k", "v", "u", "e", "r", "a", "m", "i"}
+	identityKeys = []string{"email", "firstName", "lastName", "company"}
+)
+
+// checkCollectKeys returns an error when a key of the message or of its
+// identity object ("i") matches one of the documented keys only without
+// regard to case, such as "K", "E" or "Email". encoding/json reads such a
+// key into the field of the documented key, with the same case folding as
+// strings.EqualFold, so without this check {"e":"a","E":"b"} would record
+// the event "b". Other unknown keys are ignored. body must be valid JSON,
+// as json.Unmarshal has checked.
+//
+// It runs for every beacon message, so it scans the bytes once and
+// allocates only for keys that are not documented ones.
+func checkCollectKeys(body []byte) error {
+	pos := skipJSONSpace(body, 0)
+	if pos == len(body) || body[pos] != '{' {
+		// null, which json.Unmarshal reads as an empty message.
+		return nil
+	}
+	_, err := checkObjectKeys(body, pos, collectKeys, "message")
+	return err
+}
+
+// checkObjectKeys checks the keys of the JSON object that starts at
+// body[start] against names and returns the position after the object. An
+// object under the key "i", which only collectKeys has, is checked against
+// identityKeys.
+func checkObjectKeys(body []byte, start int, names []string, where string) (int, error) {
+	pos := skipJSONSpace(body, start+1)
+	if body[pos] == '}' {
+		return pos + 1, nil
+	}
+	for {
+		keyEnd := skipJSONString(body, pos)
+		key, err := checkKey(body[pos:keyEnd], names, where)
+		if err != nil {
+			return 0, err
+		}
+		// Past the colon to the value.
+		pos = skipJSONSpace(body, skipJSONSpace(body, keyEnd)+1)
+
+		if key == "i" && body[pos] == '{' {
+			pos, err = checkObjectKeys(body, pos, identityKeys, "identity")
+			if err != nil {
+				return 0, err
+			}
+		} else {
+			pos = skipJSONValue(body, pos)
+		}
+
+		pos = skipJSONSpace(body, pos)
+		if body[pos] == '}' {
+			return pos + 1, nil
+		}
+		// A comma, then the next key.
+		pos = skipJSONSpace(body, pos+1)
+	}
+}
+
+// checkKey returns the name in names that the quoted JSON string spells,
+// or "" for an unknown key. A key that matches a name only without regard
+// to case is invalid.
+func checkKey(quoted []byte, names []string, where string) (string, error) {
+	text := quoted[1 : len(quoted)-1]
+	for _, name := range names {
+		if string(text) == name {
+			return name, nil
+		}
+	}
+
+	key := string(text)
+	if strings.IndexByte(key, '\\') >= 0 {
+		// An escaped key, such as "\u006b", reads as the key it spells.
+		if err := json.Unmarshal(quoted, &key); err != nil {
+			return "", fmt.Errorf("%s key %s is not a valid JSON string: %w", where, quoted, err)
+		}
+	}
+	for _, name := range names {
+		if key == name {
+			return name, nil
+		}
+		if strings.EqualFold(key, name) {
+			// %+q writes a non-ASCII key such as the Kelvin sign as \u212a.
+			return "", fmt.Errorf("%s key %+q is invalid: keys are case-sensitive, so use %q", where, key, name)
+		}
+	}
+	return "", nil
+}
+
+// skipJSONSpace returns the position of the first byte at or after pos
+// that is not JSON white space.
+func skipJSONSpace(body []byte, pos int) int {
+	for pos < len(body) {
+		switch body[pos] {
+		case ' ', '\t', '\n', '\r':
+			pos++
+		default:
+			return pos
+		}
+	}
+	return pos
+}
+
+// skipJSONString returns the position after the JSON string that starts
+// with the quote at body[pos]. bytes.IndexByte finds the next quote and
+// backslash faster than a loop over long URLs.
+func skipJSONString(body []byte, pos int) int {
+	pos++
+	for {
+		quote := bytes.IndexByte(body[pos:], '"')
+		if quote < 0 {
+			return len(body)
+		}
+		escape := bytes.IndexByte(body[pos:pos+quote], '\\')
+		if escape < 0 {
+			return pos + quote + 1
+		}
+		// Past the backslash and the character it escapes.
+		pos += escape + 2
+	}
+}
+
+// skipJSONValue returns the position after the JSON value that starts at
+// body[pos]: a string, an object or array with everything in it, or a
+// number or literal.
+func skipJSONValue(body []byte, pos int) int {
+	depth := 0
+	for pos < len(body) {
+		switch body[pos] {
+		case '"':
+			pos = skipJSONString(body, pos)
+			if depth == 0 {
+				return pos
+			}
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				// The end of the enclosing object, after a number or literal.
+				return pos
+			}
+			depth--
+			if depth == 0 {
+				return pos + 1
+			}
+		case ',', ' ', '\t', '\n', '\r':
+			if depth == 0 {
+				return pos
+			}
+		}
+		pos++
+	}
+	return pos
+}
