@@ -288,7 +288,7 @@ func (s *Server) recordBeaconEvent(ctx context.Context, accountID int64, trigger
 
 func (s *Server) identifyVisitor(ctx context.Context, accountID int64, identity *db.Identity) {
 	identity.AccountID = accountID
-	contactID, err := s.store.Identify(ctx, *identity)
+	contactID, err := s.store.Identify(ctx, s.log, *identity)
 	if err != nil {
 		s.log.Error("beacon identify failed", "error", err, "account_id", accountID)
 		return

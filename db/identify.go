@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math"
 
 	"github.com/uptrace/bun"
@@ -32,14 +33,22 @@ type Identity struct {
 // A contact that another transaction gives the email meanwhile, such as
 // an API trigger for a new email or another visitor's identify, makes the
 // first attempt fail on the email's unique index. The next attempt finds
-// that contact and merges into it.
-func (s *Store) Identify(ctx context.Context, id Identity) (int64, error) {
+// that contact and merges into it. Each retry is logged to log at Info
+// level with the account id and the anonymous contact's id, never the
+// email.
+func (s *Store) Identify(ctx context.Context, log *slog.Logger, id Identity) (int64, error) {
 	var contactID int64
 	var err error
 	for attempt := 1; attempt <= identifyAttempts; attempt++ {
-		contactID, err = s.identifyOnce(ctx, id)
+		var anonymousID int64
+		contactID, anonymousID, err = s.identifyOnce(ctx, id)
 		if !isUniqueViolation(err, "contacts_email_key") {
 			break
+		}
+		if attempt < identifyAttempts {
+			log.InfoContext(ctx, "identify retried because another transaction gave the email to a contact first",
+				"account_id", id.AccountID, "contact_id", anonymousID, "attempt", attempt+1,
+				"max_attempts", identifyAttempts, "error", err)
 		}
 	}
 	if err != nil {
@@ -54,9 +63,12 @@ func (s *Store) Identify(ctx context.Context, id Identity) (int64, error) {
 // in between.
 const identifyAttempts = 3
 
-func (s *Store) identifyOnce(ctx context.Context, id Identity) (int64, error) {
-	var contactID int64
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+// identifyOnce runs one attempt of Identify in a transaction and returns
+// the identified contact's id. It also returns the id of the visitor's
+// anonymous contact, or 0 when the visitor had none, which Identify logs
+// when the attempt fails.
+func (s *Store) identifyOnce(ctx context.Context, id Identity) (contactID, anonymousID int64, err error) {
+	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if err := lockAccountRollups(ctx, tx, id.AccountID); err != nil {
 			return err
 		}
@@ -79,6 +91,7 @@ func (s *Store) identifyOnce(ctx context.Context, id Identity) (int64, error) {
 		hasVisitor := err == nil
 
 		if hasVisitor && current.Email == nil {
+			anonymousID = current.ContactID
 			contactID, err = mergeAnonymous(ctx, tx, id.AccountID, current.ContactID, id.Email)
 			if err != nil {
 				return err
@@ -99,7 +112,7 @@ func (s *Store) identifyOnce(ctx context.Context, id Identity) (int64, error) {
 		}
 		return fillContactFields(ctx, tx, id.AccountID, contactID, id.Fields)
 	})
-	return contactID, err
+	return contactID, anonymousID, err
 }
 
 // mergeAnonymous gives the anonymous contact anonID the identity email and

@@ -1,10 +1,14 @@
 package db_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -48,7 +52,7 @@ func TestIdentifyMergesIntoKnownContact(t *testing.T) {
 		t.Fatalf("unique contacts before identify = %d, want 2", before.UniqueContacts)
 	}
 
-	got, err := f.Store.Identify(ctx, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: "ann@example.com", Fields: db.ContactFields{LastName: "Lee", Company: "Other"}})
+	got, err := f.Store.Identify(ctx, discardLog, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: "ann@example.com", Fields: db.ContactFields{LastName: "Lee", Company: "Other"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +110,7 @@ func TestIdentifyNewEmailKeepsAnonymousID(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	got, err := f.Store.Identify(ctx, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: "bob@example.com", Fields: db.ContactFields{FirstName: "Bob"}})
+	got, err := f.Store.Identify(ctx, discardLog, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: "bob@example.com", Fields: db.ContactFields{FirstName: "Bob"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +138,7 @@ func TestIdentifyUnseenVisitor(t *testing.T) {
 	createEvent(t, f, "signup")
 	const visitor = "00000000000000000000000000000001"
 
-	id, err := f.Store.Identify(ctx, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: "cy@example.com"})
+	id, err := f.Store.Identify(ctx, discardLog, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: "cy@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +185,7 @@ func TestIdentifyRacingEventKeepsEvent(t *testing.T) {
 		}()
 		go func() {
 			defer wg.Done()
-			_, identifyErr = f.Store.Identify(ctx, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: email})
+			_, identifyErr = f.Store.Identify(ctx, discardLog, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: email})
 		}()
 		wg.Wait()
 		if eventErr != nil {
@@ -232,7 +236,7 @@ func TestIdentifyMergesActionState(t *testing.T) {
 	exec(t, f, "INSERT INTO contact_tags (account_id, contact_id, tag) VALUES (?, ?, 'both'), (?, ?, 'known'), (?, ?, 'both'), (?, ?, 'anon')",
 		f.Account.ID, known.ContactID, f.Account.ID, known.ContactID, f.Account.ID, anon.ContactID, f.Account.ID, anon.ContactID)
 
-	got, err := f.Store.Identify(ctx, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: "ann@example.com"})
+	got, err := f.Store.Identify(ctx, discardLog, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: "ann@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +297,8 @@ func TestIdentifyMergesActionState(t *testing.T) {
 
 // An identify that gives an anonymous contact an email which another
 // transaction is creating at that moment merges into that contact once
-// it commits, instead of failing on the email's unique index.
+// it commits, instead of failing on the email's unique index. It logs the
+// retry with the ids and without the email.
 func TestIdentifyWhileEmailIsCreated(t *testing.T) {
 	f := dbtest.NewFixture(t)
 	ctx := context.Background()
@@ -319,9 +324,11 @@ func TestIdentifyWhileEmailIsCreated(t *testing.T) {
 		id  int64
 		err error
 	}
+	var logs bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
 	done := make(chan result, 1)
 	go func() {
-		id, err := f.Store.Identify(ctx, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: "new@example.com"})
+		id, err := f.Store.Identify(ctx, log, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: "new@example.com"})
 		done <- result{id, err}
 	}()
 	// The identify waits for the uncommitted contact's index entry.
@@ -345,5 +352,30 @@ func TestIdentifyWhileEmailIsCreated(t *testing.T) {
 	}
 	if n := dbtest.Count(t, f.Store.DB(), "contacts"); n != 1 {
 		t.Errorf("contacts = %d, want 1", n)
+	}
+
+	if strings.Contains(logs.String(), "new@example.com") {
+		t.Errorf("log contains the email:\n%s", logs.String())
+	}
+	var records []map[string]any
+	for line := range strings.Lines(logs.String()) {
+		var record map[string]any
+		if err := json.Unmarshal([]byte(line), &record); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		delete(record, "time")
+		records = append(records, record)
+	}
+	want := []map[string]any{{
+		"level":        "INFO",
+		"msg":          "identify retried because another transaction gave the email to a contact first",
+		"account_id":   float64(f.Account.ID),
+		"contact_id":   float64(anon.ContactID),
+		"attempt":      2.0,
+		"max_attempts": 3.0,
+		"error":        fmt.Sprintf(`set email of contact %d: pq: duplicate key value violates unique constraint "contacts_email_key" (23505)`, anon.ContactID),
+	}}
+	if !reflect.DeepEqual(records, want) {
+		t.Errorf("log records =\n%v\nwant\n%v", records, want)
 	}
 }

@@ -22,7 +22,7 @@ func TestBulkVisitorAfterErasureTakesLock(t *testing.T) {
 	const erased = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	const fresh = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 	const blocked = "cccccccccccccccccccccccccccccccc"
-	if _, err := f.Store.Identify(ctx, db.Identity{AccountID: f.Account.ID, VisitorID: erased, Email: "ann@example.com"}); err != nil {
+	if _, err := f.Store.Identify(ctx, discardLog, db.Identity{AccountID: f.Account.ID, VisitorID: erased, Email: "ann@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 	releaseContact := blockVisitorContact(t, f, blocked)
@@ -126,7 +126,7 @@ func TestBulkVisitorDuringMergeLandsOnKnown(t *testing.T) {
 	}
 	identifyErr := make(chan error, 1)
 	go func() {
-		_, err := f.Store.Identify(ctx, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: "ann@example.com"})
+		_, err := f.Store.Identify(ctx, discardLog, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: "ann@example.com"})
 		identifyErr <- err
 	}()
 	waitLockWaiters(t, f, "t%", 1)

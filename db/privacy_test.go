@@ -92,7 +92,7 @@ func seedErasable(t *testing.T, f *dbtest.Fixture, at time.Time) int64 {
 	if _, err := f.Store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "watched-demo-video", VisitorID: visitor, Source: db.SourceBeacon, OccurredAt: at.Add(2 * time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.Store.Identify(ctx, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: "ann@example.com"}); err != nil {
+	if _, err := f.Store.Identify(ctx, discardLog, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: "ann@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.Store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "watched-demo-video", Email: "bob@example.com", Source: db.SourceAPI, OccurredAt: at}); err != nil {

@@ -307,7 +307,7 @@ func TestReportRollupsFollowMerge(t *testing.T) {
 		t.Errorf("totals before the merge = %+v, want %+v", got, want)
 	}
 
-	if _, err := f.Store.Identify(ctx, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: "ann@example.com"}); err != nil {
+	if _, err := f.Store.Identify(ctx, discardLog, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: "ann@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -304,7 +304,7 @@ func TestEventReportIdentifyMergesContacts(t *testing.T) {
 		t.Errorf("first row before identify = %+v, want anonymous contact %d with no email and 2 occurrences", page.Rows[0], anonymous)
 	}
 
-	if _, err := f.Store.Identify(ctx, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: "ann@example.com"}); err != nil {
+	if _, err := f.Store.Identify(ctx, discardLog, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: "ann@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 

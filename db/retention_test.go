@@ -274,7 +274,7 @@ func TestEnforceRetentionKeepsCounts(t *testing.T) {
 
 	// The anonymous visitor turns out to be Ann: her two contacts merge,
 	// and the day counts her once.
-	if _, err := f.Store.Identify(ctx, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: "ann@example.com"}); err != nil {
+	if _, err := f.Store.Identify(ctx, discardLog, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: "ann@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := summary(report()), "4 events, 2 contacts, days 3/1 and 1/1"; got != want {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"strconv"
 	"testing"
 	"time"
@@ -39,7 +40,7 @@ func seedContact(t *testing.T, api *testAPI, at time.Time) int64 {
 	if _, err := api.Store.RecordEvent(ctx, db.Trigger{AccountID: api.Account.ID, Slug: "signed-up", VisitorID: "0123456789abcdef0123456789abcdef", Source: db.SourceBeacon, OccurredAt: at.Add(time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := api.Store.Identify(ctx, db.Identity{AccountID: api.Account.ID, VisitorID: "0123456789abcdef0123456789abcdef", Email: "ann@example.com"}); err != nil {
+	if _, err := api.Store.Identify(ctx, slog.New(slog.DiscardHandler), db.Identity{AccountID: api.Account.ID, VisitorID: "0123456789abcdef0123456789abcdef", Email: "ann@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := api.Store.RecordEvent(ctx, db.Trigger{AccountID: api.Account.ID, Slug: "signed-up", Email: "bob@example.com", Source: db.SourceAPI, OccurredAt: at}); err != nil {
