@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -16,10 +17,11 @@ var (
 
 // checkCollectKeys returns an error when a key of the message or of its
 // identity object ("i") matches one of the documented keys only without
-// regard to case, such as "K", "E" or "Email". encoding/json reads such a
-// key into the field of the documented key, with the same case folding as
-// strings.EqualFold, so without this check {"e":"a","E":"b"} would record
-// the event "b". Other unknown keys are ignored. body must be valid JSON,
+// regard to case, such as "K", "E" or "Email", or when a documented key
+// appears twice. encoding/json reads such a key into the field of the
+// documented key, with the same case folding as strings.EqualFold, and
+// keeps the last value, so without this check {"e":"a","E":"b"} would
+// record the event "b". Other unknown keys are ignored. body must be valid JSON,
 // as json.Unmarshal has checked.
 //
 // It runs for every beacon message, so it scans the bytes once and
@@ -43,11 +45,20 @@ func checkObjectKeys(body []byte, start int, names []string, where string) (int,
 	if body[pos] == '}' {
 		return pos + 1, nil
 	}
+	// seen has bit i set once names[i] has been read.
+	var seen uint32
 	for {
 		keyEnd := skipJSONString(body, pos)
 		key, err := checkKey(body[pos:keyEnd], names, where)
 		if err != nil {
 			return 0, err
+		}
+		if key != "" {
+			bit := uint32(1) << slices.Index(names, key)
+			if seen&bit != 0 {
+				return 0, fmt.Errorf("%s key %q appears twice: send each key once", where, key)
+			}
+			seen |= bit
 		}
 		// Past the colon to the value.
 		pos = skipJSONSpace(body, skipJSONSpace(body, keyEnd)+1)
