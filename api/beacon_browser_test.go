@@ -260,7 +260,7 @@ func TestBeaconSendsNothingUnderWebdriver(t *testing.T) {
 	ts := newTestServer(t)
 	createEvent(t, ts, "signup")
 	createEvent(t, ts, "marker")
-	siteURL := newSitePage(t, sitePageHTML(ts, recordSends))
+	siteURL := newSitePage(t, sitePageHTML(ts, recordSends+`window.warnings = []; console.warn = function (m) { warnings.push(m) };`))
 	browser := newBrowser(t)
 	openSite(t, browser, siteURL+"/")
 
@@ -281,6 +281,15 @@ func TestBeaconSendsNothingUnderWebdriver(t *testing.T) {
 	}
 	if n := dbtest.Count(t, ts.Store.DB(), "contacts WHERE email IS NOT NULL"); n != 0 {
 		t.Errorf("known contacts = %d, want 0", n)
+	}
+	// A tester who runs an automated browser learns why nothing arrives.
+	warnings, err := chromedp.Run(browser, chromedp.Evaluate[[]string]("warnings"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const warning = "$__MA: navigator.webdriver is true: not sent"
+	if want := []string{warning, warning}; !reflect.DeepEqual(warnings, want) {
+		t.Errorf("warnings = %q, want %q", warnings, want)
 	}
 }
 

@@ -30,7 +30,8 @@
       as the server does
    S  adds the visitor id and posts a message as text/plain with sendBeacon,
       else fetch with keepalive
-   P  completes a message and sends it, keeps it in Q or drops it
+   P  completes a message and sends it, keeps it in Q or drops it. In an
+      automated browser it warns instead
    A  the public $__MA object that replaces the stub. identify checks each
       field against the server's limits once trimmed: email at most 254
       bytes, the others strings of at most 200 characters, none with a
@@ -49,7 +50,7 @@ V=(m,s)=>{if(m=d.cookie.match(/(?:^|; )_ma_vid=([0-9a-f]{32})/))return m[1];s=[.
 T=(s,t,i)=>{t=L((l.search.match(/[?&](utm_[a-z]+|gclid|[gw]braid|msclkid)=[^&#]*/g)||[]).join(""));try{s=sessionStorage;i=Date.now();if(!t&&i-s._ma_t<18e5)t=s._ma_utm;if(g&&!o)s._ma_utm=t,s._ma_t=i}catch(e){}return t},
 C=(m,x,v,t,c)=>{if(typeof m!="object"||Array.isArray(m))return"is not an object";c=0;for(x in m){v=m[x];t=typeof v;if(++c>50)return"has over 50 keys";if(!x)return"has an empty key";if(B(x)>64)return"key "+x+" is over 64 bytes";if(t=="number"?!isFinite(v):!/^(string|boolean)$/.test(t))return x+" is not a string, finite number or boolean";if(B(v)>1024)return x+" is over 1024 bytes";if(/\0/.test(x+v))return x+" contains a NUL character"}if(B(JSON.stringify(m))>8192)return"is over 8192 bytes"},
 S=(m,r,b)=>{m.v=V();r=u+"/collect";b=JSON.stringify(m);try{if(n.sendBeacon(r,b))return}catch(e){}fetch(r,{method:"POST",body:b,keepalive:!0}).catch(e=>0)},
-P=m=>{if(o||n.webdriver===true)return;m.k=k;m.u=L(l.href);g?S(m):g==null&&Q.push(m)},
+P=m=>{if(o)return;if(n.webdriver===!0)return W("navigator.webdriver is true: not sent");m.k=k;m.u=L(l.href);g?S(m):g==null&&Q.push(m)},
 A=w.$__MA={k:k,u:u,c:c,
 captureEvent:F((s,m,e,p)=>{e={e:s,r:L(d.referrer),a:T()};if(typeof s!="string"||!s)return W("captureEvent needs a slug");if(m!=null){if(p=C(m))return W("metadata "+p+": event "+s+" not sent");e.m=m}P(e)}),
 identify:F((p,i,x,v,y)=>{if(!p||typeof p.email!="string"||!p.email)return W("identify needs an email");i={};for(x of["email","firstName","lastName","company"]){v=p[x];y=typeof v!="string"?v!=null&&"is not a string":/[\0-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/.test(v.trim())?"contains an invisible character":x=="email"?B(v.trim())>254&&"is over 254 bytes":[...v.trim()].length>200&&"is over 200 characters";if(y)return W("identify "+x+" "+y+": not sent");i[x]=v}P({i:i})}),
