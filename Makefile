@@ -98,10 +98,15 @@ db-new:
 pg-stop:
 	db/localpg.sh --stop
 
-# bench: run bench-app, bench-ingest and bench-report. See
+# bench: run bench-beacon, bench-app, bench-ingest and bench-report. See
 # docs/benchmarks.md.
-.PHONY: bench bench-app bench-ingest bench-report
-bench: bench-app bench-ingest bench-report
+.PHONY: bench bench-beacon bench-app bench-ingest bench-report
+bench: bench-beacon bench-app bench-ingest bench-report
+
+# bench-beacon: the size of /ma.js as served, raw and gzip, against the
+# 2 KB limit.
+bench-beacon:
+	$(GO) test ./api -run '^TestBeaconScriptSize$$' -count=1 -v 2>&1 | grep -E '/ma.js|^(ok|FAIL)'
 
 # bench-ingest: measure ingest throughput with wrk and pgbench against the
 # real server (installing Debian's wrk when missing). BENCH_FLAGS passes
