@@ -33,6 +33,14 @@ func SetCacheClock(s *Store, now func() time.Time) {
 	s.caches.now = now
 }
 
+// SetLiveGatherTime sets how long the live event notifier gathers batches
+// before it notifies them, until the test ends.
+func SetLiveGatherTime(t testing.TB, d time.Duration) {
+	old := liveGatherTime
+	liveGatherTime = d
+	t.Cleanup(func() { liveGatherTime = old })
+}
+
 // SetBatchConnIdleCheck sets how long an ingest worker's connection may be
 // idle before its next batch pings it, until the test ends.
 func SetBatchConnIdleCheck(t testing.TB, d time.Duration) {

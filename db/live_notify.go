@@ -113,22 +113,30 @@ func (n *liveNotifier) enqueue(events []LiveEvent) {
 	}
 }
 
+// liveGatherTime is how long the sender gathers committed batches before
+// it notifies them in one transaction. Under load a batch commits every
+// few milliseconds, and a transaction per batch cost PostgreSQL a commit
+// and woke every listening backend each time. It is a variable for tests.
+var liveGatherTime = 50 * time.Millisecond
+
 func (n *liveNotifier) send() {
 	defer n.wg.Done()
 	var lastDropLog time.Time
 	for {
+		var events []LiveEvent
 		select {
 		case <-n.quit:
 			return
-		case events := <-n.queue:
-			for _, payload := range encodeLivePayloads(events) {
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				_, err := n.store.db.ExecContext(ctx, "SELECT pg_notify(?, ?)", liveNotifyChannel, payload)
-				cancel()
-				if err != nil {
-					n.log.Warn("live event notification failed", "error", err, "events", len(events))
-				}
-			}
+		case events = <-n.queue:
+		}
+		events = n.gather(events)
+		payloads := encodeLivePayloads(events)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, err := n.store.db.ExecContext(ctx, "SELECT pg_notify(?, p) FROM unnest(?::text[]) WITH ORDINALITY AS t (p, i) ORDER BY i",
+			liveNotifyChannel, pgdialect.Array(payloads))
+		cancel()
+		if err != nil {
+			n.log.Warn("live event notification failed", "error", err, "events", len(events))
 		}
 		// One log line per 10 seconds at most, however many batches drop.
 		if time.Since(lastDropLog) >= 10*time.Second {
@@ -136,6 +144,23 @@ func (n *liveNotifier) send() {
 				n.log.Warn("live events not announced because the notification queue was full", "events", dropped)
 				lastDropLog = time.Now()
 			}
+		}
+	}
+}
+
+// gather adds to events the batches that are queued within liveGatherTime,
+// or until the notifier stops.
+func (n *liveNotifier) gather(events []LiveEvent) []LiveEvent {
+	timer := time.NewTimer(liveGatherTime)
+	defer timer.Stop()
+	for {
+		select {
+		case more := <-n.queue:
+			events = append(events, more...)
+		case <-timer.C:
+			return events
+		case <-n.quit:
+			return events
 		}
 	}
 }

@@ -3,9 +3,14 @@ package db_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/lib/pq"
 
 	"customevents/app/apitype"
 	"customevents/db"
@@ -288,6 +293,64 @@ func TestLiveNotifyReachesOtherProcess(t *testing.T) {
 	}
 	if got := nextLive(t, remote); got.OccurrenceID != next.ID {
 		t.Errorf("other process next event = %d, want %d", got.OccurrenceID, next.ID)
+	}
+}
+
+func TestLiveNotifyGathersBatches(t *testing.T) {
+	bdb, dsn := dbtest.NewWithURL(t)
+	ctx := context.Background()
+	store := db.NewStore(bdb)
+	res, err := store.Bootstrap(ctx, db.BootstrapConfig{AccountName: "Test Company", AdminEmail: "admin@example.com", AdminPassword: "correct horse battery staple"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.CreateCustomEvent(ctx, res.AccountID, apitype.CustomEventInput{Name: "Signup", Slug: "signup"}); err != nil {
+		t.Fatal(err)
+	}
+	listener := pq.NewListener(dsn, time.Second, time.Second, nil)
+	t.Cleanup(func() { listener.Close() })
+	if err := listener.Listen("ce_live_events"); err != nil {
+		t.Fatal(err)
+	}
+
+	// The notifier gathers until it stops, so the three commits below
+	// are all queued before it sends.
+	db.SetLiveGatherTime(t, time.Hour)
+	stop, err := store.StartLiveNotify(discardLog, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, email := range []string{"ann@example.com", "bob@example.com", "cy@example.com"} {
+		occurrence, err := store.RecordEvent(ctx, db.Trigger{AccountID: res.AccountID, Slug: "signup", Email: email, Source: db.SourceAPI})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, fmt.Sprintf("%d:%d", res.AccountID, occurrence.ID))
+	}
+	stop()
+	if _, err := bdb.ExecContext(ctx, "SELECT pg_notify('ce_live_events', 'end')"); err != nil {
+		t.Fatal(err)
+	}
+
+	var payloads []string
+	for {
+		select {
+		case note := <-listener.NotificationChannel():
+			if note == nil {
+				t.Fatal("listener reconnected, so notifications may be lost")
+			}
+			if note.Extra != "end" {
+				payloads = append(payloads, note.Extra)
+				continue
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("notifications = %q, and the end marker did not arrive within 30s", payloads)
+		}
+		break
+	}
+	if wantPayloads := []string{strings.Join(want, " ")}; !slices.Equal(payloads, wantPayloads) {
+		t.Errorf("notifications = %q, want one with the three events: %q", payloads, wantPayloads)
 	}
 }
 
