@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -39,6 +40,23 @@ func SetLiveGatherTime(t testing.TB, d time.Duration) {
 	old := liveGatherTime
 	liveGatherTime = d
 	t.Cleanup(func() { liveGatherTime = old })
+}
+
+// SendLiveAfterStop queues batches on a new live event notifier of s that
+// has already stopped, then runs its sending loop until it returns.
+func SendLiveAfterStop(s *Store, batches [][]LiveEvent) {
+	n := &liveNotifier{
+		store: s,
+		log:   slog.New(slog.DiscardHandler),
+		queue: make(chan []LiveEvent, liveQueueSize),
+		quit:  make(chan struct{}),
+	}
+	for _, batch := range batches {
+		n.queue <- batch
+	}
+	close(n.quit)
+	n.wg.Add(1)
+	n.send()
 }
 
 // SetBatchConnIdleCheck sets how long an ingest worker's connection may be

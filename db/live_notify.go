@@ -33,7 +33,7 @@ type liveRef struct {
 	occurrenceID int64
 }
 
-// liveNotifier sends a notification after each committed batch and turns
+// liveNotifier sends notifications for the batches that commit and turns
 // the notifications of every process into events for this process's
 // subscriptions. Notifications are sent after the commit, outside the
 // ingest transaction, so they add no lock to it and carry only committed
@@ -119,24 +119,31 @@ func (n *liveNotifier) enqueue(events []LiveEvent) {
 // and woke every listening backend each time. It is a variable for tests.
 var liveGatherTime = 50 * time.Millisecond
 
+// send notifies the queued batches until the notifier stops, and on stop
+// the batches that are still queued.
 func (n *liveNotifier) send() {
 	defer n.wg.Done()
 	var lastDropLog time.Time
 	for {
 		var events []LiveEvent
+		stopped := false
 		select {
 		case <-n.quit:
-			return
+			stopped = true
 		case events = <-n.queue:
+			events, stopped = n.gather(events)
 		}
-		events = n.gather(events)
-		payloads := encodeLivePayloads(events)
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_, err := n.store.db.ExecContext(ctx, "SELECT pg_notify(?, p) FROM unnest(?::text[]) WITH ORDINALITY AS t (p, i) ORDER BY i",
-			liveNotifyChannel, pgdialect.Array(payloads))
-		cancel()
-		if err != nil {
-			n.log.Warn("live event notification failed", "error", err, "events", len(events))
+		if stopped {
+			// The batches still queued have committed, so they are sent
+			// too. A select with both channels ready picks one at random,
+			// so without this they could be left behind.
+			events = n.drainQueue(events)
+		}
+		if len(events) > 0 {
+			n.notify(events)
+		}
+		if stopped {
+			return
 		}
 		// One log line per 10 seconds at most, however many batches drop.
 		if time.Since(lastDropLog) >= 10*time.Second {
@@ -148,9 +155,21 @@ func (n *liveNotifier) send() {
 	}
 }
 
-// gather adds to events the batches that are queued within liveGatherTime,
-// or until the notifier stops.
-func (n *liveNotifier) gather(events []LiveEvent) []LiveEvent {
+// notify sends the ids of events in one transaction, in their order.
+func (n *liveNotifier) notify(events []LiveEvent) {
+	payloads := encodeLivePayloads(events)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := n.store.db.ExecContext(ctx, "SELECT pg_notify(?, p) FROM unnest(?::text[]) WITH ORDINALITY AS t (p, i) ORDER BY i",
+		liveNotifyChannel, pgdialect.Array(payloads))
+	if err != nil {
+		n.log.Warn("live event notification failed", "error", err, "events", len(events))
+	}
+}
+
+// gather adds to events the batches that are queued within liveGatherTime.
+// It returns early, with stopped set, when the notifier stops.
+func (n *liveNotifier) gather(events []LiveEvent) (_ []LiveEvent, stopped bool) {
 	timer := time.NewTimer(liveGatherTime)
 	defer timer.Stop()
 	for {
@@ -158,8 +177,21 @@ func (n *liveNotifier) gather(events []LiveEvent) []LiveEvent {
 		case more := <-n.queue:
 			events = append(events, more...)
 		case <-timer.C:
-			return events
+			return events, false
 		case <-n.quit:
+			return events, true
+		}
+	}
+}
+
+// drainQueue adds to events the batches in the queue, without waiting for
+// more.
+func (n *liveNotifier) drainQueue(events []LiveEvent) []LiveEvent {
+	for {
+		select {
+		case more := <-n.queue:
+			events = append(events, more...)
+		default:
 			return events
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/lib/pq"
+	"github.com/uptrace/bun"
 
 	"customevents/app/apitype"
 	"customevents/db"
@@ -329,10 +330,51 @@ func TestLiveNotifyGathersBatches(t *testing.T) {
 		want = append(want, fmt.Sprintf("%d:%d", res.AccountID, occurrence.ID))
 	}
 	stop()
-	if _, err := bdb.ExecContext(ctx, "SELECT pg_notify('ce_live_events', 'end')"); err != nil {
+
+	payloads := notificationsUntilEnd(t, bdb, listener)
+	if wantPayloads := []string{strings.Join(want, " ")}; !slices.Equal(payloads, wantPayloads) {
+		t.Errorf("notifications = %q, want one with the three events: %q", payloads, wantPayloads)
+	}
+}
+
+// Batches still queued when the notifier stops are sent before it returns,
+// in one payload and in their order. The batches are queued before the
+// sending loop starts, so a loop that let Go's select choose between the
+// queue and the stop signal would leave some behind in most rounds.
+func TestLiveNotifySendsQueuedOnStop(t *testing.T) {
+	bdb, dsn := dbtest.NewWithURL(t)
+	store := db.NewStore(bdb)
+	listener := pq.NewListener(dsn, time.Second, time.Second, nil)
+	t.Cleanup(func() { listener.Close() })
+	if err := listener.Listen("ce_live_events"); err != nil {
 		t.Fatal(err)
 	}
 
+	var want []string
+	for round := range 10 {
+		var batches [][]db.LiveEvent
+		var refs []string
+		for i := range 3 {
+			id := int64(3*round + i + 1)
+			batches = append(batches, []db.LiveEvent{{AccountID: 1, OccurrenceID: id}})
+			refs = append(refs, fmt.Sprintf("1:%d", id))
+		}
+		db.SendLiveAfterStop(store, batches)
+		want = append(want, strings.Join(refs, " "))
+	}
+
+	if payloads := notificationsUntilEnd(t, bdb, listener); !slices.Equal(payloads, want) {
+		t.Errorf("notifications = %q, want one per round with its three batches: %q", payloads, want)
+	}
+}
+
+// notificationsUntilEnd sends an end marker on ce_live_events and returns
+// the payloads that listener receives before it.
+func notificationsUntilEnd(t *testing.T, bdb *bun.DB, listener *pq.Listener) []string {
+	t.Helper()
+	if _, err := bdb.ExecContext(context.Background(), "SELECT pg_notify('ce_live_events', 'end')"); err != nil {
+		t.Fatal(err)
+	}
 	var payloads []string
 	for {
 		select {
@@ -340,17 +382,13 @@ func TestLiveNotifyGathersBatches(t *testing.T) {
 			if note == nil {
 				t.Fatal("listener reconnected, so notifications may be lost")
 			}
-			if note.Extra != "end" {
-				payloads = append(payloads, note.Extra)
-				continue
+			if note.Extra == "end" {
+				return payloads
 			}
+			payloads = append(payloads, note.Extra)
 		case <-time.After(30 * time.Second):
 			t.Fatalf("notifications = %q, and the end marker did not arrive within 30s", payloads)
 		}
-		break
-	}
-	if wantPayloads := []string{strings.Join(want, " ")}; !slices.Equal(payloads, wantPayloads) {
-		t.Errorf("notifications = %q, want one with the three events: %q", payloads, wantPayloads)
 	}
 }
 
