@@ -46,7 +46,8 @@ func TestPoolAppliesDatabaseActions(t *testing.T) {
 	onTheFly(t, f, event.ID,
 		apitype.Action{Type: apitype.ActionAdjustScore, Delta: 7},
 		apitype.Action{Type: apitype.ActionAdjustScore, Delta: -2},
-		apitype.Action{Type: apitype.ActionSetField, Field: "first_name", Value: "Ann"},
+		// Set fields are stored in NFC, as names from events are.
+		apitype.Action{Type: apitype.ActionSetField, Field: "first_name", Value: "Zoe\u0308"},
 		apitype.Action{Type: apitype.ActionSetField, Field: "job_title", Value: "CTO"},
 		apitype.Action{Type: apitype.ActionSetField, Field: "custom.plan", Value: "pro"},
 		apitype.Action{Type: apitype.ActionSetStage, Value: "mql"},
@@ -67,8 +68,8 @@ func TestPoolAppliesDatabaseActions(t *testing.T) {
 	if c.LeadScore != 8 {
 		t.Errorf("lead score = %d, want 3 + 7 - 2 = 8", c.LeadScore)
 	}
-	if c.FirstName != "Ann" || c.JobTitle != "CTO" || c.LifecycleStage != "mql" {
-		t.Errorf("first name, job title, stage = %q, %q, %q; want Ann, CTO, mql", c.FirstName, c.JobTitle, c.LifecycleStage)
+	if c.FirstName != "Zo\u00eb" || c.JobTitle != "CTO" || c.LifecycleStage != "mql" {
+		t.Errorf("first name, job title, stage = %+q, %q, %q; want Zo\u00eb, CTO, mql", c.FirstName, c.JobTitle, c.LifecycleStage)
 	}
 	if want := map[string]string{"size": "50", "plan": "pro"}; !reflect.DeepEqual(c.CustomFields, want) {
 		t.Errorf("custom fields = %v, want %v", c.CustomFields, want)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/uptrace/bun"
+	"golang.org/x/text/unicode/norm"
 
 	"customevents/app/apitype"
 	"customevents/app/segment"
@@ -115,11 +116,14 @@ var contactFieldColumns = map[string]string{
 const customFieldPrefix = "custom."
 
 // setFieldClause returns the SET clause that writes value into a
-// built-in field or, for custom.NAME, into the custom field NAME.
+// built-in field or, for custom.NAME, into the custom field NAME. The value
+// is stored in Unicode NFC, the form that searches and segment conditions
+// compare with.
 func setFieldClause(field, value string) (string, []any, error) {
 	if strings.ContainsRune(value, 0) {
 		return "", nil, &PermanentError{Message: fmt.Sprintf("value for field %q contains a NUL character, which the database cannot store", field)}
 	}
+	value = norm.NFC.String(value)
 	if name, ok := strings.CutPrefix(field, customFieldPrefix); ok {
 		if name == "" || strings.ContainsRune(name, 0) {
 			return "", nil, &PermanentError{Message: fmt.Sprintf("custom field name in %q is empty or contains a NUL character", field)}

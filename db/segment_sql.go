@@ -133,17 +133,17 @@ func (q *segmentSQL) field(c apitype.Condition) {
 	folded := "segment_fold(" + column + ")"
 	switch c.Op {
 	case segment.OpEquals:
-		q.write(folded+" = ?", append(columnArgs, segment.FoldValue(c.Field, c.Value))...)
+		q.write(folded+" = ?", append(columnArgs, segment.FoldValue(c.Value))...)
 	case segment.OpContains:
-		q.write("strpos("+folded+", ?) > 0", append(columnArgs, segment.FoldValue(c.Field, c.Value))...)
+		q.write("strpos("+folded+", ?) > 0", append(columnArgs, segment.FoldValue(c.Value))...)
 	case segment.OpStartsWith:
-		q.write("starts_with("+folded+", ?)", append(columnArgs, segment.FoldValue(c.Field, c.Value))...)
+		q.write("starts_with("+folded+", ?)", append(columnArgs, segment.FoldValue(c.Value))...)
 	case segment.OpIsEmpty:
 		q.write("btrim("+column+", ?) = ''", append(columnArgs, segment.Blank)...)
 	case segment.OpInList:
 		values := make([]string, len(c.Values))
 		for i, v := range c.Values {
-			values[i] = segment.FoldValue(c.Field, v)
+			values[i] = segment.FoldValue(v)
 		}
 		q.write(folded+" IN (?)", append(columnArgs, bun.In(values))...)
 	}

@@ -70,14 +70,11 @@ func Fold(s string) string {
 	return strings.ToLower(s)
 }
 
-// FoldValue folds the value of a text condition on field. For the email
-// field it also puts the folded value in NFC, as apitype.CanonicalEmail
-// does for stored emails. Values are not trimmed, unlike stored emails.
-func FoldValue(field, value string) string {
-	if field == FieldEmail {
-		return norm.NFC.String(Fold(value))
-	}
-	return Fold(value)
+// FoldValue folds the value of a text condition and puts it in NFC, the
+// form of stored emails, names, companies and the fields that actions set.
+// Values are not trimmed, unlike stored emails.
+func FoldValue(value string) string {
+	return norm.NFC.String(Fold(value))
 }
 
 // Evaluate reports whether the contact described by f matches seg. It
@@ -154,16 +151,16 @@ func fieldValue(field string, f *Facts) (string, bool) {
 func matchText(c apitype.Condition, value string) bool {
 	switch c.Op {
 	case OpEquals:
-		return Fold(value) == FoldValue(c.Field, c.Value)
+		return Fold(value) == FoldValue(c.Value)
 	case OpContains:
-		return strings.Contains(Fold(value), FoldValue(c.Field, c.Value))
+		return strings.Contains(Fold(value), FoldValue(c.Value))
 	case OpStartsWith:
-		return strings.HasPrefix(Fold(value), FoldValue(c.Field, c.Value))
+		return strings.HasPrefix(Fold(value), FoldValue(c.Value))
 	case OpIsEmpty:
 		return strings.TrimSpace(value) == ""
 	case OpInList:
 		folded := Fold(value)
-		return slices.ContainsFunc(c.Values, func(v string) bool { return FoldValue(c.Field, v) == folded })
+		return slices.ContainsFunc(c.Values, func(v string) bool { return FoldValue(v) == folded })
 	}
 	return false
 }
