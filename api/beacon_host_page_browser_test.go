@@ -50,7 +50,8 @@ func newStallServer(t *testing.T, target, heldPath string) *stallServer {
 		case <-r.Context().Done():
 		}
 	}))
-	// Close releases the held requests before the server waits for them.
+	// Cleanups run last first, so the held requests are let go before
+	// Close waits for them.
 	t.Cleanup(srv.Close)
 	t.Cleanup(s.releaseHeld)
 	s.URL = srv.URL

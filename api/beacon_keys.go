@@ -16,16 +16,13 @@ var (
 )
 
 // checkCollectKeys returns an error when a key of the message or of its
-// identity object ("i") matches one of the documented keys only without
-// regard to case, such as "K", "E" or "Email", or when a documented key
-// appears twice. encoding/json reads such a key into the field of the
-// documented key, with the same case folding as strings.EqualFold, and
-// keeps the last value, so without this check {"e":"a","E":"b"} would
-// record the event "b". Other unknown keys are ignored. body must be valid JSON,
-// as json.Unmarshal has checked.
+// identity object ("i") matches a documented key only without regard to
+// case, such as "K" or "Email", or when a documented key appears twice.
+// encoding/json would read {"e":"a","E":"b"} as the event "b".
 //
-// It runs for every beacon message, so it scans the bytes once and
-// allocates only for keys that are not documented ones.
+// body must be valid JSON, as json.Unmarshal has checked. The check runs
+// for every beacon message, so it scans the bytes once and allocates only
+// for keys that are not documented ones.
 func checkCollectKeys(body []byte) error {
 	pos := skipJSONSpace(body, 0)
 	if pos == len(body) || body[pos] != '{' {
@@ -81,8 +78,8 @@ func checkObjectKeys(body []byte, start int, names []string, where string) (int,
 	}
 }
 
-// checkKey returns the name in names that the quoted JSON string spells,
-// or "" for an unknown key. A key that matches a name only without regard
+// checkKey returns the name in names that the quoted JSON key matches
+// once unescaped, or "" for an unknown key. A key that matches a name only without regard
 // to case is invalid.
 func checkKey(quoted []byte, names []string, where string) (string, error) {
 	text := quoted[1 : len(quoted)-1]

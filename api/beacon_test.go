@@ -324,6 +324,8 @@ func FuzzParseCollect(f *testing.F) {
 	f.Add([]byte(`{"k":1}`))
 	f.Add([]byte(`{"K":"site_x","v":"0123456789abcdef0123456789abcdef","e":"signup","E":"x"}`))
 	f.Add([]byte(`{"k":"site_x","v":"0123456789abcdef0123456789abcdef","i":{"Email":"a@b.co"},"\u0069":{"email":"a@b.co"}}`))
+	f.Add([]byte(`{"k":"site_x","v":"0123456789abcdef0123456789abcdef","e":"signup","\u0065":"x"}`))
+	f.Add([]byte(`{"k":"site_x","v":"0123456789abcdef0123456789abcdef","i":{"email":"a@b.co","email":"c@d.co"}}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		msg, err := parseCollect(body)
@@ -408,6 +410,36 @@ func checkFuzzedKeys(t *testing.T, body []byte) {
 			if key != name && strings.EqualFold(key, name) {
 				t.Fatalf("accepted identity key %q for %q", key, name)
 			}
+		}
+	}
+	checkFuzzedRepeats(t, body, collectKeys, "message")
+	if raw, ok := message["i"]; ok && identity != nil {
+		checkFuzzedRepeats(t, raw, identityKeys, "identity")
+	}
+}
+
+// checkFuzzedRepeats fails when the JSON object in body has one of names
+// as a key more than once. A map keeps only the last of them.
+func checkFuzzedRepeats(t *testing.T, body []byte, names []string, where string) {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if _, err := dec.Token(); err != nil {
+		t.Fatalf("read %s: %v", where, err)
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		token, err := dec.Token()
+		if err != nil {
+			t.Fatalf("read %s key: %v", where, err)
+		}
+		key, _ := token.(string)
+		if slices.Contains(names, key) && seen[key] {
+			t.Fatalf("accepted %s key %q twice", where, key)
+		}
+		seen[key] = true
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			t.Fatalf("read %s value of %q: %v", where, key, err)
 		}
 	}
 }

@@ -260,6 +260,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		case status >= 500:
 			level = slog.LevelError
 		case status == http.StatusUnauthorized && c.Request().Method == http.MethodGet && c.Path() == "/api/session":
+			// The level stays at Debug.
 		case status >= 400:
 			level = slog.LevelWarn
 		}

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -317,10 +318,13 @@ func TestLiveNotifyGathersBatches(t *testing.T) {
 	// The notifier gathers until it stops, so the three commits below
 	// are all queued before it sends.
 	db.SetLiveGatherTime(t, time.Hour)
-	stop, err := store.StartLiveNotify(discardLog, dsn)
+	started, err := store.StartLiveNotify(discardLog, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A failure before the test stops the notifier stops it at cleanup.
+	stop := sync.OnceFunc(started)
+	t.Cleanup(stop)
 	var want []string
 	for _, email := range []string{"ann@example.com", "bob@example.com", "cy@example.com"} {
 		occurrence, err := store.RecordEvent(ctx, db.Trigger{AccountID: res.AccountID, Slug: "signup", Email: email, Source: db.SourceAPI})
