@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -41,6 +42,9 @@ func run() error {
 	}
 	log := newLogger(cfg.LogFormat)
 	slog.SetDefault(log)
+	if percent, ok := setGCPercent(os.Getenv("GOGC")); ok {
+		log.Info("garbage collector target set", "gc_percent", percent)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -115,6 +119,23 @@ func run() error {
 	}
 	log.Info("server stopped")
 	return nil
+}
+
+// defaultGCPercent is the garbage collector's target when GOGC is unset:
+// the heap may grow to five times what is live before a collection. Each
+// GraphQL request allocates much, and in make bench-ingest runs GraphQL
+// ingested more events per second with 400 than with Go's default of 100.
+const defaultGCPercent = 400
+
+// setGCPercent sets the garbage collector's target to defaultGCPercent
+// when gogc, the value of GOGC, is empty, and returns the target it set.
+// A GOGC that is set wins, as Go reads it at start.
+func setGCPercent(gogc string) (int, bool) {
+	if gogc != "" {
+		return 0, false
+	}
+	debug.SetGCPercent(defaultGCPercent)
+	return defaultGCPercent, true
 }
 
 func newLogger(format string) *slog.Logger {
