@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -46,16 +45,17 @@ func checkObjectKeys(body []byte, start int, names []string, where string) (int,
 	var seen uint32
 	for {
 		keyEnd := skipJSONString(body, pos)
-		key, err := checkKey(body[pos:keyEnd], names, where)
+		index, err := checkKey(body[pos:keyEnd], names, where)
 		if err != nil {
 			return 0, err
 		}
-		if key != "" {
-			bit := uint32(1) << slices.Index(names, key)
-			if seen&bit != 0 {
+		key := ""
+		if index >= 0 {
+			key = names[index]
+			if seen&(1<<index) != 0 {
 				return 0, fmt.Errorf("%s key %q appears twice: send each key once", where, key)
 			}
-			seen |= bit
+			seen |= 1 << index
 		}
 		// Past the colon to the value.
 		pos = skipJSONSpace(body, skipJSONSpace(body, keyEnd)+1)
@@ -78,14 +78,14 @@ func checkObjectKeys(body []byte, start int, names []string, where string) (int,
 	}
 }
 
-// checkKey returns the name in names that the quoted JSON key matches
-// once unescaped, or "" for an unknown key. A key that matches a name only without regard
-// to case is invalid.
-func checkKey(quoted []byte, names []string, where string) (string, error) {
+// checkKey returns the index in names of the name that the quoted JSON key
+// matches once unescaped, or -1 for an unknown key. A key that matches a
+// name only without regard to case is invalid.
+func checkKey(quoted []byte, names []string, where string) (int, error) {
 	text := quoted[1 : len(quoted)-1]
-	for _, name := range names {
+	for i, name := range names {
 		if string(text) == name {
-			return name, nil
+			return i, nil
 		}
 	}
 
@@ -93,19 +93,19 @@ func checkKey(quoted []byte, names []string, where string) (string, error) {
 	if strings.IndexByte(key, '\\') >= 0 {
 		// An escaped key, such as "\u006b", reads as the key it spells.
 		if err := json.Unmarshal(quoted, &key); err != nil {
-			return "", fmt.Errorf("%s key %s is not a valid JSON string: %w", where, quoted, err)
+			return -1, fmt.Errorf("%s key %s is not a valid JSON string: %w", where, quoted, err)
 		}
 	}
-	for _, name := range names {
+	for i, name := range names {
 		if key == name {
-			return name, nil
+			return i, nil
 		}
 		if strings.EqualFold(key, name) {
 			// %+q writes a non-ASCII key such as the Kelvin sign as \u212a.
-			return "", fmt.Errorf("%s key %+q is invalid: keys are case-sensitive, so use %q", where, key, name)
+			return -1, fmt.Errorf("%s key %+q is invalid: keys are case-sensitive, so use %q", where, key, name)
 		}
 	}
-	return "", nil
+	return -1, nil
 }
 
 // skipJSONSpace returns the position of the first byte at or after pos

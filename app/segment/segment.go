@@ -8,9 +8,9 @@
 //   - equals, contains, starts_with and in_list ignore case. Both sides are
 //     folded with Fold, which maps every character to its Unicode simple
 //     lowercase, so "ACME" equals "acme" and "Élodie" equals "élodie".
-//   - Values of email conditions are also put in Unicode NFC (FoldValue),
-//     the form that stored emails have, so "jo\u0308rg@example.com" with
-//     a combining diaeresis equals the stored "jörg@example.com".
+//   - Condition values are also put in Unicode NFC (FoldValue), the form
+//     of stored emails and names, so "jo\u0308rg@example.com" with a
+//     combining diaeresis equals the stored "jörg@example.com".
 //   - No side is trimmed, except for is_empty: a value is empty when only
 //     white space (Unicode White_Space, see Blank) remains after trimming.
 //   - A missing custom field and a contact without email compare as "".

@@ -121,10 +121,10 @@ func run() error {
 	return nil
 }
 
-// defaultGCPercent is the garbage collector's target when GOGC is unset:
-// the heap may grow to five times what is live before a collection. Each
-// GraphQL request allocates much, and in make bench-ingest runs GraphQL
-// ingested more events per second with 400 than with Go's default of 100.
+// defaultGCPercent is the garbage collector's target when GOGC is unset, so
+// the heap may grow to five times what is live before a collection. With
+// it, GraphQL ingested more events per second than with Go's default of
+// 100 (docs/benchmarks.md).
 const defaultGCPercent = 400
 
 // setGCPercent sets the garbage collector's target to defaultGCPercent
