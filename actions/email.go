@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/net/idna"
+
 	"customevents/db"
 )
 
@@ -38,7 +40,11 @@ func (m *mailer) send(ctx context.Context, c *db.ActionClaim) error {
 		if err != nil {
 			return &db.PermanentError{Message: fmt.Sprintf("recipient %q is not a valid email address", raw)}
 		}
-		to = append(to, addr.Address)
+		rcpt, err := smtpAddress(addr.Address)
+		if err != nil {
+			return &db.PermanentError{Message: err.Error()}
+		}
+		to = append(to, rcpt)
 	}
 	from, err := mail.ParseAddress(m.cfg.From)
 	if err != nil {
@@ -52,6 +58,18 @@ func (m *mailer) send(ctx context.Context, c *db.ActionClaim) error {
 	ctx, cancel := context.WithTimeout(ctx, m.cfg.Timeout)
 	defer cancel()
 	return m.deliver(ctx, from.Address, to, message)
+}
+
+// smtpAddress returns addr with its domain in ASCII (punycode), as mail
+// servers without the SMTPUTF8 extension need it. Contacts and actions keep
+// internationalized domains in their Unicode letters.
+func smtpAddress(addr string) (string, error) {
+	at := strings.LastIndexByte(addr, '@')
+	domain, err := idna.Punycode.ToASCII(addr[at+1:])
+	if err != nil {
+		return "", fmt.Errorf("recipient %q has a domain that cannot be written in ASCII: %v", addr, err)
+	}
+	return addr[:at+1] + domain, nil
 }
 
 // deliver runs one SMTP session. The connection's deadline follows ctx,

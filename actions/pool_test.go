@@ -274,7 +274,7 @@ func TestPoolSendsNotificationEmail(t *testing.T) {
 	f := dbtest.NewFixture(t)
 	event := createEvent(t, f, "signed-up")
 	sink := newSMTPSink(t)
-	onTheFly(t, f, event.ID, apitype.Action{Type: apitype.ActionNotifyEmail, To: []string{"sales@example.com", "Boss <boss@example.com>"}, Subject: "New sign-up\r\nBcc: evil@example.com"})
+	onTheFly(t, f, event.ID, apitype.Action{Type: apitype.ActionNotifyEmail, To: []string{"sales@example.com", "Boss <boss@example.com>", "j\u00f6rg@b\u00fccher.example"}, Subject: "New sign-up\r\nBcc: evil@example.com"})
 	_, err := f.Store.DB().NewRaw("INSERT INTO contacts (account_id, email, first_name, company, lead_score) VALUES (?, 'ann@example.com', 'Ann', 'Acme', 12)", f.Account.ID).Exec(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -295,7 +295,7 @@ func TestPoolSendsNotificationEmail(t *testing.T) {
 	if m.From != "events@ce.example.com" {
 		t.Errorf("MAIL FROM = %q, want events@ce.example.com", m.From)
 	}
-	if want := []string{"sales@example.com", "boss@example.com"}; !slices.Equal(m.To, want) {
+	if want := []string{"sales@example.com", "boss@example.com", "j\u00f6rg@xn--bcher-kva.example"}; !slices.Equal(m.To, want) {
 		t.Errorf("RCPT TO = %v, want %v", m.To, want)
 	}
 	msg, err := mail.ReadMessage(strings.NewReader(m.Data))

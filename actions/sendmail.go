@@ -34,9 +34,13 @@ func (s *SMTPMailer) SendMail(ctx context.Context, to, subject, body string) err
 	if err != nil {
 		return fmt.Errorf("CE_SMTP_FROM %q is not a valid email address", s.m.cfg.From)
 	}
-	rcpt, err := mail.ParseAddress(to)
+	addr, err := mail.ParseAddress(to)
 	if err != nil {
 		return fmt.Errorf("recipient %q is not a valid email address", to)
+	}
+	rcpt, err := smtpAddress(addr.Address)
+	if err != nil {
+		return err
 	}
 	var id [16]byte
 	if _, err := rand.Read(id[:]); err != nil {
@@ -44,11 +48,11 @@ func (s *SMTPMailer) SendMail(ctx context.Context, to, subject, body string) err
 	}
 	domain := from.Address[strings.LastIndexByte(from.Address, '@')+1:]
 	messageID := fmt.Sprintf("<ce-%s@%s>", hex.EncodeToString(id[:]), domain)
-	message, err := composeMessage(from, []string{rcpt.Address}, subject, messageID, body, time.Now())
+	message, err := composeMessage(from, []string{rcpt}, subject, messageID, body, time.Now())
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.m.cfg.Timeout)
 	defer cancel()
-	return s.m.deliver(ctx, from.Address, []string{rcpt.Address}, message)
+	return s.m.deliver(ctx, from.Address, []string{rcpt}, message)
 }

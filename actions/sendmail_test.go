@@ -26,6 +26,18 @@ func TestSMTPMailerSendsMail(t *testing.T) {
 			t.Errorf("message lacks %q:\n%s", want, msg.Data)
 		}
 	}
+	// An internationalized domain goes out in ASCII, in the envelope and in
+	// the To header.
+	if err := m.SendMail(context.Background(), "ann@b\u00fccher.example", "Hello", "Hi"); err != nil {
+		t.Fatal(err)
+	}
+	msg = <-sink.messages
+	if len(msg.To) != 1 || msg.To[0] != "ann@xn--bcher-kva.example" {
+		t.Errorf("RCPT TO = %q, want ann@xn--bcher-kva.example", msg.To)
+	}
+	if !strings.Contains(msg.Data, "To: ann@xn--bcher-kva.example\r\n") {
+		t.Errorf("message lacks the ASCII To header:\n%s", msg.Data)
+	}
 	if err := m.SendMail(context.Background(), "not an address", "s", "b"); err == nil || !strings.Contains(err.Error(), "not a valid email address") {
 		t.Errorf("bad recipient: err = %v, want a message naming the address", err)
 	}

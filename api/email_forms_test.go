@@ -11,12 +11,14 @@ import (
 )
 
 // An email with ö as one character (U+00F6) and as o followed by the
-// combining diaeresis U+0308 names one contact, through GraphQL, the beacon
-// and the admin API alike. The contact keeps the one-character form (NFC).
+// combining diaeresis U+0308, and with its domain in Unicode and in
+// punycode, names one contact, through GraphQL, the beacon and the admin
+// API alike. The contact keeps the one-character form (NFC) and the
+// Unicode domain.
 func TestEmailUnicodeFormsShareContact(t *testing.T) {
 	const (
-		precomposed = "j\u00f6rg@example.com"
-		decomposed  = "jo\u0308rg@example.com"
+		precomposed = "j\u00f6rg@b\u00fccher.example"
+		decomposed  = "jo\u0308rg@xn--bcher-kva.example"
 	)
 	ts := newTestServer(t)
 	createEvent(t, ts, "signup")
@@ -27,7 +29,7 @@ func TestEmailUnicodeFormsShareContact(t *testing.T) {
 		t.Fatalf("triggerCustomEvent: status %d, body %s", status, body)
 	}
 	status, body = postGraphQL(t, ts.URL, ts.APIKey, `mutation { triggerCustomEvents(inputs: [`+
-		`{slug: "signup", email: "`+decomposed+`"}, {slug: "signup", email: "JO\u0308RG@Example.com"}]) { accepted } }`)
+		`{slug: "signup", email: "`+decomposed+`"}, {slug: "signup", email: "JO\u0308RG@BU\u0308CHER.Example"}]) { accepted } }`)
 	if want := `{"data":{"triggerCustomEvents":[{"accepted":true},{"accepted":true}]}}`; status != http.StatusOK || string(body) != want {
 		t.Fatalf("triggerCustomEvents: status %d, body %s, want 200 %s", status, body, want)
 	}

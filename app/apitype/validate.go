@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/net/idna"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -143,8 +144,7 @@ func NormalizeEmail(field, email string) (string, *ValidationError) {
 		r, _ := utf8.DecodeRuneInString(email[i:])
 		return invalid(fmt.Sprintf("Email contains the invisible character %U: remove it.", r))
 	}
-	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Address != email || addr.Name != "" {
+	if !bareAddress(email) {
 		return invalid(fmt.Sprintf("Email %q is not a valid address: use the form name@example.com.", email))
 	}
 	at := strings.LastIndexByte(email, '@')
@@ -152,17 +152,100 @@ func NormalizeEmail(field, email string) (string, *ValidationError) {
 	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
 		return invalid(fmt.Sprintf("Email %q is not a valid address: the domain must contain a dot, as in example.com.", email))
 	}
+	if _, err := unicodeDomain(canonicalText(domain)); err != nil {
+		return invalid(fmt.Sprintf("Email %q is not a valid address: %v. Check the domain, or write it in its own letters, as in bücher.example.", email, err))
+	}
+	// NFC can turn a character into an ASCII one that addresses do not
+	// allow: the Greek question mark U+037E becomes a semicolon.
+	if !bareAddress(canonical) {
+		return invalid(fmt.Sprintf("Email %q is not a valid address: in Unicode NFC it reads %q. Use the form name@example.com.", email, canonical))
+	}
 	return canonical, nil
 }
 
+// bareAddress reports whether s is one email address with no display name
+// or comment around it.
+func bareAddress(s string) bool {
+	addr, err := mail.ParseAddress(s)
+	return err == nil && addr.Address == s && addr.Name == ""
+}
+
 // CanonicalEmail returns email trimmed, in lowercase and in Unicode
-// Normalization Form C (NFC), without validating it. In NFC, "ö" typed as
-// U+00F6 and typed as "o" followed by the combining diaeresis U+0308 are the
-// same string, U+00F6. Lowercasing comes first because it can leave a letter
+// Normalization Form C (NFC), with an internationalized domain in its
+// Unicode letters, without validating it. In NFC, "ö" typed as U+00F6 and
+// typed as "o" followed by the combining diaeresis U+0308 are the same
+// string, U+00F6. Lowercasing comes first because it can leave a letter
 // and a combining mark that NFC then joins: "H" and U+0331 lowercase to "h"
-// and U+0331, which NFC joins to U+1E96.
+// and U+0331, which NFC joins to U+1E96. A domain label written in its
+// ASCII form (punycode), such as xn--bcher-kva for bücher, is decoded, so
+// ann@xn--bcher-kva.example and ann@bücher.example are one address. A
+// domain with a label that does not decode is left as it is.
 func CanonicalEmail(email string) string {
-	return norm.NFC.String(strings.ToLower(strings.TrimSpace(email)))
+	email = canonicalText(strings.TrimSpace(email))
+	at := strings.LastIndexByte(email, '@')
+	if at < 0 {
+		return email
+	}
+	domain, err := unicodeDomain(email[at+1:])
+	if err != nil {
+		return email
+	}
+	return email[:at+1] + domain
+}
+
+func canonicalText(s string) string {
+	return norm.NFC.String(strings.ToLower(s))
+}
+
+// acePrefix starts every domain label written in punycode.
+const acePrefix = "xn--"
+
+// unicodeDomain decodes the punycode labels of a lowercase NFC domain, or
+// returns an error naming the first label that is not valid punycode.
+func unicodeDomain(domain string) (string, error) {
+	if !strings.Contains(domain, acePrefix) {
+		return domain, nil
+	}
+	labels := strings.Split(domain, ".")
+	for i, label := range labels {
+		if !strings.HasPrefix(label, acePrefix) {
+			continue
+		}
+		decoded, ok := decodeLabel(label)
+		if !ok {
+			return "", fmt.Errorf("the domain label %q is not valid punycode", label)
+		}
+		labels[i] = decoded
+	}
+	return strings.Join(labels, "."), nil
+}
+
+// decodeLabel decodes one punycode label. The result must encode back to
+// the same label, so that each domain has one Unicode form. It must also
+// contain a character outside ASCII, be lowercase and in NFC, and contain
+// no ASCII other than letters, digits and hyphens and no control or format
+// character.
+func decodeLabel(label string) (string, bool) {
+	decoded, err := idna.Punycode.ToUnicode(label)
+	if err != nil {
+		return "", false
+	}
+	if back, err := idna.Punycode.ToASCII(decoded); err != nil || back != label {
+		return "", false
+	}
+	nonASCII := false
+	for _, r := range decoded {
+		switch {
+		case r >= utf8.RuneSelf:
+			if isInvisible(r) {
+				return "", false
+			}
+			nonASCII = true
+		case r != '-' && !(r >= 'a' && r <= 'z') && !(r >= '0' && r <= '9'):
+			return "", false
+		}
+	}
+	return decoded, nonASCII && canonicalText(decoded) == decoded
 }
 
 // isInvisible reports whether r is a control or format character, such as

@@ -116,6 +116,20 @@ func TestNormalizeEmail(t *testing.T) {
 		{in: "H\u0331@example.com", want: "\u1e96@example.com"},
 		// The limit applies to the NFC form: 264 bytes as sent, 180 after.
 		{in: strings.Repeat("o\u0308", 84) + "@example.com", want: strings.Repeat("\u00f6", 84) + "@example.com"},
+		// A domain in punycode is stored in its Unicode letters.
+		{in: "ann@xn--bcher-kva.example", want: "ann@b\u00fccher.example"},
+		{in: "Ann@XN--BCHER-KVA.Example", want: "ann@b\u00fccher.example"},
+		{in: "ann@B\u00dcCHER.example", want: "ann@b\u00fccher.example"},
+		{in: "ann@mail.xn--bcher-kva.example", want: "ann@mail.b\u00fccher.example"},
+		{in: "ann@xn--zz.example"},     // not punycode
+		{in: "ann@xn--abc-.example"},   // decodes to ASCII only
+		{in: "ann@xn--.example"},       // decodes to nothing
+		{in: "ann@xn--a.example"},      // decodes to the control character U+0080
+		{in: "ann@xn--x-kfa.example"},  // decodes to an uppercase xÜ
+		{in: "ann@xn--a_-yka.example"}, // decodes to a_ü, with an underscore
+		{in: "ann@xn--kba1n.example"},  // decodes to ü and a soft hyphen
+		// The Greek question mark U+037E is a semicolon in NFC.
+		{in: "ann@a\u037e.example"},
 		{in: ""},
 		{in: "not-an-email"},
 		{in: "a@b"},
@@ -137,6 +151,9 @@ func TestNormalizeEmail(t *testing.T) {
 			}
 			continue
 		}
+		if canonical := CanonicalEmail(tt.in); canonical != tt.want {
+			t.Errorf("CanonicalEmail(%+q) = %+q, want %+q", tt.in, canonical, tt.want)
+		}
 		if err != nil {
 			t.Errorf("NormalizeEmail(%+q) error = %v, want %+q", tt.in, err, tt.want)
 			continue
@@ -144,6 +161,18 @@ func TestNormalizeEmail(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("NormalizeEmail(%+q) = %+q, want %+q", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestNormalizeEmailNamesBadPunycodeLabel(t *testing.T) {
+	_, err := NormalizeEmail("email", "ann@mail.xn--zz.example")
+	want := `Email "ann@mail.xn--zz.example" is not a valid address: the domain label "xn--zz" is not valid punycode. Check the domain, or write it in its own letters, as in bücher.example.`
+	if err == nil || err.Message != want {
+		t.Errorf("error = %v, want %q", err, want)
+	}
+	// Without validation, a label that does not decode stays as it is.
+	if got := CanonicalEmail("Ann@XN--ZZ.example"); got != "ann@xn--zz.example" {
+		t.Errorf("CanonicalEmail = %q, want ann@xn--zz.example", got)
 	}
 }
 
@@ -191,7 +220,7 @@ func FuzzValidateSlug(f *testing.F) {
 }
 
 func FuzzNormalizeEmail(f *testing.F) {
-	for _, seed := range []string{"contact@example.com", "A@B.CO", "a@b", "<a@b.c>", "\"q\"@example.com", "JO\u0308RG@example.com"} {
+	for _, seed := range []string{"contact@example.com", "A@B.CO", "a@b", "<a@b.c>", "\"q\"@example.com", "JO\u0308RG@example.com", "a@xn--bcher-kva.example", "a@xn--x-kfa.example"} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, email string) {
@@ -204,6 +233,9 @@ func FuzzNormalizeEmail(f *testing.F) {
 		}
 		if !norm.NFC.IsNormalString(got) {
 			t.Fatalf("NormalizeEmail(%+q) = %+q: not in NFC", email, got)
+		}
+		if canonical := CanonicalEmail(email); canonical != got {
+			t.Fatalf("NormalizeEmail(%+q) = %+q, but CanonicalEmail gives %+q", email, got, canonical)
 		}
 		again, err := NormalizeEmail("email", got)
 		if err != nil || again != got {
