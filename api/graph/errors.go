@@ -214,6 +214,8 @@ func inputTypeMessage(ctx context.Context, path ast.Path, err error) string {
 		problem = "has a one-digit hour"
 	case errors.Is(err, model.ErrTimeFraction):
 		problem = "has a comma before the fraction of a second"
+	case errors.Is(err, model.ErrTimeLeapSecond):
+		problem = "has second 60, which is valid only for a leap second, at 23:59:60 UTC on the last day of a month"
 	}
 
 	var fix string

@@ -115,17 +115,30 @@ func TestTriggerOccurredAtBounds(t *testing.T) {
 		t.Errorf("occurrences = %d, want 0", got)
 	}
 
-	for _, at := range []time.Time{now.Add(-29 * 24 * time.Hour), now.Add(4 * time.Minute)} {
+	for _, at := range []string{
+		now.Add(-29 * 24 * time.Hour).Format(time.RFC3339),
+		now.Add(4 * time.Minute).Format(time.RFC3339),
+		// RFC 3339 allows a lowercase t and z.
+		strings.ToLower(now.Add(-time.Hour).Truncate(time.Second).Format(time.RFC3339)),
+	} {
 		resp := api.query(t, triggerVars, map[string]any{"input": map[string]any{
-			"slug": "signed-up", "email": "ann@example.com", "occurredAt": at.Format(time.RFC3339),
+			"slug": "signed-up", "email": "ann@example.com", "occurredAt": at,
 		}})
 		if len(resp.Errors) != 0 {
 			t.Errorf("occurredAt %s: errors %+v, want none", at, resp.Errors)
 		}
 	}
 
-	if got := api.count(t, "event_occurrences"); got != 2 {
-		t.Errorf("occurrences = %d, want 2", got)
+	if got := api.count(t, "event_occurrences"); got != 3 {
+		t.Errorf("occurrences = %d, want 3", got)
+	}
+	var lowercase time.Time
+	if err := api.Store.DB().NewRaw("SELECT occurred_at FROM event_occurrences ORDER BY id DESC LIMIT 1").
+		Scan(t.Context(), &lowercase); err != nil {
+		t.Fatal(err)
+	}
+	if want := now.Add(-time.Hour).Truncate(time.Second); !lowercase.Equal(want) {
+		t.Errorf("occurred_at of the lowercase time = %v, want %v", lowercase, want)
 	}
 }
 
@@ -353,6 +366,8 @@ func TestTriggerWrongValueType(t *testing.T) {
 			"occurredAt", "input.occurredAt has a one-digit hour, so nothing was stored: " + timeFix},
 		{"comma before fraction", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "occurredAt": yesterday + "T09:30:00,5Z"}},
 			"occurredAt", "input.occurredAt has a comma before the fraction of a second, so nothing was stored: " + timeFix},
+		{"second 60 outside a leap second", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "occurredAt": yesterday + "T09:30:60Z"}},
+			"occurredAt", "input.occurredAt has second 60, which is valid only for a leap second, at 23:59:60 UTC on the last day of a month, so nothing was stored: " + timeFix},
 		{"string as metadata", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "metadata": "hello"}},
 			"metadata", "input.metadata has a value of the wrong type or form, so nothing was stored: " + metadataFix},
 		{"list as metadata", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "metadata": []any{1, 2}}},

@@ -24,6 +24,9 @@ var (
 	// second, such as 2026-01-31T09:30:00,5Z, which Go's time.Parse
 	// accepts.
 	ErrTimeFraction = errors.New("time has a comma before the fraction of a second")
+	// ErrTimeLeapSecond is a Time with second 60 anywhere but at 23:59:60
+	// UTC on the last day of a month, where RFC 3339 allows a leap second.
+	ErrTimeLeapSecond = errors.New("time has second 60 outside a leap second")
 )
 
 // MarshalTime writes the Time scalar in RFC 3339 form with up to nine
@@ -36,13 +39,19 @@ func MarshalTime(t time.Time) graphql.Marshaler {
 // UnmarshalTime reads the Time scalar: an RFC 3339 date and time, such as
 // 2026-01-31T10:30:00+01:00, with two digits each for hour, minute and
 // second, an optional fraction of a second after a period, and Z or an
-// offset ±hh:mm. Unlike gqlgen's default Time scalar, which this one
-// replaces, it rejects "" with ErrEmptyTime instead of reading the zero
-// time, and an offset beyond ±23:59 with ErrTimeOffset. It also rejects the
-// two forms that time.Parse reads beyond RFC 3339: a one-digit hour with
-// ErrTimeHour and a comma before the fraction with ErrTimeFraction. It still
-// reads the form "2026-01-31 09:30:00" as UTC, as the default scalar did,
-// with the same rules for its digits.
+// offset ±hh:mm. As RFC 3339 allows, T and Z may be lowercase, and the
+// second may be 60 for a leap second at 23:59:60 UTC on the last day of a
+// month. Go's time.Time has no leap seconds, so 23:59:60 reads as 00:00:00
+// of the next day, as PostgreSQL reads it, and 23:59:60.5 as 00:00:00.5,
+// which PostgreSQL rejects.
+//
+// Unlike gqlgen's default Time scalar, which this one replaces, it rejects
+// "" with ErrEmptyTime instead of reading the zero time, and an offset
+// beyond ±23:59 with ErrTimeOffset. It also rejects the two forms that
+// time.Parse reads beyond RFC 3339: a one-digit hour with ErrTimeHour and
+// a comma before the fraction with ErrTimeFraction. Second 60 at another
+// time is ErrTimeLeapSecond. It still reads the form "2026-01-31 09:30:00"
+// as UTC, as the default scalar did, with the same rules for its digits.
 func UnmarshalTime(v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {
@@ -51,11 +60,12 @@ func UnmarshalTime(v any) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, ErrEmptyTime
 	}
+	s, leap := withoutLeapSecond(upperTimeLetters(s))
 	if t, err := time.Parse(time.DateTime, s); err == nil {
 		if err := checkTimeForm(s, ' '); err != nil {
 			return time.Time{}, err
 		}
-		return t, nil
+		return leapSecond(t, leap)
 	}
 
 	t, err := time.Parse(time.RFC3339Nano, s)
@@ -67,6 +77,49 @@ func UnmarshalTime(v any) (time.Time, error) {
 	}
 	if !validOffset(s) {
 		return time.Time{}, ErrTimeOffset
+	}
+	return leapSecond(t, leap)
+}
+
+// upperTimeLetters returns s with the separator t and the zone z of an
+// RFC 3339 time in uppercase, because time.Parse reads only T and Z.
+func upperTimeLetters(s string) string {
+	separatorAt := len("2006-01-02")
+	if len(s) <= separatorAt || (s[separatorAt] != 't' && !strings.HasSuffix(s, "z")) {
+		return s
+	}
+	b := []byte(s)
+	if b[separatorAt] == 't' {
+		b[separatorAt] = 'T'
+	}
+	if last := len(b) - 1; b[last] == 'z' {
+		b[last] = 'Z'
+	}
+	return string(b)
+}
+
+// withoutLeapSecond replaces second 60 with 59, which time.Parse reads,
+// and reports whether it did. The seconds start at the same byte in both
+// forms that UnmarshalTime reads.
+func withoutLeapSecond(s string) (string, bool) {
+	secondAt := len("2006-01-02T15:04:")
+	if len(s) < secondAt+2 || s[secondAt:secondAt+2] != "60" || s[secondAt-1] != ':' {
+		return s, false
+	}
+	return s[:secondAt] + "59" + s[secondAt+2:], true
+}
+
+// leapSecond returns t, or with leap the instant one second after t. That
+// instant must be the start of a month in UTC, or the error is
+// ErrTimeLeapSecond.
+func leapSecond(t time.Time, leap bool) (time.Time, error) {
+	if !leap {
+		return t, nil
+	}
+	t = t.Add(time.Second)
+	day := t.UTC().Truncate(time.Second)
+	if day.Day() != 1 || day.Hour() != 0 || day.Minute() != 0 || day.Second() != 0 {
+		return time.Time{}, ErrTimeLeapSecond
 	}
 	return t, nil
 }

@@ -24,6 +24,16 @@ func TestUnmarshalTime(t *testing.T) {
 		// The form that gqlgen's default Time scalar read as UTC.
 		{"2026-01-31 09:30:00", time.Date(2026, 1, 31, 9, 30, 0, 0, time.UTC)},
 		{"2026-01-31 09:30:00.25", time.Date(2026, 1, 31, 9, 30, 0, 250000000, time.UTC)},
+		// RFC 3339 allows a lowercase t and z.
+		{"2026-01-31t09:30:00z", time.Date(2026, 1, 31, 9, 30, 0, 0, time.UTC)},
+		{"2026-01-31t10:30:00+01:00", time.Date(2026, 1, 31, 9, 30, 0, 0, time.UTC)},
+		{"2026-01-31T09:30:00.5z", time.Date(2026, 1, 31, 9, 30, 0, 500000000, time.UTC)},
+		// A leap second reads as the first instant after it.
+		{"2016-12-31T23:59:60Z", time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{"2016-12-31T23:59:60.25Z", time.Date(2017, 1, 1, 0, 0, 0, 250000000, time.UTC)},
+		{"2017-01-01T00:59:60+01:00", time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{"2016-12-31T18:59:60-05:00", time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{"2016-06-30 23:59:60", time.Date(2016, 7, 1, 0, 0, 0, 0, time.UTC)},
 	}
 	for _, tt := range tests {
 		got, err := UnmarshalTime(tt.input)
@@ -53,6 +63,10 @@ func TestUnmarshalTimeRejects(t *testing.T) {
 		{"2026-01-31T09:30:00,5Z", ErrTimeFraction},
 		{"2026-01-31T09:30:00,123456789-05:00", ErrTimeFraction},
 		{"2026-01-31 09:30:00,5", ErrTimeFraction},
+		{"2026-01-31T09:30:60Z", ErrTimeLeapSecond},
+		{"2016-12-31T23:59:60+01:00", ErrTimeLeapSecond},
+		{"2016-12-30T23:59:60Z", ErrTimeLeapSecond},
+		{"2016-12-31 23:58:60", ErrTimeLeapSecond},
 		{"2026-01-31T09:30:00.Z", nil},
 		{"2026-01-31T09:30:0Z", nil},
 		{"2026-01-31T09:30Z", nil},
@@ -60,7 +74,9 @@ func TestUnmarshalTimeRejects(t *testing.T) {
 		{"2026-01-31T09:30:00", nil},
 		{"2026-01-31", nil},
 		{"2026-01-31T09:30:00+0100", nil},
-		{"2026-01-31t09:30:00z", nil},
+		{"2016-12-31T23:59:61Z", nil},
+		{"2026-01-31 09:30:00z", nil},
+		{"2026-01-31T09:30:00zz", nil},
 		{" 2026-01-31T09:30:00Z", nil},
 		{"yesterday", nil},
 		{1700000000, nil},
@@ -84,7 +100,7 @@ func TestUnmarshalTimeRejects(t *testing.T) {
 // isNamedTimeError reports whether err is one of the errors of UnmarshalTime
 // that the error presenter names in its message.
 func isNamedTimeError(err error) bool {
-	for _, named := range []error{ErrEmptyTime, ErrTimeOffset, ErrTimeHour, ErrTimeFraction} {
+	for _, named := range []error{ErrEmptyTime, ErrTimeOffset, ErrTimeHour, ErrTimeFraction, ErrTimeLeapSecond} {
 		if errors.Is(err, named) {
 			return true
 		}
@@ -113,15 +129,16 @@ func TestMarshalTime(t *testing.T) {
 // strictTimeForm is the form that UnmarshalTime accepts: RFC 3339 with
 // two-digit fields, or the form of time.DateTime, each with an optional
 // fraction of a second after a period.
-var strictTimeForm = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})| [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?)$`)
+var strictTimeForm = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})| [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?)$`)
 
 // FuzzUnmarshalTime checks that an accepted string is not empty, has the
-// strict form, has an offset within ±23:59, and reads back as the same
-// instant from what MarshalTime writes.
+// strict form, has an offset within ±23:59, has second 60 only as a leap
+// second, and reads back as the same instant from what MarshalTime writes.
 func FuzzUnmarshalTime(f *testing.F) {
 	for _, seed := range []string{"2026-01-31T10:30:00+01:00", "2026-01-31T09:30:00.123456789Z", "2026-01-31 09:30:00",
 		"2026-12-05T09:00:00+24:00", "2026-01-31T10:30:00-23:59", "", "2026-01-31", "2026-01-31t10:30:00z",
-		"2026-01-31T9:30:00Z", "2026-01-31 9:30:00", "2026-01-31T09:30:00,5+01:00", "2026-01-31 09:30:00,5"} {
+		"2026-01-31T9:30:00Z", "2026-01-31 9:30:00", "2026-01-31T09:30:00,5+01:00", "2026-01-31 09:30:00,5",
+		"2016-12-31T23:59:60Z", "2017-01-01T00:59:60.5+01:00"} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, input string) {
@@ -137,6 +154,11 @@ func FuzzUnmarshalTime(f *testing.F) {
 		}
 		if _, offset := got.Zone(); offset <= -24*3600 || offset >= 24*3600 {
 			t.Fatalf("UnmarshalTime(%q) has offset %d s, beyond ±23:59", input, offset)
+		}
+		if input[17:19] == "60" {
+			if utc := got.UTC(); utc.Day() != 1 || utc.Hour() != 0 || utc.Minute() != 0 || utc.Second() != 0 {
+				t.Fatalf("UnmarshalTime(%q) = %v: second 60 outside a leap second", input, got)
+			}
 		}
 		if got.IsZero() {
 			// MarshalTime writes the zero time as null.
