@@ -19,6 +19,12 @@ const (
 	MaxMetadataValueBytes = 1024 // per string value
 	MaxMetadataBytes      = 8192 // the whole object as JSON
 	MaxMetadataKeyLength  = 64   // in bytes
+
+	// maxMetadataInput caps the JSON text that ParseMetadata reads.
+	// MaxMetadataBytes counts the object as JSON.stringify writes it, and
+	// a client may write the same object longer. A character written as a
+	// \u escape takes up to six times its bytes, and white space adds more.
+	maxMetadataInput = 6 * MaxMetadataBytes
 )
 
 // Metadata is the flat key-value data attached to an event. Each value is a
@@ -32,15 +38,17 @@ func invalidMetadata(format string, args ...any) *ValidationError {
 }
 
 // ParseMetadata decodes and validates a JSON object of metadata. It rejects
-// input that is over MaxMetadataBytes long, not UTF-8, not one JSON object,
-// or that breaks a rule of ValidateMetadata. It also rejects duplicate keys.
+// input that is not UTF-8, not one JSON object, or that breaks a rule of
+// ValidateMetadata. MaxMetadataBytes counts the object as JSON.stringify
+// writes it, without the white space and \u escapes of raw. It also
+// rejects duplicate keys and raw input over six times MaxMetadataBytes.
 // Numbers are returned as float64. Empty input returns nil and no error.
 func ParseMetadata(raw []byte) (Metadata, *ValidationError) {
 	if len(raw) == 0 {
 		return nil, nil
 	}
-	if len(raw) > MaxMetadataBytes {
-		return nil, metadataTooLarge(len(raw))
+	if len(raw) > maxMetadataInput {
+		return nil, invalidMetadata("Metadata is %d bytes as sent: send at most %d bytes, and at most %d bytes as compact JSON.", len(raw), maxMetadataInput, MaxMetadataBytes)
 	}
 	if !utf8.Valid(raw) {
 		return nil, invalidMetadata("Metadata is not valid UTF-8: send the JSON encoded as UTF-8.")

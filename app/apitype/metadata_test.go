@@ -152,10 +152,24 @@ func TestParseMetadata(t *testing.T) {
 	key65 := strings.Repeat("k", MaxMetadataKeyLength+1)
 	value1024 := strings.Repeat("v", MaxMetadataValueBytes)
 	value1025 := strings.Repeat("v", MaxMetadataValueBytes+1)
-	// Raw input padded with spaces: the raw limit counts them, the
-	// encoded size does not.
+	// Raw input padded with spaces: the size limit does not count them.
 	padded := func(size int) string {
 		return `{"a":"x"` + strings.Repeat(" ", size-len(`{"a":"x"}`)) + `}`
+	}
+	// Values written with \u escapes, 6 bytes for each character: 24,192
+	// bytes as sent, 8,192 as JSON.stringify writes them.
+	escapedRaw := "{"
+	escaped := Metadata{}
+	for i := range 8 {
+		key := fmt.Sprintf("k%d", i)
+		escapedRaw += `"` + key + `":"` + strings.Repeat(`\u00e9`, 500) + `",`
+		escaped[key] = strings.Repeat("\u00e9", 500)
+	}
+	pad := strings.Repeat("x", MaxMetadataBytes-stringifyLength(escaped)-len(`,"pad":""`))
+	escapedRaw += `"pad":"` + pad + `"}`
+	escaped["pad"] = pad
+	if len(escapedRaw) != 24192 {
+		t.Fatalf("escaped metadata is %d bytes as sent, want 24192", len(escapedRaw))
 	}
 	html := strings.Repeat("<&>", 341)
 	htmlRaw := `{"a":"` + html + `","b":"` + html + `"}`
@@ -188,7 +202,11 @@ func TestParseMetadata(t *testing.T) {
 		{name: "raw of 8192 bytes", raw: mustMarshal(t, metadataOfSize(MaxMetadataBytes)), want: Metadata(metadataOfSize(MaxMetadataBytes))},
 		{name: "raw of 8193 bytes", raw: mustMarshal(t, metadataOfSize(MaxMetadataBytes+1)), message: "Metadata is 8193 bytes as JSON: use at most 8192 bytes."},
 		{name: "padded raw of 8192 bytes", raw: padded(MaxMetadataBytes), want: Metadata{"a": "x"}},
-		{name: "padded raw of 8193 bytes", raw: padded(MaxMetadataBytes + 1), message: "Metadata is 8193 bytes as JSON: use at most 8192 bytes."},
+		{name: "padded raw of 8193 bytes", raw: padded(MaxMetadataBytes + 1), want: Metadata{"a": "x"}},
+		{name: "padded raw of 49152 bytes", raw: padded(6 * MaxMetadataBytes), want: Metadata{"a": "x"}},
+		{name: "padded raw of 49153 bytes", raw: padded(6*MaxMetadataBytes + 1), message: "Metadata is 49153 bytes as sent: send at most 49152 bytes, and at most 8192 bytes as compact JSON."},
+		{name: "escapes at 8192 bytes", raw: escapedRaw, want: escaped},
+		{name: "escapes at 8193 bytes", raw: strings.Replace(escapedRaw, `"pad":"`, `"pad":"x`, 1), message: "Metadata is 8193 bytes as JSON: use at most 8192 bytes."},
 		{name: "re-encoding over limit", raw: longNumber, message: "Metadata is 8209 bytes as JSON: use at most 8192 bytes."},
 		{name: "line separators at 8192 bytes", raw: stringify(t, separatorMetadataOfSize(MaxMetadataBytes)), want: Metadata(separatorMetadataOfSize(MaxMetadataBytes))},
 		{name: "line separators at 8193 bytes", raw: stringify(t, separatorMetadataOfSize(MaxMetadataBytes+1)), message: "Metadata is 8193 bytes as JSON: use at most 8192 bytes."},
