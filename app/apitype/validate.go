@@ -30,7 +30,9 @@ const (
 	MaxSlugLength        = 64
 	MaxNameLength        = 200
 	MaxDescriptionLength = 2000
-	MaxEmailLength       = 254
+	// MaxEmailLength counts bytes of UTF-8, as mail servers limit an
+	// address, so a letter such as é takes two.
+	MaxEmailLength = 254
 )
 
 // ReservedSlugs are used by built-in events and cannot name a custom event.
@@ -136,7 +138,7 @@ func NormalizeEmail(field, email string) (string, *ValidationError) {
 	}
 	canonical := CanonicalEmail(email)
 	if len(canonical) > MaxEmailLength {
-		return invalid(fmt.Sprintf("Email is too long: use at most %d characters.", MaxEmailLength))
+		return invalid(fmt.Sprintf("Email is too long: it is %d bytes in UTF-8, and the limit is %d bytes.", len(canonical), MaxEmailLength))
 	}
 	// Invisible characters would make one address look like another:
 	// ann\u200b@example.com is not ann@example.com.
@@ -155,12 +157,41 @@ func NormalizeEmail(field, email string) (string, *ValidationError) {
 	if _, err := unicodeDomain(canonicalText(domain)); err != nil {
 		return invalid(fmt.Sprintf("Email %q is not a valid address: %v. Check the domain, or write it in its own letters, as in bücher.example.", email, err))
 	}
+	if problem := hostNameProblem(canonical[strings.LastIndexByte(canonical, '@')+1:]); problem != "" {
+		return invalid(fmt.Sprintf("Email %q is not a valid address: %s.", email, problem))
+	}
 	// NFC can turn a character into an ASCII one that addresses do not
 	// allow: the Greek question mark U+037E becomes a semicolon.
 	if !bareAddress(canonical) {
 		return invalid(fmt.Sprintf("Email %q is not a valid address: in Unicode NFC it reads %q. Use the form name@example.com.", email, canonical))
 	}
 	return canonical, nil
+}
+
+// hostNameProblem describes why domain, in lowercase and with its
+// punycode labels decoded, cannot name a mail server, or returns "". Each
+// label must be letters, digits and hyphens, without a hyphen at either
+// end. Letters outside ASCII are allowed. A bracketed IP address, which
+// RFC 5321 also allows, is rejected, because contacts are people at
+// named domains.
+func hostNameProblem(domain string) string {
+	if strings.HasPrefix(domain, "[") {
+		return "use a domain name after @, not an IP address"
+	}
+	for _, label := range strings.Split(domain, ".") {
+		if label == "" {
+			return "the domain has an empty label between two dots"
+		}
+		if strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
+			return fmt.Sprintf("the domain label %q starts or ends with a hyphen", label)
+		}
+		for _, r := range label {
+			if r < utf8.RuneSelf && r != '-' && !(r >= 'a' && r <= 'z') && !(r >= '0' && r <= '9') {
+				return fmt.Sprintf("the domain contains %q, and domain names allow only letters, digits, hyphens and dots", r)
+			}
+		}
+	}
+	return ""
 }
 
 // bareAddress reports whether s is one email address with no display name

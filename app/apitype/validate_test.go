@@ -128,6 +128,14 @@ func TestNormalizeEmail(t *testing.T) {
 		{in: "ann@xn--x-kfa.example"},  // decodes to an uppercase xÜ
 		{in: "ann@xn--a_-yka.example"}, // decodes to a_ü, with an underscore
 		{in: "ann@xn--kba1n.example"},  // decodes to ü and a soft hyphen
+		// Domains must be host names.
+		{in: "a@[127.0.0.1]"},
+		{in: "a@-x.example"},
+		{in: "a@x-.example"},
+		{in: "a@x_y.example"},
+		{in: "a@x..example"},
+		{in: "a@x-y.example", want: "a@x-y.example"},
+		{in: "a@b\u00fccher-2.example", want: "a@b\u00fccher-2.example"},
 		// The Greek question mark U+037E is a semicolon in NFC.
 		{in: "ann@a\u037e.example"},
 		{in: ""},
@@ -173,6 +181,25 @@ func TestNormalizeEmailNamesBadPunycodeLabel(t *testing.T) {
 	// Without validation, a label that does not decode stays as it is.
 	if got := CanonicalEmail("Ann@XN--ZZ.example"); got != "ann@xn--zz.example" {
 		t.Errorf("CanonicalEmail = %q, want ann@xn--zz.example", got)
+	}
+}
+
+func TestNormalizeEmailMessages(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string
+	}{
+		{"a@[127.0.0.1]", `Email "a@[127.0.0.1]" is not a valid address: use a domain name after @, not an IP address.`},
+		{"a@-x.example", `Email "a@-x.example" is not a valid address: the domain label "-x" starts or ends with a hyphen.`},
+		{"a@x_y.example", `Email "a@x_y.example" is not a valid address: the domain contains '_', and domain names allow only letters, digits, hyphens and dots.`},
+		// 125 letters é take 250 bytes.
+		{strings.Repeat("\u00e9", 125) + "@x.com", "Email is too long: it is 256 bytes in UTF-8, and the limit is 254 bytes."},
+	}
+	for _, tt := range tests {
+		_, err := NormalizeEmail("email", tt.in)
+		if err == nil || err.Message != tt.want {
+			t.Errorf("NormalizeEmail(%q) error = %v, want %q", tt.in, err, tt.want)
+		}
 	}
 }
 
