@@ -120,6 +120,8 @@ func parseCollect(body []byte) (collectMessage, error) {
 // page URL. The channel is classified from them, the referrer and the page
 // URL.
 func parseCollectEvent(req collectRequest, pageURL string) (*db.Trigger, error) {
+	// GraphQL trims the slug too.
+	req.Slug = strings.TrimSpace(req.Slug)
 	if verr := apitype.ValidateSlug(req.Slug); verr != nil {
 		return nil, verr
 	}

@@ -62,6 +62,17 @@ func TestParseCollect(t *testing.T) {
 	}
 }
 
+// The slug is trimmed, as in GraphQL.
+func TestParseCollectTrimsSlug(t *testing.T) {
+	msg, err := parseCollect([]byte(`{"k":"site_x","v":"` + testVisitorID + `","e":" signup\t"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg.Event == nil || msg.Event.Slug != "signup" {
+		t.Errorf("event = %+v, want slug signup", msg.Event)
+	}
+}
+
 func manyKeys(n int) string {
 	parts := make([]string, n)
 	for i := range parts {

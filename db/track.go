@@ -161,6 +161,10 @@ func (s *Store) prepareTrigger(ctx context.Context, t Trigger) (*preparedTrigger
 
 	event, err := s.liveEventBySlug(ctx, t.AccountID, t.Slug)
 	if err != nil {
+		// The slug is a field of the trigger's input, so the error names it.
+		if nferr, ok := errors.AsType[*NotFoundError](err); ok && nferr.Field == "" {
+			nferr.Field = "slug"
+		}
 		return nil, err
 	}
 	p.customEventID = event.ID
@@ -246,6 +250,31 @@ func (t Trigger) hash() []byte {
 	}
 	sum := sha256.Sum256(b)
 	return sum[:]
+}
+
+// RepeatedTrigger returns the occurrence that t's idempotency key is bound
+// to when the key was claimed in the last 7 days by a trigger with the same
+// input, and nil otherwise. It lets a retry get its first result after the
+// trigger itself has become invalid, such as when its occurredAt is now
+// more than 30 days ago or its custom event was renamed.
+func (s *Store) RepeatedTrigger(ctx context.Context, t Trigger) (*EventOccurrence, error) {
+	if t.IdempotencyKey == "" {
+		return nil, nil
+	}
+	var occurrences []EventOccurrence
+	err := s.db.NewRaw(`
+		SELECT o.* FROM idempotency_keys k
+		JOIN event_occurrences o ON o.account_id = k.account_id AND o.id = k.occurrence_id
+		WHERE k.account_id = ? AND k.key = ? AND k.request_hash = ? AND k.created_at >= now() - ?::interval`,
+		t.AccountID, t.IdempotencyKey, t.hash(), fmt.Sprintf("%d seconds", int(IdempotencyWindow.Seconds()))).
+		Scan(ctx, &occurrences)
+	if err != nil {
+		return nil, fmt.Errorf("read occurrence of idempotency key: %w", err)
+	}
+	if len(occurrences) == 0 {
+		return nil, nil
+	}
+	return &occurrences[0], nil
 }
 
 // claimIdempotencyKey binds key to the transaction's trigger. A key that

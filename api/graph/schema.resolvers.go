@@ -82,11 +82,27 @@ func (r *mutationResolver) TriggerCustomEvents(ctx context.Context, inputs []*mo
 	var triggers []db.Trigger
 	var positions []int
 	now := time.Now()
+	accepted := 0
+	accept := func(i int, occurrence *db.EventOccurrence) {
+		id := strconv.FormatInt(occurrence.ID, 10)
+		results[i].Accepted = true
+		results[i].OccurrenceID = &id
+		accepted++
+	}
 	for i, input := range inputs {
 		results[i] = &model.TriggerResult{Index: i}
-		trigger, verr := newTrigger(account, input, now)
+		trigger, verr := newTrigger(account, input)
 		if verr != nil {
 			results[i].Error = r.triggerError(ctx, account, i, verr)
+			continue
+		}
+		if verr := checkOccurredAt(trigger, now); verr != nil {
+			occurrence, err := r.repeatOf(ctx, trigger, verr)
+			if err != nil {
+				results[i].Error = r.triggerError(ctx, account, i, err)
+			} else {
+				accept(i, occurrence)
+			}
 			continue
 		}
 		triggers = append(triggers, trigger)
@@ -94,16 +110,16 @@ func (r *mutationResolver) TriggerCustomEvents(ctx context.Context, inputs []*mo
 	}
 	occurrences, errs := r.store.RecordEvents(ctx, r.log, triggers)
 
-	accepted := 0
 	for j, i := range positions {
-		if errs[j] != nil {
-			results[i].Error = r.triggerError(ctx, account, i, errs[j])
+		occurrence, err := occurrences[j], errs[j]
+		if err != nil {
+			occurrence, err = r.repeatOf(ctx, triggers[j], err)
+		}
+		if err != nil {
+			results[i].Error = r.triggerError(ctx, account, i, err)
 			continue
 		}
-		id := strconv.FormatInt(occurrences[j].ID, 10)
-		results[i].Accepted = true
-		results[i].OccurrenceID = &id
-		accepted++
+		accept(i, occurrence)
 	}
 	r.log.InfoContext(ctx, "custom event batch recorded", "account_id", account.ID, "inputs", len(inputs), "accepted", accepted)
 	return results, nil

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -26,8 +27,9 @@ const (
 )
 
 // newTrigger validates a trigger input and returns it as a db.Trigger for
-// account. now is the server time that occurredAt is checked against.
-func newTrigger(account *db.Account, input *model.TriggerCustomEventInput, now time.Time) (db.Trigger, *apitype.ValidationError) {
+// account. It leaves the bounds of occurredAt to checkOccurredAt, so that
+// a retry with an idempotency key can still find its first occurrence.
+func newTrigger(account *db.Account, input *model.TriggerCustomEventInput) (db.Trigger, *apitype.ValidationError) {
 	slug, verr := requireSlug("slug", input.Slug)
 	if verr != nil {
 		return db.Trigger{}, verr
@@ -56,40 +58,23 @@ func newTrigger(account *db.Account, input *model.TriggerCustomEventInput, now t
 		t.Metadata = metadata
 	}
 	if input.OccurredAt != nil {
-		at := *input.OccurredAt
-		if at.Before(now.Add(-maxBackdate)) {
-			return db.Trigger{}, &apitype.ValidationError{
-				Field:   "occurredAt",
-				Message: fmt.Sprintf("occurredAt %s is more than 30 days ago: record events within 30 days of when they happened.", at.UTC().Format(time.RFC3339)),
-			}
-		}
-		if at.After(now.Add(maxClockSkew)) {
-			return db.Trigger{}, &apitype.ValidationError{
-				Field:   "occurredAt",
-				Message: fmt.Sprintf("occurredAt %s is in the future: send the time the event happened, and check the sender's clock.", at.UTC().Format(time.RFC3339)),
-			}
-		}
-		t.OccurredAt = at
+		t.OccurredAt = *input.OccurredAt
 	}
 
-	utm := apitype.UTM{}
-	utmFields := []struct {
-		name  string
-		value *string
-		dest  *string
-	}{
-		{"utmSource", input.UtmSource, &utm.Source},
-		{"utmMedium", input.UtmMedium, &utm.Medium},
-		{"utmCampaign", input.UtmCampaign, &utm.Campaign},
-		{"utmTerm", input.UtmTerm, &utm.Term},
-		{"utmContent", input.UtmContent, &utm.Content},
+	utm, verr := apitype.NormalizeUTM(apitype.UTM{
+		Source:   deref(input.UtmSource),
+		Medium:   deref(input.UtmMedium),
+		Campaign: deref(input.UtmCampaign),
+		Term:     deref(input.UtmTerm),
+		Content:  deref(input.UtmContent),
+	})
+	if verr != nil {
+		return db.Trigger{}, verr
 	}
-	for _, f := range utmFields {
-		value, verr := optionalText(f.name, f.value, apitype.MaxUTMLength, "bytes", byteLength)
-		if verr != nil {
-			return db.Trigger{}, verr
-		}
-		*f.dest = value
+	// Without UTM fields, the page URL's utm_* parameters count, as they
+	// do for the beacon.
+	if utm.IsZero() {
+		utm = apitype.UTMFromURL(pageURL)
 	}
 	t.UTMSource, t.UTMMedium, t.UTMCampaign, t.UTMTerm, t.UTMContent = utm.Source, utm.Medium, utm.Campaign, utm.Term, utm.Content
 	if input.Channel != nil {
@@ -131,31 +116,76 @@ func newTrigger(account *db.Account, input *model.TriggerCustomEventInput, now t
 	return t, nil
 }
 
-// optionalText trims an optional text field and rejects it when size(value)
-// exceeds limit. A nil value returns "".
-func optionalText(field string, value *string, limit int, unit string, size func(string) int) (string, *apitype.ValidationError) {
-	if value == nil {
-		return "", nil
+// checkOccurredAt rejects an occurredAt more than 30 days before now or
+// more than 5 minutes after it. A trigger without one passes.
+func checkOccurredAt(t db.Trigger, now time.Time) *apitype.ValidationError {
+	at := t.OccurredAt
+	if at.IsZero() {
+		return nil
 	}
-	text := strings.TrimSpace(*value)
-	if !utf8.ValidString(text) {
-		return "", &apitype.ValidationError{Field: field, Message: fmt.Sprintf("%s is not valid UTF-8: send text.", field)}
+	if at.Before(now.Add(-maxBackdate)) {
+		return &apitype.ValidationError{
+			Field:   "occurredAt",
+			Message: fmt.Sprintf("occurredAt %s is more than 30 days ago: record events within 30 days of when they happened.", at.UTC().Format(time.RFC3339)),
+		}
 	}
-	if size(text) > limit {
-		return "", &apitype.ValidationError{Field: field, Message: fmt.Sprintf("%s is too long: use at most %d %s.", field, limit, unit)}
+	if at.After(now.Add(maxClockSkew)) {
+		return &apitype.ValidationError{
+			Field:   "occurredAt",
+			Message: fmt.Sprintf("occurredAt %s is in the future: send the time the event happened, and check the sender's clock.", at.UTC().Format(time.RFC3339)),
+		}
 	}
-	return text, nil
+	return nil
+}
+
+// repeatOf returns the first occurrence of a retry whose trigger failed
+// with err, or err. The retry must carry the idempotency key that the same
+// input claimed in the last 7 days. It then gets that occurrence even when
+// its occurredAt is now out of bounds or its slug was renamed since, because
+// the client is asking whether the first call was stored.
+func (r *Resolver) repeatOf(ctx context.Context, t db.Trigger, err error) (*db.EventOccurrence, error) {
+	if t.IdempotencyKey == "" {
+		return nil, err
+	}
+	var verr *apitype.ValidationError
+	if !errors.Is(err, db.ErrNotFound) && !(errors.As(err, &verr) && verr.Field == "occurredAt") {
+		return nil, err
+	}
+	occurrence, lookupErr := r.store.RepeatedTrigger(ctx, t)
+	if lookupErr != nil {
+		r.log.ErrorContext(ctx, "idempotency key lookup failed", "account_id", t.AccountID, "error", lookupErr)
+		return nil, err
+	}
+	if occurrence == nil {
+		return nil, err
+	}
+	return occurrence, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 // trigger validates and records one input, and returns the occurrence id.
 func (r *Resolver) trigger(ctx context.Context, account *db.Account, input *model.TriggerCustomEventInput) (string, error) {
-	t, verr := newTrigger(account, input, time.Now())
+	t, verr := newTrigger(account, input)
 	if verr != nil {
 		return "", verr
 	}
-	occurrence, err := r.store.RecordEvent(ctx, t)
+	var occurrence *db.EventOccurrence
+	var err error
+	if verr := checkOccurredAt(t, time.Now()); verr != nil {
+		err = verr
+	} else {
+		occurrence, err = r.store.RecordEvent(ctx, t)
+	}
 	if err != nil {
-		return "", err
+		if occurrence, err = r.repeatOf(ctx, t, err); err != nil {
+			return "", err
+		}
 	}
 	r.log.DebugContext(ctx, "custom event triggered",
 		"account_id", account.ID,
@@ -164,5 +194,3 @@ func (r *Resolver) trigger(ctx context.Context, account *db.Account, input *mode
 		"contact_id", occurrence.ContactID)
 	return strconv.FormatInt(occurrence.ID, 10), nil
 }
-
-func byteLength(s string) int { return len(s) }

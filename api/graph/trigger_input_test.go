@@ -3,6 +3,7 @@ package graph
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -11,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"customevents/api/graph/model"
+	"customevents/app/apitype"
 	"customevents/db"
 )
 
@@ -409,7 +412,7 @@ func TestTriggerNULCharacters(t *testing.T) {
 	const single = `mutation($i: TriggerCustomEventInput!) { triggerCustomEvent(input: $i) }`
 
 	resp := api.query(t, single, map[string]any{"i": map[string]any{"slug": "signed-up\x00", "email": "a@example.com"}})
-	wantError(t, resp, "NOT_FOUND", "", `Custom event "signed-up\x00" was not found in this account. Check the slug, or create the event under Settings → Custom Events.`)
+	wantError(t, resp, "NOT_FOUND", "slug", `Custom event "signed-up\x00" was not found in this account. Check the slug, or create the event under Settings → Custom Events.`)
 
 	resp = api.query(t, `query($s: String!) { customEvent(slug: $s) { id } }`, map[string]any{"s": "signed-up\x00"})
 	var lookup struct {
@@ -445,7 +448,7 @@ func TestTriggerNULCharacters(t *testing.T) {
 	}
 	first, second := batch.TriggerCustomEvents[0], batch.TriggerCustomEvents[1]
 	if first.Accepted || first.Error == nil || first.Error.Code != "BAD_USER_INPUT" || first.Error.Field != "utmSource" ||
-		first.Error.Message != "utmSource contains a NUL character, which cannot be stored: remove it." {
+		first.Error.Message != "utmSource contains the invisible character U+0000: remove it." {
 		t.Errorf("result 0 = %+v (error %+v), want BAD_USER_INPUT on utmSource", first, first.Error)
 	}
 	if !second.Accepted {
@@ -483,15 +486,16 @@ func TestTriggerUnknownLongSlug(t *testing.T) {
 	want := `Custom event "` + strings.Repeat("é", 64) + `…" was not found in this account. Check the slug, or create the event under Settings → Custom Events.`
 
 	resp := api.query(t, triggerVars, map[string]any{"input": map[string]any{"slug": slug, "email": "ann@example.com"}})
-	wantError(t, resp, "NOT_FOUND", "", want)
+	wantError(t, resp, "NOT_FOUND", "slug", want)
 
 	resp = api.query(t, `mutation($inputs: [TriggerCustomEventInput!]!) {
-		triggerCustomEvents(inputs: $inputs) { error { code message } }
+		triggerCustomEvents(inputs: $inputs) { error { code field message } }
 	}`, map[string]any{"inputs": []any{map[string]any{"slug": slug, "email": "ann@example.com"}}})
 	var data struct {
 		TriggerCustomEvents []struct {
 			Error struct {
 				Code    string `json:"code"`
+				Field   string `json:"field"`
 				Message string `json:"message"`
 			} `json:"error"`
 		} `json:"triggerCustomEvents"`
@@ -500,8 +504,8 @@ func TestTriggerUnknownLongSlug(t *testing.T) {
 	if len(data.TriggerCustomEvents) != 1 {
 		t.Fatalf("results = %+v, want 1", data.TriggerCustomEvents)
 	}
-	if got := data.TriggerCustomEvents[0].Error; got.Code != "NOT_FOUND" || got.Message != want {
-		t.Errorf("batch error = %+v, want NOT_FOUND with %q", got, want)
+	if got := data.TriggerCustomEvents[0].Error; got.Code != "NOT_FOUND" || got.Field != "slug" || got.Message != want {
+		t.Errorf("batch error = %+v, want NOT_FOUND on slug with %q", got, want)
 	}
 
 	resp = api.query(t, `query($s: String!, $from: Date!) { customEventStats(slug: $s, from: $from, to: $from) { eventsTriggered } }`,
@@ -711,5 +715,132 @@ func TestTriggerLiteralOfWrongType(t *testing.T) {
 	}
 	if got := occurrences[0].Metadata["seats"]; got != 12345678901234567890.0 {
 		t.Errorf("metadata seats = %v, want 1.2345678901234567e19", got)
+	}
+}
+
+// A retry with an idempotency key gets its first occurrence after the
+// trigger itself became invalid: its occurredAt now more than 30 days ago,
+// or its slug renamed. Without the key, or with another input, the same
+// calls fail as before.
+func TestTriggerRetryAfterInputExpired(t *testing.T) {
+	api := newTestAPI(t)
+	event := api.createEvent(t, "signed-up")
+	occurredAt := time.Now().UTC().Add(-31 * 24 * time.Hour).Truncate(time.Second).Format(time.RFC3339)
+	input := map[string]any{"slug": "signed-up", "email": "ann@example.com", "occurredAt": occurredAt, "idempotencyKey": "backfill-1"}
+
+	// The first call is stored as if it came when occurredAt was within
+	// 30 days, from the same input as the retry.
+	parsed, err := time.Parse(time.RFC3339, occurredAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := "backfill-1"
+	first, verr := newTrigger(api.Account, &model.TriggerCustomEventInput{Slug: "signed-up", Email: "ann@example.com", OccurredAt: &parsed, IdempotencyKey: &key})
+	if verr != nil {
+		t.Fatal(verr)
+	}
+	stored, err := api.Store.RecordEvent(t.Context(), first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strconv.FormatInt(stored.ID, 10)
+
+	var single struct {
+		TriggerCustomEvent string `json:"triggerCustomEvent"`
+	}
+	decodeData(t, api.query(t, triggerVars, map[string]any{"input": input}), &single)
+	if single.TriggerCustomEvent != want {
+		t.Errorf("retry returned %s, want %s", single.TriggerCustomEvent, want)
+	}
+
+	const batch = `mutation($inputs: [TriggerCustomEventInput!]!) { triggerCustomEvents(inputs: $inputs) { accepted occurrenceId error { field } } }`
+	var batchData struct {
+		TriggerCustomEvents []struct {
+			Accepted     bool    `json:"accepted"`
+			OccurrenceID *string `json:"occurrenceId"`
+			Error        *struct {
+				Field string `json:"field"`
+			} `json:"error"`
+		} `json:"triggerCustomEvents"`
+	}
+	withoutKey := map[string]any{"slug": "signed-up", "email": "ann@example.com", "occurredAt": occurredAt}
+	decodeData(t, api.query(t, batch, map[string]any{"inputs": []any{input, withoutKey}}), &batchData)
+	if got := batchData.TriggerCustomEvents; len(got) != 2 || !got[0].Accepted || got[0].OccurrenceID == nil || *got[0].OccurrenceID != want {
+		t.Errorf("batch retry = %+v, want item 0 accepted as %s", got, want)
+	} else if got[1].Accepted || got[1].Error == nil || got[1].Error.Field != "occurredAt" {
+		t.Errorf("batch item without a key = %+v, want an error on occurredAt", got[1])
+	}
+
+	resp := api.query(t, triggerVars, map[string]any{"input": withoutKey})
+	wantError(t, resp, "BAD_USER_INPUT", "occurredAt", fmt.Sprintf("occurredAt %s is more than 30 days ago: record events within 30 days of when they happened.", occurredAt))
+	changed := map[string]any{"slug": "signed-up", "email": "bob@example.com", "occurredAt": occurredAt, "idempotencyKey": "backfill-1"}
+	resp = api.query(t, triggerVars, map[string]any{"input": changed})
+	wantError(t, resp, "BAD_USER_INPUT", "occurredAt", fmt.Sprintf("occurredAt %s is more than 30 days ago: record events within 30 days of when they happened.", occurredAt))
+
+	// A recent trigger, then the event's slug changes.
+	recent := map[string]any{"slug": "signed-up", "email": "ann@example.com", "idempotencyKey": "order-7"}
+	var firstRecent, retried struct {
+		TriggerCustomEvent string `json:"triggerCustomEvent"`
+	}
+	decodeData(t, api.query(t, triggerVars, map[string]any{"input": recent}), &firstRecent)
+	if _, err := api.Store.UpdateCustomEvent(t.Context(), api.Account.ID, event.ID, apitype.CustomEventInput{Name: event.Name, Slug: "registered"}); err != nil {
+		t.Fatal(err)
+	}
+	decodeData(t, api.query(t, triggerVars, map[string]any{"input": recent}), &retried)
+	if retried.TriggerCustomEvent != firstRecent.TriggerCustomEvent {
+		t.Errorf("retry after the rename returned %s, want %s", retried.TriggerCustomEvent, firstRecent.TriggerCustomEvent)
+	}
+	resp = api.query(t, triggerVars, map[string]any{"input": map[string]any{"slug": "signed-up", "email": "ann@example.com"}})
+	if len(resp.Errors) != 1 || resp.Errors[0].Extensions["code"] != "NOT_FOUND" {
+		t.Errorf("old slug without a key: errors %+v, want NOT_FOUND", resp.Errors)
+	}
+
+	if got := api.count(t, "event_occurrences"); got != 2 {
+		t.Errorf("occurrences = %d, want 2", got)
+	}
+}
+
+// UTM values from the API are stored as the beacon stores them: source and
+// medium in lowercase, and read from the page URL when no UTM field is
+// sent. Invisible characters are rejected.
+func TestTriggerUTMMatchesBeacon(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "signed-up")
+	tests := []struct {
+		name  string
+		input map[string]any
+		want  [6]string // source, medium, campaign, term, content, channel
+	}{
+		{"mixed case", map[string]any{"utmSource": " Google ", "utmMedium": "CPC", "utmCampaign": "Spring"},
+			[6]string{"google", "cpc", "Spring", "", "", "PAID_SEARCH"}},
+		{"from the page URL", map[string]any{"pageUrl": "https://www.example.com/p?utm_source=Google&utm_medium=CPC&utm_term=CRM"},
+			[6]string{"google", "cpc", "", "CRM", "", "PAID_SEARCH"}},
+		{"fields before the page URL", map[string]any{"pageUrl": "https://www.example.com/p?utm_source=google&utm_medium=cpc", "utmSource": "newsletter", "utmMedium": "email"},
+			[6]string{"newsletter", "email", "", "", "", "EMAIL"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			input := map[string]any{"slug": "signed-up", "email": "ann@example.com"}
+			maps.Copy(input, tt.input)
+			var data struct {
+				TriggerCustomEvent string `json:"triggerCustomEvent"`
+			}
+			decodeData(t, api.query(t, triggerVars, map[string]any{"input": input}), &data)
+			var o db.EventOccurrence
+			if err := api.Store.DB().NewSelect().Model(&o).Where("id = ?", data.TriggerCustomEvent).Scan(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if got := [6]string{o.UTMSource, o.UTMMedium, o.UTMCampaign, o.UTMTerm, o.UTMContent, o.Channel}; got != tt.want {
+				t.Errorf("stored %q, want %q", got, tt.want)
+			}
+		})
+	}
+
+	resp := api.query(t, triggerVars, map[string]any{"input": map[string]any{"slug": "signed-up", "email": "ann@example.com", "utmCampaign": "a\u202eb"}})
+	wantError(t, resp, "BAD_USER_INPUT", "utmCampaign", "utmCampaign contains the invisible character U+202E: remove it.")
+	resp = api.query(t, triggerVars, map[string]any{"input": map[string]any{"slug": "signed-up", "email": "ann@example.com", "utmSource": strings.Repeat("s", 201)}})
+	wantError(t, resp, "BAD_USER_INPUT", "utmSource", "utmSource is too long: use at most 200 bytes.")
+	if got := api.count(t, "event_occurrences"); got != 3 {
+		t.Errorf("occurrences = %d, want 3", got)
 	}
 }

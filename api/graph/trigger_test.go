@@ -162,6 +162,7 @@ func TestTriggerRejectsAndStoresNothing(t *testing.T) {
 			authorization: "key",
 			input:         map[string]any{"slug": "no-such-event", "email": "contact@example.com"},
 			code:          "NOT_FOUND",
+			field:         "slug",
 			message:       `Custom event "no-such-event" was not found in this account. Check the slug, or create the event under Settings → Custom Events.`,
 		},
 		{

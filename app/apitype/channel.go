@@ -1,6 +1,7 @@
 package apitype
 
 import (
+	"fmt"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -92,6 +93,44 @@ func UTMFromURL(rawURL string) UTM {
 		Term:     cleanUTMValue(query.Get("utm_term"), false),
 		Content:  cleanUTMValue(query.Get("utm_content"), false),
 	}
+}
+
+// NormalizeUTM checks UTM values sent through the API and returns them in
+// the form that UTMFromURL stores: trimmed, with source and medium in
+// lowercase, so that "Google" from the API and "google" from a page URL
+// are one source. A value that is not UTF-8, contains a control or format
+// character, or is over MaxUTMLength bytes is rejected, with the field
+// named as in the GraphQL input, such as utmSource.
+func NormalizeUTM(u UTM) (UTM, *ValidationError) {
+	fields := []struct {
+		name  string
+		value *string
+		lower bool
+	}{
+		{"utmSource", &u.Source, true},
+		{"utmMedium", &u.Medium, true},
+		{"utmCampaign", &u.Campaign, false},
+		{"utmTerm", &u.Term, false},
+		{"utmContent", &u.Content, false},
+	}
+	for _, f := range fields {
+		value := strings.TrimSpace(*f.value)
+		if !utf8.ValidString(value) {
+			return UTM{}, &ValidationError{Field: f.name, Message: fmt.Sprintf("%s is not valid UTF-8: send text.", f.name)}
+		}
+		if i := strings.IndexFunc(value, isInvisible); i >= 0 {
+			r, _ := utf8.DecodeRuneInString(value[i:])
+			return UTM{}, &ValidationError{Field: f.name, Message: fmt.Sprintf("%s contains the invisible character %U: remove it.", f.name, r)}
+		}
+		if f.lower {
+			value = strings.ToLower(value)
+		}
+		if len(value) > MaxUTMLength {
+			return UTM{}, &ValidationError{Field: f.name, Message: fmt.Sprintf("%s is too long: use at most %d bytes.", f.name, MaxUTMLength)}
+		}
+		*f.value = value
+	}
+	return u, nil
 }
 
 func cleanUTMValue(value string, lower bool) string {
