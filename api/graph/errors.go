@@ -59,6 +59,12 @@ func (p *errorPresenter) present(ctx context.Context, err error) *gqlerror.Error
 			// String.
 			return clientError(gqlErr, gqlErr.Message, apitype.CodeBadUserInput, lastPathName(gqlErr.Path))
 		}
+		if gqlErr.Rule == variableValueRule {
+			// variableValueCheck wrote the message for a variable value
+			// that the generated code would not read, such as "email"
+			// for a MarketingChannel.
+			return clientError(gqlErr, gqlErr.Message, apitype.CodeBadUserInput, lastPathName(gqlErr.Path))
+		}
 		if len(gqlErr.Path) > 1 && gqlErr.Path[0] == ast.PathName("variable") {
 			// gqlparser checked the request's variables against their
 			// declared types, such as "email": true for a String.
@@ -201,32 +207,17 @@ func isArgumentError(ctx context.Context, gqlErr *gqlerror.Error) bool {
 // inputTypeMessage returns the client message for an argument value at
 // path, such as [triggerCustomEvents inputs 1 occurredAt], that did not
 // convert to its Go type with err. The field did not run, so a mutation
-// changed nothing.
+// changed nothing. variableValueCheck and checkLiterals reject such values
+// before execution, so this message is a fallback for a value that they
+// read differently from the generated code.
 func inputTypeMessage(ctx context.Context, path ast.Path, err error) string {
 	name := lastPathName(path)
-	problem := "has a value of the wrong type or form"
-	switch {
-	case errors.Is(err, model.ErrEmptyTime):
-		problem = "is empty"
-	case errors.Is(err, model.ErrTimeOffset):
-		problem = "has a time zone offset beyond ±23:59"
-	case errors.Is(err, model.ErrTimeHour):
-		problem = "has a one-digit hour"
-	case errors.Is(err, model.ErrTimeFraction):
-		problem = "has a comma before the fraction of a second"
-	case errors.Is(err, model.ErrTimeLeapSecond):
-		problem = "has second 60, which is valid only for a leap second, at 23:59:60 UTC on the last day of a month"
-	}
-
 	var fix string
 	switch name {
 	case "occurredAt":
-		fix = `use a date and time in RFC 3339 form, such as "2026-01-31T09:30:00Z" or "2026-01-31T10:30:00+01:00"`
-		if errors.Is(err, model.ErrEmptyTime) {
-			fix = "leave it out to record the time of the call, or " + fix
-		}
+		fix = scalarFix("Time", name, err)
 	case "metadata":
-		fix = `send a JSON object of string, number and boolean values, such as {"plan": "pro"}`
+		fix = scalarFix("Metadata", name, err)
 	case "channel":
 		names := make([]string, len(model.AllMarketingChannel))
 		for i, c := range model.AllMarketingChannel {
@@ -234,7 +225,11 @@ func inputTypeMessage(ctx context.Context, path ast.Path, err error) string {
 		}
 		fix = "use one of " + strings.Join(names, ", ")
 	default:
-		fix = "send a value of the type that the schema gives for it"
+		fix = scalarFix("", name, err)
+	}
+	problem := scalarProblem(err)
+	if problem == "" {
+		return fix
 	}
 	return argumentMessage(path, problem, fix, isMutation(ctx))
 }
@@ -274,27 +269,15 @@ const (
 // does not match its declared type, such as
 // "Variable $i.email cannot use bool as String: ...".
 func variableMessage(gqlErr *gqlerror.Error) string {
-	var b strings.Builder
-	b.WriteString("Variable $")
-	for i, el := range gqlErr.Path[1:] {
-		switch el := el.(type) {
-		case ast.PathName:
-			if i > 0 {
-				b.WriteByte('.')
-			}
-			b.WriteString(string(el))
-		case ast.PathIndex:
-			fmt.Fprintf(&b, "[%d]", int(el))
-		}
-	}
+	name := "Variable " + variableName(gqlErr.Path)
 	switch gqlErr.Message {
 	case "unknown field":
-		return b.String() + " is not a field of its input type: " + unknownFieldFix + "."
+		return name + " is not a field of its input type: " + unknownFieldFix + "."
 	case "must be defined", "cannot be null":
-		return fmt.Sprintf("%s %s: %s.", b.String(), gqlErr.Message, requiredFieldFix)
+		return fmt.Sprintf("%s %s: %s.", name, gqlErr.Message, requiredFieldFix)
 	}
 	return fmt.Sprintf("%s %s: send a value of the type that the operation declares for it; the schema, which introspection returns, lists every input field with its type.",
-		b.String(), gqlErr.Message)
+		name, gqlErr.Message)
 }
 
 func lastPathName(path ast.Path) string {

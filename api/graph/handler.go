@@ -79,6 +79,7 @@ func newServer(resolver *Resolver, log *slog.Logger) *handler.Server {
 	server.Use(sizeLimit{max: maxFields})
 	server.Use(&complexityLimit{max: maxComplexity})
 	server.Use(depthLimit{max: maxDepth})
+	server.Use(&variableValueCheck{})
 
 	presenter := &errorPresenter{log: log}
 	server.SetErrorPresenter(presenter.present)

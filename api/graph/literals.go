@@ -56,7 +56,7 @@ type literalChecker struct {
 	pending [][]core.ErrorOption
 	// operation is the operation that paths belong to, and paths maps each
 	// value in the arguments of its fields to its path. Both are set when
-	// the first error of the operation needs a path.
+	// the operation's first error or custom scalar literal needs a path.
 	operation *ast.OperationDefinition
 	paths     map[*ast.Value]ast.Path
 	// reported contains the values that checkLiterals reported, so that
@@ -71,15 +71,24 @@ type literalIssue struct {
 	position *ast.Position
 	problem  string
 	fix      string
+	// message, when set, is the whole message in place of problem and
+	// fix, such as the message of a Date that does not read.
+	message string
 }
 
 // finish runs after gqlparser's rule has checked v. It reports the issues
 // of v when v is in a field argument and gqlparser found an error, and
-// passes gqlparser's errors on otherwise.
+// passes gqlparser's errors on otherwise. A custom scalar literal that
+// gqlparser passed is read as the generated code would read it.
 func (c *literalChecker) finish(w *core.Walker, v *ast.Value) {
 	pending := c.pending
 	c.pending = nil
-	if len(pending) == 0 || c.reported[v] {
+	if c.reported[v] {
+		return
+	}
+	if len(pending) == 0 {
+		// gqlparser does not read the values of custom scalars.
+		c.checkScalar(w, v)
 		return
 	}
 
@@ -102,12 +111,31 @@ func (c *literalChecker) finish(w *core.Walker, v *ast.Value) {
 	}
 }
 
+// checkScalar reports the custom scalar literal v when it is in a field
+// argument and its reader rejects it, such as occurredAt: "yesterday".
+func (c *literalChecker) checkScalar(w *core.Walker, v *ast.Value) {
+	if !isCustomScalar(v) {
+		return
+	}
+	path, ok := c.pathOf(w, v)
+	if !ok {
+		return
+	}
+	if issue, ok := scalarLiteralIssue(v, path); ok {
+		c.report(w, v, []literalIssue{issue})
+	}
+}
+
 func (c *literalChecker) report(w *core.Walker, v *ast.Value, issues []literalIssue) {
 	c.reported[v] = true
 	mutation := w.CurrentOperation != nil && w.CurrentOperation.Operation == ast.Mutation
 	for _, issue := range issues {
+		message := issue.message
+		if message == "" {
+			message = argumentMessage(issue.path, issue.problem, issue.fix, mutation)
+		}
 		c.addError(
-			core.Message("%s", argumentMessage(issue.path, issue.problem, issue.fix, mutation)),
+			core.Message("%s", message),
 			core.At(issue.position),
 			withPath(issue.path),
 		)

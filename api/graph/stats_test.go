@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 
@@ -112,6 +113,9 @@ func TestCustomEventStatsRejects(t *testing.T) {
 		code      string
 		field     string
 		message   string
+		// status is 422 for a Date that does not read, which stops the
+		// request before execution, and 200 for the resolver's errors.
+		status int
 	}{
 		{
 			name:      "impossible day",
@@ -120,6 +124,7 @@ func TestCustomEventStatsRejects(t *testing.T) {
 			code:      "BAD_USER_INPUT",
 			field:     "from",
 			message:   `Date "2026-02-30" is invalid: use YYYY-MM-DD, such as 2026-01-31.`,
+			status:    http.StatusUnprocessableEntity,
 		},
 		{
 			name:      "US form",
@@ -128,6 +133,7 @@ func TestCustomEventStatsRejects(t *testing.T) {
 			code:      "BAD_USER_INPUT",
 			field:     "to",
 			message:   `Date "03/01/2026" is invalid: use YYYY-MM-DD, such as 2026-01-31.`,
+			status:    http.StatusUnprocessableEntity,
 		},
 		{
 			name:      "year zero",
@@ -136,6 +142,7 @@ func TestCustomEventStatsRejects(t *testing.T) {
 			code:      "BAD_USER_INPUT",
 			field:     "from",
 			message:   `Date "0000-12-31" is out of range: use a year from 0001 to 9999.`,
+			status:    http.StatusUnprocessableEntity,
 		},
 		{
 			name:      "number",
@@ -144,6 +151,7 @@ func TestCustomEventStatsRejects(t *testing.T) {
 			code:      "BAD_USER_INPUT",
 			field:     "from",
 			message:   `Date must be a string in the form YYYY-MM-DD, such as "2026-01-31".`,
+			status:    http.StatusUnprocessableEntity,
 		},
 		{
 			name:    "number literal",
@@ -151,6 +159,7 @@ func TestCustomEventStatsRejects(t *testing.T) {
 			code:    "BAD_USER_INPUT",
 			field:   "from",
 			message: `Date must be a string in the form YYYY-MM-DD, such as "2026-01-31".`,
+			status:  http.StatusUnprocessableEntity,
 		},
 		{
 			name:    "literal with time",
@@ -158,6 +167,7 @@ func TestCustomEventStatsRejects(t *testing.T) {
 			code:    "BAD_USER_INPUT",
 			field:   "to",
 			message: `Date "2026-03-01T00:00:00Z" is invalid: use YYYY-MM-DD, such as 2026-01-31.`,
+			status:  http.StatusUnprocessableEntity,
 		},
 		{
 			name:      "end before start",
@@ -166,6 +176,7 @@ func TestCustomEventStatsRejects(t *testing.T) {
 			code:      "BAD_USER_INPUT",
 			field:     "to",
 			message:   "Range end 2026-03-01 is before its start 2026-03-02: swap them.",
+			status:    http.StatusOK,
 		},
 		{
 			name:      "range too long",
@@ -174,6 +185,7 @@ func TestCustomEventStatsRejects(t *testing.T) {
 			code:      "BAD_USER_INPUT",
 			field:     "to",
 			message:   "Range of 9557 days is too long: use at most 3660 days.",
+			status:    http.StatusOK,
 		},
 		{
 			name:      "unknown slug",
@@ -181,11 +193,15 @@ func TestCustomEventStatsRejects(t *testing.T) {
 			variables: map[string]any{"slug": "no-such-event", "from": "2026-03-01", "to": "2026-03-01"},
 			code:      "NOT_FOUND",
 			message:   `Custom event "no-such-event" was not found in this account. Check the slug, or create the event under Settings → Custom Events.`,
+			status:    http.StatusOK,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			resp := api.query(t, tt.query, tt.variables)
+			if resp.Status != tt.status {
+				t.Errorf("status = %d, want %d", resp.Status, tt.status)
+			}
 			wantError(t, resp, tt.code, tt.field, tt.message)
 		})
 	}

@@ -352,43 +352,46 @@ func TestTriggerWrongValueType(t *testing.T) {
 		message   string
 	}{
 		{"word as time", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "occurredAt": "yesterday"}},
-			"occurredAt", "input.occurredAt has a value of the wrong type or form, so nothing was stored: " + timeFix},
+			"occurredAt", "Variable $i.occurredAt has a value of the wrong type or form: " + timeFix},
 		{"day without time", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "occurredAt": "2026-12-05"}},
-			"occurredAt", "input.occurredAt has a value of the wrong type or form, so nothing was stored: " + timeFix},
+			"occurredAt", "Variable $i.occurredAt has a value of the wrong type or form: " + timeFix},
 		{"number as time", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "occurredAt": 1700000000}},
-			"occurredAt", "input.occurredAt has a value of the wrong type or form, so nothing was stored: " + timeFix},
+			"occurredAt", "Variable $i.occurredAt has a value of the wrong type or form: " + timeFix},
 		{"time in the query", `mutation { triggerCustomEvent(input: {slug: "signed-up", email: "a@example.com", occurredAt: "yesterday"}) }`, nil,
 			"occurredAt", "input.occurredAt has a value of the wrong type or form, so nothing was stored: " + timeFix},
 		{"empty time", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "occurredAt": ""}},
-			"occurredAt", "input.occurredAt is empty, so nothing was stored: leave it out to record the time of the call, or " + timeFix},
+			"occurredAt", "Variable $i.occurredAt is empty: leave it out to record the time of the call, or " + timeFix},
 		{"empty time in the query", `mutation { triggerCustomEvent(input: {slug: "signed-up", email: "a@example.com", occurredAt: ""}) }`, nil,
 			"occurredAt", "input.occurredAt is empty, so nothing was stored: leave it out to record the time of the call, or " + timeFix},
 		{"offset of 24 hours", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "occurredAt": time.Now().Format("2006-01-02T15:04:05") + "+24:00"}},
-			"occurredAt", "input.occurredAt has a time zone offset beyond ±23:59, so nothing was stored: " + timeFix},
+			"occurredAt", "Variable $i.occurredAt has a time zone offset beyond ±23:59: " + timeFix},
 		{"one-digit hour", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "occurredAt": yesterday + "T9:30:00Z"}},
-			"occurredAt", "input.occurredAt has a one-digit hour, so nothing was stored: " + timeFix},
+			"occurredAt", "Variable $i.occurredAt has a one-digit hour: " + timeFix},
 		{"comma before fraction", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "occurredAt": yesterday + "T09:30:00,5Z"}},
-			"occurredAt", "input.occurredAt has a comma before the fraction of a second, so nothing was stored: " + timeFix},
+			"occurredAt", "Variable $i.occurredAt has a comma before the fraction of a second: " + timeFix},
 		{"second 60 outside a leap second", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "occurredAt": yesterday + "T09:30:60Z"}},
-			"occurredAt", "input.occurredAt has second 60, which is valid only for a leap second, at 23:59:60 UTC on the last day of a month, so nothing was stored: " + timeFix},
+			"occurredAt", "Variable $i.occurredAt has second 60, which is valid only for a leap second, at 23:59:60 UTC on the last day of a month: " + timeFix},
 		{"string as metadata", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "metadata": "hello"}},
-			"metadata", "input.metadata has a value of the wrong type or form, so nothing was stored: " + metadataFix},
+			"metadata", "Variable $i.metadata has a value of the wrong type or form: " + metadataFix},
 		{"list as metadata", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "metadata": []any{1, 2}}},
-			"metadata", "input.metadata has a value of the wrong type or form, so nothing was stored: " + metadataFix},
+			"metadata", "Variable $i.metadata has a value of the wrong type or form: " + metadataFix},
 		{"lowercase channel", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "channel": "email"}},
-			"channel", "input.channel has a value of the wrong type or form, so nothing was stored: use one of DIRECT, ORGANIC_SEARCH, PAID_SEARCH, ORGANIC_SOCIAL, PAID_SOCIAL, EMAIL, REFERRAL, DISPLAY, AFFILIATE, VIDEO, SMS, OTHER."},
+			"channel", `Variable $i.channel is the string "email", not a MarketingChannel: use one of DIRECT, ORGANIC_SEARCH, PAID_SEARCH, ORGANIC_SOCIAL, PAID_SOCIAL, EMAIL, REFERRAL, DISPLAY, AFFILIATE, VIDEO, SMS, OTHER, as a string in capitals.`},
 		{"one input of a batch", batch, map[string]any{"inputs": []any{
 			map[string]any{"slug": "signed-up", "email": "a@example.com"},
 			map[string]any{"slug": "signed-up", "email": "b@example.com", "occurredAt": "yesterday"},
-		}}, "occurredAt", "inputs[1].occurredAt has a value of the wrong type or form, so nothing was stored: " + timeFix},
+		}}, "occurredAt", "Variable $inputs[1].occurredAt has a value of the wrong type or form: " + timeFix},
 		{"empty time in a batch", batch, map[string]any{"inputs": []any{
 			map[string]any{"slug": "signed-up", "email": "a@example.com"},
 			map[string]any{"slug": "signed-up", "email": "b@example.com", "occurredAt": ""},
-		}}, "occurredAt", "inputs[1].occurredAt is empty, so nothing was stored: leave it out to record the time of the call, or " + timeFix},
+		}}, "occurredAt", "Variable $inputs[1].occurredAt is empty: leave it out to record the time of the call, or " + timeFix},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			resp := api.query(t, tt.query, tt.variables)
+			if resp.Status != http.StatusUnprocessableEntity {
+				t.Errorf("status = %d, want 422", resp.Status)
+			}
 			wantError(t, resp, "BAD_USER_INPUT", tt.field, tt.message)
 		})
 	}
