@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -127,4 +128,48 @@ func countSelectionSet(set ast.SelectionSet, n, limit int) int {
 		}
 	}
 	return n
+}
+
+// maxOperationNamesInMessage is the most operation names that the message
+// for an operationName that selects no operation lists.
+const maxOperationNamesInMessage = 10
+
+// operationNotFoundMessage returns the client message for a request whose
+// operationName selects no operation of its document, and true. gqlgen's
+// own message for it, "operation X not found", names neither the fix nor
+// the operations of the document. The operation context has a valid document but
+// no operation only after that error, because gqlgen returns as soon as
+// the lookup fails.
+func operationNotFoundMessage(ctx context.Context) (string, bool) {
+	if !graphql.HasOperationContext(ctx) {
+		return "", false
+	}
+	opCtx := graphql.GetOperationContext(ctx)
+	if opCtx.Doc == nil || opCtx.Operation != nil {
+		return "", false
+	}
+
+	var names []string
+	for _, op := range opCtx.Doc.Operations {
+		if op.Name != "" {
+			names = append(names, op.Name)
+		}
+	}
+	listed := names
+	if len(names) > maxOperationNamesInMessage {
+		listed = names[:maxOperationNamesInMessage]
+	}
+	fix := "set operationName to one of " + strings.Join(listed, ", ")
+	if len(listed) < len(names) {
+		fix += fmt.Sprintf(" (and %d more)", len(names)-len(listed))
+	}
+	if len(names) == 0 {
+		fix = "leave operationName out to run the document's only operation, which has no name"
+	}
+
+	if opCtx.OperationName == "" {
+		return fmt.Sprintf("Document has %d operations, so operationName must say which one to run: %s.", len(opCtx.Doc.Operations), fix), true
+	}
+	name := truncateRunes(opCtx.OperationName, maxKeyRunesInMessage)
+	return fmt.Sprintf("operationName %q is not the name of an operation in the document: %s.", name, fix), true
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -64,6 +65,9 @@ func (p *errorPresenter) present(ctx context.Context, err error) *gqlerror.Error
 			// that the generated code would not read, such as "email"
 			// for a MarketingChannel.
 			return clientError(gqlErr, gqlErr.Message, apitype.CodeBadUserInput, lastPathName(gqlErr.Path))
+		}
+		if message, ok := operationNotFoundMessage(ctx); ok {
+			return clientError(gqlErr, message, errcode.ValidationFailed, "")
 		}
 		if len(gqlErr.Path) > 1 && gqlErr.Path[0] == ast.PathName("variable") {
 			// gqlparser checked the request's variables against their

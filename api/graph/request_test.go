@@ -246,3 +246,43 @@ func TestGetQueryWithVariables(t *testing.T) {
 		t.Errorf("data = %s, errors %+v, want the event", resp.Data, resp.Errors)
 	}
 }
+
+// An operationName that selects no operation of the document gets a
+// message that lists the document's operation names.
+func TestOperationNameNotFound(t *testing.T) {
+	api := newTestAPI(t)
+	const two = `query Events { customEvents { slug } } query Names { customEvents { name } }`
+	tests := []struct {
+		name          string
+		query         string
+		operationName string
+		message       string
+	}{
+		{"missing with two operations", two, "",
+			"Document has 2 operations, so operationName must say which one to run: set operationName to one of Events, Names."},
+		{"unknown name", two, "Slugs",
+			`operationName "Slugs" is not the name of an operation in the document: set operationName to one of Events, Names.`},
+		{"name for an anonymous operation", `{ customEvents { slug } }`, "Events",
+			`operationName "Events" is not the name of an operation in the document: leave operationName out to run the document's only operation, which has no name.`},
+		{"long name", two, strings.Repeat("x", 100),
+			`operationName "` + strings.Repeat("x", 64) + `…" is not the name of an operation in the document: set operationName to one of Events, Names.`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := fmt.Sprintf(`{"query": %q, "operationName": %q}`, tt.query, tt.operationName)
+			resp := api.postBody(t, "Bearer "+api.APIKey, body)
+			if resp.Status != http.StatusUnprocessableEntity {
+				t.Errorf("status = %d, want 422", resp.Status)
+			}
+			wantError(t, resp, "GRAPHQL_VALIDATION_FAILED", "", tt.message)
+		})
+	}
+
+	var query strings.Builder
+	for i := range 12 {
+		fmt.Fprintf(&query, "query Q%d { customEvents { slug } } ", i)
+	}
+	resp := api.query(t, query.String(), nil)
+	wantError(t, resp, "GRAPHQL_VALIDATION_FAILED", "",
+		"Document has 12 operations, so operationName must say which one to run: set operationName to one of Q0, Q1, Q2, Q3, Q4, Q5, Q6, Q7, Q8, Q9 (and 2 more).")
+}
