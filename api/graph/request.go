@@ -75,8 +75,11 @@ func readJSONBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 		return nil, false
 	}
 	if !json.Valid(body) {
-		writeRequestError(w, http.StatusBadRequest, apitype.CodeBadUserInput,
-			"Request body is not valid JSON: send an object such as {\"query\": \"{ customEvents { slug } }\"}.")
+		message := "Request body is not valid JSON: send an object such as " + exampleRequest + "."
+		if exceedsJSONDepth(body, maxJSONDepth) {
+			message = fmt.Sprintf("Request body nests arrays and objects more than %d levels deep, which the server does not decode: send variables with fewer levels, such as metadata as one flat object.", maxJSONDepth)
+		}
+		writeRequestError(w, http.StatusBadRequest, apitype.CodeBadUserInput, message)
 		return nil, false
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
@@ -84,8 +87,43 @@ func readJSONBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	return body, true
 }
 
+// maxJSONDepth is the deepest nesting of arrays and objects that Go's
+// encoding/json decodes (maxNestingDepth in its scanner, Go 1.26).
+// json.Valid reports a deeper document as invalid.
+const maxJSONDepth = 10_000
+
+// exceedsJSONDepth reports whether text nests arrays and objects more
+// than limit levels deep. It skips brackets inside strings and does not
+// check the rest of the syntax.
+func exceedsJSONDepth(text []byte, limit int) bool {
+	depth := 0
+	inString, escaped := false, false
+	for _, c := range text {
+		switch {
+		case escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '[' || c == '{':
+			depth++
+			if depth > limit {
+				return true
+			}
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return false
+}
+
 // decodeBody decodes a valid JSON body into params and returns what is
-// wrong with it for the client, or "" when it is a request object.
+// wrong with it for the client, or "" when it is a request object. Numbers
+// decode as json.Number, as in gqlgen's transports, so a number beyond the
+// range of float64, such as 1e400 in metadata, reaches the checks of its
+// argument.
 func decodeBody(body []byte, params *graphql.RawParams) string {
 	switch kind := jsonKind(body); kind {
 	case "object":
@@ -96,7 +134,9 @@ func decodeBody(body []byte, params *graphql.RawParams) string {
 		return fmt.Sprintf("Request body is a JSON %s, not an object: send the request as an object such as %s.", kind, exampleRequest)
 	}
 
-	err := json.Unmarshal(body, params)
+	decoder := json.NewDecoder(bytes.NewReader(body))
+	decoder.UseNumber()
+	err := decoder.Decode(params)
 	if typeErr, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
 		// Value is a JSON type name such as "array", or "number 5".
 		kind, _, _ := strings.Cut(typeErr.Value, " ")

@@ -286,3 +286,58 @@ func TestOperationNameNotFound(t *testing.T) {
 	wantError(t, resp, "GRAPHQL_VALIDATION_FAILED", "",
 		"Document has 12 operations, so operationName must say which one to run: set operationName to one of Q0, Q1, Q2, Q3, Q4, Q5, Q6, Q7, Q8, Q9 (and 2 more).")
 }
+
+// A number beyond the range of float64 in the variables reaches the check
+// of the argument that it is in, which names the field.
+func TestVariablesNumberBeyondFloat64(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "s")
+	body := `{"query": "mutation($i: TriggerCustomEventInput!) { triggerCustomEvent(input: $i) }",
+		"variables": {"i": {"slug": "s", "email": "t@x.com", "metadata": {"a": 1e400}}}}`
+	resp := api.postBody(t, "Bearer "+api.APIKey, body)
+	if resp.Status != http.StatusOK {
+		t.Errorf("status = %d, want 200", resp.Status)
+	}
+	wantError(t, resp, "BAD_USER_INPUT", "metadata",
+		`Metadata key "a" has number 1e400, which is outside the range of a 64-bit float: use a smaller number.`)
+	if n := api.count(t, "event_occurrences"); n != 0 {
+		t.Errorf("occurrences = %d, want 0", n)
+	}
+}
+
+func TestRequestBodyNestedTooDeep(t *testing.T) {
+	api := newTestAPI(t)
+	deep := strings.Repeat("[", 20_000) + strings.Repeat("]", 20_000)
+	body := `{"query": "{ customEvents { slug } }", "variables": {"a": ` + deep + `}}`
+	resp := api.postBody(t, "Bearer "+api.APIKey, body)
+	if resp.Status != http.StatusBadRequest {
+		t.Errorf("status = %d, want 400", resp.Status)
+	}
+	wantError(t, resp, "BAD_USER_INPUT", "",
+		"Request body nests arrays and objects more than 10000 levels deep, which the server does not decode: send variables with fewer levels, such as metadata as one flat object.")
+
+	// Invalid JSON that is not too deep keeps the general message.
+	resp = api.postBody(t, "Bearer "+api.APIKey, `{"query": "{ customEvents { slug } }", "variables": {"a": [[`)
+	wantError(t, resp, "BAD_USER_INPUT", "", `Request body is not valid JSON: send an object such as {"query": "{ customEvents { slug } }"}.`)
+}
+
+func TestExceedsJSONDepth(t *testing.T) {
+	tests := []struct {
+		name string
+		text string
+		want bool
+	}{
+		{"at the limit", `{"a":[1]}`, false},
+		{"over the limit", `{"a":[[1]]}`, true},
+		{"brackets in a string", `{"a":"[[[{{{"}`, false},
+		{"escaped quote in a string", `{"a":"\"[[[","b":1}`, false},
+		{"escaped backslash before the closing quote", `{"a":"\\","b":[[1]]}`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := exceedsJSONDepth([]byte(tt.text), 2); got != tt.want {
+				t.Errorf("exceedsJSONDepth(%s, 2) = %v, want %v", tt.text, got, tt.want)
+			}
+		})
+	}
+}
