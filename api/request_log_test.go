@@ -47,3 +47,48 @@ func TestRequestLogLevels(t *testing.T) {
 		}
 	}
 }
+
+// Rate-limited GraphQL requests log their request lines at Debug, and the
+// GraphQL handler logs one Warn line for the burst.
+func TestRateLimitedGraphQLLogLevels(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	logs := &lockedBuffer{}
+	// A limit of 0.001 requests per second gives a burst of 1, so every
+	// request after the first is rejected.
+	handler := api.NewServer(api.Config{LogFormat: "text", Version: "test", APIRateLimit: 0.001}, f.Store,
+		slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	srv := httptest.NewServer(handler)
+	t.Cleanup(srv.Close)
+
+	for i := range 5 {
+		req, err := http.NewRequest(http.MethodPost, srv.URL+"/graphql", strings.NewReader(`{"query": "{ customEvents { slug } }"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+f.APIKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		want := http.StatusOK
+		if i > 0 {
+			want = http.StatusTooManyRequests
+		}
+		if resp.StatusCode != want {
+			t.Errorf("request %d: status = %d, want %d", i+1, resp.StatusCode, want)
+		}
+	}
+
+	output := logs.String()
+	if n := strings.Count(output, "level=DEBUG msg=request method=POST path=/graphql status=429"); n != 4 {
+		t.Errorf("Debug request lines with status 429 = %d, want 4 in:\n%s", n, output)
+	}
+	if n := strings.Count(output, "level=WARN"); n != 1 {
+		t.Errorf("Warn lines = %d, want 1 in:\n%s", n, output)
+	}
+	if n := strings.Count(output, `level=WARN msg="GraphQL requests rate limited"`); n != 1 {
+		t.Errorf("rate limit summaries = %d, want 1 in:\n%s", n, output)
+	}
+}

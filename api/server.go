@@ -247,7 +247,9 @@ func httpErrorMessage(herr *echo.HTTPError) string {
 // logRequests logs each request once: server errors at Error, client errors
 // at Warn and the rest at Debug. The admin app requests GET /api/session on
 // every load, and its 401 only means that no user is signed in, so that one
-// logs at Debug too.
+// logs at Debug too. So does a rate-limited GraphQL request, because the
+// GraphQL handler logs one Warn line per account and minute for those with
+// their count.
 func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		err := next(c)
@@ -260,6 +262,8 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		case status >= 500:
 			level = slog.LevelError
 		case status == http.StatusUnauthorized && c.Request().Method == http.MethodGet && c.Path() == "/api/session":
+			// The level stays at Debug.
+		case status == http.StatusTooManyRequests && c.Path() == "/graphql":
 			// The level stays at Debug.
 		case status >= 400:
 			level = slog.LevelWarn

@@ -57,10 +57,21 @@ func (h *authHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.rejectKey(w, r, result.err)
 		return
 	}
-	if result.err == nil && !h.limits.allow(result.account.ID) {
-		h.log.WarnContext(r.Context(), "GraphQL request rate limited", "account_id", result.account.ID)
-		writeRateLimited(w)
-		return
+	if result.err == nil {
+		allowed, toLog := h.limits.allow(result.account.ID)
+		if toLog > 0 {
+			// One line per account and minute at most, because a client
+			// over its limit may send hundreds of requests a second.
+			h.log.WarnContext(r.Context(), "GraphQL requests rate limited",
+				"account_id", result.account.ID,
+				"api_key", result.actor,
+				"rejected", toLog,
+				"log_interval", rateLimitLogInterval.String())
+		}
+		if !allowed {
+			writeRateLimited(w)
+			return
+		}
 	}
 
 	if r.Method == http.MethodGet && getHasMutation(query) {
