@@ -3,7 +3,9 @@ package api_test
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"reflect"
@@ -253,6 +255,48 @@ func TestAllowedOriginsAPI(t *testing.T) {
 	status, out = admin.do(http.MethodGet, "/api/account/allowed-origins", nil)
 	if status != http.StatusOK || string(out) != want {
 		t.Errorf("GET after PUT: status %d, body %s, want 200 and %s", status, out, want)
+	}
+}
+
+// One trailing slash is dropped from an origin, but a longer path is
+// rejected.
+func TestAllowedOriginsTrailingSlash(t *testing.T) {
+	ts := newTestServer(t)
+	admin := signIn(t, ts)
+
+	status, out := admin.do(http.MethodPut, "/api/account/allowed-origins", map[string]any{"allowedOrigins": []string{"https://www.example.com/"}})
+	if status != http.StatusOK {
+		t.Fatalf("PUT: status %d, body %s, want 200", status, out)
+	}
+	want := `{"allowedOrigins":["https://www.example.com"]}` + "\n"
+	if string(out) != want {
+		t.Errorf("PUT body = %s, want %s", out, want)
+	}
+	origins, err := ts.Store.AllowedOrigins(context.Background(), ts.Account.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(origins, []string{"https://www.example.com"}) {
+		t.Errorf("stored origins = %q, want [https://www.example.com]", origins)
+	}
+
+	suffix := ": use scheme://host[:port] with http or https, such as https://www.example.com."
+	for _, origin := range []string{"https://www.example.com/shop", "https://www.example.com/shop/", "https://www.example.com//"} {
+		status, out := admin.do(http.MethodPut, "/api/account/allowed-origins", map[string]any{"allowedOrigins": []string{origin}})
+		if status != http.StatusUnprocessableEntity {
+			t.Errorf("%s: status = %d, body %s, want 422", origin, status, out)
+			continue
+		}
+		if got, want := decodeError(t, out).Message, fmt.Sprintf("Origin %q has a path", origin)+suffix; got != want {
+			t.Errorf("%s: message = %q, want %q", origin, got, want)
+		}
+	}
+	origins, err = ts.Store.AllowedOrigins(context.Background(), ts.Account.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(origins, []string{"https://www.example.com"}) {
+		t.Errorf("origins after rejected PUTs = %q, want [https://www.example.com]", origins)
 	}
 }
 
