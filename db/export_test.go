@@ -82,3 +82,7 @@ func SetBatchStatementTimeout(t testing.TB, d time.Duration) {
 	batchStatementTimeout = d
 	t.Cleanup(func() { batchStatementTimeout = old })
 }
+
+// BulkFallbackLevel is bulkFallbackLevel, for tests with a real database
+// error.
+var BulkFallbackLevel = bulkFallbackLevel

@@ -548,7 +548,8 @@ func (s *Store) writeSimpleAlone(log *slog.Logger, route batchRoute, items []bat
 	case isStatementError(err):
 		// The connection's statement timeout, after a long wait for a
 		// lock, also ends up here.
-		log.Warn("event batch statement failed, retrying in a transaction", "error", err, "triggers", len(triggers))
+		log.Log(ctx, bulkFallbackLevel(err), "event batch statement failed, retrying in a transaction",
+			"error", err, "triggers", len(triggers), "account_ids", distinctAccountIDs(triggers))
 		return nil, errNeedSavepoints
 	case errors.Is(err, errNotSent):
 		return nil, err
@@ -624,6 +625,31 @@ func placeSimpleResults(results []ingestResult, simple []int, occurrences []*Eve
 		}
 		results[i] = ingestResult{occurrence: occurrences[j]}
 	}
+}
+
+// bulkFallbackLevel returns the log level for a failed statement of
+// record_simple_triggers, which the batch then writes again in a
+// transaction. The function expects a merge by a concurrent identify to
+// fail its insert on contact_id's NOT NULL now and then, so that failure
+// logs at Debug. Others, such as a statement timeout, log at Warn.
+func bulkFallbackLevel(err error) slog.Level {
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == "23502" && pqErr.Column == "contact_id" {
+		return slog.LevelDebug
+	}
+	return slog.LevelWarn
+}
+
+// distinctAccountIDs returns the account ids of the triggers in order of
+// first appearance, each once.
+func distinctAccountIDs(triggers []*preparedTrigger) []int64 {
+	var ids []int64
+	for _, t := range triggers {
+		if !slices.Contains(ids, t.AccountID) {
+			ids = append(ids, t.AccountID)
+		}
+	}
+	return ids
 }
 
 // isStatementError reports whether err is an error that Postgres reported

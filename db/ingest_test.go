@@ -351,3 +351,25 @@ func TestIngesterStopWritesWaitingCalls(t *testing.T) {
 		t.Errorf("occurrences = %d, want 7", got)
 	}
 }
+
+// PostgreSQL names the column of a not-null violation, which lib/pq
+// passes on, so the expected failure of the bulk statement logs at Debug.
+func TestBulkFallbackLevelOfRealError(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	tx, err := f.Store.DB().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "CREATE TEMP TABLE occurrences (contact_id bigint NOT NULL)"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = tx.ExecContext(ctx, "INSERT INTO occurrences (contact_id) VALUES (NULL)")
+	if err == nil {
+		t.Fatal("insert of NULL succeeded, want a not-null violation")
+	}
+	if got := db.BulkFallbackLevel(fmt.Errorf("record simple triggers: %w", err)); got != slog.LevelDebug {
+		t.Errorf("level for %v = %v, want DEBUG", err, got)
+	}
+}
