@@ -1,10 +1,11 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"customevents/api/jsonscan"
 )
 
 // Keys of the beacon message and of its identity object, as docs/beacon.md
@@ -23,7 +24,7 @@ var (
 // for every beacon message, so it scans the bytes once and allocates only
 // for keys that are not documented ones.
 func checkCollectKeys(body []byte) error {
-	pos := skipJSONSpace(body, 0)
+	pos := jsonscan.SkipSpace(body, 0)
 	if pos == len(body) || body[pos] != '{' {
 		// null, which json.Unmarshal reads as an empty message.
 		return nil
@@ -37,14 +38,14 @@ func checkCollectKeys(body []byte) error {
 // object under the key "i", which only collectKeys has, is checked against
 // identityKeys.
 func checkObjectKeys(body []byte, start int, names []string, where string) (int, error) {
-	pos := skipJSONSpace(body, start+1)
+	pos := jsonscan.SkipSpace(body, start+1)
 	if body[pos] == '}' {
 		return pos + 1, nil
 	}
 	// seen has bit i set once names[i] has been read.
 	var seen uint32
 	for {
-		keyEnd := skipJSONString(body, pos)
+		keyEnd := jsonscan.SkipString(body, pos)
 		index, err := checkKey(body[pos:keyEnd], names, where)
 		if err != nil {
 			return 0, err
@@ -58,7 +59,7 @@ func checkObjectKeys(body []byte, start int, names []string, where string) (int,
 			seen |= 1 << index
 		}
 		// Past the colon to the value.
-		pos = skipJSONSpace(body, skipJSONSpace(body, keyEnd)+1)
+		pos = jsonscan.SkipSpace(body, jsonscan.SkipSpace(body, keyEnd)+1)
 
 		if key == "i" && body[pos] == '{' {
 			pos, err = checkObjectKeys(body, pos, identityKeys, "identity")
@@ -66,15 +67,15 @@ func checkObjectKeys(body []byte, start int, names []string, where string) (int,
 				return 0, err
 			}
 		} else {
-			pos = skipJSONValue(body, pos)
+			pos = jsonscan.SkipValue(body, pos)
 		}
 
-		pos = skipJSONSpace(body, pos)
+		pos = jsonscan.SkipSpace(body, pos)
 		if body[pos] == '}' {
 			return pos + 1, nil
 		}
 		// A comma, then the next key.
-		pos = skipJSONSpace(body, pos+1)
+		pos = jsonscan.SkipSpace(body, pos+1)
 	}
 }
 
@@ -106,71 +107,4 @@ func checkKey(quoted []byte, names []string, where string) (int, error) {
 		}
 	}
 	return -1, nil
-}
-
-// skipJSONSpace returns the position of the first byte at or after pos
-// that is not JSON white space.
-func skipJSONSpace(body []byte, pos int) int {
-	for pos < len(body) {
-		switch body[pos] {
-		case ' ', '\t', '\n', '\r':
-			pos++
-		default:
-			return pos
-		}
-	}
-	return pos
-}
-
-// skipJSONString returns the position after the JSON string that starts
-// with the quote at body[pos]. bytes.IndexByte finds the next quote and
-// backslash faster than a loop over long URLs.
-func skipJSONString(body []byte, pos int) int {
-	pos++
-	for {
-		quote := bytes.IndexByte(body[pos:], '"')
-		if quote < 0 {
-			return len(body)
-		}
-		escape := bytes.IndexByte(body[pos:pos+quote], '\\')
-		if escape < 0 {
-			return pos + quote + 1
-		}
-		// Past the backslash and the character it escapes.
-		pos += escape + 2
-	}
-}
-
-// skipJSONValue returns the position after the JSON value that starts at
-// body[pos]: a string, an object or array with everything in it, or a
-// number or literal.
-func skipJSONValue(body []byte, pos int) int {
-	depth := 0
-	for pos < len(body) {
-		switch body[pos] {
-		case '"':
-			pos = skipJSONString(body, pos)
-			if depth == 0 {
-				return pos
-			}
-			continue
-		case '{', '[':
-			depth++
-		case '}', ']':
-			if depth == 0 {
-				// The end of the enclosing object, after a number or literal.
-				return pos
-			}
-			depth--
-			if depth == 0 {
-				return pos + 1
-			}
-		case ',', ' ', '\t', '\n', '\r':
-			if depth == 0 {
-				return pos
-			}
-		}
-		pos++
-	}
-	return pos
 }

@@ -82,6 +82,10 @@ func readJSONBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 		writeRequestError(w, http.StatusBadRequest, apitype.CodeBadUserInput, message)
 		return nil, false
 	}
+	if path, key, found := duplicateKey(body); found {
+		writeRequestError(w, http.StatusBadRequest, apitype.CodeBadUserInput, duplicateKeyMessage("Request body", path, key))
+		return nil, false
+	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
 	return body, true
@@ -187,6 +191,9 @@ func decodeURLParams(rawQuery string) (query, problem string) {
 		}
 		if kind := jsonKind(text); kind != "object" && kind != "null" {
 			return "", memberTypeMessage(name, kind)
+		}
+		if path, key, found := duplicateKey(text); found {
+			return "", duplicateKeyMessage(name, path, key)
 		}
 	}
 	return values.Get("query"), ""

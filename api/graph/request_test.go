@@ -341,3 +341,49 @@ func TestExceedsJSONDepth(t *testing.T) {
 		})
 	}
 }
+
+// A key that appears twice in one object of the body or of GET variables
+// is rejected, instead of the decoder keeping the last value.
+func TestRequestDuplicateKeyRejected(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "s")
+	const mutation = `mutation($i: TriggerCustomEventInput!) { triggerCustomEvent(input: $i) }`
+	tests := []struct {
+		name    string
+		body    string
+		message string
+	}{
+		{"email twice", `{"query": "` + mutation + `", "variables": {"i": {"slug": "s", "email": "a@x.com", "email": "b@x.com"}}}`,
+			`Request body has the key "email" twice in variables.i: send each key once, because only one of the values could be used.`},
+		{"metadata key twice", `{"query": "` + mutation + `", "variables": {"i": {"slug": "s", "email": "a@x.com", "metadata": {"a": 1, "\u0061": 2}}}}`,
+			`Request body has the key "a" twice in variables.i.metadata: send each key once, because only one of the values could be used.`},
+		{"query twice", `{"query": "` + mutation + `", "query": "{ customEvents { slug } }"}`,
+			`Request body has the key "query" twice at its top level: send each key once, because only one of the values could be used.`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := api.postBody(t, "Bearer "+api.APIKey, tt.body)
+			if resp.Status != http.StatusBadRequest {
+				t.Errorf("status = %d, want 400", resp.Status)
+			}
+			wantError(t, resp, "BAD_USER_INPUT", "", tt.message)
+		})
+	}
+
+	params := url.Values{"query": {mutation}, "variables": {`{"i": {"slug": "s", "slug": "t", "email": "a@x.com"}}`}}
+	req, err := http.NewRequest(http.MethodGet, api.URL+"?"+params.Encode(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+api.APIKey)
+	resp := api.do(t, req)
+	wantError(t, resp, "BAD_USER_INPUT", "",
+		`variables has the key "slug" twice in i: send each key once, because only one of the values could be used.`)
+
+	if n := api.count(t, "event_occurrences"); n != 0 {
+		t.Errorf("occurrences = %d, want 0", n)
+	}
+	if n := api.count(t, "contacts"); n != 0 {
+		t.Errorf("contacts = %d, want 0", n)
+	}
+}
