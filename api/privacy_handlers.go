@@ -17,7 +17,7 @@ func (s *Server) postEraseContact(c echo.Context) error {
 	if err := c.Bind(&in); err != nil {
 		return &apitype.ValidationError{Field: "body", Message: `Request body must be JSON such as {"email": "contact@example.com"}.`}
 	}
-	email, verr := apitype.NormalizeEmail("email", in.Email)
+	email, verr := apitype.LookupEmail("email", in.Email)
 	if verr != nil {
 		return verr
 	}
@@ -35,7 +35,7 @@ func (s *Server) postEraseContact(c echo.Context) error {
 // audit.
 func (s *Server) getContactExport(c echo.Context) error {
 	info := currentSession(c)
-	email, verr := apitype.NormalizeEmail("email", c.QueryParam("email"))
+	email, verr := apitype.LookupEmail("email", c.QueryParam("email"))
 	if verr != nil {
 		return verr
 	}

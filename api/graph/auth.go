@@ -129,7 +129,7 @@ func requireContactRequest(ctx context.Context, email string) (*db.Account, stri
 	if err != nil {
 		return nil, "", "", err
 	}
-	email, verr := apitype.NormalizeEmail("email", email)
+	email, verr := apitype.LookupEmail("email", email)
 	if verr != nil {
 		return nil, "", "", verr
 	}

@@ -183,3 +183,31 @@ func TestEraseContactOtherAccountKey(t *testing.T) {
 		t.Errorf("contacts with the email = %d, want 1 kept", n)
 	}
 }
+
+// A contact stored with an email that the current rules reject, such as a
+// domain with an underscore, can still be exported and erased.
+func TestEraseContactStoredUnderOlderRules(t *testing.T) {
+	api := newTestAPI(t)
+	if _, err := api.Store.DB().NewRaw("INSERT INTO contacts (account_id, email) VALUES (?, 'cy@x_y.example')", api.Account.ID).Exec(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	var data struct {
+		ContactData struct {
+			Email string `json:"email"`
+		} `json:"contactData"`
+	}
+	decodeData(t, api.query(t, contactDataQuery, map[string]any{"email": "CY@x_y.example"}), &data)
+	if data.ContactData.Email != "cy@x_y.example" {
+		t.Errorf("contactData email = %q, want cy@x_y.example", data.ContactData.Email)
+	}
+	var erased struct {
+		EraseContact bool `json:"eraseContact"`
+	}
+	decodeData(t, api.query(t, eraseContactMutation, map[string]any{"email": "cy@x_y.example"}), &erased)
+	if !erased.EraseContact {
+		t.Error("eraseContact = false, want true")
+	}
+	if n := api.count(t, "contacts"); n != 0 {
+		t.Errorf("contacts = %d, want 0", n)
+	}
+}

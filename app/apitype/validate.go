@@ -157,8 +157,14 @@ func NormalizeEmail(field, email string) (string, *ValidationError) {
 	if _, err := unicodeDomain(canonicalText(domain)); err != nil {
 		return invalid(fmt.Sprintf("Email %q is not a valid address: %v. Check the domain, or write it in its own letters, as in bücher.example.", email, err))
 	}
-	if problem := hostNameProblem(canonical[strings.LastIndexByte(canonical, '@')+1:]); problem != "" {
+	canonicalAt := strings.LastIndexByte(canonical, '@')
+	problem, domainBytes := hostNameProblem(canonical[canonicalAt+1:])
+	if problem != "" {
 		return invalid(fmt.Sprintf("Email %q is not a valid address: %s.", email, problem))
+	}
+	// Mail servers see the domain in ASCII form, which can be longer.
+	if wire := canonicalAt + 1 + domainBytes; wire > MaxEmailLength {
+		return invalid(fmt.Sprintf("Email is too long: it is %d bytes with its domain in ASCII form, and the limit is %d bytes.", wire, MaxEmailLength))
 	}
 	// NFC can turn a character into an ASCII one that addresses do not
 	// allow: the Greek question mark U+037E becomes a semicolon.
@@ -168,30 +174,49 @@ func NormalizeEmail(field, email string) (string, *ValidationError) {
 	return canonical, nil
 }
 
+// DNS limits: 63 bytes per label and 253 for a name, in ASCII form.
+const (
+	maxLabelBytes  = 63
+	maxDomainBytes = 253
+)
+
 // hostNameProblem describes why domain, in lowercase and with its
 // punycode labels decoded, cannot name a mail server, or returns "". Each
 // label must be letters, digits and hyphens, without a hyphen at either
-// end. Letters outside ASCII are allowed. A bracketed IP address, which
-// RFC 5321 also allows, is rejected, because contacts are people at
-// named domains.
-func hostNameProblem(domain string) string {
+// end, and at most 63 bytes in ASCII form. Letters, marks and digits
+// outside ASCII are allowed. A bracketed IP address, which RFC 5321 also
+// allows, is rejected, because contacts are people at named domains. It
+// also returns the length of the domain in ASCII form.
+func hostNameProblem(domain string) (problem string, asciiBytes int) {
 	if strings.HasPrefix(domain, "[") {
-		return "use a domain name after @, not an IP address"
+		return "use a domain name after @, not an IP address", 0
 	}
-	for _, label := range strings.Split(domain, ".") {
+	labels := strings.Split(domain, ".")
+	asciiBytes = len(labels) - 1
+	for _, label := range labels {
 		if label == "" {
-			return "the domain has an empty label between two dots"
+			return "the domain has an empty label between two dots", 0
 		}
 		if strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
-			return fmt.Sprintf("the domain label %q starts or ends with a hyphen", label)
+			return fmt.Sprintf("the domain label %q starts or ends with a hyphen", label), 0
 		}
 		for _, r := range label {
-			if r < utf8.RuneSelf && r != '-' && !(r >= 'a' && r <= 'z') && !(r >= '0' && r <= '9') {
-				return fmt.Sprintf("the domain contains %q, and domain names allow only letters, digits, hyphens and dots", r)
+			ascii := r < utf8.RuneSelf && (r == '-' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
+			other := r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r))
+			if !ascii && !other {
+				return fmt.Sprintf("the domain contains %+q, and domain names allow only letters, digits, hyphens and dots", r), 0
 			}
 		}
+		encoded, err := idna.Punycode.ToASCII(label)
+		if err != nil || len(encoded) > maxLabelBytes {
+			return fmt.Sprintf("the domain label %q is longer than %d bytes in ASCII form", label, maxLabelBytes), 0
+		}
+		asciiBytes += len(encoded)
 	}
-	return ""
+	if asciiBytes > maxDomainBytes {
+		return fmt.Sprintf("the domain is %d bytes in ASCII form, and the limit is %d", asciiBytes, maxDomainBytes), 0
+	}
+	return "", asciiBytes
 }
 
 // bareAddress reports whether s is one email address with no display name
@@ -199,6 +224,25 @@ func hostNameProblem(domain string) string {
 func bareAddress(s string) bool {
 	addr, err := mail.ParseAddress(s)
 	return err == nil && addr.Address == s && addr.Name == ""
+}
+
+// LookupEmail checks an email that only looks up a stored contact, as for
+// an export or an erasure, and returns it in the form of CanonicalEmail. A
+// contact stored under earlier rules of NormalizeEmail must stay reachable,
+// so an address that those rules reject passes when it has text on both
+// sides of its last @ and is within MaxEmailLength. Other input gets the
+// error of NormalizeEmail.
+func LookupEmail(field, email string) (string, *ValidationError) {
+	normalized, verr := NormalizeEmail(field, email)
+	if verr == nil {
+		return normalized, nil
+	}
+	canonical := CanonicalEmail(email)
+	at := strings.LastIndexByte(canonical, '@')
+	if at <= 0 || at == len(canonical)-1 || len(canonical) > MaxEmailLength {
+		return "", verr
+	}
+	return canonical, nil
 }
 
 // CanonicalEmail returns email trimmed, in lowercase and in Unicode
@@ -257,6 +301,11 @@ func unicodeDomain(domain string) (string, error) {
 // no ASCII other than letters, digits and hyphens and no control or format
 // character.
 func decodeLabel(label string) (string, bool) {
+	// A longer label is not a DNS label, and decoding costs time in the
+	// square of the length.
+	if len(label) > maxLabelBytes {
+		return "", false
+	}
 	decoded, err := idna.Punycode.ToUnicode(label)
 	if err != nil {
 		return "", false

@@ -135,6 +135,13 @@ func TestNormalizeEmail(t *testing.T) {
 		{in: "a@x_y.example"},
 		{in: "a@x..example"},
 		{in: "a@x-y.example", want: "a@x-y.example"},
+		{in: "a@b\u00a0c.example"}, // no-break space
+		{in: "a@b\u3002c.example"}, // ideographic full stop
+		{in: "a@b\uff0ec.example"}, // fullwidth full stop
+		{in: "a@" + strings.Repeat("x", 63) + ".example", want: "a@" + strings.Repeat("x", 63) + ".example"},
+		{in: "a@" + strings.Repeat("x", 64) + ".example"},
+		{in: "a@" + strings.Repeat("\u00fc", 60) + ".example"}, // 60 letters, 71 bytes in punycode
+		{in: "a@xn--" + strings.Repeat("a", 100) + ".example"},
 		{in: "a@b\u00fccher-2.example", want: "a@b\u00fccher-2.example"},
 		// The Greek question mark U+037E is a semicolon in NFC.
 		{in: "ann@a\u037e.example"},
@@ -192,6 +199,9 @@ func TestNormalizeEmailMessages(t *testing.T) {
 		{"a@[127.0.0.1]", `Email "a@[127.0.0.1]" is not a valid address: use a domain name after @, not an IP address.`},
 		{"a@-x.example", `Email "a@-x.example" is not a valid address: the domain label "-x" starts or ends with a hyphen.`},
 		{"a@x_y.example", `Email "a@x_y.example" is not a valid address: the domain contains '_', and domain names allow only letters, digits, hyphens and dots.`},
+		{"a@b\u00a0c.example", `Email "a@b\u00a0c.example" is not a valid address: the domain contains '\u00a0', and domain names allow only letters, digits, hyphens and dots.`},
+		// 188 bytes as stored, 308 with each label x\u00fc as xn--x-eha.
+		{strings.Repeat("a", 100) + "@" + strings.Repeat("x\u00fc.", 20) + "example", "Email is too long: it is 308 bytes with its domain in ASCII form, and the limit is 254 bytes."},
 		// 125 letters é take 250 bytes.
 		{strings.Repeat("\u00e9", 125) + "@x.com", "Email is too long: it is 256 bytes in UTF-8, and the limit is 254 bytes."},
 	}
@@ -325,6 +335,36 @@ func TestContactField(t *testing.T) {
 		}
 		if err != nil || got != tt.want {
 			t.Errorf("ContactField(%q) = %q, %v, want %q", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+func TestLookupEmail(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string // empty: invalid
+	}{
+		{"Ann@Example.com", "ann@example.com"},
+		{"ann@xn--bcher-kva.example", "ann@b\u00fccher.example"},
+		// Rejected by NormalizeEmail, still looked up.
+		{" CY@x_y.example ", "cy@x_y.example"},
+		{"a@[127.0.0.1]", "a@[127.0.0.1]"},
+		{"not-an-email", ""},
+		{"ann@", ""},
+		{"@example.com", ""},
+		{"", ""},
+		{strings.Repeat("a", 250) + "@x_y.example", ""},
+	}
+	for _, tt := range tests {
+		got, err := LookupEmail("email", tt.in)
+		if tt.want == "" {
+			if err == nil {
+				t.Errorf("LookupEmail(%q) = %q, want an error", tt.in, got)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("LookupEmail(%q) = %q, %v, want %q", tt.in, got, err, tt.want)
 		}
 	}
 }
