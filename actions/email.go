@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"golang.org/x/net/idna"
+	"golang.org/x/text/unicode/norm"
 
 	"customevents/db"
 )
@@ -60,12 +61,14 @@ func (m *mailer) send(ctx context.Context, c *db.ActionClaim) error {
 	return m.deliver(ctx, from.Address, to, message)
 }
 
-// smtpAddress returns addr with its domain in ASCII (punycode), as mail
-// servers without the SMTPUTF8 extension need it. Contacts and actions keep
-// internationalized domains in their Unicode letters.
+// smtpAddress returns addr with its domain in lowercase NFC and then in
+// ASCII (punycode), as mail servers without the SMTPUTF8 extension need
+// it. Contacts and actions keep internationalized domains in their Unicode
+// letters, and recipients are stored as typed, so BÜCHER and bücher with a
+// combining diaeresis must both become xn--bcher-kva.
 func smtpAddress(addr string) (string, error) {
 	at := strings.LastIndexByte(addr, '@')
-	domain, err := idna.Punycode.ToASCII(addr[at+1:])
+	domain, err := idna.Punycode.ToASCII(norm.NFC.String(strings.ToLower(addr[at+1:])))
 	if err != nil {
 		return "", fmt.Errorf("recipient %q has a domain that cannot be written in ASCII: %v", addr, err)
 	}
