@@ -19,24 +19,43 @@ import (
 // to the same replacement characters. It runs on every request, so it steps over
 // the bytes once and allocates only for escaped keys, objects of many keys
 // and the path of a duplicate.
+//
+// At the top level, a key that matches a member of the request, such as
+// "query", without regard to case counts as that member, because
+// encoding/json fills a struct field from such a key too: {"query": "a",
+// "Query": "b"} repeats query. Values nested deeper than maxScanDepth are
+// not scanned, because no argument of the schema nests that deep, and the
+// scan recurses once per level.
 func duplicateKey(body []byte) (path, key string, ok bool) {
-	_, path, key, ok = scanValue(body, jsonscan.SkipSpace(body, 0))
+	_, path, key, ok = scanValue(body, jsonscan.SkipSpace(body, 0), 0)
 	return path, key, ok
 }
 
-// scanValue checks the value at body[pos] and returns the position after
-// it. A duplicate's path is built on the way back out of the recursion.
-func scanValue(body []byte, pos int) (end int, path, key string, found bool) {
+// maxScanDepth is the deepest nesting of arrays and objects that
+// duplicateKey scans for repeated keys.
+const maxScanDepth = 32
+
+// requestMembers are the members of a GraphQL request object, which
+// encoding/json matches without regard to case.
+var requestMembers = [][]byte{[]byte("query"), []byte("operationName"), []byte("variables"), []byte("extensions")}
+
+// scanValue checks the value at body[pos], at the given depth of nesting,
+// and returns the position after it. A duplicate's path is built on the
+// way back out of the recursion.
+func scanValue(body []byte, pos, depth int) (end int, path, key string, found bool) {
+	if depth > maxScanDepth {
+		return jsonscan.SkipValue(body, pos), "", "", false
+	}
 	switch body[pos] {
 	case '{':
-		return scanObject(body, pos)
+		return scanObject(body, pos, depth)
 	case '[':
 		pos = jsonscan.SkipSpace(body, pos+1)
 		if body[pos] == ']' {
 			return pos + 1, "", "", false
 		}
 		for i := 0; ; i++ {
-			pos, path, key, found = scanValue(body, pos)
+			pos, path, key, found = scanValue(body, pos, depth+1)
 			if found {
 				return 0, joinPath(strconv.Itoa(i), path), key, true
 			}
@@ -57,7 +76,7 @@ func scanValue(body []byte, pos int) (end int, path, key string, found bool) {
 const smallObjectKeys = 16
 
 // scanObject checks the object that starts at body[pos].
-func scanObject(body []byte, pos int) (end int, path, key string, found bool) {
+func scanObject(body []byte, pos, depth int) (end int, path, key string, found bool) {
 	var small [smallObjectKeys][]byte
 	keys := small[:0]
 	var many map[string]bool
@@ -76,6 +95,13 @@ func scanObject(body []byte, pos int) (end int, path, key string, found bool) {
 			var decoded string
 			_ = json.Unmarshal(body[pos:keyEnd], &decoded)
 			name = []byte(decoded)
+		}
+		if depth == 0 {
+			for _, member := range requestMembers {
+				if bytes.EqualFold(name, member) {
+					name = member
+				}
+			}
 		}
 
 		seen := false
@@ -105,7 +131,7 @@ func scanObject(body []byte, pos int) (end int, path, key string, found bool) {
 
 		// Past the colon to the value.
 		pos = jsonscan.SkipSpace(body, jsonscan.SkipSpace(body, keyEnd)+1)
-		pos, path, key, found = scanValue(body, pos)
+		pos, path, key, found = scanValue(body, pos, depth+1)
 		if found {
 			return 0, joinPath(string(name), path), key, true
 		}

@@ -3,6 +3,7 @@ package graph
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -30,6 +31,14 @@ func TestDuplicateKey(t *testing.T) {
 		{`[{"a": 1}, {"a": 1}]`, "", ""},
 		{`"text"`, "", ""},
 		{`{"A": 1, "a": 2}`, "", ""},
+		{`{"inner": {"A": 1, "a": 2}}`, "", ""},
+		// encoding/json fills a request member from a key in any case.
+		{`{"query": "a", "Query": "b"}`, "", "query"},
+		{`{"variables": {}, "variable\u017f": {}}`, "", "variables"},
+		{`{"OperationName": "A", "operationname": "B"}`, "", "operationName"},
+		// Deeper than maxScanDepth, values are stepped over.
+		{strings.Repeat(`{"a": `, 34) + `{"b": 1, "b": 2}` + strings.Repeat("}", 34), "", ""},
+		{strings.Repeat(`{"a": `, 32) + `{"b": 1, "b": 2}` + strings.Repeat("}", 32), strings.TrimSuffix(strings.Repeat("a.", 32), "."), "b"},
 	}
 	for _, tt := range tests {
 		path, key, ok := duplicateKey([]byte(tt.body))
@@ -50,6 +59,9 @@ func FuzzDuplicateKey(f *testing.F) {
 		if !json.Valid([]byte(body)) {
 			return
 		}
+		if exceedsJSONDepth([]byte(body), maxScanDepth) {
+			return
+		}
 		path, key, ok := duplicateKey([]byte(body))
 		var value any
 		dec := json.NewDecoder(strings.NewReader(body))
@@ -57,7 +69,11 @@ func FuzzDuplicateKey(f *testing.F) {
 		if err := dec.Decode(&value); err != nil {
 			t.Fatalf("valid JSON did not decode: %v", err)
 		}
-		if ok != (countKeys(value) < countKeyTokens(body)) {
+		repeated := countKeys(value) < countKeyTokens(body)
+		// A request member repeated in another case decodes to two map
+		// entries but to one struct field.
+		member := ok && path == "" && slices.ContainsFunc(requestMembers, func(m []byte) bool { return string(m) == key })
+		if repeated && !ok || ok && !repeated && !member {
 			t.Fatalf("duplicateKey(%q) = %q, %q, %v, but the decoded value has %d keys of %d", body, path, key, ok, countKeys(value), countKeyTokens(body))
 		}
 	})

@@ -359,6 +359,8 @@ func TestRequestDuplicateKeyRejected(t *testing.T) {
 			`Request body has the key "a" twice in variables.i.metadata: send each key once, because only one of the values could be used.`},
 		{"query twice", `{"query": "` + mutation + `", "query": "{ customEvents { slug } }"}`,
 			`Request body has the key "query" twice at its top level: send each key once, because only one of the values could be used.`},
+		{"query in two cases", `{"query": "{ customEvents { slug } }", "Query": "` + mutation + `", "variables": {"i": {"slug": "s", "email": "a@x.com"}}}`,
+			`Request body has the key "query" twice at its top level: send each key once, because only one of the values could be used.`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
