@@ -280,6 +280,11 @@ func variableMessage(gqlErr *gqlerror.Error) string {
 	case "must be defined", "cannot be null":
 		return fmt.Sprintf("%s %s: %s.", name, gqlErr.Message, requiredFieldFix)
 	}
+	// gqlparser writes "cannot use value 0 as Int" for a number with a
+	// fraction or an exponent, such as 1.5 or 1e300, which hides the value.
+	if strings.HasPrefix(gqlErr.Message, "cannot use value ") && strings.HasSuffix(gqlErr.Message, " as Int") {
+		return name + " is not a whole number: send a whole number from -2147483648 to 2147483647, without a fraction or an exponent."
+	}
 	return fmt.Sprintf("%s %s: send a value of the type that the operation declares for it; the schema, which introspection returns, lists every input field with its type.",
 		name, gqlErr.Message)
 }

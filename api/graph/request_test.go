@@ -389,3 +389,19 @@ func TestRequestDuplicateKeyRejected(t *testing.T) {
 		t.Errorf("contacts = %d, want 0", n)
 	}
 }
+
+// A number with a fraction or an exponent for an Int variable gets a
+// message that says so.
+func TestIntVariableWithFraction(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "s")
+	const query = `query($f: Int) { customEventStats(slug: "s", from: "2026-12-01", to: "2026-12-05") { drilldown(first: $f) { pageInfo { hasNextPage } } } }`
+	for _, value := range []any{1.5, 1e300} {
+		resp := api.query(t, query, map[string]any{"f": value})
+		if resp.Status != http.StatusUnprocessableEntity {
+			t.Errorf("%v: status = %d, want 422", value, resp.Status)
+		}
+		wantError(t, resp, "BAD_USER_INPUT", "f",
+			"Variable $f is not a whole number: send a whole number from -2147483648 to 2147483647, without a fraction or an exponent.")
+	}
+}
