@@ -127,23 +127,23 @@ func (q *segmentSQL) group(c apitype.Condition) {
 
 // field writes a text test. Both sides are folded as segment.Evaluate
 // folds them: the column by segment_fold, which is segment.Fold, and the
-// value in Go by segment.FoldValue.
+// value in Go by segment.ConditionValue.
 func (q *segmentSQL) field(c apitype.Condition) {
 	column, columnArgs := fieldColumn(c.Field)
 	folded := "segment_fold(" + column + ")"
 	switch c.Op {
 	case segment.OpEquals:
-		q.write(folded+" = ?", append(columnArgs, segment.FoldValue(c.Value))...)
+		q.write(folded+" = ?", append(columnArgs, segment.ConditionValue(c.Field, c.Value))...)
 	case segment.OpContains:
-		q.write("strpos("+folded+", ?) > 0", append(columnArgs, segment.FoldValue(c.Value))...)
+		q.write("strpos("+folded+", ?) > 0", append(columnArgs, segment.ConditionValue(c.Field, c.Value))...)
 	case segment.OpStartsWith:
-		q.write("starts_with("+folded+", ?)", append(columnArgs, segment.FoldValue(c.Value))...)
+		q.write("starts_with("+folded+", ?)", append(columnArgs, segment.ConditionValue(c.Field, c.Value))...)
 	case segment.OpIsEmpty:
 		q.write("btrim("+column+", ?) = ''", append(columnArgs, segment.Blank)...)
 	case segment.OpInList:
 		values := make([]string, len(c.Values))
 		for i, v := range c.Values {
-			values[i] = segment.FoldValue(v)
+			values[i] = segment.ConditionValue(c.Field, v)
 		}
 		q.write(folded+" IN (?)", append(columnArgs, bun.In(values))...)
 	}

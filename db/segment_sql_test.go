@@ -489,3 +489,40 @@ func TestContactFacts(t *testing.T) {
 		t.Errorf("ContactFacts in another account: err = %v, want ErrNotFound", err)
 	}
 }
+
+// Stored emails have punycode domains decoded, so an email condition
+// written in punycode finds them, in SQL as in Go. Other fields keep the
+// value as written.
+func TestCountSegmentPunycodeEmail(t *testing.T) {
+	ctx := context.Background()
+	f := dbtest.NewFixture(t)
+	bdb := f.Store.DB()
+	insertContact(t, bdb, f.Account.ID, contactSpec{Email: "ann@b\u00fccher.example", Company: "xn--bcher-kva", Stage: "lead"})
+	insertContact(t, bdb, f.Account.ID, contactSpec{Email: "bob@example.com", Stage: "lead"})
+
+	tests := []struct {
+		cond apitype.Condition
+		want int64
+	}{
+		{apitype.Condition{Kind: apitype.ConditionField, Field: "email", Op: "equals", Value: "ANN@XN--BCHER-KVA.example"}, 1},
+		{apitype.Condition{Kind: apitype.ConditionField, Field: "email", Op: "contains", Value: "@xn--bcher-kva."}, 1},
+		{apitype.Condition{Kind: apitype.ConditionField, Field: "email", Op: "in_list", Values: []string{"x@example.com", "ann@xn--bcher-kva.example"}}, 1},
+		// Half a label does not decode.
+		{apitype.Condition{Kind: apitype.ConditionField, Field: "email", Op: "contains", Value: "xn--bcher"}, 0},
+		{apitype.Condition{Kind: apitype.ConditionField, Field: "company", Op: "equals", Value: "xn--bcher-kva"}, 1},
+	}
+	for _, tt := range tests {
+		seg := apitype.Segment{Version: apitype.SegmentVersion, Root: tt.cond}
+		n, err := db.CountSegment(ctx, bdb, f.Account.ID, seg)
+		if err != nil {
+			t.Fatalf("CountSegment %s %s: %v", tt.cond.Field, tt.cond.Op, err)
+		}
+		if n != tt.want {
+			t.Errorf("CountSegment %s %s %q = %d, want %d", tt.cond.Field, tt.cond.Op, tt.cond.Value, n, tt.want)
+		}
+		facts := segment.Facts{Email: "ann@b\u00fccher.example", Company: "xn--bcher-kva"}
+		if got := segment.Evaluate(seg, facts); got != (tt.want == 1) {
+			t.Errorf("Evaluate %s %s %q = %v, want %v", tt.cond.Field, tt.cond.Op, tt.cond.Value, got, tt.want == 1)
+		}
+	}
+}

@@ -275,6 +275,28 @@ func canonicalText(s string) string {
 // acePrefix starts every domain label written in punycode.
 const acePrefix = "xn--"
 
+// DecodePunycodeLabels returns s, a lowercase NFC email or part of one,
+// with each whole label after its last @ (or in all of s without an @)
+// that is valid punycode decoded, as CanonicalEmail decodes stored
+// emails. Other labels, such as a label cut in two, stay as they are.
+func DecodePunycodeLabels(s string) string {
+	at := strings.LastIndexByte(s, '@')
+	domain := s[at+1:]
+	if !strings.Contains(domain, acePrefix) {
+		return s
+	}
+	labels := strings.Split(domain, ".")
+	for i, label := range labels {
+		if !strings.HasPrefix(label, acePrefix) {
+			continue
+		}
+		if decoded, ok := decodeLabel(label); ok {
+			labels[i] = decoded
+		}
+	}
+	return s[:at+1] + strings.Join(labels, ".")
+}
+
 // unicodeDomain decodes the punycode labels of a lowercase NFC domain, or
 // returns an error naming the first label that is not valid punycode.
 func unicodeDomain(domain string) (string, error) {
@@ -298,8 +320,7 @@ func unicodeDomain(domain string) (string, error) {
 // decodeLabel decodes one punycode label. The result must encode back to
 // the same label, so that each domain has one Unicode form. It must also
 // contain a character outside ASCII, be lowercase and in NFC, and contain
-// no ASCII other than letters, digits and hyphens and no control or format
-// character.
+// only letters, marks, digits and hyphens, as hostNameProblem requires.
 func decodeLabel(label string) (string, bool) {
 	// A longer label is not a DNS label, and decoding costs time in the
 	// square of the length.
@@ -317,7 +338,7 @@ func decodeLabel(label string) (string, bool) {
 	for _, r := range decoded {
 		switch {
 		case r >= utf8.RuneSelf:
-			if isInvisible(r) {
+			if !unicode.IsLetter(r) && !unicode.IsMark(r) && !unicode.IsDigit(r) {
 				return "", false
 			}
 			nonASCII = true

@@ -368,3 +368,19 @@ func TestLookupEmail(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodePunycodeLabels(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"ann@xn--bcher-kva.example", "ann@b\u00fccher.example"},
+		{"@xn--bcher-kva.", "@b\u00fccher."},
+		{"xn--bcher-kva.example", "b\u00fccher.example"},
+		{"xn--bcher", "xn--bcher"},
+		{"xn--zz.example", "xn--zz.example"},
+		{"x@ann.example", "x@ann.example"},
+	}
+	for _, tt := range tests {
+		if got := DecodePunycodeLabels(tt.in); got != tt.want {
+			t.Errorf("DecodePunycodeLabels(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -10,7 +10,9 @@
 //     lowercase, so "ACME" equals "acme" and "Élodie" equals "élodie".
 //   - Condition values are also put in Unicode NFC (FoldValue), the form
 //     of stored emails and names, so "jo\u0308rg@example.com" with a
-//     combining diaeresis equals the stored "jörg@example.com".
+//     combining diaeresis equals the stored "jörg@example.com". Email
+//     values also have their whole punycode domain labels decoded
+//     (ConditionValue), as stored emails have.
 //   - No side is trimmed, except for is_empty: a value is empty when only
 //     white space (Unicode White_Space, see Blank) remains after trimming.
 //   - A missing custom field and a contact without email compare as "".
@@ -75,6 +77,18 @@ func Fold(s string) string {
 // Values are not trimmed, unlike stored emails.
 func FoldValue(value string) string {
 	return norm.NFC.String(Fold(value))
+}
+
+// ConditionValue folds the value of a text condition on field as FoldValue
+// does. Stored emails have their punycode domain labels decoded, so the
+// labels of an email value are decoded too: ann@xn--bcher-kva.example
+// finds ann@bücher.example.
+func ConditionValue(field, value string) string {
+	folded := FoldValue(value)
+	if field != FieldEmail {
+		return folded
+	}
+	return apitype.DecodePunycodeLabels(folded)
 }
 
 // Evaluate reports whether the contact described by f matches seg. It
@@ -151,16 +165,16 @@ func fieldValue(field string, f *Facts) (string, bool) {
 func matchText(c apitype.Condition, value string) bool {
 	switch c.Op {
 	case OpEquals:
-		return Fold(value) == FoldValue(c.Value)
+		return Fold(value) == ConditionValue(c.Field, c.Value)
 	case OpContains:
-		return strings.Contains(Fold(value), FoldValue(c.Value))
+		return strings.Contains(Fold(value), ConditionValue(c.Field, c.Value))
 	case OpStartsWith:
-		return strings.HasPrefix(Fold(value), FoldValue(c.Value))
+		return strings.HasPrefix(Fold(value), ConditionValue(c.Field, c.Value))
 	case OpIsEmpty:
 		return strings.TrimSpace(value) == ""
 	case OpInList:
 		folded := Fold(value)
-		return slices.ContainsFunc(c.Values, func(v string) bool { return FoldValue(v) == folded })
+		return slices.ContainsFunc(c.Values, func(v string) bool { return ConditionValue(c.Field, v) == folded })
 	}
 	return false
 }
