@@ -14,9 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/net/idna"
-	"golang.org/x/text/unicode/norm"
-
+	"customevents/app/apitype"
 	"customevents/db"
 )
 
@@ -41,7 +39,7 @@ func (m *mailer) send(ctx context.Context, c *db.ActionClaim) error {
 		if err != nil {
 			return &db.PermanentError{Message: fmt.Sprintf("recipient %q is not a valid email address", raw)}
 		}
-		rcpt, err := smtpAddress(addr.Address)
+		rcpt, err := apitype.ASCIIEmail(addr.Address)
 		if err != nil {
 			return &db.PermanentError{Message: err.Error()}
 		}
@@ -59,20 +57,6 @@ func (m *mailer) send(ctx context.Context, c *db.ActionClaim) error {
 	ctx, cancel := context.WithTimeout(ctx, m.cfg.Timeout)
 	defer cancel()
 	return m.deliver(ctx, from.Address, to, message)
-}
-
-// smtpAddress returns addr with its domain in lowercase NFC and then in
-// ASCII (punycode), as mail servers without the SMTPUTF8 extension need
-// it. Contacts and actions keep internationalized domains in their Unicode
-// letters, and recipients are stored as typed, so BÜCHER and bücher with a
-// combining diaeresis must both become xn--bcher-kva.
-func smtpAddress(addr string) (string, error) {
-	at := strings.LastIndexByte(addr, '@')
-	domain, err := idna.Punycode.ToASCII(norm.NFC.String(strings.ToLower(addr[at+1:])))
-	if err != nil {
-		return "", fmt.Errorf("recipient %q has a domain that cannot be written in ASCII: %v", addr, err)
-	}
-	return addr[:at+1] + domain, nil
 }
 
 // deliver runs one SMTP session. The connection's deadline follows ctx,

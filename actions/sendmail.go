@@ -9,6 +9,8 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+
+	"customevents/app/apitype"
 )
 
 // SMTPMailer sends the server's own emails, such as invites and password
@@ -38,7 +40,7 @@ func (s *SMTPMailer) SendMail(ctx context.Context, to, subject, body string) err
 	if err != nil {
 		return fmt.Errorf("recipient %q is not a valid email address", to)
 	}
-	rcpt, err := smtpAddress(addr.Address)
+	rcpt, err := apitype.ASCIIEmail(addr.Address)
 	if err != nil {
 		return err
 	}

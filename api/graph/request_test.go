@@ -391,7 +391,7 @@ func TestRequestDuplicateKeyRejected(t *testing.T) {
 }
 
 // A number with a fraction or an exponent for an Int variable gets a
-// message that says so.
+// message that names the problem and the range.
 func TestIntVariableWithFraction(t *testing.T) {
 	api := newTestAPI(t)
 	api.createEvent(t, "s")

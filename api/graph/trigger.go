@@ -71,7 +71,7 @@ func newTrigger(account *db.Account, input *model.TriggerCustomEventInput) (db.T
 	if verr != nil {
 		return db.Trigger{}, verr
 	}
-	// Without UTM fields, the page URL's utm_* parameters count, as they
+	// Without UTM values, the page URL's utm_* parameters count, as they
 	// do for the beacon.
 	if utm.IsZero() {
 		utm = apitype.UTMFromURL(pageURL)

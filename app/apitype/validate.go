@@ -136,7 +136,7 @@ func NormalizeEmail(field, email string) (string, *ValidationError) {
 	if email == "" {
 		return invalid("Email is required, such as contact@example.com.")
 	}
-	canonical := CanonicalEmail(email)
+	canonical, badLabel := canonicalEmail(email)
 	if len(canonical) > MaxEmailLength {
 		return invalid(fmt.Sprintf("Email is too long: it is %d bytes in UTF-8, and the limit is %d bytes.", len(canonical), MaxEmailLength))
 	}
@@ -154,8 +154,8 @@ func NormalizeEmail(field, email string) (string, *ValidationError) {
 	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
 		return invalid(fmt.Sprintf("Email %q is not a valid address: the domain must contain a dot, as in example.com.", email))
 	}
-	if _, err := unicodeDomain(canonicalText(domain)); err != nil {
-		return invalid(fmt.Sprintf("Email %q is not a valid address: %v. Check the domain, or write it in its own letters, as in bücher.example.", email, err))
+	if badLabel != "" {
+		return invalid(fmt.Sprintf("Email %q is not a valid address: the domain label %q is not valid punycode. Check the domain, or write it in its own letters, as in bücher.example.", email, badLabel))
 	}
 	canonicalAt := strings.LastIndexByte(canonical, '@')
 	problem, domainBytes := hostNameProblem(canonical[canonicalAt+1:])
@@ -200,15 +200,21 @@ func hostNameProblem(domain string) (problem string, asciiBytes int) {
 		if strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
 			return fmt.Sprintf("the domain label %q starts or ends with a hyphen", label), 0
 		}
+		nonASCII := false
 		for _, r := range label {
-			ascii := r < utf8.RuneSelf && (r == '-' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
-			other := r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r))
-			if !ascii && !other {
+			if !hostNameRune(r) {
 				return fmt.Sprintf("the domain contains %+q, and domain names allow only letters, digits, hyphens and dots", r), 0
 			}
+			nonASCII = nonASCII || r >= utf8.RuneSelf
 		}
-		encoded, err := idna.Punycode.ToASCII(label)
-		if err != nil || len(encoded) > maxLabelBytes {
+		encoded := label
+		if nonASCII {
+			var err error
+			if encoded, err = idna.Punycode.ToASCII(label); err != nil {
+				return fmt.Sprintf("the domain label %q cannot be written in ASCII form", label), 0
+			}
+		}
+		if len(encoded) > maxLabelBytes {
 			return fmt.Sprintf("the domain label %q is longer than %d bytes in ASCII form", label, maxLabelBytes), 0
 		}
 		asciiBytes += len(encoded)
@@ -217,6 +223,29 @@ func hostNameProblem(domain string) (problem string, asciiBytes int) {
 		return fmt.Sprintf("the domain is %d bytes in ASCII form, and the limit is %d", asciiBytes, maxDomainBytes), 0
 	}
 	return "", asciiBytes
+}
+
+// hostNameRune reports whether r may appear in a domain label: an ASCII
+// letter, digit or hyphen, or a letter, mark or digit outside ASCII.
+func hostNameRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r == '-' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9'
+	}
+	return unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r)
+}
+
+// ASCIIEmail returns addr with its domain in lowercase NFC and then in
+// ASCII form (punycode), as mail servers without the SMTPUTF8 extension
+// need it. The local part stays as it is, so addresses stored as typed,
+// such as ann@BÜCHER.example or bücher with a combining diaeresis, go to
+// the same domain, xn--bcher-kva.example.
+func ASCIIEmail(addr string) (string, error) {
+	at := strings.LastIndexByte(addr, '@')
+	domain, err := idna.Punycode.ToASCII(canonicalText(addr[at+1:]))
+	if err != nil {
+		return "", fmt.Errorf("email %q has a domain that cannot be written in ASCII form: %w", addr, err)
+	}
+	return addr[:at+1] + domain, nil
 }
 
 // bareAddress reports whether s is one email address with no display name
@@ -256,16 +285,23 @@ func LookupEmail(field, email string) (string, *ValidationError) {
 // ann@xn--bcher-kva.example and ann@bücher.example are one address. A
 // domain with a label that does not decode is left as it is.
 func CanonicalEmail(email string) string {
+	canonical, _ := canonicalEmail(email)
+	return canonical
+}
+
+// canonicalEmail returns the form of CanonicalEmail, and the first domain
+// label that starts with xn-- but is not valid punycode, or "".
+func canonicalEmail(email string) (canonical, badLabel string) {
 	email = canonicalText(strings.TrimSpace(email))
 	at := strings.LastIndexByte(email, '@')
 	if at < 0 {
-		return email
+		return email, ""
 	}
-	domain, err := unicodeDomain(email[at+1:])
-	if err != nil {
-		return email
+	domain, badLabel := decodeDomain(email[at+1:])
+	if badLabel != "" {
+		return email, badLabel
 	}
-	return email[:at+1] + domain
+	return email[:at+1] + domain, ""
 }
 
 func canonicalText(s string) string {
@@ -281,48 +317,37 @@ const acePrefix = "xn--"
 // emails. Other labels, such as a label cut in two, stay as they are.
 func DecodePunycodeLabels(s string) string {
 	at := strings.LastIndexByte(s, '@')
-	domain := s[at+1:]
-	if !strings.Contains(domain, acePrefix) {
-		return s
-	}
-	labels := strings.Split(domain, ".")
-	for i, label := range labels {
-		if !strings.HasPrefix(label, acePrefix) {
-			continue
-		}
-		if decoded, ok := decodeLabel(label); ok {
-			labels[i] = decoded
-		}
-	}
-	return s[:at+1] + strings.Join(labels, ".")
+	domain, _ := decodeDomain(s[at+1:])
+	return s[:at+1] + domain
 }
 
-// unicodeDomain decodes the punycode labels of a lowercase NFC domain, or
-// returns an error naming the first label that is not valid punycode.
-func unicodeDomain(domain string) (string, error) {
+// decodeDomain decodes the punycode labels of a lowercase NFC domain. A
+// label that is not valid punycode stays as it is, and the first one is
+// returned as badLabel.
+func decodeDomain(domain string) (decoded, badLabel string) {
 	if !strings.Contains(domain, acePrefix) {
-		return domain, nil
+		return domain, ""
 	}
 	labels := strings.Split(domain, ".")
 	for i, label := range labels {
 		if !strings.HasPrefix(label, acePrefix) {
 			continue
 		}
-		decoded, ok := decodeLabel(label)
-		if !ok {
-			return "", fmt.Errorf("the domain label %q is not valid punycode", label)
+		if text, ok := decodeLabel(label); ok {
+			labels[i] = text
+		} else if badLabel == "" {
+			badLabel = label
 		}
-		labels[i] = decoded
 	}
-	return strings.Join(labels, "."), nil
+	return strings.Join(labels, "."), badLabel
 }
 
 // decodeLabel decodes one punycode label. The result must encode back to
 // the same label, so that each domain has one Unicode form. It must also
 // contain a character outside ASCII, be lowercase and in NFC, and contain
-// only letters, marks, digits and hyphens, as hostNameProblem requires.
+// only the characters of hostNameRune.
 func decodeLabel(label string) (string, bool) {
-	// A longer label is not a DNS label, and decoding costs time in the
+	// A longer label is not a DNS label, and decoding time grows with the
 	// square of the length.
 	if len(label) > maxLabelBytes {
 		return "", false
@@ -336,15 +361,10 @@ func decodeLabel(label string) (string, bool) {
 	}
 	nonASCII := false
 	for _, r := range decoded {
-		switch {
-		case r >= utf8.RuneSelf:
-			if !unicode.IsLetter(r) && !unicode.IsMark(r) && !unicode.IsDigit(r) {
-				return "", false
-			}
-			nonASCII = true
-		case r != '-' && !(r >= 'a' && r <= 'z') && !(r >= '0' && r <= '9'):
+		if !hostNameRune(r) {
 			return "", false
 		}
+		nonASCII = nonASCII || r >= utf8.RuneSelf
 	}
 	return decoded, nonASCII && canonicalText(decoded) == decoded
 }
