@@ -63,6 +63,7 @@ FUZZTIME ?= 20s
 fuzz:
 	$(GO) test ./app/apitype -run '^$$' -fuzz FuzzValidateSlug -fuzztime $(FUZZTIME)
 	$(GO) test ./app/apitype -run '^$$' -fuzz FuzzNormalizeEmail -fuzztime $(FUZZTIME)
+	$(GO) test ./app/apitype -run '^$$' -fuzz FuzzDecodePunycodeLabels -fuzztime $(FUZZTIME)
 	$(GO) test ./app/apitype -run '^$$' -fuzz FuzzParseDateRange -fuzztime $(FUZZTIME)
 	$(GO) test ./app/apitype -run '^$$' -fuzz FuzzParseMetadata -fuzztime $(FUZZTIME)
 	$(GO) test ./app/apitype -run '^$$' -fuzz FuzzUTMFromURL -fuzztime $(FUZZTIME)

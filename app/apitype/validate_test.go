@@ -384,3 +384,25 @@ func TestDecodePunycodeLabels(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDecodePunycodeLabels checks that decoding leaves text without a
+// punycode label alone, changes nothing on a second pass, and gives the
+// domain of CanonicalEmail for an email with an @.
+func FuzzDecodePunycodeLabels(f *testing.F) {
+	for _, seed := range []string{"ann@xn--bcher-kva.example", "@xn--bcher-kva.", "xn--bcher", "xn--zz.example", "a@xn--xn--bcher-kva-.example"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		s = canonicalText(strings.TrimSpace(s))
+		got := DecodePunycodeLabels(s)
+		if !strings.Contains(s, acePrefix) && got != s {
+			t.Fatalf("DecodePunycodeLabels(%q) = %q, want it unchanged", s, got)
+		}
+		if again := DecodePunycodeLabels(got); again != got {
+			t.Fatalf("DecodePunycodeLabels(%q) = %q, and again %q", s, got, again)
+		}
+		if canonical, bad := canonicalEmail(s); bad == "" && strings.Contains(s, "@") && canonical != got {
+			t.Fatalf("DecodePunycodeLabels(%q) = %q, CanonicalEmail gives %q", s, got, canonical)
+		}
+	})
+}
