@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -117,6 +118,9 @@ func (c *variableValueCheck) checkValue(typ *ast.Type, value any, path ast.Path)
 			return variableValueError(path, problem, enumNames(def)+", as a string in capitals")
 		}
 	case ast.Scalar:
+		if gqlErr := builtinScalarCheck(def.Name, value, path); gqlErr != nil {
+			return gqlErr
+		}
 		read, ok := scalarReaders[def.Name]
 		if !ok {
 			return nil
@@ -134,6 +138,37 @@ func (c *variableValueCheck) checkValue(typ *ast.Type, value any, path ast.Path)
 				return gqlErr
 			}
 		}
+	}
+	return nil
+}
+
+// builtinScalarCheck returns the error for value, at path, when typeName
+// is String, Int or Float and value has the other JSON type: a number for
+// a String, a string for an Int or a Float. gqlparser lets both through,
+// since it reads a JSON number as text and accepts text that parses as a
+// number, while GraphQL coerces neither. Without this check, the variable
+// {"slug": 123} would trigger the event whose slug is "123".
+func builtinScalarCheck(typeName string, value any, path ast.Path) *gqlerror.Error {
+	text, isString := value.(string)
+	switch typeName {
+	case "String":
+		if isString {
+			return nil
+		}
+		if number, ok := value.(json.Number); ok {
+			fix := fmt.Sprintf("write it in quotes, as the JSON string %s", strconv.Quote(truncateRunes(number.String(), maxKeyRunesInMessage)))
+			return variableValueError(path, "is a number, not a String", fix)
+		}
+	case "Int", "Float":
+		if !isString {
+			return nil
+		}
+		problem := fmt.Sprintf("is %s, not %s", describeJSONValue(text), withArticle(typeName))
+		fix := "send a JSON number, without quotes"
+		if _, err := strconv.ParseInt(text, 10, 64); err == nil {
+			fix += ", such as " + text
+		}
+		return variableValueError(path, problem, fix)
 	}
 	return nil
 }

@@ -76,6 +76,31 @@ func TestUnreadableArgumentStatus(t *testing.T) {
 			message:   "Variable $i.email cannot use bool as String: send a value of the type that the operation declares for it; the schema, which introspection returns, lists every input field with its type.",
 		},
 		{
+			name:      "variable number for a String",
+			query:     single,
+			variables: map[string]any{"i": map[string]any{"slug": 123, "email": "t@x.com"}},
+			path:      []any{"variable", "i", "slug"},
+			field:     "slug",
+			message:   `Variable $i.slug is a number, not a String: write it in quotes, as the JSON string "123".`,
+		},
+		{
+			name:      "top-level variable number for a String",
+			query:     statsQuery,
+			variables: map[string]any{"slug": 7.5, "from": "2026-03-01", "to": "2026-03-02"},
+			path:      []any{"variable", "slug"},
+			field:     "slug",
+			message:   `Variable $slug is a number, not a String: write it in quotes, as the JSON string "7.5".`,
+		},
+		{
+			name: "variable string for an Int",
+			query: `query($first: Int) { customEventStats(slug: "s", from: "2026-03-01", to: "2026-03-02") {
+				drilldown(first: $first) { pageInfo { hasNextPage } } } }`,
+			variables: map[string]any{"first": "42"},
+			path:      []any{"variable", "first"},
+			field:     "first",
+			message:   `Variable $first is the string "42", not an Int: send a JSON number, without quotes, such as 42.`,
+		},
+		{
 			name:    "variable default",
 			query:   `mutation($t: Time = "x") { triggerCustomEvent(input: {slug: "s", email: "t@x.com", occurredAt: $t}) }`,
 			path:    []any{"variable", "t"},
