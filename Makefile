@@ -72,6 +72,7 @@ fuzz:
 	$(GO) test ./api -run '^$$' -fuzz FuzzParseCollect -fuzztime $(FUZZTIME)
 	$(GO) test ./api -run '^$$' -fuzz FuzzAcceptsEncoding -fuzztime $(FUZZTIME)
 	$(GO) test ./api -run '^$$' -fuzz FuzzMatchBotRule -fuzztime $(FUZZTIME)
+	$(GO) test ./api -run '^$$' -fuzz FuzzScriptlessSignal -fuzztime $(FUZZTIME)
 	$(GO) test ./api/graph/model -run '^$$' -fuzz FuzzParseDate -fuzztime $(FUZZTIME)
 	$(GO) test ./api/graph/model -run '^$$' -fuzz FuzzUnmarshalTime -fuzztime $(FUZZTIME)
 	$(GO) test ./api/graph -run '^$$' -fuzz FuzzDecodeBody -fuzztime $(FUZZTIME)

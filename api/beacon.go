@@ -212,14 +212,19 @@ func cutURL(name, value string) (string, error) {
 // postCollect records one beacon message: an event or an identify call.
 // Like a tracking pixel it always returns 204, so a website never receives
 // our failures, which go to the log. It stores nothing for a bot's user
-// agent, an unknown site key, an Origin outside the account's allowed list
-// or an invalid message.
+// agent, a request that no page script sent (see scriptlessSignal), an
+// unknown site key, an Origin outside the account's allowed list or an
+// invalid message.
 func (s *Server) postCollect(c echo.Context) error {
 	setCollectCORS(c)
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 
 	if rule := matchBotRule(c.Request().UserAgent()); rule != "" {
 		s.log.Debug("beacon request from a bot ignored", "rule", rule)
+		return c.NoContent(http.StatusNoContent)
+	}
+	if signal := scriptlessSignal(c.Request().Header, c.Request().UserAgent(), reachedOverHTTPS(c.Request())); signal != "" {
+		s.log.Debug("beacon request that no page script sent ignored", "signal", signal)
 		return c.NoContent(http.StatusNoContent)
 	}
 	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxCollectBody+1))
