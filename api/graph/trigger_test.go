@@ -18,6 +18,37 @@ email: "contact@example.com"
 })
 }`
 
+// The mutation on one line, with the input's fields separated by a space
+// and no comma, as integrators copy it, works as written.
+func TestTriggerOneLineDocument(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "s")
+	const document = `mutation { triggerCustomEvent(input: { slug: "s" email: "a@b.c" }) }`
+	body, err := json.Marshal(map[string]string{"query": document})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := api.postBody(t, "Bearer "+api.APIKey, string(body))
+	if resp.Status != 200 || len(resp.Errors) != 0 {
+		t.Fatalf("status = %d, errors = %+v, want 200 and none", resp.Status, resp.Errors)
+	}
+	var data struct {
+		TriggerCustomEvent string `json:"triggerCustomEvent"`
+	}
+	decodeData(t, resp, &data)
+	occurrences := storedOccurrences(t, api)
+	contacts := storedContacts(t, api)
+	if len(occurrences) != 1 || len(contacts) != 1 {
+		t.Fatalf("occurrences, contacts = %d, %d, want 1, 1", len(occurrences), len(contacts))
+	}
+	if data.TriggerCustomEvent != strconv.FormatInt(occurrences[0].ID, 10) {
+		t.Errorf("triggerCustomEvent = %q, want occurrence id %d", data.TriggerCustomEvent, occurrences[0].ID)
+	}
+	if contacts[0].Email == nil || *contacts[0].Email != "a@b.c" || occurrences[0].ContactID != contacts[0].ID {
+		t.Errorf("contact = %+v, occurrence contact %d, want a@b.c with the occurrence", contacts[0], occurrences[0].ContactID)
+	}
+}
+
 func storedOccurrences(t *testing.T, api *testAPI) []db.EventOccurrence {
 	t.Helper()
 	var occurrences []db.EventOccurrence
