@@ -183,7 +183,11 @@ var accessMatrix = map[string]accessCase{
 		}},
 	"GET /api/beacon/status":    {minRole: apitype.RoleEditor, request: staticPath("/api/beacon/status"), status: http.StatusOK},
 	"GET /api/graphql-endpoint": {minRole: apitype.RoleViewer, request: staticPath("/api/graphql-endpoint"), status: http.StatusOK},
-	"GET /api/account":          {minRole: apitype.RoleAdmin, request: staticPath("/api/account"), status: http.StatusOK},
+	"POST /api/graphql": {minRole: apitype.RoleAdmin, status: http.StatusOK,
+		request: func(*testing.T, *matrix, matrixMember) (string, any) {
+			return "/api/graphql", map[string]string{"query": "{ customEvents { slug } }"}
+		}},
+	"GET /api/account": {minRole: apitype.RoleAdmin, request: staticPath("/api/account"), status: http.StatusOK},
 	"PUT /api/account": {minRole: apitype.RoleAdmin, status: http.StatusOK,
 		request: func(t *testing.T, m *matrix, as matrixMember) (string, any) {
 			account, err := m.ts.Store.Account(context.Background(), as.accountID)

@@ -304,7 +304,7 @@ func TestGraphQLExplorerRunsQuery(t *testing.T) {
 	browser := newBrowser(t)
 	signInBrowser(t, browser, ts, "/settings/graphql")
 
-	typeInto(t, browser, "#gql-key", ts.APIKey)
+	// Without a key the request goes with the session.
 	click(t, browser, "#gql-run")
 	waitFor(t, browser, "response", `!!document.getElementById("gql-result")`)
 	result, err := chromedp.Run(browser, chromedp.Evaluate[string](`document.getElementById("gql-result").textContent`))
@@ -328,6 +328,7 @@ func TestGraphQLExplorerRunsQuery(t *testing.T) {
 	waitFor(t, browser, "status", textIs("#gql-status", "HTTP 200"))
 	saveScreenshot(t, browser, "graphql-explorer")
 
+	// With a key the request goes to /graphql, as an integration's does.
 	typeInto(t, browser, "#gql-key", "wrong-key")
 	click(t, browser, "#gql-run")
 	waitFor(t, browser, "unauthenticated response", `document.getElementById("gql-result").textContent.includes("UNAUTHENTICATED")`)

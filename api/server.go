@@ -40,6 +40,9 @@ type Server struct {
 	// minRoles maps each admin route, as "METHOD /api/path", to the
 	// minimum role it needs. roleRoutes fills it.
 	minRoles map[string]string
+	// graphQL serves /graphql, and the explorer's /api/graphql with the
+	// session's account.
+	graphQL http.Handler
 	// assetVersion versions the URLs of the admin app's files.
 	assetVersion string
 	// streamsClosing is closed by CloseStreams to end the live event
@@ -163,6 +166,7 @@ func (s *Server) routes() {
 	api.POST("/custom-events/:id/test-event", editor, s.postTestEvent)
 	api.GET("/beacon/status", editor, s.getBeaconStatus)
 	api.GET("/graphql-endpoint", viewer, s.getGraphQLEndpoint)
+	api.POST("/graphql", admin, s.postSignedInGraphQL)
 	s.actionRoutes(api)
 	e.Any("/api/*", func(c echo.Context) error { return echo.ErrNotFound })
 

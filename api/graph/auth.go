@@ -49,7 +49,9 @@ func (h *authHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	result := &authResult{err: errMissingBearerToken}
-	if key, ok := bearerToken(r.Header.Get("Authorization")); ok {
+	if signedIn, ok := r.Context().Value(authContextKey{}).(*authResult); ok && signedIn.err == nil {
+		result = signedIn
+	} else if key, ok := bearerToken(r.Header.Get("Authorization")); ok {
 		result.account, result.err = h.store.CachedAccountByAPIKey(r.Context(), key)
 		result.actor = db.APIKeyActor(key)
 	}
@@ -81,6 +83,14 @@ func (h *authHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := context.WithValue(r.Context(), authContextKey{}, result)
 	h.next.ServeHTTP(w, r.WithContext(ctx))
+}
+
+// WithSignedInAccount returns ctx for a request that the admin API has
+// already authenticated with a session: the handler of NewHandler then
+// serves it for account without an API key, and actor, the member's
+// email, names the member in audit records.
+func WithSignedInAccount(ctx context.Context, account *db.Account, actor string) context.Context {
+	return context.WithValue(ctx, authContextKey{}, &authResult{account: account, actor: actor})
 }
 
 // rejectKey sends the error reply to a request whose API key lookup

@@ -319,8 +319,10 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	return nil
 }
 
-// GraphQL sends a GraphQL request with an API key to /graphql and returns
-// the HTTP status and the response body as the server sent it.
+// GraphQL sends a GraphQL request and returns the HTTP status and the
+// response body as the server sent it. With an API key it goes to
+// /graphql, as an integration's would. With an empty apiKey it goes to
+// /api/graphql with the session, for the session's account.
 func (c *Client) GraphQL(ctx context.Context, apiKey, query string, variables json.RawMessage) (int, string, error) {
 	request := map[string]any{"query": query}
 	if len(variables) > 0 {
@@ -331,11 +333,19 @@ func (c *Client) GraphQL(ctx context.Context, apiKey, query string, variables js
 		return 0, "", fmt.Errorf("encode GraphQL request: %w", err)
 	}
 	header := map[string]string{
-		"Accept":        "application/json",
-		"Content-Type":  "application/json",
-		"Authorization": "Bearer " + apiKey,
+		"Accept":       "application/json",
+		"Content-Type": "application/json",
 	}
-	resp, err := fetch(ctx, http.MethodPost, c.base.String()+"/graphql", header, string(body))
+	path := "/graphql"
+	if apiKey != "" {
+		header["Authorization"] = "Bearer " + apiKey
+	} else {
+		path = "/api/graphql"
+		if c.csrfToken != "" {
+			header["X-CSRF-Token"] = c.csrfToken
+		}
+	}
+	resp, err := fetch(ctx, http.MethodPost, c.base.String()+path, header, string(body))
 	if err != nil {
 		return 0, "", fmt.Errorf("the server could not be reached: check your connection and try again (%w)", err)
 	}

@@ -17,9 +17,10 @@ const exampleQuery = `query {
   customEvents { name slug isConversion }
 }`
 
-// GraphQLExplorer is Settings → GraphQL: a form that sends GraphQL requests
-// with an API key, so admins can try the API from the browser. The key is
-// kept only in the page's memory.
+// GraphQLExplorer is Settings → GraphQL: a form that sends GraphQL requests,
+// so admins can try the API from the browser. Without an API key it sends
+// them with the session, for the signed-in account. A key is kept only in
+// the page's memory.
 type GraphQLExplorer struct {
 	app.Compo
 
@@ -53,11 +54,11 @@ func (p *GraphQLExplorer) OnMount(ctx app.Context) {
 // examples.
 func (p *GraphQLExplorer) Render() app.UI {
 	return frame(PathGraphQLExplorer, p.session, "GraphQL explorer",
-		app.P().Class("lead").Text("Send GraphQL requests to this server's /graphql endpoint with an API key of this account. The key stays in this page and is not stored."),
+		app.P().Class("lead").Text("Send GraphQL requests to this server as the signed-in account. To send them as an integration does, to /graphql, paste an API key of this account: it stays in this page and is not stored."),
 		app.Form().ID("graphql-form").Class("panel").OnSubmit(p.run).Body(
 			app.Div().Class("field").Body(
-				app.Label().For("gql-key").Text("API key"),
-				app.Input().ID("gql-key").Type("password").Attr("autocomplete", "off").Required(true).
+				app.Label().For("gql-key").Text("API key (optional)"),
+				app.Input().ID("gql-key").Type("password").Attr("autocomplete", "off").
 					Placeholder("ce_…").Value(p.apiKey).OnInput(p.ValueTo(&p.apiKey)),
 			),
 			app.Div().Class("field").Body(
@@ -91,10 +92,6 @@ func (p *GraphQLExplorer) run(ctx app.Context, e app.Event) {
 	}
 	p.err = ""
 	key, query := strings.TrimSpace(p.apiKey), p.query
-	if key == "" {
-		p.err = "API key is missing: paste a key of this account, such as the one printed on first start."
-		return
-	}
 	var variables json.RawMessage
 	if text := strings.TrimSpace(p.variables); text != "" {
 		if !json.Valid([]byte(text)) {

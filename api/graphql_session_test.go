@@ -1,0 +1,67 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"customevents/db/dbtest"
+)
+
+// A signed-in admin sends GraphQL requests through /api/graphql with the
+// session and its CSRF token, for the session's account and without an
+// API key.
+func TestSignedInGraphQL(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "s")
+	admin := signIn(t, ts)
+
+	status, body := admin.do(http.MethodPost, "/api/graphql", map[string]string{
+		"query": `mutation { triggerCustomEvent(input: { slug: "s" email: "a@b.c" }) }`,
+	})
+	if status != http.StatusOK {
+		t.Fatalf("status = %d, body %s, want 200", status, body)
+	}
+	var resp struct {
+		Data struct {
+			TriggerCustomEvent string `json:"triggerCustomEvent"`
+		} `json:"data"`
+		Errors []any `json:"errors"`
+	}
+	if err := json.Unmarshal(body, &resp); err != nil || len(resp.Errors) != 0 {
+		t.Fatalf("response %s: %v", body, err)
+	}
+	var stored struct {
+		ID        int64  `bun:"id"`
+		AccountID int64  `bun:"account_id"`
+		Source    string `bun:"source"`
+	}
+	if err := ts.Store.DB().NewRaw("SELECT id, account_id, source FROM event_occurrences").Scan(context.Background(), &stored); err != nil {
+		t.Fatal(err)
+	}
+	if resp.Data.TriggerCustomEvent != strconv.FormatInt(stored.ID, 10) || stored.AccountID != ts.Account.ID || stored.Source != "api" {
+		t.Errorf("returned %q, stored %+v, want the id of an api occurrence of account %d", resp.Data.TriggerCustomEvent, stored, ts.Account.ID)
+	}
+
+	// The session cookie alone, without the CSRF token, is refused, so
+	// another site cannot post GraphQL with an admin's cookie.
+	req, err := http.NewRequest(http.MethodPost, ts.URL+"/api/graphql", strings.NewReader(`{"query": "{ customEvents { slug } }"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	noToken, err := admin.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noToken.Body.Close()
+	if noToken.StatusCode != http.StatusForbidden {
+		t.Errorf("without the CSRF token: status = %d, want 403", noToken.StatusCode)
+	}
+	if n := dbtest.Count(t, ts.Store.DB(), "event_occurrences"); n != 1 {
+		t.Errorf("occurrences = %d, want 1", n)
+	}
+}
