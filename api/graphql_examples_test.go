@@ -19,6 +19,16 @@ import (
 	"customevents/app/apitype"
 )
 
+// repositorySchema returns the GraphQL schema file of the repository.
+func repositorySchema(t *testing.T) string {
+	t.Helper()
+	schema, err := os.ReadFile("graph/schema.graphqls")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(schema)
+}
+
 // getGraphQLEndpoint sends GET /api/graphql-endpoint to handler as the
 // signed-in client, with the Host header host and extra headers.
 func getGraphQLEndpoint(t *testing.T, c *adminClient, handler http.Handler, host string, header map[string]string) apitype.GraphQLEndpoint {
@@ -59,7 +69,9 @@ func TestGraphQLEndpointUsesRequestHost(t *testing.T) {
 	if err := json.Unmarshal(body, &endpoint); err != nil {
 		t.Fatal(err)
 	}
-	if want := (apitype.GraphQLEndpoint{URL: ts.URL + "/graphql"}); endpoint != want {
+	// The schema comes with the endpoint, as the repository has it.
+	schema := repositorySchema(t)
+	if want := (apitype.GraphQLEndpoint{URL: ts.URL + "/graphql", Schema: schema}); endpoint != want {
 		t.Errorf("endpoint without events = %+v, want %+v", endpoint, want)
 	}
 
@@ -71,7 +83,7 @@ func TestGraphQLEndpointUsesRequestHost(t *testing.T) {
 		"Referer":          "https://attacker.example/page",
 		"X-Forwarded-Host": "attacker.example",
 	})
-	if want := (apitype.GraphQLEndpoint{URL: "http://admin.example.test:8443/graphql", Slug: "signed-up"}); got != want {
+	if want := (apitype.GraphQLEndpoint{URL: "http://admin.example.test:8443/graphql", Slug: "signed-up", Schema: schema}); got != want {
 		t.Errorf("endpoint = %+v, want %+v", got, want)
 	}
 
@@ -92,7 +104,7 @@ func TestGraphQLEndpointPrefersPublicURL(t *testing.T) {
 	configured := api.NewServer(cfg, ts.Store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 
 	got := getGraphQLEndpoint(t, c, configured, "127.0.0.1:9999", nil)
-	if want := (apitype.GraphQLEndpoint{URL: "https://events.example.com/graphql", Slug: "signed-up"}); got != want {
+	if want := (apitype.GraphQLEndpoint{URL: "https://events.example.com/graphql", Slug: "signed-up", Schema: repositorySchema(t)}); got != want {
 		t.Errorf("endpoint = %+v, want %+v", got, want)
 	}
 }

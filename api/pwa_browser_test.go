@@ -304,6 +304,17 @@ func TestGraphQLExplorerRunsQuery(t *testing.T) {
 	browser := newBrowser(t)
 	signInBrowser(t, browser, ts, "/settings/graphql")
 
+	// The page shows the schema, descriptions included, as the reference
+	// of the fields to query.
+	waitFor(t, browser, "schema", `!!document.getElementById("gql-schema-text")`)
+	schema, err := chromedp.Run(browser, chromedp.Evaluate[string](`document.getElementById("gql-schema-text").textContent`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if schema != repositorySchema(t) {
+		t.Errorf("schema on the page (%d bytes) differs from graph/schema.graphqls", len(schema))
+	}
+
 	// Without a key the request goes with the session.
 	click(t, browser, "#gql-run")
 	waitFor(t, browser, "response", `!!document.getElementById("gql-result")`)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"customevents/api/graph"
 	"customevents/app/apitype"
 )
 
@@ -36,7 +37,7 @@ func (s *Server) getGraphQLEndpoint(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := apitype.GraphQLEndpoint{URL: s.graphQLURL(c.Request())}
+	out := apitype.GraphQLEndpoint{URL: s.graphQLURL(c.Request()), Schema: graph.SchemaText()}
 	if len(events) > 0 {
 		out.Slug = events[0].Slug
 	}

@@ -8,11 +8,13 @@ import (
 )
 
 // GraphQLEndpoint is the body of GET /api/graphql-endpoint: the URL that
-// backends send GraphQL requests to, and the slug of the account's first
-// custom event by name, or "" when it has none.
+// backends send GraphQL requests to, the slug of the account's first
+// custom event by name, or "" when it has none, and the schema in the
+// GraphQL schema language, with its descriptions.
 type GraphQLEndpoint struct {
-	URL  string `json:"url"`
-	Slug string `json:"slug"`
+	URL    string `json:"url"`
+	Slug   string `json:"slug"`
+	Schema string `json:"schema"`
 }
 
 // Values that the GraphQL examples use in place of the account's own.

@@ -76,6 +76,10 @@ func (p *GraphQLExplorer) renderExamples() app.UI {
 			app.Text("Endpoint: "),
 			app.Code().ID("graphql-endpoint").Text(x.endpoint.URL),
 		),
+		app.Details().ID("gql-schema").Body(
+			app.Summary().Text("Schema: every type, field and argument, with its description"),
+			app.Pre().Class("code").Body(app.Code().ID("gql-schema-text").Text(x.endpoint.Schema)),
+		),
 		app.Range(examples).Slice(func(i int) app.UI {
 			example := examples[i]
 			return app.Div().Class("example").DataSet("example", example.ID).Body(
