@@ -136,7 +136,8 @@ func mergeAnonymous(ctx context.Context, tx bun.Tx, accountID, anonID int64, ema
 	}
 
 	// Move every row that refers to the anonymous contact. Tables added
-	// later that refer to contacts must be moved here too. Action jobs and
+	// later that refer to contacts must be moved here too, and
+	// TestIdentifyMergeLeavesNoReference fails until they are. Action jobs and
 	// runs belong to occurrences, so they move with them, and moving the
 	// occurrences moves their live counts in the report rollups, through
 	// the triggers on event_occurrences.

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"customevents/app/apitype"
 	"customevents/db"
 	"customevents/db/dbtest"
@@ -377,5 +379,129 @@ func TestIdentifyWhileEmailIsCreated(t *testing.T) {
 	}}
 	if !reflect.DeepEqual(records, want) {
 		t.Errorf("log records =\n%v\nwant\n%v", records, want)
+	}
+}
+
+// contactColumns returns, as "table.column", every column of a table of
+// the public schema that holds contact ids: those whose name contains
+// contact_id, and those with a foreign key to contacts.
+func contactColumns(t *testing.T, bdb *bun.DB) []string {
+	t.Helper()
+	var columns []string
+	err := bdb.NewRaw(`
+		SELECT c.table_name || '.' || c.column_name
+		FROM information_schema.columns c
+		JOIN information_schema.tables t USING (table_schema, table_name)
+		WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE' AND c.column_name LIKE '%contact\_id%'
+		UNION
+		SELECT cl.relname || '.' || a.attname
+		FROM pg_constraint k
+		JOIN pg_class cl ON cl.oid = k.conrelid
+		JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)
+		WHERE k.contype = 'f' AND k.confrelid = 'contacts'::regclass
+		ORDER BY 1`).Scan(context.Background(), &columns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return columns
+}
+
+// receiptContactIDs keeps the contact ids that the server returned for a
+// batch of triggers, for a few minutes, so that a caller whose reply was
+// lost gets the same reply. It is a copy of a reply, not a reference
+// that a merge moves.
+const receiptContactIDs = "ingest_receipts.contact_ids"
+
+// rowsOfContact returns the columns of contactColumns that hold id in
+// some row, with the number of such rows.
+func rowsOfContact(t *testing.T, bdb *bun.DB, id int64) map[string]int {
+	t.Helper()
+	found := map[string]int{}
+	for _, column := range contactColumns(t, bdb) {
+		if column == receiptContactIDs {
+			continue
+		}
+		table, name, _ := strings.Cut(column, ".")
+		var n int
+		if err := bdb.NewRaw("SELECT count(*) FROM ? WHERE ? = ?", bun.Ident(table), bun.Ident(name), id).Scan(context.Background(), &n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			found[column] = n
+		}
+	}
+	return found
+}
+
+// A merge leaves no row in any table that refers to the anonymous
+// contact, and every column that holds contact ids is on the list of
+// columns that the merge moves. A table added later with such a column fails here until the
+// merge in Identify moves its rows and the column joins the list.
+func TestIdentifyMergeLeavesNoReference(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	bdb := f.Store.DB()
+	want := []string{
+		"action_frequency.contact_id",
+		"contact_list_members.contact_id",
+		"contact_tags.contact_id",
+		"event_contact_day_links.contact_id",
+		"event_contact_days.contact_id",
+		"event_contact_totals.contact_id",
+		"event_occurrences.contact_id",
+		receiptContactIDs,
+		"visitors.contact_id",
+	}
+	if got := contactColumns(t, bdb); !reflect.DeepEqual(got, want) {
+		t.Fatalf("columns that hold contact ids =\n%q\nwant\n%q", got, want)
+	}
+
+	event := createEvent(t, f, "watched-demo-video")
+	dbtest.SetEventActions(t, bdb, event.ID, apitype.EventActions{
+		Mode: apitype.ActionModeOnTheFly, Frequency: apitype.FrequencyOncePerDays, FrequencyDays: 30,
+		OnTheFly: apitype.ActionList{Global: []apitype.Action{{Type: apitype.ActionAddTag, Value: "watched"}}},
+	})
+	const visitor = "0123456789abcdef0123456789abcdef"
+	list := dbtest.CreateList(t, bdb, f.Account.ID, "Visitors")
+	known := record(t, f, emailTrigger(f, "watched-demo-video", "ann@example.com"))
+	anonTrigger := beaconTrigger(f, "watched-demo-video", visitor)
+	anonTrigger.OccurredAt = time.Now().Add(-48 * time.Hour)
+	anon := record(t, f, anonTrigger)
+	record(t, f, beaconTrigger(f, "watched-demo-video", visitor))
+	exec(t, f, "INSERT INTO contact_list_members (account_id, list_id, contact_id) VALUES (?, ?, ?)", f.Account.ID, list, anon.ContactID)
+	exec(t, f, "INSERT INTO contact_tags (account_id, contact_id, tag) VALUES (?, ?, 'early')", f.Account.ID, anon.ContactID)
+	// A second browser of the same visitor, which Identify does not name.
+	exec(t, f, "INSERT INTO visitors (account_id, id, contact_id) VALUES (?, 'fedcba9876543210fedcba9876543210', ?)", f.Account.ID, anon.ContactID)
+
+	// Every column refers to the anonymous contact before the merge, so
+	// the check after it covers them all.
+	before := rowsOfContact(t, bdb, anon.ContactID)
+	for _, column := range want {
+		if before[column] == 0 && column != receiptContactIDs {
+			t.Errorf("before the merge, %s has no row of the anonymous contact", column)
+		}
+	}
+
+	if _, err := f.Store.Identify(ctx, discardLog, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: "ann@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if after := rowsOfContact(t, bdb, anon.ContactID); len(after) != 0 {
+		t.Errorf("rows left with the merged contact's id: %v", after)
+	}
+	// Deleting the anonymous contact would also have removed rows that the
+	// merge failed to move, through ON DELETE CASCADE, so the known
+	// contact's rows are counted too.
+	wantKnown := map[string]int{
+		"action_frequency.contact_id":        1,
+		"contact_list_members.contact_id":    1,
+		"contact_tags.contact_id":            1,
+		"event_contact_day_links.contact_id": 1,
+		"event_contact_days.contact_id":      2,
+		"event_contact_totals.contact_id":    1,
+		"event_occurrences.contact_id":       3,
+		"visitors.contact_id":                2,
+	}
+	if got := rowsOfContact(t, bdb, known.ContactID); !reflect.DeepEqual(got, wantKnown) {
+		t.Errorf("rows of the known contact = %v, want %v", got, wantKnown)
 	}
 }
