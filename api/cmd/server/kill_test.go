@@ -121,9 +121,13 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// TestKilledServerKeepsAcknowledgedEvents sends keyed triggers from several
-// clients, kills the server with SIGKILL while they run, restarts it, and
-// checks that every acknowledged trigger is stored exactly once.
+// TestKilledServerKeepsAcknowledgedEvents sends triggers from several
+// clients, half of them with an idempotency key and half without, kills the
+// server with SIGKILL while they run, restarts it, and checks that every
+// acknowledged trigger is stored exactly once. Triggers without a key and
+// without contact fields take the ingester's bulk path (the SQL function
+// record_simple_triggers), which a batch of only such triggers runs as one
+// statement outside a transaction.
 func TestKilledServerKeepsAcknowledgedEvents(t *testing.T) {
 	bdb, dbURL := dbtest.NewWithURL(t)
 	const apiKey = "ce_kill_test_key_0123456789abcdef"
@@ -134,6 +138,12 @@ func TestKilledServerKeepsAcknowledgedEvents(t *testing.T) {
 		"CE_ADMIN_PASSWORD=correct horse battery staple",
 		"CE_LOG_FORMAT=text",
 		"CE_API_RATE_LIMIT=0",
+		// With the default of one ingest worker on two CPUs, nearly every
+		// batch mixes keyed and keyless triggers and runs in a
+		// transaction. Four workers make smaller batches, many of which
+		// contain only keyless triggers and run as one statement outside a
+		// transaction.
+		"CE_INGEST_WORKERS=4",
 	}
 	server := startServer(t, env)
 	client := &http.Client{Timeout: 10 * time.Second}
@@ -141,23 +151,36 @@ func TestKilledServerKeepsAcknowledgedEvents(t *testing.T) {
 		t.Fatalf("create event: %v", err)
 	}
 
+	const trigger = `mutation($input: TriggerCustomEventInput!) { triggerCustomEvent(input: $input) }`
 	// ledger maps each acknowledged idempotency key to its occurrence id.
+	// Each keyless trigger carries a unique marker in its metadata and a
+	// unique email. keylessSent contains every marker sent, acknowledged
+	// or not, and keylessAcked maps the acknowledged ones to their
+	// occurrence ids.
 	var mu sync.Mutex
 	ledger := map[string]string{}
+	keylessSent := map[string]bool{}
+	keylessAcked := map[string]string{}
 	const workers = 8
 	const killAfter = 300
 	killed := make(chan struct{})
 	var killOnce sync.Once
 	var wg sync.WaitGroup
 	for w := range workers {
+		keyed := w%2 == 0
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := 0; ; i++ {
-				key := fmt.Sprintf("w%d-%d", w, i)
-				data, err := graphql(client, server.url, apiKey,
-					`mutation($input: TriggerCustomEventInput!) { triggerCustomEvent(input: $input) }`,
-					map[string]any{"input": map[string]any{"slug": "signed-up", "email": fmt.Sprintf("c%d@example.com", i%50), "idempotencyKey": key}})
+				name := fmt.Sprintf("w%d-%d", w, i)
+				input := map[string]any{"slug": "signed-up", "email": fmt.Sprintf("c%d@example.com", i%50), "idempotencyKey": name}
+				if !keyed {
+					input = map[string]any{"slug": "signed-up", "email": keylessEmail(name), "metadata": map[string]any{"marker": name}}
+					mu.Lock()
+					keylessSent[name] = true
+					mu.Unlock()
+				}
+				data, err := graphql(client, server.url, apiKey, trigger, map[string]any{"input": input})
 				if err != nil {
 					// Requests fail once the server is gone.
 					select {
@@ -168,8 +191,12 @@ func TestKilledServerKeepsAcknowledgedEvents(t *testing.T) {
 					}
 				}
 				mu.Lock()
-				ledger[key] = data["triggerCustomEvent"].(string)
-				n := len(ledger)
+				if keyed {
+					ledger[name] = data["triggerCustomEvent"].(string)
+				} else {
+					keylessAcked[name] = data["triggerCustomEvent"].(string)
+				}
+				n := len(ledger) + len(keylessAcked)
 				mu.Unlock()
 				if n >= killAfter {
 					killOnce.Do(func() {
@@ -182,7 +209,10 @@ func TestKilledServerKeepsAcknowledgedEvents(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	t.Logf("acknowledged %d triggers before SIGKILL", len(ledger))
+	t.Logf("acknowledged %d keyed and %d keyless triggers before SIGKILL, %d keyless sent", len(ledger), len(keylessAcked), len(keylessSent))
+	if len(ledger) == 0 || len(keylessAcked) == 0 {
+		t.Fatalf("acknowledged %d keyed and %d keyless triggers, want both kinds in the load", len(ledger), len(keylessAcked))
+	}
 
 	restarted := startServer(t, env)
 	ctx := context.Background()
@@ -196,6 +226,43 @@ func TestKilledServerKeepsAcknowledgedEvents(t *testing.T) {
 			t.Errorf("key %s: stored occurrence %v, want [%s]", key, stored, id)
 		}
 	}
+
+	// Every keyless occurrence is found by its marker. An acknowledged
+	// marker is stored once, under the returned id and for its own
+	// contact, and an unacknowledged one is stored at most once.
+	var keyless []struct {
+		ID     string `bun:"id"`
+		Marker string `bun:"marker"`
+		Email  string `bun:"email"`
+	}
+	err := bdb.NewRaw(`
+		SELECT o.id::text AS id, o.metadata->>'marker' AS marker, c.email
+		FROM event_occurrences o JOIN contacts c ON c.id = o.contact_id
+		WHERE o.metadata->>'marker' IS NOT NULL`).Scan(ctx, &keyless)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storedIDs := map[string][]string{}
+	for _, row := range keyless {
+		storedIDs[row.Marker] = append(storedIDs[row.Marker], row.ID)
+		if !keylessSent[row.Marker] {
+			t.Errorf("occurrence %s has marker %q, which no client sent", row.ID, row.Marker)
+		}
+		if row.Email != keylessEmail(row.Marker) {
+			t.Errorf("occurrence %s with marker %s: contact email %q, want %q", row.ID, row.Marker, row.Email, keylessEmail(row.Marker))
+		}
+	}
+	for marker, ids := range storedIDs {
+		if len(ids) > 1 {
+			t.Errorf("keyless marker %s stored %d times, as occurrences %v: want at most once", marker, len(ids), ids)
+		}
+	}
+	for marker, id := range keylessAcked {
+		if ids := storedIDs[marker]; len(ids) != 1 || ids[0] != id {
+			t.Errorf("acknowledged keyless marker %s: stored occurrences %v, want [%s]", marker, ids, id)
+		}
+	}
+
 	var occurrences, keys int
 	if err := bdb.NewRaw("SELECT count(*) FROM event_occurrences").Scan(ctx, &occurrences); err != nil {
 		t.Fatal(err)
@@ -203,20 +270,19 @@ func TestKilledServerKeepsAcknowledgedEvents(t *testing.T) {
 	if err := bdb.NewRaw("SELECT count(*) FROM idempotency_keys").Scan(ctx, &keys); err != nil {
 		t.Fatal(err)
 	}
-	if occurrences != keys {
-		t.Errorf("occurrences = %d, idempotency keys = %d: want one occurrence per key", occurrences, keys)
+	if occurrences != keys+len(keyless) {
+		t.Errorf("occurrences = %d, idempotency keys = %d, keyless occurrences = %d: want one occurrence per key or keyless marker", occurrences, keys, len(keyless))
 	}
-	if occurrences < len(ledger) {
-		t.Errorf("occurrences = %d, want at least the %d acknowledged", occurrences, len(ledger))
+	if keys < len(ledger) {
+		t.Errorf("idempotency keys = %d, want at least the %d acknowledged", keys, len(ledger))
 	}
 
-	// Clients retry what they sent; the restarted server returns the
-	// stored occurrence and stores nothing new.
+	// Clients retry what they sent with a key. The restarted server
+	// returns the stored occurrence and stores nothing new.
 	for key, id := range ledger {
 		w, i := 0, 0
 		fmt.Sscanf(key, "w%d-%d", &w, &i)
-		data, err := graphql(client, restarted.url, apiKey,
-			`mutation($input: TriggerCustomEventInput!) { triggerCustomEvent(input: $input) }`,
+		data, err := graphql(client, restarted.url, apiKey, trigger,
 			map[string]any{"input": map[string]any{"slug": "signed-up", "email": fmt.Sprintf("c%d@example.com", i%50), "idempotencyKey": key}})
 		if err != nil {
 			t.Fatalf("retry %s: %v", key, err)
@@ -237,4 +303,10 @@ func TestKilledServerKeepsAcknowledgedEvents(t *testing.T) {
 	if err := restarted.cmd.Wait(); err != nil {
 		t.Errorf("server exit after SIGTERM: %v", err)
 	}
+}
+
+// keylessEmail returns the unique contact email of the keyless trigger
+// with marker.
+func keylessEmail(marker string) string {
+	return "keyless-" + marker + "@example.com"
 }
