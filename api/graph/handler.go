@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -55,15 +56,16 @@ func NewHandler(store *db.Store, log *slog.Logger, opts Options) http.Handler {
 	return &authHandler{
 		store:  store,
 		log:    log,
-		next:   newServer(resolver, log),
+		next:   newServer(NewExecutableSchema(Config{Resolvers: resolver}), log),
 		limits: newAccountLimits(opts.RateLimit, opts.RateBurst),
 	}
 }
 
-// newServer returns the gqlgen server without authentication, which
+// newServer returns the gqlgen server for schema, with the transports and
+// request limits of the endpoint but without authentication, which
 // authHandler adds.
-func newServer(resolver *Resolver, log *slog.Logger) *handler.Server {
-	server := handler.New(NewExecutableSchema(Config{Resolvers: resolver}))
+func newServer(schema graphql.ExecutableSchema, log *slog.Logger) *handler.Server {
+	server := handler.New(schema)
 
 	server.AddTransport(transport.GET{})
 	server.AddTransport(transport.POST{})
