@@ -429,6 +429,18 @@ func TestBeaconDeliversOnUnload(t *testing.T) {
 	if len(rows) != 1 || rows[0].Slug != "clicked-buy" || rows[0].PageURL != siteURL+"/product" {
 		t.Errorf("occurrences = %+v, want clicked-buy on %s/product", rows, siteURL)
 	}
+
+	// The beacon posts text/plain without custom headers, a CORS simple
+	// request, so the browser sends no preflight even from another origin.
+	// Closing the server waits for the requests in flight, so the counts
+	// are final.
+	ts.http.Close()
+	if n := ts.collectPreflights.Load(); n != 0 {
+		t.Errorf("OPTIONS /collect requests = %d, want 0", n)
+	}
+	if n := ts.collectPosts.Load(); n != 1 {
+		t.Errorf("POST /collect requests handled = %d, want 1", n)
+	}
 }
 
 func TestBeaconKeepsFirstTouchUTM(t *testing.T) {

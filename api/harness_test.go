@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,6 +31,11 @@ type testServer struct {
 	// collected receives one value after each POST /collect has been
 	// handled, so tests wait for beacon events without polling.
 	collected chan struct{}
+	// collectPosts counts the POST /collect requests handled, and
+	// collectPreflights the OPTIONS /collect requests (CORS preflights)
+	// received.
+	collectPosts      atomic.Int64
+	collectPreflights atomic.Int64
 }
 
 // newTestServer starts the server on 127.0.0.1 with a bootstrapped account.
@@ -60,8 +66,14 @@ func newTestServerWith(t testing.TB, configure func(*api.Config)) *testServer {
 	// take seconds, long enough for a limiter to refill between attempts.
 	handler.FreezeLimiterClock()
 	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A preflight is counted before its reply, so it is counted before
+		// the browser sends the request it allows.
+		if r.Method == http.MethodOptions && r.URL.Path == "/collect" {
+			ts.collectPreflights.Add(1)
+		}
 		handler.ServeHTTP(w, r)
 		if r.Method == http.MethodPost && r.URL.Path == "/collect" {
+			ts.collectPosts.Add(1)
 			ts.collected <- struct{}{}
 		}
 	})
