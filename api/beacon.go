@@ -23,7 +23,7 @@ import (
 
 // Limits on what the beacon may send.
 const (
-	maxCollectBody = 16 << 10
+	maxCollectBody = 20 << 10
 	// maxPageURL caps the page URL and the referrer, in characters.
 	maxPageURL = 2048
 )
@@ -41,9 +41,14 @@ type collectRequest struct {
 	// FirstTouch is a query string with the utm_* parameters and search
 	// click ids of the first page of the visit that had any, such as
 	// "?utm_source=x&utm_medium=y" or "?gclid=z".
-	FirstTouch string           `json:"a"`
-	Metadata   json.RawMessage  `json:"m"`
-	Identity   *collectIdentity `json:"i"`
+	FirstTouch string `json:"a"`
+	// FirstReferrer is the referrer of the first touch's page, from which
+	// the channel of every event of the visit is classified. Scripts
+	// older than this field leave it out, and the event's own referrer
+	// counts then.
+	FirstReferrer *string          `json:"f"`
+	Metadata      json.RawMessage  `json:"m"`
+	Identity      *collectIdentity `json:"i"`
 }
 
 type collectIdentity struct {
@@ -139,7 +144,13 @@ func parseCollectEvent(req collectRequest, pageURL string) (*db.Trigger, error) 
 	if utm.IsZero() {
 		utm = apitype.UTMFromURL(pageURL)
 	}
-	channel := apitype.ClassifyChannel(apitype.Attribution{UTM: utm, Referrer: referrer, PageURL: pageURL, FirstTouch: req.FirstTouch})
+	touchReferrer := referrer
+	if req.FirstReferrer != nil {
+		if touchReferrer, err = cutURL("first-touch referrer", *req.FirstReferrer); err != nil {
+			return nil, err
+		}
+	}
+	channel := apitype.ClassifyChannel(apitype.Attribution{UTM: utm, Referrer: touchReferrer, PageURL: pageURL, FirstTouch: req.FirstTouch})
 
 	return &db.Trigger{
 		Slug:        req.Slug,

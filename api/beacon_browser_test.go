@@ -488,6 +488,42 @@ func TestBeaconKeepsFirstTouchUTM(t *testing.T) {
 
 // navigateBy evaluates expression, which makes the page navigate, and
 // waits until the next page has loaded.
+// Events on later pages of a visit get the channel of the page where the
+// visit came in, from that page's referrer, and keep their own referrer.
+func TestBeaconKeepsFirstTouchReferrer(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "viewed")
+	siteURL := newSitePage(t, sitePageHTML(ts, ""))
+	// Another site links to the landing page. Its host, localhost, differs
+	// from the site's 127.0.0.1, so the link is a referral.
+	other := newSitePage(t, `<!doctype html><a id="go" href="`+siteURL+`/landing">Read more</a>`)
+	other = strings.Replace(other, "://127.0.0.1:", "://localhost:", 1)
+	browser := newBrowser(t)
+	if err := chromedp.Do(browser, chromedp.Navigate(other+"/article")); err != nil {
+		t.Fatal(err)
+	}
+	navigateBy(t, browser, `document.getElementById('go').click()`)
+	waitBeaconLoaded(t, browser)
+	evaluate(t, browser, `$__MA.captureEvent('viewed')`)
+	ts.waitCollected(t, 1)
+	navigateBy(t, browser, `location.href = '/pricing'`)
+	waitBeaconLoaded(t, browser)
+	evaluate(t, browser, `$__MA.captureEvent('viewed')`)
+	ts.waitCollected(t, 1)
+
+	rows := storedOccurrences(t, ts)
+	if len(rows) != 2 {
+		t.Fatalf("occurrences = %d, want 2", len(rows))
+	}
+	// Chromium sends only the origin of another site as the referrer.
+	wantReferrers := []string{other + "/", siteURL + "/landing"}
+	for i, row := range rows {
+		if row.Channel != "REFERRAL" || row.Referrer != wantReferrers[i] {
+			t.Errorf("occurrence %d: channel %s, referrer %q, want REFERRAL and %q", i, row.Channel, row.Referrer, wantReferrers[i])
+		}
+	}
+}
+
 func navigateBy(t *testing.T, browser context.Context, expression string) {
 	t.Helper()
 	_, err := chromedp.RunResponse(browser, chromedp.Func(func(ctx context.Context, target *chromedp.Target) error {

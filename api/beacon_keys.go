@@ -11,7 +11,7 @@ import (
 // Keys of the beacon message and of its identity object, as docs/beacon.md
 // lists them.
 var (
-	collectKeys  = []string{"k", "v", "u", "e", "r", "a", "m", "i"}
+	collectKeys  = []string{"k", "v", "u", "e", "r", "a", "f", "m", "i"}
 	identityKeys = []string{"email", "firstName", "lastName", "company"}
 )
 

@@ -33,7 +33,7 @@ func TestParseCollect(t *testing.T) {
 		{name: "missing site key", body: `{"v":"` + vid + `","e":"signup"}`, wantErr: "site key is missing or too long"},
 		{name: "short visitor id", body: `{"k":"site_x","v":"abc","e":"signup"}`, wantErr: "visitor id is not 32 lowercase hex digits"},
 		{name: "bad slug", body: `{"k":"site_x","v":"` + vid + `","e":"Sign Up"}`, wantErr: "slug: Slug must be lowercase"},
-		{name: "too large", body: `{"k":"` + strings.Repeat("x", maxCollectBody) + `"}`, wantErr: "over the 16384-byte limit"},
+		{name: "too large", body: `{"k":"` + strings.Repeat("x", maxCollectBody) + `"}`, wantErr: "over the 20480-byte limit"},
 		{name: "slug and identity", body: `{"k":"site_x","v":"` + vid + `","e":"signup","i":{"email":"ann@example.com"}}`, wantErr: "both an event slug and an identity"},
 		{name: "neither slug nor identity", body: `{"k":"site_x","v":"` + vid + `"}`, wantErr: "neither an event slug nor an identity"},
 		{name: "nested metadata", body: `{"k":"site_x","v":"` + vid + `","e":"signup","m":{"plan":{"name":"pro"}}}`, wantErr: `Metadata key "plan" contains an object`},
@@ -190,12 +190,13 @@ func TestParseCollectEvent(t *testing.T) {
 
 func TestParseCollectAttribution(t *testing.T) {
 	tests := []struct {
-		name       string
-		pageURL    string
-		referrer   string
-		firstTouch string
-		wantUTM    apitype.UTM
-		wantChan   string
+		name          string
+		pageURL       string
+		referrer      string
+		firstTouch    string
+		firstReferrer *string
+		wantUTM       apitype.UTM
+		wantChan      string
 	}{
 		{
 			name:     "page UTM without first touch",
@@ -235,10 +236,34 @@ func TestParseCollectAttribution(t *testing.T) {
 			referrer: "https://blog.other.org/post",
 			wantChan: "REFERRAL",
 		},
+		{
+			name:          "later page of a visit from a search engine",
+			pageURL:       "https://www.example.com/pricing",
+			referrer:      "https://www.example.com/",
+			firstReferrer: ptr("https://www.google.com/"),
+			wantChan:      "ORGANIC_SEARCH",
+		},
+		{
+			name:          "visit without a referrer, back from a search engine",
+			pageURL:       "https://www.example.com/pricing",
+			referrer:      "https://www.google.com/",
+			firstReferrer: ptr(""),
+			wantChan:      "DIRECT",
+		},
+		{
+			name:          "first touch referrer with campaign parameters",
+			pageURL:       "https://www.example.com/pricing",
+			referrer:      "https://www.example.com/",
+			firstTouch:    "?utm_source=newsletter&utm_medium=email",
+			firstReferrer: ptr("https://mail.google.com/"),
+			wantUTM:       apitype.UTM{Source: "newsletter", Medium: "email"},
+			wantChan:      "EMAIL",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req := collectRequest{SiteKey: "site_x", VisitorID: testVisitorID, Slug: "signup", PageURL: tt.pageURL, Referrer: tt.referrer, FirstTouch: tt.firstTouch}
+			req := collectRequest{SiteKey: "site_x", VisitorID: testVisitorID, Slug: "signup", PageURL: tt.pageURL, Referrer: tt.referrer,
+				FirstTouch: tt.firstTouch, FirstReferrer: tt.firstReferrer}
 			trigger, err := parseCollectEvent(req, tt.pageURL)
 			if err != nil {
 				t.Fatal(err)
@@ -743,3 +768,5 @@ func TestParseCollectRejectsControlCharacters(t *testing.T) {
 		}
 	}
 }
+
+func ptr(s string) *string { return &s }
