@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"customevents/api/graph"
 	"customevents/app/apitype"
 	"customevents/db"
 )
@@ -40,15 +41,15 @@ type Server struct {
 	// minRoles maps each admin route, as "METHOD /api/path", to the
 	// minimum role it needs. roleRoutes fills it.
 	minRoles map[string]string
-	// graphQL serves /graphql, and the explorer's /api/graphql with the
-	// session's account.
-	graphQL http.Handler
 	// assetVersion versions the URLs of the admin app's files.
 	assetVersion string
 	// streamsClosing is closed by CloseStreams to end the live event
 	// streams.
 	streamsClosing chan struct{}
 	closeStreams   sync.Once
+	// graphQL serves /graphql, and the explorer's /api/graphql with the
+	// session's account. Close closes it.
+	graphQL *graph.Handler
 }
 
 // NewServer builds the server and its route table.
@@ -80,6 +81,12 @@ func NewServer(cfg Config, store *db.Store, log *slog.Logger) *Server {
 // ServeHTTP makes the server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.echo.ServeHTTP(w, r)
+}
+
+// Close logs the GraphQL requests that were rate limited since their
+// account's last log line. Call it after http.Server.Shutdown returns.
+func (s *Server) Close() {
+	s.graphQL.Close()
 }
 
 func (s *Server) routes() {

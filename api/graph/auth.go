@@ -16,7 +16,7 @@ import (
 // header is absent or does not carry a Bearer token.
 var errMissingBearerToken = fmt.Errorf("authorization header is missing or is not a Bearer token: %w", db.ErrInvalidAPIKey)
 
-// errNoAuthContext means a resolver ran outside authHandler, which is a
+// errNoAuthContext means a resolver ran outside Handler, which is a
 // wiring bug and not the client's fault.
 var errNoAuthContext = errors.New("request context has no API key result: serve GraphQL through NewHandler")
 
@@ -31,18 +31,19 @@ type authResult struct {
 	err   error
 }
 
-// authHandler reads the request, looks up its API key once, before
-// GraphQL execution, and stores the result in the request context for the
-// resolvers. It rejects a request without a valid key before gqlgen parses
-// its document, unless the document is an introspection query.
-type authHandler struct {
+// Handler is the GraphQL endpoint. It reads the request, looks up its API
+// key once, before GraphQL execution, and stores the result in the request
+// context for the resolvers. It rejects a request without a valid key
+// before gqlgen parses its document, unless the document is an
+// introspection query.
+type Handler struct {
 	store  *db.Store
 	log    *slog.Logger
 	next   http.Handler
 	limits *accountLimits
 }
 
-func (h *authHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	query, ok := readQuery(w, r)
 	if !ok {
 		return
@@ -59,21 +60,9 @@ func (h *authHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.rejectKey(w, r, result.err)
 		return
 	}
-	if result.err == nil {
-		allowed, toLog := h.limits.allow(result.account.ID)
-		if toLog > 0 {
-			// One line per account and minute at most, because a client
-			// over its limit may send hundreds of requests a second.
-			h.log.WarnContext(r.Context(), "GraphQL requests rate limited",
-				"account_id", result.account.ID,
-				"api_key", result.actor,
-				"rejected", toLog,
-				"log_interval", rateLimitLogInterval.String())
-		}
-		if !allowed {
-			writeRateLimited(w)
-			return
-		}
+	if result.err == nil && !h.limits.allow(r.Context(), result.account.ID, result.actor) {
+		writeRateLimited(w)
+		return
 	}
 
 	if r.Method == http.MethodGet && getHasMutation(query) {
@@ -93,10 +82,17 @@ func WithSignedInAccount(ctx context.Context, account *db.Account, actor string)
 	return context.WithValue(ctx, authContextKey{}, &authResult{account: account, actor: actor})
 }
 
+// Close logs the rate-limited requests that wait for their account's next
+// log line, and stops the timers that would log them. Call it once the
+// http.Server has shut down.
+func (h *Handler) Close() {
+	h.limits.close()
+}
+
 // rejectKey sends the error reply to a request whose API key lookup
 // returned err: 401 for a missing, unknown or revoked key, and 500 when the
 // lookup itself failed.
-func (h *authHandler) rejectKey(w http.ResponseWriter, r *http.Request, err error) {
+func (h *Handler) rejectKey(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, errMissingBearerToken):
 		w.Header().Set("WWW-Authenticate", "Bearer")

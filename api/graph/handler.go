@@ -2,7 +2,6 @@ package graph
 
 import (
 	"log/slog"
-	"net/http"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -50,20 +49,20 @@ type Options struct {
 // POST (application/json) and allows introspection. Each request names its
 // account with the header `Authorization: Bearer <API key>`. A request
 // without a valid key gets 401, unless it only reads the schema by
-// introspection.
-func NewHandler(store *db.Store, log *slog.Logger, opts Options) http.Handler {
+// introspection. Close the handler at shutdown.
+func NewHandler(store *db.Store, log *slog.Logger, opts Options) *Handler {
 	resolver := &Resolver{store: store, log: log}
-	return &authHandler{
+	return &Handler{
 		store:  store,
 		log:    log,
 		next:   newServer(NewExecutableSchema(Config{Resolvers: resolver}), log),
-		limits: newAccountLimits(opts.RateLimit, opts.RateBurst),
+		limits: newAccountLimits(opts.RateLimit, opts.RateBurst, log),
 	}
 }
 
 // newServer returns the gqlgen server for schema, with the transports and
 // request limits of the endpoint but without authentication, which
-// authHandler adds.
+// Handler adds.
 func newServer(schema graphql.ExecutableSchema, log *slog.Logger) *handler.Server {
 	server := handler.New(schema)
 

@@ -114,7 +114,11 @@ func run() error {
 	log.Info("server stopping")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	err = srv.Shutdown(shutdownCtx)
+	// Logs the rate-limited GraphQL requests that wait for their
+	// account's next log line.
+	handler.Close()
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shut down: %w", err)
 	}
 	log.Info("server stopped")
