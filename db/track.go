@@ -10,8 +10,10 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"customevents/app/apitype"
 )
@@ -252,29 +254,63 @@ func (t Trigger) hash() []byte {
 	return sum[:]
 }
 
-// RepeatedTrigger returns the occurrence that t's idempotency key is bound
-// to when the key was claimed in the last 7 days by a trigger with the same
-// input, and nil otherwise. It lets a retry get its first result after the
-// trigger itself has become invalid, such as when its occurredAt is now
-// more than 30 days ago or its custom event was renamed.
-func (s *Store) RepeatedTrigger(ctx context.Context, t Trigger) (*EventOccurrence, error) {
-	if t.IdempotencyKey == "" {
-		return nil, nil
+// RepeatedTriggers returns, at the index of each trigger, the occurrence
+// that its idempotency key is bound to when the key was claimed in the last
+// 7 days by a trigger with the same input, and nil otherwise. It lets a
+// retry get its first result after the trigger itself has become invalid,
+// such as when its occurredAt is now more than 30 days ago or its custom
+// event was renamed.
+//
+// Every trigger must belong to accountID, and one query reads all their
+// keys. A trigger without a key gets nil, and so does one whose key
+// contains a NUL character or invalid UTF-8, which no stored key does.
+func (s *Store) RepeatedTriggers(ctx context.Context, accountID int64, triggers []Trigger) ([]*EventOccurrence, error) {
+	occurrences := make([]*EventOccurrence, len(triggers))
+	var keys []string
+	var hashes [][]byte
+	var index []int
+	for i, t := range triggers {
+		if t.IdempotencyKey == "" {
+			continue
+		}
+		if t.AccountID != accountID {
+			return nil, fmt.Errorf("read occurrences of idempotency keys: trigger %d belongs to account %d, not to account %d", i, t.AccountID, accountID)
+		}
+		// Array parameters of bun's pgdialect (v1.3.0) drop NUL characters
+		// and replace invalid UTF-8 with U+FFFD, so such a key could match
+		// another stored key.
+		if strings.ContainsRune(t.IdempotencyKey, 0) || !utf8.ValidString(t.IdempotencyKey) {
+			continue
+		}
+		keys = append(keys, t.IdempotencyKey)
+		hashes = append(hashes, t.hash())
+		index = append(index, i)
 	}
-	var occurrences []EventOccurrence
+	if len(keys) == 0 {
+		return occurrences, nil
+	}
+
+	var rows []struct {
+		// Position is the 1-based position of the row's key in keys.
+		Position int `bun:"position"`
+		EventOccurrence
+	}
 	err := s.db.NewRaw(`
-		SELECT o.* FROM idempotency_keys k
+		SELECT w.position, o.*
+		FROM unnest(?::text[], ?::bytea[]) WITH ORDINALITY AS w (key, request_hash, position)
+		JOIN idempotency_keys k ON k.account_id = ? AND k.key = w.key AND k.request_hash = w.request_hash
 		JOIN event_occurrences o ON o.account_id = k.account_id AND o.id = k.occurrence_id
-		WHERE k.account_id = ? AND k.key = ? AND k.request_hash = ? AND k.created_at >= now() - ?::interval`,
-		t.AccountID, t.IdempotencyKey, t.hash(), fmt.Sprintf("%d seconds", int(IdempotencyWindow.Seconds()))).
-		Scan(ctx, &occurrences)
+		WHERE k.created_at >= now() - ?::interval`,
+		pgdialect.Array(keys), pgdialect.Array(hashes), accountID, fmt.Sprintf("%d seconds", int(IdempotencyWindow.Seconds()))).
+		Scan(ctx, &rows)
 	if err != nil {
-		return nil, fmt.Errorf("read occurrence of idempotency key: %w", err)
+		return nil, fmt.Errorf("read occurrences of idempotency keys: %w", err)
 	}
-	if len(occurrences) == 0 {
-		return nil, nil
+	for _, row := range rows {
+		occurrence := row.EventOccurrence
+		occurrences[index[row.Position-1]] = &occurrence
 	}
-	return &occurrences[0], nil
+	return occurrences, nil
 }
 
 // claimIdempotencyKey binds key to the transaction's trigger. A key that

@@ -81,6 +81,7 @@ func (r *mutationResolver) TriggerCustomEvents(ctx context.Context, inputs []*mo
 	results := make([]*model.TriggerResult, len(inputs))
 	var triggers []db.Trigger
 	var positions []int
+	var failed []failedTrigger
 	now := time.Now()
 	accepted := 0
 	accept := func(i int, occurrence *db.EventOccurrence) {
@@ -97,12 +98,7 @@ func (r *mutationResolver) TriggerCustomEvents(ctx context.Context, inputs []*mo
 			continue
 		}
 		if verr := checkOccurredAt(trigger, now); verr != nil {
-			occurrence, err := r.repeatOf(ctx, trigger, verr)
-			if err != nil {
-				results[i].Error = r.triggerError(ctx, account, i, err)
-			} else {
-				accept(i, occurrence)
-			}
+			failed = append(failed, failedTrigger{index: i, trigger: trigger, err: verr})
 			continue
 		}
 		triggers = append(triggers, trigger)
@@ -111,15 +107,21 @@ func (r *mutationResolver) TriggerCustomEvents(ctx context.Context, inputs []*mo
 	occurrences, errs := r.store.RecordEvents(ctx, r.log, triggers)
 
 	for j, i := range positions {
-		occurrence, err := occurrences[j], errs[j]
-		if err != nil {
-			occurrence, err = r.repeatOf(ctx, triggers[j], err)
-		}
-		if err != nil {
-			results[i].Error = r.triggerError(ctx, account, i, err)
+		if errs[j] != nil {
+			failed = append(failed, failedTrigger{index: i, trigger: triggers[j], err: errs[j]})
 			continue
 		}
-		accept(i, occurrence)
+		accept(i, occurrences[j])
+	}
+	// A failed input with an idempotency key may be the retry of a stored
+	// trigger. One query looks up the keys of all of them.
+	repeats := r.repeatsOf(ctx, account.ID, failed)
+	for k, f := range failed {
+		if repeats[k] != nil {
+			accept(f.index, repeats[k])
+			continue
+		}
+		results[f.index].Error = r.triggerError(ctx, account, f.index, f.err)
 	}
 	r.log.InfoContext(ctx, "custom event batch recorded", "account_id", account.ID, "inputs", len(inputs), "accepted", accepted)
 	return results, nil

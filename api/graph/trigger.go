@@ -144,22 +144,59 @@ func checkOccurredAt(t db.Trigger, now time.Time) *apitype.ValidationError {
 // its occurredAt is now out of bounds or its slug was renamed since, because
 // the client is asking whether the first call was stored.
 func (r *Resolver) repeatOf(ctx context.Context, t db.Trigger, err error) (*db.EventOccurrence, error) {
-	if t.IdempotencyKey == "" {
-		return nil, err
-	}
-	var verr *apitype.ValidationError
-	if !errors.Is(err, db.ErrNotFound) && !(errors.As(err, &verr) && verr.Field == "occurredAt") {
-		return nil, err
-	}
-	occurrence, lookupErr := r.store.RepeatedTrigger(ctx, t)
-	if lookupErr != nil {
-		r.log.ErrorContext(ctx, "idempotency key lookup failed", "account_id", t.AccountID, "error", lookupErr)
-		return nil, err
-	}
+	occurrence := r.repeatsOf(ctx, t.AccountID, []failedTrigger{{trigger: t, err: err}})[0]
 	if occurrence == nil {
 		return nil, err
 	}
 	return occurrence, nil
+}
+
+// failedTrigger is a trigger that failed with err, at index in the inputs
+// of a batch.
+type failedTrigger struct {
+	index   int
+	trigger db.Trigger
+	err     error
+}
+
+// repeatsOf returns, at each index of failed, the first occurrence that
+// repeatOf would return for the trigger, or nil where repeatOf would
+// return the error. It looks up the keys of all the triggers in one query.
+// A failed lookup is logged, and every trigger then gets nil.
+func (r *Resolver) repeatsOf(ctx context.Context, accountID int64, failed []failedTrigger) []*db.EventOccurrence {
+	occurrences := make([]*db.EventOccurrence, len(failed))
+	var retries []db.Trigger
+	var index []int
+	for i, f := range failed {
+		if mayBeRetry(f.trigger, f.err) {
+			retries = append(retries, f.trigger)
+			index = append(index, i)
+		}
+	}
+	if len(retries) == 0 {
+		return occurrences
+	}
+	found, err := r.store.RepeatedTriggers(ctx, accountID, retries)
+	if err != nil {
+		r.log.ErrorContext(ctx, "idempotency key lookup failed", "account_id", accountID, "keys", len(retries), "error", err)
+		return occurrences
+	}
+	for j, i := range index {
+		occurrences[i] = found[j]
+	}
+	return occurrences
+}
+
+// mayBeRetry reports whether a trigger that failed with err may be the
+// retry of a stored one. Such a trigger has an idempotency key, and it
+// failed because its occurredAt is out of bounds or because something it
+// names was not found.
+func mayBeRetry(t db.Trigger, err error) bool {
+	if t.IdempotencyKey == "" {
+		return false
+	}
+	var verr *apitype.ValidationError
+	return errors.Is(err, db.ErrNotFound) || (errors.As(err, &verr) && verr.Field == "occurredAt")
 }
 
 func deref(s *string) string {

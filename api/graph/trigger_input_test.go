@@ -1,20 +1,27 @@
 package graph
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/uptrace/bun"
 
 	"customevents/api/graph/model"
 	"customevents/app/apitype"
 	"customevents/db"
+	"customevents/db/dbtest"
 )
 
 const triggerVars = `mutation($input: TriggerCustomEventInput!) { triggerCustomEvent(input: $input) }`
@@ -800,6 +807,157 @@ func TestTriggerRetryAfterInputExpired(t *testing.T) {
 
 	if got := api.count(t, "event_occurrences"); got != 2 {
 		t.Errorf("occurrences = %d, want 2", got)
+	}
+}
+
+// keyQueryCounter is a bun query hook that counts the queries that name
+// the idempotency_keys table while it is on.
+type keyQueryCounter struct {
+	on      atomic.Bool
+	queries atomic.Int64
+}
+
+func (c *keyQueryCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+	return ctx
+}
+
+func (c *keyQueryCounter) AfterQuery(_ context.Context, event *bun.QueryEvent) {
+	if c.on.Load() && strings.Contains(event.Query, "idempotency_keys") {
+		c.queries.Add(1)
+	}
+}
+
+// A batch of retries whose occurredAt is now out of bounds or whose slug
+// was renamed gets each retry's first occurrence at its index, and looks
+// up all their idempotency keys in one query.
+func TestTriggerBatchRetriesOneLookup(t *testing.T) {
+	fixture := dbtest.NewFixture(t)
+	counter := &keyQueryCounter{}
+	fixture.Store.DB().AddQueryHook(counter)
+	logs := &logBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	server := httptest.NewServer(NewHandler(fixture.Store, log, Options{}))
+	t.Cleanup(server.Close)
+	api := &testAPI{Fixture: fixture, URL: server.URL, Logs: logs}
+	event := api.createEvent(t, "signed-up")
+
+	// Backfilled triggers, stored as if they came when their occurredAt
+	// was within 30 days.
+	occurredAt := time.Now().UTC().Add(-31 * 24 * time.Hour).Truncate(time.Second)
+	backfill := func(email, key string) map[string]any {
+		return map[string]any{"slug": "signed-up", "email": email, "occurredAt": occurredAt.Format(time.RFC3339), "idempotencyKey": key}
+	}
+	storeBackfill := func(email, key string) string {
+		t.Helper()
+		first, verr := newTrigger(api.Account, &model.TriggerCustomEventInput{Slug: "signed-up", Email: email, OccurredAt: &occurredAt, IdempotencyKey: &key})
+		if verr != nil {
+			t.Fatal(verr)
+		}
+		stored, err := api.Store.RecordEvent(t.Context(), first)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strconv.FormatInt(stored.ID, 10)
+	}
+	backfill1 := storeBackfill("ann@example.com", "backfill-1")
+	backfill2 := storeBackfill("bob@example.com", "backfill-2")
+	backfill3 := storeBackfill("cid@example.com", "backfill-3")
+
+	// Recent triggers, then the event's slug changes.
+	recent := func(email, key string) map[string]any {
+		return map[string]any{"slug": "signed-up", "email": email, "idempotencyKey": key}
+	}
+	storeRecent := func(email, key string) string {
+		t.Helper()
+		var data struct {
+			TriggerCustomEvent string `json:"triggerCustomEvent"`
+		}
+		decodeData(t, api.query(t, triggerVars, map[string]any{"input": recent(email, key)}), &data)
+		return data.TriggerCustomEvent
+	}
+	order1 := storeRecent("dan@example.com", "order-1")
+	order2 := storeRecent("eve@example.com", "order-2")
+	if _, err := api.Store.UpdateCustomEvent(t.Context(), api.Account.ID, event.ID, apitype.CustomEventInput{Name: event.Name, Slug: "registered"}); err != nil {
+		t.Fatal(err)
+	}
+
+	type result struct {
+		accepted     bool
+		occurrenceID string // "new" for an occurrence that the batch stores
+		code, field  string
+	}
+	items := []struct {
+		name  string
+		input map[string]any
+		want  result
+	}{
+		{"renamed slug, second key", recent("eve@example.com", "order-2"), result{accepted: true, occurrenceID: order2}},
+		{"backfill, third key", backfill("cid@example.com", "backfill-3"), result{accepted: true, occurrenceID: backfill3}},
+		{"backfill, unknown key", backfill("ann@example.com", "backfill-9"), result{code: "BAD_USER_INPUT", field: "occurredAt"}},
+		{"new trigger", map[string]any{"slug": "registered", "email": "fay@example.com"}, result{accepted: true, occurrenceID: "new"}},
+		{"backfill, first key", backfill("ann@example.com", "backfill-1"), result{accepted: true, occurrenceID: backfill1}},
+		{"renamed slug, first key", recent("dan@example.com", "order-1"), result{accepted: true, occurrenceID: order1}},
+		{"backfill, second key with another input", backfill("gus@example.com", "backfill-2"), result{code: "BAD_USER_INPUT", field: "occurredAt"}},
+		{"backfill, first key again", backfill("ann@example.com", "backfill-1"), result{accepted: true, occurrenceID: backfill1}},
+		{"backfill without key", map[string]any{"slug": "signed-up", "email": "ann@example.com", "occurredAt": occurredAt.Format(time.RFC3339)}, result{code: "BAD_USER_INPUT", field: "occurredAt"}},
+		{"renamed slug without key", map[string]any{"slug": "signed-up", "email": "hal@example.com"}, result{code: "NOT_FOUND", field: "slug"}},
+		{"renamed slug, unknown key", recent("hal@example.com", "order-9"), result{code: "NOT_FOUND", field: "slug"}},
+	}
+	inputs := make([]any, len(items))
+	for i, item := range items {
+		inputs[i] = item.input
+	}
+
+	counter.on.Store(true)
+	resp := api.query(t, `mutation($inputs: [TriggerCustomEventInput!]!) {
+		triggerCustomEvents(inputs: $inputs) { index accepted occurrenceId error { code field } }
+	}`, map[string]any{"inputs": inputs})
+	counter.on.Store(false)
+	var data struct {
+		TriggerCustomEvents []struct {
+			Index        int     `json:"index"`
+			Accepted     bool    `json:"accepted"`
+			OccurrenceID *string `json:"occurrenceId"`
+			Error        *struct {
+				Code  string  `json:"code"`
+				Field *string `json:"field"`
+			} `json:"error"`
+		} `json:"triggerCustomEvents"`
+	}
+	decodeData(t, resp, &data)
+
+	if n := counter.queries.Load(); n != 1 {
+		t.Errorf("queries on idempotency_keys = %d, want 1", n)
+	}
+	if len(data.TriggerCustomEvents) != len(items) {
+		t.Fatalf("results = %d, want %d", len(data.TriggerCustomEvents), len(items))
+	}
+	earlier := map[string]bool{backfill1: true, backfill2: true, backfill3: true, order1: true, order2: true}
+	for i, item := range items {
+		got := data.TriggerCustomEvents[i]
+		var gotResult result
+		gotResult.accepted = got.Accepted
+		if got.OccurrenceID != nil {
+			gotResult.occurrenceID = *got.OccurrenceID
+			if item.want.occurrenceID == "new" && !earlier[gotResult.occurrenceID] {
+				gotResult.occurrenceID = "new"
+			}
+		}
+		if got.Error != nil {
+			gotResult.code = got.Error.Code
+			if got.Error.Field != nil {
+				gotResult.field = *got.Error.Field
+			}
+		}
+		if got.Index != i {
+			t.Errorf("%d %s: index = %d, want %d", i, item.name, got.Index, i)
+		}
+		if gotResult != item.want {
+			t.Errorf("%d %s: result = %+v, want %+v", i, item.name, gotResult, item.want)
+		}
+	}
+	if got := api.count(t, "event_occurrences"); got != 6 {
+		t.Errorf("occurrences = %d, want 6", got)
 	}
 }
 
