@@ -410,6 +410,27 @@ window.queued = $__MA.q.map(function (call) { return call[0] });
 	}
 }
 
+// A call that the page makes while its tab closes, in a pagehide
+// listener, still arrives: the script hands the message to the browser
+// before the call returns, since no timer or promise runs after pagehide.
+func TestBeaconDeliversOnTabClose(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "left-page")
+	siteURL := newSitePage(t, sitePageHTML(ts, `addEventListener('pagehide', function () { $__MA.captureEvent('left-page') });`))
+	browser := newBrowser(t)
+	tab, closeTab := chromedp.NewContext(browser)
+	defer closeTab()
+	openSite(t, tab, siteURL+"/pricing")
+
+	// Cancelling the tab's context closes the tab in the browser.
+	closeTab()
+	ts.waitCollected(t, 1)
+	rows := storedOccurrences(t, ts)
+	if len(rows) != 1 || rows[0].Slug != "left-page" || rows[0].PageURL != siteURL+"/pricing" {
+		t.Errorf("occurrences = %+v, want left-page on %s/pricing", rows, siteURL)
+	}
+}
+
 func TestBeaconDeliversOnUnload(t *testing.T) {
 	ts := newTestServer(t)
 	createEvent(t, ts, "clicked-buy")
