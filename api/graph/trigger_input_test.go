@@ -1005,3 +1005,30 @@ func TestTriggerUTMMatchesBeacon(t *testing.T) {
 		t.Errorf("occurrences = %d, want 3", got)
 	}
 }
+
+// The bounds of occurredAt are inclusive: exactly 30 days ago and exactly
+// 5 minutes ahead are accepted, and a nanosecond beyond either is not.
+func TestCheckOccurredAtEdges(t *testing.T) {
+	now := time.Date(2026, 3, 31, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		at     time.Time
+		reject bool
+	}{
+		{now.AddDate(0, 0, -30), false},
+		{now.AddDate(0, 0, -30).Add(-time.Nanosecond), true},
+		{now.Add(5 * time.Minute), false},
+		{now.Add(5*time.Minute + time.Nanosecond), true},
+		// An offset names the same instant: 30 days ago at 14:00+02:00.
+		{time.Date(2026, 3, 1, 14, 0, 0, 0, time.FixedZone("", 2*3600)), false},
+		{time.Date(2026, 3, 1, 13, 59, 59, 0, time.FixedZone("", 2*3600)), true},
+	}
+	for _, tt := range tests {
+		verr := checkOccurredAt(db.Trigger{OccurredAt: tt.at}, now)
+		if (verr != nil) != tt.reject {
+			t.Errorf("occurredAt %s: error %v, want rejected %t", tt.at.Format(time.RFC3339Nano), verr, tt.reject)
+		}
+		if verr != nil && verr.Field != "occurredAt" {
+			t.Errorf("occurredAt %s: field %q, want occurredAt", tt.at.Format(time.RFC3339Nano), verr.Field)
+		}
+	}
+}
