@@ -545,6 +545,32 @@ func TestBeaconKeepsFirstTouchReferrer(t *testing.T) {
 	}
 }
 
+// With allowed origins set, the Origin header that the browser itself puts
+// on the beacon's request decides: the same page opened under another host
+// name is another origin, and its event is dropped.
+func TestBeaconAllowedOriginFromBrowser(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "signup")
+	siteURL := newSitePage(t, sitePageHTML(ts, ""))
+	if _, err := ts.Store.SetAllowedOrigins(context.Background(), ts.Account.ID, []string{siteURL}); err != nil {
+		t.Fatal(err)
+	}
+	browser := newBrowser(t)
+
+	otherOrigin := strings.Replace(siteURL, "://127.0.0.1:", "://localhost:", 1)
+	openSite(t, browser, otherOrigin+"/copy")
+	evaluate(t, browser, `$__MA.captureEvent('signup')`)
+	ts.waitCollected(t, 1)
+	openSite(t, browser, siteURL+"/pricing")
+	evaluate(t, browser, `$__MA.captureEvent('signup')`)
+	ts.waitCollected(t, 1)
+
+	rows := storedOccurrences(t, ts)
+	if len(rows) != 1 || rows[0].PageURL != siteURL+"/pricing" {
+		t.Errorf("occurrences = %+v, want only the one from %s/pricing", rows, siteURL)
+	}
+}
+
 func navigateBy(t *testing.T, browser context.Context, expression string) {
 	t.Helper()
 	_, err := chromedp.RunResponse(browser, chromedp.Func(func(ctx context.Context, target *chromedp.Target) error {
