@@ -23,7 +23,7 @@ import (
 
 // Limits on what the beacon may send.
 const (
-	maxCollectBody = 20 << 10
+	maxCollectBody = 16 << 10
 	// maxPageURL caps the page URL and the referrer, in characters.
 	maxPageURL = 2048
 )
@@ -42,10 +42,10 @@ type collectRequest struct {
 	// click ids of the first page of the visit that had any, such as
 	// "?utm_source=x&utm_medium=y" or "?gclid=z".
 	FirstTouch string `json:"a"`
-	// FirstReferrer is the referrer of the first touch's page, from which
-	// the channel of every event of the visit is classified. Scripts
-	// older than this field leave it out, and the event's own referrer
-	// counts then.
+	// FirstReferrer is the origin of the referrer of the first touch's
+	// page, from which the channel of every event of the visit is
+	// classified. Scripts older than this field leave it out, and the
+	// event's own referrer counts then.
 	FirstReferrer *string          `json:"f"`
 	Metadata      json.RawMessage  `json:"m"`
 	Identity      *collectIdentity `json:"i"`
@@ -144,10 +144,16 @@ func parseCollectEvent(req collectRequest, pageURL string) (*db.Trigger, error) 
 	if utm.IsZero() {
 		utm = apitype.UTMFromURL(pageURL)
 	}
+	// A first-touch referrer that is not an http or https URL, other than
+	// "" for a visit that began without one, is left out too.
 	touchReferrer := referrer
 	if req.FirstReferrer != nil {
-		if touchReferrer, err = cutURL("first-touch referrer", *req.FirstReferrer); err != nil {
+		first, err := cutURL("first-touch referrer", *req.FirstReferrer)
+		if err != nil {
 			return nil, err
+		}
+		if first != "" || *req.FirstReferrer == "" {
+			touchReferrer = first
 		}
 	}
 	channel := apitype.ClassifyChannel(apitype.Attribution{UTM: utm, Referrer: touchReferrer, PageURL: pageURL, FirstTouch: req.FirstTouch})
@@ -234,7 +240,7 @@ func (s *Server) postCollect(c echo.Context) error {
 		s.log.Debug("beacon request from a bot ignored", "rule", rule)
 		return c.NoContent(http.StatusNoContent)
 	}
-	if signal := scriptlessSignal(c.Request().Header, c.Request().UserAgent(), reachedOverHTTPS(c.Request())); signal != "" {
+	if signal := scriptlessSignal(c.Request().Header); signal != "" {
 		s.log.Debug("beacon request that no page script sent ignored", "signal", signal)
 		return c.NoContent(http.StatusNoContent)
 	}

@@ -571,6 +571,31 @@ func TestBeaconAllowedOriginFromBrowser(t *testing.T) {
 	}
 }
 
+// A visit that a script older than the message key f began has a first
+// touch in sessionStorage without its referrer. Its events leave f out,
+// so that the server classifies them from their own referrer, and the
+// script stores no referrer for the rest of the visit.
+func TestBeaconOlderVisitFirstReferrer(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "viewed")
+	siteURL := newSitePage(t, sitePageHTML(ts, recordSends+`sessionStorage._ma_utm = ''; sessionStorage._ma_t = Date.now();`))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/pricing")
+	evaluate(t, browser, `$__MA.captureEvent('viewed')`)
+	ts.waitCollected(t, 1)
+
+	got, err := chromedp.Run(browser, chromedp.Evaluate[[]bool](`['f' in sent[0], '_ma_r' in sessionStorage]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []bool{false, false}; !reflect.DeepEqual(got, want) {
+		t.Errorf("f sent, _ma_r stored = %v, want %v", got, want)
+	}
+	if rows := storedOccurrences(t, ts); len(rows) != 1 || rows[0].Channel != "DIRECT" {
+		t.Errorf("occurrences = %+v, want one DIRECT", rows)
+	}
+}
+
 func navigateBy(t *testing.T, browser context.Context, expression string) {
 	t.Helper()
 	_, err := chromedp.RunResponse(browser, chromedp.Func(func(ctx context.Context, target *chromedp.Target) error {

@@ -397,10 +397,7 @@ func TestCollectSetsFirstPartyCookie(t *testing.T) {
 		t.Errorf("cookie Secure, HttpOnly = %v, %v, want false on http and readable by the script", c.Secure, c.HttpOnly)
 	}
 
-	// Over https a browser adds its fetch metadata, without which the
-	// request would be ignored.
-	resp = postCollect(t, ts, body, map[string]string{"Host": "t.example.com", "X-Forwarded-Proto": "https",
-		"Sec-Fetch-Site": "same-site", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "empty"})
+	resp = postCollect(t, ts, body, map[string]string{"Host": "t.example.com", "X-Forwarded-Proto": "https"})
 	if cookies := resp.Cookies(); len(cookies) != 1 || !cookies[0].Secure {
 		t.Errorf("cookies over https = %v, want one Secure _ma_vid", cookies)
 	}

@@ -46,7 +46,7 @@ func TestBeaconCutsLongURLs(t *testing.T) {
 
 	// The page URL has a %41 escape at characters 2,047 to 2,049, across the
 	// 2,048-character cut, and is long enough that the whole URL would put
-	// the message over the server's 20 KiB body limit.
+	// the message over the server's 16 KiB body limit.
 	prefix := siteURL + "/long?utm_source=news&utm_content="
 	wantPageURL := prefix + strings.Repeat("x", 2046-len(prefix))
 	long := wantPageURL + "%41" + strings.Repeat("y", 17000)
@@ -60,7 +60,7 @@ func TestBeaconCutsLongURLs(t *testing.T) {
 		t.Fatal(err)
 	}
 	firstTouch := long[strings.Index(long, "?"):]
-	want := map[string]string{"u": wantPageURL, "r": from[:2048], "a": firstTouch[:2048], "f": from[:2048]}
+	want := map[string]string{"u": wantPageURL, "r": from[:2048], "a": firstTouch[:2048], "f": siteURL}
 	for key, value := range want {
 		if sent[key] != value {
 			t.Errorf("sent %s has %d characters ending in %q, want %d ending in %q",
@@ -86,7 +86,7 @@ func TestBeaconCutsLongURLs(t *testing.T) {
 		t.Errorf("occurrence =\n%+v\nwant\n%+v", rows[0], wantRow)
 	}
 
-	// With the four URLs at their limit, metadata of the largest size that
+	// With the three URLs at their limit, metadata of the largest size that
 	// the script sends still fits in one message: 7 values of 1,024 bytes
 	// and one of 959 make 8,192 bytes of JSON.
 	evaluate(t, browser, `var most = {}; for (var i = 0; i < 7; i++) most['k' + i] = 'x'.repeat(1024); most.k7 = 'x'.repeat(959);

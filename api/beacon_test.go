@@ -33,7 +33,7 @@ func TestParseCollect(t *testing.T) {
 		{name: "missing site key", body: `{"v":"` + vid + `","e":"signup"}`, wantErr: "site key is missing or too long"},
 		{name: "short visitor id", body: `{"k":"site_x","v":"abc","e":"signup"}`, wantErr: "visitor id is not 32 lowercase hex digits"},
 		{name: "bad slug", body: `{"k":"site_x","v":"` + vid + `","e":"Sign Up"}`, wantErr: "slug: Slug must be lowercase"},
-		{name: "too large", body: `{"k":"` + strings.Repeat("x", maxCollectBody) + `"}`, wantErr: "over the 20480-byte limit"},
+		{name: "too large", body: `{"k":"` + strings.Repeat("x", maxCollectBody) + `"}`, wantErr: "over the 16384-byte limit"},
 		{name: "slug and identity", body: `{"k":"site_x","v":"` + vid + `","e":"signup","i":{"email":"ann@example.com"}}`, wantErr: "both an event slug and an identity"},
 		{name: "neither slug nor identity", body: `{"k":"site_x","v":"` + vid + `"}`, wantErr: "neither an event slug nor an identity"},
 		{name: "nested metadata", body: `{"k":"site_x","v":"` + vid + `","e":"signup","m":{"plan":{"name":"pro"}}}`, wantErr: `Metadata key "plan" contains an object`},
@@ -249,6 +249,13 @@ func TestParseCollectAttribution(t *testing.T) {
 			referrer:      "https://www.google.com/",
 			firstReferrer: ptr(""),
 			wantChan:      "DIRECT",
+		},
+		{
+			name:          "first touch referrer that is not a URL",
+			pageURL:       "https://www.example.com/pricing",
+			referrer:      "https://www.bing.com/",
+			firstReferrer: ptr("undefined"),
+			wantChan:      "ORGANIC_SEARCH",
 		},
 		{
 			name:          "first touch referrer with campaign parameters",

@@ -5,7 +5,7 @@
    M  the snippet's stub: endpoint u, site key k, consent mode c, queue q of
       earlier calls
    Q  messages made in "wait" mode before consent, sent by consent(true)
-   R  the referrer of the visit's first touch, which T sets
+   R  the origin of the referrer of the visit's first touch, which T sets
    O  reports whether the _ma_optout cookie is set
    o  true when nothing may be sent on this page: opted out, or "gpc" mode
       with navigator.globalPrivacyControl true
@@ -20,7 +20,9 @@
    X  sets a first-party cookie: name, value, max-age and extra attributes
    V  returns the visitor id from the _ma_vid cookie, or sets a new one
    T  returns the visit's first-touch utm_* and search click id query
-      parameters, and sets R to the referrer of the first touch's page. A
+      parameters, and sets R to the origin of the referrer of the first
+      touch's page, or to undefined when a script without R began the
+      visit, so that f is left out then. A
       page whose URL has any of them starts a new first touch. Otherwise
       the stored one counts unless 30 minutes (18e5 ms) have passed since
       the last page load or event, which ends the visit. Once tracking is
@@ -49,7 +51,7 @@ B=t=>new Blob([t]).size,
 L=s=>s.length>2048?s.slice(0,2048).replace(/%.?$/,""):s,
 X=(m,v,a)=>d.cookie=m+"="+v+";path=/;max-age="+a+";SameSite=Lax"+(l.protocol=="https:"?";Secure":""),
 V=(m,s)=>{if(m=d.cookie.match(/(?:^|; )_ma_vid=([0-9a-f]{32})/))return m[1];s=[...crypto.getRandomValues(new Uint8Array(16))].map(x=>(x|256).toString(16).slice(1)).join("");X("_ma_vid",s,63072000);return s},
-T=(s,t,i)=>{t=L((l.search.match(/[?&](utm_[a-z]+|gclid|[gw]braid|msclkid)=[^&#]*/g)||[]).join(""));R=L(d.referrer);try{s=sessionStorage;i=Date.now();if(!t&&i-s._ma_t<18e5)t=s._ma_utm,R=s._ma_r;if(g&&!o)s._ma_utm=t,s._ma_r=R,s._ma_t=i}catch(e){}return t},
+T=(s,t,i)=>{t=L((l.search.match(/[?&](utm_[a-z]+|gclid|[gw]braid|msclkid)=[^&#]*/g)||[]).join(""));R=L((d.referrer.match(/^[^:/]+:\/\/[^/?#]*/)||[""])[0]);try{s=sessionStorage;i=Date.now();if(!t&&i-s._ma_t<18e5)t=s._ma_utm,R=s._ma_r;if(g&&!o){s._ma_utm=t;s._ma_t=i;R!=null&&(s._ma_r=R)}}catch(e){}return t},
 C=(m,x,v,t,c)=>{if(typeof m!="object"||Array.isArray(m))return"is not an object";c=0;for(x in m){v=m[x];t=typeof v;if(++c>50)return"has over 50 keys";if(!x)return"has an empty key";if(B(x)>64)return"key "+x+" is over 64 bytes";if(t=="number"?!isFinite(v):!/^(string|boolean)$/.test(t))return x+" is not a string, finite number or boolean";if(B(v)>1024)return x+" is over 1024 bytes";if(/\0/.test(x+v))return x+" contains a NUL character"}if(B(JSON.stringify(m))>8192)return"is over 8192 bytes"},
 S=(m,r,b)=>{m.v=V();r=u+"/collect";b=JSON.stringify(m);try{if(n.sendBeacon(r,b))return}catch(e){}fetch(r,{method:"POST",body:b,keepalive:!0}).catch(e=>0)},
 P=m=>{if(o)return;if(n.webdriver===!0)return W("navigator.webdriver is true: not sent");m.k=k;m.u=L(l.href);g?S(m):g==null&&Q.push(m)},
