@@ -25,7 +25,7 @@ func (s *Server) mountGraphQL(e *echo.Echo) {
 func (s *Server) postSignedInGraphQL(c echo.Context) error {
 	info := currentSession(c)
 	account := info.Account
-	ctx := graph.WithSignedInAccount(c.Request().Context(), &account, info.User.Email)
+	ctx := graph.WithSignedInAccount(c.Request().Context(), &account, info.User.Email, info.User.ID)
 	s.graphQL.ServeHTTP(c.Response(), c.Request().WithContext(ctx))
 	return nil
 }

@@ -295,6 +295,24 @@ func signInBrowser(t *testing.T, browser context.Context, ts *testServer, path s
 	waitFor(t, browser, "page after sign-in", fmt.Sprintf(`location.pathname === %q && !!document.getElementById("sign-out")`, path))
 }
 
+// Without a key, only admins may send requests from the explorer, so an
+// editor is asked for a key instead of getting the server's 403.
+func TestGraphQLExplorerAsksEditorForKey(t *testing.T) {
+	requireWASM(t)
+	ts := newTestServer(t)
+	ts.AddMember(t, ts.Account.ID, "editor@example.com", "editor password", apitype.RoleEditor)
+	browser := newBrowser(t)
+	navigate(t, browser, ts.URL+"/settings/graphql")
+	waitFor(t, browser, "sign-in form", `location.pathname === "/login" && !!document.getElementById("login-email")`)
+	typeInto(t, browser, "#login-email", "editor@example.com")
+	typeInto(t, browser, "#login-password", "editor password")
+	click(t, browser, "#login-submit")
+	waitFor(t, browser, "explorer", `location.pathname === "/settings/graphql" && !!document.getElementById("gql-run")`)
+
+	click(t, browser, "#gql-run")
+	waitFor(t, browser, "message", textIs("#gql-error", "API key is missing: paste a key of this account. Without a key, only admins can send requests from this page."))
+}
+
 func TestGraphQLExplorerRunsQuery(t *testing.T) {
 	requireWASM(t)
 	ts := newTestServer(t)
@@ -312,7 +330,7 @@ func TestGraphQLExplorerRunsQuery(t *testing.T) {
 		t.Fatal(err)
 	}
 	if schema != repositorySchema(t) {
-		t.Errorf("schema on the page (%d bytes) differs from graph/schema.graphqls", len(schema))
+		t.Errorf("schema on the page (%d bytes) differs from graph.SchemaText", len(schema))
 	}
 
 	// Without a key the request goes with the session.

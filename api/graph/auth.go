@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"customevents/app/apitype"
@@ -26,9 +27,14 @@ type authContextKey struct{}
 // error that looking the key up returned.
 type authResult struct {
 	account *db.Account
-	// actor names the key in audit records, such as api-key:ce_AbCdEfG.
+	// actor names the key in audit records, such as api-key:ce_AbCdEfG,
+	// or the signed-in member by email.
 	actor string
-	err   error
+	// logName names the caller in log lines: the key as actor does, or
+	// the signed-in member by user id, as in member:7, since logs carry
+	// no email.
+	logName string
+	err     error
 }
 
 // Handler is the GraphQL endpoint. It reads the request, looks up its API
@@ -55,12 +61,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else if key, ok := bearerToken(r.Header.Get("Authorization")); ok {
 		result.account, result.err = h.store.CachedAccountByAPIKey(r.Context(), key)
 		result.actor = db.APIKeyActor(key)
+		result.logName = result.actor
 	}
 	if result.err != nil && !isIntrospectionQuery(query) {
 		h.rejectKey(w, r, result.err)
 		return
 	}
-	if result.err == nil && !h.limits.allow(r.Context(), result.account.ID, result.actor) {
+	if result.err == nil && !h.limits.allow(r.Context(), result.account.ID, result.logName) {
 		writeRateLimited(w)
 		return
 	}
@@ -76,10 +83,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // WithSignedInAccount returns ctx for a request that the admin API has
 // already authenticated with a session: the handler of NewHandler then
-// serves it for account without an API key, and actor, the member's
-// email, names the member in audit records.
-func WithSignedInAccount(ctx context.Context, account *db.Account, actor string) context.Context {
-	return context.WithValue(ctx, authContextKey{}, &authResult{account: account, actor: actor})
+// serves it for account without an API key. The member's email names the
+// member in audit records, and the user id in log lines.
+func WithSignedInAccount(ctx context.Context, account *db.Account, email string, userID int64) context.Context {
+	return context.WithValue(ctx, authContextKey{}, &authResult{
+		account: account,
+		actor:   email,
+		logName: "member:" + strconv.FormatInt(userID, 10),
+	})
 }
 
 // Close logs the rate-limited requests that wait for their account's next

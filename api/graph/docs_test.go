@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // TestDocsExamplesValidate checks every GraphQL example in docs/graphql.md
@@ -28,5 +29,50 @@ func TestDocsExamplesValidate(t *testing.T) {
 				t.Errorf("example %d does not validate: %v\n%s", i+1, errs, operation)
 			}
 		}
+	}
+}
+
+// SchemaText is the schema without gqlgen's directives, and it declares
+// the same types, fields and descriptions as the schema that the server
+// runs.
+func TestSchemaText(t *testing.T) {
+	text := SchemaText()
+	if strings.Contains(text, "@go") {
+		t.Errorf("schema text still has a gqlgen directive")
+	}
+	parsed, gqlErr := gqlparser.LoadSchema(&ast.Source{Name: "schema text", Input: text})
+	if gqlErr != nil {
+		t.Fatalf("schema text does not load: %v", gqlErr)
+	}
+	served := NewExecutableSchema(Config{}).Schema()
+	for name, def := range served.Types {
+		if def.BuiltIn {
+			continue
+		}
+		got := parsed.Types[name]
+		if got == nil {
+			t.Errorf("type %s is missing", name)
+			continue
+		}
+		if got.Kind != def.Kind || got.Description != def.Description {
+			t.Errorf("type %s: kind %s and description %q, want %s and %q", name, got.Kind, got.Description, def.Kind, def.Description)
+		}
+		if len(got.Fields) != len(def.Fields) {
+			t.Errorf("type %s: %d fields, want %d", name, len(got.Fields), len(def.Fields))
+			continue
+		}
+		for i, field := range def.Fields {
+			if got.Fields[i].Name != field.Name || got.Fields[i].Description != field.Description || got.Fields[i].Type.String() != field.Type.String() {
+				t.Errorf("type %s field %d: %s: %s, want %s: %s", name, i, got.Fields[i].Name, got.Fields[i].Type, field.Name, field.Type)
+			}
+		}
+	}
+	for name, def := range parsed.Types {
+		if !def.BuiltIn && served.Types[name] == nil {
+			t.Errorf("type %s is not in the served schema", name)
+		}
+	}
+	if len(parsed.Directives) != len(served.Directives)-2 {
+		t.Errorf("directives = %d, want the %d of the served schema without goField and goExtraField", len(parsed.Directives), len(served.Directives)-2)
 	}
 }

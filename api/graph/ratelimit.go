@@ -48,8 +48,9 @@ type stopper interface {
 type accountBucket struct {
 	limiter          *rate.Limiter
 	rejectedSinceLog int
-	// actor names the API key of the latest rejected request, which the
-	// log line reports.
+	// actor names the caller of the latest rejected request, which the
+	// log line reports: its API key or, for the admin app's explorer, the
+	// member's user id.
 	actor string
 	// loggedAt is the time of the last log line, zero before the first.
 	loggedAt time.Time
@@ -81,7 +82,8 @@ func newAccountLimits(perSecond float64, burst int, log *slog.Logger) *accountLi
 }
 
 // allow takes one token from the account's bucket and reports whether
-// there was one. actor names the request's API key for the log.
+// there was one. actor names the request's caller for the log: its API
+// key, or the signed-in member by user id.
 //
 // A rejection is logged at once, with the count of the account's
 // rejections since the previous line, unless a line was written less than
@@ -190,7 +192,7 @@ func (b *accountBucket) takeRejected(now time.Time) int {
 func (l *accountLimits) logRejected(ctx context.Context, accountID int64, actor string, rejected int) {
 	l.log.WarnContext(ctx, "GraphQL requests rate limited",
 		"account_id", accountID,
-		"api_key", actor,
+		"actor", actor,
 		"rejected", rejected,
 		"log_interval", rateLimitLogInterval.String())
 }

@@ -137,7 +137,7 @@ func rateLimitRecord(fixture *dbtest.Fixture, apiKey string, rejected int) map[s
 		"level":        "WARN",
 		"msg":          "GraphQL requests rate limited",
 		"account_id":   float64(fixture.Account.ID),
-		"api_key":      db.APIKeyActor(apiKey),
+		"actor":        db.APIKeyActor(apiKey),
 		"rejected":     float64(rejected),
 		"log_interval": "1m0s",
 	}

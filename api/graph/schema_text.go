@@ -1,7 +1,29 @@
 package graph
 
-// SchemaText returns the schema in the GraphQL schema language, as
-// schema.graphqls has it, with the descriptions of every type and field.
+import (
+	"regexp"
+	"sync"
+)
+
+var (
+	// goDirectiveDeclarations matches the declarations of gqlgen's code
+	// generation directives with the description above them.
+	goDirectiveDeclarations = regexp.MustCompile(`(?s)"""\s*Code generation directives of gqlgen.*?"""\n(directive @go\w+[^\n]*\n)+\n*`)
+	// goDirectiveUses matches a use of one of those directives with the
+	// white space before it, on the line of a field or on its own line
+	// after a type's name.
+	goDirectiveUses = regexp.MustCompile(`[ \t\n]*@go\w+\([^)\n]*\)`)
+
+	schemaText = sync.OnceValue(func() string {
+		text := goDirectiveDeclarations.ReplaceAllString(sources[0].Input, "")
+		return goDirectiveUses.ReplaceAllString(text, "")
+	})
+)
+
+// SchemaText returns the schema in the GraphQL schema language, with the
+// descriptions of every type and field, as schema.graphqls has it but
+// without gqlgen's code generation directives, which introspection does
+// not show either.
 func SchemaText() string {
-	return sources[0].Input
+	return schemaText()
 }

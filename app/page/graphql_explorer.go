@@ -92,6 +92,10 @@ func (p *GraphQLExplorer) run(ctx app.Context, e app.Event) {
 	}
 	p.err = ""
 	key, query := strings.TrimSpace(p.apiKey), p.query
+	if key == "" && p.session != nil && !apitype.RoleAtLeast(p.session.Role, apitype.RoleAdmin) {
+		p.err = "API key is missing: paste a key of this account. Without a key, only admins can send requests from this page."
+		return
+	}
 	var variables json.RawMessage
 	if text := strings.TrimSpace(p.variables); text != "" {
 		if !json.Valid([]byte(text)) {
