@@ -21,7 +21,7 @@ func (s *Server) mountGraphQL(e *echo.Echo) {
 // postSignedInGraphQL serves a request of the admin app's GraphQL explorer
 // as /graphql would, for the session's account instead of an API key's.
 // The admin group has checked the session, its CSRF token and the admin
-// role, which API keys need too. The account's rate limit applies.
+// role, the role that creates API keys. The account's rate limit applies.
 func (s *Server) postSignedInGraphQL(c echo.Context) error {
 	info := currentSession(c)
 	account := info.Account
