@@ -22,11 +22,11 @@
    T  returns the visit's first-touch utm_* and search click id query
       parameters, and sets R to the origin of the referrer of the first
       touch's page, or to undefined when a script without R began the
-      visit, so that f is left out then. A
-      page whose URL has any of them starts a new first touch. Otherwise
-      the stored one counts unless 30 minutes (18e5 ms) have passed since
-      the last page load or event, which ends the visit. Once tracking is
-      allowed, sessionStorage keeps the first touch in _ma_utm, its
+      visit, so that f is left out then. A page whose URL has any of
+      them starts a new first touch. Otherwise the stored one counts
+      unless 30 minutes (18e5 ms) have passed since the last page load or
+      event, which ends the visit. Once tracking is allowed,
+      sessionStorage keeps the first touch in _ma_utm, the origin of its
       referrer in _ma_r and the time of the last page load or event in
       _ma_t
    C  returns the first of the server's metadata limits that an object
