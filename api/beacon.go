@@ -43,9 +43,7 @@ type collectRequest struct {
 	// "?utm_source=x&utm_medium=y" or "?gclid=z".
 	FirstTouch string `json:"a"`
 	// FirstReferrer is the origin of the referrer of the first touch's
-	// page, from which the channel of every event of the visit is
-	// classified. Scripts older than this field leave it out, and the
-	// event's own referrer counts then.
+	// page, from which the channel is classified. Older scripts leave it out.
 	FirstReferrer *string          `json:"f"`
 	Metadata      json.RawMessage  `json:"m"`
 	Identity      *collectIdentity `json:"i"`
@@ -144,8 +142,9 @@ func parseCollectEvent(req collectRequest, pageURL string) (*db.Trigger, error) 
 	if utm.IsZero() {
 		utm = apitype.UTMFromURL(pageURL)
 	}
-	// A first-touch referrer that is not an http or https URL, other than
-	// "" for a visit that began without one, is left out too.
+
+	// Without a first-touch referrer, or with one that is neither "" nor an
+	// http or https URL, the event's own referrer decides the channel.
 	touchReferrer := referrer
 	if req.FirstReferrer != nil {
 		first, err := cutURL("first-touch referrer", *req.FirstReferrer)
@@ -390,6 +389,9 @@ func Snippet(publicURL, siteKey string) string {
 // or "gpc". The mode is the last argument, which /ma.js reads as $__MA.c
 // and which site owners may edit. The stub queues captureEvent, identify,
 // consent and optOut calls until the script has loaded.
+//
+// NOTE: like any script added before the page has loaded, /ma.js holds back
+// the window's load event until it arrives or fails, also when it is slow.
 func SnippetWithMode(publicURL, siteKey, mode string) string {
 	url, _ := json.Marshal(publicURL)
 	key, _ := json.Marshal(siteKey)

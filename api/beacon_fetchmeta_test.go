@@ -8,7 +8,7 @@ import (
 	"customevents/db/dbtest"
 )
 
-func TestCollectIgnoresRequestsThatNoScriptSent(t *testing.T) {
+func TestCollectIgnoresScriptlessRequests(t *testing.T) {
 	ts := newTestServer(t)
 	createEvent(t, ts, "signup")
 	body := `{"k":"` + ts.Account.SiteKey + `","v":"` + collectVisitorID + `","e":"signup","u":"https://www.example.com/"}`
@@ -49,11 +49,13 @@ func TestBeaconFetchMetadataFromBrowser(t *testing.T) {
 	browser := newBrowser(t)
 	openSite(t, browser, siteURL+"/pricing")
 
-	evaluate(t, browser, `$__MA.captureEvent('signup')`)
-	ts.waitCollected(t, 1)
+	captureAndWait(t, browser, ts, "signup")
 	rows := storedOccurrences(t, ts)
-	if len(rows) != 1 || rows[0].PageURL != siteURL+"/pricing" {
-		t.Fatalf("occurrences = %+v, want one from %s/pricing", rows, siteURL)
+	if len(rows) != 1 {
+		t.Fatalf("occurrences = %d, want 1", len(rows))
+	}
+	if rows[0].PageURL != siteURL+"/pricing" {
+		t.Errorf("page URL = %q, want %s/pricing", rows[0].PageURL, siteURL)
 	}
 
 	evaluate(t, browser, `document.getElementById('post').submit()`)

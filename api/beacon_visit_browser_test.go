@@ -34,10 +34,7 @@ func TestBeaconVisitEndsAfter30Minutes(t *testing.T) {
 	// With the campaign stored again, a page load 31 minutes after the last
 	// event also starts a new visit.
 	evaluate(t, browser, `sessionStorage._ma_utm = '?utm_source=newsletter&utm_medium=email'; sessionStorage._ma_t = Date.now() - 31 * 60000`)
-	navigateBy(t, browser, `location.href = '/docs'`)
-	waitBeaconLoaded(t, browser)
-	evaluate(t, browser, `$__MA.captureEvent('viewed')`)
-	ts.waitCollected(t, 1)
+	captureAfterNavigation(t, browser, ts, `location.href = '/docs'`, "viewed")
 
 	rows := storedOccurrences(t, ts)
 	if len(rows) != 4 {

@@ -5,18 +5,12 @@ import (
 	"strings"
 )
 
-// Browsers add fetch metadata headers (Sec-Fetch-Mode, Sec-Fetch-Dest) to
-// requests to https and loopback addresses, and page script cannot remove
-// or change them. The beacon sends with navigator.sendBeacon or fetch,
-// whose requests have the destination "empty" and a mode other than
-// "navigate". So when the headers are there, they tell a request that no
-// script made: a form posted to /collect, or an image or a frame pointed
-// at it. Their absence proves nothing: browsers leave them out over plain
-// http, older browsers never send them, and proxies may drop them.
-
-// scriptlessSignal returns the name of the signal by which a request to
-// /collect with header h was not sent by script on a web page, or "" when
-// there is none.
+// scriptlessSignal returns why the fetch metadata headers of a request to
+// /collect, which page script cannot change, show that no script sent it,
+// or "". The beacon's sendBeacon and fetch requests have the destination
+// "empty" and a mode other than "navigate". A request without the headers
+// passes, because plain http, older browsers and some proxies leave them
+// out.
 func scriptlessSignal(h http.Header) string {
 	mode := h.Get("Sec-Fetch-Mode")
 	if mode == "navigate" || mode == "nested-navigate" {

@@ -31,8 +31,11 @@ func TestSignedInGraphQL(t *testing.T) {
 		} `json:"data"`
 		Errors []any `json:"errors"`
 	}
-	if err := json.Unmarshal(body, &resp); err != nil || len(resp.Errors) != 0 {
-		t.Fatalf("response %s: %v", body, err)
+	if err := json.Unmarshal(body, &resp); err != nil {
+		t.Fatalf("decode response %s: %v", body, err)
+	}
+	if len(resp.Errors) != 0 {
+		t.Fatalf("errors = %v, want none", resp.Errors)
 	}
 	var stored struct {
 		ID        int64  `bun:"id"`
@@ -42,8 +45,14 @@ func TestSignedInGraphQL(t *testing.T) {
 	if err := ts.Store.DB().NewRaw("SELECT id, account_id, source FROM event_occurrences").Scan(context.Background(), &stored); err != nil {
 		t.Fatal(err)
 	}
-	if resp.Data.TriggerCustomEvent != strconv.FormatInt(stored.ID, 10) || stored.AccountID != ts.Account.ID || stored.Source != "api" {
-		t.Errorf("returned %q, stored %+v, want the id of an api occurrence of account %d", resp.Data.TriggerCustomEvent, stored, ts.Account.ID)
+	if resp.Data.TriggerCustomEvent != strconv.FormatInt(stored.ID, 10) {
+		t.Errorf("triggerCustomEvent = %q, want occurrence id %d", resp.Data.TriggerCustomEvent, stored.ID)
+	}
+	if stored.AccountID != ts.Account.ID {
+		t.Errorf("account id = %d, want the session's %d", stored.AccountID, ts.Account.ID)
+	}
+	if stored.Source != "api" {
+		t.Errorf("source = %q, want api", stored.Source)
 	}
 
 	// The session cookie alone, without the CSRF token, is refused, so

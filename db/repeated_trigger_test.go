@@ -4,33 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strings"
-	"sync/atomic"
 	"testing"
-
-	"github.com/uptrace/bun"
 
 	"customevents/app/apitype"
 	"customevents/db"
 	"customevents/db/dbtest"
 )
-
-// keyQueryCounter is a bun query hook that counts the queries that name
-// the idempotency_keys table while it is on.
-type keyQueryCounter struct {
-	on      atomic.Bool
-	queries atomic.Int64
-}
-
-func (c *keyQueryCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
-	return ctx
-}
-
-func (c *keyQueryCounter) AfterQuery(_ context.Context, event *bun.QueryEvent) {
-	if c.on.Load() && strings.Contains(event.Query, "idempotency_keys") {
-		c.queries.Add(1)
-	}
-}
 
 // RepeatedTriggers returns, at each trigger's index, the occurrence that
 // the same input stored with the same key, and reads every key in one
@@ -79,16 +58,16 @@ func TestRepeatedTriggersPerIndex(t *testing.T) {
 	for i, lookup := range lookups {
 		triggers[i] = lookup.trigger
 	}
-	counter := &keyQueryCounter{}
+	counter := &dbtest.QueryCounter{Table: "idempotency_keys"}
 	f.Store.DB().AddQueryHook(counter)
-	counter.on.Store(true)
+	counter.Start()
 	got, err := f.Store.RepeatedTriggers(ctx, f.Account.ID, triggers)
-	counter.on.Store(false)
+	keyQueries := counter.Stop()
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	if n := counter.queries.Load(); n != 1 {
+	if n := keyQueries; n != 1 {
 		t.Errorf("queries on idempotency_keys = %d, want 1", n)
 	}
 	if len(got) != len(lookups) {

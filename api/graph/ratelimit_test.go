@@ -184,7 +184,7 @@ func TestRateLimitLogsOncePerInterval(t *testing.T) {
 
 // Rejections held back after a log line reach the log when the interval
 // ends, without a further rejection, and at shutdown.
-func TestRateLimitLogsHeldBackAtIntervalEnd(t *testing.T) {
+func TestRateLimitFlushAtIntervalEnd(t *testing.T) {
 	clock := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	api, handler, timers := rateLimitedAPI(t, &clock)
 	otherKey := db.NewAPIKey()

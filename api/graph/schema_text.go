@@ -10,8 +10,7 @@ var (
 	// generation directives with the description above them.
 	goDirectiveDeclarations = regexp.MustCompile(`(?s)"""\s*Code generation directives of gqlgen.*?"""\n(directive @go\w+[^\n]*\n)+\n*`)
 	// goDirectiveUses matches a use of one of those directives with the
-	// white space before it, on the line of a field or on its own line
-	// after a type's name.
+	// white space before it, up to the line break after a type's name.
 	goDirectiveUses = regexp.MustCompile(`[ \t\n]*@go\w+\([^)\n]*\)`)
 
 	schemaText = sync.OnceValue(func() string {
@@ -20,10 +19,8 @@ var (
 	})
 )
 
-// SchemaText returns the schema in the GraphQL schema language, with the
-// descriptions of every type and field, as schema.graphqls has it but
-// without gqlgen's code generation directives, which introspection does
-// not show either.
+// SchemaText returns schema.graphqls, descriptions included, without
+// gqlgen's code generation directives, which introspection hides too.
 func SchemaText() string {
 	return schemaText()
 }

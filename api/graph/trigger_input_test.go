@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -12,11 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/uptrace/bun"
 
 	"customevents/api/graph/model"
 	"customevents/app/apitype"
@@ -25,6 +21,18 @@ import (
 )
 
 const triggerVars = `mutation($input: TriggerCustomEventInput!) { triggerCustomEvent(input: $input) }`
+
+// batchItemResult is one item of the triggerCustomEvents result.
+type batchItemResult struct {
+	Index        int     `json:"index"`
+	Accepted     bool    `json:"accepted"`
+	OccurrenceID *string `json:"occurrenceId"`
+	Error        *struct {
+		Code    string  `json:"code"`
+		Message string  `json:"message"`
+		Field   *string `json:"field"`
+	} `json:"error"`
+}
 
 func TestTriggerStoresFullInput(t *testing.T) {
 	api := newTestAPI(t)
@@ -244,16 +252,7 @@ func TestTriggerBatchReportsEachInput(t *testing.T) {
 		map[string]any{"slug": "signed-up", "email": "c@example.com"},
 	}})
 	var data struct {
-		TriggerCustomEvents []struct {
-			Index        int     `json:"index"`
-			Accepted     bool    `json:"accepted"`
-			OccurrenceID *string `json:"occurrenceId"`
-			Error        *struct {
-				Code    string  `json:"code"`
-				Message string  `json:"message"`
-				Field   *string `json:"field"`
-			} `json:"error"`
-		} `json:"triggerCustomEvents"`
+		TriggerCustomEvents []batchItemResult `json:"triggerCustomEvents"`
 	}
 	decodeData(t, resp, &data)
 
@@ -810,29 +809,12 @@ func TestTriggerRetryAfterInputExpired(t *testing.T) {
 	}
 }
 
-// keyQueryCounter is a bun query hook that counts the queries that name
-// the idempotency_keys table while it is on.
-type keyQueryCounter struct {
-	on      atomic.Bool
-	queries atomic.Int64
-}
-
-func (c *keyQueryCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
-	return ctx
-}
-
-func (c *keyQueryCounter) AfterQuery(_ context.Context, event *bun.QueryEvent) {
-	if c.on.Load() && strings.Contains(event.Query, "idempotency_keys") {
-		c.queries.Add(1)
-	}
-}
-
 // A batch of retries whose occurredAt is now out of bounds or whose slug
 // was renamed gets each retry's first occurrence at its index, and looks
 // up all their idempotency keys in one query.
 func TestTriggerBatchRetriesOneLookup(t *testing.T) {
 	fixture := dbtest.NewFixture(t)
-	counter := &keyQueryCounter{}
+	counter := &dbtest.QueryCounter{Table: "idempotency_keys"}
 	fixture.Store.DB().AddQueryHook(counter)
 	logs := &logBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -908,25 +890,17 @@ func TestTriggerBatchRetriesOneLookup(t *testing.T) {
 		inputs[i] = item.input
 	}
 
-	counter.on.Store(true)
+	counter.Start()
 	resp := api.query(t, `mutation($inputs: [TriggerCustomEventInput!]!) {
 		triggerCustomEvents(inputs: $inputs) { index accepted occurrenceId error { code field } }
 	}`, map[string]any{"inputs": inputs})
-	counter.on.Store(false)
+	keyQueries := counter.Stop()
 	var data struct {
-		TriggerCustomEvents []struct {
-			Index        int     `json:"index"`
-			Accepted     bool    `json:"accepted"`
-			OccurrenceID *string `json:"occurrenceId"`
-			Error        *struct {
-				Code  string  `json:"code"`
-				Field *string `json:"field"`
-			} `json:"error"`
-		} `json:"triggerCustomEvents"`
+		TriggerCustomEvents []batchItemResult `json:"triggerCustomEvents"`
 	}
 	decodeData(t, resp, &data)
 
-	if n := counter.queries.Load(); n != 1 {
+	if n := keyQueries; n != 1 {
 		t.Errorf("queries on idempotency_keys = %d, want 1", n)
 	}
 	if len(data.TriggerCustomEvents) != len(items) {
