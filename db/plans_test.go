@@ -2,7 +2,6 @@ package db_test
 
 import (
 	"context"
-	"slices"
 	"testing"
 	"time"
 
@@ -80,25 +79,5 @@ func TestIngestPlansUseIndexes(t *testing.T) {
 	}
 	if len(scanned) != 0 {
 		t.Errorf("sequential scans of %v, want none", scanned)
-	}
-}
-
-// TestBatchFunctionKeepsGenericPlans checks the settings that keep
-// record_simple_triggers from planning its statements again on every
-// call, as it did for some of them under the default plan_cache_mode. The
-// generic plans read by index because sequential scans are off
-// (TestIngestPlansUseIndexes).
-func TestBatchFunctionKeepsGenericPlans(t *testing.T) {
-	f := dbtest.NewFixture(t)
-	var settings []string
-	err := f.Store.DB().QueryRowContext(context.Background(), `
-		SELECT coalesce(array_agg(s ORDER BY s), '{}') FROM pg_proc p, unnest(p.proconfig) AS s
-		WHERE p.proname = 'record_simple_triggers'`).Scan(pgdialect.Array(&settings))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []string{"enable_seqscan=off", "plan_cache_mode=force_generic_plan"}
-	if !slices.Equal(settings, want) {
-		t.Errorf("settings of record_simple_triggers = %q, want %q", settings, want)
 	}
 }

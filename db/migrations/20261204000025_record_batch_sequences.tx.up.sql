@@ -1,18 +1,13 @@
 -- record_simple_triggers runs for every batch that the ingester writes.
---
--- Under the default plan_cache_mode, PostgreSQL decides for each of its
--- statements, after five calls on a connection, whether to keep a
--- generic plan, by comparing estimated costs for the arrays of those
--- calls. Some statements then went on being planned on every call: on the
--- ingester's connection, the check for new visitor ids, about 60 µs per
--- batch; with pgbench calling the function for one new visitor, every
--- statement, which doubled the call from 0.6 ms to 1.2 ms. With sequential
--- scans off, the generic plans read every table by index whatever the
--- batch size.
---
--- The sequences of contacts and event_occurrences are looked up once per
--- call instead of once per row: pg_get_serial_sequence reads the catalog
+-- It looked up the sequences of contacts and event_occurrences once per
+-- row, and now once per call: pg_get_serial_sequence reads the catalog
 -- on each call, about 2 µs, twice per new visitor.
+--
+-- The function keeps the default plan_cache_mode. Under it, the check for
+-- new visitor ids is planned again on every call, about 60 µs per batch.
+-- force_generic_plan saved that, but in two runs of make bench-ingest the
+-- first /graphql runs, whose events name known emails, then cost
+-- PostgreSQL 2.3 to 2.5 times as much CPU per event as with the default.
 CREATE OR REPLACE FUNCTION record_simple_triggers(
 	p_account_ids bigint[], p_event_ids bigint[], p_emails text[], p_visitor_ids text[],
 	p_times timestamptz[], p_page_urls text[], p_sources text[], p_metadata text[],
@@ -23,7 +18,6 @@ LANGUAGE plpgsql
 -- Plans made while the tables look empty must not scan them whole, as
 -- for the other ingest functions in 20261204000020_index_plans.
 SET enable_seqscan = off
-SET plan_cache_mode = force_generic_plan
 AS $$
 #variable_conflict use_column
 DECLARE
