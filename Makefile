@@ -89,6 +89,8 @@ fuzz:
 	$(GO) test ./db -run '^$$' -fuzz FuzzParseLivePayload -fuzztime $(FUZZTIME)
 	$(GO) test ./api/cmd/bench -run '^$$' -fuzz FuzzParseWrk -fuzztime $(FUZZTIME)
 	$(GO) test ./api/cmd/bench -run '^$$' -fuzz FuzzParsePgbench -fuzztime $(FUZZTIME)
+	$(GO) test ./api/cmd/bench -run '^$$' -fuzz FuzzParseProcStat -fuzztime $(FUZZTIME)
+	$(GO) test ./api/cmd/bench -run '^$$' -fuzz FuzzParseCPULine -fuzztime $(FUZZTIME)
 
 # db-new: create an empty migration pair, as in `make db-new NAME=add_x`.
 db-new:

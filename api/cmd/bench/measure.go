@@ -26,6 +26,7 @@ type ingestRun struct {
 	// allowedMissing is the shortfall of stored against successful
 	// responses that -tolerance permits.
 	allowedMissing int64
+	cpu            cpuUse
 }
 
 // missing returns how many successful responses have no stored occurrence.
@@ -83,6 +84,12 @@ type report struct {
 	// many connections as threads, and batchStored counts the rows.
 	pgbenchBatch pgbenchResult
 	batchStored  int64
+	// The CPU use during the bare handler's run and the two pgbench runs.
+	// The ingest runs hold their own.
+	bareCPU, pgbenchCPU, batchCPU cpuUse
+	// postmasterPID is the PostgreSQL cluster's, or 0 when it is not on
+	// this machine.
+	postmasterPID int
 	// collect and graphql use opts.connections, collectHalf and
 	// graphqlHalf half as many.
 	collect, graphql, collectHalf, graphqlHalf ingestRun
@@ -110,21 +117,32 @@ func measure(ctx context.Context, opts options, tmp string, server *serverProces
 		return nil, err
 	}
 	r := &report{opts: opts, started: time.Now().UTC()}
+	meter := cpuMeter{serverPID: server.cmd.Process.Pid}
+	if meter.postmasterPID, err = findPostmaster(ctx, database); err != nil {
+		log.Printf("PostgreSQL's CPU use not measured: %v", err)
+	}
+	r.postmasterPID = meter.postmasterPID
+	// The bare handler runs inside this program.
+	bareMeter := cpuMeter{postmasterPID: meter.postmasterPID}
 
 	log.Printf("wrk: bare Echo handler, %d connections, %s", opts.connections, opts.duration)
-	r.bare, err = runWrk(ctx, opts.wrkPath, collectPath, bare.url()+"/collect", opts.threads, opts.connections, opts.duration)
+	r.bareCPU, err = bareMeter.measureCPU(func() (time.Duration, error) {
+		var err error
+		r.bare, err = runWrk(ctx, opts.wrkPath, collectPath, bare.url()+"/collect", opts.threads, opts.connections, opts.duration)
+		return r.bare.CPU, err
+	})
 	if err != nil {
 		return nil, err
 	}
 
 	log.Printf("pgbench: single-row INSERT, %d connections, %s", opts.connections, opts.duration)
-	r.pgbench, r.pgStored, err = measurePgbench(ctx, opts, tmp, database, f)
+	r.pgbench, r.pgStored, r.pgbenchCPU, err = measurePgbench(ctx, opts, tmp, database, f, meter)
 	if err != nil {
 		return nil, err
 	}
 
 	half := opts.connections / 2
-	err = measureIngestRuns(ctx, opts, server, database, "", []ingestSpec{
+	err = measureIngestRuns(ctx, opts, meter, server.url(), database, "", []ingestSpec{
 		{&r.collect, "POST /collect", collectPath, "/collect", opts.connections},
 		{&r.graphql, "POST /graphql triggerCustomEvent", graphqlPath, "/graphql", opts.connections},
 		{&r.collectHalf, "POST /collect, half load", collectPath, "/collect", half},
@@ -136,7 +154,7 @@ func measure(ctx context.Context, opts options, tmp string, server *serverProces
 
 	r.rounds = []round{{pgbench: r.pgbench, pgStored: r.pgStored, collect: r.collect, graphql: r.graphql}}
 	for n := 2; n <= opts.rounds; n++ {
-		rd, err := measureRound(ctx, opts, tmp, server, database, f, collectPath, graphqlPath, n)
+		rd, err := measureRound(ctx, opts, tmp, server, meter, database, f, collectPath, graphqlPath, n)
 		if err != nil {
 			return nil, err
 		}
@@ -171,7 +189,11 @@ func measure(ctx context.Context, opts options, tmp string, server *serverProces
 	if err != nil {
 		return nil, err
 	}
-	r.pgbenchBatch, err = runPgbenchBatch(ctx, opts.pgbenchPath, tmp, database.url, f, batchConnections, opts.threads, opts.duration)
+	r.batchCPU, err = meter.measureCPU(func() (time.Duration, error) {
+		var err error
+		r.pgbenchBatch, err = runPgbenchBatch(ctx, opts.pgbenchPath, tmp, database.url, f, batchConnections, opts.threads, opts.duration)
+		return r.pgbenchBatch.CPU, err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -185,34 +207,39 @@ func measure(ctx context.Context, opts options, tmp string, server *serverProces
 
 // measurePgbench runs the single-row pgbench and counts the rows that
 // event_occurrences gained meanwhile.
-func measurePgbench(ctx context.Context, opts options, tmp string, database *benchDatabase, f fixture) (pgbenchResult, int64, error) {
+func measurePgbench(ctx context.Context, opts options, tmp string, database *benchDatabase, f fixture, meter cpuMeter) (pgbenchResult, int64, cpuUse, error) {
 	before, err := database.waitForStableCount(ctx, storeWait)
 	if err != nil {
-		return pgbenchResult{}, 0, err
+		return pgbenchResult{}, 0, cpuUse{}, err
 	}
-	result, err := runPgbench(ctx, opts.pgbenchPath, tmp, database.url, f, opts.connections, opts.threads, opts.duration)
+	var result pgbenchResult
+	use, err := meter.measureCPU(func() (time.Duration, error) {
+		var err error
+		result, err = runPgbench(ctx, opts.pgbenchPath, tmp, database.url, f, opts.connections, opts.threads, opts.duration)
+		return result.CPU, err
+	})
 	if err != nil {
-		return result, 0, err
+		return result, 0, use, err
 	}
 	after, err := database.countOccurrences(ctx)
 	if err != nil {
-		return result, 0, err
+		return result, 0, use, err
 	}
-	return result, after - before, nil
+	return result, after - before, use, nil
 }
 
 // measureRound runs round n: the single-row pgbench, then POST /collect
 // and POST /graphql at full load.
-func measureRound(ctx context.Context, opts options, tmp string, server *serverProcess, database *benchDatabase, f fixture, collectPath, graphqlPath string, n int) (round, error) {
+func measureRound(ctx context.Context, opts options, tmp string, server *serverProcess, meter cpuMeter, database *benchDatabase, f fixture, collectPath, graphqlPath string, n int) (round, error) {
 	var rd round
 	var err error
 	prefix := fmt.Sprintf("round %d of %d: ", n, opts.rounds)
 	log.Printf("%spgbench: single-row INSERT, %d connections, %s", prefix, opts.connections, opts.duration)
-	rd.pgbench, rd.pgStored, err = measurePgbench(ctx, opts, tmp, database, f)
+	rd.pgbench, rd.pgStored, _, err = measurePgbench(ctx, opts, tmp, database, f, meter)
 	if err != nil {
 		return rd, err
 	}
-	err = measureIngestRuns(ctx, opts, server, database, prefix, []ingestSpec{
+	err = measureIngestRuns(ctx, opts, meter, server.url(), database, prefix, []ingestSpec{
 		{&rd.collect, fmt.Sprintf("POST /collect, round %d", n), collectPath, "/collect", opts.connections},
 		{&rd.graphql, fmt.Sprintf("POST /graphql triggerCustomEvent, round %d", n), graphqlPath, "/graphql", opts.connections},
 	})
@@ -231,10 +258,10 @@ type ingestSpec struct {
 
 // measureIngestRuns runs the specs one after another, logging each with
 // logPrefix, and stops at the first error.
-func measureIngestRuns(ctx context.Context, opts options, server *serverProcess, database *benchDatabase, logPrefix string, specs []ingestSpec) error {
+func measureIngestRuns(ctx context.Context, opts options, meter cpuMeter, serverURL string, database *benchDatabase, logPrefix string, specs []ingestSpec) error {
 	for _, spec := range specs {
 		log.Printf("%swrk: %s, %d connections, %s", logPrefix, spec.name, spec.connections, opts.duration)
-		run, err := measureIngest(ctx, opts, database, spec.name, spec.script, server.url()+spec.path, spec.connections)
+		run, err := measureIngest(ctx, opts, meter, database, spec.name, spec.script, serverURL+spec.path, spec.connections)
 		if err != nil {
 			return err
 		}
@@ -245,13 +272,17 @@ func measureIngestRuns(ctx context.Context, opts options, server *serverProcess,
 
 // measureIngest runs wrk against an ingest endpoint and counts the
 // occurrences stored meanwhile.
-func measureIngest(ctx context.Context, opts options, database *benchDatabase, name, script, url string, connections int) (ingestRun, error) {
+func measureIngest(ctx context.Context, opts options, meter cpuMeter, database *benchDatabase, name, script, url string, connections int) (ingestRun, error) {
 	run := ingestRun{name: name, connections: connections}
 	before, err := database.waitForStableCount(ctx, storeWait)
 	if err != nil {
 		return run, err
 	}
-	run.wrk, err = runWrk(ctx, opts.wrkPath, script, url, min(opts.threads, connections), connections, opts.duration)
+	run.cpu, err = meter.measureCPU(func() (time.Duration, error) {
+		var err error
+		run.wrk, err = runWrk(ctx, opts.wrkPath, script, url, min(opts.threads, connections), connections, opts.duration)
+		return run.wrk.CPU, err
+	})
 	if err != nil {
 		return run, err
 	}

@@ -64,6 +64,8 @@ type pgbenchResult struct {
 	LatencyAverage time.Duration
 	// TPS excludes the time spent opening connections.
 	TPS float64
+	// CPU is the user and system time of the pgbench process.
+	CPU time.Duration
 }
 
 // runPgbench runs the single-row INSERT script for the given duration,
@@ -96,7 +98,8 @@ func runPgbenchScript(ctx context.Context, pgbenchPath, dir, databaseURL, name, 
 	}
 	args = append(args, extraArgs...)
 	args = append(args, "-f", path, databaseURL)
-	out, err := exec.CommandContext(ctx, pgbenchPath, args...).CombinedOutput()
+	cmd := exec.CommandContext(ctx, pgbenchPath, args...)
+	out, err := cmd.CombinedOutput()
 	// The URL is the last argument and is left out of messages.
 	argsWithoutURL := strings.Join(args[:len(args)-1], " ")
 	if err != nil {
@@ -106,6 +109,7 @@ func runPgbenchScript(ctx context.Context, pgbenchPath, dir, databaseURL, name, 
 	if err != nil {
 		return result, fmt.Errorf("pgbench %s: %w\n%s", argsWithoutURL, err, out)
 	}
+	result.CPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	return result, nil
 }
 

@@ -194,6 +194,8 @@ func (r *report) markdown() string {
 		pgbenchBatchRows, min(o.threads, o.connections), r.pgbenchBatch.TPS, batchRows, formatMillis(r.pgbenchBatch.LatencyAverage),
 		batchRows/r.pgbench.TPS, batchRows/r.bare.RequestsPerSec, r.pgbenchBatch.Failed, r.pgbenchBatch.Retried, r.batchStored, r.pgbenchBatch.Transactions)
 
+	b.WriteString(r.cpuTable())
+
 	if len(r.rounds) > 1 {
 		b.WriteString("\n| Round | pgbench tps | POST /collect events/s | × pgbench tps | POST /graphql events/s | × pgbench tps | Stored checks |\n")
 		b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | --- |\n")
@@ -233,6 +235,47 @@ func (r *report) markdown() string {
 		fmt.Fprintf(&b, "| %s (%d connections): p99 < %s | %s | %s |\n", run.name, run.connections, formatMillis(maxHalfLoadP99), formatMillis(run.wrk.P99), passOrMiss(run.wrk.P99 < maxHalfLoadP99))
 	}
 	return b.String()
+}
+
+// cpuTable renders the CPU use of the runs of the first table: in CPUs
+// kept busy on average, and in CPU time per event (per request for the
+// bare handler, per row for pgbench).
+func (r *report) cpuTable() string {
+	var b strings.Builder
+	b.WriteString("\n| Run | Per second | Server | PostgreSQL | wrk or pgbench | Other | Idle | Server per event | PostgreSQL per event |\n")
+	b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	row := func(name string, perSecond float64, u cpuUse) {
+		if !u.measured {
+			fmt.Fprintf(&b, "| %s | %.0f | – | – | – | – | – | – | – |\n", name, perSecond)
+			return
+		}
+		postgres, postgresPerEvent := "–", "–"
+		if r.postgresMeasured() {
+			postgres, postgresPerEvent = fmt.Sprintf("%.2f", u.postgres), formatCPUPerEvent(u.postgres, perSecond)
+		}
+		fmt.Fprintf(&b, "| %s | %.0f | %.2f | %s | %.2f | %.2f | %.2f | %s | %s |\n",
+			name, perSecond, u.server, postgres, u.client, u.other, u.idle, formatCPUPerEvent(u.server, perSecond), postgresPerEvent)
+	}
+	for _, run := range r.ingestRuns() {
+		row(run.name, run.eventsPerSec(), run.cpu)
+	}
+	row("bare Echo handler, 204 (server: the bench program)", r.bare.RequestsPerSec, r.bareCPU)
+	row("pgbench single-row INSERT", r.pgbench.TPS, r.pgbenchCPU)
+	row(fmt.Sprintf("pgbench %d-row INSERT", pgbenchBatchRows), r.pgbenchBatch.TPS*pgbenchBatchRows, r.batchCPU)
+	return b.String()
+}
+
+// postgresMeasured reports whether the cluster's processes were found on
+// this machine.
+func (r *report) postgresMeasured() bool { return r.postmasterPID != 0 }
+
+// formatCPUPerEvent returns the CPU time per event of a party that kept
+// cpus CPUs busy at perSecond events per second.
+func formatCPUPerEvent(cpus, perSecond float64) string {
+	if perSecond <= 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.0f µs", cpus/perSecond*1e6)
 }
 
 func formatMillis(d time.Duration) string {

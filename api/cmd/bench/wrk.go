@@ -106,6 +106,8 @@ type wrkResult struct {
 	// Non2xx3xx counts responses with a status of 400 or more.
 	Non2xx3xx                                        int64
 	ConnectErrors, ReadErrors, WriteErrors, Timeouts int64
+	// CPU is the user and system time of the wrk process.
+	CPU time.Duration
 }
 
 // Successes returns the number of responses with a status below 400.
@@ -130,6 +132,7 @@ func runWrk(ctx context.Context, wrkPath, script, url string, threads, connectio
 	if err != nil {
 		return result, fmt.Errorf("wrk %s: %w\n%s", strings.Join(args, " "), err, out)
 	}
+	result.CPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	return result, nil
 }
 
