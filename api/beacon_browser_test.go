@@ -224,8 +224,10 @@ func TestBeaconRejectsMetadataOverLimits(t *testing.T) {
 		$__MA.captureEvent('signup', {plan: {name: 'pro'}});
 		$__MA.captureEvent('signup', {ratio: NaN});
 		$__MA.captureEvent('signup', ['a']);
+		$__MA.captureEvent('signup', new Date());
 		$__MA.captureEvent('');
 		$__MA.identify({firstName: 'Ann'});
+		$__MA.identify({email: '   '});
 		$__MA.captureEvent('marker', {note: 'a'.repeat(1024)});
 	`)
 	ts.waitCollected(t, 1)
@@ -248,7 +250,9 @@ func TestBeaconRejectsMetadataOverLimits(t *testing.T) {
 		"$__MA: metadata plan is not a string, finite number or boolean: event signup not sent",
 		"$__MA: metadata ratio is not a string, finite number or boolean: event signup not sent",
 		"$__MA: metadata is not an object: event signup not sent",
+		"$__MA: metadata is not an object: event signup not sent",
 		"$__MA: captureEvent needs a slug",
+		"$__MA: identify needs an email",
 		"$__MA: identify needs an email",
 	}
 	if !reflect.DeepEqual(warnings, want) {

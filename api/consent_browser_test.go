@@ -182,6 +182,43 @@ func TestConsentWaitSendsAfterConsent(t *testing.T) {
 	}
 }
 
+// TestConsentWaitKeepsFirstTouchAfterURLChange covers a single-page site
+// that changes its URL before the visitor consents: the UTM of the page as
+// it loaded still counts for the calls made before and after consent.
+func TestConsentWaitKeepsFirstTouchAfterURLChange(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "before")
+	createEvent(t, ts, "after")
+	snippet := api.SnippetWithMode(ts.URL, ts.Account.SiteKey, "wait")
+	siteURL := newSitePage(t, consentPageHTML(snippet, "", ""))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/?utm_source=newsletter&utm_medium=email")
+
+	evaluate(t, browser, `
+		history.pushState({}, '', '/moved?tab=2');
+		$__MA.captureEvent('before');
+		$__MA.consent(true);
+		$__MA.captureEvent('after');
+	`)
+	ts.waitCollected(t, 2)
+	if utm := pageString(t, browser, "sessionStorage.getItem('_ma_utm')"); utm != "?utm_source=newsletter&utm_medium=email" {
+		t.Errorf("sessionStorage _ma_utm = %q, want ?utm_source=newsletter&utm_medium=email", utm)
+	}
+	rows := storedOccurrences(t, ts)
+	if len(rows) != 2 {
+		t.Fatalf("occurrences = %+v, want before and after", rows)
+	}
+	for _, row := range rows {
+		if row.UTMSource != "newsletter" || row.UTMMedium != "email" || row.Channel != "EMAIL" {
+			t.Errorf("%s: utm_source %q, utm_medium %q, channel %s, want newsletter, email and EMAIL",
+				row.Slug, row.UTMSource, row.UTMMedium, row.Channel)
+		}
+		if !strings.HasSuffix(row.PageURL, "/moved?tab=2") {
+			t.Errorf("%s: page URL %q, want the URL at the time of the call", row.Slug, row.PageURL)
+		}
+	}
+}
+
 func TestConsentWaitQueuedConsentBeforeLoad(t *testing.T) {
 	ts := newTestServer(t)
 	createEvent(t, ts, "first")
