@@ -74,3 +74,47 @@ func TestSignedInGraphQL(t *testing.T) {
 		t.Errorf("occurrences = %d, want 1", n)
 	}
 }
+
+// The explorer sends what /graphql accepts: a body over the admin API's 64
+// KiB runs, and one over the GraphQL limit gets GraphQL's error shape.
+func TestSignedInGraphQLBodyLimit(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "s")
+	admin := signIn(t, ts)
+
+	// 80 KB of metadata over 100 inputs, each within the caps.
+	inputs := make([]map[string]any, 100)
+	for i := range inputs {
+		inputs[i] = map[string]any{"slug": "s", "email": "a@b.c", "metadata": map[string]any{"note": strings.Repeat("x", 800)}}
+	}
+	status, body := admin.do(http.MethodPost, "/api/graphql", map[string]any{
+		"query":     `mutation($in: [TriggerCustomEventInput!]!) { triggerCustomEvents(inputs: $in) { accepted } }`,
+		"variables": map[string]any{"in": inputs},
+	})
+	if status != http.StatusOK {
+		t.Fatalf("80 KB body: status = %d, body %.300s, want 200", status, body)
+	}
+	if n := dbtest.Count(t, ts.Store.DB(), "event_occurrences"); n != 100 {
+		t.Errorf("occurrences = %d, want 100", n)
+	}
+
+	status, body = admin.do(http.MethodPost, "/api/graphql", map[string]any{
+		"query":     `{ customEvents { slug } }`,
+		"variables": map[string]any{"pad": strings.Repeat("x", 1<<20)},
+	})
+	var resp struct {
+		Errors []struct {
+			Message    string `json:"message"`
+			Extensions struct {
+				Code string `json:"code"`
+			} `json:"extensions"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal(body, &resp); err != nil {
+		t.Fatalf("decode response %.300s: %v", body, err)
+	}
+	const want = "Request body is larger than 1048576 bytes: send fewer inputs per call."
+	if status != http.StatusRequestEntityTooLarge || len(resp.Errors) != 1 || resp.Errors[0].Message != want || resp.Errors[0].Extensions.Code != "BAD_USER_INPUT" {
+		t.Errorf("1 MiB body: status %d, body %.300s, want 413 with the error %q", status, body, want)
+	}
+}

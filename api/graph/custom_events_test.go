@@ -214,12 +214,14 @@ func TestCustomEventMutationsReject(t *testing.T) {
 			name:    "update unknown slug",
 			query:   `mutation { updateCustomEvent(slug: "no-such-event", input: {name: "X", slug: "x"}) { id } }`,
 			code:    "NOT_FOUND",
+			field:   "slug",
 			message: `Custom event "no-such-event" was not found in this account. Check the slug, or create the event under Settings → Custom Events.`,
 		},
 		{
 			name:    "delete unknown slug",
 			query:   `mutation { deleteCustomEvent(slug: "no-such-event") }`,
 			code:    "NOT_FOUND",
+			field:   "slug",
 			message: `Custom event "no-such-event" was not found in this account. Check the slug, or create the event under Settings → Custom Events.`,
 		},
 		{
@@ -282,7 +284,7 @@ func TestCustomEventsOfOtherAccountHidden(t *testing.T) {
 	}
 
 	resp = api.query(t, `mutation { deleteCustomEvent(slug: "other-event") }`, nil)
-	wantError(t, resp, "NOT_FOUND", "", `Custom event "other-event" was not found in this account. Check the slug, or create the event under Settings → Custom Events.`)
+	wantError(t, resp, "NOT_FOUND", "slug", `Custom event "other-event" was not found in this account. Check the slug, or create the event under Settings → Custom Events.`)
 	if _, err := api.Store.CustomEventBySlug(ctx, otherAccountID, "other-event"); err != nil {
 		t.Errorf("other account's event after delete attempt: %v", err)
 	}

@@ -1,7 +1,12 @@
 package graph
 
 import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
 	"os"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -74,5 +79,50 @@ func TestSchemaText(t *testing.T) {
 	}
 	if len(parsed.Directives) != len(served.Directives)-2 {
 		t.Errorf("directives = %d, want the %d of the served schema without goField and goExtraField", len(parsed.Directives), len(served.Directives)-2)
+	}
+}
+
+// TestDocsErrorExample sends the mutation of the errors example in
+// docs/graphql.md and compares the reply with the JSON shown there.
+func TestDocsErrorExample(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/graphql.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)The\nmutation `([^`]*)`, sent on one line, gets:\n\n```json\n(.*?)```").FindSubmatch(doc)
+	if m == nil {
+		t.Fatal("docs/graphql.md has no errors example")
+	}
+	mutation := strings.ReplaceAll(string(m[1]), "\n", " ")
+	api := newTestAPI(t)
+	api.createEvent(t, "watched-demo-video")
+	body, err := json.Marshal(map[string]string{"query": mutation})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, api.URL, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+api.APIKey)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got, want any
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatalf("decode reply %s: %v", raw, err)
+	}
+	if err := json.Unmarshal(m[2], &want); err != nil {
+		t.Fatalf("decode the example: %v", err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("reply to %s\n%s\ndiffers from the example\n%s", mutation, raw, m[2])
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -51,6 +52,11 @@ func (p *errorPresenter) present(ctx context.Context, err error) *gqlerror.Error
 			// argument name, but gqlgen puts it last in the path.
 			field = lastPathName(gqlErr.Path)
 		}
+		if field == "" && code == apitype.CodeNotFound {
+			// The store's lookups by slug or email leave the field out,
+			// because the admin API names the key in the path.
+			field = lookupArgument(ctx)
+		}
 		return clientError(gqlErr, message, code, field)
 	}
 	if gqlErr.Err == nil {
@@ -71,7 +77,11 @@ func (p *errorPresenter) present(ctx context.Context, err error) *gqlerror.Error
 		}
 		if len(gqlErr.Path) > 1 && gqlErr.Path[0] == ast.PathName("variable") {
 			// gqlparser checked the request's variables against their
-			// declared types, such as "email": true for a String.
+			// declared types, such as "email": true for a String. Its
+			// errors point at no place in the document.
+			if len(gqlErr.Locations) == 0 {
+				gqlErr.Locations = variableLocation(ctx, gqlErr.Path)
+			}
 			return clientError(gqlErr, variableMessage(gqlErr), apitype.CodeBadUserInput, lastPathName(gqlErr.Path))
 		}
 		// gqlgen and gqlparser built this error from the request alone:
@@ -285,8 +295,48 @@ func variableMessage(gqlErr *gqlerror.Error) string {
 	if strings.HasPrefix(gqlErr.Message, "cannot use value ") && strings.HasSuffix(gqlErr.Message, " as Int") {
 		return name + " is not a whole number: send a whole number from -2147483648 to 2147483647, without a fraction or an exponent."
 	}
+	// "cannot use bool as String" names the Go kind of the JSON value.
+	if m := wrongKindMessage.FindStringSubmatch(gqlErr.Message); m != nil {
+		if fix, ok := scalarFixes[m[2]]; ok {
+			return fmt.Sprintf("%s is %s, not %s: %s.", name, jsonKinds[m[1]], withArticle(m[2]), fix)
+		}
+	}
 	return fmt.Sprintf("%s %s: send a value of the type that the operation declares for it; the schema, which introspection returns, lists every input field with its type.",
 		name, gqlErr.Message)
+}
+
+var wrongKindMessage = regexp.MustCompile(`^cannot use (bool|string|map|slice|float64|int64) as (\w+)$`)
+
+// jsonKinds names the Go kinds that gqlparser reports for JSON values.
+var jsonKinds = map[string]string{
+	"bool": "a Boolean", "string": "a string", "map": "an object", "slice": "a list", "float64": "a number", "int64": "a number",
+}
+
+// scalarFixes holds, for each built-in scalar, what a client should send.
+var scalarFixes = map[string]string{
+	"String":  "send a JSON string, in quotes",
+	"Int":     "send a whole number, without quotes",
+	"Float":   "send a JSON number, without quotes",
+	"Boolean": "send true or false, without quotes",
+	"ID":      "send a JSON string, in quotes",
+}
+
+// variableLocation returns the place in the document of the definition of
+// the variable that path starts with, such as $i for [variable i email].
+func variableLocation(ctx context.Context, path ast.Path) []gqlerror.Location {
+	name, ok := path[1].(ast.PathName)
+	if !ok || !graphql.HasOperationContext(ctx) {
+		return nil
+	}
+	operation := graphql.GetOperationContext(ctx).Operation
+	if operation == nil {
+		return nil
+	}
+	definition := operation.VariableDefinitions.ForName(string(name))
+	if definition == nil || definition.Position == nil {
+		return nil
+	}
+	return []gqlerror.Location{{Line: definition.Position.Line, Column: definition.Position.Column}}
 }
 
 func lastPathName(path ast.Path) string {
@@ -305,15 +355,41 @@ func operationName(ctx context.Context) string {
 	return graphql.GetOperationContext(ctx).OperationName
 }
 
-// slugArgument returns the custom event slug that the root field of ctx
-// received, for logs. It returns "" when no argument carries one.
-func slugArgument(ctx context.Context) string {
+// rootField returns the context of the root field, such as
+// triggerCustomEvent, that ctx is in, or nil outside of any field.
+func rootField(ctx context.Context) *graphql.FieldContext {
 	field := graphql.GetFieldContext(ctx)
 	if field == nil {
-		return ""
+		return nil
 	}
 	for field.Parent != nil && field.Parent.Field.Field != nil {
 		field = field.Parent
+	}
+	return field
+}
+
+// lookupArgument returns "slug" or "email" when the root field of ctx
+// takes that argument, as customEventStats and contactData do, for the
+// error of a lookup by it that found nothing. Otherwise it returns "".
+func lookupArgument(ctx context.Context) string {
+	field := rootField(ctx)
+	if field == nil {
+		return ""
+	}
+	for _, name := range []string{"slug", "email"} {
+		if _, ok := field.Args[name].(string); ok {
+			return name
+		}
+	}
+	return ""
+}
+
+// slugArgument returns the custom event slug that the root field of ctx
+// received, for logs. It returns "" when no argument carries one.
+func slugArgument(ctx context.Context) string {
+	field := rootField(ctx)
+	if field == nil {
+		return ""
 	}
 	switch arg := field.Args["input"].(type) {
 	case model.TriggerCustomEventInput:

@@ -55,7 +55,13 @@ func newTestAPI(t *testing.T) *testAPI {
 type gqlError struct {
 	Message    string         `json:"message"`
 	Path       []any          `json:"path"`
+	Locations  []gqlLocation  `json:"locations"`
 	Extensions map[string]any `json:"extensions"`
+}
+
+type gqlLocation struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
 }
 
 type gqlResponse struct {

@@ -38,6 +38,13 @@ func normalizePageURL(pageURL *string) (string, *apitype.ValidationError) {
 			Message: fmt.Sprintf("Page URL %q is invalid: use an absolute http or https URL, such as https://example.com/pricing.", raw),
 		}
 	}
+	if parsed.User != nil {
+		// The message leaves the URL out, so as not to repeat a password.
+		return "", &apitype.ValidationError{
+			Field:   "pageUrl",
+			Message: "Page URL contains a user name or password before the host, which must not be stored: remove them, as in https://example.com/pricing.",
+		}
+	}
 	return raw, nil
 }
 

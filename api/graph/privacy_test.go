@@ -129,7 +129,7 @@ func TestEraseContactMutation(t *testing.T) {
 
 	// A second erasure finds nothing.
 	resp = api.query(t, eraseContactMutation, map[string]any{"email": "ann@example.com"})
-	wantError(t, resp, "NOT_FOUND", "", `Contact with email "ann@example.com" was not found in this account. Check the spelling. A contact that was already erased is not found either.`)
+	wantError(t, resp, "NOT_FOUND", "email", `Contact with email "ann@example.com" was not found in this account. Check the spelling. A contact that was already erased is not found either.`)
 }
 
 func TestPrivacyFieldsRejectInput(t *testing.T) {
@@ -144,7 +144,7 @@ func TestPrivacyFieldsRejectInput(t *testing.T) {
 		})
 		t.Run(name+" unknown email", func(t *testing.T) {
 			resp := api.query(t, document, map[string]any{"email": "nobody@example.com"})
-			wantError(t, resp, "NOT_FOUND", "", `Contact with email "nobody@example.com" was not found in this account. Check the spelling. A contact that was already erased is not found either.`)
+			wantError(t, resp, "NOT_FOUND", "email", `Contact with email "nobody@example.com" was not found in this account. Check the spelling. A contact that was already erased is not found either.`)
 		})
 		t.Run(name+" without key", func(t *testing.T) {
 			resp := api.queryWithAuth(t, "", document, map[string]any{"email": "ann@example.com"})
@@ -178,7 +178,7 @@ func TestEraseContactOtherAccountKey(t *testing.T) {
 	}
 
 	resp := api.queryWithAuth(t, "Bearer "+otherKey, eraseContactMutation, map[string]any{"email": "ann@example.com"})
-	wantError(t, resp, "NOT_FOUND", "", `Contact with email "ann@example.com" was not found in this account. Check the spelling. A contact that was already erased is not found either.`)
+	wantError(t, resp, "NOT_FOUND", "email", `Contact with email "ann@example.com" was not found in this account. Check the spelling. A contact that was already erased is not found either.`)
 	if n := dbtest.Count(t, api.Store.DB(), "contacts WHERE email = 'ann@example.com'"); n != 1 {
 		t.Errorf("contacts with the email = %d, want 1 kept", n)
 	}

@@ -321,5 +321,5 @@ func TestCustomEventStatsDeletedDefinition(t *testing.T) {
 	}
 
 	resp := api.query(t, reportQuery, map[string]any{"slug": "demo", "from": "2026-03-01", "to": "2026-03-04"})
-	wantError(t, resp, "NOT_FOUND", "", `Custom event "demo" was not found in this account. Check the slug, or create the event under Settings → Custom Events.`)
+	wantError(t, resp, "NOT_FOUND", "slug", `Custom event "demo" was not found in this account. Check the slug, or create the event under Settings → Custom Events.`)
 }

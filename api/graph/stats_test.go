@@ -192,6 +192,7 @@ func TestCustomEventStatsRejects(t *testing.T) {
 			query:     statsQuery,
 			variables: map[string]any{"slug": "no-such-event", "from": "2026-03-01", "to": "2026-03-01"},
 			code:      "NOT_FOUND",
+			field:     "slug",
 			message:   `Custom event "no-such-event" was not found in this account. Check the slug, or create the event under Settings → Custom Events.`,
 			status:    http.StatusOK,
 		},

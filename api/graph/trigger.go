@@ -58,6 +58,11 @@ func newTrigger(account *db.Account, input *model.TriggerCustomEventInput) (db.T
 		t.Metadata = metadata
 	}
 	if input.OccurredAt != nil {
+		// A trigger reads Go's zero time as "not set" and stores the
+		// time of the call instead.
+		if input.OccurredAt.IsZero() {
+			return db.Trigger{}, occurredTooEarly(*input.OccurredAt)
+		}
 		t.OccurredAt = *input.OccurredAt
 	}
 
@@ -124,18 +129,22 @@ func checkOccurredAt(t db.Trigger, now time.Time) *apitype.ValidationError {
 		return nil
 	}
 	if at.Before(now.Add(-maxBackdate)) {
-		return &apitype.ValidationError{
-			Field:   "occurredAt",
-			Message: fmt.Sprintf("occurredAt %s is more than 30 days ago: record events within 30 days of when they happened.", at.UTC().Format(time.RFC3339)),
-		}
+		return occurredTooEarly(at)
 	}
 	if at.After(now.Add(maxClockSkew)) {
 		return &apitype.ValidationError{
 			Field:   "occurredAt",
-			Message: fmt.Sprintf("occurredAt %s is in the future: send the time the event happened, and check the sender's clock.", at.UTC().Format(time.RFC3339)),
+			Message: fmt.Sprintf("occurredAt %s is in the future: send the time the event happened, and check the sender's clock.", at.UTC().Format(time.RFC3339Nano)),
 		}
 	}
 	return nil
+}
+
+func occurredTooEarly(at time.Time) *apitype.ValidationError {
+	return &apitype.ValidationError{
+		Field:   "occurredAt",
+		Message: fmt.Sprintf("occurredAt %s is more than 30 days ago: record events within 30 days of when they happened.", at.UTC().Format(time.RFC3339Nano)),
+	}
 }
 
 // repeatOf returns the first occurrence of a retry whose trigger failed

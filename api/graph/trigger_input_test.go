@@ -119,6 +119,8 @@ func TestTriggerOccurredAtBounds(t *testing.T) {
 	}{
 		{"31 days ago", now.Add(-31 * 24 * time.Hour), "occurredAt %s is more than 30 days ago: record events within 30 days of when they happened."},
 		{"10 minutes ahead", now.Add(10 * time.Minute), "occurredAt %s is in the future: send the time the event happened, and check the sender's clock."},
+		// Go's zero time.Time, which db.Trigger reads as "not set".
+		{"first instant of year 1", time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), "occurredAt %s is more than 30 days ago: record events within 30 days of when they happened."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -519,7 +521,7 @@ func TestTriggerUnknownLongSlug(t *testing.T) {
 
 	resp = api.query(t, `query($s: String!, $from: Date!) { customEventStats(slug: $s, from: $from, to: $from) { eventsTriggered } }`,
 		map[string]any{"s": slug, "from": "2026-01-31"})
-	wantError(t, resp, "NOT_FOUND", "", want)
+	wantError(t, resp, "NOT_FOUND", "slug", want)
 }
 
 // TestTriggerBatchIdempotencyConflict checks that an input of a batch that
@@ -595,7 +597,7 @@ func TestTriggerVariableOfWrongType(t *testing.T) {
 		{
 			input:   map[string]any{"slug": "signed-up", "email": true},
 			field:   "email",
-			message: "Variable $i.email cannot use bool as String: send a value of the type that the operation declares for it; the schema, which introspection returns, lists every input field with its type.",
+			message: "Variable $i.email is a Boolean, not a String: send a JSON string, in quotes.",
 		},
 		{
 			input:   map[string]any{"email": "a@example.com"},

@@ -247,6 +247,14 @@ func TestTriggerRejectsAndStoresNothing(t *testing.T) {
 			message:       `Page URL "javascript:alert(1)" is invalid: use an absolute http or https URL, such as https://example.com/pricing.`,
 		},
 		{
+			name:          "page URL with a password",
+			authorization: "key",
+			input:         map[string]any{"slug": "watched-demo-video", "email": "contact@example.com", "pageUrl": "https://ann:secret@example.com/pricing"},
+			code:          "BAD_USER_INPUT",
+			field:         "pageUrl",
+			message:       "Page URL contains a user name or password before the host, which must not be stored: remove them, as in https://example.com/pricing.",
+		},
+		{
 			name:          "too long page URL",
 			authorization: "key",
 			input:         map[string]any{"slug": "watched-demo-video", "email": "contact@example.com", "pageUrl": "https://example.com/" + strings.Repeat("a", 2029)},

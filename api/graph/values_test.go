@@ -73,7 +73,7 @@ func TestUnreadableArgumentStatus(t *testing.T) {
 			variables: map[string]any{"i": map[string]any{"slug": "s", "email": true}},
 			path:      []any{"variable", "i", "email"},
 			field:     "email",
-			message:   "Variable $i.email cannot use bool as String: send a value of the type that the operation declares for it; the schema, which introspection returns, lists every input field with its type.",
+			message:   "Variable $i.email is a Boolean, not a String: send a JSON string, in quotes.",
 		},
 		{
 			name:      "variable number for a String",
@@ -178,5 +178,37 @@ func TestUnreadableArgumentStatus(t *testing.T) {
 	}
 	if len(resp.Errors) != 1 || resp.Errors[0].Extensions["code"] != "BAD_USER_INPUT" {
 		t.Errorf("invalid email: errors = %+v, want one BAD_USER_INPUT", resp.Errors)
+	}
+}
+
+// A variable value that gqlparser rejects for its declared type, such as
+// true for a String, points at the variable's definition in the document,
+// as the errors of the server's own variable checks do.
+func TestVariableTypeErrorHasLocation(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "s")
+	for _, tt := range []struct {
+		email   any
+		message string
+	}{
+		{true, "Variable $i.email is a Boolean, not a String: send a JSON string, in quotes."},
+		{map[string]any{"a": 1}, "Variable $i.email is an object, not a String: send a JSON string, in quotes."},
+		{[]any{"a@b.c", "d@e.f"}, "Variable $i.email is a list, not a String: send a JSON string, in quotes."},
+	} {
+		resp := api.query(t, "mutation($i: TriggerCustomEventInput!) {\n  triggerCustomEvent(input: $i)\n}",
+			map[string]any{"i": map[string]any{"slug": "s", "email": tt.email}})
+		if resp.Status != http.StatusUnprocessableEntity || len(resp.Errors) != 1 {
+			t.Fatalf("email %v: status %d, errors %+v, want 422 with one error", tt.email, resp.Status, resp.Errors)
+		}
+		got := resp.Errors[0]
+		if got.Message != tt.message {
+			t.Errorf("email %v: message %q, want %q", tt.email, got.Message, tt.message)
+		}
+		if want := []gqlLocation{{Line: 1, Column: 10}}; !reflect.DeepEqual(got.Locations, want) {
+			t.Errorf("email %v: locations %+v, want %+v, the definition of $i", tt.email, got.Locations, want)
+		}
+	}
+	if n := api.count(t, "event_occurrences"); n != 0 {
+		t.Errorf("occurrences = %d, want 0", n)
 	}
 }

@@ -121,6 +121,7 @@ func goExample(endpoint, body string) string {
 
 func pythonExample(endpoint, mutation string) string {
 	return "import json\n" +
+		"import urllib.error\n" +
 		"import urllib.request\n" +
 		"\n" +
 		"query = " + singleQuote(mutation) + "\n" +
@@ -133,8 +134,12 @@ func pythonExample(endpoint, mutation string) string {
 		"    },\n" +
 		"    method=\"POST\",\n" +
 		")\n" +
-		"with urllib.request.urlopen(request) as response:\n" +
-		"    print(json.load(response))\n"
+		"try:\n" +
+		"    with urllib.request.urlopen(request) as response:\n" +
+		"        print(json.load(response))\n" +
+		"except urllib.error.HTTPError as error:\n" +
+		"    # A 401, 413, 422 or 429 reply holds the same JSON errors.\n" +
+		"    print(error.code, json.load(error))\n"
 }
 
 // jsonString returns v as JSON without HTML escaping. A JSON string is

@@ -49,6 +49,7 @@ func TestGraphQLExamplesExact(t *testing.T) {
 			"\tfmt.Println(resp.Status, string(reply))\n" +
 			"}\n",
 		"python": `import json
+import urllib.error
 import urllib.request
 
 query = 'mutation { triggerCustomEvent(input: { slug: "signed-up" email: "contact@example.com" }) }'
@@ -61,8 +62,12 @@ request = urllib.request.Request(
     },
     method="POST",
 )
-with urllib.request.urlopen(request) as response:
-    print(json.load(response))
+try:
+    with urllib.request.urlopen(request) as response:
+        print(json.load(response))
+except urllib.error.HTTPError as error:
+    # A 401, 413, 422 or 429 reply holds the same JSON errors.
+    print(error.code, json.load(error))
 `,
 	}
 	if len(examples) != 4 {
