@@ -53,11 +53,15 @@ func (p *GraphQLExplorer) OnMount(ctx app.Context) {
 // Render draws the request form, the last response and the code
 // examples.
 func (p *GraphQLExplorer) Render() app.UI {
+	lead, keyLabel := "Send GraphQL requests to this server as the signed-in account. To send them as an integration does, to /graphql, paste an API key of this account: it stays in this page and is not stored.", "API key (optional)"
+	if !p.keyless() {
+		lead, keyLabel = "Send GraphQL requests to this server's /graphql with an API key of this account: it stays in this page and is not stored. Admins can also send them without a key.", "API key"
+	}
 	return frame(PathGraphQLExplorer, p.session, "GraphQL explorer",
-		app.P().Class("lead").Text("Send GraphQL requests to this server as the signed-in account. To send them as an integration does, to /graphql, paste an API key of this account: it stays in this page and is not stored."),
+		app.P().ID("gql-lead").Class("lead").Text(lead),
 		app.Form().ID("graphql-form").Class("panel").OnSubmit(p.run).Body(
 			app.Div().Class("field").Body(
-				app.Label().For("gql-key").Text("API key (optional)"),
+				app.Label().For("gql-key").Text(keyLabel),
 				app.Input().ID("gql-key").Type("password").Attr("autocomplete", "off").
 					Placeholder("ce_…").Value(p.apiKey).OnInput(p.ValueTo(&p.apiKey)),
 			),
@@ -90,9 +94,11 @@ func (p *GraphQLExplorer) run(ctx app.Context, e app.Event) {
 	if p.busy {
 		return
 	}
-	p.err = ""
+	// The response shown belongs to the last request sent, so a request
+	// that is not sent clears it.
+	p.err, p.result, p.status = "", "", ""
 	key, query := strings.TrimSpace(p.apiKey), p.query
-	if key == "" && p.session != nil && !apitype.RoleAtLeast(p.session.Role, apitype.RoleAdmin) {
+	if key == "" && !p.keyless() {
 		p.err = "API key is missing: paste a key of this account. Without a key, only admins can send requests from this page."
 		return
 	}
@@ -119,6 +125,13 @@ func (p *GraphQLExplorer) run(ctx app.Context, e app.Event) {
 			p.result = indentJSON(body)
 		})
 	})
+}
+
+// keyless reports whether the signed-in member may send requests without
+// an API key, which takes the admin role. Until the session has loaded,
+// the page assumes so.
+func (p *GraphQLExplorer) keyless() bool {
+	return p.session == nil || apitype.RoleAtLeast(p.session.Role, apitype.RoleAdmin)
 }
 
 // indentJSON returns body indented for reading, or unchanged when it is not
