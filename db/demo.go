@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"customevents/app/apitype"
 )
 
 // demoEvents are the definitions SeedDemo creates.
@@ -17,8 +19,18 @@ var demoEvents = []CustomEvent{
 	{Name: "Watched Demo Video", Slug: "watched-demo-video", Description: "Played the product demo video to the end.", IsConversion: true},
 }
 
-// demoChannels are the marketing channels that demo occurrences come from.
-var demoChannels = []string{"DIRECT", "ORGANIC_SEARCH", "PAID_SEARCH", "EMAIL", "ORGANIC_SOCIAL", "REFERRAL"}
+// demoVisits are the page URLs and referrers that demo occurrences come
+// with. The seed classifies each, as ingest does, so that a contact's
+// timeline shows the referrer or UTM behind its channel: DIRECT,
+// ORGANIC_SEARCH, PAID_SEARCH, EMAIL, ORGANIC_SOCIAL and REFERRAL.
+var demoVisits = []struct{ pageURL, referrer string }{
+	{"https://www.example.com/pricing", ""},
+	{"https://www.example.com/pricing", "https://www.google.com/"},
+	{"https://www.example.com/pricing?utm_source=google&utm_medium=cpc&utm_campaign=brand", "https://www.google.com/"},
+	{"https://www.example.com/pricing?utm_source=newsletter&utm_medium=email&utm_campaign=monthly-digest", ""},
+	{"https://www.example.com/pricing", "https://www.linkedin.com/"},
+	{"https://www.example.com/pricing", "https://blog.example.org/tools-we-use"},
+}
 
 // SeedDemo fills a new account with demo definitions, contacts and 30 days
 // of occurrences, so the reports have something to show.
@@ -55,14 +67,21 @@ func (s *Store) SeedDemo(ctx context.Context, accountID int64) error {
 		var occurrences []EventOccurrence
 		for i, event := range events {
 			for range 60 - 15*i {
+				visit := demoVisits[rng.IntN(len(demoVisits))]
+				utm := apitype.UTMFromURL(visit.pageURL)
+				channel := apitype.ClassifyChannel(apitype.Attribution{UTM: utm, Referrer: visit.referrer, PageURL: visit.pageURL})
 				occurrences = append(occurrences, EventOccurrence{
 					AccountID:     accountID,
 					CustomEventID: event.ID,
 					ContactID:     contacts[rng.IntN(len(contacts))].ID,
 					OccurredAt:    now.Add(-time.Duration(rng.Int64N(int64(30 * 24 * time.Hour)))),
-					PageURL:       "https://www.example.com/pricing",
+					PageURL:       visit.pageURL,
 					Source:        SourceBeacon,
-					Channel:       demoChannels[rng.IntN(len(demoChannels))],
+					Referrer:      visit.referrer,
+					Channel:       string(channel),
+					UTMSource:     utm.Source,
+					UTMMedium:     utm.Medium,
+					UTMCampaign:   utm.Campaign,
 				})
 			}
 		}
