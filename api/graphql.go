@@ -1,6 +1,8 @@
 package api
 
 import (
+	"net/http"
+
 	"github.com/labstack/echo/v4"
 
 	"customevents/api/graph"
@@ -16,6 +18,9 @@ func (s *Server) mountGraphQL(e *echo.Echo) {
 	h := echo.WrapHandler(s.graphQL)
 	e.GET("/graphql", h)
 	e.POST("/graphql", h)
+	// Other methods get the handler's 405 with Allow, in GraphQL's error
+	// format, instead of the admin app's page for unknown paths.
+	e.Match([]string{http.MethodPut, http.MethodPatch, http.MethodDelete}, "/graphql", h)
 }
 
 // postSignedInGraphQL serves a request of the admin app's GraphQL explorer

@@ -102,19 +102,53 @@ func TestSignedInGraphQLBodyLimit(t *testing.T) {
 		"query":     `{ customEvents { slug } }`,
 		"variables": map[string]any{"pad": strings.Repeat("x", 1<<20)},
 	})
-	var resp struct {
-		Errors []struct {
-			Message    string `json:"message"`
-			Extensions struct {
-				Code string `json:"code"`
-			} `json:"extensions"`
-		} `json:"errors"`
-	}
+	var resp graphQLErrors
 	if err := json.Unmarshal(body, &resp); err != nil {
 		t.Fatalf("decode response %.300s: %v", body, err)
 	}
 	const want = "Request body is larger than 1048576 bytes: send fewer inputs per call."
-	if status != http.StatusRequestEntityTooLarge || len(resp.Errors) != 1 || resp.Errors[0].Message != want || resp.Errors[0].Extensions.Code != "BAD_USER_INPUT" {
+	if status != http.StatusRequestEntityTooLarge || !resp.only("BAD_USER_INPUT", want) {
 		t.Errorf("1 MiB body: status %d, body %.300s, want 413 with the error %q", status, body, want)
 	}
+}
+
+// A method other than GET and POST gets GraphQL's error format with the
+// methods that /graphql takes, not the admin app's page for unknown paths.
+func TestGraphQLOtherMethods(t *testing.T) {
+	ts := newTestServer(t)
+	for _, method := range []string{http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		req, err := http.NewRequest(method, ts.URL+"/graphql", strings.NewReader(`{"query": "{ customEvents { slug } }"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+ts.APIKey)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var resp graphQLErrors
+		err = json.NewDecoder(res.Body).Decode(&resp)
+		res.Body.Close()
+		want := "Method " + method + " is not supported: send requests by POST with a JSON body, or queries by GET."
+		if err != nil || res.StatusCode != http.StatusMethodNotAllowed || res.Header.Get("Allow") != "GET, POST" || !resp.only("BAD_USER_INPUT", want) {
+			t.Errorf("%s: status %d, Allow %q, errors %+v (decode error %v), want 405, GET, POST and %q",
+				method, res.StatusCode, res.Header.Get("Allow"), resp.Errors, err, want)
+		}
+	}
+}
+
+// graphQLErrors is the part of a GraphQL reply that carries its errors.
+type graphQLErrors struct {
+	Errors []struct {
+		Message    string `json:"message"`
+		Extensions struct {
+			Code string `json:"code"`
+		} `json:"extensions"`
+	} `json:"errors"`
+}
+
+// only reports whether the reply has one error, with code and message.
+func (r graphQLErrors) only(code, message string) bool {
+	return len(r.Errors) == 1 && r.Errors[0].Message == message && r.Errors[0].Extensions.Code == code
 }

@@ -73,6 +73,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if r.Method == http.MethodGet && getHasMutation(query) {
+		w.Header().Set("Allow", "POST")
 		writeRequestError(w, http.StatusMethodNotAllowed, apitype.CodeBadUserInput,
 			"Mutations cannot be sent with GET: send them with POST and a JSON body.")
 		return

@@ -209,15 +209,20 @@ func writeRateLimited(w http.ResponseWriter) {
 
 // writeRequestError sends an error about the request as a whole, before
 // GraphQL execution, in the GraphQL response format.
+// Its members come in the order of the resolvers' errors, and characters
+// such as < stay as they are, since the reply is JSON and not HTML.
 func writeRequestError(w http.ResponseWriter, status int, code, message string) {
-	body := map[string]any{
-		"errors": []map[string]any{{
-			"message":    message,
-			"extensions": map[string]any{"code": code},
-		}},
-		"data": nil,
+	type requestError struct {
+		Message    string            `json:"message"`
+		Extensions map[string]string `json:"extensions"`
 	}
+	body := struct {
+		Errors []requestError `json:"errors"`
+		Data   any            `json:"data"`
+	}{Errors: []requestError{{Message: message, Extensions: map[string]string{"code": code}}}}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(body)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(body)
 }

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -66,8 +67,8 @@ func TestGetMutationRejectedWithCode(t *testing.T) {
 	}
 	req.Header.Set("Authorization", "Bearer "+api.APIKey)
 	resp := api.do(t, req)
-	if resp.Status != http.StatusMethodNotAllowed {
-		t.Errorf("status = %d, want 405", resp.Status)
+	if resp.Status != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "POST" {
+		t.Errorf("status = %d with Allow %q, want 405 with Allow POST", resp.Status, resp.Header.Get("Allow"))
 	}
 	wantError(t, resp, "BAD_USER_INPUT", "", "Mutations cannot be sent with GET: send them with POST and a JSON body.")
 	if got := api.count(t, "event_occurrences"); got != 0 {
@@ -403,5 +404,30 @@ func TestIntVariableWithFraction(t *testing.T) {
 		}
 		wantError(t, resp, "BAD_USER_INPUT", "f",
 			"Variable $f is not a whole number: send a whole number from -2147483648 to 2147483647, without a fraction or an exponent.")
+	}
+}
+
+// A request error has the members of a resolver's error in the same
+// order, and keeps < and > as they are.
+func TestRequestErrorBody(t *testing.T) {
+	api := newTestAPI(t)
+	req, err := http.NewRequest(http.MethodPost, api.URL, strings.NewReader(`{"query": "{ customEvents { slug } }"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"errors":[{"message":"Authorization header is missing or malformed: send the API key as ` +
+		"`Authorization: Bearer <API key>`" + `.","extensions":{"code":"UNAUTHENTICATED"}}],"data":null}` + "\n"
+	if res.StatusCode != http.StatusUnauthorized || string(body) != want {
+		t.Errorf("status %d, body\n%s\nwant 401 and\n%s", res.StatusCode, body, want)
 	}
 }
