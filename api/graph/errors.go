@@ -86,6 +86,9 @@ func (p *errorPresenter) present(ctx context.Context, err error) *gqlerror.Error
 		}
 		// gqlgen and gqlparser built this error from the request alone:
 		// a parse, validation or limit error that is safe to send.
+		if code, _ := gqlErr.Extensions["code"].(string); code == errcode.ParseFailed {
+			gqlErr.Message = parseErrorMessage(gqlErr.Message)
+		}
 		return gqlErr
 	}
 	if isArgumentError(ctx, gqlErr) {
@@ -366,6 +369,15 @@ func rootField(ctx context.Context) *graphql.FieldContext {
 		field = field.Parent
 	}
 	return field
+}
+
+// parseErrorMessage adds what to do to the parser's message, which says
+// only what it found, such as "Expected Name, found <EOF>".
+func parseErrorMessage(message string) string {
+	if message == fmt.Sprintf("exceeded token limit of %d", maxParserTokens) {
+		return fmt.Sprintf("Document has more than %d tokens: send fewer fields or inputs per request, or pass large values as variables.", maxParserTokens)
+	}
+	return message + ": correct the document's syntax at the line and column that locations gives."
 }
 
 // lookupArgument returns "slug" or "email" when the root field of ctx

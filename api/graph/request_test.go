@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -429,5 +430,31 @@ func TestRequestErrorBody(t *testing.T) {
 		"`Authorization: Bearer <API key>`" + `.","extensions":{"code":"UNAUTHENTICATED"}}],"data":null}` + "\n"
 	if res.StatusCode != http.StatusUnauthorized || string(body) != want {
 		t.Errorf("status %d, body\n%s\nwant 401 and\n%s", res.StatusCode, body, want)
+	}
+}
+
+// A document that does not parse gets the parser's finding with what to
+// do, and the place in the document.
+func TestParseErrorSaysWhatToDo(t *testing.T) {
+	api := newTestAPI(t)
+	tests := []struct {
+		query, message string
+		locations      []gqlLocation
+	}{
+		{"{ customEvents { slug }", "Expected Name, found <EOF>: correct the document's syntax at the line and column that locations gives.", []gqlLocation{{Line: 1, Column: 24}}},
+		{"{ " + strings.Repeat("__typename ", 10_000) + "}", "Document has more than 10000 tokens: send fewer fields or inputs per request, or pass large values as variables.", nil},
+	}
+	for _, tt := range tests {
+		resp := api.query(t, tt.query, nil)
+		if resp.Status != http.StatusUnprocessableEntity || len(resp.Errors) != 1 {
+			t.Fatalf("status %d, errors %+v, want 422 with one error", resp.Status, resp.Errors)
+		}
+		got := resp.Errors[0]
+		if got.Message != tt.message || got.Extensions["code"] != "GRAPHQL_PARSE_FAILED" {
+			t.Errorf("error %q with code %v, want %q with GRAPHQL_PARSE_FAILED", got.Message, got.Extensions["code"], tt.message)
+		}
+		if tt.locations != nil && !slices.Equal(got.Locations, tt.locations) {
+			t.Errorf("locations %+v, want %+v", got.Locations, tt.locations)
+		}
 	}
 }
