@@ -207,6 +207,33 @@ func TestBeaconSendsMetadataExactly(t *testing.T) {
 	}
 }
 
+// Metadata may be any plain object: one without a prototype, or one made
+// by another frame's Object, which is not this page's Object.prototype.
+func TestBeaconSendsPlainObjectsOfAnyOrigin(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "signup")
+	siteURL := newSitePage(t, sitePageHTML(ts, ""))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/")
+
+	evaluate(t, browser, `
+		$__MA.captureEvent('signup', Object.assign(Object.create(null), {plan: 'pro'}));
+		var frame = document.createElement('iframe'); document.body.appendChild(frame);
+		var other = new frame.contentWindow.Object(); other.plan = 'team';
+		$__MA.captureEvent('signup', other);
+	`)
+	ts.waitCollected(t, 2)
+	rows := storedOccurrences(t, ts)
+	if len(rows) != 2 {
+		t.Fatalf("occurrences = %d, want 2", len(rows))
+	}
+	for i, plan := range []string{"pro", "team"} {
+		if got, want := decodeMetadata(t, rows[i].Metadata), map[string]any{"plan": plan}; !reflect.DeepEqual(got, want) {
+			t.Errorf("occurrence %d metadata = %v, want %v", i, got, want)
+		}
+	}
+}
+
 func TestBeaconRejectsMetadataOverLimits(t *testing.T) {
 	ts := newTestServer(t)
 	createEvent(t, ts, "signup")

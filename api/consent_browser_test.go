@@ -219,6 +219,71 @@ func TestConsentWaitKeepsFirstTouchAfterURLChange(t *testing.T) {
 	}
 }
 
+// TestConsentWaitContinuesVisit covers a page in "wait" mode on a visit
+// that sessionStorage already holds, and calls of consent(true) after the
+// first: the visit's first touch, its referrer and its 30-minute end work
+// as they do in "track" mode.
+func TestConsentWaitContinuesVisit(t *testing.T) {
+	const stored = `sessionStorage._ma_utm = '?utm_source=partner&utm_medium=cpc';
+		sessionStorage._ma_r = 'https://www.facebook.com'; sessionStorage._ma_t = Date.now();`
+	tests := []struct {
+		name, setup, path, script string
+		// want is the utm_source and channel of each event, in order.
+		want [][2]string
+		// wantReferrer is _ma_r at the end.
+		wantReferrer string
+	}{
+		{
+			name: "stored visit", setup: stored, path: "/",
+			script:       `$__MA.captureEvent('first'); $__MA.consent(true); $__MA.captureEvent('second')`,
+			want:         [][2]string{{"partner", "PAID_SOCIAL"}, {"partner", "PAID_SOCIAL"}},
+			wantReferrer: "https://www.facebook.com",
+		},
+		{
+			name: "consent again after a new campaign", path: "/?utm_source=a&utm_medium=email",
+			script: `$__MA.consent(true);
+				history.pushState({}, '', '/?utm_source=b&utm_medium=social'); $__MA.captureEvent('first');
+				$__MA.consent(true);
+				history.pushState({}, '', '/next'); $__MA.captureEvent('second')`,
+			want:         [][2]string{{"b", "ORGANIC_SOCIAL"}, {"b", "ORGANIC_SOCIAL"}},
+			wantReferrer: "",
+		},
+		{
+			name: "visit ended before consent", setup: stored, path: "/",
+			script: `var later = Date.now() + 31 * 60 * 1000; Date.now = function () { return later };
+				$__MA.consent(true); $__MA.captureEvent('first'); $__MA.captureEvent('second')`,
+			want:         [][2]string{{"", "DIRECT"}, {"", "DIRECT"}},
+			wantReferrer: "",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := newTestServer(t)
+			createEvent(t, ts, "first")
+			createEvent(t, ts, "second")
+			snippet := api.SnippetWithMode(ts.URL, ts.Account.SiteKey, "wait")
+			siteURL := newSitePage(t, consentPageHTML(snippet, tt.setup, ""))
+			browser := newBrowser(t)
+			openSite(t, browser, siteURL+tt.path)
+			evaluate(t, browser, tt.script)
+			ts.waitCollected(t, 2)
+
+			rows := storedOccurrences(t, ts)
+			if len(rows) != 2 {
+				t.Fatalf("occurrences = %+v, want first and second", rows)
+			}
+			for i, row := range rows {
+				if got := [2]string{row.UTMSource, row.Channel}; got != tt.want[i] {
+					t.Errorf("%s: utm_source and channel %q, want %q", row.Slug, got, tt.want[i])
+				}
+			}
+			if got := pageString(t, browser, "sessionStorage.getItem('_ma_r') || ''"); got != tt.wantReferrer {
+				t.Errorf("sessionStorage _ma_r = %q, want %q", got, tt.wantReferrer)
+			}
+		})
+	}
+}
+
 func TestConsentWaitQueuedConsentBeforeLoad(t *testing.T) {
 	ts := newTestServer(t)
 	createEvent(t, ts, "first")
