@@ -91,25 +91,32 @@ func (m cpuMeter) sample() (cpuSample, error) {
 // exit after the tool itself has.
 const settleWait = 2 * time.Second
 
-// settle reads the cluster's CPU time again once the backends that were
-// started after start have exited. A backend keeps running for a moment
-// after its client disconnects, and one that the postmaster reaps
+// settle samples again once the backends that were started after start
+// have exited, so that end covers them. A backend keeps running for a
+// moment after its client disconnects, and one that the postmaster reaps
 // between the two reads of clusterCPU is counted in neither, so reading
-// while pgbench's 32 backends exit lost about half of their time.
-// Backends that stay, such as new connections of the server's pool, end
-// the wait after settleWait.
+// while pgbench's 32 backends exit lost about half of their time. Every
+// part of end is read again, so that all of them cover the same window,
+// which then includes the wait. Backends that stay, such as autovacuum
+// workers, end the wait after settleWait.
 func (m cpuMeter) settle(start cpuSample, end *cpuSample) error {
-	if m.postmasterPID == 0 {
+	if m.postmasterPID == 0 || end.backends <= start.backends {
 		return nil
 	}
 	deadline := time.Now().Add(settleWait)
 	for end.backends > start.backends && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
-		var err error
-		if end.postgres, end.backends, err = clusterCPU(m.postmasterPID); err != nil {
+		_, backends, err := clusterCPU(m.postmasterPID)
+		if err != nil {
 			return err
 		}
+		end.backends = backends
 	}
+	again, err := m.sample()
+	if err != nil {
+		return err
+	}
+	*end = again
 	return nil
 }
 
@@ -133,17 +140,19 @@ func (m cpuMeter) use(start, end cpuSample, client time.Duration) cpuUse {
 }
 
 // measureCPU runs fn, which returns the CPU time of the tool it ran, and
-// returns fn's error and the CPU use during it. When /proc cannot be
-// read, it logs why and returns an unmeasured use: the figures explain
-// the run and never fail it.
-func (m cpuMeter) measureCPU(fn func() (time.Duration, error)) (cpuUse, error) {
+// returns fn's error and the CPU use during it. With closesBackends, for
+// pgbench, whose connections close when it exits, it waits for their
+// backends (see settle). When /proc cannot be read, it logs why and
+// returns an unmeasured use: the figures explain the run and never fail
+// it.
+func (m cpuMeter) measureCPU(closesBackends bool, fn func() (time.Duration, error)) (cpuUse, error) {
 	start, startErr := m.sample()
 	client, err := fn()
 	if err != nil {
 		return cpuUse{}, err
 	}
 	end, endErr := m.sample()
-	if endErr == nil {
+	if endErr == nil && closesBackends {
 		endErr = m.settle(start, &end)
 	}
 	if err := errors.Join(startErr, endErr); err != nil {

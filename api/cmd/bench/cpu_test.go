@@ -184,12 +184,17 @@ func TestSettleWaitsForExitingBackends(t *testing.T) {
 	if end.backends != start.backends+1 {
 		t.Fatalf("backends = %d with the shell running, want %d", end.backends, start.backends+1)
 	}
+	first := end
 	go endChild()
 	if err := m.settle(start, &end); err != nil {
 		t.Fatal(err)
 	}
 	if end.backends != start.backends {
 		t.Errorf("backends = %d after settle, want %d", end.backends, start.backends)
+	}
+	// The machine and the server are read again too, for the same window.
+	if !end.at.After(first.at) || end.busy+end.idle <= first.busy+first.idle {
+		t.Errorf("settle kept the first end sample at %v with %v busy and %v idle, want a later one", first.at, first.busy, first.idle)
 	}
 }
 

@@ -126,7 +126,7 @@ func measure(ctx context.Context, opts options, tmp string, server *serverProces
 	bareMeter := cpuMeter{postmasterPID: meter.postmasterPID}
 
 	log.Printf("wrk: bare Echo handler, %d connections, %s", opts.connections, opts.duration)
-	r.bareCPU, err = bareMeter.measureCPU(func() (time.Duration, error) {
+	r.bareCPU, err = bareMeter.measureCPU(false, func() (time.Duration, error) {
 		var err error
 		r.bare, err = runWrk(ctx, opts.wrkPath, collectPath, bare.url()+"/collect", opts.threads, opts.connections, opts.duration)
 		return r.bare.CPU, err
@@ -189,7 +189,7 @@ func measure(ctx context.Context, opts options, tmp string, server *serverProces
 	if err != nil {
 		return nil, err
 	}
-	r.batchCPU, err = meter.measureCPU(func() (time.Duration, error) {
+	r.batchCPU, err = meter.measureCPU(true, func() (time.Duration, error) {
 		var err error
 		r.pgbenchBatch, err = runPgbenchBatch(ctx, opts.pgbenchPath, tmp, database.url, f, batchConnections, opts.threads, opts.duration)
 		return r.pgbenchBatch.CPU, err
@@ -213,7 +213,7 @@ func measurePgbench(ctx context.Context, opts options, tmp string, database *ben
 		return pgbenchResult{}, 0, cpuUse{}, err
 	}
 	var result pgbenchResult
-	use, err := meter.measureCPU(func() (time.Duration, error) {
+	use, err := meter.measureCPU(true, func() (time.Duration, error) {
 		var err error
 		result, err = runPgbench(ctx, opts.pgbenchPath, tmp, database.url, f, opts.connections, opts.threads, opts.duration)
 		return result.CPU, err
@@ -278,7 +278,7 @@ func measureIngest(ctx context.Context, opts options, meter cpuMeter, database *
 	if err != nil {
 		return run, err
 	}
-	run.cpu, err = meter.measureCPU(func() (time.Duration, error) {
+	run.cpu, err = meter.measureCPU(false, func() (time.Duration, error) {
 		var err error
 		run.wrk, err = runWrk(ctx, opts.wrkPath, script, url, min(opts.threads, connections), connections, opts.duration)
 		return run.wrk.CPU, err
