@@ -73,6 +73,7 @@ fuzz:
 	$(GO) test ./api -run '^$$' -fuzz FuzzAcceptsEncoding -fuzztime $(FUZZTIME)
 	$(GO) test ./api -run '^$$' -fuzz FuzzMatchBotRule -fuzztime $(FUZZTIME)
 	$(GO) test ./api -run '^$$' -fuzz FuzzScriptlessSignal -fuzztime $(FUZZTIME)
+	$(GO) test ./api -run '^$$' -fuzz FuzzCutURL -fuzztime $(FUZZTIME)
 	$(GO) test ./api/graph/model -run '^$$' -fuzz FuzzParseDate -fuzztime $(FUZZTIME)
 	$(GO) test ./api/graph/model -run '^$$' -fuzz FuzzUnmarshalTime -fuzztime $(FUZZTIME)
 	$(GO) test ./api/graph -run '^$$' -fuzz FuzzDecodeBody -fuzztime $(FUZZTIME)

@@ -204,6 +204,7 @@ func parseCollectIdentity(req collectRequest) (*db.Identity, error) {
 // characters and cuts it to maxPageURL characters. A URL that is not an
 // absolute http or https URL, such as javascript:alert(1), becomes "", so
 // that no stored page URL or referrer can run script where it is shown.
+// A user name or password before the host is dropped.
 func cutURL(name, value string) (string, error) {
 	if !utf8.ValidString(value) {
 		return "", fmt.Errorf("%s is not valid UTF-8", name)
@@ -221,6 +222,18 @@ func cutURL(name, value string) (string, error) {
 	u, err := url.Parse(value)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return "", nil
+	}
+	if u.User != nil {
+		// A user name or password before the host is a credential, not
+		// part of the page: it is dropped, and the rest kept as sent.
+		// As for url.Parse, the last @ of the authority ends it.
+		prefix := len(u.Scheme) + len("://")
+		rest := value[prefix:]
+		end := strings.IndexAny(rest, "/?#")
+		if end < 0 {
+			end = len(rest)
+		}
+		value = value[:prefix] + rest[strings.LastIndexByte(rest[:end], '@')+1:]
 	}
 	return value, nil
 }

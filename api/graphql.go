@@ -20,7 +20,7 @@ func (s *Server) mountGraphQL(e *echo.Echo) {
 	e.POST("/graphql", h)
 	// Other methods get the handler's 405 with Allow, in GraphQL's error
 	// format, instead of the admin app's page for unknown paths.
-	e.Match([]string{http.MethodPut, http.MethodPatch, http.MethodDelete}, "/graphql", h)
+	e.Match([]string{http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodPatch, http.MethodDelete}, "/graphql", h)
 }
 
 // postSignedInGraphQL serves a request of the admin app's GraphQL explorer

@@ -114,9 +114,10 @@ func TestSignedInGraphQLBodyLimit(t *testing.T) {
 
 // A method other than GET and POST gets GraphQL's error format with the
 // methods that /graphql takes, not the admin app's page for unknown paths.
+// OPTIONS too: /graphql is for servers, and browsers' preflights fail.
 func TestGraphQLOtherMethods(t *testing.T) {
 	ts := newTestServer(t)
-	for _, method := range []string{http.MethodPut, http.MethodPatch, http.MethodDelete} {
+	for _, method := range []string{http.MethodOptions, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 		req, err := http.NewRequest(method, ts.URL+"/graphql", strings.NewReader(`{"query": "{ customEvents { slug } }"}`))
 		if err != nil {
 			t.Fatal(err)
@@ -135,6 +136,15 @@ func TestGraphQLOtherMethods(t *testing.T) {
 			t.Errorf("%s: status %d, Allow %q, errors %+v (decode error %v), want 405, GET, POST and %q",
 				method, res.StatusCode, res.Header.Get("Allow"), resp.Errors, err, want)
 		}
+	}
+	// HEAD gets the status and headers, without a body.
+	res, err := http.Head(ts.URL + "/graphql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusMethodNotAllowed || res.Header.Get("Allow") != "GET, POST" {
+		t.Errorf("HEAD: status %d, Allow %q, want 405 and GET, POST", res.StatusCode, res.Header.Get("Allow"))
 	}
 }
 

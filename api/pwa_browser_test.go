@@ -360,6 +360,13 @@ func TestGraphQLExplorerRunsQuery(t *testing.T) {
 	waitFor(t, browser, "status", textIs("#gql-status", "HTTP 200"))
 	saveScreenshot(t, browser, "graphql-explorer")
 
+	// A request that is not sent leaves no response from an earlier one.
+	typeInto(t, browser, "#gql-variables", "{")
+	click(t, browser, "#gql-run")
+	waitFor(t, browser, "variables error", textIs("#gql-error", `Variables are not valid JSON: write an object such as {"slug": "watched-demo-video"}, or leave the field empty.`))
+	waitFor(t, browser, "response cleared", `!document.getElementById("gql-result") && !document.getElementById("gql-status")`)
+	typeInto(t, browser, "#gql-variables", "{}")
+
 	// With a key the request goes to /graphql, as an integration's does.
 	typeInto(t, browser, "#gql-key", "wrong-key")
 	click(t, browser, "#gql-run")

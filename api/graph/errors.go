@@ -52,9 +52,10 @@ func (p *errorPresenter) present(ctx context.Context, err error) *gqlerror.Error
 			// argument name, but gqlgen puts it last in the path.
 			field = lastPathName(gqlErr.Path)
 		}
-		if field == "" && code == apitype.CodeNotFound {
+		if field == "" && code == apitype.CodeNotFound && len(gqlErr.Path) == 1 {
 			// The store's lookups by slug or email leave the field out,
-			// because the admin API names the key in the path.
+			// because the admin API names the key in the path. Only a
+			// root field's own lookup is by its argument.
 			field = lookupArgument(ctx)
 		}
 		return clientError(gqlErr, message, code, field)
@@ -298,9 +299,14 @@ func variableMessage(gqlErr *gqlerror.Error) string {
 	if strings.HasPrefix(gqlErr.Message, "cannot use value ") && strings.HasSuffix(gqlErr.Message, " as Int") {
 		return name + " is not a whole number: send a whole number from -2147483648 to 2147483647, without a fraction or an exponent."
 	}
-	// "cannot use bool as String" names the Go kind of the JSON value.
+	// "cannot use bool as String" names the Go kind of the JSON value. A
+	// JSON number has the kind string too, since gqlgen decodes numbers
+	// as json.Number, so that kind names no type.
 	if m := wrongKindMessage.FindStringSubmatch(gqlErr.Message); m != nil {
 		if fix, ok := scalarFixes[m[2]]; ok {
+			if m[1] == "string" {
+				return fmt.Sprintf("%s is not %s: %s.", name, withArticle(m[2]), fix)
+			}
 			return fmt.Sprintf("%s is %s, not %s: %s.", name, jsonKinds[m[1]], withArticle(m[2]), fix)
 		}
 	}
@@ -312,7 +318,7 @@ var wrongKindMessage = regexp.MustCompile(`^cannot use (bool|string|map|slice|fl
 
 // jsonKinds names the Go kinds that gqlparser reports for JSON values.
 var jsonKinds = map[string]string{
-	"bool": "a Boolean", "string": "a string", "map": "an object", "slice": "a list", "float64": "a number", "int64": "a number",
+	"bool": "a Boolean", "map": "an object", "slice": "a list", "float64": "a number", "int64": "a number",
 }
 
 // scalarFixes holds, for each built-in scalar, what a client should send.

@@ -211,4 +211,14 @@ func TestVariableTypeErrorHasLocation(t *testing.T) {
 	if n := api.count(t, "event_occurrences"); n != 0 {
 		t.Errorf("occurrences = %d, want 0", n)
 	}
+
+	// gqlgen reads a JSON number as json.Number, which gqlparser takes for
+	// a string, so the message names no type for it.
+	for _, value := range []any{1, "yes"} {
+		resp := api.query(t, "query($b: Boolean!) { customEvents @include(if: $b) { slug } }", map[string]any{"b": value})
+		want := "Variable $b is not a Boolean: send true or false, without quotes."
+		if resp.Status != http.StatusUnprocessableEntity || len(resp.Errors) != 1 || resp.Errors[0].Message != want {
+			t.Errorf("$b = %v: status %d, errors %+v, want 422 and %q", value, resp.Status, resp.Errors, want)
+		}
+	}
 }

@@ -138,7 +138,7 @@ func pythonExample(endpoint, mutation string) string {
 		"    with urllib.request.urlopen(request) as response:\n" +
 		"        print(json.load(response))\n" +
 		"except urllib.error.HTTPError as error:\n" +
-		"    # A 401, 413, 422 or 429 reply holds the same JSON errors.\n" +
+		"    # An error status, such as 401 or 422, comes with JSON errors too.\n" +
 		"    print(error.code, json.load(error))\n"
 }
 

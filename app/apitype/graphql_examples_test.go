@@ -66,7 +66,7 @@ try:
     with urllib.request.urlopen(request) as response:
         print(json.load(response))
 except urllib.error.HTTPError as error:
-    # A 401, 413, 422 or 429 reply holds the same JSON errors.
+    # An error status, such as 401 or 422, comes with JSON errors too.
     print(error.code, json.load(error))
 `,
 	}

@@ -1,7 +1,8 @@
 -- record_simple_triggers runs for every batch that the ingester writes.
 -- It looked up the sequences of contacts and event_occurrences once per
 -- row, and now once per call: pg_get_serial_sequence reads the catalog
--- on each call, about 2 µs, twice per new visitor.
+-- on each call, about 2 µs, once per new visitor's contact and once per
+-- occurrence.
 --
 -- The function keeps the default plan_cache_mode. Under it, the check for
 -- new visitor ids is planned again on every call, about 60 µs per batch.
