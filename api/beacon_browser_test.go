@@ -209,7 +209,7 @@ func TestBeaconSendsMetadataExactly(t *testing.T) {
 
 // Metadata may be any plain object: one without a prototype, or one made
 // by another frame's Object, which is not this page's Object.prototype.
-func TestBeaconSendsPlainObjectsOfAnyOrigin(t *testing.T) {
+func TestBeaconPlainObjectMetadata(t *testing.T) {
 	ts := newTestServer(t)
 	createEvent(t, ts, "signup")
 	siteURL := newSitePage(t, sitePageHTML(ts, ""))

@@ -182,10 +182,10 @@ func TestConsentWaitSendsAfterConsent(t *testing.T) {
 	}
 }
 
-// TestConsentWaitKeepsFirstTouchAfterURLChange covers a single-page site
-// that changes its URL before the visitor consents: the UTM of the page as
-// it loaded still counts for the calls made before and after consent.
-func TestConsentWaitKeepsFirstTouchAfterURLChange(t *testing.T) {
+// TestConsentWaitAfterURLChange covers a single-page site that changes
+// its URL before the visitor consents. The UTM of the page as it loaded
+// still counts for the calls made before and after consent.
+func TestConsentWaitAfterURLChange(t *testing.T) {
 	ts := newTestServer(t)
 	createEvent(t, ts, "before")
 	createEvent(t, ts, "after")

@@ -308,7 +308,7 @@ func TestGraphQLExplorerAsksEditorForKey(t *testing.T) {
 	typeInto(t, browser, "#login-password", "editor password")
 	click(t, browser, "#login-submit")
 	waitFor(t, browser, "explorer", `location.pathname === "/settings/graphql" && !!document.getElementById("gql-run")`)
-	// The page says from the start that this member needs a key.
+	// The page shows from the start that this member needs a key.
 	waitFor(t, browser, "key label", `document.querySelector("label[for=gql-key]").textContent === "API key"`)
 	waitFor(t, browser, "lead", textIs("#gql-lead", "Send GraphQL requests to this server's /graphql with an API key of this account: it stays in this page and is not stored. Admins can also send them without a key."))
 

@@ -1,10 +1,7 @@
 package graph
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
-	"net/http"
 	"os"
 	"reflect"
 	"regexp"
@@ -94,35 +91,19 @@ func TestDocsErrorExample(t *testing.T) {
 		t.Fatal("docs/graphql.md has no errors example")
 	}
 	mutation := strings.ReplaceAll(string(m[1]), "\n", " ")
+
 	api := newTestAPI(t)
 	api.createEvent(t, "watched-demo-video")
-	body, err := json.Marshal(map[string]string{"query": mutation})
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, err := http.NewRequest(http.MethodPost, api.URL, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+api.APIKey)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := api.query(t, mutation, nil)
+
 	var got, want any
-	if err := json.Unmarshal(raw, &got); err != nil {
-		t.Fatalf("decode reply %s: %v", raw, err)
+	if err := json.Unmarshal(resp.Body, &got); err != nil {
+		t.Fatalf("decode reply %s: %v", resp.Body, err)
 	}
 	if err := json.Unmarshal(m[2], &want); err != nil {
 		t.Fatalf("decode the example: %v", err)
 	}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("reply to %s\n%s\ndiffers from the example\n%s", mutation, raw, m[2])
+		t.Errorf("reply to %s\n%s\ndiffers from the example\n%s", mutation, resp.Body, m[2])
 	}
 }

@@ -377,7 +377,7 @@ func rootField(ctx context.Context) *graphql.FieldContext {
 	return field
 }
 
-// parseErrorMessage adds what to do to the parser's message, which says
+// parseErrorMessage adds the fix to the parser's message, which names
 // only what it found, such as "Expected Name, found <EOF>".
 func parseErrorMessage(message string) string {
 	if message == fmt.Sprintf("exceeded token limit of %d", maxParserTokens) {

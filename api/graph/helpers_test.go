@@ -67,8 +67,10 @@ type gqlLocation struct {
 type gqlResponse struct {
 	Status int
 	Header http.Header
-	// Size is the length of the response body in bytes.
+	// Size is the length of the response body in bytes, and Body the
+	// body as received.
 	Size   int
+	Body   []byte          `json:"-"`
 	Data   json.RawMessage `json:"data"`
 	Errors []gqlError      `json:"errors"`
 }
@@ -99,7 +101,7 @@ func (api *testAPI) do(t *testing.T, req *http.Request) gqlResponse {
 	if err != nil {
 		t.Fatalf("read response: %v", err)
 	}
-	resp := gqlResponse{Status: res.StatusCode, Header: res.Header, Size: len(raw)}
+	resp := gqlResponse{Status: res.StatusCode, Header: res.Header, Size: len(raw), Body: raw}
 	if err := json.Unmarshal(raw, &resp); err != nil {
 		t.Fatalf("decode response %q: %v", raw, err)
 	}

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -412,30 +411,21 @@ func TestIntVariableWithFraction(t *testing.T) {
 // order, and keeps < and > as they are.
 func TestRequestErrorBody(t *testing.T) {
 	api := newTestAPI(t)
-	req, err := http.NewRequest(http.MethodPost, api.URL, strings.NewReader(`{"query": "{ customEvents { slug } }"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
+	resp := api.postBody(t, "", `{"query": "{ customEvents { slug } }"}`)
+
+	if resp.Status != http.StatusUnauthorized {
+		t.Errorf("status = %d, want 401", resp.Status)
 	}
 	want := `{"errors":[{"message":"Authorization header is missing or malformed: send the API key as ` +
 		"`Authorization: Bearer <API key>`" + `.","extensions":{"code":"UNAUTHENTICATED"}}],"data":null}` + "\n"
-	if res.StatusCode != http.StatusUnauthorized || string(body) != want {
-		t.Errorf("status %d, body\n%s\nwant 401 and\n%s", res.StatusCode, body, want)
+	if string(resp.Body) != want {
+		t.Errorf("body\n%s\nwant\n%s", resp.Body, want)
 	}
 }
 
-// A document that does not parse gets the parser's finding with what to
-// do, and the place in the document.
-func TestParseErrorSaysWhatToDo(t *testing.T) {
+// A document that does not parse gets the parser's finding with the fix,
+// and the place in the document.
+func TestParseErrorGivesFix(t *testing.T) {
 	api := newTestAPI(t)
 	tests := []struct {
 		query, message string

@@ -15,8 +15,10 @@ import (
 	"time"
 )
 
-// userHZ is the unit of the CPU times in /proc: Linux reports them in
-// clock ticks of 1/100 s on every architecture that Debian ships.
+// userHZ is the number of clock ticks per second in which /proc reports
+// CPU times (USER_HZ).
+// NOTE: assumed, not read: sysconf(_SC_CLK_TCK) returns it, which Go
+// does not offer without cgo. It is 100 on x86 and arm Linux.
 const userHZ = 100
 
 // cpuUse is the CPU time that each party used during one run, divided by
@@ -142,9 +144,8 @@ func (m cpuMeter) use(start, end cpuSample, client time.Duration) cpuUse {
 // measureCPU runs fn, which returns the CPU time of the tool it ran, and
 // returns fn's error and the CPU use during it. With closesBackends, for
 // pgbench, whose connections close when it exits, it waits for their
-// backends (see settle). When /proc cannot be read, it logs why and
-// returns an unmeasured use: the figures explain the run and never fail
-// it.
+// backends (see settle). When /proc cannot be read, it logs the error and
+// returns an unmeasured use with no error, so the run goes on.
 func (m cpuMeter) measureCPU(closesBackends bool, fn func() (time.Duration, error)) (cpuUse, error) {
 	start, startErr := m.sample()
 	client, err := fn()
@@ -290,8 +291,8 @@ func parseCPULine(line string) (busy, idle int64, err error) {
 
 // findPostmaster returns the pid of the postmaster of the cluster that
 // the database runs on, or 0 with the reason when that cluster is not on
-// this machine or its processes cannot be read. It asks for the pid of
-// its own backend and reads that process's parent.
+// this machine or its processes cannot be read. It queries the pid of its
+// own backend and reads that process's parent.
 func findPostmaster(ctx context.Context, database *benchDatabase) (int, error) {
 	parsed, err := url.Parse(database.url)
 	if err != nil {
@@ -301,13 +302,9 @@ func findPostmaster(ctx context.Context, database *benchDatabase) (int, error) {
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		return 0, fmt.Errorf("the database host %q is not a loopback address", host)
 	}
-	conn, err := database.db.Conn(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer conn.Close()
+
 	var backend int
-	if err := conn.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&backend); err != nil {
+	if err := database.db.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&backend); err != nil {
 		return 0, err
 	}
 	stat, err := readProcStat(backend)
@@ -318,7 +315,9 @@ func findPostmaster(ctx context.Context, database *benchDatabase) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	// In a container, the server's pid may name another process here.
+
+	// A server in another pid namespace, such as a container, reports a
+	// pid that names another process here.
 	if stat.comm != "postgres" || parent.comm != "postgres" {
 		return 0, fmt.Errorf("process %d is %q with parent %q, not a PostgreSQL backend", backend, stat.comm, parent.comm)
 	}
