@@ -174,9 +174,9 @@ func metadataText(value any) string {
 		return v
 	case bool:
 		return strconv.FormatBool(v)
-	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64)
 	}
+	// encoding/json writes a float64 as JavaScript does, with an exponent
+	// from 1e21 up and below 1e-6, so 1e308 takes 6 characters, not 309.
 	b, err := json.Marshal(value)
 	if err != nil {
 		return fmt.Sprint(value)

@@ -103,14 +103,19 @@ func TestExampleQuoting(t *testing.T) {
 func TestMetadataEntries(t *testing.T) {
 	entries, omitted := MetadataEntries(map[string]any{
 		"b": "<script>alert(1)</script>", "a": 2.5, "c": false, "d": 1e21, "e": map[string]any{"x": 1.0}, "f": "bad\xffutf8",
+		"g": 1e308, "h": 1e-7, "i": 123456789012345680000.0, "j": 0.000001,
 	})
 	want := []MetadataEntry{
 		{Key: "a", Value: "2.5"},
 		{Key: "b", Value: "<script>alert(1)</script>"},
 		{Key: "c", Value: "false"},
-		{Key: "d", Value: "1000000000000000000000"},
+		{Key: "d", Value: "1e+21"},
 		{Key: "e", Value: `{"x":1}`},
 		{Key: "f", Value: "bad\uFFFDutf8"},
+		{Key: "g", Value: "1e+308"},
+		{Key: "h", Value: "1e-7"},
+		{Key: "i", Value: "123456789012345680000"},
+		{Key: "j", Value: "0.000001"},
 	}
 	if omitted != 0 || len(entries) != len(want) {
 		t.Fatalf("entries = %+v, omitted %d, want %+v", entries, omitted, want)
