@@ -228,16 +228,15 @@ func TestConsentWaitContinuesVisit(t *testing.T) {
 		sessionStorage._ma_r = 'https://www.facebook.com'; sessionStorage._ma_t = Date.now();`
 	tests := []struct {
 		name, setup, path, script string
-		// want is the utm_source and channel of the events first and
-		// second.
-		want [][2]string
+		// want is the utm_source and channel of each event, by slug.
+		want map[string][2]string
 		// wantReferrer is _ma_r at the end.
 		wantReferrer string
 	}{
 		{
 			name: "stored visit", setup: stored, path: "/",
 			script:       `$__MA.captureEvent('first'); $__MA.consent(true); $__MA.captureEvent('second')`,
-			want:         [][2]string{{"partner", "PAID_SOCIAL"}, {"partner", "PAID_SOCIAL"}},
+			want:         map[string][2]string{"first": {"partner", "PAID_SOCIAL"}, "second": {"partner", "PAID_SOCIAL"}},
 			wantReferrer: "https://www.facebook.com",
 		},
 		{
@@ -246,14 +245,14 @@ func TestConsentWaitContinuesVisit(t *testing.T) {
 				history.pushState({}, '', '/?utm_source=b&utm_medium=social'); $__MA.captureEvent('first');
 				$__MA.consent(true);
 				history.pushState({}, '', '/next'); $__MA.captureEvent('second')`,
-			want:         [][2]string{{"b", "ORGANIC_SOCIAL"}, {"b", "ORGANIC_SOCIAL"}},
+			want:         map[string][2]string{"first": {"b", "ORGANIC_SOCIAL"}, "second": {"b", "ORGANIC_SOCIAL"}},
 			wantReferrer: "",
 		},
 		{
 			name: "visit ended before consent", setup: stored, path: "/",
 			script: `var later = Date.now() + 31 * 60 * 1000; Date.now = function () { return later };
 				$__MA.consent(true); $__MA.captureEvent('first'); $__MA.captureEvent('second')`,
-			want:         [][2]string{{"", "DIRECT"}, {"", "DIRECT"}},
+			want:         map[string][2]string{"first": {"", "DIRECT"}, "second": {"", "DIRECT"}},
 			wantReferrer: "",
 		},
 	}
@@ -274,9 +273,8 @@ func TestConsentWaitContinuesVisit(t *testing.T) {
 				t.Fatalf("occurrences = %+v, want first and second", rows)
 			}
 			for _, row := range rows {
-				i := slices.Index([]string{"first", "second"}, row.Slug)
-				if got := [2]string{row.UTMSource, row.Channel}; i < 0 || got != tt.want[i] {
-					t.Errorf("%s: utm_source and channel %q, want %q", row.Slug, got, tt.want[i])
+				if got, want := [2]string{row.UTMSource, row.Channel}, tt.want[row.Slug]; got != want {
+					t.Errorf("%s: utm_source and channel %q, want %q", row.Slug, got, want)
 				}
 			}
 			if got := pageString(t, browser, "sessionStorage.getItem('_ma_r') || ''"); got != tt.wantReferrer {

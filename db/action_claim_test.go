@@ -52,7 +52,9 @@ func claimWithin(t *testing.T, store *db.Store, p db.ActionPolicy, timeout time.
 func TestClaimActionsLeaseFencesLateWorker(t *testing.T) {
 	f, o := webhookFixture(t)
 	ctx := context.Background()
-	a := policy("a", 200*time.Millisecond, 5)
+	// The lease must outlast the gap between the two claims below, which a
+	// loaded machine under the race detector can stretch.
+	a := policy("a", 2*time.Second, 5)
 	b := policy("b", time.Minute, 5)
 
 	first := claimWithin(t, f.Store, a, time.Second)
@@ -64,7 +66,7 @@ func TestClaimActionsLeaseFencesLateWorker(t *testing.T) {
 		t.Fatalf("claim during the lease = %+v, %v; want nothing", res, err)
 	}
 
-	second := claimWithin(t, f.Store, b, 5*time.Second)
+	second := claimWithin(t, f.Store, b, 10*time.Second)
 	if second.Claim.Attempt != 2 {
 		t.Errorf("claim after the lease: attempt %d, want 2", second.Claim.Attempt)
 	}

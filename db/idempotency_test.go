@@ -74,7 +74,7 @@ func TestRecordEventIdempotencyKeyExpires(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.Store.DB().NewRaw("UPDATE idempotency_keys SET created_at = now() - interval '7 days 1 second'").Exec(ctx)
+	_, err = f.Store.DB().NewRaw("UPDATE idempotency_keys SET created_at = now() - interval '168 hours 1 second'").Exec(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,7 +45,9 @@ func TestIdentifyMergesIntoKnownContact(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	days := apitype.LastDays(known.OccurredAt, f.Account.Location(), 1)
+	// Two days, so that midnight between the calls above moves no event
+	// out of the range.
+	days := apitype.LastDays(time.Now(), f.Account.Location(), 2)
 	before, err := f.Store.EventStats(ctx, f.Account, event.ID, days)
 	if err != nil {
 		t.Fatal(err)
@@ -463,11 +465,18 @@ func TestIdentifyMergeLeavesNoReference(t *testing.T) {
 	})
 	const visitor = "0123456789abcdef0123456789abcdef"
 	list := dbtest.CreateList(t, bdb, f.Account.ID, "Visitors")
-	known := record(t, f, emailTrigger(f, "watched-demo-video", "ann@example.com"))
+	// The known contact's event and the visitor's last one share a time,
+	// and so a day, also when midnight falls between the calls.
+	now := time.Now()
+	knownTrigger := emailTrigger(f, "watched-demo-video", "ann@example.com")
+	knownTrigger.OccurredAt = now
+	known := record(t, f, knownTrigger)
 	anonTrigger := beaconTrigger(f, "watched-demo-video", visitor)
-	anonTrigger.OccurredAt = time.Now().Add(-48 * time.Hour)
+	anonTrigger.OccurredAt = now.Add(-48 * time.Hour)
 	anon := record(t, f, anonTrigger)
-	record(t, f, beaconTrigger(f, "watched-demo-video", visitor))
+	lastTrigger := beaconTrigger(f, "watched-demo-video", visitor)
+	lastTrigger.OccurredAt = now
+	record(t, f, lastTrigger)
 	exec(t, f, "INSERT INTO contact_list_members (account_id, list_id, contact_id) VALUES (?, ?, ?)", f.Account.ID, list, anon.ContactID)
 	exec(t, f, "INSERT INTO contact_tags (account_id, contact_id, tag) VALUES (?, ?, 'early')", f.Account.ID, anon.ContactID)
 	// A second browser of the same visitor, which Identify does not name.

@@ -140,7 +140,9 @@ func TestEraseContactLeavesNoTrace(t *testing.T) {
 func TestEraseContactDropsCounts(t *testing.T) {
 	f := dbtest.NewFixture(t)
 	ctx := context.Background()
-	at := time.Now().Add(-time.Hour)
+	// Noon yesterday (UTC, the fixture account's time zone): the seeded
+	// occurrences span two minutes, which must not cross midnight.
+	at := time.Now().UTC().Truncate(24 * time.Hour).Add(-12 * time.Hour)
 	seedErasable(t, f, at)
 	event, err := f.Store.CustomEventBySlug(ctx, f.Account.ID, "watched-demo-video")
 	if err != nil {

@@ -34,7 +34,7 @@ func TestRepeatedTriggersPerIndex(t *testing.T) {
 	second := record(trigger("bob@example.com", "k-2"))
 	record(trigger("cid@example.com", "k-3"))
 	replaced := record(trigger("dan@example.com", "k-\uFFFD"))
-	if _, err := f.Store.DB().NewRaw("UPDATE idempotency_keys SET created_at = now() - interval '7 days 1 second' WHERE key = 'k-3'").Exec(ctx); err != nil {
+	if _, err := f.Store.DB().NewRaw("UPDATE idempotency_keys SET created_at = now() - interval '168 hours 1 second' WHERE key = 'k-3'").Exec(ctx); err != nil {
 		t.Fatal(err)
 	}
 

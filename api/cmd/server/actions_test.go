@@ -62,6 +62,8 @@ func startLoggedServer(t *testing.T, env []string) *loggedServer {
 		}
 	})
 	s := &loggedServer{}
+	// startLine is written before started is closed, and read after.
+	var startLine string
 	started := make(chan struct{})
 	go func() {
 		scanner := bufio.NewScanner(stderr)
@@ -72,7 +74,7 @@ func startLoggedServer(t *testing.T, env []string) *loggedServer {
 			s.lines = append(s.lines, line)
 			s.mu.Unlock()
 			if !signalled && strings.Contains(line, `msg="server started"`) {
-				signalled = true
+				startLine, signalled = line, true
 				close(started)
 			}
 		}
@@ -85,14 +87,10 @@ func startLoggedServer(t *testing.T, env []string) *loggedServer {
 	case <-time.After(60 * time.Second):
 		t.Fatal("server did not start within 60s")
 	}
-	if s.count(`msg="server started"`) == 0 {
+	if startLine == "" {
 		t.Fatal("server exited before it started listening")
 	}
-	for _, kv := range env {
-		if addr, ok := strings.CutPrefix(kv, "CE_ADDR="); ok {
-			s.serverProcess = &serverProcess{cmd: cmd, url: "http://" + addr}
-		}
-	}
+	s.serverProcess = &serverProcess{cmd: cmd, url: "http://" + listenAddr(t, startLine)}
 	return s
 }
 
@@ -101,7 +99,7 @@ func startLoggedServer(t *testing.T, env []string) *loggedServer {
 func serverEnv(t *testing.T, dbURL, apiKey string) []string {
 	return []string{
 		"DATABASE_URL=" + dbURL,
-		"CE_ADDR=" + freeAddr(t),
+		"CE_ADDR=127.0.0.1:0",
 		"CE_API_KEY=" + apiKey,
 		"CE_ADMIN_PASSWORD=correct horse battery staple",
 		"CE_LOG_FORMAT=text",

@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -38,7 +38,9 @@ type serverProcess struct {
 }
 
 // startServer starts the server process and returns once it listens. The
-// wait reads the process's log until its "server started" line.
+// wait reads the process's log until its "server started" line, which
+// names the address the server listens on: env sets CE_ADDR to port 0, so
+// the server picks a free port itself.
 func startServer(t *testing.T, env []string) *serverProcess {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
@@ -74,17 +76,23 @@ func startServer(t *testing.T, env []string) *serverProcess {
 		if !ok {
 			t.Fatal("server exited before it started listening")
 		}
-		_ = line
+		return &serverProcess{cmd: cmd, url: "http://" + listenAddr(t, line)}
 	case <-time.After(60 * time.Second):
 		t.Fatal("server did not start within 60s")
 	}
-	for _, kv := range env {
-		if addr, ok := strings.CutPrefix(kv, "CE_ADDR="); ok {
-			return &serverProcess{cmd: cmd, url: "http://" + addr}
-		}
-	}
-	t.Fatal("CE_ADDR missing from env")
 	return nil
+}
+
+var startedAddr = regexp.MustCompile(`\baddr=(\S+)`)
+
+// listenAddr returns the address in the server's "server started" line.
+func listenAddr(t *testing.T, line string) string {
+	t.Helper()
+	m := startedAddr.FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("no addr in the server's start line %q", line)
+	}
+	return m[1]
 }
 
 // graphql posts a GraphQL document and returns the decoded reply.
@@ -111,16 +119,6 @@ func graphql(client *http.Client, url, apiKey, query string, variables map[strin
 	return reply["data"].(map[string]any), nil
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // TestKilledServerKeepsAcknowledgedEvents sends triggers from several
 // clients, half of them with an idempotency key and half without, kills the
 // server with SIGKILL while they run, restarts it, and checks that every
@@ -133,7 +131,7 @@ func TestKilledServerKeepsAcknowledgedEvents(t *testing.T) {
 	const apiKey = "ce_kill_test_key_0123456789abcdef"
 	env := []string{
 		"DATABASE_URL=" + dbURL,
-		"CE_ADDR=" + freeAddr(t),
+		"CE_ADDR=127.0.0.1:0",
 		"CE_API_KEY=" + apiKey,
 		"CE_ADMIN_PASSWORD=correct horse battery staple",
 		"CE_LOG_FORMAT=text",

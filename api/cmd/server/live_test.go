@@ -24,7 +24,7 @@ func TestLiveEventsAcrossProcesses(t *testing.T) {
 	env := func() []string {
 		return []string{
 			"DATABASE_URL=" + dbURL,
-			"CE_ADDR=" + freeAddr(t),
+			"CE_ADDR=127.0.0.1:0",
 			"CE_API_KEY=" + apiKey,
 			"CE_ADMIN_PASSWORD=" + password,
 			"CE_LOG_FORMAT=text",
