@@ -40,8 +40,8 @@ type authResult struct {
 // Handler is the GraphQL endpoint. It reads the request, looks up its API
 // key once, before GraphQL execution, and stores the result in the request
 // context for the resolvers. It rejects a request without a valid key
-// before gqlgen parses its document, unless the document is an
-// introspection query.
+// before gqlgen parses its document, unless the request has no
+// Authorization header and the document is an introspection query.
 type Handler struct {
 	store  *db.Store
 	log    *slog.Logger
@@ -63,7 +63,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		result.actor = db.APIKeyActor(key)
 		result.logName = result.actor
 	}
-	if result.err != nil && !isIntrospectionQuery(query) {
+	// Only a request without an Authorization header may introspect
+	// without a key: a client that sends a wrong or revoked key learns so
+	// from any document, also from the { __typename } that clients send
+	// to check their credentials.
+	if result.err != nil && (r.Header.Get("Authorization") != "" || !isIntrospectionQuery(query)) {
 		h.rejectKey(w, r, result.err)
 		return
 	}

@@ -94,9 +94,27 @@ func TestIntrospectionWithoutKey(t *testing.T) {
 		})
 	}
 
-	resp := api.queryWithAuth(t, "Bearer "+db.NewAPIKey(), `{ __type(name: "TriggerCustomEventInput") { name } __typename }`, nil)
+	resp := api.queryWithAuth(t, "", `{ __type(name: "TriggerCustomEventInput") { name } __typename }`, nil)
 	if string(resp.Data) != `{"__type":{"name":"TriggerCustomEventInput"},"__typename":"Query"}` {
 		t.Errorf("data = %s, errors %+v, want the type and Query", resp.Data, resp.Errors)
+	}
+}
+
+// TestIntrospectionWithWrongKey checks that a request that sends a key
+// has it checked also for introspection, so that a client testing its
+// credentials with { __typename } learns that they are wrong.
+func TestIntrospectionWithWrongKey(t *testing.T) {
+	api := newTestAPI(t)
+	for _, tt := range []struct{ header, message string }{
+		{"Bearer " + db.NewAPIKey(), invalidKeyMessage},
+		{"Bearer garbage", invalidKeyMessage},
+		{"Basic YTpi", missingKeyMessage},
+	} {
+		resp := api.queryWithAuth(t, tt.header, `{ __typename }`, nil)
+		if resp.Status != http.StatusUnauthorized || string(resp.Data) != "null" {
+			t.Errorf("%s: status %d, data %s, want 401 and null", tt.header, resp.Status, resp.Data)
+		}
+		wantError(t, resp, "UNAUTHENTICATED", "", tt.message)
 	}
 }
 
@@ -124,7 +142,7 @@ func TestSelectionLimit(t *testing.T) {
 		t.Errorf("300 selections: status = %d, want 422", resp.Status)
 	}
 	wantError(t, resp, "COMPLEXITY_LIMIT_EXCEEDED", "",
-		"Operation has a complexity of 300, more than the maximum of 200: select fewer fields, or split the operation into several requests. Each field counts 1, and triggerCustomEvents counts 1 for every 5 inputs.")
+		"Operation has a complexity of 300, more than the maximum of 200: select fewer fields, or split the operation into several requests. Each field counts 1, triggerCustomEvents counts 1 for every 5 inputs, and contactData counts 100.")
 }
 
 // BenchmarkRejectLargeDocument measures how long the handler takes to
