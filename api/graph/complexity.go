@@ -20,6 +20,12 @@ const codeComplexityLimitExceeded = "COMPLEXITY_LIMIT_EXCEEDED"
 // inputs across all its trigger fields.
 const triggerInputsPerPoint = maxBatchTriggers / maxComplexity
 
+// contactDataWeight is the least complexity of a contactData field. Its
+// occurrences have no page size, so one field can return megabytes, and
+// aliases would multiply that: with half of maxComplexity each, one
+// request reads at most two contacts.
+const contactDataWeight = maxComplexity / 2
+
 func init() {
 	// gqlgen sends errors with codes it does not know with HTTP status 200.
 	// Registered as a protocol error, the code gets 422, as the parse,
@@ -63,16 +69,17 @@ func (c *complexityLimit) MutateOperationContext(ctx context.Context, opCtx *gra
 		err = gqlerror.Errorf("Operation sends %d trigger inputs, more than the maximum of %d in one request: send the others in another request.",
 			weights.inputs, maxBatchTriggers)
 	} else {
-		err = gqlerror.Errorf("Operation has a complexity of %d, more than the maximum of %d: select fewer fields, or split the operation into several requests. Each field counts 1, and triggerCustomEvents counts 1 for every %d inputs.",
-			total, c.max, triggerInputsPerPoint)
+		err = gqlerror.Errorf("Operation has a complexity of %d, more than the maximum of %d: select fewer fields, or split the operation into several requests. Each field counts 1, triggerCustomEvents counts 1 for every %d inputs, and contactData counts %d.",
+			total, c.max, triggerInputsPerPoint, contactDataWeight)
 	}
 	errcode.Set(err, codeComplexityLimitExceeded)
 	return err
 }
 
 // triggerWeights wraps the schema for complexity.Calculate. It gives
-// triggerCustomEvents the weight of its inputs, and counts the trigger
-// inputs of the operation, a triggerCustomEvent field as one.
+// triggerCustomEvents the weight of its inputs and contactData at least
+// contactDataWeight, and counts the trigger inputs of the operation, a
+// triggerCustomEvent field as one.
 //
 // It reads the length of the raw inputs argument. The generated
 // ComplexityRoot functions would convert every input to its Go type first,
@@ -94,6 +101,9 @@ func (w *triggerWeights) Complexity(ctx context.Context, typeName, fieldName str
 		// argument in its error.
 		weight := (min(n, maxBatchTriggers) + triggerInputsPerPoint - 1) / triggerInputsPerPoint
 		return max(1+childComplexity, weight), true
+	}
+	if typeName == "Query" && fieldName == "contactData" {
+		return max(1+childComplexity, contactDataWeight), true
 	}
 	return w.ExecutableSchema.Complexity(ctx, typeName, fieldName, childComplexity, args)
 }

@@ -5,11 +5,13 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"customevents/db"
 )
 
 const triggerInputsMessage = "Operation sends %d trigger inputs, more than the maximum of 1000 in one request: send the others in another request."
 
-const complexityMessage = "Operation has a complexity of %d, more than the maximum of 200: select fewer fields, or split the operation into several requests. Each field counts 1, and triggerCustomEvents counts 1 for every 5 inputs."
+const complexityMessage = "Operation has a complexity of %d, more than the maximum of 200: select fewer fields, or split the operation into several requests. Each field counts 1, triggerCustomEvents counts 1 for every 5 inputs, and contactData counts 100."
 
 // aliasedBatches returns a mutation that sends the variable $i to
 // triggerCustomEvents under n aliases, each selecting selection.
@@ -110,4 +112,29 @@ func TestComplexityLimitRejected(t *testing.T) {
 	lists.WriteString("}")
 	resp = api.query(t, lists.String(), nil)
 	wantLimitError(t, api, resp, "COMPLEXITY_LIMIT_EXCEEDED", fmt.Sprintf(complexityMessage, 202))
+}
+
+// TestContactDataComplexity checks that one request reads at most two
+// contacts with contactData, which returns every occurrence at once.
+func TestContactDataComplexity(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "signed-up")
+	if _, err := api.Store.RecordEvent(t.Context(), db.Trigger{AccountID: api.Account.ID, Slug: "signed-up", Email: "ann@example.com", Source: db.SourceAPI}); err != nil {
+		t.Fatal(err)
+	}
+	field := func(alias string) string {
+		return alias + `: contactData(email: "ann@example.com") { email occurrences { eventSlug } }`
+	}
+
+	resp := api.query(t, "{ "+field("a")+" "+field("b")+" }", nil)
+	want := `{"a":{"email":"ann@example.com","occurrences":[{"eventSlug":"signed-up"}]},"b":{"email":"ann@example.com","occurrences":[{"eventSlug":"signed-up"}]}}`
+	if resp.Status != http.StatusOK || string(resp.Data) != want {
+		t.Errorf("two contacts: status %d, data %s, errors %+v, want 200 and %s", resp.Status, resp.Data, resp.Errors, want)
+	}
+
+	resp = api.query(t, "{ "+field("a")+" "+field("b")+" "+field("c")+" }", nil)
+	if resp.Status != http.StatusUnprocessableEntity {
+		t.Errorf("three contacts: status = %d, want 422", resp.Status)
+	}
+	wantError(t, resp, "COMPLEXITY_LIMIT_EXCEEDED", "", fmt.Sprintf(complexityMessage, 300))
 }
