@@ -39,3 +39,9 @@ func (s *Server) FreezeLimiterClock() {
 func (s *Server) SetReportClock(at time.Time) {
 	s.reportNow = func() time.Time { return at }
 }
+
+// SetLimiterClock makes the limiters and the client error log count each
+// request at the time that now returns.
+func (s *Server) SetLimiterClock(now func() time.Time) {
+	s.limiterNow = now
+}

@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"customevents/api"
 	"customevents/db/dbtest"
@@ -90,5 +92,69 @@ func TestRateLimitedGraphQLLogLevels(t *testing.T) {
 	}
 	if n := strings.Count(output, `level=WARN msg="GraphQL requests rate limited"`); n != 1 {
 		t.Errorf("rate limit summaries = %d, want 1 in:\n%s", n, output)
+	}
+}
+
+// TestClientErrorWarnBudget sends client errors past the window's budget
+// of Warn lines, then more in the next window, and checks which lines are
+// at Warn and the counts of those held back at Debug.
+func TestClientErrorWarnBudget(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	logs := &lockedBuffer{}
+	handler := api.NewServer(api.Config{LogFormat: "text", Version: "test"}, f.Store,
+		slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	start := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	var clock atomic.Int64
+	clock.Store(start.UnixNano())
+	handler.SetLimiterClock(func() time.Time { return time.Unix(0, clock.Load()) })
+	srv := httptest.NewServer(handler)
+	t.Cleanup(srv.Close)
+
+	send := func(n int) {
+		t.Helper()
+		for range n {
+			resp, err := http.Get(srv.URL + "/api/contacts")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("status = %d, want 401", resp.StatusCode)
+			}
+		}
+	}
+	const warnLine = "level=WARN msg=request method=GET path=/api/contacts status=401"
+	const debugLine = "level=DEBUG msg=request method=GET path=/api/contacts status=401"
+	counts := func() (warn, debug int) {
+		output := logs.String()
+		return strings.Count(output, warnLine), strings.Count(output, debugLine)
+	}
+
+	send(62)
+	if warn, debug := counts(); warn != 60 || debug != 2 {
+		t.Errorf("first window: %d lines at Warn and %d at Debug, want 60 and 2", warn, debug)
+	}
+	if strings.Contains(logs.String(), "client errors logged at debug level") {
+		t.Errorf("count logged before the window ended:\n%s", logs.String())
+	}
+
+	clock.Store(start.Add(time.Minute).UnixNano())
+	send(61)
+	if warn, debug := counts(); warn != 120 || debug != 3 {
+		t.Errorf("after the second window: %d lines at Warn and %d at Debug, want 120 and 3", warn, debug)
+	}
+	handler.Close()
+
+	output := logs.String()
+	for _, want := range []string{
+		`level=WARN msg="client errors logged at debug level" count=2 since=2026-12-05T10:00:00Z warn_lines_per_window=60 window=1m0s`,
+		`level=WARN msg="client errors logged at debug level" count=1 since=2026-12-05T10:01:00Z warn_lines_per_window=60 window=1m0s`,
+	} {
+		if n := strings.Count(output, want); n != 1 {
+			t.Errorf("lines %q = %d, want 1", want, n)
+		}
+	}
+	if n := strings.Count(output, "client errors logged at debug level"); n != 2 {
+		t.Errorf("count lines = %d, want 2", n)
 	}
 }

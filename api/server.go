@@ -50,6 +50,8 @@ type Server struct {
 	// graphQL serves /graphql, and the explorer's /api/graphql with the
 	// session's account. Close closes it.
 	graphQL *graph.Handler
+	// clientErrors limits the client error lines logged at Warn.
+	clientErrors warnBudget
 }
 
 // NewServer builds the server and its route table.
@@ -84,9 +86,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // Close logs the GraphQL requests that were rate limited since their
-// account's last log line. Call it after http.Server.Shutdown returns.
+// account's last log line, and the count of client errors logged at Debug
+// since the last count. Call it after http.Server.Shutdown returns.
 func (s *Server) Close() {
 	s.graphQL.Close()
+	if demoted, since := s.clientErrors.drain(); demoted > 0 {
+		s.logDemotedClientErrors(demoted, since)
+	}
 }
 
 func (s *Server) routes() {
@@ -265,7 +271,9 @@ func httpErrorMessage(herr *echo.HTTPError) string {
 // every load, and its 401 only means that no user is signed in, so that one
 // logs at Debug too. So does a rate-limited GraphQL request, because the
 // GraphQL handler logs one Warn line per account and minute for those with
-// their count.
+// their count. Past clientErrorWarnLines client errors in a window, the
+// others log at Debug, and the first client error of the next window, or
+// Close, logs their count at Warn.
 func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		err := next(c)
@@ -282,7 +290,13 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		case status == http.StatusTooManyRequests && c.Path() == "/graphql":
 			// The level stays at Debug.
 		case status >= 400:
-			level = slog.LevelWarn
+			warn, demoted, since := s.clientErrors.take(s.limiterNow())
+			if demoted > 0 {
+				s.logDemotedClientErrors(demoted, since)
+			}
+			if warn {
+				level = slog.LevelWarn
+			}
 		}
 		s.log.Log(c.Request().Context(), level, "request",
 			"method", c.Request().Method,
@@ -291,6 +305,16 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
 		return nil
 	}
+}
+
+// logDemotedClientErrors logs the count of client errors that the window
+// beginning at since logged at Debug.
+func (s *Server) logDemotedClientErrors(demoted int, since time.Time) {
+	s.log.Warn("client errors logged at debug level",
+		"count", demoted,
+		"since", since.UTC().Format(time.RFC3339),
+		"warn_lines_per_window", clientErrorWarnLines,
+		"window", clientErrorWindow.String())
 }
 
 func (s *Server) getHealth(c echo.Context) error {
