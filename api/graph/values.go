@@ -288,7 +288,7 @@ func scalarLiteralIssue(v *ast.Value, path ast.Path) (literalIssue, bool) {
 	}
 	err = read(value)
 	if err == nil {
-		return literalIssue{}, false
+		return bareNameIssue(v, path)
 	}
 	issue := literalIssue{
 		path:     path,
@@ -300,6 +300,37 @@ func scalarLiteralIssue(v *ast.Value, path ast.Path) (literalIssue, bool) {
 		issue.message = issue.fix
 	}
 	return issue, true
+}
+
+// bareNameIssue returns the issue of a Metadata literal v at path that
+// holds an enum value, which its reader took for a string.
+func bareNameIssue(v *ast.Value, path ast.Path) (literalIssue, bool) {
+	name := firstEnumValue(v)
+	if name == nil || v.Definition.Name != "Metadata" {
+		return literalIssue{}, false
+	}
+	text := truncateRunes(name.Raw, maxKeyRunesInMessage)
+	return literalIssue{
+		path:     path,
+		position: name.Position,
+		problem:  fmt.Sprintf("has the bare name %s, which is not a string, number or boolean", text),
+		fix:      fmt.Sprintf("write it in double quotes, as in %q, to send it as a string", text),
+	}, true
+}
+
+// firstEnumValue returns the first enum value in v, a name without quotes
+// such as pro, or nil. GraphQL reads it as the string "pro" inside a custom
+// scalar.
+func firstEnumValue(v *ast.Value) *ast.Value {
+	if v.Kind == ast.EnumValue {
+		return v
+	}
+	for _, child := range v.Children {
+		if name := firstEnumValue(child.Value); name != nil {
+			return name
+		}
+	}
+	return nil
 }
 
 // containsVariable reports whether v is or contains a variable, whose
