@@ -42,8 +42,8 @@ func TestParseCollect(t *testing.T) {
 		{name: "metadata with 51 keys", body: `{"k":"site_x","v":"` + vid + `","e":"signup","m":` + manyKeys(51) + `}`, wantErr: "Metadata has more than 50 keys"},
 		{name: "invalid email", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann"}}`, wantErr: `email: Email "ann" is not a valid address`},
 		{name: "long first name", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann@example.com","firstName":"` + strings.Repeat("é", 201) + `"}}`, wantErr: "firstName is too long: use at most 200 characters."},
-		{name: "NUL in company", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann@example.com","company":"A\u0000B"}}`, wantErr: "company contains the invisible character U+0000: remove it."},
-		{name: "line break in first name", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann@example.com","firstName":"Ann\r\nX-Evil: 1"}}`, wantErr: "firstName contains the invisible character U+000D: remove it."},
+		{name: "NUL in company", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann@example.com","company":"A\u0000B"}}`, wantErr: "company contains the control character U+0000: remove it."},
+		{name: "line break in first name", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann@example.com","firstName":"Ann\r\nX-Evil: 1"}}`, wantErr: "firstName contains the control character U+000D: remove it."},
 		{name: "first name not a string", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann@example.com","firstName":5}}`, wantErr: "body is not a valid JSON message"},
 	}
 	for _, tt := range tests {

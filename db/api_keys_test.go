@@ -99,7 +99,7 @@ func TestCreateNamedAPIKeyValidation(t *testing.T) {
 		{"empty", "", "Name is required, such as CRM integration."},
 		{"spaces only", "   ", "Name is required, such as CRM integration."},
 		{"101 characters", strings.Repeat("é", 101), "Name is too long: use at most 100 characters."},
-		{"control character", "CRM\x00key", "Name contains the invisible character U+0000: remove it."},
+		{"control character", "CRM\x00key", "Name contains the control character U+0000: remove it."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -221,7 +221,7 @@ func TestContactsRejectsInvalidOptions(t *testing.T) {
 		{"page too large", db.ContactListOptions{First: 101}, "first", "First is 101: ask for 1 to 100 contacts."},
 		{"negative page", db.ContactListOptions{First: -1}, "first", "First is -1: ask for 1 to 100 contacts."},
 		{"foreign cursor", db.ContactListOptions{After: "bm9wZQ"}, "after", `Cursor "bm9wZQ" is invalid: pass the cursor of the previous page unchanged, or leave it out for the first page.`},
-		{"NUL in search", db.ContactListOptions{Search: "a\x00"}, "search", "Search contains the invisible character U+0000: remove it."},
+		{"NUL in search", db.ContactListOptions{Search: "a\x00"}, "search", "Search contains the control character U+0000: remove it."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -313,7 +313,7 @@ func TestEventDrilldownRejects(t *testing.T) {
 			name:    "search with NUL",
 			opts:    db.DrilldownOptions{Search: "a\x00b"},
 			field:   "search",
-			message: "Search contains the invisible character U+0000: remove it.",
+			message: "Search contains the control character U+0000: remove it.",
 		},
 		{
 			name:    "garbage cursor",

@@ -435,7 +435,7 @@ func TestTriggerNULCharacters(t *testing.T) {
 	}
 
 	resp = api.query(t, single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "firstName": "A\x00n"}})
-	wantError(t, resp, "BAD_USER_INPUT", "firstName", "firstName contains the invisible character U+0000: remove it.")
+	wantError(t, resp, "BAD_USER_INPUT", "firstName", "firstName contains the control character U+0000: remove it.")
 
 	resp = api.query(t, `mutation($inputs: [TriggerCustomEventInput!]!) {
 		triggerCustomEvents(inputs: $inputs) { index accepted error { code field message } }
@@ -459,7 +459,7 @@ func TestTriggerNULCharacters(t *testing.T) {
 	}
 	first, second := batch.TriggerCustomEvents[0], batch.TriggerCustomEvents[1]
 	if first.Accepted || first.Error == nil || first.Error.Code != "BAD_USER_INPUT" || first.Error.Field != "utmSource" ||
-		first.Error.Message != "utmSource contains the invisible character U+0000: remove it." {
+		first.Error.Message != "utmSource contains the control character U+0000: remove it." {
 		t.Errorf("result 0 = %+v (error %+v), want BAD_USER_INPUT on utmSource", first, first.Error)
 	}
 	if !second.Accepted {
@@ -575,7 +575,7 @@ func TestTriggerContactFieldInvisibleCharacter(t *testing.T) {
 	api.createEvent(t, "signed-up")
 	const single = `mutation($i: TriggerCustomEventInput!) { triggerCustomEvent(input: $i) }`
 	resp := api.query(t, single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "firstName": "A\u0007nn"}})
-	wantError(t, resp, "BAD_USER_INPUT", "firstName", "firstName contains the invisible character U+0007: remove it.")
+	wantError(t, resp, "BAD_USER_INPUT", "firstName", "firstName contains the control character U+0007: remove it.")
 	resp = api.query(t, single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "company": "Ac\u202eme"}})
 	wantError(t, resp, "BAD_USER_INPUT", "company", "company contains the invisible character U+202E: remove it.")
 	if n := api.count(t, "event_occurrences"); n != 0 {

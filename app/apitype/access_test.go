@@ -99,7 +99,7 @@ func TestNormalizeAccountName(t *testing.T) {
 		{name: "max length", input: strings.Repeat("ä", MaxAccountNameLength), want: strings.Repeat("ä", MaxAccountNameLength)},
 		{name: "blank", input: " \t ", message: "Name is required, such as Acme Marketing."},
 		{name: "too long", input: strings.Repeat("a", MaxAccountNameLength+1), message: "Name is too long: use at most 100 characters."},
-		{name: "line break", input: "Acme\nEurope", message: "Name contains the invisible character U+000A: remove it."},
+		{name: "line break", input: "Acme\nEurope", message: "Name contains the control character U+000A: remove it."},
 		{name: "right-to-left override", input: "Acme\u202eEurope", message: "Name contains the invisible character U+202E: remove it."},
 	}
 	for _, tt := range tests {

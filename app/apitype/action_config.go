@@ -29,7 +29,7 @@ func (in ActionSetInput) Validate() *ValidationError {
 		return &ValidationError{Field: "description", Message: fmt.Sprintf("Description is too long: use at most %d characters.", MaxDescriptionLength)}
 	}
 	if r, ok := hiddenCharacter(in.Description, true); ok {
-		return &ValidationError{Field: "description", Message: fmt.Sprintf("Description contains the invisible character %U: remove it.", r)}
+		return &ValidationError{Field: "description", Message: fmt.Sprintf("Description contains %s: remove it.", HiddenCharacterName(r))}
 	}
 	return nil
 }
@@ -54,7 +54,7 @@ func validateName(name, example string) *ValidationError {
 		return &ValidationError{Field: "name", Message: fmt.Sprintf("Name is too long: use at most %d characters.", MaxNameLength)}
 	}
 	if r, ok := hiddenCharacter(name, false); ok {
-		return &ValidationError{Field: "name", Message: fmt.Sprintf("Name contains the invisible character %U: remove it.", r)}
+		return &ValidationError{Field: "name", Message: fmt.Sprintf("Name contains %s: remove it.", HiddenCharacterName(r))}
 	}
 	return nil
 }

@@ -50,7 +50,7 @@ func NormalizeAPIKeyName(name string) (string, *ValidationError) {
 		return "", &ValidationError{Field: "name", Message: fmt.Sprintf("Name is too long: use at most %d characters.", MaxAPIKeyNameLength)}
 	}
 	if r, ok := hiddenCharacter(name, false); ok {
-		return "", &ValidationError{Field: "name", Message: fmt.Sprintf("Name contains the invisible character %U: remove it.", r)}
+		return "", &ValidationError{Field: "name", Message: fmt.Sprintf("Name contains %s: remove it.", HiddenCharacterName(r))}
 	}
 	return name, nil
 }

@@ -120,7 +120,7 @@ func NormalizeUTM(u UTM) (UTM, *ValidationError) {
 		}
 		if i := strings.IndexFunc(value, isInvisible); i >= 0 {
 			r, _ := utf8.DecodeRuneInString(value[i:])
-			return UTM{}, &ValidationError{Field: f.name, Message: fmt.Sprintf("%s contains the invisible character %U: remove it.", f.name, r)}
+			return UTM{}, &ValidationError{Field: f.name, Message: fmt.Sprintf("%s contains %s: remove it.", f.name, HiddenCharacterName(r))}
 		}
 		if f.lower {
 			value = strings.ToLower(value)

@@ -57,7 +57,7 @@ func NormalizeDrilldownSearch(search string) (string, *ValidationError) {
 		}
 	}
 	if r, ok := hiddenCharacter(search, false); ok {
-		return "", &ValidationError{Field: "search", Message: fmt.Sprintf("Search contains the invisible character %U: remove it.", r)}
+		return "", &ValidationError{Field: "search", Message: fmt.Sprintf("Search contains %s: remove it.", HiddenCharacterName(r))}
 	}
 	// Emails and the contact fields from events are stored in NFC, so a
 	// search typed with combining marks finds them too.

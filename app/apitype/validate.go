@@ -109,7 +109,7 @@ func (in CustomEventInput) Validate() *ValidationError {
 		return &ValidationError{Field: "name", Message: fmt.Sprintf("Name is too long: use at most %d characters.", MaxNameLength)}
 	}
 	if r, ok := hiddenCharacter(in.Name, false); ok {
-		return &ValidationError{Field: "name", Message: fmt.Sprintf("Name contains the invisible character %U: remove it.", r)}
+		return &ValidationError{Field: "name", Message: fmt.Sprintf("Name contains %s: remove it.", HiddenCharacterName(r))}
 	}
 	if err := ValidateSlug(in.Slug); err != nil {
 		return err
@@ -118,7 +118,7 @@ func (in CustomEventInput) Validate() *ValidationError {
 		return &ValidationError{Field: "description", Message: fmt.Sprintf("Description is too long: use at most %d characters.", MaxDescriptionLength)}
 	}
 	if r, ok := hiddenCharacter(in.Description, true); ok {
-		return &ValidationError{Field: "description", Message: fmt.Sprintf("Description contains the invisible character %U: remove it.", r)}
+		return &ValidationError{Field: "description", Message: fmt.Sprintf("Description contains %s: remove it.", HiddenCharacterName(r))}
 	}
 	return nil
 }
@@ -144,7 +144,7 @@ func NormalizeEmail(field, email string) (string, *ValidationError) {
 	// ann\u200b@example.com is not ann@example.com.
 	if i := strings.IndexFunc(email, isInvisible); i >= 0 {
 		r, _ := utf8.DecodeRuneInString(email[i:])
-		return invalid(fmt.Sprintf("Email contains the invisible character %U: remove it.", r))
+		return invalid(fmt.Sprintf("Email contains %s: remove it.", HiddenCharacterName(r)))
 	}
 	if !bareAddress(email) {
 		return invalid(fmt.Sprintf("Email %q is not a valid address: use the form name@example.com.", email))
@@ -389,12 +389,23 @@ func ContactField(field, value string) (string, *ValidationError) {
 	}
 	value = norm.NFC.String(value)
 	if r, ok := hiddenCharacter(value, false); ok {
-		return "", &ValidationError{Field: field, Message: fmt.Sprintf("%s contains the invisible character %U: remove it.", field, r)}
+		return "", &ValidationError{Field: field, Message: fmt.Sprintf("%s contains %s: remove it.", field, HiddenCharacterName(r))}
 	}
 	if utf8.RuneCountInString(value) > MaxContactFieldLength {
 		return "", &ValidationError{Field: field, Message: fmt.Sprintf("%s is too long: use at most %d characters.", field, MaxContactFieldLength)}
 	}
 	return value, nil
+}
+
+// HiddenCharacterName names r, a character that a field may not contain,
+// for an error message: "the control character U+000A" for a control
+// character such as a line break, and "the invisible character U+202E"
+// for the others, such as a bidirectional override.
+func HiddenCharacterName(r rune) string {
+	if unicode.IsControl(r) {
+		return fmt.Sprintf("the control character %U", r)
+	}
+	return fmt.Sprintf("the invisible character %U", r)
 }
 
 // hiddenCharacter returns the first control character or bidirectional

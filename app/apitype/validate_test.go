@@ -320,8 +320,8 @@ func TestContactField(t *testing.T) {
 		{in: strings.Repeat("e\u0301", MaxContactFieldLength), want: strings.Repeat("\u00e9", MaxContactFieldLength)},
 		{in: strings.Repeat("é", MaxContactFieldLength), want: strings.Repeat("é", MaxContactFieldLength)},
 		{in: strings.Repeat("é", MaxContactFieldLength+1), message: "firstName is too long: use at most 200 characters."},
-		{in: "A\u0007nn", message: "firstName contains the invisible character U+0007: remove it."},
-		{in: "Ann\r\nX-Evil: 1", message: "firstName contains the invisible character U+000D: remove it."},
+		{in: "A\u0007nn", message: "firstName contains the control character U+0007: remove it."},
+		{in: "Ann\r\nX-Evil: 1", message: "firstName contains the control character U+000D: remove it."},
 		{in: "a\u202ebc", message: "firstName contains the invisible character U+202E: remove it."},
 		{in: "a\xffb", message: "firstName is not valid UTF-8: send text."},
 	}

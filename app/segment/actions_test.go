@@ -409,7 +409,7 @@ func TestNormalizeTag(t *testing.T) {
 		{in: strings.Repeat("A", MaxTagLength), want: strings.Repeat("a", MaxTagLength)},
 		{in: "   ", message: "Tag is required, such as vip."},
 		{in: strings.Repeat("a", MaxTagLength+1), message: "Tag is 65 characters long: use at most 64."},
-		{in: "a\x00b", message: "Tag contains the invisible character U+0000: remove it."},
+		{in: "a\x00b", message: "Tag contains the control character U+0000: remove it."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

@@ -504,7 +504,7 @@ func checkText(path, label, s string, max int) *apitype.ValidationError {
 	}
 	for _, r := range s {
 		if unicode.IsControl(r) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) {
-			return fieldError(path, "%s contains the invisible character %U: remove it.", label, r)
+			return fieldError(path, "%s contains %s: remove it.", label, apitype.HiddenCharacterName(r))
 		}
 	}
 	return nil

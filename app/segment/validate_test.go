@@ -149,7 +149,7 @@ func TestValidateRejects(t *testing.T) {
 			name:    "value with NUL",
 			seg:     tree(fieldCond(FieldCompany, OpContains, "a\x00b")),
 			field:   "condition.root.value",
-			message: "Value contains the invisible character U+0000: remove it.",
+			message: "Value contains the control character U+0000: remove it.",
 		},
 		{name: "value with bidi override", seg: tree(fieldCond(FieldCompany, OpContains, "a\u202eb")), field: "condition.root.value"},
 		{name: "value not UTF-8", seg: tree(fieldCond(FieldCompany, OpContains, "a\xffb")), field: "condition.root.value"},
