@@ -256,6 +256,10 @@ func (s *Server) postCollect(c echo.Context) error {
 		s.log.Debug("beacon request that no page script sent ignored", "signal", signal)
 		return c.NoContent(http.StatusNoContent)
 	}
+	if optedOut(c.Request()) {
+		s.log.Debug("beacon request from an opted-out browser ignored")
+		return c.NoContent(http.StatusNoContent)
+	}
 	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxCollectBody+1))
 	if err != nil {
 		s.log.Debug("beacon body unreadable", "error", err)

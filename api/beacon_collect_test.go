@@ -423,6 +423,32 @@ func TestCollectSetsFirstPartyCookie(t *testing.T) {
 	}
 }
 
+// TestCollectIgnoresOptedOutBrowser sends a message with the opt-out
+// cookie, as a request still on its way when the page called optOut()
+// does, to a first-party collect host.
+func TestCollectIgnoresOptedOutBrowser(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "signup")
+	body := `{"k":"` + ts.Account.SiteKey + `","v":"` + collectVisitorID + `","e":"signup","u":"https://www.example.com/"}`
+
+	resp := postCollect(t, ts, body, map[string]string{"Host": "t.example.com", "Cookie": "_ma_vid=" + collectVisitorID + "; _ma_optout=1"})
+	if cookies := resp.Cookies(); len(cookies) != 0 {
+		t.Errorf("cookies = %v, want none", cookies)
+	}
+	if n := dbtest.Count(t, ts.Store.DB(), "event_occurrences"); n != 0 {
+		t.Errorf("occurrences = %d, want 0", n)
+	}
+
+	// Another value of the cookie is not the script's opt-out.
+	resp = postCollect(t, ts, body, map[string]string{"Host": "t.example.com", "Cookie": "_ma_optout=0"})
+	if cookies := resp.Cookies(); len(cookies) != 1 {
+		t.Errorf("cookies with _ma_optout=0 = %v, want one _ma_vid", cookies)
+	}
+	if n := dbtest.Count(t, ts.Store.DB(), "event_occurrences"); n != 1 {
+		t.Errorf("occurrences with _ma_optout=0 = %d, want 1", n)
+	}
+}
+
 func TestBeaconScriptServedGzip(t *testing.T) {
 	ts := newTestServer(t)
 

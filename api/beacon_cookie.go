@@ -18,6 +18,19 @@ const (
 	visitorCookieMaxAge = 2 * 365 * 24 * 60 * 60 // two years, in seconds
 )
 
+// optOutCookieName is the cookie that $__MA.optOut() sets on the site's
+// widest domain.
+const optOutCookieName = "_ma_optout"
+
+// optedOut reports whether the request carries the opt-out cookie. A
+// collect host on a subdomain of the site gets it with a message that
+// left after optOut() set it, such as one that the page sent in the same
+// task. The reply would otherwise set _ma_vid again on the whole domain.
+func optedOut(r *http.Request) bool {
+	cookie, err := r.Cookie(optOutCookieName)
+	return err == nil && cookie.Value == "1"
+}
+
 // setVisitorCookie renews the _ma_vid cookie with a Set-Cookie header when
 // the collect host and the page share a registrable domain. Safari caps
 // cookies that JavaScript sets at 7 days. Since Safari 14 it caps cookies

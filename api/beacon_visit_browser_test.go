@@ -1,6 +1,16 @@
 package api_test
 
-import "testing"
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"customevents/api"
+	"customevents/db/dbtest"
+)
 
 // TestBeaconVisitEndsAfter30Minutes moves the visit's last activity back
 // in sessionStorage before a page load, and the page's clock forward
@@ -79,5 +89,82 @@ func TestBeaconSearchClickWholeVisit(t *testing.T) {
 	}
 	if rows[0].Channel != "PAID_SEARCH" || rows[0].PageURL != siteURL+"/pricing" {
 		t.Errorf("occurrence on %s has channel %s, want PAID_SEARCH on %s/pricing", rows[0].PageURL, rows[0].Channel, siteURL)
+	}
+}
+
+// TestBeaconVisitorWithoutCookies blocks document.cookie, as a browser
+// that refuses cookies does, and checks that the calls of one page keep
+// one visitor id, so that identify ties every event to the contact.
+func TestBeaconVisitorWithoutCookies(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "viewed")
+	siteURL := newSitePage(t, sitePageHTML(ts, recordSends))
+	browser := newBrowser(t)
+	if _, err := chromedp.Call(browser, emulation.SetDocumentCookieDisabled, emulation.SetDocumentCookieDisabledParams{Disabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	openSite(t, browser, siteURL+"/")
+
+	evaluate(t, browser, `$__MA.captureEvent('viewed'); $__MA.captureEvent('viewed')`)
+	ts.waitCollected(t, 2)
+	evaluate(t, browser, `$__MA.identify({email: 'ann@example.com'})`)
+	ts.waitCollected(t, 1)
+	evaluate(t, browser, `$__MA.captureEvent('viewed')`)
+	ts.waitCollected(t, 1)
+
+	if cookies := pageString(t, browser, "document.cookie = '_ma_probe=1'; document.cookie"); cookies != "" {
+		t.Fatalf("document.cookie = %q, want cookies blocked", cookies)
+	}
+	ids, err := chromedp.Run(browser, chromedp.Evaluate[[]string]("sent.map(function (m) { return m.v })"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if distinct := slices.Compact(slices.Sorted(slices.Values(ids))); len(ids) != 4 || len(distinct) != 1 {
+		t.Errorf("visitor ids sent = %q, want one id in all 4 messages", ids)
+	}
+	if n := dbtest.Count(t, ts.Store.DB(), "contacts"); n != 1 {
+		t.Errorf("contacts = %d, want 1", n)
+	}
+	if n := dbtest.Count(t, ts.Store.DB(), "event_occurrences o JOIN contacts c ON c.id = o.contact_id WHERE c.email = 'ann@example.com'"); n != 3 {
+		t.Errorf("occurrences of ann@example.com = %d, want 3", n)
+	}
+}
+
+// TestBeaconOptOutOnFirstPartyHost serves the site as www.example.test and
+// the collect host as t.example.test, whose replies set _ma_vid for the
+// whole domain, and calls optOut() right after an event. The reply to that
+// event may still set _ma_vid again, when the request left before the
+// opt-out cookie was set: the next page load removes it and sends nothing.
+func TestBeaconOptOutOnFirstPartyHost(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "signup")
+	collectURL := strings.Replace(ts.URL, "://127.0.0.1:", "://t.example.test:", 1)
+	page := `<!doctype html><html><head><script>` + recordSends + `</script>` + api.Snippet(collectURL, ts.Account.SiteKey) + `</head><body></body></html>`
+	siteURL := strings.Replace(newSitePage(t, page), "://127.0.0.1:", "://www.example.test:", 1)
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/")
+
+	evaluate(t, browser, `$__MA.captureEvent('signup')`)
+	ts.waitCollected(t, 1)
+	// The browser stores the reply's cookie after the server has handled
+	// the request.
+	if both, err := chromedp.Run(browser, chromedp.Poll[bool]("document.cookie.split('_ma_vid=').length === 3")); err != nil || !both {
+		t.Fatalf("the script's and the collect reply's _ma_vid cookies not both set: %v", err)
+	}
+
+	evaluate(t, browser, `$__MA.captureEvent('signup'); $__MA.optOut()`)
+	ts.waitCollected(t, 1)
+	stored := dbtest.Count(t, ts.Store.DB(), "event_occurrences")
+
+	openSite(t, browser, siteURL+"/next")
+	evaluate(t, browser, `$__MA.captureEvent('signup')`)
+	if cookies := pageString(t, browser, "document.cookie"); cookies != "_ma_optout=1" {
+		t.Errorf("cookies on the next page = %q, want only _ma_optout=1", cookies)
+	}
+	if n := sentCount(t, browser); n != 0 {
+		t.Errorf("messages sent from the next page = %d, want 0", n)
+	}
+	if n := dbtest.Count(t, ts.Store.DB(), "event_occurrences"); n != stored {
+		t.Errorf("occurrences = %d, want %d as before the next page", n, stored)
 	}
 }

@@ -159,6 +159,9 @@ func newBrowser(t testing.TB) context.Context {
 		// Headless Chromium sets navigator.webdriver, on which the beacon
 		// sends nothing. This flag turns it off.
 		chromedp.Flag("disable-blink-features", "AutomationControlled"),
+		// Names under example.test reach the test servers on loopback, so
+		// that a site and its collect host can share a registrable domain.
+		chromedp.Flag("host-resolver-rules", "MAP *.example.test 127.0.0.1"),
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)

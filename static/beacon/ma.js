@@ -22,7 +22,10 @@
       that the cut split, so that the body stays under the server's 16 KiB
       limit
    X  sets a first-party cookie: name, value, max-age and extra attributes
-   V  returns the visitor id from the _ma_vid cookie, or sets a new one
+   Y  the visitor id that V last returned
+   V  returns the visitor id from the _ma_vid cookie, or sets Y, or a new
+      id when Y is unset, as the cookie. A browser that refuses cookies
+      then keeps one id for the page
    T  returns the visit's first-touch utm_* and search click id query
       parameters, and sets R to the origin of the referrer of the first
       touch's page, or to undefined when a script without R began the
@@ -44,7 +47,7 @@
       most 254 bytes, the others strings of at most 200 characters, none
       with a control character or a bidirectional override */
 !function(w,d,n,l){
-var M=w.$__MA||{},q=M.q||[],k=M.k,u=M.u,c=M.c,Q=[],R,Z={},
+var M=w.$__MA||{},q=M.q||[],k=M.k,u=M.u,c=M.c,Q=[],R,Y,Z={},
 O=()=>/(?:^|; )_ma_optout=1/.test(d.cookie),
 o=O()||c=="gpc"&&n.globalPrivacyControl===!0,
 g=!c||/^(track|gpc)$/.test(c)||null,
@@ -53,7 +56,7 @@ F=f=>(...a)=>{try{f(...a)}catch(e){}},
 B=t=>new Blob([t]).size,
 L=s=>s.length>2048?s.slice(0,2048).replace(/%.?$/,""):s,
 X=(m,v,a)=>d.cookie=m+"="+v+";path=/;max-age="+a+";SameSite=Lax"+(l.protocol=="https:"?";Secure":""),
-V=(m,s)=>{if(m=d.cookie.match(/(?:^|; )_ma_vid=([0-9a-f]{32})/))return m[1];s=[...crypto.getRandomValues(new Uint8Array(16))].map(x=>(x|256).toString(16).slice(1)).join("");X("_ma_vid",s,63072000);return s},
+V=m=>{if(m=d.cookie.match(/(?:^|; )_ma_vid=([0-9a-f]{32})/))return Y=m[1];Y=Y||[...crypto.getRandomValues(new Uint8Array(16))].map(x=>(x|256).toString(16).slice(1)).join("");X("_ma_vid",Y,63072000);return Y},
 T=(s,t,i)=>{t=L((l.search.match(/[?&](utm_[a-z]+|gclid|[gw]braid|msclkid)=[^&#]*/g)||[]).join(""));R=L((d.referrer.match(/^[^:/]+:\/\/[^/?#]*/)||[""])[0]);i=Date.now();if(!t&&i-Z.t<18e5)t=Z.u,R=Z.r;Z={u:t,r:R,t:i};try{if(g&&!o){s=sessionStorage;s._ma_utm=t;s._ma_t=i;R!=null&&(s._ma_r=R)}}catch(e){}return t},
 C=(m,x,v,t,c)=>{if({}.toString.call(m)!="[object Object]")return"is not an object";c=0;for(x in m){v=m[x];t=typeof v;if(++c>50)return"has over 50 keys";if(!x)return"has an empty key";if(B(x)>64)return"key "+x+" is over 64 bytes";if(t=="number"?!isFinite(v):!/^(string|boolean)$/.test(t))return x+" is not a string, finite number or boolean";if(B(v)>1024)return x+" is over 1024 bytes";if(/\0/.test(x+v))return x+" contains a NUL character"}if(B(JSON.stringify(m))>8192)return"is over 8192 bytes"},
 S=(m,r,b)=>{m.v=V();r=u+"/collect";b=JSON.stringify(m);try{if(n.sendBeacon(r,b))return}catch(e){}fetch(r,{method:"POST",body:b,keepalive:!0}).catch(e=>0)},
