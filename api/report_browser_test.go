@@ -197,6 +197,13 @@ func TestReportChartAndDrilldown(t *testing.T) {
 	ts.server.SetReportClock(now)
 	days := reportDays{today: time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)}
 	seedReport(t, ts, days, now)
+	var anonymousID int64
+	if err := ts.Store.DB().NewRaw("SELECT contact_id FROM visitors WHERE account_id = ? AND id = 'visitor-report-1'", ts.Account.ID).Scan(t.Context(), &anonymousID); err != nil {
+		t.Fatal(err)
+	}
+	// The drilldown names a contact with neither name nor email as the
+	// contacts page does.
+	anonymousRow := fmt.Sprintf("Anonymous visitor #%d||1", anonymousID)
 	browser := newBrowser(t)
 	signInBrowser(t, browser, ts, "/automations/custom-events")
 
@@ -332,13 +339,18 @@ func TestReportChartAndDrilldown(t *testing.T) {
 		row := func(n int) string {
 			return fmt.Sprintf(`document.querySelectorAll("#drilldown-table tbody tr")[%d]`, n)
 		}
-		cells := evalValue[[]string](t, browser, `Array.from(`+row(0)+`.cells).map(td => td.textContent)`)
+		cells := evalValue[[]string](t, browser, `Array.from(`+row(0)+`.cells).map(td => td.innerText)`)
 		wantCells := []string{
 			"Ann Lee", "ann@example.com", "Acme", "2", days.date(5) + " 11:00",
-			"https://example.com/pricing?utm_source=newsletter", "Email", "newsletter", "email", "spring", "Yes",
+			"https://example.com/pricing?utm_source=newsletter", "Email\nnewsletter / email / spring", "Yes",
 		}
 		if !slices.Equal(cells, wantCells) {
 			t.Errorf("row of Ann = %q, want %q", cells, wantCells)
+		}
+		// Every column, the channel and UTM too, shows without scrolling
+		// in the 1280-pixel window.
+		if got := evalValue[string](t, browser, `(() => { const s = document.querySelector("#drilldown .table-scroll"); return s.scrollWidth + " " + s.clientWidth })()`); strings.Fields(got)[0] != strings.Fields(got)[1] {
+			t.Errorf("drilldown table scroll width and visible width = %s, want equal", got)
 		}
 		if got := evalValue[string](t, browser, row(0)+`.querySelector(".page-url a").getAttribute("href")`); got != "https://example.com/pricing?utm_source=newsletter" {
 			t.Errorf("Ann's page link = %q", got)
@@ -368,7 +380,7 @@ func TestReportChartAndDrilldown(t *testing.T) {
 		}
 		waitFor(t, browser, "drilldown of day(2) by Enter", textIs("#drilldown-title", "Contacts on "+days.date(2)))
 		waitDrilldownRows(t, browser, "contacts of day(2)", []string{
-			"Anonymous contact||1",
+			anonymousRow,
 			"Ann Lee|ann@example.com|1",
 		})
 		if err := chromedp.Do(browser, chromedp.Focus(fmt.Sprintf(`#events-chart .day[data-day=%q]`, days.date(6)))); err != nil {
@@ -397,7 +409,7 @@ func TestReportChartAndDrilldown(t *testing.T) {
 		waitDrilldownRows(t, browser, "contacts of the range by count", []string{
 			"Ann Lee|ann@example.com|3",
 			"Carol King|carol@example.com|1",
-			"Anonymous contact||1",
+			anonymousRow,
 			"Bob Stone|bob@example.com|1",
 		})
 		if got := evalValue[string](t, browser, `document.getElementById("drilldown-status").textContent`); got != "4 contacts" {
@@ -409,7 +421,7 @@ func TestReportChartAndDrilldown(t *testing.T) {
 			"Carol King|carol@example.com|1",
 			"Bob Stone|bob@example.com|1",
 			"Ann Lee|ann@example.com|3",
-			"Anonymous contact||1",
+			anonymousRow,
 		})
 		if got := evalValue[string](t, browser, `document.getElementById("drilldown-order-last").getAttribute("aria-pressed")`); got != "true" {
 			t.Errorf("latest trigger aria-pressed = %q, want true", got)
@@ -426,7 +438,7 @@ func TestReportChartAndDrilldown(t *testing.T) {
 			"Carol King|carol@example.com|1",
 			"Bob Stone|bob@example.com|1",
 			"Ann Lee|ann@example.com|3",
-			"Anonymous contact||1",
+			anonymousRow,
 		})
 
 		// Clicking the card itself opens the range too, in the default
@@ -437,7 +449,7 @@ func TestReportChartAndDrilldown(t *testing.T) {
 		waitDrilldownRows(t, browser, "contacts of the range from the card", []string{
 			"Ann Lee|ann@example.com|3",
 			"Carol King|carol@example.com|1",
-			"Anonymous contact||1",
+			anonymousRow,
 			"Bob Stone|bob@example.com|1",
 		})
 		saveScreenshot(t, browser, "report-range-drilldown")

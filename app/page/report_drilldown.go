@@ -312,7 +312,7 @@ func (p *Report) renderDrilldownTable(d *drilldown) app.UI {
 		app.Table().ID("drilldown-table").Body(
 			app.Caption().Class("visually-hidden").Text("Contacts, "+sortCaption(d.Order)),
 			headerRow("Contact", "Email", "Company", "Triggers", "Last trigger (UTC)", "Page URL",
-				"Channel", "UTM source", "UTM medium", "UTM campaign", "Conversion"),
+				"Channel and UTM", "Conversion"),
 			app.TBody().Body(
 				app.Range(d.Rows).Slice(func(i int) app.UI {
 					return drilldownRow(d.Rows[i])
@@ -340,7 +340,7 @@ func drilldownRow(row apitype.DrilldownRow) app.UI {
 	}
 	switch {
 	case name == "" && row.Email == nil:
-		name, nameClass = "Anonymous contact", "name anonymous"
+		name, nameClass = apitype.ContactLabel(row.ContactID, nil, "", ""), "name anonymous"
 	case name == "":
 		name, nameClass = "No name", "name anonymous"
 	}
@@ -359,10 +359,7 @@ func drilldownRow(row apitype.DrilldownRow) app.UI {
 		textCell("count", strconv.FormatInt(row.TriggerCount, 10)),
 		textCell("last", row.LastTriggeredAt.UTC().Format("2006-01-02 15:04")),
 		pageURLCell(row.PageURL),
-		textCell("channel", channelLabel(row.Channel)),
-		textCell("utm-source", row.UTMSource),
-		textCell("utm-medium", row.UTMMedium),
-		textCell("utm-campaign", row.UTMCampaign),
+		attributionCell(row),
 		textCell("conversion", conversion),
 	)
 }
@@ -390,6 +387,25 @@ func pageURLCell(raw string) app.UI {
 	}
 	return cell.Body(
 		app.A().Href(raw).Target("_blank").Rel("noopener noreferrer nofollow").Text(raw),
+	)
+}
+
+// attributionCell draws the channel and, below it, the UTM source, medium
+// and campaign that are set, joined by slashes, such as
+// "newsletter / email / spring". One column for the four keeps the table
+// narrow enough to show every column on a laptop screen.
+func attributionCell(row apitype.DrilldownRow) app.UI {
+	var utm []string
+	for _, value := range []string{row.UTMSource, row.UTMMedium, row.UTMCampaign} {
+		if value != "" {
+			utm = append(utm, value)
+		}
+	}
+	return app.Td().Class("attribution").Body(
+		app.Span().Class("channel").Text(channelLabel(row.Channel)),
+		app.If(len(utm) > 0, func() app.UI {
+			return app.Span().Class("utm").Title("UTM source / medium / campaign").Text(strings.Join(utm, " / "))
+		}),
 	)
 }
 
