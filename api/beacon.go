@@ -287,10 +287,12 @@ func (s *Server) postCollect(c echo.Context) error {
 	}
 	if origin := c.Request().Header.Get(echo.HeaderOrigin); !originAllowed(settings.AllowedOrigins, origin) {
 		s.log.Debug("beacon message from an origin outside the allowed list", "account_id", settings.AccountID, "origin", origin)
+		s.beaconDrops.add(settings.AccountID, time.Now(), originDropReason(origin))
 		return c.NoContent(http.StatusNoContent)
 	}
 	if parseErr != nil {
 		s.log.Debug("beacon message rejected", "account_id", settings.AccountID, "reason", parseErr.Error())
+		s.beaconDrops.add(settings.AccountID, time.Now(), rejectedDropReason(parseErr))
 		return c.NoContent(http.StatusNoContent)
 	}
 
@@ -313,10 +315,12 @@ func (s *Server) recordBeaconEvent(ctx context.Context, accountID int64, trigger
 	occurrence, err := s.store.RecordEvent(ctx, *trigger)
 	if errors.Is(err, db.ErrNotFound) {
 		s.log.Debug("beacon event for unknown slug", "account_id", accountID, "slug", trigger.Slug)
+		s.beaconDrops.add(accountID, time.Now(), unknownSlugDropReason(trigger.Slug))
 		return
 	}
 	if _, ok := errors.AsType[*apitype.ValidationError](err); ok {
 		s.log.Debug("beacon event rejected", "account_id", accountID, "slug", trigger.Slug, "reason", err.Error())
+		s.beaconDrops.add(accountID, time.Now(), rejectedDropReason(err))
 		return
 	}
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -256,14 +257,14 @@ func TestBeaconStatusBeforeAndAfterFirstEvent(t *testing.T) {
 	createEvent(t, ts, "signup")
 
 	status, body := c.do(http.MethodGet, "/api/beacon/status", nil)
-	if status != http.StatusOK || string(body) != `{"latestEventAt":null}`+"\n" {
-		t.Fatalf("before any event: status %d, body %q, want {\"latestEventAt\":null}", status, body)
+	if status != http.StatusOK || string(body) != `{"latestEventAt":null,"recentDrops":[]}`+"\n" {
+		t.Fatalf("before any event: status %d, body %q, want {\"latestEventAt\":null,\"recentDrops\":[]}", status, body)
 	}
 	// An API event is not a beacon event.
 	if _, err := ts.Store.RecordEvent(context.Background(), db.Trigger{AccountID: ts.Account.ID, Slug: "signup", Email: "ann@example.com", Source: db.SourceAPI}); err != nil {
 		t.Fatal(err)
 	}
-	if status, body := c.do(http.MethodGet, "/api/beacon/status", nil); status != http.StatusOK || string(body) != `{"latestEventAt":null}`+"\n" {
+	if status, body := c.do(http.MethodGet, "/api/beacon/status", nil); status != http.StatusOK || string(body) != `{"latestEventAt":null,"recentDrops":[]}`+"\n" {
 		t.Fatalf("after an API event: status %d, body %q", status, body)
 	}
 
@@ -285,5 +286,55 @@ func TestBeaconStatusBeforeAndAfterFirstEvent(t *testing.T) {
 	}
 	if got.LatestSlug != "signup" || got.LatestPageURL != "https://example.com/pricing" {
 		t.Errorf("latest = %+v, want signup from https://example.com/pricing", got)
+	}
+}
+
+// TestBeaconStatusListsDrops sends beacon messages that the server drops
+// for each kind of reason that names an account, and reads the reasons
+// back, newest first.
+func TestBeaconStatusListsDrops(t *testing.T) {
+	ts := newTestServer(t)
+	c := signIn(t, ts)
+	createEvent(t, ts, "signup")
+	if status, body := c.do(http.MethodPut, "/api/account/allowed-origins", map[string]any{"allowedOrigins": []string{"https://www.example.com"}}); status != http.StatusOK {
+		t.Fatalf("set allowed origins: status %d, body %s", status, body)
+	}
+
+	message := func(slug string) string {
+		return `{"k":"` + ts.Account.SiteKey + `","v":"` + collectVisitorID + `","u":"https://www.example.com/","e":"` + slug + `"}`
+	}
+	allowed := map[string]string{"Origin": "https://www.example.com"}
+	postCollect(t, ts, message("sign-up"), allowed)
+	postCollect(t, ts, message("Bad Slug"), allowed)
+	postCollect(t, ts, message("signup"), map[string]string{"Origin": "https://evil.example"})
+	postCollect(t, ts, message("signup"), nil)
+	postCollect(t, ts, message("signup"), allowed)
+
+	status, body := c.do(http.MethodGet, "/api/beacon/status", nil)
+	if status != http.StatusOK {
+		t.Fatalf("status %d, body %s", status, body)
+	}
+	var got apitype.BeaconStatus
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"A message had no Origin header, and the account accepts only its allowed origins: send events with the beacon script from a page of an allowed origin.",
+		"A message came from https://evil.example, which is not among the account's allowed origins: add it under Settings → Account.",
+		"A message was rejected: " + apitype.ValidateSlug("Bad Slug").Message,
+		`No custom event has the slug "sign-up": create it under Settings → Custom Events, or correct the slug in the page.`,
+	}
+	var reasons []string
+	for _, drop := range got.RecentDrops {
+		reasons = append(reasons, drop.Reason)
+		if time.Since(drop.At) > time.Minute {
+			t.Errorf("drop at %v, want within the last minute", drop.At)
+		}
+	}
+	if !slices.Equal(reasons, want) {
+		t.Errorf("reasons =\n%q\nwant\n%q", reasons, want)
+	}
+	if got.LatestSlug != "signup" {
+		t.Errorf("latest slug = %q, want signup", got.LatestSlug)
 	}
 }

@@ -212,6 +212,11 @@ func TestBeaconCheckReportsFirstEvent(t *testing.T) {
 	waitFor(t, browser, "hints", `document.querySelectorAll("#check-site-hints li").length === 6`)
 	saveScreenshot(t, browser, "beacon-check-waiting")
 
+	// A message for a slug that the account lacks is listed with the fix.
+	postCollect(t, ts, `{"k":"`+ts.Account.SiteKey+`","v":"`+collectVisitorID+`","u":"https://example.com/pricing","e":"sign-up"}`, nil)
+	waitFor(t, browser, "dropped message listed", `Array.from(document.querySelectorAll("#check-site-drops li"), li => li.textContent.replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC: /, "")).join("|") === `+
+		`'No custom event has the slug "sign-up": create it under Settings → Custom Events, or correct the slug in the page.'`)
+
 	postCollect(t, ts, `{"k":"`+ts.Account.SiteKey+`","v":"`+collectVisitorID+`","u":"https://example.com/pricing","e":"signup"}`, nil)
 	var storedAt time.Time
 	if err := ts.Store.DB().NewRaw("SELECT occurred_at FROM event_occurrences WHERE source = 'beacon'").Scan(context.Background(), &storedAt); err != nil {

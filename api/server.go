@@ -52,6 +52,9 @@ type Server struct {
 	graphQL *graph.Handler
 	// clientErrors limits the client error lines logged at Warn.
 	clientErrors warnBudget
+	// beaconDrops keeps the latest dropped beacon messages per account,
+	// which GET /api/beacon/status lists.
+	beaconDrops beaconDrops
 }
 
 // NewServer builds the server and its route table.

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"regexp"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -11,14 +12,15 @@ import (
 )
 
 // getBeaconStatus returns the latest event that a website sent through the
-// beacon, which Settings → Beacon polls to check an installation.
+// beacon, and the messages that this process dropped lately, which
+// Settings → Beacon polls to check an installation.
 func (s *Server) getBeaconStatus(c echo.Context) error {
 	account := currentSession(c).Account
 	latest, err := s.store.LatestBeaconEvent(c.Request().Context(), account.ID)
 	if err != nil {
 		return err
 	}
-	status := apitype.BeaconStatus{}
+	status := apitype.BeaconStatus{RecentDrops: s.beaconDrops.recent(account.ID, time.Now())}
 	if latest != nil {
 		at := latest.OccurredAt
 		status.LatestEventAt = &at

@@ -62,7 +62,25 @@ type BeaconStatus struct {
 	LatestEventAt *time.Time `json:"latestEventAt"`
 	LatestSlug    string     `json:"latestSlug,omitempty"`
 	LatestPageURL string     `json:"latestPageUrl,omitempty"`
+	// RecentDrops lists the account's beacon messages that the server
+	// process of this request dropped within BeaconDropWindow, newest
+	// first, at most MaxBeaconDrops.
+	RecentDrops []BeaconDrop `json:"recentDrops"`
 }
+
+// BeaconDrop is a beacon message that the server dropped: when, and why
+// with what to do, such as "No custom event has the slug "sign-up": ...".
+type BeaconDrop struct {
+	At     time.Time `json:"at"`
+	Reason string    `json:"reason"`
+}
+
+// How many dropped beacon messages GET /api/beacon/status lists, and for
+// how long.
+const (
+	MaxBeaconDrops   = 10
+	BeaconDropWindow = time.Hour
+)
 
 // BeaconStatusScanLimit is the number of an account's most recent
 // occurrences that GET /api/beacon/status looks through for a beacon event.

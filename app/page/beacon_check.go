@@ -20,7 +20,7 @@ const (
 var siteCheckHints = []string{
 	"The snippet is inside the <head> of the page you opened: view the page source to check.",
 	"The page calls $__MA.captureEvent with the slug of a custom event from Settings → Custom Events, spelled exactly.",
-	"In the browser's developer tools, the Network tab shows a POST to /collect answered with 204. If it is missing, an ad blocker or the site's Content Security Policy may block the script. The endpoint answers 204 also to messages that it drops, and the server log says why when it runs with CE_LOG_DEBUG=1.",
+	"In the browser's developer tools, the Network tab shows a POST to /collect answered with 204. If it is missing, an ad blocker or the site's Content Security Policy may block the script. The endpoint answers 204 also to messages that it drops: this page lists the ones with a wrong slug, origin or content, and the server log says why for every dropped message when it runs with CE_LOG_DEBUG=1.",
 	"If the account has allowed origins, your site's origin is among them.",
 	"In the consent mode “Wait for consent”, nothing is sent until the page calls $__MA.consent(true). In “Respect Global Privacy Control”, browsers with that signal send nothing.",
 	"Bots and automated browsers are ignored: test in a normal browser window.",
@@ -36,6 +36,9 @@ type siteCheck struct {
 	// arrivedAt is the time of the beacon event found, or zero.
 	arrivedAt time.Time
 	hints     bool
+	// drops are the messages that the server dropped lately, from the
+	// last poll.
+	drops []apitype.BeaconDrop
 }
 
 func (p *BeaconSettings) onCheckSite(ctx app.Context, e app.Event) {
@@ -58,6 +61,9 @@ func (p *BeaconSettings) pollSite(run int) {
 				return
 			}
 			c.polls++
+			if err == nil {
+				c.drops = status.RecentDrops
+			}
 			switch {
 			case err != nil:
 				c.running = false
@@ -105,6 +111,20 @@ func (p *BeaconSettings) renderSiteCheck() app.UI {
 			app.Button().ID("check-site").Type("button").Disabled(c.running).OnClick(p.onCheckSite).Text("Check my site"),
 		),
 		app.P().ID("check-site-status").Role("status").DataSet("found", !c.arrivedAt.IsZero()).Text(c.status),
+		app.If(len(c.drops) > 0, func() app.UI {
+			return app.Div().ID("check-site-drops").Body(
+				app.H3().Text("Messages dropped in the last hour"),
+				app.P().Class("hint").Text("The server answers every message with 204, so the page shows no error. This server dropped these, newest first:"),
+				app.Ul().Body(
+					app.Range(c.drops).Slice(func(i int) app.UI {
+						return app.Li().Body(
+							app.Time().DateTime(c.drops[i].At.Format(time.RFC3339)).Text(formatTimestamp(c.drops[i].At)),
+							app.Text(": "+c.drops[i].Reason),
+						)
+					}),
+				),
+			)
+		}),
 		app.If(c.hints && c.arrivedAt.IsZero(), func() app.UI {
 			return app.Ul().ID("check-site-hints").Body(
 				app.Range(siteCheckHints).Slice(func(i int) app.UI {

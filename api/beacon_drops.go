@@ -1,0 +1,89 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"customevents/app/apitype"
+)
+
+// maxDropReasonRunes caps the text of a dropped message's reason, which
+// quotes values from the message, such as an Origin header.
+const maxDropReasonRunes = 300
+
+// beaconDrops keeps each account's latest dropped beacon messages, so that
+// Settings → Beacon can show why a website's events do not arrive. The
+// collect endpoint answers 204 either way, so the page's developer sees
+// nothing else. Each server process keeps its own, in memory: at most
+// MaxBeaconDrops per account, and only accounts whose site key a message
+// named.
+type beaconDrops struct {
+	mu        sync.Mutex
+	byAccount map[int64][]apitype.BeaconDrop
+}
+
+// add records a message of the account dropped at at for reason, which
+// names what to fix.
+func (d *beaconDrops) add(accountID int64, at time.Time, reason string) {
+	// Origins and slugs come from websites: a control character or a
+	// bidirectional override would garble the list.
+	reason = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return utf8.RuneError
+		}
+		return r
+	}, strings.ToValidUTF8(reason, "\uFFFD"))
+	if utf8.RuneCountInString(reason) > maxDropReasonRunes {
+		reason = string([]rune(reason)[:maxDropReasonRunes-1]) + "…"
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.byAccount == nil {
+		d.byAccount = map[int64][]apitype.BeaconDrop{}
+	}
+	drops := append([]apitype.BeaconDrop{{At: at.UTC(), Reason: reason}}, d.byAccount[accountID]...)
+	d.byAccount[accountID] = drops[:min(len(drops), apitype.MaxBeaconDrops)]
+}
+
+// recent returns the account's drops since now minus BeaconDropWindow,
+// newest first.
+func (d *beaconDrops) recent(accountID int64, now time.Time) []apitype.BeaconDrop {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	recent := []apitype.BeaconDrop{}
+	for _, drop := range d.byAccount[accountID] {
+		if now.Sub(drop.At) <= apitype.BeaconDropWindow {
+			recent = append(recent, drop)
+		}
+	}
+	return recent
+}
+
+// originDropReason explains a message whose Origin header is not among the
+// account's allowed origins.
+func originDropReason(origin string) string {
+	if origin == "" {
+		return "A message had no Origin header, and the account accepts only its allowed origins: send events with the beacon script from a page of an allowed origin."
+	}
+	return fmt.Sprintf("A message came from %s, which is not among the account's allowed origins: add it under Settings → Account.", origin)
+}
+
+// rejectedDropReason explains a message that failed a check of its
+// content, such as a slug in capitals.
+func rejectedDropReason(err error) string {
+	if verr, ok := errors.AsType[*apitype.ValidationError](err); ok {
+		return "A message was rejected: " + verr.Message
+	}
+	return "A message was rejected: " + err.Error() + "."
+}
+
+// unknownSlugDropReason explains an event whose slug the account has not
+// defined.
+func unknownSlugDropReason(slug string) string {
+	return fmt.Sprintf("No custom event has the slug %q: create it under Settings → Custom Events, or correct the slug in the page.", slug)
+}
