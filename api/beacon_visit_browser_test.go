@@ -168,3 +168,27 @@ func TestBeaconOptOutOnFirstPartyHost(t *testing.T) {
 		t.Errorf("occurrences = %d, want %d as before the next page", n, stored)
 	}
 }
+
+// TestBeaconNewIDAfterCookieDeleted deletes _ma_vid between two events, as
+// a site does when a visitor signs out on a shared computer: the second
+// event gets a new visitor id, never the deleted one.
+func TestBeaconNewIDAfterCookieDeleted(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "viewed")
+	siteURL := newSitePage(t, sitePageHTML(ts, recordSends))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/")
+
+	evaluate(t, browser, `$__MA.captureEvent('viewed'); document.cookie = '_ma_vid=; path=/; max-age=0'; $__MA.captureEvent('viewed')`)
+	ts.waitCollected(t, 2)
+	ids, err := chromedp.Run(browser, chromedp.Evaluate[[]string]("sent.map(function (m) { return m.v })"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != 2 || ids[0] == ids[1] {
+		t.Errorf("visitor ids sent = %q, want two different ids", ids)
+	}
+	if cookie := pageString(t, browser, "document.cookie"); len(ids) == 2 && cookie != "_ma_vid="+ids[1] {
+		t.Errorf("cookie = %q, want the second id", cookie)
+	}
+}

@@ -9,7 +9,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"customevents/api"
@@ -683,4 +685,36 @@ func TestBeaconSettingsChangesConsentMode(t *testing.T) {
 	// The page shows the stored mode after a reload.
 	navigate(t, browser, ts.URL+"/settings/beacon")
 	waitFor(t, browser, "stored mode selected", `(document.getElementById("consent-mode")||{}).value === "wait"`)
+}
+
+// TestConsentOptOutRenewedOnLoad shortens the opt-out cookie to a minute,
+// as Safari caps cookies that scripts set at 7 days, and checks that the
+// next page load sets it again for two years on the same domain.
+func TestConsentOptOutRenewedOnLoad(t *testing.T) {
+	ts := newTestServer(t)
+	siteURL := strings.Replace(newSitePage(t, consentPageHTML(api.Snippet(ts.URL, ts.Account.SiteKey), "", "")), "://127.0.0.1:", "://www.site.localhost:", 1)
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/")
+	evaluate(t, browser, `$__MA.optOut(); document.cookie = '_ma_optout=1; path=/; domain=site.localhost; max-age=60'`)
+
+	openSite(t, browser, siteURL+"/next")
+	result, err := chromedp.Call(browser, network.GetCookies, network.GetCookiesParams{URLs: []string{siteURL + "/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var optOuts []string
+	for _, c := range result.Cookies {
+		if c.Name != "_ma_optout" {
+			continue
+		}
+		optOuts = append(optOuts, c.Domain)
+		// The script asks for two years, and Chromium caps every cookie at
+		// 400 days.
+		if left := time.Until(time.Unix(int64(c.Expires), 0)); left < 399*24*time.Hour {
+			t.Errorf("_ma_optout on %s expires in %v, want 400 days", c.Domain, left.Round(time.Second))
+		}
+	}
+	if want := []string{".site.localhost"}; !slices.Equal(optOuts, want) {
+		t.Errorf("_ma_optout cookies on %q, want only %q", optOuts, want)
+	}
 }

@@ -23,9 +23,12 @@
       limit
    X  sets a first-party cookie: name, value, max-age and extra attributes
    Y  the visitor id that V last returned
-   V  returns the visitor id from the _ma_vid cookie, or sets Y, or a new
-      id when Y is unset, as the cookie. A browser that refuses cookies
-      then keeps one id for the page
+   N  true when the cookie that V last wrote did not stick, as in a
+      browser that refuses cookies
+   V  returns the visitor id from the _ma_vid cookie, or else sets a new
+      id as the cookie. When cookies do not stick, it keeps Y instead,
+      so that the page keeps one id. A cookie that the site deleted
+      gets a new id, never the old one again
    T  returns the visit's first-touch utm_* and search click id query
       parameters, and sets R to the origin of the referrer of the first
       touch's page, or to undefined when a script without R began the
@@ -45,9 +48,13 @@
    A  the public $__MA object that replaces the stub. identify checks each
       field against the server's limits once trimmed and in NFC: email at
       most 254 bytes, the others strings of at most 200 characters, none
-      with a control character or a bidirectional override */
+      with a control character or a bidirectional override. optOut
+      deletes _ma_optout on the host and every parent domain, and sets it
+      again on the widest domain that the browser accepts. The script
+      calls it on each load of an opted-out browser, which renews the
+      cookie where Safari caps it at 7 days */
 !function(w,d,n,l){
-var M=w.$__MA||{},q=M.q||[],k=M.k,u=M.u,c=M.c,Q=[],R,Y,Z={},
+var M=w.$__MA||{},q=M.q||[],k=M.k,u=M.u,c=M.c,Q=[],R,Y,N,Z={},
 O=()=>/(?:^|; )_ma_optout=1/.test(d.cookie),
 o=O()||c=="gpc"&&n.globalPrivacyControl===!0,
 g=!c||/^(track|gpc)$/.test(c)||null,
@@ -56,7 +63,7 @@ F=f=>(...a)=>{try{f(...a)}catch(e){}},
 B=t=>new Blob([t]).size,
 L=s=>s.length>2048?s.slice(0,2048).replace(/%.?$/,""):s,
 X=(m,v,a)=>d.cookie=m+"="+v+";path=/;max-age="+a+";SameSite=Lax"+(l.protocol=="https:"?";Secure":""),
-V=m=>{if(m=d.cookie.match(/(?:^|; )_ma_vid=([0-9a-f]{32})/))return Y=m[1];Y=Y||[...crypto.getRandomValues(new Uint8Array(16))].map(x=>(x|256).toString(16).slice(1)).join("");X("_ma_vid",Y,63072000);return Y},
+V=m=>{if(m=d.cookie.match(/(?:^|; )_ma_vid=([0-9a-f]{32})/))return Y=m[1];N&&Y||(Y=[...crypto.getRandomValues(new Uint8Array(16))].map(x=>(x|256).toString(16).slice(1)).join(""));X("_ma_vid",Y,63072000);N=!/(^|; )_ma_vid=/.test(d.cookie);return Y},
 T=(s,t,i)=>{t=L((l.search.match(/[?&](utm_[a-z]+|gclid|[gw]braid|msclkid)=[^&#]*/g)||[]).join(""));R=L((d.referrer.match(/^[^:/]+:\/\/[^/?#]*/)||[""])[0]);i=Date.now();if(!t&&i-Z.t<18e5)t=Z.u,R=Z.r;Z={u:t,r:R,t:i};try{if(g&&!o){s=sessionStorage;s._ma_utm=t;s._ma_t=i;R!=null&&(s._ma_r=R)}}catch(e){}return t},
 C=(m,x,v,t,c)=>{if({}.toString.call(m)!="[object Object]")return"is not an object";c=0;for(x in m){v=m[x];t=typeof v;if(++c>50)return"has over 50 keys";if(!x)return"has an empty key";if(B(x)>64)return"key "+x+" is over 64 bytes";if(t=="number"?!isFinite(v):!/^(string|boolean)$/.test(t))return x+" is not a string, finite number or boolean";if(B(v)>1024)return x+" is over 1024 bytes";if(/\0/.test(x+v))return x+" contains a NUL character"}if(B(JSON.stringify(m))>8192)return"is over 8192 bytes"},
 S=(m,r,b)=>{m.v=V();r=u+"/collect";b=JSON.stringify(m);try{if(n.sendBeacon(r,b))return}catch(e){}fetch(r,{method:"POST",body:b,keepalive:!0}).catch(e=>0)},
@@ -65,7 +72,7 @@ A=w.$__MA={k:k,u:u,c:c,
 captureEvent:F((s,m,e,p)=>{e={e:s,r:L(d.referrer),a:T(),f:R};if(typeof s!="string"||!s)return W("captureEvent needs a slug");if(m!=null){if(p=C(m))return W("metadata "+p+": event "+s+" not sent");e.m=m}P(e)}),
 identify:F((p,i,x,v,y)=>{if(!p||typeof p.email!="string"||!p.email.trim())return W("identify needs an email");i={};for(x of["email","firstName","lastName","company"]){v=p[x];y=typeof v!="string"?v!=null&&"is not a string":/[\0-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/.test(v.trim())?"contains an invisible character":x=="email"?B(v.trim().normalize())>254&&"is over 254 bytes":[...v.trim().normalize()].length>200&&"is over 200 characters";if(y)return W("identify "+x+" "+y+": not sent");i[x]=v}P({i:i})}),
 consent:F(y=>{g=y===!0;if(g){T();Q.forEach(S)}Q=[]}),
-optOut:F((h,i,x)=>{o=1;Q=[];h=l.hostname.split(".");X("_ma_vid","",0);for(i=h.length;i--;){x=";domain="+h.slice(i).join(".");X("_ma_vid","",0+x);O()||X("_ma_optout",1,63072000+x)}O()||X("_ma_optout",1,63072000);delete sessionStorage._ma_utm;delete sessionStorage._ma_r;delete sessionStorage._ma_t})};
+optOut:F((h,i,x)=>{o=1;Q=[];h=l.hostname.split(".");X("_ma_vid","",0);X("_ma_optout","",0);for(i=h.length;i--;){x=";domain="+h.slice(i).join(".");X("_ma_vid","",0+x);X("_ma_optout","",0+x)}for(i=h.length;i--&&!O();)X("_ma_optout",1,63072000+";domain="+h.slice(i).join("."));O()||X("_ma_optout",1,63072000);delete sessionStorage._ma_utm;delete sessionStorage._ma_r;delete sessionStorage._ma_t})};
 F(s=>{s=sessionStorage;Z={u:s._ma_utm,r:s._ma_r,t:s._ma_t}})();
 F(T)();
 O()&&A.optOut();
