@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"net/url"
 	"regexp"
 	"slices"
@@ -76,6 +77,27 @@ var siteKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 // rejects the whole message. The returned SiteKey is set whenever the body
 // names a well-formed site key, even when another check fails, so that the
 // caller can log the rejection with the account.
+// decodeProblem describes an error of json.Unmarshal on a beacon message
+// in the message's terms, such as "i.firstName is a JSON number, not a
+// string", without Go's type names.
+func decodeProblem(err error) error {
+	if typeErr, ok := errors.AsType[*json.UnmarshalTypeError](err); ok && typeErr.Field != "" {
+		want := "a string"
+		if typeErr.Type != nil && (typeErr.Type.Kind() == reflect.Struct || typeErr.Type.Kind() == reflect.Pointer) {
+			want = "an object"
+		}
+		value := typeErr.Value
+		if value == "bool" {
+			value = "boolean"
+		}
+		return fmt.Errorf("%s is a JSON %s, not %s", typeErr.Field, value, want)
+	}
+	if _, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+		return errors.New("body is not a JSON object")
+	}
+	return fmt.Errorf("body is not valid JSON: %w", err)
+}
+
 func parseCollect(body []byte) (collectMessage, error) {
 	var msg collectMessage
 	if len(body) > maxCollectBody {
@@ -87,7 +109,7 @@ func parseCollect(body []byte) (collectMessage, error) {
 		msg.SiteKey = req.SiteKey
 	}
 	if decodeErr != nil {
-		return msg, fmt.Errorf("body is not a valid JSON message: %w", decodeErr)
+		return msg, decodeProblem(decodeErr)
 	}
 	if err := checkCollectKeys(body); err != nil {
 		return msg, err

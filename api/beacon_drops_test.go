@@ -16,16 +16,22 @@ func TestBeaconDropsKeepLatest(t *testing.T) {
 		drops.add(1, start.Add(time.Duration(i)*time.Minute), fmt.Sprintf("reason %d", i))
 	}
 	drops.add(2, start, "other account")
+	// The same reason again takes no second entry.
+	drops.add(1, start.Add(11*time.Minute), "reason 10")
 
 	got := drops.recent(1, start.Add(70*time.Minute))
 	var reasons []string
 	for _, drop := range got {
 		reasons = append(reasons, drop.Reason)
 	}
-	// Ten are kept, and those over an hour old at 11:10 are left out.
-	want := []string{"reason 11", "reason 10"}
+	// Ten reasons are kept, and those over an hour old at 11:10 are left
+	// out.
+	want := []string{"reason 10", "reason 11"}
 	if strings.Join(reasons, ",") != strings.Join(want, ",") {
 		t.Errorf("recent drops = %q, want %q", reasons, want)
+	}
+	if got[0].Count != 2 || got[1].Count != 1 {
+		t.Errorf("counts = %d and %d, want 2 and 1", got[0].Count, got[1].Count)
 	}
 	if n := len(drops.recent(1, start)); n != apitype.MaxBeaconDrops {
 		t.Errorf("drops kept = %d, want %d", n, apitype.MaxBeaconDrops)

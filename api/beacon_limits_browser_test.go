@@ -249,9 +249,9 @@ func TestBeaconChecksIdentifyFields(t *testing.T) {
 		"$__MA: identify company is not a string: not sent",
 		"$__MA: identify company is over 200 characters: not sent",
 		"$__MA: identify firstName is over 200 characters: not sent",
-		"$__MA: identify lastName contains an invisible character: not sent",
-		"$__MA: identify firstName contains an invisible character: not sent",
-		"$__MA: identify company contains an invisible character: not sent",
+		"$__MA: identify lastName contains a control or invisible character: not sent",
+		"$__MA: identify firstName contains a control or invisible character: not sent",
+		"$__MA: identify company contains a control or invisible character: not sent",
 		"$__MA: identify email is over 254 bytes: not sent",
 	}
 	if warnings := pageWarnings(t, browser); !reflect.DeepEqual(warnings, want) {

@@ -29,7 +29,7 @@ func TestParseCollect(t *testing.T) {
 		{name: "valid event", body: `{"k":"site_x","v":"` + vid + `","e":"signup","u":"https://example.com/"}`},
 		{name: "valid event with metadata", body: `{"k":"site_x","v":"` + vid + `","e":"signup","m":{"plan":"pro","seats":5}}`},
 		{name: "valid identify", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann@example.com"}}`},
-		{name: "not JSON", body: `k=site`, wantErr: "body is not a valid JSON message"},
+		{name: "not JSON", body: `k=site`, wantErr: "body is not valid JSON: invalid character"},
 		{name: "missing site key", body: `{"v":"` + vid + `","e":"signup"}`, wantErr: "site key is missing or too long"},
 		{name: "short visitor id", body: `{"k":"site_x","v":"abc","e":"signup"}`, wantErr: "visitor id is not 32 lowercase hex digits"},
 		{name: "bad slug", body: `{"k":"site_x","v":"` + vid + `","e":"Sign Up"}`, wantErr: "slug: Slug must be lowercase"},
@@ -44,7 +44,7 @@ func TestParseCollect(t *testing.T) {
 		{name: "long first name", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann@example.com","firstName":"` + strings.Repeat("é", 201) + `"}}`, wantErr: "firstName is too long: use at most 200 characters."},
 		{name: "NUL in company", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann@example.com","company":"A\u0000B"}}`, wantErr: "company contains the control character U+0000: remove it."},
 		{name: "line break in first name", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann@example.com","firstName":"Ann\r\nX-Evil: 1"}}`, wantErr: "firstName contains the control character U+000D: remove it."},
-		{name: "first name not a string", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann@example.com","firstName":5}}`, wantErr: "body is not a valid JSON message"},
+		{name: "first name not a string", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann@example.com","firstName":5}}`, wantErr: "i.firstName is a JSON number, not a string"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

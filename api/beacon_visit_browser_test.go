@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -135,6 +136,8 @@ func TestBeaconVisitorWithoutCookies(t *testing.T) {
 // whole domain, and calls optOut() right after an event. The reply to that
 // event may still set _ma_vid again, when the request left before the
 // opt-out cookie was set: the next page load removes it and sends nothing.
+// A message that carries the opt-out cookie, as one sent after optOut()
+// does, is then ignored by the collect host.
 func TestBeaconOptOutOnFirstPartyHost(t *testing.T) {
 	ts := newTestServer(t)
 	createEvent(t, ts, "signup")
@@ -166,6 +169,13 @@ func TestBeaconOptOutOnFirstPartyHost(t *testing.T) {
 	}
 	if n := dbtest.Count(t, ts.Store.DB(), "event_occurrences"); n != stored {
 		t.Errorf("occurrences = %d, want %d as before the next page", n, stored)
+	}
+
+	evaluate(t, browser, `fetch(`+strconv.Quote(collectURL+"/collect")+`, {method: 'POST', mode: 'no-cors', credentials: 'include',
+		body: JSON.stringify({k: `+strconv.Quote(ts.Account.SiteKey)+`, v: '0123456789abcdef0123456789abcdef', u: location.href, e: 'signup'})})`)
+	ts.waitCollected(t, 1)
+	if n := dbtest.Count(t, ts.Store.DB(), "event_occurrences"); n != stored {
+		t.Errorf("occurrences after a message with the opt-out cookie = %d, want %d", n, stored)
 	}
 }
 

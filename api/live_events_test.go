@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"reflect"
 	"slices"
@@ -306,8 +307,11 @@ func TestBeaconStatusListsDrops(t *testing.T) {
 	allowed := map[string]string{"Origin": "https://www.example.com"}
 	postCollect(t, ts, message("sign-up"), allowed)
 	postCollect(t, ts, message("Bad Slug"), allowed)
-	postCollect(t, ts, message("signup"), map[string]string{"Origin": "https://evil.example"})
+	postCollect(t, ts, message("signup"), map[string]string{"Origin": "https://Evil.example:443"})
+	postCollect(t, ts, message("signup"), map[string]string{"Origin": "null"})
 	postCollect(t, ts, message("signup"), nil)
+	// A repeated reason moves to the top and counts both messages.
+	postCollect(t, ts, message("sign-up"), allowed)
 	postCollect(t, ts, message("signup"), allowed)
 
 	status, body := c.do(http.MethodGet, "/api/beacon/status", nil)
@@ -319,14 +323,15 @@ func TestBeaconStatusListsDrops(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"A message had no Origin header, and the account accepts only its allowed origins: send events with the beacon script from a page of an allowed origin.",
-		"A message came from https://evil.example, which is not among the account's allowed origins: add it under Settings → Account.",
-		"A message was rejected: " + apitype.ValidateSlug("Bad Slug").Message,
-		`No custom event has the slug "sign-up": create it under Settings → Custom Events, or correct the slug in the page.`,
+		`2 × No custom event has the slug "sign-up": create it under Settings → Custom Events, or correct the slug in the page.`,
+		"1 × A message had no Origin header, and the account accepts only its allowed origins: send events with the beacon script from a page of an allowed origin.",
+		"1 × A message had an Origin header that is not a web origin, and the account accepts only its allowed origins. A browser on a page of your site sends its origin, such as https://www.example.com.",
+		"1 × A message came from https://evil.example, which is not among the account's allowed origins: if that is your site, add it under Settings → Account.",
+		"1 × A message was rejected: " + apitype.ValidateSlug("Bad Slug").Message,
 	}
 	var reasons []string
 	for _, drop := range got.RecentDrops {
-		reasons = append(reasons, drop.Reason)
+		reasons = append(reasons, fmt.Sprintf("%d × %s", drop.Count, drop.Reason))
 		if time.Since(drop.At) > time.Minute {
 			t.Errorf("drop at %v, want within the last minute", drop.At)
 		}

@@ -232,6 +232,12 @@ func TestBeaconCheckReportsFirstEvent(t *testing.T) {
 	click(t, browser, "#check-site")
 	want = "Your site is sending events. The latest beacon event, signup, arrived at " + storedAt.UTC().Format("2006-01-02 15:04:05") + " UTC from https://example.com/pricing."
 	waitFor(t, browser, "latest event reported", textIs("#check-site-status", want))
+
+	// With an event found, the check still watches for dropped messages,
+	// as a site may send some events right and one slug wrong.
+	postCollect(t, ts, `{"k":"`+ts.Account.SiteKey+`","v":"`+collectVisitorID+`","u":"https://example.com/pricing","e":"sign-up"}`, nil)
+	waitFor(t, browser, "repeated drop counted", `Array.from(document.querySelectorAll("#check-site-drops li"), li => li.textContent.replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC: /, "")).join("|") === `+
+		`'No custom event has the slug "sign-up": create it under Settings → Custom Events, or correct the slug in the page. (2 messages)'`)
 }
 
 // TestGraphQLExamplesUseAccountEndpoint checks the examples against the

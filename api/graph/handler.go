@@ -20,8 +20,8 @@ import (
 const (
 	maxRequestBodyBytes = 1 << 20
 	maxParserTokens     = 10_000
-	// maxIntrospectionTokens caps the document of a request without a
-	// valid API key, which may only be an introspection query. A query for
+	// maxIntrospectionTokens caps the document of a request without an
+	// Authorization header, which may only be an introspection query. A query for
 	// every field of the introspection types (fullIntrospectionQuery in
 	// auth_test.go) has 184 tokens.
 	maxIntrospectionTokens = 1_000
@@ -48,8 +48,8 @@ type Options struct {
 // NewHandler returns the GraphQL endpoint. It accepts queries by GET and
 // POST (application/json) and allows introspection. Each request names its
 // account with the header `Authorization: Bearer <API key>`. A request
-// without a valid key gets 401, unless it only reads the schema by
-// introspection. Close the handler at shutdown.
+// without a valid key gets 401, unless it has no Authorization header and
+// only reads the schema by introspection. Close the handler at shutdown.
 func NewHandler(store *db.Store, log *slog.Logger, opts Options) *Handler {
 	resolver := &Resolver{store: store, log: log}
 	return &Handler{

@@ -656,11 +656,18 @@ func TestTriggerLiteralOfWrongType(t *testing.T) {
 			message: "input.metadata has the integer 12345678901234567890, which is outside the 64-bit range, so nothing was stored: write it with a decimal point, as in 12345678901234567890.0, to send it as a float.",
 		},
 		{
-			name:    "bare name in metadata",
+			name:    "enum value in metadata",
 			query:   `mutation { triggerCustomEvent(input: { slug: "signed-up", email: "a@example.com", metadata: {plan: pro} }) }`,
 			path:    []any{"triggerCustomEvent", "input", "metadata"},
 			field:   "metadata",
-			message: `input.metadata has the bare name pro, which is not a string, number or boolean, so nothing was stored: write it in double quotes, as in "pro", to send it as a string.`,
+			message: `input.metadata has the enum value pro, a name without quotes, which is not a string, number or boolean, so nothing was stored: write it in double quotes, as in "pro", to send it as a string.`,
+		},
+		{
+			name:    "enum value beside a variable in metadata",
+			query:   `mutation($n: Int) { triggerCustomEvent(input: { slug: "signed-up", email: "a@example.com", metadata: {n: $n, plan: pro} }) }`,
+			path:    []any{"triggerCustomEvent", "input", "metadata"},
+			field:   "metadata",
+			message: `input.metadata has the enum value pro, a name without quotes, which is not a string, number or boolean, so nothing was stored: write it in double quotes, as in "pro", to send it as a string.`,
 		},
 		{
 			name:    "integer as slug in a batch",

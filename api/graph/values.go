@@ -279,8 +279,13 @@ func scalarFix(typeName, field string, err error) string {
 // fit 64 bits gets the issue of unreadableNumber.
 func scalarLiteralIssue(v *ast.Value, path ast.Path) (literalIssue, bool) {
 	read, ok := scalarReaders[v.Definition.Name]
-	if !ok || v.Kind == ast.Variable || v.Kind == ast.NullValue || containsVariable(v) {
+	if !ok || v.Kind == ast.Variable || v.Kind == ast.NullValue {
 		return literalIssue{}, false
+	}
+	if containsVariable(v) {
+		// The variable check reads the variables' values. An enum value
+		// beside them is wrong whatever they are.
+		return bareNameIssue(v, path)
 	}
 	value, err := v.Value(nil)
 	if err != nil {
@@ -303,7 +308,8 @@ func scalarLiteralIssue(v *ast.Value, path ast.Path) (literalIssue, bool) {
 }
 
 // bareNameIssue returns the issue of a Metadata literal v at path that
-// holds an enum value, which its reader took for a string.
+// holds an enum value, a name without quotes, which its reader would take
+// for a string.
 func bareNameIssue(v *ast.Value, path ast.Path) (literalIssue, bool) {
 	name := firstEnumValue(v)
 	if name == nil || v.Definition.Name != "Metadata" {
@@ -313,7 +319,7 @@ func bareNameIssue(v *ast.Value, path ast.Path) (literalIssue, bool) {
 	return literalIssue{
 		path:     path,
 		position: name.Position,
-		problem:  fmt.Sprintf("has the bare name %s, which is not a string, number or boolean", text),
+		problem:  fmt.Sprintf("has the enum value %s, a name without quotes, which is not a string, number or boolean", text),
 		fix:      fmt.Sprintf("write it in double quotes, as in %q, to send it as a string", text),
 	}, true
 }

@@ -62,21 +62,23 @@ type BeaconStatus struct {
 	LatestEventAt *time.Time `json:"latestEventAt"`
 	LatestSlug    string     `json:"latestSlug,omitempty"`
 	LatestPageURL string     `json:"latestPageUrl,omitempty"`
-	// RecentDrops lists the account's beacon messages that the server
-	// process of this request dropped within BeaconDropWindow, newest
-	// first, at most MaxBeaconDrops.
+	// RecentDrops lists the reasons for which the server process of this
+	// request dropped the account's beacon messages within
+	// BeaconDropWindow, the latest first, at most MaxBeaconDrops.
 	RecentDrops []BeaconDrop `json:"recentDrops"`
 }
 
-// BeaconDrop is a beacon message that the server dropped: when, and why
-// with what to do, such as "No custom event has the slug "sign-up": ...".
+// BeaconDrop is a kind of beacon message that the server dropped: why,
+// with what to do, such as "No custom event has the slug "sign-up": ...",
+// how many times, and when last.
 type BeaconDrop struct {
 	At     time.Time `json:"at"`
 	Reason string    `json:"reason"`
+	Count  int       `json:"count"`
 }
 
-// How many dropped beacon messages GET /api/beacon/status lists, and for
-// how long.
+// How many reasons for dropped beacon messages GET /api/beacon/status
+// lists, and for how long.
 const (
 	MaxBeaconDrops   = 10
 	BeaconDropWindow = time.Hour

@@ -2,6 +2,7 @@ package page
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -36,9 +37,11 @@ type siteCheck struct {
 	// arrivedAt is the time of the beacon event found, or zero.
 	arrivedAt time.Time
 	hints     bool
-	// drops are the messages that the server dropped lately, from the
-	// last poll.
-	drops []apitype.BeaconDrop
+	// drops are the reasons for messages that the server dropped lately,
+	// from the last poll. Once an event is found, watching keeps polling
+	// for them until siteCheckPolls polls were made.
+	drops    []apitype.BeaconDrop
+	watching bool
 }
 
 func (p *BeaconSettings) onCheckSite(ctx app.Context, e app.Event) {
@@ -57,12 +60,27 @@ func (p *BeaconSettings) pollSite(run int) {
 		status, err := api().BeaconStatus(context.Background())
 		ctx.Dispatch(func(ctx app.Context) {
 			c := &p.check
-			if c.run != run || !c.running {
+			if c.run != run || !(c.running || c.watching) {
 				return
 			}
 			c.polls++
 			if err == nil {
 				c.drops = status.RecentDrops
+			}
+			if c.watching {
+				// The event was reported: only the dropped messages change.
+				c.watching = err == nil && c.polls < siteCheckPolls
+				if c.watching {
+					ctx.After(siteCheckInterval, func(app.Context) { p.pollSite(run) })
+				}
+				return
+			}
+			if err == nil && status.LatestEventAt != nil && c.polls < siteCheckPolls {
+				// A site that sends some events may still have others
+				// dropped, such as those of one wrong slug, so the check
+				// goes on watching for drops.
+				c.watching = true
+				ctx.After(siteCheckInterval, func(app.Context) { p.pollSite(run) })
 			}
 			switch {
 			case err != nil:
@@ -87,6 +105,15 @@ func (p *BeaconSettings) pollSite(run int) {
 			}
 		})
 	})
+}
+
+// dropCount returns " (3 messages)" for a reason of more than one dropped
+// message, and "" for one.
+func dropCount(n int) string {
+	if n <= 1 {
+		return ""
+	}
+	return " (" + strconv.Itoa(n) + " messages)"
 }
 
 // beaconEventText describes the latest beacon event, such as
@@ -114,12 +141,12 @@ func (p *BeaconSettings) renderSiteCheck() app.UI {
 		app.If(len(c.drops) > 0, func() app.UI {
 			return app.Div().ID("check-site-drops").Body(
 				app.H3().Text("Messages dropped in the last hour"),
-				app.P().Class("hint").Text("The server answers every message with 204, so the page shows no error. This server dropped these, newest first:"),
+				app.P().Class("hint").Text("The server answers every message with 204, so the page shows no error. This server dropped messages for these reasons, the latest first, with the time of the last one:"),
 				app.Ul().Body(
 					app.Range(c.drops).Slice(func(i int) app.UI {
 						return app.Li().Body(
 							app.Time().DateTime(c.drops[i].At.Format(time.RFC3339)).Text(formatTimestamp(c.drops[i].At)),
-							app.Text(": "+c.drops[i].Reason),
+							app.Text(": "+c.drops[i].Reason+dropCount(c.drops[i].Count)),
 						)
 					}),
 				),
