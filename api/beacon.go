@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"reflect"
 	"net/url"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -70,13 +70,6 @@ type collectMessage struct {
 // siteKeyPattern matches the characters of the site keys that accounts get.
 var siteKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
-// parseCollect decodes and checks a beacon body. Its keys are
-// case-sensitive (see checkCollectKeys). The page URL and the referrer are
-// cut to maxPageURL characters rather than losing the event.
-// Metadata is checked with apitype.ParseMetadata, and invalid metadata
-// rejects the whole message. The returned SiteKey is set whenever the body
-// names a well-formed site key, even when another check fails, so that the
-// caller can log the rejection with the account.
 // decodeProblem describes an error of json.Unmarshal on a beacon message
 // in the message's terms, such as "i.firstName is a JSON number, not a
 // string", without Go's type names.
@@ -98,6 +91,13 @@ func decodeProblem(err error) error {
 	return fmt.Errorf("body is not valid JSON: %w", err)
 }
 
+// parseCollect decodes and checks a beacon body. Its keys are
+// case-sensitive (see checkCollectKeys). The page URL and the referrer are
+// cut to maxPageURL characters rather than losing the event.
+// Metadata is checked with apitype.ParseMetadata, and invalid metadata
+// rejects the whole message. The returned SiteKey is set whenever the body
+// names a well-formed site key, even when another check fails, so that the
+// caller can log the rejection with the account.
 func parseCollect(body []byte) (collectMessage, error) {
 	var msg collectMessage
 	if len(body) > maxCollectBody {
