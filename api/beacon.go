@@ -74,21 +74,22 @@ var siteKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 // in the message's terms, such as "i.firstName is a JSON number, not a
 // string", without Go's type names.
 func decodeProblem(err error) error {
-	if typeErr, ok := errors.AsType[*json.UnmarshalTypeError](err); ok && typeErr.Field != "" {
-		want := "a string"
-		if typeErr.Type != nil && (typeErr.Type.Kind() == reflect.Struct || typeErr.Type.Kind() == reflect.Pointer) {
-			want = "an object"
-		}
-		value := typeErr.Value
-		if value == "bool" {
-			value = "boolean"
-		}
-		return fmt.Errorf("%s is a JSON %s, not %s", typeErr.Field, value, want)
+	typeErr, ok := errors.AsType[*json.UnmarshalTypeError](err)
+	if !ok {
+		return fmt.Errorf("body is not valid JSON: %w", err)
 	}
-	if _, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+	if typeErr.Field == "" {
 		return errors.New("body is not a JSON object")
 	}
-	return fmt.Errorf("body is not valid JSON: %w", err)
+	want := "a string"
+	if kind := typeErr.Type.Kind(); kind == reflect.Struct || kind == reflect.Pointer {
+		want = "an object"
+	}
+	value := typeErr.Value
+	if value == "bool" {
+		value = "boolean"
+	}
+	return fmt.Errorf("%s is a JSON %s, not %s", typeErr.Field, value, want)
 }
 
 // parseCollect decodes and checks a beacon body. Its keys are

@@ -19,8 +19,8 @@ const maxDropReasonRunes = 300
 
 // beaconDrops keeps the reasons for each account's latest dropped beacon
 // messages, so that Settings → Beacon can show why a website's events do
-// not arrive. The collect endpoint answers 204 either way, so the page's
-// developer sees nothing else. Messages with the same reason share one
+// not arrive. The collect endpoint responds with 204 either way, so the
+// page's developer gets no other sign of them. Messages with the same reason share one
 // entry with a count, so a wrong slug on every page does not push out
 // another reason. Each server process keeps its own, in memory: at most
 // MaxBeaconDrops reasons per account, and only accounts whose site key a
@@ -35,15 +35,13 @@ type beaconDrops struct {
 func (d *beaconDrops) add(accountID int64, at time.Time, reason string) {
 	// Origins and slugs come from websites: a control character or a
 	// bidirectional override would garble the list.
+	reason, _ = apitype.CutText(reason, maxDropReasonRunes)
 	reason = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
 			return utf8.RuneError
 		}
 		return r
-	}, strings.ToValidUTF8(reason, "\uFFFD"))
-	if utf8.RuneCountInString(reason) > maxDropReasonRunes {
-		reason = string([]rune(reason)[:maxDropReasonRunes-1]) + "…"
-	}
+	}, reason)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.byAccount == nil {

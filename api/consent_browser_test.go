@@ -708,7 +708,7 @@ func TestConsentOptOutRenewedOnLoad(t *testing.T) {
 			continue
 		}
 		optOuts = append(optOuts, c.Domain)
-		// The script asks for two years, and Chromium caps every cookie at
+		// The script sets a max-age of two years, which Chromium caps at
 		// 400 days.
 		if left := time.Until(time.Unix(int64(c.Expires), 0)); left < 399*24*time.Hour {
 			t.Errorf("_ma_optout on %s expires in %v, want 400 days", c.Domain, left.Round(time.Second))

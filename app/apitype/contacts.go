@@ -161,8 +161,8 @@ func MetadataEntries(m map[string]any) ([]MetadataEntry, int) {
 
 	entries := make([]MetadataEntry, len(keys))
 	for i, key := range keys {
-		value, truncated := cutText(metadataText(m[key]), MaxTimelineMetadataValue)
-		shownKey, keyCut := cutText(key, MaxMetadataKeyLength)
+		value, truncated := CutText(metadataText(m[key]), MaxTimelineMetadataValue)
+		shownKey, keyCut := CutText(key, MaxMetadataKeyLength)
 		entries[i] = MetadataEntry{Key: shownKey, Value: value, Truncated: truncated || keyCut}
 	}
 	return entries, omitted
@@ -184,10 +184,10 @@ func metadataText(value any) string {
 	return string(b)
 }
 
-// cutText returns s cut to max characters, with an ellipsis in place of
+// CutText returns s cut to max characters, with an ellipsis in place of
 // the last one when it was cut, and whether it was cut. Invalid UTF-8
 // becomes U+FFFD.
-func cutText(s string, max int) (string, bool) {
+func CutText(s string, max int) (string, bool) {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	if utf8.RuneCountInString(s) <= max {
 		return s, false
