@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -210,11 +211,24 @@ func logConsoleOnFailure(t testing.TB, ctx context.Context) {
 	})
 }
 
+// screenshotTimeout bounds one screenshot in saveScreenshot.
+const screenshotTimeout = 20 * time.Second
+
 // saveScreenshot writes a PNG of the page to test-artifacts/ at the
-// repository root, which the test run keeps.
+// repository root, which the test run keeps. A screenshot is a record for
+// people, not a check. In one CI run on a loaded machine, Chromium 156 did
+// not return a capture within the test's whole 90 s. So the capture gets
+// its own time limit, and running out of it is logged rather than failing
+// the test or using up the time of the steps that follow.
 func saveScreenshot(t testing.TB, ctx context.Context, name string) {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	captureCtx, cancel := context.WithTimeout(ctx, screenshotTimeout)
+	defer cancel()
+	png, err := chromedp.Run(captureCtx, chromedp.FullScreenshot(100))
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		t.Logf("screenshot %s: no image from Chromium within %s; going on without it", name, screenshotTimeout)
+		return
+	}
 	if err != nil {
 		t.Errorf("screenshot %s: %v", name, err)
 		return
