@@ -1,8 +1,10 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -17,17 +19,34 @@ import (
 // quotes values from the message, such as an Origin header.
 const maxDropReasonRunes = 300
 
-// beaconDrops keeps the reasons for each account's latest dropped beacon
-// messages, so that Settings → Beacon can show why a website's events do
-// not arrive. The collect endpoint responds with 204 either way, so the
-// page's developer gets no other sign of them. Messages with the same reason share one
-// entry with a count, so a wrong slug on every page does not push out
-// another reason. Each server process keeps its own, in memory: at most
-// MaxBeaconDrops reasons per account, and only accounts whose site key a
-// message named.
+// beaconDropFlushDelay is how long a server process gathers dropped
+// beacon messages before it adds them to the database, where every process
+// reads them.
+const beaconDropFlushDelay = time.Second
+
+// beaconDrops gathers the reasons for each account's dropped beacon
+// messages and adds them to the database, so that Settings → Beacon can
+// show why a website's events do not arrive. The collect endpoint responds
+// with 204 either way, so the page's developer gets no other sign of them.
+// Messages with the same reason share one entry with a count, so a wrong
+// slug on every page does not push out another reason. The first drop
+// after a flush schedules the next one, beaconDropFlushDelay later, and
+// flush writes at once. Until then the drops live in this process only: at
+// most apitype.MaxBeaconDrops reasons per account, and only for accounts
+// whose site key a message named.
 type beaconDrops struct {
-	mu        sync.Mutex
-	byAccount map[int64][]apitype.BeaconDrop
+	store *db.Store
+	log   *slog.Logger
+
+	// flushing makes one flush wait for another, so that drops gathered
+	// before a flush call are in the database when it returns.
+	flushing sync.Mutex
+
+	mu      sync.Mutex
+	pending map[int64][]apitype.BeaconDrop
+	// timer is the scheduled flush, nil when none is.
+	timer  *time.Timer
+	closed bool
 }
 
 // add records a message of the account dropped at at for reason, which
@@ -44,12 +63,12 @@ func (d *beaconDrops) add(accountID int64, at time.Time, reason string) {
 	}, reason)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.byAccount == nil {
-		d.byAccount = map[int64][]apitype.BeaconDrop{}
+	if d.pending == nil {
+		d.pending = map[int64][]apitype.BeaconDrop{}
 	}
 	drop := apitype.BeaconDrop{At: at.UTC(), Reason: reason, Count: 1}
 	drops := []apitype.BeaconDrop{drop}
-	for _, earlier := range d.byAccount[accountID] {
+	for _, earlier := range d.pending[accountID] {
 		if earlier.Reason == reason {
 			drops[0].Count += earlier.Count
 			continue
@@ -58,22 +77,63 @@ func (d *beaconDrops) add(accountID int64, at time.Time, reason string) {
 			drops = append(drops, earlier)
 		}
 	}
-	d.byAccount[accountID] = drops
+	d.pending[accountID] = drops
+	if d.timer == nil && !d.closed {
+		d.timer = time.AfterFunc(beaconDropFlushDelay, d.flushScheduled)
+	}
+}
+
+// flushScheduled runs flush for the timer that add set.
+func (d *beaconDrops) flushScheduled() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.flush(ctx); err != nil {
+		d.log.Error("store dropped beacon messages failed", "err", err)
+	}
+}
+
+// flush adds the drops gathered so far to the database. When that fails,
+// they are lost, and the error counts the accounts they were of.
+func (d *beaconDrops) flush(ctx context.Context) error {
+	d.flushing.Lock()
+	defer d.flushing.Unlock()
+	d.mu.Lock()
+	pending := d.pending
+	d.pending = nil
+	if d.timer != nil {
+		d.timer.Stop()
+		d.timer = nil
+	}
+	d.mu.Unlock()
+	var counts []db.BeaconDropCount
+	for accountID, drops := range pending {
+		for _, drop := range drops {
+			counts = append(counts, db.BeaconDropCount{AccountID: accountID, Reason: drop.Reason, Count: drop.Count, At: drop.At})
+		}
+	}
+	if err := d.store.AddBeaconDrops(ctx, counts); err != nil {
+		return fmt.Errorf("%w (drops of %d accounts lost)", err, len(pending))
+	}
+	return nil
+}
+
+// close writes what add gathered and schedules no more flushes.
+func (d *beaconDrops) close(ctx context.Context) error {
+	d.mu.Lock()
+	d.closed = true
+	d.mu.Unlock()
+	return d.flush(ctx)
 }
 
 // recent returns the account's reasons for drops since now minus
-// BeaconDropWindow, the latest first. The count of a reason includes its
-// drops before the window.
-func (d *beaconDrops) recent(accountID int64, now time.Time) []apitype.BeaconDrop {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	recent := []apitype.BeaconDrop{}
-	for _, drop := range d.byAccount[accountID] {
-		if now.Sub(drop.At) <= apitype.BeaconDropWindow {
-			recent = append(recent, drop)
-		}
+// apitype.BeaconDropWindow, the latest first, from every server process.
+// It writes this process's gathered drops first, so that they are listed
+// at once.
+func (d *beaconDrops) recent(ctx context.Context, accountID int64, now time.Time) ([]apitype.BeaconDrop, error) {
+	if err := d.flush(ctx); err != nil {
+		d.log.Error("store dropped beacon messages failed", "account_id", accountID, "err", err)
 	}
-	return recent
+	return d.store.RecentBeaconDrops(ctx, accountID, now.Add(-apitype.BeaconDropWindow))
 }
 
 // originDropReason explains a message whose Origin header is not among the

@@ -49,7 +49,20 @@ func newTestServer(t testing.TB) *testServer {
 // changes, when it is not nil.
 func newTestServerWith(t testing.TB, configure func(*api.Config)) *testServer {
 	t.Helper()
-	f := dbtest.NewFixture(t)
+	return startTestServer(t, dbtest.NewFixture(t), configure)
+}
+
+// newPeerServer starts a second server over the database of ts, as a
+// second server process of one installation would run.
+func newPeerServer(t testing.TB, ts *testServer) *testServer {
+	t.Helper()
+	return startTestServer(t, ts.Fixture, nil)
+}
+
+// startTestServer starts a server over the fixture's database, with a
+// configuration that configure changes, when it is not nil.
+func startTestServer(t testing.TB, f *dbtest.Fixture, configure func(*api.Config)) *testServer {
+	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	cfg := api.Config{
 		Addr:      srv.Listener.Addr().String(),
@@ -79,6 +92,9 @@ func newTestServerWith(t testing.TB, configure func(*api.Config)) *testServer {
 		}
 	})
 	srv.Start()
+	// Cleanups run last first: the HTTP server stops, then the server
+	// stores what it gathered, then the fixture drops the database.
+	t.Cleanup(handler.Close)
 	t.Cleanup(srv.Close)
 	ts.URL = srv.URL
 	ts.http = srv

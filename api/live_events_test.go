@@ -314,14 +314,7 @@ func TestBeaconStatusListsDrops(t *testing.T) {
 	postCollect(t, ts, message("sign-up"), allowed)
 	postCollect(t, ts, message("signup"), allowed)
 
-	status, body := c.do(http.MethodGet, "/api/beacon/status", nil)
-	if status != http.StatusOK {
-		t.Fatalf("status %d, body %s", status, body)
-	}
-	var got apitype.BeaconStatus
-	if err := json.Unmarshal(body, &got); err != nil {
-		t.Fatal(err)
-	}
+	got := getBeaconStatus(t, c)
 	want := []string{
 		`2 × No custom event has the slug "sign-up": create it under Settings → Custom Events, or correct the slug in the page.`,
 		"1 × A message had no Origin header, and the account accepts only its allowed origins: send events with the beacon script from a page of an allowed origin.",
@@ -341,5 +334,52 @@ func TestBeaconStatusListsDrops(t *testing.T) {
 	}
 	if got.LatestSlug != "signup" {
 		t.Errorf("latest slug = %q, want signup", got.LatestSlug)
+	}
+}
+
+// getBeaconStatus returns what GET /api/beacon/status sends c.
+func getBeaconStatus(t *testing.T, c *adminClient) apitype.BeaconStatus {
+	t.Helper()
+	status, body := c.do(http.MethodGet, "/api/beacon/status", nil)
+	if status != http.StatusOK {
+		t.Fatalf("GET /api/beacon/status: status %d, body %s", status, body)
+	}
+	var got apitype.BeaconStatus
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// TestBeaconStatusListsDropsOfPeer sends a message that one server drops
+// and reads the reason from a second server over the same database, as
+// when a load balancer sends the page's requests to other processes.
+func TestBeaconStatusListsDropsOfPeer(t *testing.T) {
+	ts := newTestServer(t)
+	peer := newPeerServer(t, ts)
+	c := signIn(t, peer)
+	createEvent(t, ts, "signup")
+
+	postCollect(t, ts, `{"k":"`+ts.Account.SiteKey+`","v":"`+collectVisitorID+`","u":"https://www.example.com/","e":"sign-up"}`, nil)
+	// The first server adds its drops to the database about a second
+	// later, so the loop asks the peer until the reason shows.
+	want := []string{`1 × No custom event has the slug "sign-up": create it under Settings → Custom Events, or correct the slug in the page.`}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := getBeaconStatus(t, c)
+		var reasons []string
+		for _, drop := range got.RecentDrops {
+			reasons = append(reasons, fmt.Sprintf("%d × %s", drop.Count, drop.Reason))
+		}
+		if len(reasons) > 0 {
+			if !slices.Equal(reasons, want) {
+				t.Errorf("reasons on the peer =\n%q\nwant\n%q", reasons, want)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the peer listed no dropped message within 10s")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

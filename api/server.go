@@ -3,6 +3,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -52,9 +53,9 @@ type Server struct {
 	graphQL *graph.Handler
 	// clientErrors limits the client error lines logged at Warn.
 	clientErrors warnBudget
-	// beaconDrops keeps the latest dropped beacon messages per account,
-	// which GET /api/beacon/status lists.
-	beaconDrops beaconDrops
+	// beaconDrops gathers dropped beacon messages per account and adds
+	// them to the database, from which GET /api/beacon/status lists them.
+	beaconDrops *beaconDrops
 }
 
 // NewServer builds the server and its route table.
@@ -70,6 +71,7 @@ func NewServer(cfg Config, store *db.Store, log *slog.Logger) *Server {
 		reportNow:      time.Now,
 		minRoles:       map[string]string{},
 		streamsClosing: make(chan struct{}),
+		beaconDrops:    &beaconDrops{store: store, log: log},
 	}
 	s.assetVersion = assetVersion(cfg.Version)
 	// The client's address is the connection's: headers such as
@@ -90,9 +92,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // Close logs the GraphQL requests that were rate limited since their
 // account's last log line, and the count of client errors logged at Debug
-// since the last count. Call it after http.Server.Shutdown returns.
+// since the last count, and stores the dropped beacon messages that it
+// gathered. Call it after http.Server.Shutdown returns.
 func (s *Server) Close() {
 	s.graphQL.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.beaconDrops.close(ctx); err != nil {
+		s.log.Error("store dropped beacon messages failed", "err", err)
+	}
 	if demoted, since := s.clientErrors.drain(); demoted > 0 {
 		s.logDemotedClientErrors(demoted, since)
 	}

@@ -12,7 +12,7 @@ import (
 )
 
 // getBeaconStatus returns the latest event that a website sent through the
-// beacon, and the messages that this process dropped lately, which
+// beacon, and the beacon messages that the server dropped lately, which
 // Settings → Beacon polls to check an installation.
 func (s *Server) getBeaconStatus(c echo.Context) error {
 	account := currentSession(c).Account
@@ -20,7 +20,11 @@ func (s *Server) getBeaconStatus(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	status := apitype.BeaconStatus{RecentDrops: s.beaconDrops.recent(account.ID, time.Now())}
+	drops, err := s.beaconDrops.recent(c.Request().Context(), account.ID, time.Now())
+	if err != nil {
+		return err
+	}
+	status := apitype.BeaconStatus{RecentDrops: drops}
 	if latest != nil {
 		at := latest.OccurredAt
 		status.LatestEventAt = &at

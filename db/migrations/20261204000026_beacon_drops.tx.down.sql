@@ -1,0 +1,1 @@
+DROP TABLE beacon_drops;
