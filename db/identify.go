@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"math/rand/v2"
+	"time"
 
 	"github.com/uptrace/bun"
 )
@@ -33,22 +35,37 @@ type Identity struct {
 // A contact that another transaction gives the email meanwhile, such as
 // an API trigger for a new email or another visitor's identify, makes the
 // first attempt fail on the email's unique index. The next attempt finds
-// that contact and merges into it. Each retry is logged to log at Info
-// level with the account id and the anonymous contact's id, never the
-// email.
+// that contact and merges into it. An attempt can also deadlock with an
+// event batch that locks the same contacts and report rows in another
+// order, or with another identify that takes the same two contacts the
+// other way round, and PostgreSQL then aborts one of them. Identify runs
+// again in both cases. Each retry is logged to log at Info level with the
+// account id and the anonymous contact's id, never the email.
 func (s *Store) Identify(ctx context.Context, log *slog.Logger, id Identity) (int64, error) {
 	var contactID int64
 	var err error
-	for attempt := 1; attempt <= identifyAttempts; attempt++ {
+	for attempt := 1; ; attempt++ {
 		var anonymousID int64
 		contactID, anonymousID, err = s.identifyOnce(ctx, id)
-		if !isUniqueViolation(err, "contacts_email_key") {
+		reason := identifyRetryReason(err)
+		if reason == "" || attempt == identifyAttempts {
 			break
 		}
-		if attempt < identifyAttempts {
-			log.InfoContext(ctx, "identify retried because another transaction gave the email to a contact first",
-				"account_id", id.AccountID, "contact_id", anonymousID, "attempt", attempt+1,
-				"max_attempts", identifyAttempts, "error", err)
+		log.InfoContext(ctx, "identify retried because "+reason,
+			"account_id", id.AccountID, "contact_id", anonymousID, "attempt", attempt+1,
+			"max_attempts", identifyAttempts, "error", err)
+		if isRetryable(err) {
+			// The event batches that took part in the deadlock hold their
+			// locks until they commit. A random wait of up to 20 ms per
+			// attempt lets them finish first, and makes it unlikely that
+			// identify calls that deadlocked with each other meet again.
+			pause := time.NewTimer(time.Duration(rand.Int64N(int64(20*time.Millisecond) * int64(attempt))))
+			select {
+			case <-ctx.Done():
+				pause.Stop()
+				return 0, fmt.Errorf("identify visitor: %w", ctx.Err())
+			case <-pause.C:
+			}
 		}
 	}
 	if err != nil {
@@ -57,11 +74,24 @@ func (s *Store) Identify(ctx context.Context, log *slog.Logger, id Identity) (in
 	return contactID, nil
 }
 
-// identifyAttempts is how often Identify runs in all when the email's
-// contact appears during an attempt. Each attempt after the first finds
-// a committed contact, so two are enough unless that contact is deleted
-// in between.
-const identifyAttempts = 3
+// identifyAttempts is how often Identify runs in all when an attempt
+// fails for a reason that a new attempt may not meet. An attempt after a
+// unique violation finds a committed contact, so it fails again only when
+// that contact is deleted in between. Deadlocks repeat only under
+// contention on the same contacts.
+const identifyAttempts = 8
+
+// identifyRetryReason returns why an attempt of Identify that failed with
+// err may succeed when run again, or "" when it would not.
+func identifyRetryReason(err error) string {
+	switch {
+	case isUniqueViolation(err, "contacts_email_key"):
+		return "another transaction gave the email to a contact first"
+	case isRetryable(err):
+		return "it deadlocked with a concurrent transaction"
+	}
+	return ""
+}
 
 // identifyOnce runs one attempt of Identify in a transaction and returns
 // the identified contact's id. It also returns the id of the visitor's

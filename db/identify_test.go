@@ -376,7 +376,7 @@ func TestIdentifyWhileEmailIsCreated(t *testing.T) {
 		"account_id":   float64(f.Account.ID),
 		"contact_id":   float64(anon.ContactID),
 		"attempt":      2.0,
-		"max_attempts": 3.0,
+		"max_attempts": 8.0,
 		"error":        fmt.Sprintf(`set email of contact %d: pq: duplicate key value violates unique constraint "contacts_email_key" (23505)`, anon.ContactID),
 	}}
 	if !reflect.DeepEqual(records, want) {
@@ -512,5 +512,82 @@ func TestIdentifyMergeLeavesNoReference(t *testing.T) {
 	}
 	if got := rowsOfContact(t, bdb, known.ContactID); !reflect.DeepEqual(got, wantKnown) {
 		t.Errorf("rows of the known contact = %v, want %v", got, wantKnown)
+	}
+}
+
+// TestIdentifyDuringEventBatches identifies visitors while their events
+// go through the ingester, whose batches lock the contacts of their
+// visitors in no fixed order. Each identify merges an anonymous contact
+// into the round's known one, so a deadlock that Identify did not retry
+// would leave an anonymous contact behind.
+func TestIdentifyDuringEventBatches(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	createEvent(t, f, "signup")
+	t.Cleanup(f.Store.StartIngester(discardLog, db.IngestConfig{Workers: 1, MaxBatch: 64}))
+	const rounds, visitorsPerRound = 10, 12
+	for round := range rounds {
+		email := fmt.Sprintf("round%d@example.com", round)
+		visitors := make([]string, visitorsPerRound)
+		for i := range visitors {
+			visitors[i] = fmt.Sprintf("%016x%016x", round+1, i+1)
+			record(t, f, beaconTrigger(f, "signup", visitors[i]))
+		}
+		var wg sync.WaitGroup
+		for _, visitor := range visitors {
+			wg.Go(func() {
+				if _, err := f.Store.Identify(ctx, discardLog, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: email}); err != nil {
+					t.Errorf("round %d: identify %s: %v", round, visitor, err)
+				}
+			})
+			for range 2 {
+				wg.Go(func() {
+					if _, err := f.Store.RecordEvent(ctx, beaconTrigger(f, "signup", visitor)); err != nil {
+						t.Errorf("round %d: event of %s: %v", round, visitor, err)
+					}
+				})
+			}
+		}
+		wg.Wait()
+	}
+	if n := dbtest.Count(t, f.Store.DB(), "contacts WHERE email IS NULL"); n != 0 {
+		t.Errorf("anonymous contacts left = %d, want 0", n)
+	}
+	if n := dbtest.Count(t, f.Store.DB(), "contacts"); n != rounds {
+		t.Errorf("contacts = %d, want %d", n, rounds)
+	}
+	if n := dbtest.Count(t, f.Store.DB(), "event_occurrences"); n != rounds*visitorsPerRound*3 {
+		t.Errorf("occurrences = %d, want %d", n, rounds*visitorsPerRound*3)
+	}
+}
+
+// TestIdentifySwappedEmailsAtOnce has two visitors, known as each other's
+// email, identify as the other one at the same time, as two people who
+// share two computers. Both calls lock the same two contacts in opposite
+// order.
+func TestIdentifySwappedEmailsAtOnce(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	const first, second = "0000000000000000000000000000000a", "0000000000000000000000000000000b"
+	emails := [2]string{"one@example.com", "two@example.com"}
+	for i, visitor := range []string{first, second} {
+		if _, err := f.Store.Identify(ctx, discardLog, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: emails[i]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for round := range 40 {
+		var wg sync.WaitGroup
+		for i, visitor := range []string{first, second} {
+			email := emails[(i+round+1)%2]
+			wg.Go(func() {
+				if _, err := f.Store.Identify(ctx, discardLog, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: email}); err != nil {
+					t.Errorf("round %d: identify %s as %s: %v", round, visitor, email, err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	if n := dbtest.Count(t, f.Store.DB(), "contacts"); n != 2 {
+		t.Errorf("contacts = %d, want 2", n)
 	}
 }
