@@ -235,6 +235,7 @@ func TestBeaconChecksIdentifyFields(t *testing.T) {
 		$__MA.identify({email: 'ann@example.com', lastName: 'Ber\0g'});
 		$__MA.identify({email: 'ann@example.com', firstName: 'A\u202enn'});
 		$__MA.identify({email: 'ann@example.com', company: 'Acme\r\nX'});
+		$__MA.identify({email: 'ann@example.com', lastName: 'Lee\u2028X'});
 		$__MA.identify({email: 'a' + `+jsString(email)+`});
 		$__MA.identify({email: `+jsString(email)+`, firstName: '  ' + 'e\u0301'.repeat(200) + '  ', lastName: null, company: 'c'.repeat(200)});
 	`)
@@ -252,6 +253,7 @@ func TestBeaconChecksIdentifyFields(t *testing.T) {
 		"$__MA: identify lastName contains a control or invisible character: not sent",
 		"$__MA: identify firstName contains a control or invisible character: not sent",
 		"$__MA: identify company contains a control or invisible character: not sent",
+		"$__MA: identify lastName contains a control or invisible character: not sent",
 		"$__MA: identify email is over 254 bytes: not sent",
 	}
 	if warnings := pageWarnings(t, browser); !reflect.DeepEqual(warnings, want) {

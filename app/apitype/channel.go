@@ -99,7 +99,8 @@ func UTMFromURL(rawURL string) UTM {
 // the form that UTMFromURL stores: trimmed, with source and medium in
 // lowercase, so that "Google" from the API and "google" from a page URL
 // are one source. A value that is not UTF-8, contains a control or format
-// character, or is over MaxUTMLength bytes is rejected, with the field
+// character or a line or paragraph separator, or is over MaxUTMLength
+// bytes is rejected, with the field
 // named as in the GraphQL input, such as utmSource.
 func NormalizeUTM(u UTM) (UTM, *ValidationError) {
 	fields := []struct {

@@ -372,7 +372,7 @@ func decodeLabel(label string) (string, bool) {
 // isInvisible reports whether r is a control or format character, such as
 // a zero-width space, a byte order mark or a bidirectional override.
 func isInvisible(r rune) bool {
-	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError
+	return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) || r == utf8.RuneError
 }
 
 // MaxContactFieldLength caps a contact's first name, last name and company,
@@ -405,19 +405,24 @@ func HiddenCharacterName(r rune) string {
 	if unicode.IsControl(r) {
 		return fmt.Sprintf("the control character %U", r)
 	}
+	if unicode.In(r, unicode.Zl, unicode.Zp) {
+		return fmt.Sprintf("the line or paragraph separator %U", r)
+	}
 	return fmt.Sprintf("the invisible character %U", r)
 }
 
-// hiddenCharacter returns the first control character or bidirectional
-// override in s. Line breaks and tabs pass when multiline is true. Such
-// characters cannot be stored (NUL) or make a name read differently from
-// what it is (U+202E reverses the text after it).
+// hiddenCharacter returns the first control character, line or paragraph
+// separator (U+2028, U+2029) or bidirectional override in s. Line breaks,
+// tabs and the two separators pass when multiline is true. Such characters
+// cannot be stored (NUL), break a one-line field into lines, or make a
+// name read differently from what it is (U+202E reverses the text after
+// it).
 func hiddenCharacter(s string, multiline bool) (rune, bool) {
 	for _, r := range s {
-		if multiline && (r == '\n' || r == '\r' || r == '\t') {
+		if multiline && (r == '\n' || r == '\r' || r == '\t' || r == '\u2028' || r == '\u2029') {
 			continue
 		}
-		if unicode.IsControl(r) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == utf8.RuneError {
+		if unicode.IsControl(r) || (r >= 0x2028 && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == utf8.RuneError {
 			return r, true
 		}
 	}

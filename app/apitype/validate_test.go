@@ -323,6 +323,8 @@ func TestContactField(t *testing.T) {
 		{in: "A\u0007nn", message: "firstName contains the control character U+0007: remove it."},
 		{in: "Ann\r\nX-Evil: 1", message: "firstName contains the control character U+000D: remove it."},
 		{in: "a\u202ebc", message: "firstName contains the invisible character U+202E: remove it."},
+		{in: "a\u2028b", message: "firstName contains the line or paragraph separator U+2028: remove it."},
+		{in: "a\u2029b", message: "firstName contains the line or paragraph separator U+2029: remove it."},
 		{in: "a\xffb", message: "firstName is not valid UTF-8: send text."},
 	}
 	for _, tt := range tests {
@@ -405,4 +407,28 @@ func FuzzDecodePunycodeLabels(f *testing.F) {
 			t.Fatalf("DecodePunycodeLabels(%q) = %q, CanonicalEmail gives %q", s, got, canonical)
 		}
 	})
+}
+
+func TestNormalizeUTMRejectsHiddenCharacters(t *testing.T) {
+	tests := []struct {
+		utm     UTM
+		field   string
+		message string
+	}{
+		{UTM{Source: "news\u202eletter"}, "utmSource", "utmSource contains the invisible character U+202E: remove it."},
+		{UTM{Medium: "e\u200bmail"}, "utmMedium", "utmMedium contains the invisible character U+200B: remove it."},
+		{UTM{Campaign: "spring\u2028sale"}, "utmCampaign", "utmCampaign contains the line or paragraph separator U+2028: remove it."},
+		{UTM{Term: "a\u2029b"}, "utmTerm", "utmTerm contains the line or paragraph separator U+2029: remove it."},
+		{UTM{Content: "a\nb"}, "utmContent", "utmContent contains the control character U+000A: remove it."},
+	}
+	for _, tt := range tests {
+		_, err := NormalizeUTM(tt.utm)
+		if err == nil {
+			t.Errorf("NormalizeUTM(%+v) passed, want error %q", tt.utm, tt.message)
+			continue
+		}
+		if err.Field != tt.field || err.Message != tt.message {
+			t.Errorf("NormalizeUTM(%+v) = %s: %q, want %s: %q", tt.utm, err.Field, err.Message, tt.field, tt.message)
+		}
+	}
 }

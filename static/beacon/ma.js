@@ -48,7 +48,8 @@
    A  the public $__MA object that replaces the stub. identify checks each
       field against the server's limits once trimmed and in NFC: email at
       most 254 bytes, the others strings of at most 200 characters, none
-      with a control character or a bidirectional override. optOut
+      with a control character, a line or paragraph separator or a
+      bidirectional override. optOut
       deletes _ma_optout on the host and every parent domain, and sets it
       again on the widest domain that the browser accepts. The script
       calls it on each load of an opted-out browser, which renews the
@@ -70,7 +71,7 @@ S=(m,r,b)=>{m.v=V();r=u+"/collect";b=JSON.stringify(m);try{if(n.sendBeacon(r,b))
 P=m=>{if(o)return;if(n.webdriver===!0)return W("navigator.webdriver is true: not sent");m.k=k;m.u=L(l.href);g?S(m):g==null&&Q.push(m)},
 A=w.$__MA={k:k,u:u,c:c,
 captureEvent:F((s,m,e,p)=>{e={e:s,r:L(d.referrer),a:T(),f:R};if(typeof s!="string"||!s)return W("captureEvent needs a slug");if(m!=null){if(p=C(m))return W("metadata "+p+": event "+s+" not sent");e.m=m}P(e)}),
-identify:F((p,i,x,v,y)=>{if(!p||typeof p.email!="string"||!p.email.trim())return W("identify needs an email");i={};for(x of["email","firstName","lastName","company"]){v=p[x];y=typeof v!="string"?v!=null&&"is not a string":/[\0-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/.test(v.trim())?"contains a control or invisible character":x=="email"?B(v.trim().normalize())>254&&"is over 254 bytes":[...v.trim().normalize()].length>200&&"is over 200 characters";if(y)return W("identify "+x+" "+y+": not sent");i[x]=v}P({i:i})}),
+identify:F((p,i,x,v,y)=>{if(!p||typeof p.email!="string"||!p.email.trim())return W("identify needs an email");i={};for(x of["email","firstName","lastName","company"]){v=p[x];y=typeof v!="string"?v!=null&&"is not a string":/[\0-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069]/.test(v.trim())?"contains a control or invisible character":x=="email"?B(v.trim().normalize())>254&&"is over 254 bytes":[...v.trim().normalize()].length>200&&"is over 200 characters";if(y)return W("identify "+x+" "+y+": not sent");i[x]=v}P({i:i})}),
 consent:F(y=>{g=y===!0;if(g){T();Q.forEach(S)}Q=[]}),
 optOut:F((h,i,x)=>{o=1;Q=[];h=l.hostname.split(".");X("_ma_vid","",0);X("_ma_optout","",0);for(i=h.length;i--;){x=";domain="+h.slice(i).join(".");X("_ma_vid","",0+x);X("_ma_optout","",0+x)}for(i=h.length;i--&&!O();)X("_ma_optout",1,63072000+";domain="+h.slice(i).join("."));O()||X("_ma_optout",1,63072000);delete sessionStorage._ma_utm;delete sessionStorage._ma_r;delete sessionStorage._ma_t})};
 F(s=>{s=sessionStorage;Z={u:s._ma_utm,r:s._ma_r,t:s._ma_t}})();
