@@ -9,7 +9,9 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -58,10 +60,15 @@ func readQuery(w http.ResponseWriter, r *http.Request) (string, bool) {
 // sends an error with an extensions.code and returns false, so every reply
 // of the endpoint carries a code.
 func readJSONBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	mediaType, mediaParams, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mediaType != "application/json" {
 		writeRequestError(w, http.StatusUnsupportedMediaType, apitype.CodeBadUserInput,
 			fmt.Sprintf("Content-Type %q is not supported: send the request as application/json, such as {\"query\": \"{ customEvents { slug } }\"}.", r.Header.Get("Content-Type")))
+		return nil, false
+	}
+	if charset, ok := mediaParams["charset"]; ok && !strings.EqualFold(charset, "utf-8") && !strings.EqualFold(charset, "utf8") {
+		writeRequestError(w, http.StatusUnsupportedMediaType, apitype.CodeBadUserInput,
+			fmt.Sprintf("Content-Type charset %q is not supported: send the body in UTF-8, with charset=utf-8 or no charset.", charset))
 		return nil, false
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBodyBytes))
@@ -80,6 +87,10 @@ func readJSONBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 			message = fmt.Sprintf("Request body nests arrays and objects more than %d levels deep, which the server does not decode: send variables with fewer levels, such as metadata as one flat object.", maxJSONDepth)
 		}
 		writeRequestError(w, http.StatusBadRequest, apitype.CodeBadUserInput, message)
+		return nil, false
+	}
+	if problem := textProblem("Request body", body); problem != "" {
+		writeRequestError(w, http.StatusBadRequest, apitype.CodeBadUserInput, problem)
 		return nil, false
 	}
 	if path, key, found := duplicateKey(body); found {
@@ -192,11 +203,73 @@ func decodeURLParams(rawQuery string) (query, problem string) {
 		if kind := jsonKind(text); kind != "object" && kind != "null" {
 			return "", memberTypeMessage(name, kind)
 		}
+		if problem := textProblem(name, text); problem != "" {
+			return "", problem
+		}
 		if path, key, found := duplicateKey(text); found {
 			return "", duplicateKeyMessage(name, path, key)
 		}
 	}
+	if !utf8.ValidString(values.Get("query")) {
+		return "", "query is not valid UTF-8: send the GraphQL document in UTF-8, percent-encoded."
+	}
 	return values.Get("query"), ""
+}
+
+// textProblem returns the client message for JSON text that holds
+// something other than Unicode text: bytes that are not UTF-8, or a \u
+// escape of a UTF-16 surrogate that no other escape pairs with. Go's decoders would turn either into U+FFFD, so two
+// different inputs, such as two idempotency keys, would be stored as one.
+// It returns "" for valid text.
+func textProblem(source string, text []byte) string {
+	if !utf8.Valid(text) {
+		return source + " is not valid UTF-8: send the text in UTF-8."
+	}
+	if escape, found := loneSurrogate(text); found {
+		return fmt.Sprintf(`%s has the escape %s, half of a UTF-16 surrogate pair, without its other half: send the character itself, or both halves such as \ud83d\ude00.`, source, escape)
+	}
+	return ""
+}
+
+// loneSurrogate returns the first \uXXXX escape in text whose code is a
+// UTF-16 high surrogate not followed by a low one, or a low surrogate not
+// preceded by a high one. It reads escapes wherever a backslash starts
+// one, which is inside strings in valid JSON.
+func loneSurrogate(text []byte) (string, bool) {
+	for i := 0; i < len(text); i++ {
+		if text[i] != '\\' {
+			continue
+		}
+		code, ok := unicodeEscape(text, i)
+		if !ok {
+			// Another escape, such as \" or \\: skip its second byte.
+			i++
+			continue
+		}
+		escape := string(text[i : i+6])
+		switch {
+		case code >= 0xD800 && code <= 0xDBFF:
+			if low, ok := unicodeEscape(text, i+6); ok && low >= 0xDC00 && low <= 0xDFFF {
+				i += 11
+				continue
+			}
+			return escape, true
+		case code >= 0xDC00 && code <= 0xDFFF:
+			return escape, true
+		}
+		i += 5
+	}
+	return "", false
+}
+
+// unicodeEscape returns the code of the \uXXXX escape at text[i:], and
+// false when none starts there.
+func unicodeEscape(text []byte, i int) (uint64, bool) {
+	if i+6 > len(text) || text[i] != '\\' || text[i+1] != 'u' {
+		return 0, false
+	}
+	code, err := strconv.ParseUint(string(text[i+2:i+6]), 16, 16)
+	return code, err == nil
 }
 
 // jsonKind returns the type of the JSON value that text starts with, as

@@ -73,3 +73,52 @@ func FuzzDecodeURLParams(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTextProblem checks textProblem against encoding/json: a valid JSON
+// text that it accepts decodes to strings without U+FFFD, unless the text
+// spells U+FFFD itself.
+func FuzzTextProblem(f *testing.F) {
+	for _, seed := range []string{`"a"`, `"\ud800"`, `"\ud83d\ude00"`, `"\\ud800"`, `{"k\udc00": 1}`, `["\ud800\n"]`, "\"\xff\"", `"\ud800\u0041"`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, text []byte) {
+		problem := textProblem("Body", text)
+		if !json.Valid(text) || problem != "" || bytes.Contains(text, []byte("\uFFFD")) || bytes.Contains(bytes.ToLower(text), []byte(`\ufffd`)) {
+			return
+		}
+		var value any
+		if err := json.Unmarshal(text, &value); err != nil {
+			t.Fatalf("valid JSON %q does not decode: %v", text, err)
+		}
+		if replaced := findReplacement(value); replaced != "" {
+			t.Fatalf("textProblem accepted %q, which decodes to %q with U+FFFD", text, replaced)
+		}
+	})
+}
+
+// findReplacement returns the first key or string in a decoded JSON value
+// that contains U+FFFD, or "".
+func findReplacement(value any) string {
+	switch v := value.(type) {
+	case string:
+		if strings.ContainsRune(v, '\uFFFD') {
+			return v
+		}
+	case []any:
+		for _, item := range v {
+			if found := findReplacement(item); found != "" {
+				return found
+			}
+		}
+	case map[string]any:
+		for key, item := range v {
+			if strings.ContainsRune(key, '\uFFFD') {
+				return key
+			}
+			if found := findReplacement(item); found != "" {
+				return found
+			}
+		}
+	}
+	return ""
+}

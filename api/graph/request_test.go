@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -388,6 +389,78 @@ func TestRequestDuplicateKeyRejected(t *testing.T) {
 	}
 	if n := api.count(t, "contacts"); n != 0 {
 		t.Errorf("contacts = %d, want 0", n)
+	}
+}
+
+// A body that is not Unicode text is rejected, because the decoder would
+// store U+FFFD in place of each bad byte or lone surrogate, and two
+// different idempotency keys would then be one.
+func TestRequestNotUnicodeRejected(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "s")
+	const mutation = `mutation($i: TriggerCustomEventInput!) { triggerCustomEvent(input: $i) }`
+	body := func(key string) string {
+		return `{"query": "` + mutation + `", "variables": {"i": {"slug": "s", "email": "a@x.com", "idempotencyKey": "` + key + `"}}}`
+	}
+	tests := []struct {
+		name    string
+		body    string
+		message string
+	}{
+		{"byte 0xff", body("order-\xff"), "Request body is not valid UTF-8: send the text in UTF-8."},
+		{"lone high surrogate", body(`order-\ud800`),
+			`Request body has the escape \ud800, half of a UTF-16 surrogate pair, without its other half: send the character itself, or both halves such as \ud83d\ude00.`},
+		{"high surrogate before another escape", body(`order-\uD83D\n`),
+			`Request body has the escape \uD83D, half of a UTF-16 surrogate pair, without its other half: send the character itself, or both halves such as \ud83d\ude00.`},
+		{"lone low surrogate", body(`order-\ude00`),
+			`Request body has the escape \ude00, half of a UTF-16 surrogate pair, without its other half: send the character itself, or both halves such as \ud83d\ude00.`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := api.postBody(t, "Bearer "+api.APIKey, tt.body)
+			if resp.Status != http.StatusBadRequest {
+				t.Errorf("status = %d, want 400", resp.Status)
+			}
+			wantError(t, resp, "BAD_USER_INPUT", "", tt.message)
+		})
+	}
+	if n := api.count(t, "event_occurrences"); n != 0 {
+		t.Errorf("occurrences = %d, want 0", n)
+	}
+
+	// A pair of escapes is one character, and an escaped backslash
+	// before u starts no escape.
+	for _, key := range []string{`order-\ud83d\ude00`, `order-\\ud800`} {
+		if resp := api.postBody(t, "Bearer "+api.APIKey, body(key)); resp.Status != http.StatusOK || len(resp.Errors) != 0 {
+			t.Errorf("key %s: status %d, errors %+v, want it stored", key, resp.Status, resp.Errors)
+		}
+	}
+	var keys []string
+	if err := api.Store.DB().NewRaw("SELECT key FROM idempotency_keys ORDER BY occurrence_id").Scan(context.Background(), &keys); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"order-\U0001F600", `order-\ud800`}; !slices.Equal(keys, want) {
+		t.Errorf("stored keys = %q, want %q", keys, want)
+	}
+}
+
+func TestRequestCharsetOtherThanUTF8Rejected(t *testing.T) {
+	api := newTestAPI(t)
+	req, err := http.NewRequest(http.MethodPost, api.URL, strings.NewReader(`{"query": "{ customEvents { slug } }"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json; charset=latin1")
+	req.Header.Set("Authorization", "Bearer "+api.APIKey)
+	resp := api.do(t, req)
+	if resp.Status != http.StatusUnsupportedMediaType {
+		t.Errorf("status = %d, want 415", resp.Status)
+	}
+	wantError(t, resp, "BAD_USER_INPUT", "", `Content-Type charset "latin1" is not supported: send the body in UTF-8, with charset=utf-8 or no charset.`)
+
+	req.Header.Set("Content-Type", "application/json; charset=UTF-8")
+	if resp := api.do(t, req); resp.Status != http.StatusOK || len(resp.Errors) != 0 {
+		t.Errorf("charset=UTF-8: status %d, errors %+v, want 200", resp.Status, resp.Errors)
 	}
 }
 
