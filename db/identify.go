@@ -27,8 +27,10 @@ type Identity struct {
 // known one. Its occurrences with their action jobs and runs, its visitors,
 // lists and tags move over, and its lead score adds to the known one. Its
 // non-empty fields and custom fields fill the known contact's empty ones.
-// Then it is deleted, so reports count one contact. When the email has no contact yet, the anonymous contact
-// becomes it and keeps its id. A visitor identified earlier as another
+// Waiting action runs that repeat a frequency gate pass of the other
+// contact are skipped, as mergeActionGates describes. Then the anonymous
+// contact is deleted, so reports count one contact. When the email has no
+// contact yet, the anonymous contact becomes it and keeps its id. A visitor identified earlier as another
 // known contact moves to the new one for its future events; the two known
 // contacts do not merge.
 //
@@ -183,6 +185,9 @@ func mergeAnonymous(ctx context.Context, tx bun.Tx, accountID, anonID int64, ema
 	if err := mergeCounts(ctx, tx, accountID, anonID, knownID); err != nil {
 		return 0, err
 	}
+	if err := mergeActionGates(ctx, tx, accountID, anonID, knownID); err != nil {
+		return 0, err
+	}
 	if err := mergeMemberships(ctx, tx, accountID, anonID, knownID); err != nil {
 		return 0, err
 	}
@@ -195,8 +200,8 @@ func mergeAnonymous(ctx context.Context, tx bun.Tx, accountID, anonID int64, ema
 	return knownID, nil
 }
 
-// mergeCounts moves the daily counts and the action frequency gates of the
-// anonymous contact to the known one.
+// mergeCounts moves the daily counts of the anonymous contact to the known
+// one.
 func mergeCounts(ctx context.Context, tx bun.Tx, accountID, anonID, knownID int64) error {
 	// What is left of the anonymous contact's daily counts are the
 	// expired ones. Counts of both contacts on one day add up into one
@@ -216,25 +221,6 @@ func mergeCounts(ctx context.Context, tx bun.Tx, accountID, anonID, knownID int6
 			last_at = greatest(r.last_at, EXCLUDED.last_at)`, accountID, anonID, knownID).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("move daily counts of contact %d to %d: %w", anonID, knownID, err)
-	}
-
-	// When both contacts passed an event's frequency gate, the later pass
-	// stays, so the merged contact waits as long as either would have.
-	_, err = tx.NewRaw(`
-		WITH moved AS (
-			DELETE FROM action_frequency WHERE account_id = ? AND contact_id = ?
-			RETURNING custom_event_id, account_id, window_days, last_occurrence_id, last_occurred_at
-		)
-		INSERT INTO action_frequency AS f
-			(custom_event_id, contact_id, account_id, window_days, last_occurrence_id, last_occurred_at)
-		SELECT custom_event_id, ?, account_id, window_days, last_occurrence_id, last_occurred_at FROM moved
-		ON CONFLICT (custom_event_id, contact_id) DO UPDATE
-			SET window_days = EXCLUDED.window_days,
-				last_occurrence_id = EXCLUDED.last_occurrence_id,
-				last_occurred_at = EXCLUDED.last_occurred_at
-			WHERE EXCLUDED.last_occurred_at > f.last_occurred_at`, accountID, anonID, knownID).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("move action frequency of contact %d to %d: %w", anonID, knownID, err)
 	}
 	return nil
 }

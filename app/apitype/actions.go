@@ -177,7 +177,7 @@ type SegmentCount struct {
 const (
 	RunPending   = "pending"
 	RunSucceeded = "succeeded"
-	RunSkipped   = "skipped" // its condition did not match
+	RunSkipped   = "skipped" // its condition did not match, or a merge made it a repeat (see Error)
 	RunFailed    = "failed"  // will be retried
 	RunDead      = "dead"    // out of attempts
 )
