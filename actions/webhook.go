@@ -76,9 +76,10 @@ func Sign(secret string, timestamp int64, body []byte) string {
 	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
 }
 
-// webhookPayload builds the body of a webhook attempt. It depends on the
-// claim's stored snapshot and occurrence only, so every attempt sends the
-// same body.
+// webhookPayload builds the body of a webhook attempt from the claim's
+// stored snapshot and occurrence, with the contact id at claim time. Two
+// attempts send the same body unless an anonymous contact merged into a
+// known one in between, which changes the contact id.
 func webhookPayload(c *db.ActionClaim) WebhookPayload {
 	contact := c.Snapshot.Contact
 	metadata := c.Metadata
