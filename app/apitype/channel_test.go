@@ -41,6 +41,30 @@ func TestClassifyChannel(t *testing.T) {
 		{name: "gmail referrer", in: Attribution{Referrer: "https://mail.google.com/mail/u/0/", PageURL: page}, want: ChannelEmail},
 		{name: "yahoo mail referrer", in: Attribution{Referrer: "https://mail.yahoo.com/", PageURL: page}, want: ChannelEmail},
 		{name: "other site", in: Attribution{Referrer: "https://news.example.org/post", PageURL: page}, want: ChannelReferral},
+		{name: "docs.google.com", in: Attribution{Referrer: "https://docs.google.com/document/d/1", PageURL: page}, want: ChannelReferral},
+		{name: "translate.google.com", in: Attribution{Referrer: "https://translate.google.com/", PageURL: page}, want: ChannelReferral},
+		{name: "play.google.com", in: Attribution{Referrer: "https://play.google.com/store", PageURL: page}, want: ChannelReferral},
+		{name: "sites.google.com", in: Attribution{Referrer: "https://sites.google.com/view/x", PageURL: page}, want: ChannelReferral},
+		{name: "accounts.google.com", in: Attribution{Referrer: "https://accounts.google.com/", PageURL: page}, want: ChannelReferral},
+		{name: "google without www", in: Attribution{Referrer: "https://google.de/", PageURL: page}, want: ChannelOrganicSearch},
+		{name: "google under unknown suffix", in: Attribution{Referrer: "https://google.attacker/", PageURL: page}, want: ChannelReferral},
+		{name: "yahoo under example suffix", in: Attribution{Referrer: "https://yahoo.example/", PageURL: page}, want: ChannelReferral},
+		{name: "google under three labels", in: Attribution{Referrer: "https://www.google.co.uk.example.org/", PageURL: page}, want: ChannelReferral},
+		{name: "yahoo search subdomain", in: Attribution{Referrer: "https://uk.search.yahoo.com/search", PageURL: page}, want: ChannelOrganicSearch},
+		{name: "ya.ru", in: Attribution{Referrer: "https://ya.ru/", PageURL: page}, want: ChannelOrganicSearch},
+		{name: "pinterest country subdomain", in: Attribution{Referrer: "https://nl.pinterest.com/", PageURL: page}, want: ChannelOrganicSocial},
+		{name: "android gmail app", in: Attribution{Referrer: "android-app://com.google.android.gm/", PageURL: page}, want: ChannelEmail},
+		{name: "android google app", in: Attribution{Referrer: "android-app://com.google.android.googlequicksearchbox/", PageURL: page}, want: ChannelOrganicSearch},
+		{name: "android google app origin", in: Attribution{Referrer: "android-app://com.google.android.googlequicksearchbox", PageURL: page}, want: ChannelOrganicSearch},
+		{name: "android facebook app", in: Attribution{Referrer: "android-app://com.facebook.katana/", PageURL: page}, want: ChannelOrganicSocial},
+		{name: "android linkedin app", in: Attribution{Referrer: "android-app://com.linkedin.android/", PageURL: page}, want: ChannelOrganicSocial},
+		{name: "android twitter app", in: Attribution{Referrer: "android-app://com.twitter.android/", PageURL: page}, want: ChannelOrganicSocial},
+		{name: "android youtube app", in: Attribution{Referrer: "android-app://com.google.android.youtube/", PageURL: page}, want: ChannelVideo},
+		{name: "android other app", in: Attribution{Referrer: "android-app://org.example.reader/", PageURL: page}, want: ChannelReferral},
+		{name: "android app named like the site", in: Attribution{Referrer: "android-app://com.example.www/", PageURL: "https://www.example.com/"}, want: ChannelReferral},
+		{name: "android app gclid", in: Attribution{Referrer: "android-app://com.google.android.googlequicksearchbox/", PageURL: page + "?gclid=x"}, want: ChannelPaidSearch},
+		{name: "android app UTM email", in: Attribution{UTM: UTM{Source: "crm", Medium: "qr"}, Referrer: "android-app://com.google.android.gm/", PageURL: page}, want: ChannelEmail},
+		{name: "android app without package", in: Attribution{Referrer: "android-app:///", PageURL: page}, want: ChannelDirect},
 		{name: "other site with port", in: Attribution{Referrer: "http://partner.example.net:8080/", PageURL: page}, want: ChannelReferral},
 		{name: "other site no page URL", in: Attribution{Referrer: "https://www.example.com/"}, want: ChannelReferral},
 
@@ -48,7 +72,9 @@ func TestClassifyChannel(t *testing.T) {
 		{name: "cpc with search referrer", in: Attribution{UTM: UTM{Medium: "cpc"}, Referrer: "https://www.google.com/", PageURL: page}, want: ChannelPaidSearch},
 		{name: "cpc with search source", in: Attribution{UTM: UTM{Source: "google", Medium: "cpc"}, PageURL: page}, want: ChannelPaidSearch},
 		{name: "uppercase CPC", in: Attribution{UTM: UTM{Source: "Bing", Medium: "CPC"}, PageURL: page}, want: ChannelPaidSearch},
-		{name: "cpc unknown source", in: Attribution{UTM: UTM{Source: "newsletter-partner", Medium: "cpc"}}, want: ChannelPaidSearch},
+		// A paid medium from a source of no known category is "Paid Other"
+		// in GA4, and OTHER here.
+		{name: "cpc unknown source", in: Attribution{UTM: UTM{Source: "newsletter-partner", Medium: "cpc"}}, want: ChannelOther},
 		{name: "paid_search underscore", in: Attribution{UTM: UTM{Source: "google", Medium: "paid_search"}}, want: ChannelPaidSearch},
 		{name: "paid with social referrer", in: Attribution{UTM: UTM{Medium: "paid"}, Referrer: "https://l.facebook.com/", PageURL: page}, want: ChannelPaidSocial},
 		{name: "cpc with social source", in: Attribution{UTM: UTM{Source: "facebook", Medium: "cpc"}}, want: ChannelPaidSocial},
@@ -68,10 +94,59 @@ func TestClassifyChannel(t *testing.T) {
 		{name: "organic with social source", in: Attribution{UTM: UTM{Source: "instagram", Medium: "organic"}}, want: ChannelOrganicSocial},
 		{name: "organic with video source", in: Attribution{UTM: UTM{Source: "youtube", Medium: "organic"}}, want: ChannelVideo},
 		{name: "referral medium", in: Attribution{UTM: UTM{Source: "partner.example.org", Medium: "referral"}}, want: ChannelReferral},
-		{name: "unknown medium", in: Attribution{UTM: UTM{Source: "google", Medium: "qr-code"}}, want: ChannelOther},
-		{name: "source only", in: Attribution{UTM: UTM{Source: "google"}, Referrer: "https://www.google.com/", PageURL: page}, want: ChannelOther},
+		// An unrecognised or empty medium falls back on the source's
+		// category, then on the referrer's.
+		{name: "unknown medium search source", in: Attribution{UTM: UTM{Source: "google", Medium: "qr-code"}}, want: ChannelOrganicSearch},
+		{name: "unknown medium unknown source", in: Attribution{UTM: UTM{Source: "flyer", Medium: "qr-code"}}, want: ChannelOther},
+		{name: "source only", in: Attribution{UTM: UTM{Source: "google"}, Referrer: "https://www.google.com/", PageURL: page}, want: ChannelOrganicSearch},
 		{name: "medium with spaces", in: Attribution{UTM: UTM{Medium: "  email  "}}, want: ChannelEmail},
 		{name: "campaign only uses referrer", in: Attribution{UTM: UTM{Campaign: "spring"}, Referrer: "https://www.bing.com/", PageURL: page}, want: ChannelOrganicSearch},
+		{name: "facebook source only", in: Attribution{UTM: UTM{Source: "facebook"}, PageURL: page}, want: ChannelOrganicSocial},
+		{name: "facebook source only facebook referrer", in: Attribution{UTM: UTM{Source: "facebook"}, Referrer: "https://l.facebook.com/", PageURL: page}, want: ChannelOrganicSocial},
+		{name: "linkedin post", in: Attribution{UTM: UTM{Source: "linkedin", Medium: "post"}}, want: ChannelOrganicSocial},
+		{name: "instagram story", in: Attribution{UTM: UTM{Source: "instagram", Medium: "story"}}, want: ChannelOrganicSocial},
+		{name: "facebook organic_social", in: Attribution{UTM: UTM{Source: "facebook", Medium: "organic_social"}}, want: ChannelOrganicSocial},
+		{name: "youtube description", in: Attribution{UTM: UTM{Source: "youtube", Medium: "description"}}, want: ChannelVideo},
+		{name: "email source only", in: Attribution{UTM: UTM{Source: "email"}}, want: ChannelEmail},
+		{name: "e mail source only", in: Attribution{UTM: UTM{Source: "E Mail"}}, want: ChannelEmail},
+		{name: "sms source only", in: Attribution{UTM: UTM{Source: "sms"}}, want: ChannelSMS},
+		{name: "newsletter source only", in: Attribution{UTM: UTM{Source: "newsletter"}}, want: ChannelOther},
+		{name: "unknown source social referrer", in: Attribution{UTM: UTM{Source: "spring-promo"}, Referrer: "https://t.co/x", PageURL: page}, want: ChannelOrganicSocial},
+		{name: "unknown source webmail referrer", in: Attribution{UTM: UTM{Source: "crm", Medium: "blast"}, Referrer: "https://mail.google.com/", PageURL: page}, want: ChannelEmail},
+		{name: "unknown source other referrer", in: Attribution{UTM: UTM{Source: "crm"}, Referrer: "https://news.example.org/", PageURL: page}, want: ChannelOther},
+		{name: "unknown source own referrer", in: Attribution{UTM: UTM{Source: "crm"}, Referrer: "https://www.example.com/", PageURL: page}, want: ChannelOther},
+		{name: "medium only unknown", in: Attribution{UTM: UTM{Medium: "qr"}}, want: ChannelOther},
+		{name: "source category over referrer", in: Attribution{UTM: UTM{Source: "facebook", Medium: "cpc"}, Referrer: "https://www.google.com/", PageURL: page}, want: ChannelPaidSocial},
+
+		// A paid medium takes its channel from the source's category.
+		{name: "facebook_ads cpc", in: Attribution{UTM: UTM{Source: "facebook_ads", Medium: "cpc"}}, want: ChannelPaidSocial},
+		{name: "fb_ads cpc", in: Attribution{UTM: UTM{Source: "fb_ads", Medium: "cpc"}}, want: ChannelPaidSocial},
+		{name: "meta ads cpc", in: Attribution{UTM: UTM{Source: "Meta Ads", Medium: "cpc"}}, want: ChannelPaidSocial},
+		{name: "linkedin_ads cpc", in: Attribution{UTM: UTM{Source: "linkedin_ads", Medium: "cpc"}}, want: ChannelPaidSocial},
+		{name: "tiktok_ads cpc", in: Attribution{UTM: UTM{Source: "tiktok_ads", Medium: "cpc"}}, want: ChannelPaidSocial},
+		{name: "youtube_ads cpc", in: Attribution{UTM: UTM{Source: "youtube_ads", Medium: "cpc"}}, want: ChannelVideo},
+		{name: "google-ads cpc", in: Attribution{UTM: UTM{Source: "google-ads", Medium: "cpc"}}, want: ChannelPaidSearch},
+		{name: "capterra cpc", in: Attribution{UTM: UTM{Source: "capterra", Medium: "cpc"}}, want: ChannelOther},
+		{name: "cpc no source", in: Attribution{UTM: UTM{Medium: "cpc"}, PageURL: page}, want: ChannelOther},
+		{name: "cpc email source", in: Attribution{UTM: UTM{Source: "email", Medium: "cpc"}}, want: ChannelOther},
+		{name: "one-letter word not a site", in: Attribution{UTM: UTM{Source: "brand_x", Medium: "cpc"}}, want: ChannelOther},
+		{name: "paid-search unknown source", in: Attribution{UTM: UTM{Source: "capterra", Medium: "paid-search"}}, want: ChannelPaidSearch},
+		{name: "sem unknown source", in: Attribution{UTM: UTM{Source: "capterra", Medium: "sem"}}, want: ChannelPaidSearch},
+		{name: "paid-social search source", in: Attribution{UTM: UTM{Source: "google", Medium: "paid-social"}}, want: ChannelPaidSocial},
+
+		// Medium spellings: separators are normalised, and paid mediums
+		// follow GA4's pattern.
+		{name: "paid social with space", in: Attribution{UTM: UTM{Source: "facebook", Medium: "paid social"}}, want: ChannelPaidSocial},
+		{name: "Paid+Social", in: Attribution{UTM: UTM{Source: "newsletter", Medium: "Paid+Social"}}, want: ChannelPaidSocial},
+		{name: "ppc_brand", in: Attribution{UTM: UTM{Source: "google", Medium: "ppc_brand"}}, want: ChannelPaidSearch},
+		{name: "cpc-retargeting", in: Attribution{UTM: UTM{Source: "google", Medium: "cpc-retargeting"}}, want: ChannelPaidSearch},
+		{name: "retargeting facebook", in: Attribution{UTM: UTM{Source: "facebook", Medium: "retargeting"}}, want: ChannelPaidSocial},
+		{name: "paid_ig instagram", in: Attribution{UTM: UTM{Source: "instagram", Medium: "paid_ig"}}, want: ChannelPaidSocial},
+		{name: "cpc trailing space", in: Attribution{UTM: UTM{Source: "google", Medium: "cpc "}}, want: ChannelPaidSearch},
+		{name: "e mail medium", in: Attribution{UTM: UTM{Source: "crm", Medium: "e mail"}}, want: ChannelEmail},
+		{name: "e_mail medium", in: Attribution{UTM: UTM{Source: "crm", Medium: "e_mail"}}, want: ChannelEmail},
+		{name: "cpm before paid pattern", in: Attribution{UTM: UTM{Source: "facebook", Medium: "cpm"}}, want: ChannelDisplay},
+		{name: "words joined without cp", in: Attribution{UTM: UTM{Source: "google", Medium: "basic plan"}}, want: ChannelOrganicSearch},
 
 		// A search click id on the landing page decides before the UTM
 		// rules when the referrer is a search engine or there are no UTMs.
@@ -89,6 +164,8 @@ func TestClassifyChannel(t *testing.T) {
 		{name: "gclid UTM no referrer", in: Attribution{UTM: UTM{Source: "facebook", Medium: "social"}, PageURL: page + "?gclid=Cj0KCQ"}, want: ChannelOrganicSocial},
 		{name: "gclid empty value", in: Attribution{Referrer: "https://www.google.com/", PageURL: page + "?gclid="}, want: ChannelOrganicSearch},
 		{name: "gclid second value", in: Attribution{PageURL: page + "?gclid=&gclid=Cj0KCQ"}, want: ChannelPaidSearch},
+		{name: "gclid with semicolon", in: Attribution{PageURL: page + "?gclid=Cj0;KCQ"}, want: ChannelPaidSearch},
+		{name: "gclid after bare percent", in: Attribution{PageURL: page + "?q=50%off&gclid=Cj0KCQ"}, want: ChannelPaidSearch},
 		{name: "gclid in first touch on a later page", in: Attribution{Referrer: page, PageURL: "https://www.example.com/pricing", FirstTouch: "?gclid=Cj0KCQ"}, want: ChannelPaidSearch},
 		{name: "msclkid in first touch without question mark", in: Attribution{PageURL: "https://www.example.com/pricing", FirstTouch: "msclkid=abc"}, want: ChannelPaidSearch},
 		{name: "first touch UTM and gclid on a later page", in: Attribution{UTM: UTM{Source: "newsletter", Medium: "email"}, Referrer: page, PageURL: "https://www.example.com/pricing", FirstTouch: "?utm_source=newsletter&utm_medium=email&gclid=Cj0KCQ"}, want: ChannelEmail},
@@ -140,11 +217,27 @@ func TestUTMFromURL(t *testing.T) {
 			url:  "https://example.com/?utm_source=%1B%5B31mx%0Ay&utm_campaign=%E2%80%AEcba&utm_term=a%E2%80%8Bb",
 			want: UTM{Source: "[31mxy", Campaign: "cba", Term: "ab"},
 		},
-		{name: "bad pair skipped", url: "https://example.com/?utm_term=%zz&utm_source=x", want: UTM{Source: "x"}},
+		{name: "invalid escape kept", url: "https://example.com/?utm_term=%zz&utm_source=x", want: UTM{Term: "%zz", Source: "x"}},
 		{name: "relative URL", url: "/landing?utm_medium=Social", want: UTM{Medium: "social"}},
 		{name: "bad URL", url: "http://[::1?utm_source=google", want: UTM{}},
 		{name: "bad escape in host", url: "http://exa%zzmple.com/?utm_source=google", want: UTM{}},
 		{name: "empty", url: "", want: UTM{}},
+		{name: "semicolon kept", url: "https://example.com/?utm_source=news&utm_campaign=spring;sale", want: UTM{Source: "news", Campaign: "spring;sale"}},
+		{name: "bare percent kept", url: "https://example.com/?utm_campaign=50%off&utm_medium=email", want: UTM{Campaign: "50%off", Medium: "email"}},
+		{name: "percent at end kept", url: "https://example.com/?utm_term=100%", want: UTM{Term: "100%"}},
+		{name: "percent one hex digit kept", url: "https://example.com/?utm_term=a%4", want: UTM{Term: "a%4"}},
+		{name: "valid escape next to bare percent", url: "https://example.com/?utm_campaign=%41%%42", want: UTM{Campaign: "A%B"}},
+		{name: "lowercase hex escape", url: "https://example.com/?utm_campaign=a%2fb", want: UTM{Campaign: "a/b"}},
+		{name: "encoded ampersand", url: "https://example.com/?utm_campaign=a%26b&utm_source=x", want: UTM{Campaign: "a&b", Source: "x"}},
+		{name: "encoded equals in value", url: "https://example.com/?utm_campaign=a=b", want: UTM{Campaign: "a=b"}},
+		{name: "plus is space", url: "https://example.com/?utm_campaign=a+b", want: UTM{Campaign: "a b"}},
+		{name: "encoded plus", url: "https://example.com/?utm_campaign=a%2Bb", want: UTM{Campaign: "a+b"}},
+		{name: "escaped name", url: "https://example.com/?utm%5Fsource=x", want: UTM{Source: "x"}},
+		{name: "name without value", url: "https://example.com/?utm_source&utm_medium=email", want: UTM{Medium: "email"}},
+		{name: "empty first value wins", url: "https://example.com/?utm_source=&utm_source=x", want: UTM{}},
+		{name: "empty pairs", url: "https://example.com/?&&utm_source=x&", want: UTM{Source: "x"}},
+		{name: "fragment ignored", url: "https://example.com/?utm_source=x#utm_medium=email", want: UTM{Source: "x"}},
+		{name: "query only", url: "/?utm_content=a;b", want: UTM{Content: "a;b"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -222,6 +315,7 @@ func FuzzUTMFromURL(f *testing.F) {
 	f.Add("https://example.com/?utm_content=%FF%FE")
 	f.Add("http://[::1")
 	f.Add("/?utm_source=" + strings.Repeat("İ", 120))
+	f.Add("/?utm_campaign=50%off;x&utm_term=%4&utm_content=a+%2B%")
 	f.Fuzz(func(t *testing.T, rawURL string) {
 		got := UTMFromURL(rawURL)
 		fields := map[string]string{
@@ -246,6 +340,8 @@ func FuzzClassifyChannel(f *testing.F) {
 	f.Add("", "", "http://[::1", "::")
 	f.Add("x", "Paid_Social", "https://google.co.uk./", "http://127.0.0.1/")
 	f.Add("", "", "https://www.bing.com/", "https://www.example.com/?msclkid=7d1f")
+	f.Add("facebook_ads", "Paid+Social", "android-app://com.google.android.gm/", "https://www.example.com/")
+	f.Add("", "", "https://www.google.attacker/", "https://www.example.com/")
 	f.Fuzz(func(t *testing.T, source, medium, referrer, pageURL string) {
 		a := Attribution{UTM: UTM{Source: source, Medium: medium}, Referrer: referrer, PageURL: pageURL}
 		got := ClassifyChannel(a)
