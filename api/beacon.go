@@ -151,7 +151,7 @@ func parseCollectEvent(req collectRequest, pageURL string) (*db.Trigger, error) 
 	if verr := apitype.ValidateSlug(req.Slug); verr != nil {
 		return nil, verr
 	}
-	referrer, err := cutURL("referrer", req.Referrer)
+	referrer, err := cutReferrer("referrer", req.Referrer)
 	if err != nil {
 		return nil, err
 	}
@@ -167,10 +167,11 @@ func parseCollectEvent(req collectRequest, pageURL string) (*db.Trigger, error) 
 	}
 
 	// Without a first-touch referrer, or with one that is neither "" nor an
-	// http or https URL, the event's own referrer decides the channel.
+	// http, https or android-app URL, the event's own referrer decides the
+	// channel.
 	touchReferrer := referrer
 	if req.FirstReferrer != nil {
-		first, err := cutURL("first-touch referrer", *req.FirstReferrer)
+		first, err := cutReferrer("first-touch referrer", *req.FirstReferrer)
 		if err != nil {
 			return nil, err
 		}
@@ -223,12 +224,31 @@ func parseCollectIdentity(req collectRequest) (*db.Identity, error) {
 	return identity, nil
 }
 
-// cutURL checks that a URL from the beacon is valid UTF-8 without control
-// characters and cuts it to maxPageURL characters. A URL that is not an
-// absolute http or https URL, such as javascript:alert(1), becomes "", so
-// that no stored page URL or referrer can run script where it is shown.
-// A user name or password before the host is dropped.
+// pageURLSchemes are the schemes that cutURL keeps.
+var pageURLSchemes = []string{"http", "https"}
+
+// referrerSchemes are the schemes that cutReferrer keeps. Android apps that
+// open a link in a browser tab send android-app://package/ as the referrer,
+// and the package name tells the marketing channel, such as Gmail's
+// com.google.android.gm.
+var referrerSchemes = []string{"http", "https", "android-app"}
+
+// cutURL checks that a page URL from the beacon is valid UTF-8 without
+// control characters and cuts it to maxPageURL characters. A URL that is not
+// an absolute http or https URL, such as javascript:alert(1), becomes "", so
+// that no stored page URL can run script where it is shown. A user name or
+// password before the host is dropped.
 func cutURL(name, value string) (string, error) {
+	return cutURLWithSchemes(name, value, pageURLSchemes)
+}
+
+// cutReferrer is cutURL for a referrer, which may also be an absolute
+// android-app URL with a package name as its host.
+func cutReferrer(name, value string) (string, error) {
+	return cutURLWithSchemes(name, value, referrerSchemes)
+}
+
+func cutURLWithSchemes(name, value string, schemes []string) (string, error) {
 	if !utf8.ValidString(value) {
 		return "", fmt.Errorf("%s is not valid UTF-8", name)
 	}
@@ -243,7 +263,7 @@ func cutURL(name, value string) (string, error) {
 		}
 	}
 	u, err := url.Parse(value)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if err != nil || !slices.Contains(schemes, u.Scheme) || u.Host == "" {
 		return "", nil
 	}
 	if u.User != nil {
