@@ -161,17 +161,32 @@ func (s *Store) prepareTrigger(ctx context.Context, t Trigger) (*preparedTrigger
 		p.Metadata = map[string]any{}
 	}
 
-	event, err := s.liveEventBySlug(ctx, t.AccountID, t.Slug)
+	event, err := s.triggerEvent(ctx, t.AccountID, t.Slug)
 	if err != nil {
-		// The slug is a field of the trigger's input, so the error names it.
-		if nferr, ok := errors.AsType[*NotFoundError](err); ok && nferr.Field == "" {
-			nferr.Field = "slug"
-		}
 		return nil, err
 	}
 	p.customEventID = event.ID
 	p.hasActions = event.ActionMode != "" && event.ActionMode != apitype.ActionModeNone
 	return p, nil
+}
+
+// triggerEvent returns the account's live custom event with slug, for a
+// trigger of it. When there is none, the NotFoundError names the field
+// slug, because the slug is a field of the trigger's input.
+func (s *Store) triggerEvent(ctx context.Context, accountID int64, slug string) (*CustomEvent, error) {
+	event, err := s.liveEventBySlug(ctx, accountID, slug)
+	if nferr, ok := errors.AsType[*NotFoundError](err); ok && nferr.Field == "" {
+		nferr.Field = "slug"
+	}
+	return event, err
+}
+
+// CheckTriggerSlug returns the error that RecordEvent would return for a
+// trigger of slug because the account has no live custom event with it,
+// or nil when it has one.
+func (s *Store) CheckTriggerSlug(ctx context.Context, accountID int64, slug string) error {
+	_, err := s.triggerEvent(ctx, accountID, slug)
+	return err
 }
 
 // contactKey orders triggers within a batch, so that concurrent batches

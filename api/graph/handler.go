@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"log/slog"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -52,10 +53,12 @@ type Options struct {
 // only reads the schema by introspection. Close the handler at shutdown.
 func NewHandler(store *db.Store, log *slog.Logger, opts Options) *Handler {
 	resolver := &Resolver{store: store, log: log}
+	schema := NewExecutableSchema(Config{Resolvers: resolver})
+	resolver.schema = schema.(*executableSchema)
 	return &Handler{
 		store:  store,
 		log:    log,
-		next:   newServer(NewExecutableSchema(Config{Resolvers: resolver}), log),
+		next:   newServer(schema, log),
 		limits: newAccountLimits(opts.RateLimit, opts.RateBurst, log),
 	}
 }
@@ -81,6 +84,9 @@ func newServer(schema graphql.ExecutableSchema, log *slog.Logger) *handler.Serve
 	server.Use(&complexityLimit{max: maxComplexity})
 	server.Use(depthLimit{max: maxDepth})
 	server.Use(&variableValueCheck{})
+	server.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		return next(withTriggerFieldsCheck(ctx))
+	})
 
 	presenter := &errorPresenter{log: log}
 	server.SetErrorPresenter(presenter.present)

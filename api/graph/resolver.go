@@ -20,6 +20,9 @@ import (
 type Resolver struct {
 	store *db.Store
 	log   *slog.Logger
+	// schema decodes the arguments of fields that have not run yet, such
+	// as the later triggerCustomEvent fields of a request.
+	schema *executableSchema
 }
 
 func customEventModel(event *db.CustomEvent) *model.CustomEvent {

@@ -61,6 +61,9 @@ func (r *mutationResolver) TriggerCustomEvent(ctx context.Context, input model.T
 	if err != nil {
 		return "", err
 	}
+	if err := r.checkTriggerFields(ctx, account); err != nil {
+		return "", err
+	}
 	return r.trigger(ctx, account, &input)
 }
 

@@ -1,0 +1,134 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"customevents/api/graph/model"
+	"customevents/app/apitype"
+	"customevents/db"
+)
+
+// A mutation runs its root fields one after another, and triggerCustomEvent
+// returns a non-null ID. So when one of several triggerCustomEvent fields
+// of a request fails, GraphQL sends data null, and the client cannot see
+// the ids of the fields that ran before and stored their events. A retry
+// without idempotency keys would then store those events twice. To avoid
+// that, the first triggerCustomEvent field of such a request checks every
+// triggerCustomEvent field of the request before anything is stored, and
+// when one fails, none of them stores anything. This holds for requests
+// whose root fields are all triggerCustomEvent (or __typename). Another
+// mutation field, such as createCustomEvent, may change what a later
+// trigger finds, so a request with one runs its fields in order as
+// GraphQL defines.
+//
+// The check covers what fails for sure: invalid input, an occurredAt out
+// of bounds and a slug that the account lacks. For a field with an
+// idempotency key it covers invalid input only, because such a field may
+// be the retry of a stored event, which succeeds whatever its occurredAt or
+// slug. A field can still fail later, on a database error or an
+// idempotency conflict, after others have stored their events.
+
+// triggerFieldsCheck is the outcome of that check for one request.
+type triggerFieldsCheck struct {
+	once sync.Once
+	// failures holds the error of each field that failed the check, by
+	// its name in the response (its alias, or else its name).
+	failures map[string]error
+	// first is the response name of the first field that failed.
+	first string
+}
+
+type triggerFieldsCheckKey struct{}
+
+// withTriggerFieldsCheck returns ctx with a new check, for one operation.
+func withTriggerFieldsCheck(ctx context.Context) context.Context {
+	return context.WithValue(ctx, triggerFieldsCheckKey{}, &triggerFieldsCheck{})
+}
+
+// checkTriggerFields returns the error of the triggerCustomEvent field that
+// runs with ctx when the check of its request failed: its own error when
+// it failed the check, or an error naming the field that did.
+func (r *Resolver) checkTriggerFields(ctx context.Context, account *db.Account) error {
+	check, _ := ctx.Value(triggerFieldsCheckKey{}).(*triggerFieldsCheck)
+	if check == nil {
+		return nil
+	}
+	check.once.Do(func() { r.runTriggerFieldsCheck(ctx, account, check) })
+	if len(check.failures) == 0 {
+		return nil
+	}
+	if err, ok := check.failures[graphql.GetFieldContext(ctx).Field.Alias]; ok {
+		return err
+	}
+	return &apitype.ValidationError{Message: fmt.Sprintf(
+		"Not stored, because the field %s of this request failed, and the triggerCustomEvent fields of one request store their events all or none: fix %s and send the whole request again.",
+		check.first, check.first)}
+}
+
+// runTriggerFieldsCheck checks the triggerCustomEvent fields of the
+// operation in ctx when it has two or more and no other mutation field,
+// and fills check.
+func (r *Resolver) runTriggerFieldsCheck(ctx context.Context, account *db.Account, check *triggerFieldsCheck) {
+	opCtx := graphql.GetOperationContext(ctx)
+	if opCtx.Operation == nil || opCtx.Operation.Operation != ast.Mutation {
+		return
+	}
+	var triggers []graphql.CollectedField
+	for _, field := range graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, []string{"Mutation"}) {
+		switch field.Name {
+		case "triggerCustomEvent":
+			triggers = append(triggers, field)
+		case "__typename":
+		default:
+			return
+		}
+	}
+	if len(triggers) < 2 {
+		return
+	}
+	ec := newExecutionContext(opCtx, r.schema, nil)
+	now := time.Now()
+	for _, field := range triggers {
+		err := r.checkTriggerField(ctx, ec, account, field.ArgumentMap(opCtx.Variables), now)
+		if err == nil {
+			continue
+		}
+		if check.failures == nil {
+			check.failures = map[string]error{}
+			check.first = field.Alias
+		}
+		check.failures[field.Alias] = err
+	}
+}
+
+// checkTriggerField returns the error that the triggerCustomEvent field
+// with the arguments rawArgs would fail with for sure, or nil. Arguments
+// that do not decode are rejected before any field runs, so a decode error
+// here is unexpected, and it too marks the field as failed.
+func (r *Resolver) checkTriggerField(ctx context.Context, ec *executionContext, account *db.Account, rawArgs map[string]any, now time.Time) error {
+	args, err := ec.field_Mutation_triggerCustomEvent_args(ctx, rawArgs)
+	if err != nil {
+		return err
+	}
+	input, ok := args["input"].(model.TriggerCustomEventInput)
+	if !ok {
+		return fmt.Errorf("triggerCustomEvent input decoded as %T", args["input"])
+	}
+	t, verr := newTrigger(account, &input)
+	if verr != nil {
+		return verr
+	}
+	if t.IdempotencyKey != "" {
+		return nil
+	}
+	if verr := checkOccurredAt(t, now); verr != nil {
+		return verr
+	}
+	return r.store.CheckTriggerSlug(ctx, account.ID, t.Slug)
+}

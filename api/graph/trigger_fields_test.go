@@ -1,0 +1,106 @@
+package graph
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+)
+
+// errorSummary formats each error of resp as "path: code: message".
+func errorSummary(resp gqlResponse) []string {
+	var lines []string
+	for _, e := range resp.Errors {
+		lines = append(lines, fmt.Sprintf("%v: %v: %s", e.Path, e.Extensions["code"], e.Message))
+	}
+	return lines
+}
+
+// TestTriggerFieldsStoreAllOrNone sends requests with several
+// triggerCustomEvent fields, one of them failing, and checks that none of
+// them stores its event and each error names the failing field.
+func TestTriggerFieldsStoreAllOrNone(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "s")
+	notStored := func(field string) string {
+		return "Not stored, because the field " + field + " of this request failed, and the triggerCustomEvent fields of one request store their events all or none: fix " + field + " and send the whole request again."
+	}
+	tests := []struct {
+		name     string
+		document string
+		want     []string
+	}{
+		{
+			name: "invalid email second",
+			document: `mutation {
+				a: triggerCustomEvent(input: {slug: "s", email: "first@example.com", metadata: {tag: "first"}})
+				b: triggerCustomEvent(input: {slug: "s", email: "not-an-email"})
+			}`,
+			want: []string{
+				"[a]: BAD_USER_INPUT: " + notStored("b"),
+				`[b]: BAD_USER_INPUT: Email "not-an-email" is not a valid address: use the form name@example.com.`,
+			},
+		},
+		{
+			name: "unknown slug first",
+			document: `mutation {
+				a: triggerCustomEvent(input: {slug: "nope", email: "first@example.com"})
+				b: triggerCustomEvent(input: {slug: "s", email: "second@example.com"})
+				c: triggerCustomEvent(input: {slug: "s", email: "third@example.com", occurredAt: "2000-01-01T00:00:00Z"})
+			}`,
+			want: []string{
+				`[a]: NOT_FOUND: Custom event "nope" was not found in this account. Check the slug, or create the event under Settings → Custom Events.`,
+				"[b]: BAD_USER_INPUT: " + notStored("a"),
+				"[c]: BAD_USER_INPUT: occurredAt 2000-01-01T00:00:00Z is more than 30 days ago: record events within 30 days of when they happened.",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := api.query(t, tt.document, nil)
+			if resp.Status != http.StatusOK {
+				t.Errorf("status = %d, want 200", resp.Status)
+			}
+			if string(resp.Data) != "null" {
+				t.Errorf("data = %s, want null", resp.Data)
+			}
+			if got := errorSummary(resp); fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("errors =\n%q\nwant\n%q", got, tt.want)
+			}
+			if n := len(storedOccurrences(t, api)); n != 0 {
+				t.Errorf("occurrences = %d, want 0", n)
+			}
+		})
+	}
+}
+
+// TestTriggerFieldsValidAllStored checks that several valid fields each
+// store their event, and that a field with an idempotency key is not held
+// back by a slug that its first call may have known.
+func TestTriggerFieldsValidAllStored(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "s")
+	resp := api.query(t, `mutation {
+		a: triggerCustomEvent(input: {slug: "s", email: "first@example.com"})
+		b: triggerCustomEvent(input: {slug: "s", email: "second@example.com"})
+		__typename
+	}`, nil)
+	if len(resp.Errors) != 0 {
+		t.Fatalf("errors = %q, want none", errorSummary(resp))
+	}
+	if n := len(storedOccurrences(t, api)); n != 2 {
+		t.Errorf("occurrences = %d, want 2", n)
+	}
+
+	// A keyed field for an unknown slug fails when it runs, after the
+	// field before it stored its event, as the key may name a stored one.
+	resp = api.query(t, `mutation {
+		a: triggerCustomEvent(input: {slug: "s", email: "third@example.com"})
+		b: triggerCustomEvent(input: {slug: "nope", email: "fourth@example.com", idempotencyKey: "k1"})
+	}`, nil)
+	if want := []string{`[b]: NOT_FOUND: Custom event "nope" was not found in this account. Check the slug, or create the event under Settings → Custom Events.`}; fmt.Sprint(errorSummary(resp)) != fmt.Sprint(want) {
+		t.Errorf("errors = %q, want %q", errorSummary(resp), want)
+	}
+	if n := len(storedOccurrences(t, api)); n != 3 {
+		t.Errorf("occurrences = %d, want 3", n)
+	}
+}
