@@ -167,6 +167,20 @@ func mergeAnonymous(ctx context.Context, tx bun.Tx, accountID, anonID int64, ema
 		return 0, fmt.Errorf("find contact by email: %w", err)
 	}
 
+	// The UPDATE below locks the occurrences in the order of its plan.
+	// So they are locked first in the order that lockExpiredOccurrences
+	// uses, because a retention batch that holds some of them and waits
+	// for others would otherwise deadlock with the merge.
+	_, err = tx.NewRaw(`
+		SELECT count(*) FROM (
+			SELECT 1 FROM event_occurrences
+			WHERE account_id = ? AND contact_id = ?
+			ORDER BY occurred_at, id
+			FOR NO KEY UPDATE) locked`, accountID, anonID).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("lock occurrences of contact %d: %w", anonID, err)
+	}
+
 	// Move every row that refers to the anonymous contact. Tables added
 	// later that refer to contacts must be moved here too, and
 	// TestIdentifyMergeLeavesNoReference fails until they are. Action jobs and

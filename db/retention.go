@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"customevents/app/apitype"
 )
@@ -103,16 +104,26 @@ func (s *Store) expireBatch(ctx context.Context, accountID int64, cutoff time.Ti
 		if err := lockAccountRollups(ctx, tx, accountID); err != nil {
 			return err
 		}
+		ids, err := lockExpiredOccurrences(ctx, tx, accountID, cutoff)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
 		// The statement moves the batch's counts from live_events to
 		// expired_events: it adds them to expired_events here, and the
 		// delete trigger takes them out of live_events. So reports lose
 		// no number, even if the job stops between batches.
+		//
+		// The UPDATE of rolled reads event_contact_days in the snapshot of
+		// this statement. The batch was locked before that snapshot, so
+		// it shows the contact and day that each occurrence counts on.
+		// Those event_contact_days rows stay until this transaction
+		// commits, because other writers delete a row only after moving
+		// or deleting its occurrences, which waits for these locks. A
+		// rebuild of the rollups, which rewrites them, waits for the
+		// account lock.
 		return tx.NewRaw(`
 			WITH doomed AS (
-				DELETE FROM event_occurrences WHERE id IN (
-					SELECT id FROM event_occurrences
-					WHERE account_id = ? AND occurred_at < ?
-					LIMIT ?)
+				DELETE FROM event_occurrences WHERE id = ANY(?)
 				RETURNING account_id, custom_event_id, contact_id, occurred_at
 			), expired AS (
 				SELECT d.account_id, d.custom_event_id, (d.occurred_at AT TIME ZONE a.time_zone)::date AS day, d.contact_id, count(*) AS n
@@ -125,9 +136,38 @@ func (s *Store) expireBatch(ctx context.Context, accountID int64, cutoff time.Ti
 					AND r.day = e.day AND r.contact_id = e.contact_id
 				RETURNING 1
 			)
-			SELECT count(*) FROM doomed`, accountID, cutoff, retentionBatchSize).Scan(ctx, &n)
+			SELECT count(*) FROM doomed`, pgdialect.Array(ids)).Scan(ctx, &n)
 	})
 	return n, err
+}
+
+// lockExpiredOccurrences locks up to retentionBatchSize of the account's
+// occurrences before cutoff FOR UPDATE and returns their ids.
+//
+// The lock must come in a statement before the DELETE. A DELETE that
+// waits for a merge's uncommitted UPDATE of a row deletes the row's new
+// version, with the new contact_id. But the rest of that statement reads
+// event_contact_days in a snapshot taken before the merge, which may have
+// no row for that contact and day. The expired count would then be lost,
+// while the delete trigger still takes the live count away.
+//
+// Rows are locked in the order of (occurred_at, id), which
+// event_occurrences_account_time_idx serves with an incremental sort.
+// mergeAnonymous locks a contact's occurrences in the same order, so a
+// merge and a batch that need the same rows wait for each other instead
+// of deadlocking.
+func lockExpiredOccurrences(ctx context.Context, tx bun.Tx, accountID int64, cutoff time.Time) ([]int64, error) {
+	var ids []int64
+	err := tx.NewRaw(`
+		SELECT id FROM event_occurrences
+		WHERE account_id = ? AND occurred_at < ?
+		ORDER BY occurred_at, id
+		LIMIT ?
+		FOR UPDATE`, accountID, cutoff, retentionBatchSize).Scan(ctx, &ids)
+	if err != nil {
+		return nil, fmt.Errorf("lock occurrences: %w", err)
+	}
+	return ids, nil
 }
 
 // StartRetention runs EnforceRetention now and then every interval until

@@ -288,3 +288,176 @@ func TestEnforceRetentionKeepsCounts(t *testing.T) {
 		t.Errorf("report after erasing Ann = %s, want %s", got, want)
 	}
 }
+
+// TestRetentionDuringMergeKeepsCounts runs retention while Identify has
+// moved the anonymous contact's old occurrences to a known contact and
+// not committed yet. Retention waits for the merge and must then count
+// the occurrences it deletes as expired for the known contact.
+func TestRetentionDuringMergeKeepsCounts(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	bdb := f.Store.DB()
+	event := createEvent(t, f, "signed-up")
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	old := time.Date(2024, 6, 10, 9, 0, 0, 0, time.UTC)
+	const visitor = "0123456789abcdef0123456789abcdef"
+
+	ann := recordAt(t, f, f.Account.ID, "signed-up", "ann@example.com", now.AddDate(0, 0, -1))
+	for i := range 5 {
+		trigger := beaconTrigger(f, "signed-up", visitor)
+		trigger.OccurredAt = old.Add(time.Duration(i) * time.Hour)
+		record(t, f, trigger)
+	}
+
+	// Identify moves the occurrences first and then the visitor, whose
+	// row this transaction locks. So the merge stays uncommitted, with
+	// the moved occurrences locked.
+	blocker, err := bdb.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer blocker.Rollback()
+	if _, err := blocker.ExecContext(ctx, "SELECT 1 FROM visitors WHERE account_id = ? AND id = ? FOR SHARE", f.Account.ID, visitor); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		contactID int64
+		err       error
+	}
+	identified := make(chan result, 1)
+	go func() {
+		id, err := f.Store.Identify(ctx, discardLog, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: "ann@example.com"})
+		identified <- result{id, err}
+	}()
+	waitSessions(t, f, 1, "waiting for the visitor row", "wait_event_type = 'Lock'")
+
+	type deletion struct {
+		deleted map[int64]int64
+		err     error
+	}
+	expired := make(chan deletion, 1)
+	go func() {
+		deleted, err := f.Store.EnforceRetention(ctx, now)
+		expired <- deletion{deleted, err}
+	}()
+	waitSessions(t, f, 2, "waiting for the merge and the visitor row", "wait_event_type = 'Lock'")
+	if err := blocker.Commit(); err != nil {
+		t.Fatal(err)
+	}
+
+	merged := <-identified
+	if merged.err != nil {
+		t.Fatalf("identify: %v", merged.err)
+	}
+	if merged.contactID != ann.ContactID {
+		t.Errorf("identified contact = %d, want Ann's contact %d", merged.contactID, ann.ContactID)
+	}
+	retention := <-expired
+	if retention.err != nil {
+		t.Fatalf("retention: %v", retention.err)
+	}
+	if want := map[int64]int64{f.Account.ID: 5}; !reflect.DeepEqual(retention.deleted, want) {
+		t.Errorf("deleted = %v, want %v", retention.deleted, want)
+	}
+
+	var expiredEvents []int
+	if err := bdb.NewRaw("SELECT expired_events FROM event_contact_days WHERE contact_id = ? AND day = '2024-06-10'", ann.ContactID).
+		Scan(ctx, &expiredEvents); err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{5}; !reflect.DeepEqual(expiredEvents, want) {
+		t.Errorf("expired counts of Ann on 2024-06-10 = %v, want %v", expiredEvents, want)
+	}
+	if got, want := totalsOf(report(t, f, event.ID, "2024-06-10", "2024-06-10")), (reportTotals{events: 5, contacts: 1}); got != want {
+		t.Errorf("totals of 2024-06-10 = %+v, want %+v", got, want)
+	}
+	checkRollups(t, f)
+}
+
+// TestRetentionDuringMergeAvoidsDeadlock makes Identify and retention
+// queue for the same locked occurrence, with the visitor's occurrences
+// stored in an order that differs from their times both by id and by
+// event. Both must lock them in one order, so neither fails with a
+// deadlock once the occurrence is free.
+func TestRetentionDuringMergeAvoidsDeadlock(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	bdb := f.Store.DB()
+	first := createEvent(t, f, "signed-up")
+	second := createEvent(t, f, "watched-demo")
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	old := time.Date(2024, 6, 10, 9, 0, 0, 0, time.UTC)
+	const visitor = "0123456789abcdef0123456789abcdef"
+
+	ann := recordAt(t, f, f.Account.ID, "signed-up", "ann@example.com", now.AddDate(0, 0, -1))
+	// An UPDATE of the contact's rows visits them by id or by (event,
+	// time), depending on its plan. In both orders the occurrence at
+	// 10:00 comes first and the one at 09:00 last, while by time 09:00
+	// comes first.
+	occurrenceAt := func(slug string, at time.Time) *db.EventOccurrence {
+		trigger := beaconTrigger(f, slug, visitor)
+		trigger.OccurredAt = at
+		return record(t, f, trigger)
+	}
+	occurrenceAt("signed-up", old.Add(time.Hour))
+	contended := occurrenceAt("signed-up", old.Add(2*time.Hour))
+	occurrenceAt("watched-demo", old)
+
+	blocker, err := bdb.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer blocker.Rollback()
+	if _, err := blocker.ExecContext(ctx, "SELECT 1 FROM event_occurrences WHERE id = ? FOR SHARE", contended.ID); err != nil {
+		t.Fatal(err)
+	}
+	identified := make(chan error, 1)
+	go func() {
+		_, err := f.Store.Identify(ctx, discardLog, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: "ann@example.com"})
+		identified <- err
+	}()
+	waitSessions(t, f, 1, "waiting for the held occurrence", "wait_event_type = 'Lock'")
+
+	type deletion struct {
+		deleted map[int64]int64
+		err     error
+	}
+	expired := make(chan deletion, 1)
+	go func() {
+		deleted, err := f.Store.EnforceRetention(ctx, now)
+		expired <- deletion{deleted, err}
+	}()
+	waitSessions(t, f, 2, "waiting for the held occurrence and the merge", "wait_event_type = 'Lock'")
+	if err := blocker.Commit(); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := <-identified; err != nil {
+		t.Errorf("identify: %v", err)
+	}
+	retention := <-expired
+	if retention.err != nil {
+		t.Errorf("retention: %v", retention.err)
+	}
+	if want := map[int64]int64{f.Account.ID: 3}; !reflect.DeepEqual(retention.deleted, want) {
+		t.Errorf("deleted = %v, want %v", retention.deleted, want)
+	}
+	if n := dbtest.Count(t, bdb, "contacts"); n != 1 {
+		t.Errorf("contacts = %d, want Ann's only", n)
+	}
+	for _, want := range []struct {
+		eventID  int64
+		expected reportTotals
+	}{
+		{first.ID, reportTotals{events: 2, contacts: 1}},
+		{second.ID, reportTotals{events: 1, contacts: 1}},
+	} {
+		if got := totalsOf(report(t, f, want.eventID, "2024-06-10", "2024-06-10")); got != want.expected {
+			t.Errorf("totals of event %d on 2024-06-10 = %+v, want %+v", want.eventID, got, want.expected)
+		}
+	}
+	if n := dbtest.Count(t, bdb, "event_contact_days WHERE contact_id = "+itoa(ann.ContactID)+" AND day = '2024-06-10'"); n != 2 {
+		t.Errorf("daily rows of Ann on 2024-06-10 = %d, want one per event", n)
+	}
+	checkRollups(t, f)
+}
