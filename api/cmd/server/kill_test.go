@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -120,12 +121,14 @@ func graphql(client *http.Client, url, apiKey, query string, variables map[strin
 }
 
 // TestKilledServerKeepsAcknowledgedEvents sends triggers from several
-// clients, half of them with an idempotency key and half without, kills the
-// server with SIGKILL while they run, restarts it, and checks that every
-// acknowledged trigger is stored exactly once. Triggers without a key and
-// without contact fields take the ingester's bulk path (the SQL function
+// clients, kills the server with SIGKILL while they run, restarts it, and
+// checks that every acknowledged trigger is stored exactly once. The
+// clients cover each write path: triggers with an idempotency key, keyless
+// triggers, keyless triggers with contact fields, and triggerCustomEvents
+// calls of several keyless inputs. Triggers without a key and without
+// contact fields take the ingester's bulk path (the SQL function
 // record_simple_triggers), which a batch of only such triggers runs as one
-// statement outside a transaction.
+// statement outside a transaction. The others run in a transaction.
 func TestKilledServerKeepsAcknowledgedEvents(t *testing.T) {
 	bdb, dbURL := dbtest.NewWithURL(t)
 	const apiKey = "ce_kill_test_key_0123456789abcdef"
@@ -150,6 +153,15 @@ func TestKilledServerKeepsAcknowledgedEvents(t *testing.T) {
 	}
 
 	const trigger = `mutation($input: TriggerCustomEventInput!) { triggerCustomEvent(input: $input) }`
+	const triggerMany = `mutation($inputs: [TriggerCustomEventInput!]!) { triggerCustomEvents(inputs: $inputs) { index accepted occurrenceId error { code message } } }`
+	// Kinds of client, by worker number modulo 4.
+	const (
+		keyedClient = iota
+		keylessClient
+		contactFieldsClient
+		batchClient
+	)
+	const batchSize = 5
 	// ledger maps each acknowledged idempotency key to its occurrence id.
 	// Each keyless trigger carries a unique marker in its metadata and a
 	// unique email. keylessSent contains every marker sent, acknowledged
@@ -159,28 +171,55 @@ func TestKilledServerKeepsAcknowledgedEvents(t *testing.T) {
 	ledger := map[string]string{}
 	keylessSent := map[string]bool{}
 	keylessAcked := map[string]string{}
+	// batchAcked counts the inputs acknowledged by triggerCustomEvents.
+	batchAcked := 0
 	const workers = 8
 	const killAfter = 300
 	killed := make(chan struct{})
+	// killing is set just before the signal, so that an error before it
+	// is a failure of the server rather than of the kill.
+	var killing atomic.Bool
 	var killOnce sync.Once
 	var wg sync.WaitGroup
 	for w := range workers {
-		keyed := w%2 == 0
+		kind := w % 4
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := 0; ; i++ {
 				name := fmt.Sprintf("w%d-%d", w, i)
-				input := map[string]any{"slug": "signed-up", "email": fmt.Sprintf("c%d@example.com", i%50), "idempotencyKey": name}
-				if !keyed {
-					input = map[string]any{"slug": "signed-up", "email": keylessEmail(name), "metadata": map[string]any{"marker": name}}
+				keyless := func(marker string) map[string]any {
 					mu.Lock()
-					keylessSent[name] = true
+					keylessSent[marker] = true
 					mu.Unlock()
+					input := map[string]any{"slug": "signed-up", "email": keylessEmail(marker), "metadata": map[string]any{"marker": marker}}
+					if kind == contactFieldsClient {
+						input["firstName"] = "Ann"
+					}
+					return input
 				}
-				data, err := graphql(client, server.url, apiKey, trigger, map[string]any{"input": input})
+				var data map[string]any
+				var err error
+				var markers []string
+				switch kind {
+				case keyedClient:
+					input := map[string]any{"slug": "signed-up", "email": fmt.Sprintf("c%d@example.com", i%50), "idempotencyKey": name}
+					data, err = graphql(client, server.url, apiKey, trigger, map[string]any{"input": input})
+				case keylessClient, contactFieldsClient:
+					data, err = graphql(client, server.url, apiKey, trigger, map[string]any{"input": keyless(name)})
+				case batchClient:
+					var inputs []map[string]any
+					for j := range batchSize {
+						markers = append(markers, fmt.Sprintf("%s-%d", name, j))
+						inputs = append(inputs, keyless(markers[j]))
+					}
+					data, err = graphql(client, server.url, apiKey, triggerMany, map[string]any{"inputs": inputs})
+				}
 				if err != nil {
 					// Requests fail once the server is gone.
+					if !killing.Load() {
+						t.Errorf("%s before the kill: %v", name, err)
+					}
 					select {
 					case <-killed:
 						return
@@ -189,15 +228,27 @@ func TestKilledServerKeepsAcknowledgedEvents(t *testing.T) {
 					}
 				}
 				mu.Lock()
-				if keyed {
+				switch kind {
+				case keyedClient:
 					ledger[name] = data["triggerCustomEvent"].(string)
-				} else {
+				case keylessClient, contactFieldsClient:
 					keylessAcked[name] = data["triggerCustomEvent"].(string)
+				case batchClient:
+					for j, item := range data["triggerCustomEvents"].([]any) {
+						result := item.(map[string]any)
+						if result["accepted"] != true {
+							t.Errorf("%s input %d: not accepted: %v", name, j, result["error"])
+							continue
+						}
+						keylessAcked[markers[j]] = result["occurrenceId"].(string)
+						batchAcked++
+					}
 				}
 				n := len(ledger) + len(keylessAcked)
 				mu.Unlock()
 				if n >= killAfter {
 					killOnce.Do(func() {
+						killing.Store(true)
 						server.cmd.Process.Signal(syscall.SIGKILL)
 						server.cmd.Wait()
 						close(killed)
@@ -207,9 +258,10 @@ func TestKilledServerKeepsAcknowledgedEvents(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	t.Logf("acknowledged %d keyed and %d keyless triggers before SIGKILL, %d keyless sent", len(ledger), len(keylessAcked), len(keylessSent))
-	if len(ledger) == 0 || len(keylessAcked) == 0 {
-		t.Fatalf("acknowledged %d keyed and %d keyless triggers, want both kinds in the load", len(ledger), len(keylessAcked))
+	t.Logf("acknowledged %d keyed and %d keyless triggers (%d of them in batches) before SIGKILL, %d keyless sent",
+		len(ledger), len(keylessAcked), batchAcked, len(keylessSent))
+	if len(ledger) == 0 || len(keylessAcked) == batchAcked || batchAcked == 0 {
+		t.Fatalf("acknowledged %d keyed, %d keyless and %d batch triggers, want each kind in the load", len(ledger), len(keylessAcked)-batchAcked, batchAcked)
 	}
 
 	restarted := startServer(t, env)
