@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"customevents/app/apitype"
@@ -31,6 +33,16 @@ func normalizePageURL(pageURL *string) (string, *apitype.ValidationError) {
 			Message: fmt.Sprintf("Page URL is too long: use at most %d characters.", maxPageURLLength),
 		}
 	}
+	// A hidden character would make the stored URL read as another one,
+	// such as U+202E in the host. A browser sends such characters
+	// percent-encoded.
+	if i := strings.IndexFunc(raw, isHiddenInURL); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(raw[i:])
+		return "", &apitype.ValidationError{
+			Field:   "pageUrl",
+			Message: fmt.Sprintf("Page URL contains %s: percent-encode it, or remove it.", apitype.HiddenCharacterName(r)),
+		}
+	}
 	parsed, err := url.Parse(raw)
 	if err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" {
 		return "", &apitype.ValidationError{
@@ -45,7 +57,21 @@ func normalizePageURL(pageURL *string) (string, *apitype.ValidationError) {
 			Message: "Page URL contains a user name or password before the host, which must not be stored: remove them, as in https://example.com/pricing.",
 		}
 	}
+	if port := parsed.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return "", &apitype.ValidationError{
+				Field:   "pageUrl",
+				Message: fmt.Sprintf("Page URL has the port %s, which is not a port number: use a port from 1 to 65535, or none.", port),
+			}
+		}
+	}
 	return raw, nil
+}
+
+// isHiddenInURL reports whether r is a control or format character or a
+// line or paragraph separator, none of which a page URL shows.
+func isHiddenInURL(r rune) bool {
+	return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) || r == utf8.RuneError
 }
 
 // requireSlug rejects an empty slug before any lookup, so the client learns

@@ -488,6 +488,30 @@ func TestPageURLLimitCountsCharacters(t *testing.T) {
 	}
 }
 
+func TestPageURLRejectsHiddenCharactersAndBadPorts(t *testing.T) {
+	tests := []struct {
+		in      string
+		message string
+	}{
+		{"https://exa\u202emple.com/", "Page URL contains the invisible character U+202E: percent-encode it, or remove it."},
+		{"https://example.com/a\u2028b", "Page URL contains the line or paragraph separator U+2028: percent-encode it, or remove it."},
+		{"https://example.com/a\u200bb", "Page URL contains the invisible character U+200B: percent-encode it, or remove it."},
+		{"https://example.com:99999/", "Page URL has the port 99999, which is not a port number: use a port from 1 to 65535, or none."},
+		{"https://example.com:0/", "Page URL has the port 0, which is not a port number: use a port from 1 to 65535, or none."},
+	}
+	for _, tt := range tests {
+		_, verr := normalizePageURL(&tt.in)
+		if verr == nil || verr.Field != "pageUrl" || verr.Message != tt.message {
+			t.Errorf("normalizePageURL(%q) = %v, want %q", tt.in, verr, tt.message)
+		}
+	}
+	for _, in := range []string{"https://example.com:8443/a%E2%80%AEb", "https://bücher.example/ä?q=ü"} {
+		if got, verr := normalizePageURL(&in); verr != nil || got != in {
+			t.Errorf("normalizePageURL(%q) = %q, %v, want it unchanged", in, got, verr)
+		}
+	}
+}
+
 // TestTriggerUnknownLongSlug checks that a not-found error repeats at most
 // 64 characters of the slug, for one trigger, for one input of a batch and
 // for the statistics.
