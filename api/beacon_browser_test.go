@@ -610,9 +610,10 @@ func TestBeaconAllowedOriginFromBrowser(t *testing.T) {
 }
 
 // A visit that a script older than the message key f began has a first
-// touch in sessionStorage without its referrer. Its events leave f out,
-// so that the server classifies them from their own referrer, and the
-// script stores no referrer for the rest of the visit.
+// touch in sessionStorage, where such scripts kept it, without its
+// referrer. Its events leave f out, so that the server classifies them
+// from their own referrer, and the script moves the visit to localStorage
+// with no referrer for the rest of the visit.
 func TestBeaconOlderVisitFirstReferrer(t *testing.T) {
 	ts := newTestServer(t)
 	createEvent(t, ts, "viewed")
@@ -628,12 +629,15 @@ func TestBeaconOlderVisitFirstReferrer(t *testing.T) {
 	if sentF {
 		t.Error("message has f, want none")
 	}
-	storedR, err := chromedp.Run(browser, chromedp.Evaluate[bool](`'_ma_r' in sessionStorage`))
+	storedR, err := chromedp.Run(browser, chromedp.Evaluate[bool](`'_ma_r' in localStorage`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if storedR {
-		t.Error("sessionStorage has _ma_r, want none")
+		t.Error("localStorage has _ma_r, want none")
+	}
+	if utm := pageString(t, browser, "String(localStorage.getItem('_ma_utm'))"); utm != "" {
+		t.Errorf("localStorage _ma_utm = %q, want the empty first touch of the visit", utm)
 	}
 	rows := storedOccurrences(t, ts)
 	if len(rows) != 1 {

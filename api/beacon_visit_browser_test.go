@@ -14,7 +14,7 @@ import (
 )
 
 // TestBeaconVisitEndsAfter30Minutes moves the visit's last activity back
-// in sessionStorage before a page load, and the page's clock forward
+// in localStorage before a page load, and the page's clock forward
 // within a page, instead of waiting.
 func TestBeaconVisitEndsAfter30Minutes(t *testing.T) {
 	ts := newTestServer(t)
@@ -28,7 +28,7 @@ func TestBeaconVisitEndsAfter30Minutes(t *testing.T) {
 
 	// 29 minutes after the last event, the next page load continues the
 	// visit.
-	evaluate(t, browser, `sessionStorage._ma_t = Date.now() - 29 * 60000`)
+	evaluate(t, browser, `localStorage._ma_t = Date.now() - 29 * 60000`)
 	navigateBy(t, browser, `location.href = '/pricing'`)
 	waitBeaconLoaded(t, browser)
 	evaluate(t, browser, `$__MA.captureEvent('viewed')`)
@@ -39,13 +39,13 @@ func TestBeaconVisitEndsAfter30Minutes(t *testing.T) {
 	evaluate(t, browser, `var realNow = Date.now; Date.now = function () { return realNow.call(Date) + 31 * 60000 }`)
 	evaluate(t, browser, `$__MA.captureEvent('viewed')`)
 	ts.waitCollected(t, 1)
-	if utm := pageString(t, browser, "String(sessionStorage.getItem('_ma_utm'))"); utm != "" {
-		t.Errorf("sessionStorage _ma_utm after the visit ended = %q, want empty", utm)
+	if utm := pageString(t, browser, "String(localStorage.getItem('_ma_utm'))"); utm != "" {
+		t.Errorf("localStorage _ma_utm after the visit ended = %q, want empty", utm)
 	}
 
 	// With the campaign stored again, a page load 31 minutes after the last
 	// event also starts a new visit.
-	evaluate(t, browser, `sessionStorage._ma_utm = '?utm_source=newsletter&utm_medium=email'; sessionStorage._ma_t = realNow.call(Date) - 31 * 60000`)
+	evaluate(t, browser, `localStorage._ma_utm = '?utm_source=newsletter&utm_medium=email'; localStorage._ma_t = realNow.call(Date) - 31 * 60000`)
 	captureAfterNavigation(t, browser, ts, `location.href = '/docs'`, "viewed")
 
 	rows := storedOccurrences(t, ts)

@@ -59,13 +59,17 @@ func assertNoTracking(t *testing.T, browser context.Context) {
 	assertNoVisitStorage(t, browser)
 }
 
-// assertNoVisitStorage checks that sessionStorage has neither the visit's
-// first-touch UTM parameters nor the time of its last activity.
+// assertNoVisitStorage checks that neither localStorage nor
+// sessionStorage, where earlier versions of the script kept the visit,
+// has the visit's first-touch UTM parameters, its referrer or the time of
+// its last activity.
 func assertNoVisitStorage(t *testing.T, browser context.Context) {
 	t.Helper()
-	for _, key := range []string{"_ma_utm", "_ma_t"} {
-		if value := pageString(t, browser, "String(sessionStorage.getItem('"+key+"'))"); value != "null" {
-			t.Errorf("sessionStorage %s = %q, want none", key, value)
+	for _, storage := range []string{"localStorage", "sessionStorage"} {
+		for _, key := range []string{"_ma_utm", "_ma_r", "_ma_t"} {
+			if value := pageString(t, browser, "String("+storage+".getItem('"+key+"'))"); value != "null" {
+				t.Errorf("%s %s = %q, want none", storage, key, value)
+			}
 		}
 	}
 }
@@ -129,8 +133,8 @@ func TestConsentTrackSendsAtOnce(t *testing.T) {
 		t.Errorf("messages sent = %q, want [signup]", slugs)
 	}
 	assertVisitorCookie(t, browser)
-	if utm := pageString(t, browser, "sessionStorage.getItem('_ma_utm')"); utm != "?utm_source=newsletter" {
-		t.Errorf("sessionStorage _ma_utm = %q, want ?utm_source=newsletter", utm)
+	if utm := pageString(t, browser, "localStorage.getItem('_ma_utm')"); utm != "?utm_source=newsletter" {
+		t.Errorf("localStorage _ma_utm = %q, want ?utm_source=newsletter", utm)
 	}
 	if slugs := storedSlugs(t, ts); !reflect.DeepEqual(slugs, []string{"signup"}) {
 		t.Errorf("stored events = %q, want [signup]", slugs)
@@ -160,8 +164,8 @@ func TestConsentWaitSendsAfterConsent(t *testing.T) {
 		t.Errorf("messages sent after consent = %q, want [first second]", slugs)
 	}
 	assertVisitorCookie(t, browser)
-	if utm := pageString(t, browser, "sessionStorage.getItem('_ma_utm')"); utm != "?utm_source=newsletter" {
-		t.Errorf("sessionStorage _ma_utm after consent = %q, want ?utm_source=newsletter", utm)
+	if utm := pageString(t, browser, "localStorage.getItem('_ma_utm')"); utm != "?utm_source=newsletter" {
+		t.Errorf("localStorage _ma_utm after consent = %q, want ?utm_source=newsletter", utm)
 	}
 
 	// After consent, calls are sent at once.
@@ -203,8 +207,8 @@ func TestConsentWaitAfterURLChange(t *testing.T) {
 		$__MA.captureEvent('after');
 	`)
 	ts.waitCollected(t, 2)
-	if utm := pageString(t, browser, "sessionStorage.getItem('_ma_utm')"); utm != "?utm_source=newsletter&utm_medium=email" {
-		t.Errorf("sessionStorage _ma_utm = %q, want ?utm_source=newsletter&utm_medium=email", utm)
+	if utm := pageString(t, browser, "localStorage.getItem('_ma_utm')"); utm != "?utm_source=newsletter&utm_medium=email" {
+		t.Errorf("localStorage _ma_utm = %q, want ?utm_source=newsletter&utm_medium=email", utm)
 	}
 	rows := storedOccurrences(t, ts)
 	if len(rows) != 2 {
@@ -222,12 +226,12 @@ func TestConsentWaitAfterURLChange(t *testing.T) {
 }
 
 // TestConsentWaitContinuesVisit covers a page in "wait" mode on a visit
-// that sessionStorage already holds, and calls of consent(true) after the
+// that localStorage already holds, and calls of consent(true) after the
 // first: the visit's first touch, its referrer and its 30-minute end work
 // as they do in "track" mode.
 func TestConsentWaitContinuesVisit(t *testing.T) {
-	const stored = `sessionStorage._ma_utm = '?utm_source=partner&utm_medium=cpc';
-		sessionStorage._ma_r = 'https://www.facebook.com'; sessionStorage._ma_t = Date.now();`
+	const stored = `localStorage._ma_utm = '?utm_source=partner&utm_medium=cpc';
+		localStorage._ma_r = 'https://www.facebook.com'; localStorage._ma_t = Date.now();`
 	tests := []struct {
 		name, setup, path, script string
 		// want is the utm_source and channel of each event, by slug.
@@ -279,8 +283,8 @@ func TestConsentWaitContinuesVisit(t *testing.T) {
 					t.Errorf("%s: utm_source and channel %q, want %q", row.Slug, got, want)
 				}
 			}
-			if got := pageString(t, browser, "sessionStorage.getItem('_ma_r') || ''"); got != tt.wantReferrer {
-				t.Errorf("sessionStorage _ma_r = %q, want %q", got, tt.wantReferrer)
+			if got := pageString(t, browser, "localStorage.getItem('_ma_r') || ''"); got != tt.wantReferrer {
+				t.Errorf("localStorage _ma_r = %q, want %q", got, tt.wantReferrer)
 			}
 		})
 	}
@@ -412,6 +416,9 @@ func TestConsentOptOutStopsTracking(t *testing.T) {
 	ts.waitCollected(t, 1)
 	assertVisitorCookie(t, browser)
 
+	// optOut also removes the visit that an earlier version of the script
+	// kept in sessionStorage.
+	evaluate(t, browser, `sessionStorage._ma_utm = '?utm_source=partner'; sessionStorage._ma_r = ''; sessionStorage._ma_t = Date.now()`)
 	evaluate(t, browser, `$__MA.optOut(); $__MA.captureEvent('second'); $__MA.identify({email: 'ann@example.com'})`)
 	if slugs := sentSlugs(t, browser); !reflect.DeepEqual(slugs, []string{"first"}) {
 		t.Errorf("messages sent = %q, want only [first] from before the opt-out", slugs)

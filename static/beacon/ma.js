@@ -7,16 +7,17 @@
    Q  messages made in "wait" mode before consent, sent by consent(true)
    R  the origin of the referrer of the visit's first touch, which T sets
    Z  the visit as T last saw it: first touch u, referrer origin r and
-      time t of the last page load or event. It starts as sessionStorage
-      has it and lives in memory, so that a page that may not store yet
-      keeps its visit, also when a single-page site changes the URL
+      time t of the last page load or event. It lives in memory, so that a
+      page that may not store yet keeps its visit, also when a
+      single-page site changes the URL
    O  reports whether the _ma_optout cookie is set
    o  true when nothing may be sent on this page: opted out, or "gpc" mode
       with navigator.globalPrivacyControl true
    g  consent: true sends, false drops, null keeps messages in Q. Modes
       other than "track" and "gpc" (and no mode) start at null
    W  writes a console warning
-   F  wraps a public call so that it never throws
+   F  wraps a public call so that it never throws, and first sets o when
+      another tab has set the _ma_optout cookie since this page loaded
    B  returns the UTF-8 byte length of a string
    L  cuts a URL to the server's 2,048 characters, and drops a %XX escape
       that the cut split, so that the body stays under the server's 16 KiB
@@ -32,11 +33,15 @@
    T  returns the visit's first-touch utm_* and search click id query
       parameters, and sets R to the origin of the referrer of the first
       touch's page, or to undefined when a script without R began the
-      visit, so that f is left out then. A page whose URL has any of
-      them starts a new first touch. Otherwise the one in Z counts unless
-      30 minutes (18e5 ms) have passed since the last page load or event,
-      which ends the visit. Once tracking is allowed, sessionStorage keeps
-      Z as _ma_utm, _ma_r and _ma_t
+      visit, so that f is left out then. It first replaces Z with the
+      visit in localStorage, or in sessionStorage where earlier versions
+      kept it, when that one's t is later, so that the tabs of the origin
+      share one visit and the last page load or event in any of them
+      wins. A page whose URL has any of the parameters starts a new first
+      touch. Otherwise the one in Z counts unless 30 minutes (18e5 ms)
+      have passed since the last page load or event, which ends the visit.
+      Once tracking is allowed, localStorage keeps Z as _ma_utm, _ma_r and
+      _ma_t
    C  returns the first of the server's metadata limits that an object
       breaks, or undefined. Only plain objects pass, also from another
       frame, and not arrays, dates or maps. Sizes count the JSON.stringify
@@ -51,30 +56,30 @@
       with a control character, a line or paragraph separator or a
       bidirectional override. optOut
       deletes _ma_optout on the host and every parent domain, and sets it
-      again on the widest domain that the browser accepts. The script
-      calls it on each load of an opted-out browser, which renews the
-      cookie where Safari caps it at 7 days */
+      again on the widest domain that the browser accepts. It removes the
+      visit from localStorage and sessionStorage. The script calls it on
+      each load of an opted-out browser, which renews the cookie where
+      Safari caps it at 7 days */
 !function(w,d,n,l){
 var M=w.$__MA||{},q=M.q||[],k=M.k,u=M.u,c=M.c,Q=[],R,Y,N,Z={},
 O=()=>/(?:^|; )_ma_optout=1/.test(d.cookie),
 o=O()||c=="gpc"&&n.globalPrivacyControl===!0,
 g=!c||/^(track|gpc)$/.test(c)||null,
 W=m=>console.warn("$__MA: "+m),
-F=f=>(...a)=>{try{f(...a)}catch(e){}},
+F=f=>(...a)=>{try{o=o||O();f(...a)}catch(e){}},
 B=t=>new Blob([t]).size,
 L=s=>s.length>2048?s.slice(0,2048).replace(/%.?$/,""):s,
 X=(m,v,a)=>d.cookie=m+"="+v+";path=/;max-age="+a+";SameSite=Lax"+(l.protocol=="https:"?";Secure":""),
 V=m=>{if(m=d.cookie.match(/(?:^|; )_ma_vid=([0-9a-f]{32})/))return Y=m[1];N&&Y||(Y=[...crypto.getRandomValues(new Uint8Array(16))].map(x=>(x|256).toString(16).slice(1)).join(""));X("_ma_vid",Y,63072000);N=!/(^|; )_ma_vid=/.test(d.cookie);return Y},
-T=(s,t,i)=>{t=L((l.search.match(/[?&](utm_[a-z]+|gclid|[gw]braid|msclkid)=[^&#]*/g)||[]).join(""));R=L((d.referrer.match(/^[^:/]+:\/\/[^/?#]*/)||[""])[0]);i=Date.now();if(!t&&i-Z.t<18e5)t=Z.u,R=Z.r;Z={u:t,r:R,t:i};try{if(g&&!o){s=sessionStorage;s._ma_utm=t;s._ma_t=i;R!=null&&(s._ma_r=R)}}catch(e){}return t},
+T=(s,t,i)=>{try{for(s of[sessionStorage,localStorage])s._ma_t>(Z.t||0)&&(Z={u:s._ma_utm,r:s._ma_r,t:+s._ma_t})}catch(e){}t=L((l.search.match(/[?&](utm_[a-z]+|gclid|[gw]braid|msclkid)=[^&#]*/g)||[]).join(""));R=L((d.referrer.match(/^[^:/]+:\/\/[^/?#]*/)||[""])[0]);i=Date.now();if(!t&&i-Z.t<18e5)t=Z.u,R=Z.r;Z={u:t,r:R,t:i};try{if(g&&!o){s=localStorage;s._ma_utm=t;s._ma_t=i;R==null?s.removeItem("_ma_r"):s._ma_r=R}}catch(e){}return t},
 C=(m,x,v,t,c)=>{if({}.toString.call(m)!="[object Object]")return"is not an object";c=0;for(x in m){v=m[x];t=typeof v;if(++c>50)return"has over 50 keys";if(!x)return"has an empty key";if(B(x)>64)return"key "+x+" is over 64 bytes";if(t=="number"?!isFinite(v):!/^(string|boolean)$/.test(t))return x+" is not a string, finite number or boolean";if(B(v)>1024)return x+" is over 1024 bytes";if(/\0/.test(x+v))return x+" contains a NUL character"}if(B(JSON.stringify(m))>8192)return"is over 8192 bytes"},
 S=(m,r,b)=>{m.v=V();r=u+"/collect";b=JSON.stringify(m);try{if(n.sendBeacon(r,b))return}catch(e){}fetch(r,{method:"POST",body:b,keepalive:!0}).catch(e=>0)},
 P=m=>{if(o)return;if(n.webdriver===!0)return W("navigator.webdriver is true: not sent");m.k=k;m.u=L(l.href);g?S(m):g==null&&Q.push(m)},
 A=w.$__MA={k:k,u:u,c:c,
 captureEvent:F((s,m,e,p)=>{e={e:s,r:L(d.referrer),a:T(),f:R};if(typeof s!="string"||!s)return W("captureEvent needs a slug");if(m!=null){if(p=C(m))return W("metadata "+p+": event "+s+" not sent");e.m=m}P(e)}),
 identify:F((p,i,x,v,y)=>{if(!p||typeof p.email!="string"||!p.email.trim())return W("identify needs an email");i={};for(x of["email","firstName","lastName","company"]){v=p[x];y=typeof v!="string"?v!=null&&"is not a string":/[\0-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069]/.test(v.trim())?"contains a control or invisible character":x=="email"?B(v.trim().normalize())>254&&"is over 254 bytes":[...v.trim().normalize()].length>200&&"is over 200 characters";if(y)return W("identify "+x+" "+y+": not sent");i[x]=v}P({i:i})}),
-consent:F(y=>{g=y===!0;if(g){T();Q.forEach(S)}Q=[]}),
-optOut:F((h,i,x)=>{o=1;Q=[];h=l.hostname.split(".");X("_ma_vid","",0);X("_ma_optout","",0);for(i=h.length;i--;){x=";domain="+h.slice(i).join(".");X("_ma_vid","",0+x);X("_ma_optout","",0+x)}for(i=h.length;i--&&!O();)X("_ma_optout",1,63072000+";domain="+h.slice(i).join("."));O()||X("_ma_optout",1,63072000);delete sessionStorage._ma_utm;delete sessionStorage._ma_r;delete sessionStorage._ma_t})};
-F(s=>{s=sessionStorage;Z={u:s._ma_utm,r:s._ma_r,t:s._ma_t}})();
+consent:F(y=>{g=y===!0;if(g&&!o){T();Q.forEach(S)}Q=[]}),
+optOut:F((h,i,x)=>{o=1;Q=[];h=l.hostname.split(".");X("_ma_vid","",0);X("_ma_optout","",0);for(i=h.length;i--;){x=";domain="+h.slice(i).join(".");X("_ma_vid","",0+x);X("_ma_optout","",0+x)}for(i=h.length;i--&&!O();)X("_ma_optout",1,63072000+";domain="+h.slice(i).join("."));O()||X("_ma_optout",1,63072000);for(x of[localStorage,sessionStorage])delete x._ma_utm,delete x._ma_r,delete x._ma_t})};
 F(T)();
 O()&&A.optOut();
 q.forEach(F(c=>A[c[0]](...c[1])))
