@@ -229,7 +229,7 @@ var pageURLSchemes = []string{"http", "https"}
 
 // referrerSchemes are the schemes that cutReferrer keeps. Android apps that
 // open a link in a browser tab send android-app://package/ as the referrer,
-// and the package name tells the marketing channel, such as Gmail's
+// and the package name shows the marketing channel, such as Gmail's
 // com.google.android.gm.
 var referrerSchemes = []string{"http", "https", "android-app"}
 

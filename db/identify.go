@@ -37,10 +37,11 @@ type Identity struct {
 // A contact that another transaction gives the email meanwhile, such as
 // an API trigger for a new email or another visitor's identify, makes the
 // first attempt fail on the email's unique index. The next attempt finds
-// that contact and merges into it. An attempt can also deadlock with an
-// event batch that locks the same contacts and report rows in another
-// order, or with another identify that takes the same two contacts the
-// other way round, and PostgreSQL then aborts one of them. Identify runs
+// that contact and merges into it. An attempt can also deadlock, and
+// PostgreSQL then aborts one of the transactions involved. The other one
+// can be an event batch that locks the same contacts and report rows in
+// another order, or another identify that takes the same two contacts
+// the other way round. Identify runs
 // again in both cases. Each retry is logged to log at Info level with the
 // account id and the anonymous contact's id, never the email.
 func (s *Store) Identify(ctx context.Context, log *slog.Logger, id Identity) (int64, error) {
