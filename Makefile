@@ -79,6 +79,7 @@ fuzz:
 	$(GO) test ./api/graph -run '^$$' -fuzz FuzzDecodeBody -fuzztime $(FUZZTIME)
 	$(GO) test ./api/graph -run '^$$' -fuzz FuzzDecodeURLParams -fuzztime $(FUZZTIME)
 	$(GO) test ./api/graph -run '^$$' -fuzz FuzzTextProblem -fuzztime $(FUZZTIME)
+	$(GO) test ./api/graph -run '^$$' -fuzz FuzzDocumentLoneSurrogate -fuzztime $(FUZZTIME)
 	$(GO) test ./api/graph -run '^$$' -fuzz FuzzDuplicateKey -fuzztime $(FUZZTIME)
 	$(GO) test ./app/page -run '^$$' -fuzz FuzzSafeNext -fuzztime $(FUZZTIME)
 	$(GO) test ./app/page -run '^$$' -fuzz FuzzSuggestSlug -fuzztime $(FUZZTIME)

@@ -48,6 +48,11 @@ func readQuery(w http.ResponseWriter, r *http.Request) (string, bool) {
 	if problem == "" && strings.TrimSpace(params.Query) == "" {
 		problem = "query is missing or empty: send the GraphQL document as a string, such as " + exampleRequest + "."
 	}
+	if problem == "" {
+		if escape, found := documentLoneSurrogate(params.Query); found {
+			problem = loneSurrogateMessage("query", escape)
+		}
+	}
 	if problem != "" {
 		writeRequestError(w, http.StatusBadRequest, apitype.CodeBadUserInput, problem)
 		return "", false
@@ -226,9 +231,52 @@ func textProblem(source string, text []byte) string {
 		return source + " is not valid UTF-8: send the text in UTF-8."
 	}
 	if escape, found := loneSurrogate(text); found {
-		return fmt.Sprintf(`%s has the escape %s, half of a UTF-16 surrogate pair, without its other half: send the character itself, or both halves such as \ud83d\ude00.`, source, escape)
+		return loneSurrogateMessage(source, escape)
 	}
 	return ""
+}
+
+func loneSurrogateMessage(source, escape string) string {
+	return fmt.Sprintf(`%s has the escape %s, half of a UTF-16 surrogate pair, without its other half: send the character itself, or both halves such as \ud83d\ude00.`, source, escape)
+}
+
+// documentLoneSurrogate returns the first \uXXXX escape in a string
+// literal of a GraphQL document that is half of a surrogate pair without
+// the other half, as loneSurrogate does for JSON. The GraphQL lexer would
+// read it as U+FFFD. Block strings ("""...""") have no \u escapes, and
+// comments run to the end of the line, so both are skipped.
+func documentLoneSurrogate(document string) (string, bool) {
+	text := []byte(document)
+	for i := 0; i < len(text); i++ {
+		switch {
+		case text[i] == '#':
+			for i < len(text) && text[i] != '\n' && text[i] != '\r' {
+				i++
+			}
+		case bytes.HasPrefix(text[i:], []byte(`"""`)):
+			i += 3
+			for i < len(text) && !bytes.HasPrefix(text[i:], []byte(`"""`)) {
+				if bytes.HasPrefix(text[i:], []byte(`\"""`)) {
+					i += 3
+				}
+				i++
+			}
+			i += 2
+		case text[i] == '"':
+			end := i + 1
+			for end < len(text) && text[end] != '"' && text[end] != '\n' {
+				if text[end] == '\\' {
+					end++
+				}
+				end++
+			}
+			if escape, found := loneSurrogate(text[i:min(end, len(text))]); found {
+				return escape, true
+			}
+			i = end
+		}
+	}
+	return "", false
 }
 
 // loneSurrogate returns the first \uXXXX escape in text whose code is a
