@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -63,21 +64,38 @@ func (d *beaconDrops) add(accountID int64, at time.Time, reason string) {
 	}, reason)
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.merge(accountID, apitype.BeaconDrop{At: at.UTC(), Reason: reason, Count: 1})
+	d.schedule()
+}
+
+// merge adds drop to the account's pending drops: to the entry with the
+// same reason if there is one, which then counts both and keeps the later
+// time. Each account keeps its apitype.MaxBeaconDrops latest reasons. The
+// caller holds d.mu.
+func (d *beaconDrops) merge(accountID int64, drop apitype.BeaconDrop) {
 	if d.pending == nil {
 		d.pending = map[int64][]apitype.BeaconDrop{}
 	}
-	drop := apitype.BeaconDrop{At: at.UTC(), Reason: reason, Count: 1}
-	drops := []apitype.BeaconDrop{drop}
-	for _, earlier := range d.pending[accountID] {
-		if earlier.Reason == reason {
-			drops[0].Count += earlier.Count
-			continue
+	drops := d.pending[accountID]
+	i := slices.IndexFunc(drops, func(earlier apitype.BeaconDrop) bool { return earlier.Reason == drop.Reason })
+	if i >= 0 {
+		drops[i].Count += drop.Count
+		if drop.At.After(drops[i].At) {
+			drops[i].At = drop.At
 		}
-		if len(drops) < apitype.MaxBeaconDrops {
-			drops = append(drops, earlier)
-		}
+	} else {
+		drops = append(drops, drop)
+	}
+	slices.SortStableFunc(drops, func(a, b apitype.BeaconDrop) int { return b.At.Compare(a.At) })
+	if len(drops) > apitype.MaxBeaconDrops {
+		drops = drops[:apitype.MaxBeaconDrops]
 	}
 	d.pending[accountID] = drops
+}
+
+// schedule sets the timer of the next flush unless one is set or the
+// drops are closed. The caller holds d.mu.
+func (d *beaconDrops) schedule() {
 	if d.timer == nil && !d.closed {
 		d.timer = time.AfterFunc(beaconDropFlushDelay, d.flushScheduled)
 	}
@@ -85,15 +103,20 @@ func (d *beaconDrops) add(accountID int64, at time.Time, reason string) {
 
 // flushScheduled runs flush for the timer that add set.
 func (d *beaconDrops) flushScheduled() {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), beaconDropFlushTimeout)
 	defer cancel()
 	if err := d.flush(ctx); err != nil {
 		d.log.Error("store dropped beacon messages failed", "err", err)
 	}
 }
 
+// beaconDropFlushTimeout bounds one flush.
+const beaconDropFlushTimeout = 10 * time.Second
+
 // flush adds the drops gathered so far to the database. When that fails,
-// they are lost, and the error counts the accounts they were of.
+// they go back to the pending drops and the next flush is scheduled, so a
+// short database failure loses none. After close they are lost, and the
+// error counts the accounts they were of.
 func (d *beaconDrops) flush(ctx context.Context) error {
 	d.flushing.Lock()
 	defer d.flushing.Unlock()
@@ -111,10 +134,22 @@ func (d *beaconDrops) flush(ctx context.Context) error {
 			counts = append(counts, db.BeaconDropCount{AccountID: accountID, Reason: drop.Reason, Count: drop.Count, At: drop.At})
 		}
 	}
-	if err := d.store.AddBeaconDrops(ctx, counts); err != nil {
+	err := d.store.AddBeaconDrops(ctx, counts)
+	if err == nil {
+		return nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
 		return fmt.Errorf("%w (drops of %d accounts lost)", err, len(pending))
 	}
-	return nil
+	for accountID, drops := range pending {
+		for _, drop := range drops {
+			d.merge(accountID, drop)
+		}
+	}
+	d.schedule()
+	return fmt.Errorf("%w (drops of %d accounts kept for the next attempt)", err, len(pending))
 }
 
 // close writes what add gathered and schedules no more flushes.
@@ -128,9 +163,12 @@ func (d *beaconDrops) close(ctx context.Context) error {
 // recent returns the account's reasons for drops since now minus
 // apitype.BeaconDropWindow, the latest first, from every server process.
 // It writes this process's gathered drops first, so that they are listed
-// at once.
+// at once. The write does not end with the request, because it holds the
+// drops of every account.
 func (d *beaconDrops) recent(ctx context.Context, accountID int64, now time.Time) ([]apitype.BeaconDrop, error) {
-	if err := d.flush(ctx); err != nil {
+	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), beaconDropFlushTimeout)
+	defer cancel()
+	if err := d.flush(flushCtx); err != nil {
 		d.log.Error("store dropped beacon messages failed", "account_id", accountID, "err", err)
 	}
 	return d.store.RecentBeaconDrops(ctx, accountID, now.Add(-apitype.BeaconDropWindow))

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -241,5 +242,63 @@ func TestBeaconDropsConcurrentFlushes(t *testing.T) {
 	}
 	if n := dbtest.Count(t, first.store.DB(), "beacon_drops"); n != apitype.MaxBeaconDrops {
 		t.Errorf("stored reasons = %d, want %d", n, apitype.MaxBeaconDrops)
+	}
+}
+
+// TestBeaconDropsStatusOfGoneClient checks that a status request whose
+// client went away, which cancels its context, still stores the drops
+// that its flush took, which are those of every account.
+func TestBeaconDropsStatusOfGoneClient(t *testing.T) {
+	drops, f := newTestDrops(t)
+	other := f.AddAccount(t, "Other Company")
+	at := time.Now().UTC()
+	drops.add(other, at, "other account")
+
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := drops.recent(gone, f.Account.ID, at); !errors.Is(err, context.Canceled) {
+		t.Errorf("recent with a canceled context: %v, want context.Canceled", err)
+	}
+	stored, err := drops.store.RecentBeaconDrops(context.Background(), other, at.Add(-time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"1 × other account"}; !slices.Equal(dropLines(stored), want) {
+		t.Errorf("stored drops of the other account = %q, want %q", dropLines(stored), want)
+	}
+}
+
+// TestBeaconDropsKeptAfterFailedWrite checks that drops whose write failed
+// go back to the pending ones, merged with drops added meanwhile, and that
+// the next flush stores them.
+func TestBeaconDropsKeptAfterFailedWrite(t *testing.T) {
+	drops, f := newTestDrops(t)
+	// PostgreSQL keeps microseconds.
+	at := time.Now().UTC().Truncate(time.Second)
+	drops.add(f.Account.ID, at, "wrong slug")
+	drops.add(f.Account.ID, at, "wrong slug")
+
+	failing, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := drops.flush(failing); err == nil || !strings.Contains(err.Error(), "drops of 1 accounts kept for the next attempt") {
+		t.Errorf("flush with a canceled context: %v, want the drops kept", err)
+	}
+	drops.mu.Lock()
+	scheduled := drops.timer != nil
+	drops.mu.Unlock()
+	if !scheduled {
+		t.Error("no flush scheduled after the failed one")
+	}
+	drops.add(f.Account.ID, at.Add(time.Second), "wrong slug")
+
+	got, err := drops.recent(context.Background(), f.Account.ID, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"3 × wrong slug"}; !slices.Equal(dropLines(got), want) {
+		t.Errorf("recent drops = %q, want %q", dropLines(got), want)
+	}
+	if !got[0].At.Equal(at.Add(time.Second)) {
+		t.Errorf("last at %v, want %v", got[0].At, at.Add(time.Second))
 	}
 }
