@@ -348,6 +348,30 @@ func TestConsentWaitDeclinedDropsCalls(t *testing.T) {
 	}
 }
 
+// TestConsentWithdrawnRemovesVisit gives consent, which stores the visit in
+// localStorage, then withdraws it, which removes the visit again.
+func TestConsentWithdrawnRemovesVisit(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "first")
+	snippet := api.SnippetWithMode(ts.URL, ts.Account.SiteKey, "wait")
+	siteURL := newSitePage(t, consentPageHTML(snippet, "", ""))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/?utm_source=newsletter")
+
+	evaluate(t, browser, `$__MA.consent(true); $__MA.captureEvent('first')`)
+	ts.waitCollected(t, 1)
+	stored, err := chromedp.Run(browser, chromedp.Evaluate[string]("localStorage._ma_utm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored != "?utm_source=newsletter" {
+		t.Fatalf("localStorage._ma_utm after consent = %q, want ?utm_source=newsletter", stored)
+	}
+
+	evaluate(t, browser, `$__MA.consent(false)`)
+	assertNoVisitStorage(t, browser)
+}
+
 // gpcSetup is page script that sets navigator.globalPrivacyControl, as a
 // browser with the Global Privacy Control setting does.
 func gpcSetup(enabled bool) string {

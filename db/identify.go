@@ -91,7 +91,7 @@ func identifyRetryReason(err error) string {
 	case isUniqueViolation(err, "contacts_email_key"):
 		return "another transaction gave the email to a contact first"
 	case isRetryable(err):
-		return "it deadlocked with a concurrent transaction"
+		return "it deadlocked or had a serialization failure with a concurrent transaction"
 	}
 	return ""
 }

@@ -174,8 +174,8 @@ func skipRepeatedPass(ctx context.Context, tx bun.Tx, accountID, anonID, knownID
 			"lets the merged contact run the actions of occurrence %d instead", anonID, knownID, kept.OccurrenceID)
 		_, err := tx.NewRaw(`
 			UPDATE action_runs SET outcome = 'skipped', last_error = ?, updated_at = now()
-			WHERE occurrence_id = ? AND position = ANY(?::int[])`,
-			reason, repeated.OccurrenceID, pgdialect.Array(positions)).Exec(ctx)
+			WHERE account_id = ? AND occurrence_id = ? AND position = ANY(?::int[])`,
+			reason, accountID, repeated.OccurrenceID, pgdialect.Array(positions)).Exec(ctx)
 		if err != nil {
 			return gatePass{}, false, fmt.Errorf("skip action runs of occurrence %d: %w", repeated.OccurrenceID, err)
 		}

@@ -71,7 +71,7 @@ func normalizePageURL(pageURL *string) (string, *apitype.ValidationError) {
 // isHiddenInURL reports whether r is a control or format character or a
 // line or paragraph separator, none of which a page URL shows.
 func isHiddenInURL(r rune) bool {
-	return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) || r == utf8.RuneError
+	return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp)
 }
 
 // requireSlug rejects an empty slug before any lookup, so the client learns

@@ -223,9 +223,10 @@ func decodeURLParams(rawQuery string) (query, problem string) {
 
 // textProblem returns the client message for JSON text that holds
 // something other than Unicode text: bytes that are not UTF-8, or a \u
-// escape of a UTF-16 surrogate that no other escape pairs with. Go's decoders would turn either into U+FFFD, so two
-// different inputs, such as two idempotency keys, would be stored as one.
-// It returns "" for valid text.
+// escape of a UTF-16 surrogate that no other escape pairs with. Go's
+// decoders would turn either into U+FFFD, so two different inputs, such
+// as two idempotency keys, would be stored as one. It returns "" for
+// valid text.
 func textProblem(source string, text []byte) string {
 	if !utf8.Valid(text) {
 		return source + " is not valid UTF-8: send the text in UTF-8."

@@ -223,7 +223,7 @@ func (r *Resolver) trigger(ctx context.Context, account *db.Account, input *mode
 	}
 	var occurrence *db.EventOccurrence
 	var err error
-	if verr := checkOccurredAt(t, time.Now()); verr != nil {
+	if verr := checkOccurredAt(t, triggerTime(ctx)); verr != nil {
 		err = verr
 	} else {
 		occurrence, err = r.store.RecordEvent(ctx, t)

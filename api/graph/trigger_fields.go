@@ -42,6 +42,11 @@ type triggerFieldsCheck struct {
 	failures map[string]error
 	// first is the response name of the first field that failed.
 	first string
+	// now is the time against which the check bounded occurredAt, and
+	// against which the fields bound it again when they run, so that a
+	// field at the bound cannot pass the check and fail later. It is zero
+	// when the request was not checked.
+	now time.Time
 }
 
 type triggerFieldsCheckKey struct{}
@@ -71,6 +76,16 @@ func (r *Resolver) checkTriggerFields(ctx context.Context, account *db.Account) 
 		check.first, check.first)}
 }
 
+// triggerTime returns the time against which the trigger that runs with
+// ctx bounds its occurredAt: that of its request's check, if the request
+// was checked, or else the current time.
+func triggerTime(ctx context.Context) time.Time {
+	if check, _ := ctx.Value(triggerFieldsCheckKey{}).(*triggerFieldsCheck); check != nil && !check.now.IsZero() {
+		return check.now
+	}
+	return time.Now()
+}
+
 // runTriggerFieldsCheck checks the triggerCustomEvent fields of the
 // operation in ctx when it has two or more and no other mutation field,
 // and fills check.
@@ -93,9 +108,9 @@ func (r *Resolver) runTriggerFieldsCheck(ctx context.Context, account *db.Accoun
 		return
 	}
 	ec := newExecutionContext(opCtx, r.schema, nil)
-	now := time.Now()
+	check.now = time.Now()
 	for _, field := range triggers {
-		err := r.checkTriggerField(ctx, ec, account, field.ArgumentMap(opCtx.Variables), now)
+		err := r.checkTriggerField(ctx, ec, account, field.ArgumentMap(opCtx.Variables), check.now)
 		if err == nil {
 			continue
 		}

@@ -50,6 +50,8 @@
       else fetch with keepalive
    P  completes a message and sends it, keeps it in Q or drops it. In an
       automated browser it warns instead
+   D  removes the visit's keys from localStorage, and from sessionStorage,
+      where earlier versions kept them. consent(false) and optOut call it
    A  the public $__MA object that replaces the stub. identify checks each
       field against the server's limits once trimmed and in NFC: email at
       most 254 bytes, the others strings of at most 200 characters, none
@@ -75,11 +77,12 @@ T=(s,t,i)=>{try{for(s of[sessionStorage,localStorage])s._ma_t>(Z.t||0)&&(Z={u:s.
 C=(m,x,v,t,c)=>{if({}.toString.call(m)!="[object Object]")return"is not an object";c=0;for(x in m){v=m[x];t=typeof v;if(++c>50)return"has over 50 keys";if(!x)return"has an empty key";if(B(x)>64)return"key "+x+" is over 64 bytes";if(t=="number"?!isFinite(v):!/^(string|boolean)$/.test(t))return x+" is not a string, finite number or boolean";if(B(v)>1024)return x+" is over 1024 bytes";if(/\0/.test(x+v))return x+" contains a NUL character"}if(B(JSON.stringify(m))>8192)return"is over 8192 bytes"},
 S=(m,r,b)=>{m.v=V();r=u+"/collect";b=JSON.stringify(m);try{if(n.sendBeacon(r,b))return}catch(e){}fetch(r,{method:"POST",body:b,keepalive:!0}).catch(e=>0)},
 P=m=>{if(o)return;if(n.webdriver===!0)return W("navigator.webdriver is true: not sent");m.k=k;m.u=L(l.href);g?S(m):g==null&&Q.push(m)},
+D=x=>{for(x of[localStorage,sessionStorage])delete x._ma_utm,delete x._ma_r,delete x._ma_t},
 A=w.$__MA={k:k,u:u,c:c,
 captureEvent:F((s,m,e,p)=>{e={e:s,r:L(d.referrer),a:T(),f:R};if(typeof s!="string"||!s)return W("captureEvent needs a slug");if(m!=null){if(p=C(m))return W("metadata "+p+": event "+s+" not sent");e.m=m}P(e)}),
 identify:F((p,i,x,v,y)=>{if(!p||typeof p.email!="string"||!p.email.trim())return W("identify needs an email");i={};for(x of["email","firstName","lastName","company"]){v=p[x];y=typeof v!="string"?v!=null&&"is not a string":/[\0-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069]/.test(v.trim())?"contains a control or invisible character":x=="email"?B(v.trim().normalize())>254&&"is over 254 bytes":[...v.trim().normalize()].length>200&&"is over 200 characters";if(y)return W("identify "+x+" "+y+": not sent");i[x]=v}P({i:i})}),
-consent:F(y=>{g=y===!0;if(g&&!o){T();Q.forEach(S)}Q=[]}),
-optOut:F((h,i,x)=>{o=1;Q=[];h=l.hostname.split(".");X("_ma_vid","",0);X("_ma_optout","",0);for(i=h.length;i--;){x=";domain="+h.slice(i).join(".");X("_ma_vid","",0+x);X("_ma_optout","",0+x)}for(i=h.length;i--&&!O();)X("_ma_optout",1,63072000+";domain="+h.slice(i).join("."));O()||X("_ma_optout",1,63072000);for(x of[localStorage,sessionStorage])delete x._ma_utm,delete x._ma_r,delete x._ma_t})};
+consent:F(y=>{g=y===!0;if(g&&!o){T();Q.forEach(S)}else D();Q=[]}),
+optOut:F((h,i,x)=>{o=1;Q=[];h=l.hostname.split(".");X("_ma_vid","",0);X("_ma_optout","",0);for(i=h.length;i--;){x=";domain="+h.slice(i).join(".");X("_ma_vid","",0+x);X("_ma_optout","",0+x)}for(i=h.length;i--&&!O();)X("_ma_optout",1,63072000+";domain="+h.slice(i).join("."));O()||X("_ma_optout",1,63072000);D()})};
 F(T)();
 O()&&A.optOut();
 q.forEach(F(c=>A[c[0]](...c[1])))
