@@ -328,6 +328,83 @@ func (s *Store) RepeatedTriggers(ctx context.Context, accountID int64, triggers 
 	return occurrences, nil
 }
 
+// IdempotencyConflict returns the error of a trigger whose idempotency key
+// was used in the last 7 days for a trigger with another input.
+func IdempotencyConflict(key string) error {
+	return &ConflictError{
+		Message: fmt.Sprintf("Idempotency key %q was already used for a different trigger in the last 7 days: send the same input to retry it, or use a new key.", key),
+		Err:     ErrIdempotencyConflict,
+	}
+}
+
+// SameInput reports whether t and other have the same input apart from
+// their idempotency keys, as the check of a reused key compares them.
+func (t Trigger) SameInput(other Trigger) bool {
+	return bytes.Equal(t.hash(), other.hash())
+}
+
+// KeyState is what an idempotency key is bound to, for a trigger that
+// carries it.
+type KeyState int
+
+const (
+	// KeyUnused: no trigger claimed the key in the last 7 days.
+	KeyUnused KeyState = iota
+	// KeySameInput: a trigger with the same input claimed the key, so the
+	// trigger is a retry of it.
+	KeySameInput
+	// KeyOtherInput: a trigger with another input claimed the key, so the
+	// trigger gets IdempotencyConflict.
+	KeyOtherInput
+)
+
+// IdempotencyKeyStates returns, at the index of each trigger, the state
+// of its idempotency key, in one query. Every trigger must belong to
+// accountID. A trigger without a key, or with a key that contains a NUL
+// character or invalid UTF-8, which no stored key does, gets KeyUnused.
+func (s *Store) IdempotencyKeyStates(ctx context.Context, accountID int64, triggers []Trigger) ([]KeyState, error) {
+	states := make([]KeyState, len(triggers))
+	var keys []string
+	var hashes [][]byte
+	var index []int
+	for i, t := range triggers {
+		if t.IdempotencyKey == "" || strings.ContainsRune(t.IdempotencyKey, 0) || !utf8.ValidString(t.IdempotencyKey) {
+			continue
+		}
+		if t.AccountID != accountID {
+			return nil, fmt.Errorf("read idempotency keys: trigger %d belongs to account %d, not to account %d", i, t.AccountID, accountID)
+		}
+		keys = append(keys, t.IdempotencyKey)
+		hashes = append(hashes, t.hash())
+		index = append(index, i)
+	}
+	if len(keys) == 0 {
+		return states, nil
+	}
+	var rows []struct {
+		// Position is the 1-based position of the row's key in keys.
+		Position int  `bun:"position"`
+		Same     bool `bun:"same"`
+	}
+	err := s.db.NewRaw(`
+		SELECT w.position, k.request_hash = w.request_hash AS same
+		FROM unnest(?::text[], ?::bytea[]) WITH ORDINALITY AS w (key, request_hash, position)
+		JOIN idempotency_keys k ON k.account_id = ? AND k.key = w.key
+		WHERE k.created_at >= now() - ?::interval`,
+		pgdialect.Array(keys), pgdialect.Array(hashes), accountID, fmt.Sprintf("%d seconds", int(IdempotencyWindow.Seconds()))).
+		Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("read idempotency keys: %w", err)
+	}
+	for _, row := range rows {
+		states[index[row.Position-1]] = KeyOtherInput
+		if row.Same {
+			states[index[row.Position-1]] = KeySameInput
+		}
+	}
+	return states, nil
+}
+
 // claimIdempotencyKey binds key to the transaction's trigger. A key that
 // is already bound to a live occurrence with the same input hash returns
 // that occurrence, and one with another hash returns a *ConflictError. A
@@ -359,10 +436,7 @@ func claimIdempotencyKey(ctx context.Context, tx bun.Tx, accountID int64, key st
 		return nil, fmt.Errorf("read idempotency key: %w", err)
 	}
 	if !bytes.Equal(bound.RequestHash, requestHash) {
-		return nil, &ConflictError{
-			Message: fmt.Sprintf("Idempotency key %q was already used for a different trigger in the last 7 days: send the same input to retry it, or use a new key.", key),
-			Err:     ErrIdempotencyConflict,
-		}
+		return nil, IdempotencyConflict(key)
 	}
 	var earlier EventOccurrence
 	err = tx.NewSelect().Model(&earlier).

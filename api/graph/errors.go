@@ -46,6 +46,9 @@ type errorPresenter struct {
 func (p *errorPresenter) present(ctx context.Context, err error) *gqlerror.Error {
 	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 
+	if serr, ok := errors.AsType[*siblingFailedError](err); ok {
+		return clientError(gqlErr, serr.Error(), apitype.CodeBadUserInput, "")
+	}
 	if code, message, field, ok := classify(err); ok {
 		if field == "" && code == apitype.CodeBadUserInput {
 			// Scalar parsers such as model.UnmarshalDate do not know the

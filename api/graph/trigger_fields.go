@@ -10,7 +10,6 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"customevents/api/graph/model"
-	"customevents/app/apitype"
 	"customevents/db"
 )
 
@@ -28,11 +27,13 @@ import (
 // GraphQL defines.
 //
 // The check covers what fails for sure: invalid input, an occurredAt out
-// of bounds and a slug that the account lacks. For a field with an
-// idempotency key it covers invalid input only, because such a field may
-// be the retry of a stored event, which succeeds whatever its occurredAt or
-// slug. A field can still fail later, on a database error or an
-// idempotency conflict, after others have stored their events.
+// of bounds, a slug that the account lacks, and an idempotency key that
+// another input claimed, in an earlier request or in an earlier field of
+// this one. A field whose key a trigger with the same input claimed is a
+// retry, which returns the stored event whatever its occurredAt or slug
+// are now, so it passes. A field can still fail later, on a database error
+// or when another request claims its key meanwhile, after others have
+// stored their events.
 
 // triggerFieldsCheck is the outcome of that check for one request.
 type triggerFieldsCheck struct {
@@ -71,9 +72,21 @@ func (r *Resolver) checkTriggerFields(ctx context.Context, account *db.Account) 
 	if err, ok := check.failures[graphql.GetFieldContext(ctx).Field.Alias]; ok {
 		return err
 	}
-	return &apitype.ValidationError{Message: fmt.Sprintf(
-		"Not stored, because the field %s of this request failed, and the triggerCustomEvent fields of one request store their events all or none: fix %s and send the whole request again.",
-		check.first, check.first)}
+	return &siblingFailedError{field: check.first}
+}
+
+// siblingFailedError is the error of a triggerCustomEvent field that was
+// not stored because another field of its request failed the check. It
+// names that field in the message only: no input field of its own is at
+// fault, so the error has no extensions.field.
+type siblingFailedError struct {
+	// field is the response name of the field that failed.
+	field string
+}
+
+func (e *siblingFailedError) Error() string {
+	return fmt.Sprintf("Not stored, because the field %s of this request failed, and the triggerCustomEvent fields of one request store their events all or none: fix %s and send the whole request again.",
+		e.field, e.field)
 }
 
 // triggerTime returns the time against which the trigger that runs with
@@ -107,43 +120,87 @@ func (r *Resolver) runTriggerFieldsCheck(ctx context.Context, account *db.Accoun
 	if len(triggers) < 2 {
 		return
 	}
-	ec := newExecutionContext(opCtx, r.schema, nil)
 	check.now = time.Now()
-	for _, field := range triggers {
-		err := r.checkTriggerField(ctx, ec, account, field.ArgumentMap(opCtx.Variables), check.now)
-		if err == nil {
+	errs := r.fieldErrors(ctx, account, opCtx, triggers, check.now)
+	for i, field := range triggers {
+		if errs[i] == nil {
 			continue
 		}
 		if check.failures == nil {
 			check.failures = map[string]error{}
 			check.first = field.Alias
 		}
-		check.failures[field.Alias] = err
+		check.failures[field.Alias] = errs[i]
 	}
 }
 
-// checkTriggerField returns the error that the triggerCustomEvent field
-// with the arguments rawArgs would fail with for sure, or nil. Arguments
-// that do not decode are rejected before any field runs, so a decode error
-// here is unexpected, and it too marks the field as failed.
-func (r *Resolver) checkTriggerField(ctx context.Context, ec *executionContext, account *db.Account, rawArgs map[string]any, now time.Time) error {
+// fieldErrors returns, at the index of each triggerCustomEvent field, the
+// error that it would fail with for sure, or nil. Arguments that do not decode are
+// rejected before any field runs, so a decode error here is unexpected,
+// and it too marks the field as failed.
+func (r *Resolver) fieldErrors(ctx context.Context, account *db.Account, opCtx *graphql.OperationContext, fields []graphql.CollectedField, now time.Time) []error {
+	errs := make([]error, len(fields))
+	triggers := make([]db.Trigger, len(fields))
+	ec := newExecutionContext(opCtx, r.schema, nil)
+	for i, field := range fields {
+		triggers[i], errs[i] = decodeTriggerField(ctx, ec, account, field.ArgumentMap(opCtx.Variables))
+	}
+	states, err := r.store.IdempotencyKeyStates(ctx, account.ID, triggers)
+	if err != nil {
+		// Without the states no field can be checked for sure.
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = err
+			}
+		}
+		return errs
+	}
+	// claimed holds the first trigger of this request with each key that
+	// no earlier request claimed.
+	claimed := map[string]db.Trigger{}
+	for i, t := range triggers {
+		if errs[i] != nil {
+			continue
+		}
+		if t.IdempotencyKey != "" {
+			switch states[i] {
+			case db.KeySameInput:
+				continue
+			case db.KeyOtherInput:
+				errs[i] = db.IdempotencyConflict(t.IdempotencyKey)
+				continue
+			}
+			if first, ok := claimed[t.IdempotencyKey]; ok {
+				if !first.SameInput(t) {
+					errs[i] = db.IdempotencyConflict(t.IdempotencyKey)
+				}
+				continue
+			}
+			claimed[t.IdempotencyKey] = t
+		}
+		if verr := checkOccurredAt(t, now); verr != nil {
+			errs[i] = verr
+			continue
+		}
+		errs[i] = r.store.CheckTriggerSlug(ctx, account.ID, t.Slug)
+	}
+	return errs
+}
+
+// decodeTriggerField returns the trigger of the triggerCustomEvent field
+// with the arguments rawArgs, or the error of invalid input.
+func decodeTriggerField(ctx context.Context, ec *executionContext, account *db.Account, rawArgs map[string]any) (db.Trigger, error) {
 	args, err := ec.field_Mutation_triggerCustomEvent_args(ctx, rawArgs)
 	if err != nil {
-		return err
+		return db.Trigger{}, err
 	}
 	input, ok := args["input"].(model.TriggerCustomEventInput)
 	if !ok {
-		return fmt.Errorf("triggerCustomEvent input decoded as %T", args["input"])
+		return db.Trigger{}, fmt.Errorf("triggerCustomEvent input decoded as %T", args["input"])
 	}
 	t, verr := newTrigger(account, &input)
 	if verr != nil {
-		return verr
+		return db.Trigger{}, verr
 	}
-	if t.IdempotencyKey != "" {
-		return nil
-	}
-	if verr := checkOccurredAt(t, now); verr != nil {
-		return verr
-	}
-	return r.store.CheckTriggerSlug(ctx, account.ID, t.Slug)
+	return t, nil
 }

@@ -74,13 +74,12 @@ func TestTriggerFieldsStoreAllOrNone(t *testing.T) {
 }
 
 // TestTriggerFieldsValidAllStored checks that several valid fields each
-// store their event, and that a field with an idempotency key is not held
-// back by a slug that its first call may have known.
+// store their event, and that a retry with a stored key passes the check.
 func TestTriggerFieldsValidAllStored(t *testing.T) {
 	api := newTestAPI(t)
 	api.createEvent(t, "s")
 	resp := api.query(t, `mutation {
-		a: triggerCustomEvent(input: {slug: "s", email: "first@example.com"})
+		a: triggerCustomEvent(input: {slug: "s", email: "first@example.com", idempotencyKey: "k1"})
 		b: triggerCustomEvent(input: {slug: "s", email: "second@example.com"})
 		__typename
 	}`, nil)
@@ -91,16 +90,101 @@ func TestTriggerFieldsValidAllStored(t *testing.T) {
 		t.Errorf("occurrences = %d, want 2", n)
 	}
 
-	// A keyed field for an unknown slug fails when it runs, after the
-	// field before it stored its event, as the key may name a stored one.
+	// The retry of a with its stored key returns its event, and c and the
+	// second field with the key k2, which repeats c's input, store one.
 	resp = api.query(t, `mutation {
-		a: triggerCustomEvent(input: {slug: "s", email: "third@example.com"})
-		b: triggerCustomEvent(input: {slug: "nope", email: "fourth@example.com", idempotencyKey: "k1"})
+		a: triggerCustomEvent(input: {slug: "s", email: "first@example.com", idempotencyKey: "k1"})
+		c: triggerCustomEvent(input: {slug: "s", email: "third@example.com", idempotencyKey: "k2"})
+		d: triggerCustomEvent(input: {slug: "s", email: "third@example.com", idempotencyKey: "k2"})
 	}`, nil)
-	if want := []string{`[b]: NOT_FOUND: Custom event "nope" was not found in this account. Check the slug, or create the event under Settings → Custom Events.`}; fmt.Sprint(errorSummary(resp)) != fmt.Sprint(want) {
-		t.Errorf("errors = %q, want %q", errorSummary(resp), want)
+	if len(resp.Errors) != 0 {
+		t.Fatalf("errors = %q, want none", errorSummary(resp))
+	}
+	if string(resp.Data) != `{"a":"1","c":"3","d":"3"}` {
+		t.Errorf("data = %s, want a's stored id and one id for c and d", resp.Data)
 	}
 	if n := len(storedOccurrences(t, api)); n != 3 {
 		t.Errorf("occurrences = %d, want 3", n)
+	}
+}
+
+// TestTriggerFieldsKeyedAllOrNone checks fields with idempotency keys
+// that no earlier request claimed: they are checked as keyless fields
+// are, and a key that two fields of the request claim for different
+// inputs fails the second one.
+func TestTriggerFieldsKeyedAllOrNone(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "s")
+	if resp := api.query(t, `mutation { triggerCustomEvent(input: {slug: "s", email: "old@example.com", idempotencyKey: "used"}) }`, nil); len(resp.Errors) != 0 {
+		t.Fatalf("first trigger: %q", errorSummary(resp))
+	}
+	notStored := func(field string) string {
+		return "Not stored, because the field " + field + " of this request failed, and the triggerCustomEvent fields of one request store their events all or none: fix " + field + " and send the whole request again."
+	}
+	tests := []struct {
+		name     string
+		document string
+		want     []string
+	}{
+		{
+			name: "new key, unknown slug",
+			document: `mutation {
+				a: triggerCustomEvent(input: {slug: "s", email: "a@example.com"})
+				b: triggerCustomEvent(input: {slug: "nope", email: "b@example.com", idempotencyKey: "fresh"})
+			}`,
+			want: []string{
+				"[a]: BAD_USER_INPUT: " + notStored("b"),
+				`[b]: NOT_FOUND: Custom event "nope" was not found in this account. Check the slug, or create the event under Settings → Custom Events.`,
+			},
+		},
+		{
+			name: "new key, occurredAt too early",
+			document: `mutation {
+				a: triggerCustomEvent(input: {slug: "s", email: "a@example.com"})
+				b: triggerCustomEvent(input: {slug: "s", email: "b@example.com", idempotencyKey: "fresh", occurredAt: "2000-01-01T00:00:00Z"})
+			}`,
+			want: []string{
+				"[a]: BAD_USER_INPUT: " + notStored("b"),
+				"[b]: BAD_USER_INPUT: occurredAt 2000-01-01T00:00:00Z is more than 30 days ago: record events within 30 days of when they happened.",
+			},
+		},
+		{
+			name: "one new key, two inputs",
+			document: `mutation {
+				a: triggerCustomEvent(input: {slug: "s", email: "a@example.com", idempotencyKey: "twice"})
+				b: triggerCustomEvent(input: {slug: "s", email: "b@example.com", idempotencyKey: "twice"})
+			}`,
+			want: []string{
+				"[a]: BAD_USER_INPUT: " + notStored("b"),
+				`[b]: CONFLICT: Idempotency key "twice" was already used for a different trigger in the last 7 days: send the same input to retry it, or use a new key.`,
+			},
+		},
+		{
+			name: "key used by another input",
+			document: `mutation {
+				a: triggerCustomEvent(input: {slug: "s", email: "a@example.com"})
+				b: triggerCustomEvent(input: {slug: "s", email: "b@example.com", idempotencyKey: "used"})
+			}`,
+			want: []string{
+				"[a]: BAD_USER_INPUT: " + notStored("b"),
+				`[b]: CONFLICT: Idempotency key "used" was already used for a different trigger in the last 7 days: send the same input to retry it, or use a new key.`,
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := api.query(t, tt.document, nil)
+			if got := errorSummary(resp); fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("errors =\n%q\nwant\n%q", got, tt.want)
+			}
+			for _, e := range resp.Errors {
+				if _, ok := e.Extensions["field"]; ok && e.Path[0] == "a" {
+					t.Errorf("error of a has extensions.field %v, want none", e.Extensions["field"])
+				}
+			}
+			if n := len(storedOccurrences(t, api)); n != 1 {
+				t.Errorf("occurrences = %d, want only the first trigger's", n)
+			}
+		})
 	}
 }
