@@ -49,7 +49,19 @@ type Handler struct {
 	limits *accountLimits
 }
 
+type requestIDKey struct{}
+
+// requestID returns the id of the request that ctx belongs to, as the
+// response's X-Request-Id header has it, or "" when it has none.
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// The server's request id middleware has set the header on the
+	// response already, so the log lines of errors can name it.
+	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, w.Header().Get("X-Request-Id")))
 	query, ok := readQuery(w, r)
 	if !ok {
 		return
@@ -117,7 +129,7 @@ func (h *Handler) rejectKey(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 		writeRequestError(w, http.StatusUnauthorized, apitype.CodeUnauthenticated, invalidKeyMessage)
 	default:
-		h.log.ErrorContext(r.Context(), "API key lookup failed", "error", err)
+		h.log.ErrorContext(r.Context(), "API key lookup failed", "error", err, "request_id", requestID(r.Context()))
 		writeRequestError(w, http.StatusInternalServerError, apitype.CodeInternal, internalMessage)
 	}
 }

@@ -101,6 +101,7 @@ func (p *errorPresenter) present(ctx context.Context, err error) *gqlerror.Error
 
 	p.log.ErrorContext(ctx, "GraphQL resolver failed",
 		"error", err,
+		"request_id", requestID(ctx),
 		"path", gqlErr.Path.String(),
 		"operation", operationName(ctx),
 		"account_id", accountIDForLog(ctx),
@@ -168,12 +169,34 @@ func truncateRunes(s string, limit int) string {
 	return s
 }
 
+// internalFailures gathers the errors of a triggerCustomEvents call that
+// classify does not know, such as a database outage, so that the call logs
+// one line for them instead of one per input.
+type internalFailures struct {
+	count      int
+	first      error
+	firstIndex int
+}
+
+// log writes the line for the failures, if there were any.
+func (f *internalFailures) log(ctx context.Context, log *slog.Logger, accountID int64) {
+	if f.count == 0 {
+		return
+	}
+	log.ErrorContext(ctx, "batch triggers failed", "error", f.first, "first_index", f.firstIndex, "failed", f.count,
+		"account_id", accountID, "request_id", requestID(ctx))
+}
+
 // triggerError returns the per-input error of a triggerCustomEvents input.
-// An error that classify does not know is logged and reported as internal.
-func (r *Resolver) triggerError(ctx context.Context, account *db.Account, index int, err error) *model.TriggerError {
+// An error that classify does not know is reported as internal and added
+// to failures, which the caller logs.
+func triggerError(index int, err error, failures *internalFailures) *model.TriggerError {
 	code, message, field, ok := classify(err)
 	if !ok {
-		r.log.ErrorContext(ctx, "batch trigger failed", "error", err, "account_id", account.ID, "index", index)
+		if failures.count == 0 {
+			failures.first, failures.firstIndex = err, index
+		}
+		failures.count++
 		code, message = apitype.CodeInternal, internalMessage
 	}
 	out := &model.TriggerError{Code: code, Message: message}
@@ -188,6 +211,7 @@ func (r *Resolver) triggerError(ctx context.Context, account *db.Account, index 
 func (p *errorPresenter) recover(ctx context.Context, panicValue any) error {
 	p.log.ErrorContext(ctx, "GraphQL resolver panicked",
 		"panic", fmt.Sprint(panicValue),
+		"request_id", requestID(ctx),
 		"stack", string(debug.Stack()),
 		"operation", operationName(ctx),
 		"account_id", accountIDForLog(ctx),

@@ -93,11 +93,12 @@ func (r *mutationResolver) TriggerCustomEvents(ctx context.Context, inputs []*mo
 		results[i].OccurrenceID = &id
 		accepted++
 	}
+	var failures internalFailures
 	for i, input := range inputs {
 		results[i] = &model.TriggerResult{Index: i}
 		trigger, verr := newTrigger(account, input)
 		if verr != nil {
-			results[i].Error = r.triggerError(ctx, account, i, verr)
+			results[i].Error = triggerError(i, verr, &failures)
 			continue
 		}
 		if verr := checkOccurredAt(trigger, now); verr != nil {
@@ -124,8 +125,9 @@ func (r *mutationResolver) TriggerCustomEvents(ctx context.Context, inputs []*mo
 			accept(f.index, repeats[k])
 			continue
 		}
-		results[f.index].Error = r.triggerError(ctx, account, f.index, f.err)
+		results[f.index].Error = triggerError(f.index, f.err, &failures)
 	}
+	failures.log(ctx, r.log, account.ID)
 	r.log.InfoContext(ctx, "custom event batch recorded", "account_id", account.ID, "inputs", len(inputs), "accepted", accepted)
 	return results, nil
 }

@@ -187,7 +187,7 @@ func (r *Resolver) repeatsOf(ctx context.Context, accountID int64, failed []fail
 	}
 	found, err := r.store.RepeatedTriggers(ctx, accountID, retries)
 	if err != nil {
-		r.log.ErrorContext(ctx, "idempotency key lookup failed", "account_id", accountID, "keys", len(retries), "error", err)
+		r.log.ErrorContext(ctx, "idempotency key lookup failed", "account_id", accountID, "keys", len(retries), "error", err, "request_id", requestID(ctx))
 		return occurrences
 	}
 	for j, i := range index {
