@@ -193,6 +193,11 @@ func originDropReason(origin string) string {
 // content, such as a slug in capitals.
 func rejectedDropReason(err error) string {
 	if verr, ok := errors.AsType[*apitype.ValidationError](err); ok {
+		if verr.Field == "email" {
+			// The message quotes the email that a visitor typed, which
+			// the list, kept apart from the contact, must not hold.
+			return "A message was rejected: the email of an identify call is not valid, so the visitor stayed anonymous. Check what the page passes to $__MA.identify, such as a form field read before the visitor filled it in."
+		}
 		return "A message was rejected: " + verr.Message
 	}
 	return "A message was rejected: " + err.Error() + "."

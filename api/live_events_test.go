@@ -383,3 +383,21 @@ func TestBeaconStatusListsDropsOfPeer(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestBeaconStatusDropHidesEmail sends an identify call with an invalid
+// email and checks that the listed reason leaves the email out, because
+// the list is kept apart from contacts and their erasure.
+func TestBeaconStatusDropHidesEmail(t *testing.T) {
+	ts := newTestServer(t)
+	c := signIn(t, ts)
+	postCollect(t, ts, `{"k":"`+ts.Account.SiteKey+`","v":"`+collectVisitorID+`","u":"https://www.example.com/","i":{"email":"ann.lee@example"}}`, nil)
+
+	got := getBeaconStatus(t, c)
+	want := "A message was rejected: the email of an identify call is not valid, so the visitor stayed anonymous. Check what the page passes to $__MA.identify, such as a form field read before the visitor filled it in."
+	if len(got.RecentDrops) != 1 || got.RecentDrops[0].Reason != want {
+		t.Fatalf("drops = %+v, want one with the reason %q", got.RecentDrops, want)
+	}
+	if strings.Contains(got.RecentDrops[0].Reason, "ann.lee") {
+		t.Errorf("reason %q contains the email", got.RecentDrops[0].Reason)
+	}
+}

@@ -78,7 +78,7 @@ func (p *BeaconSettings) Render() app.UI {
 		alert("beacon-error", p.err),
 		app.If(p.beacon != nil, func() app.UI {
 			return app.Div().Body(
-				app.P().Class("lead").Text("Paste this snippet into every page of your website, before the closing </head> tag. It loads the tracking script without delaying the page."),
+				app.P().Class("lead").Text("Paste this snippet into every page of your website, before the closing </head> tag. It loads the tracking script asynchronously, so the page renders without waiting for it; only the browser's load event waits until the script arrives or fails."),
 				p.renderConsentMode(),
 				app.Pre().Class("code").Body(
 					app.Code().ID("beacon-snippet").Text(p.beacon.Snippet),
