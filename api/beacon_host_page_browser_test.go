@@ -2,10 +2,12 @@ package api_test
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"testing"
 	"time"
 
@@ -248,4 +250,38 @@ document.addEventListener("DOMContentLoaded", function () { window.parsed = docu
 
 	// Once the script arrives, it sends the queued call.
 	stall.releaseAndCheckStored(t, ts)
+}
+
+// TestBeaconInSandboxedFrame loads the snippet in a frame sandboxed
+// without allow-same-origin, where reading document.cookie throws. The
+// script must still load and take over the snippet's queue, without an
+// error in the frame. The frame reports to the page by postMessage,
+// because the page cannot read a frame of an opaque origin.
+func TestBeaconInSandboxedFrame(t *testing.T) {
+	ts := newTestServer(t)
+	frame := `<script>addEventListener("error", function (e) { parent.postMessage("error: " + e.message, "*") });</script>` +
+		api.Snippet(ts.URL, ts.Account.SiteKey) +
+		`<script>$__MA.captureEvent("demo");
+var waited = setInterval(function () {
+	if (!window.$__MA.q) { clearInterval(waited); parent.postMessage("loaded", "*") }
+}, 20);</script>`
+	site := newSitePage(t, `<!doctype html><html><head><script>
+window.frameMessages = [];
+addEventListener("message", function (e) { frameMessages.push(String(e.data)) });
+</script></head><body><iframe sandbox="allow-scripts" srcdoc="`+html.EscapeString(frame)+`"></iframe></body></html>`)
+	browser := newBrowser(t)
+	if err := chromedp.Do(browser, chromedp.Navigate(site+"/")); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := chromedp.Run(browser, chromedp.Poll[bool](`frameMessages.indexOf("loaded") >= 0`))
+	if err != nil || !loaded {
+		t.Fatalf("the script in the sandboxed frame did not take over the queue: %v", err)
+	}
+	messages, err := chromedp.Run(browser, chromedp.Evaluate[[]string]("frameMessages"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(messages, []string{"loaded"}) {
+		t.Errorf("messages from the frame = %q, want only loaded", messages)
+	}
 }

@@ -10,7 +10,8 @@
       time t of the last page load or event. It lives in memory, so that a
       page that may not store yet keeps its visit, also when a
       single-page site changes the URL
-   O  reports whether the _ma_optout cookie is set
+   O  reports whether the _ma_optout cookie is set. Reading cookies
+      throws in a sandboxed frame, where it reports false
    o  true when nothing may be sent on this page: opted out, or "gpc" mode
       with navigator.globalPrivacyControl true
    g  consent: true sends, false drops, null keeps messages in Q. Modes
@@ -64,7 +65,7 @@
       Safari caps it at 7 days */
 !function(w,d,n,l){
 var M=w.$__MA||{},q=M.q||[],k=M.k,u=M.u,c=M.c,Q=[],R,Y,N,Z={},
-O=()=>/(?:^|; )_ma_optout=1/.test(d.cookie),
+O=()=>{try{return/(?:^|; )_ma_optout=1/.test(d.cookie)}catch(e){}},
 o=O()||c=="gpc"&&n.globalPrivacyControl===!0,
 g=!c||/^(track|gpc)$/.test(c)||null,
 W=m=>console.warn("$__MA: "+m),
