@@ -362,7 +362,7 @@ func TestBeaconStatusListsDropsOfPeer(t *testing.T) {
 
 	postCollect(t, ts, `{"k":"`+ts.Account.SiteKey+`","v":"`+collectVisitorID+`","u":"https://www.example.com/","e":"sign-up"}`, nil)
 	// The first server adds its drops to the database about a second
-	// later, so the loop asks the peer until the reason shows.
+	// later, so the loop polls the peer until the reason shows.
 	want := []string{`1 × No custom event has the slug "sign-up": create it under Settings → Custom Events, or correct the slug in the page.`}
 	deadline := time.Now().Add(10 * time.Second)
 	for {

@@ -343,7 +343,7 @@ func (t Trigger) SameInput(other Trigger) bool {
 	return bytes.Equal(t.hash(), other.hash())
 }
 
-// KeyState is what an idempotency key is bound to, for a trigger that
+// KeyState is the binding of an idempotency key, for a trigger that
 // carries it.
 type KeyState int
 

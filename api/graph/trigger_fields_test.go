@@ -15,15 +15,18 @@ func errorSummary(resp gqlResponse) []string {
 	return lines
 }
 
+// notStored returns the message of a field that was not stored because
+// the field named field failed.
+func notStored(field string) string {
+	return "Not stored, because the field " + field + " of this request failed, and the triggerCustomEvent fields of one request store their events all or none: fix " + field + " and send the whole request again."
+}
+
 // TestTriggerFieldsStoreAllOrNone sends requests with several
 // triggerCustomEvent fields, one of them failing, and checks that none of
 // them stores its event and each error names the failing field.
 func TestTriggerFieldsStoreAllOrNone(t *testing.T) {
 	api := newTestAPI(t)
 	api.createEvent(t, "s")
-	notStored := func(field string) string {
-		return "Not stored, because the field " + field + " of this request failed, and the triggerCustomEvent fields of one request store their events all or none: fix " + field + " and send the whole request again."
-	}
 	tests := []struct {
 		name     string
 		document string
@@ -117,9 +120,6 @@ func TestTriggerFieldsKeyedAllOrNone(t *testing.T) {
 	api.createEvent(t, "s")
 	if resp := api.query(t, `mutation { triggerCustomEvent(input: {slug: "s", email: "old@example.com", idempotencyKey: "used"}) }`, nil); len(resp.Errors) != 0 {
 		t.Fatalf("first trigger: %q", errorSummary(resp))
-	}
-	notStored := func(field string) string {
-		return "Not stored, because the field " + field + " of this request failed, and the triggerCustomEvent fields of one request store their events all or none: fix " + field + " and send the whole request again."
 	}
 	tests := []struct {
 		name     string
