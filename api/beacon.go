@@ -390,7 +390,14 @@ func originAllowed(allowed []string, origin string) bool {
 	if len(allowed) == 0 {
 		return true
 	}
-	return slices.Contains(allowed, strings.ToLower(origin))
+	if slices.Contains(allowed, strings.ToLower(origin)) {
+		return true
+	}
+	// Browsers send an origin in the form that the list stores. A request
+	// written by hand may add a default port or a trailing slash, which
+	// the drop reason would show removed, as if the origin were allowed.
+	normalized, verr := db.NormalizeOrigins([]string{origin})
+	return verr == nil && len(normalized) == 1 && slices.Contains(allowed, normalized[0])
 }
 
 // optionsCollect handles a CORS preflight. The beacon sends text/plain,
