@@ -179,6 +179,30 @@ func TestBeaconOptOutOnFirstPartyHost(t *testing.T) {
 	}
 }
 
+// TestBeaconFetchFallbackSendsCookies makes sendBeacon fail, as a browser
+// that refuses a large message does, so that the script posts with fetch
+// to a first-party collect host. That request carries cookies as
+// sendBeacon's does, so the reply's domain-wide _ma_vid is stored.
+func TestBeaconFetchFallbackSendsCookies(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "signup")
+	collectURL := strings.Replace(ts.URL, "://127.0.0.1:", "://t.example.test:", 1)
+	page := `<!doctype html><html><head><script>navigator.sendBeacon = function () { return false };</script>` +
+		api.Snippet(collectURL, ts.Account.SiteKey) + `</head><body></body></html>`
+	siteURL := strings.Replace(newSitePage(t, page), "://127.0.0.1:", "://www.example.test:", 1)
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/")
+
+	evaluate(t, browser, `$__MA.captureEvent('signup')`)
+	ts.waitCollected(t, 1)
+	if both, err := chromedp.Run(browser, chromedp.Poll[bool]("document.cookie.split('_ma_vid=').length === 3")); err != nil || !both {
+		t.Fatalf("cookies = %q, want the script's and the collect reply's _ma_vid: %v", pageString(t, browser, "document.cookie"), err)
+	}
+	if n := dbtest.Count(t, ts.Store.DB(), "event_occurrences"); n != 1 {
+		t.Errorf("occurrences = %d, want 1", n)
+	}
+}
+
 // TestBeaconNewIDAfterCookieDeleted deletes _ma_vid between two events, as
 // a site does when a visitor signs out on a shared computer: the second
 // event gets a new visitor id, never the deleted one.
