@@ -254,9 +254,9 @@ func TestBeaconDropsStatusOfGoneClient(t *testing.T) {
 	at := time.Now().UTC()
 	drops.add(other, at, "other account")
 
-	gone, cancel := context.WithCancel(context.Background())
+	canceled, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := drops.recent(gone, f.Account.ID, at); !errors.Is(err, context.Canceled) {
+	if _, err := drops.recent(canceled, f.Account.ID, at); !errors.Is(err, context.Canceled) {
 		t.Errorf("recent with a canceled context: %v, want context.Canceled", err)
 	}
 	stored, err := drops.store.RecentBeaconDrops(context.Background(), other, at.Add(-time.Minute))

@@ -164,21 +164,21 @@ func skipRepeatedPass(ctx context.Context, tx bun.Tx, accountID, anonID, knownID
 		return n > 0 && len(waitingPositions[pass.OccurrenceID]) == n
 	}
 
-	repeated, kept := pair.Anonymous, pair.Known
+	repeatedPass, keptPass := pair.Anonymous, pair.Known
 	if !notStarted(pair.Anonymous) && notStarted(pair.Known) {
-		repeated, kept = pair.Known, pair.Anonymous
+		repeatedPass, keptPass = pair.Known, pair.Anonymous
 	}
-	positions := waitingPositions[repeated.OccurrenceID]
+	positions := waitingPositions[repeatedPass.OccurrenceID]
 	if len(positions) > 0 {
 		reason := fmt.Sprintf("not run because contact %d merged into contact %d, and the event's frequency gate "+
-			"lets the merged contact run the actions of occurrence %d instead", anonID, knownID, kept.OccurrenceID)
+			"lets the merged contact run the actions of occurrence %d instead", anonID, knownID, keptPass.OccurrenceID)
 		_, err := tx.NewRaw(`
 			UPDATE action_runs SET outcome = 'skipped', last_error = ?, updated_at = now()
 			WHERE account_id = ? AND occurrence_id = ? AND position = ANY(?::int[])`,
-			reason, accountID, repeated.OccurrenceID, pgdialect.Array(positions)).Exec(ctx)
+			reason, accountID, repeatedPass.OccurrenceID, pgdialect.Array(positions)).Exec(ctx)
 		if err != nil {
-			return gatePass{}, false, fmt.Errorf("skip action runs of occurrence %d: %w", repeated.OccurrenceID, err)
+			return gatePass{}, false, fmt.Errorf("skip action runs of occurrence %d: %w", repeatedPass.OccurrenceID, err)
 		}
 	}
-	return kept, notStarted(repeated), nil
+	return keptPass, notStarted(repeatedPass), nil
 }

@@ -281,27 +281,11 @@ func (t Trigger) hash() []byte {
 // contains a NUL character or invalid UTF-8, which no stored key does.
 func (s *Store) RepeatedTriggers(ctx context.Context, accountID int64, triggers []Trigger) ([]*EventOccurrence, error) {
 	occurrences := make([]*EventOccurrence, len(triggers))
-	var keys []string
-	var hashes [][]byte
-	var index []int
-	for i, t := range triggers {
-		if t.IdempotencyKey == "" {
-			continue
-		}
-		if t.AccountID != accountID {
-			return nil, fmt.Errorf("read occurrences of idempotency keys: trigger %d belongs to account %d, not to account %d", i, t.AccountID, accountID)
-		}
-		// Array parameters of bun's pgdialect (v1.3.0) drop NUL characters
-		// and replace invalid UTF-8 with U+FFFD, so such a key could match
-		// another stored key.
-		if strings.ContainsRune(t.IdempotencyKey, 0) || !utf8.ValidString(t.IdempotencyKey) {
-			continue
-		}
-		keys = append(keys, t.IdempotencyKey)
-		hashes = append(hashes, t.hash())
-		index = append(index, i)
+	keys, err := lookupKeys(accountID, triggers)
+	if err != nil {
+		return nil, fmt.Errorf("read occurrences of idempotency keys: %w", err)
 	}
-	if len(keys) == 0 {
+	if len(keys.keys) == 0 {
 		return occurrences, nil
 	}
 
@@ -310,22 +294,55 @@ func (s *Store) RepeatedTriggers(ctx context.Context, accountID int64, triggers 
 		Position int `bun:"position"`
 		EventOccurrence
 	}
-	err := s.db.NewRaw(`
+	err = s.db.NewRaw(`
 		SELECT w.position, o.*
 		FROM unnest(?::text[], ?::bytea[]) WITH ORDINALITY AS w (key, request_hash, position)
 		JOIN idempotency_keys k ON k.account_id = ? AND k.key = w.key AND k.request_hash = w.request_hash
 		JOIN event_occurrences o ON o.account_id = k.account_id AND o.id = k.occurrence_id
 		WHERE k.created_at >= now() - ?::interval`,
-		pgdialect.Array(keys), pgdialect.Array(hashes), accountID, fmt.Sprintf("%d seconds", int(IdempotencyWindow.Seconds()))).
+		pgdialect.Array(keys.keys), pgdialect.Array(keys.hashes), accountID, fmt.Sprintf("%d seconds", int(IdempotencyWindow.Seconds()))).
 		Scan(ctx, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("read occurrences of idempotency keys: %w", err)
 	}
 	for _, row := range rows {
 		occurrence := row.EventOccurrence
-		occurrences[index[row.Position-1]] = &occurrence
+		occurrences[keys.index[row.Position-1]] = &occurrence
 	}
 	return occurrences, nil
+}
+
+// keyLookup holds the idempotency keys of some triggers that a query
+// looks up, with their input hashes, and the index of each key's trigger.
+type keyLookup struct {
+	keys   []string
+	hashes [][]byte
+	index  []int
+}
+
+// lookupKeys returns the keys of the triggers that can match a stored key.
+// Every trigger must belong to accountID. It leaves out triggers without a
+// key, and keys with a NUL character or invalid UTF-8, which no stored key
+// contains. Array parameters of bun's pgdialect (v1.3.0) drop NUL
+// characters and replace invalid UTF-8 with U+FFFD, so such a key could
+// match another stored key.
+func lookupKeys(accountID int64, triggers []Trigger) (keyLookup, error) {
+	var lookup keyLookup
+	for i, t := range triggers {
+		if t.IdempotencyKey == "" {
+			continue
+		}
+		if t.AccountID != accountID {
+			return keyLookup{}, fmt.Errorf("trigger %d belongs to account %d, not to account %d", i, t.AccountID, accountID)
+		}
+		if strings.ContainsRune(t.IdempotencyKey, 0) || !utf8.ValidString(t.IdempotencyKey) {
+			continue
+		}
+		lookup.keys = append(lookup.keys, t.IdempotencyKey)
+		lookup.hashes = append(lookup.hashes, t.hash())
+		lookup.index = append(lookup.index, i)
+	}
+	return lookup, nil
 }
 
 // IdempotencyConflict returns the error of a trigger whose idempotency key
@@ -364,21 +381,11 @@ const (
 // character or invalid UTF-8, which no stored key does, gets KeyUnused.
 func (s *Store) IdempotencyKeyStates(ctx context.Context, accountID int64, triggers []Trigger) ([]KeyState, error) {
 	states := make([]KeyState, len(triggers))
-	var keys []string
-	var hashes [][]byte
-	var index []int
-	for i, t := range triggers {
-		if t.IdempotencyKey == "" || strings.ContainsRune(t.IdempotencyKey, 0) || !utf8.ValidString(t.IdempotencyKey) {
-			continue
-		}
-		if t.AccountID != accountID {
-			return nil, fmt.Errorf("read idempotency keys: trigger %d belongs to account %d, not to account %d", i, t.AccountID, accountID)
-		}
-		keys = append(keys, t.IdempotencyKey)
-		hashes = append(hashes, t.hash())
-		index = append(index, i)
+	keys, err := lookupKeys(accountID, triggers)
+	if err != nil {
+		return nil, fmt.Errorf("read idempotency keys: %w", err)
 	}
-	if len(keys) == 0 {
+	if len(keys.keys) == 0 {
 		return states, nil
 	}
 	var rows []struct {
@@ -386,20 +393,20 @@ func (s *Store) IdempotencyKeyStates(ctx context.Context, accountID int64, trigg
 		Position int  `bun:"position"`
 		Same     bool `bun:"same"`
 	}
-	err := s.db.NewRaw(`
+	err = s.db.NewRaw(`
 		SELECT w.position, k.request_hash = w.request_hash AS same
 		FROM unnest(?::text[], ?::bytea[]) WITH ORDINALITY AS w (key, request_hash, position)
 		JOIN idempotency_keys k ON k.account_id = ? AND k.key = w.key
 		WHERE k.created_at >= now() - ?::interval`,
-		pgdialect.Array(keys), pgdialect.Array(hashes), accountID, fmt.Sprintf("%d seconds", int(IdempotencyWindow.Seconds()))).
+		pgdialect.Array(keys.keys), pgdialect.Array(keys.hashes), accountID, fmt.Sprintf("%d seconds", int(IdempotencyWindow.Seconds()))).
 		Scan(ctx, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("read idempotency keys: %w", err)
 	}
 	for _, row := range rows {
-		states[index[row.Position-1]] = KeyOtherInput
+		states[keys.index[row.Position-1]] = KeyOtherInput
 		if row.Same {
-			states[index[row.Position-1]] = KeySameInput
+			states[keys.index[row.Position-1]] = KeySameInput
 		}
 	}
 	return states, nil

@@ -38,8 +38,8 @@ import (
 // triggerFieldsCheck is the outcome of that check for one request.
 type triggerFieldsCheck struct {
 	once sync.Once
-	// failures holds the error of each field that failed the check, by
-	// its name in the response (its alias, or else its name).
+	// failures maps the response name (the alias, or else the name) of
+	// each field that failed the check to its error.
 	failures map[string]error
 	// first is the response name of the first field that failed.
 	first string
@@ -196,7 +196,7 @@ func decodeTriggerField(ctx context.Context, ec *executionContext, account *db.A
 	}
 	input, ok := args["input"].(model.TriggerCustomEventInput)
 	if !ok {
-		return db.Trigger{}, fmt.Errorf("triggerCustomEvent input decoded as %T", args["input"])
+		return db.Trigger{}, fmt.Errorf("decode triggerCustomEvent input: got %T, want model.TriggerCustomEventInput", args["input"])
 	}
 	t, verr := newTrigger(account, &input)
 	if verr != nil {
