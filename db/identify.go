@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"math/rand/v2"
-	"time"
 
 	"github.com/uptrace/bun"
 )
@@ -59,15 +57,9 @@ func (s *Store) Identify(ctx context.Context, log *slog.Logger, id Identity) (in
 			"max_attempts", identifyAttempts, "error", err)
 		if isRetryable(err) {
 			// The event batches that took part in the deadlock hold their
-			// locks until they commit. A random wait of up to 20 ms per
-			// attempt lets them finish first, and makes it unlikely that
-			// identify calls that deadlocked with each other meet again.
-			pause := time.NewTimer(time.Duration(rand.Int64N(int64(20*time.Millisecond) * int64(attempt))))
-			select {
-			case <-ctx.Done():
-				pause.Stop()
-				return 0, fmt.Errorf("identify visitor: %w", ctx.Err())
-			case <-pause.C:
+			// locks until they commit.
+			if err := contentionPause(ctx, attempt); err != nil {
+				return 0, fmt.Errorf("identify visitor: %w", err)
 			}
 		}
 	}

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/lib/pq"
 	"github.com/uptrace/bun"
@@ -40,8 +42,11 @@ type IngestConfig struct {
 }
 
 // maxBatchAttempts is how often a batch is written in all when it fails on
-// a deadlock, a serialization failure or errNotStored.
-const maxBatchAttempts = 3
+// a deadlock, a serialization failure or errNotStored. A batch deadlocks
+// again only while other transactions keep taking its contacts, as a
+// burst of identify calls for one email does, and the pause before each
+// new attempt lets them finish.
+const maxBatchAttempts = 8
 
 // Ingester writes the triggers of concurrent RecordEvent calls in shared
 // transactions (group commit), so that ingest is not bound by one commit
@@ -331,6 +336,9 @@ func (s *Store) writeBatch(log *slog.Logger, items []batchItem, route batchRoute
 			break
 		}
 		log.Warn("event batch retried", "error", err, "attempt", attempt, "triggers", len(items))
+		if attempt < maxBatchAttempts {
+			contentionPause(context.Background(), attempt)
+		}
 	}
 	if err != nil {
 		log.Error("event batch failed", "error", err, "triggers", len(items))
@@ -676,6 +684,23 @@ func recordInSavepoint(ctx context.Context, tx bun.Tx, p *preparedTrigger) (*Eve
 		return nil, fmt.Errorf("release savepoint: %w", err)
 	}
 	return occurrence, nil
+}
+
+// contentionPause waits before attempt+1 of a transaction that deadlocked
+// or failed to serialize: a random time of up to 20 ms per attempt made.
+// The transactions that took part hold their locks until they end, and
+// the wait lets them finish first. Being random, it also makes it unlikely
+// that two retried transactions meet again. It returns ctx's error when
+// ctx ends first.
+func contentionPause(ctx context.Context, attempt int) error {
+	pause := time.NewTimer(time.Duration(rand.Int64N(int64(20*time.Millisecond) * int64(attempt))))
+	defer pause.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-pause.C:
+		return nil
+	}
 }
 
 // isRetryable reports whether err is a deadlock or a serialization
