@@ -24,13 +24,24 @@
       that the cut split, so that the body stays under the server's 16 KiB
       limit
    X  sets a first-party cookie: name, value, max-age and extra attributes
+   E  the ";domain=" attribute that H found, "" when the browser takes
+      none, or undefined before H runs
+   H  returns the cookie attribute for the widest domain that the browser
+      accepts, such as ";domain=example.com" on www.example.com, by
+      setting a short-lived probe cookie _ma_p with a random value on each
+      parent domain from the widest down. It returns "" on hosts that
+      take no domain, as IP addresses, and keeps the answer in E
+   I  matches a visitor id in document.cookie
    Y  the visitor id that V last returned
    N  true when the cookie that V last wrote did not stick, as in a
       browser that refuses cookies
-   V  returns the visitor id from the _ma_vid cookie, or else sets a new
-      id as the cookie. When cookies do not stick, it keeps Y instead,
-      so that the page keeps one id. A cookie that the site deleted
-      gets a new id, never the old one again
+   V  returns the visitor id from the _ma_vid cookie, or else a new id,
+      and writes it as the cookie again on the widest domain, so that the
+      site's subdomains share it and its lifetime starts again. It first
+      deletes a host-only _ma_vid, which earlier versions set, and keeps
+      that id only when no domain cookie exists. When cookies do not
+      stick, it keeps Y instead, so that the page keeps one id. A cookie
+      that the site deleted gets a new id, never the old one again
    T  returns the visit's first-touch utm_* and search click id query
       parameters, and sets R to the origin of the referrer of the first
       touch's page, or to undefined when a script without R began the
@@ -58,13 +69,13 @@
       most 254 bytes, the others strings of at most 200 characters, none
       with a control character, a line or paragraph separator or a
       bidirectional override. optOut
-      deletes _ma_optout on the host and every parent domain, and sets it
-      again on the widest domain that the browser accepts. It removes the
+      deletes _ma_vid and _ma_optout on the host and every parent domain, and
+      sets _ma_optout again on the widest domain, with H. It removes the
       visit from localStorage and sessionStorage. The script calls it on
       each load of an opted-out browser, which renews the cookie where
       Safari caps it at 7 days */
 !function(w,d,n,l){
-var M=w.$__MA||{},q=M.q||[],k=M.k,u=M.u,c=M.c,Q=[],R,Y,N,Z={},
+var M=w.$__MA||{},q=M.q||[],k=M.k,u=M.u,c=M.c,Q=[],R,Y,N,E,Z={},I=/(?:^|; )_ma_vid=([0-9a-f]{32})/,
 O=()=>{try{return/(?:^|; )_ma_optout=1/.test(d.cookie)}catch(e){}},
 o=O()||c=="gpc"&&n.globalPrivacyControl===!0,
 g=!c||/^(track|gpc)$/.test(c)||null,
@@ -73,7 +84,8 @@ F=f=>(...a)=>{try{o=o||O();f(...a)}catch(e){}},
 B=t=>new Blob([t]).size,
 L=s=>s.length>2048?s.slice(0,2048).replace(/%.?$/,""):s,
 X=(m,v,a)=>d.cookie=m+"="+v+";path=/;max-age="+a+";SameSite=Lax"+(l.protocol=="https:"?";Secure":""),
-V=m=>{if(m=d.cookie.match(/(?:^|; )_ma_vid=([0-9a-f]{32})/))return Y=m[1];N&&Y||(Y=[...crypto.getRandomValues(new Uint8Array(16))].map(x=>(x|256).toString(16).slice(1)).join(""));X("_ma_vid",Y,63072000);N=!/(^|; )_ma_vid=/.test(d.cookie);return Y},
+H=(i,h,x,v)=>{if(E==null)for(E="",h=l.hostname.split("."),i=h.length,v=Math.random();i--;){x=";domain="+h.slice(i).join(".");X("_ma_p",v,9+x);if(d.cookie.includes("_ma_p="+v)){X("_ma_p","",0+x);E=x;break}}return E},
+V=(m,x)=>{m=d.cookie.match(I);X("_ma_vid","",0);if(x=d.cookie.match(I)||m)Y=x[1];else N&&Y||(Y=[...crypto.getRandomValues(new Uint8Array(16))].map(x=>(x|256).toString(16).slice(1)).join(""));X("_ma_vid",Y,63072000+H());N=!d.cookie.match(I);return Y},
 T=(s,t,i)=>{try{for(s of[sessionStorage,localStorage])s._ma_t>(Z.t||0)&&(Z={u:s._ma_utm,r:s._ma_r,t:+s._ma_t})}catch(e){}t=L((l.search.match(/[?&](utm_[a-z]+|gclid|[gw]braid|msclkid)=[^&#]*/g)||[]).join(""));R=L((d.referrer.match(/^[^:/]+:\/\/[^/?#]*/)||[""])[0]);i=Date.now();if(!t&&i-Z.t<18e5)t=Z.u,R=Z.r;Z={u:t,r:R,t:i};try{if(g&&!o){s=localStorage;s._ma_utm=t;s._ma_t=i;R==null?s.removeItem("_ma_r"):s._ma_r=R}}catch(e){}return t},
 C=(m,x,v,t,c)=>{if({}.toString.call(m)!="[object Object]")return"is not an object";c=0;for(x in m){v=m[x];t=typeof v;if(++c>50)return"has over 50 keys";if(!x)return"has an empty key";if(B(x)>64)return"key "+x+" is over 64 bytes";if(t=="number"?!isFinite(v):!/^(string|boolean)$/.test(t))return x+" is not a string, finite number or boolean";if(B(v)>1024)return x+" is over 1024 bytes";if(/\0/.test(x+v))return x+" contains a NUL character"}if(B(JSON.stringify(m))>8192)return"is over 8192 bytes"},
 S=(m,r,b)=>{m.v=V();r=u+"/collect";b=JSON.stringify(m);try{if(n.sendBeacon(r,b))return}catch(e){}fetch(r,{method:"POST",body:b,keepalive:!0,credentials:"include"}).catch(e=>0)},
@@ -83,7 +95,7 @@ A=w.$__MA={k:k,u:u,c:c,
 captureEvent:F((s,m,e,p)=>{e={e:s,r:L(d.referrer),a:T(),f:R};if(typeof s!="string"||!s)return W("captureEvent needs a slug");if(m!=null){if(p=C(m))return W("metadata "+p+": event "+s+" not sent");e.m=m}P(e)}),
 identify:F((p,i,x,v,y)=>{if(!p||typeof p.email!="string"||!p.email.trim())return W("identify needs an email");i={};for(x of["email","firstName","lastName","company"]){v=p[x];y=typeof v!="string"?v!=null&&"is not a string":/[\0-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069]/.test(v.trim())?"contains a control or invisible character":x=="email"?B(v.trim().normalize())>254&&"is over 254 bytes":[...v.trim().normalize()].length>200&&"is over 200 characters";if(y)return W("identify "+x+" "+y+": not sent");i[x]=v}P({i:i})}),
 consent:F(y=>{g=y===!0;if(g&&!o){T();Q.forEach(S)}else D();Q=[]}),
-optOut:F((h,i,x)=>{o=1;Q=[];h=l.hostname.split(".");X("_ma_vid","",0);X("_ma_optout","",0);for(i=h.length;i--;){x=";domain="+h.slice(i).join(".");X("_ma_vid","",0+x);X("_ma_optout","",0+x)}for(i=h.length;i--&&!O();)X("_ma_optout",1,63072000+";domain="+h.slice(i).join("."));O()||X("_ma_optout",1,63072000);D()})};
+optOut:F((h,i,x)=>{o=1;Q=[];h=l.hostname.split(".");X("_ma_vid","",0);X("_ma_optout","",0);for(i=h.length;i--;){x=";domain="+h.slice(i).join(".");X("_ma_vid","",0+x);X("_ma_optout","",0+x)}X("_ma_optout",1,63072000+H());D()})};
 F(T)();
 O()&&A.optOut();
 q.forEach(F(c=>A[c[0]](...c[1])))
