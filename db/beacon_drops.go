@@ -41,20 +41,10 @@ func (s *Store) AddBeaconDrops(ctx context.Context, drops []BeaconDropCount) err
 		times[i] = drop.At.UTC()
 	}
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		// The trim below deletes rows that another process may be adding
-		// to, and the two would deadlock. So writers of an account's
-		// reasons take turns, under a lock per account taken in the
-		// order of account ids. Class 0 of the two-key advisory locks is
-		// free: the visitor locks use account ids, from 1, and the report
-		// rebuild locks negative classes.
-		_, err := tx.NewRaw(`
-			SELECT count(pg_advisory_xact_lock(0, (s.a & 2147483647)::int))
-			FROM (SELECT DISTINCT unnest(?::bigint[]) AS a ORDER BY 1) s`,
-			pgdialect.Array(accounts)).Exec(ctx)
-		if err != nil {
+		if err := lockBeaconDrops(ctx, tx, accounts); err != nil {
 			return err
 		}
-		_, err = tx.NewRaw(`
+		_, err := tx.NewRaw(`
 			INSERT INTO beacon_drops AS d (account_id, reason, count, last_at)
 			SELECT t.account_id, t.reason, sum(t.count), max(t.last_at)
 			FROM unnest(?::bigint[], ?::text[], ?::bigint[], ?::timestamptz[]) AS t (account_id, reason, count, last_at)
@@ -85,6 +75,44 @@ func (s *Store) AddBeaconDrops(ctx context.Context, drops []BeaconDropCount) err
 		return fmt.Errorf("add %d reasons for dropped beacon messages: %w", len(drops), err)
 	}
 	return nil
+}
+
+// lockBeaconDrops takes the transaction's lock on the beacon_drops rows of
+// each of accounts. The trim of an account's rows deletes rows that
+// another process may be adding to, and the two would deadlock. So
+// writers of an account's rows take turns, under a lock per account
+// taken in the order of account ids. Class 0 of the two-key advisory
+// locks is free: the visitor locks use account ids, from 1, and the
+// report rebuild locks negative classes.
+func lockBeaconDrops(ctx context.Context, tx bun.Tx, accounts []int64) error {
+	_, err := tx.NewRaw(`
+		SELECT count(pg_advisory_xact_lock(0, (s.a & 2147483647)::int))
+		FROM (SELECT DISTINCT unnest(?::bigint[]) AS a ORDER BY 1) s`,
+		pgdialect.Array(accounts)).Exec(ctx)
+	return err
+}
+
+// expireBeaconDrops deletes the account's reasons for dropped beacon
+// messages whose last drop came before cutoff. Check my site shows only
+// the last apitype.BeaconDropWindow, and a reason quotes values from the
+// messages, so older ones are not kept.
+func (s *Store) expireBeaconDrops(ctx context.Context, accountID int64, cutoff time.Time) (int64, error) {
+	var n int64
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if err := lockBeaconDrops(ctx, tx, []int64{accountID}); err != nil {
+			return err
+		}
+		res, err := tx.NewRaw(`DELETE FROM beacon_drops WHERE account_id = ? AND last_at < ?`, accountID, cutoff.UTC()).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("delete reasons for dropped beacon messages of account %d before %s: %w", accountID, cutoff.Format(time.RFC3339), err)
+	}
+	return n, nil
 }
 
 // RecentBeaconDrops returns the account's reasons for beacon messages

@@ -59,7 +59,9 @@ func (s *Store) SetRetentionMonths(ctx context.Context, accountID int64, months 
 // number deleted per account id. Accounts with nothing to delete are left
 // out of the map. Deleting an occurrence also deletes its idempotency
 // keys, and moves it to the expired counts of event_contact_days, from
-// which reports keep counting it. Contacts and visitors stay.
+// which reports keep counting it. Contacts and visitors stay. It also
+// deletes each account's reasons for dropped beacon messages that are
+// older than apitype.BeaconDropWindow.
 //
 // It deletes in transactions of at most 10,000 rows that commit one by one.
 // When it fails or ctx ends partway, the returned map holds what was
@@ -91,6 +93,9 @@ func (s *Store) EnforceRetention(ctx context.Context, now time.Time) (map[int64]
 			if n < retentionBatchSize {
 				break
 			}
+		}
+		if _, err := s.expireBeaconDrops(ctx, account.ID, now.Add(-apitype.BeaconDropWindow)); err != nil {
+			return deleted, err
 		}
 	}
 	return deleted, nil

@@ -461,3 +461,34 @@ func TestRetentionDuringMergeAvoidsDeadlock(t *testing.T) {
 	}
 	checkRollups(t, f)
 }
+
+// TestEnforceRetentionDeletesOldBeaconDrops keeps the reasons for dropped
+// beacon messages of the last hour, which Check my site shows, and deletes
+// older ones in every account.
+func TestEnforceRetentionDeletesOldBeaconDrops(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	other := createAccount(t, f, "Other Company")
+	var drops []db.BeaconDropCount
+	for _, accountID := range []int64{f.Account.ID, other} {
+		drops = append(drops,
+			db.BeaconDropCount{AccountID: accountID, Reason: "old", Count: 3, At: now.Add(-61 * time.Minute)},
+			db.BeaconDropCount{AccountID: accountID, Reason: "recent", Count: 2, At: now.Add(-59 * time.Minute)})
+	}
+	if err := f.Store.AddBeaconDrops(ctx, drops); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := f.Store.EnforceRetention(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	err := f.Store.DB().NewRaw("SELECT account_id || ' ' || reason || ' ' || count FROM beacon_drops ORDER BY account_id, reason").Scan(ctx, &left)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{itoa(f.Account.ID) + " recent 2", itoa(other) + " recent 2"}; !reflect.DeepEqual(left, want) {
+		t.Errorf("beacon_drops rows = %q, want %q", left, want)
+	}
+}
