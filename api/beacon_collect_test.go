@@ -243,12 +243,12 @@ func TestAllowedOriginsAPI(t *testing.T) {
 		t.Fatalf("GET default: status %d, body %q, want 200 and an empty list", status, out)
 	}
 
-	in := []string{" HTTPS://WWW.Example.com/ ", "https://www.example.com:443", "http://localhost:3000", "http://[::1]:8080", "https://shop.example.com:8443"}
+	in := []string{" HTTPS://WWW.Example.com/ ", "https://www.example.com:443", "http://localhost:3000", "http://[::1]:8080", "https://shop.example.com:8443", "https://shop.example.com."}
 	status, out = admin.do(http.MethodPut, "/api/account/allowed-origins", map[string]any{"allowedOrigins": in})
 	if status != http.StatusOK {
 		t.Fatalf("PUT: status %d, body %s", status, out)
 	}
-	want := `{"allowedOrigins":["https://www.example.com","http://localhost:3000","http://[::1]:8080","https://shop.example.com:8443"]}` + "\n"
+	want := `{"allowedOrigins":["https://www.example.com","http://localhost:3000","http://[::1]:8080","https://shop.example.com:8443","https://shop.example.com."]}` + "\n"
 	if string(out) != want {
 		t.Errorf("PUT body = %s, want %s", out, want)
 	}
@@ -316,7 +316,11 @@ func TestAllowedOriginsAPIRejectsInvalid(t *testing.T) {
 		{"user name", []string{"https://ann@example.com"}, `Origin "https://ann@example.com" contains a user name` + suffix},
 		{"wildcard", []string{"https://*.example.com"}, `Origin "https://*.example.com" contains a wildcard, which is not supported, so list each origin` + suffix},
 		{"bad port", []string{"https://example.com:99999"}, `Origin "https://example.com:99999" has an invalid port` + suffix},
-		{"unicode host", []string{"https://bücher.example"}, `Origin "https://bücher.example" has an invalid host; write international names in their xn-- form` + suffix},
+		{"unicode host", []string{"https://bücher.example"}, `Origin "https://bücher.example" has a character other than letters, digits, hyphens and dots in its host; write international names in their xn-- form` + suffix},
+		{"two dots", []string{"https://www..example.com"}, `Origin "https://www..example.com" has an empty label in its host, as from two dots in a row` + suffix},
+		{"two trailing dots", []string{"https://www.example.com.."}, `Origin "https://www.example.com.." has an empty label in its host, as from two dots in a row` + suffix},
+		{"hyphen", []string{"https://-www.example.com"}, `Origin "https://-www.example.com" has a host label that starts or ends with a hyphen` + suffix},
+		{"long label", []string{"https://" + strings.Repeat("a", 64) + ".example.com"}, `Origin "https://` + strings.Repeat("a", 64) + `.example.com" has a host label longer than 63 characters` + suffix},
 		{"empty", []string{"https://ok.example.com", " "}, `Origin " " is empty` + suffix},
 		{"too many", manyOrigins(51), "allowedOrigins has 51 origins: list at most 50."},
 	}

@@ -251,8 +251,8 @@ func normalizeOrigin(raw string) (string, *apitype.ValidationError) {
 	}
 
 	host := strings.ToLower(u.Hostname())
-	if !validOriginHost(host) {
-		return invalid("has an invalid host; write international names in their xn-- form")
+	if problem := originHostProblem(host); problem != "" {
+		return invalid(problem)
 	}
 	port := u.Port()
 	if port != "" {
@@ -274,24 +274,31 @@ func normalizeOrigin(raw string) (string, *apitype.ValidationError) {
 	return scheme + "://" + host, nil
 }
 
-// validOriginHost reports whether host is an IP address or a DNS name of
-// ASCII letters, digits and hyphens in non-empty labels.
-func validOriginHost(host string) bool {
+// originHostProblem returns what is wrong with host, or "" for an IP
+// address or a DNS name of ASCII letters, digits and hyphens in non-empty
+// labels. One trailing dot, as in www.example.com., is allowed: browsers
+// send it in the Origin header of a page opened under that name.
+func originHostProblem(host string) string {
 	if host == "" {
-		return false
+		return "has no host"
 	}
 	if _, err := netip.ParseAddr(host); err == nil {
-		return true
+		return ""
 	}
-	for _, label := range strings.Split(host, ".") {
-		if label == "" || len(label) > 63 || strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
-			return false
+	for _, label := range strings.Split(strings.TrimSuffix(host, "."), ".") {
+		switch {
+		case label == "":
+			return "has an empty label in its host, as from two dots in a row"
+		case len(label) > 63:
+			return "has a host label longer than 63 characters"
+		case strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-"):
+			return "has a host label that starts or ends with a hyphen"
 		}
 		for _, r := range label {
 			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
-				return false
+				return "has a character other than letters, digits, hyphens and dots in its host; write international names in their xn-- form"
 			}
 		}
 	}
-	return true
+	return ""
 }
