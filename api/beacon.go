@@ -459,7 +459,10 @@ func Snippet(publicURL, siteKey string) string {
 // SnippetWithMode returns the snippet for a consent mode: "track", "wait"
 // or "gpc". The mode is the last argument, which /ma.js reads as $__MA.c
 // and which site owners may edit. The stub queues captureEvent, identify,
-// consent and optOut calls until the script has loaded.
+// consent and optOut calls until the script has loaded. Past 1,000 queued
+// calls, as on a page whose /ma.js a blocker keeps from loading, it drops
+// captureEvent and identify calls, so that the queue cannot grow for as
+// long as the page stays open. consent and optOut calls are always kept.
 //
 // NOTE: like any script added before the page has loaded, /ma.js holds back
 // the window's load event until it arrives or fails, also when it is slow.
@@ -469,7 +472,7 @@ func SnippetWithMode(publicURL, siteKey, mode string) string {
 	consent, _ := json.Marshal(mode)
 	return `<script>
 !function(w,d,u,k,c){if(w.$__MA)return;var m=w.$__MA={q:[],u:u,k:k,c:c};` +
-		`["captureEvent","identify","consent","optOut"].forEach(function(n){m[n]=function(){m.q.push([n,[].slice.call(arguments)])}});` +
+		`["captureEvent","identify","consent","optOut"].forEach(function(n){m[n]=function(){(m.q.length<1000||n=="consent"||n=="optOut")&&m.q.push([n,[].slice.call(arguments)])}});` +
 		`var s=d.createElement("script");s.async=1;s.src=u+"/ma.js";d.head.appendChild(s)}` +
 		`(window,document,` + string(url) + `,` + string(key) + `,` + string(consent) + `);
 </script>`

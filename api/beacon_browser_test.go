@@ -447,6 +447,38 @@ window.queued = $__MA.q.map(function (call) { return call[0] });
 	}
 }
 
+// TestSnippetQueueCap loads the snippet with a collect host whose /ma.js
+// fails, as a blocker makes it, and makes more calls than the queue keeps:
+// it holds the first 1,000 events and identify calls, and every consent
+// and optOut call.
+func TestSnippetQueueCap(t *testing.T) {
+	blocked := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(blocked.Close)
+	page := `<!doctype html><html><head>` + api.Snippet(blocked.URL, "site_abc") + `<script>
+for (var i = 0; i < 999; i++) $__MA.captureEvent('e' + i);
+$__MA.identify({email: 'ann@example.com'});
+$__MA.captureEvent('dropped');
+$__MA.identify({email: 'dropped@example.com'});
+$__MA.consent(true);
+$__MA.optOut();
+</script></head><body></body></html>`
+	browser := newBrowser(t)
+	if err := chromedp.Do(browser, chromedp.Navigate(newSitePage(t, page)+"/")); err != nil {
+		t.Fatal(err)
+	}
+	tail, err := chromedp.Run(browser, chromedp.Evaluate[[]string](`$__MA.q.slice(997).map(function (c) { return c[0] + ' ' + JSON.stringify(c[1][0]) })`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{`captureEvent "e997"`, `captureEvent "e998"`, `identify {"email":"ann@example.com"}`, "consent true", "optOut undefined"}
+	if !reflect.DeepEqual(tail, want) {
+		t.Errorf("end of the queue = %q, want %q", tail, want)
+	}
+	if n, err := chromedp.Run(browser, chromedp.Evaluate[int]("$__MA.q.length")); err != nil || n != 1002 {
+		t.Errorf("queued calls = %d (%v), want 1002", n, err)
+	}
+}
+
 // A call that the page makes while its tab closes, in a pagehide
 // listener, still arrives: the script hands the message to the browser
 // before the call returns, since no timer or promise runs after pagehide.

@@ -728,7 +728,7 @@ func TestSnippetQueuesEveryCall(t *testing.T) {
 	snippet := Snippet("https://ce.example.com", "site_abc")
 	for _, part := range []string{
 		`var m=w.$__MA={q:[],u:u,k:k,c:c};`,
-		`["captureEvent","identify","consent","optOut"].forEach(function(n){m[n]=function(){m.q.push([n,[].slice.call(arguments)])}});`,
+		`["captureEvent","identify","consent","optOut"].forEach(function(n){m[n]=function(){(m.q.length<1000||n=="consent"||n=="optOut")&&m.q.push([n,[].slice.call(arguments)])}});`,
 		`s.async=1;s.src=u+"/ma.js"`,
 		`(window,document,"https://ce.example.com","site_abc","track");`,
 	} {

@@ -110,7 +110,7 @@ func TestSnippetWithModeTrackIsSnippet(t *testing.T) {
 	wait := api.SnippetWithMode("https://ce.example.com", "site_abc", "wait")
 	for _, part := range []string{
 		`!function(w,d,u,k,c){if(w.$__MA)return;var m=w.$__MA={q:[],u:u,k:k,c:c};`,
-		`["captureEvent","identify","consent","optOut"].forEach(function(n){m[n]=function(){m.q.push([n,[].slice.call(arguments)])}});`,
+		`["captureEvent","identify","consent","optOut"].forEach(function(n){m[n]=function(){(m.q.length<1000||n=="consent"||n=="optOut")&&m.q.push([n,[].slice.call(arguments)])}});`,
 		`s.async=1;s.src=u+"/ma.js"`,
 		`(window,document,"https://ce.example.com","site_abc","wait");`,
 	} {
