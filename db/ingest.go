@@ -277,6 +277,53 @@ func (s *Store) RecordEvents(ctx context.Context, log *slog.Logger, triggers []T
 	return occurrences, errs
 }
 
+// RecordEventsTogether records triggers in one transaction, all or none,
+// and returns their occurrences at their indexes. When one trigger fails,
+// nothing is stored, and the error is a *TriggerError with that trigger's
+// index and error. Other errors mean that nothing was stored, or, when
+// they match ErrUnconfirmed, that the outcome is unknown.
+func (s *Store) RecordEventsTogether(ctx context.Context, log *slog.Logger, triggers []Trigger) ([]*EventOccurrence, error) {
+	items := make([]batchItem, len(triggers))
+	wake := false
+	for i, t := range triggers {
+		p, err := s.prepareTrigger(ctx, t)
+		if err != nil {
+			return nil, &TriggerError{Index: i, Err: err}
+		}
+		items[i] = batchItem{ctx: ctx, trigger: p}
+		wake = wake || p.hasActions
+	}
+	results := s.writeBatch(log, items, batchRoute{wait: ctx, together: true})
+	occurrences := make([]*EventOccurrence, len(triggers))
+	for i, res := range results {
+		if res.err != nil {
+			var failed *triggerFailedError
+			if errors.As(res.err, &failed) {
+				return nil, &TriggerError{Index: failed.index, Err: failed.err}
+			}
+			return nil, res.err
+		}
+		occurrences[i] = res.occurrence
+	}
+	if wake {
+		s.wakeActionWorkers()
+	}
+	return occurrences, nil
+}
+
+// TriggerError is the error of RecordEventsTogether when the trigger at
+// Index failed with Err.
+type TriggerError struct {
+	Index int
+	Err   error
+}
+
+func (e *TriggerError) Error() string {
+	return fmt.Sprintf("trigger %d: %v", e.Index, e.Err)
+}
+
+func (e *TriggerError) Unwrap() error { return e.Err }
+
 // batchRoute configures writeBatch: the connection that a batch runs on,
 // and how it treats an account whose report rollups are being rebuilt, as
 // after a time zone change. The rebuild's transaction holds the account's
@@ -298,7 +345,25 @@ type batchRoute struct {
 	// wait, when set, ends waits for the account's lock and for the
 	// outcome of a batch whose connection broke.
 	wait context.Context
+	// together rolls the whole batch back when one of its triggers fails,
+	// which writeBatch then reports as a *triggerFailedError for every
+	// trigger.
+	together bool
 }
+
+// triggerFailedError is the error of every trigger of a batch written
+// together when one of them failed: index is that trigger's place in the
+// batch, and err its error.
+type triggerFailedError struct {
+	index int
+	err   error
+}
+
+func (e *triggerFailedError) Error() string {
+	return fmt.Sprintf("trigger %d of the batch failed, so none was stored: %v", e.index, e.err)
+}
+
+func (e *triggerFailedError) Unwrap() error { return e.err }
 
 // writeBatch writes items in one transaction, running it again after a
 // deadlock, a serialization failure or errNotStored, and returns a result
@@ -340,8 +405,11 @@ func (s *Store) writeBatch(log *slog.Logger, items []batchItem, route batchRoute
 			contentionPause(context.Background(), attempt)
 		}
 	}
-	if err != nil {
+	var failed *triggerFailedError
+	if err != nil && !errors.As(err, &failed) {
 		log.Error("event batch failed", "error", err, "triggers", len(items))
+	}
+	if err != nil {
 		results = make([]ingestResult, len(items))
 		for i := range results {
 			results[i] = ingestResult{err: fmt.Errorf("write event batch: %w", err)}
@@ -422,6 +490,13 @@ func (s *Store) writeOnce(log *slog.Logger, items []batchItem, order []int, save
 				return err
 			}
 			results[i] = ingestResult{occurrence: occurrence, err: err}
+		}
+		if route.together {
+			for i, res := range results {
+				if res.err != nil {
+					return &triggerFailedError{index: i, err: res.err}
+				}
+			}
 		}
 		return nil
 	})

@@ -61,8 +61,17 @@ func (r *mutationResolver) TriggerCustomEvent(ctx context.Context, input model.T
 	if err != nil {
 		return "", err
 	}
-	if err := r.checkTriggerFields(ctx, account); err != nil {
+	occurrence, err := r.checkTriggerFields(ctx, account)
+	if err != nil {
 		return "", err
+	}
+	if occurrence != nil {
+		r.log.DebugContext(ctx, "custom event triggered",
+			"account_id", account.ID,
+			"slug", input.Slug,
+			"occurrence_id", occurrence.ID,
+			"contact_id", occurrence.ContactID)
+		return strconv.FormatInt(occurrence.ID, 10), nil
 	}
 	return r.trigger(ctx, account, &input)
 }

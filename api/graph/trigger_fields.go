@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"customevents/api/graph/model"
+	"customevents/app/apitype"
 	"customevents/db"
 )
 
@@ -31,9 +33,10 @@ import (
 // another input claimed, in an earlier request or in an earlier field of
 // this one. A field whose key a trigger with the same input claimed is a
 // retry, which returns the stored event whatever its occurredAt or slug
-// are now, so it passes. A field can still fail later, on a database error
-// or when another request claims its key meanwhile, after others have
-// stored their events.
+// are now, so it passes. When every field passes, the check stores the
+// events of all the fields that are not such retries in one transaction,
+// and each field then returns its event. So a database error, or another
+// request that claims a key meanwhile, fails every field too.
 
 // triggerFieldsCheck is the outcome of that check for one request.
 type triggerFieldsCheck struct {
@@ -48,6 +51,9 @@ type triggerFieldsCheck struct {
 	// field at the bound cannot pass the check and fail later. It is zero
 	// when the request was not checked.
 	now time.Time
+	// stored maps the response name of each field whose event the check
+	// stored to that event.
+	stored map[string]*db.EventOccurrence
 }
 
 type triggerFieldsCheckKey struct{}
@@ -57,22 +63,28 @@ func withTriggerFieldsCheck(ctx context.Context) context.Context {
 	return context.WithValue(ctx, triggerFieldsCheckKey{}, &triggerFieldsCheck{})
 }
 
-// checkTriggerFields returns the error of the triggerCustomEvent field that
-// runs with ctx when the check of its request failed: its own error when
-// it failed the check, or an error naming the field that did.
-func (r *Resolver) checkTriggerFields(ctx context.Context, account *db.Account) error {
+// checkTriggerFields returns the event that the check of the request
+// stored for the triggerCustomEvent field that runs with ctx, if it did.
+// When the check failed, it returns the field's own error, or an error
+// naming the field that failed. With neither, the field stores its event
+// itself.
+func (r *Resolver) checkTriggerFields(ctx context.Context, account *db.Account) (*db.EventOccurrence, error) {
 	check, _ := ctx.Value(triggerFieldsCheckKey{}).(*triggerFieldsCheck)
 	if check == nil {
-		return nil
+		return nil, nil
 	}
 	check.once.Do(func() { r.runTriggerFieldsCheck(ctx, account, check) })
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	if occurrence, ok := check.stored[alias]; ok {
+		return occurrence, nil
+	}
 	if len(check.failures) == 0 {
-		return nil
+		return nil, nil
 	}
-	if err, ok := check.failures[graphql.GetFieldContext(ctx).Field.Alias]; ok {
-		return err
+	if err, ok := check.failures[alias]; ok {
+		return nil, err
 	}
-	return &siblingFailedError{field: check.first}
+	return nil, &siblingFailedError{field: check.first}
 }
 
 // siblingFailedError is the error of a triggerCustomEvent field that was
@@ -121,26 +133,66 @@ func (r *Resolver) runTriggerFieldsCheck(ctx context.Context, account *db.Accoun
 		return
 	}
 	check.now = time.Now()
-	errs := r.fieldErrors(ctx, account, opCtx, triggers, check.now)
-	for i, field := range triggers {
-		if errs[i] == nil {
-			continue
-		}
+	inputs, retries, errs := r.fieldErrors(ctx, account, opCtx, triggers, check.now)
+	fail := func(field graphql.CollectedField, err error) {
 		if check.failures == nil {
 			check.failures = map[string]error{}
 			check.first = field.Alias
 		}
-		check.failures[field.Alias] = errs[i]
+		check.failures[field.Alias] = err
+	}
+	for i, field := range triggers {
+		if errs[i] != nil {
+			fail(field, errs[i])
+		}
+	}
+	if check.failures != nil {
+		return
+	}
+
+	// Store the events of the fields that are not retries together.
+	var fields []graphql.CollectedField
+	var batch []db.Trigger
+	for i, field := range triggers {
+		if !retries[i] {
+			fields = append(fields, field)
+			batch = append(batch, inputs[i])
+		}
+	}
+	if len(batch) == 0 {
+		return
+	}
+	occurrences, err := r.store.RecordEventsTogether(ctx, r.log, batch)
+	var failed *db.TriggerError
+	switch {
+	case errors.As(err, &failed) && isInputError(failed.Err):
+		fail(fields[failed.Index], failed.Err)
+	case errors.As(err, &failed):
+		// The field's input is not at fault, so it is not named.
+		for _, field := range fields {
+			fail(field, failed.Err)
+		}
+	case err != nil:
+		for _, field := range fields {
+			fail(field, err)
+		}
+	default:
+		check.stored = make(map[string]*db.EventOccurrence, len(fields))
+		for i, field := range fields {
+			check.stored[field.Alias] = occurrences[i]
+		}
 	}
 }
 
-// fieldErrors returns, at the index of each triggerCustomEvent field, the
-// error that it would fail with for sure, or nil. Arguments that do not decode are
-// rejected before any field runs, so a decode error here is unexpected,
-// and it too marks the field as failed.
-func (r *Resolver) fieldErrors(ctx context.Context, account *db.Account, opCtx *graphql.OperationContext, fields []graphql.CollectedField, now time.Time) []error {
-	errs := make([]error, len(fields))
-	triggers := make([]db.Trigger, len(fields))
+// fieldErrors returns, at the index of each triggerCustomEvent field, its
+// trigger, whether it retries a trigger with the same input and key, and
+// the error that it would fail with for sure, or nil. Arguments that do
+// not decode are rejected before any field runs, so a decode error here
+// is unexpected, and it too marks the field as failed.
+func (r *Resolver) fieldErrors(ctx context.Context, account *db.Account, opCtx *graphql.OperationContext, fields []graphql.CollectedField, now time.Time) (triggers []db.Trigger, retries []bool, errs []error) {
+	errs = make([]error, len(fields))
+	retries = make([]bool, len(fields))
+	triggers = make([]db.Trigger, len(fields))
 	ec := newExecutionContext(opCtx, r.schema, nil)
 	for i, field := range fields {
 		triggers[i], errs[i] = decodeTriggerField(ctx, ec, account, field.ArgumentMap(opCtx.Variables))
@@ -153,7 +205,7 @@ func (r *Resolver) fieldErrors(ctx context.Context, account *db.Account, opCtx *
 				errs[i] = err
 			}
 		}
-		return errs
+		return triggers, retries, errs
 	}
 	// claimed holds the first trigger of this request with each key that
 	// no earlier request claimed.
@@ -165,6 +217,7 @@ func (r *Resolver) fieldErrors(ctx context.Context, account *db.Account, opCtx *
 		if t.IdempotencyKey != "" {
 			switch states[i] {
 			case db.KeySameInput:
+				retries[i] = true
 				continue
 			case db.KeyOtherInput:
 				errs[i] = db.IdempotencyConflict(t.IdempotencyKey)
@@ -184,7 +237,7 @@ func (r *Resolver) fieldErrors(ctx context.Context, account *db.Account, opCtx *
 		}
 		errs[i] = r.store.CheckTriggerSlug(ctx, account.ID, t.Slug)
 	}
-	return errs
+	return triggers, retries, errs
 }
 
 // decodeTriggerField returns the trigger of the triggerCustomEvent field
@@ -203,4 +256,12 @@ func decodeTriggerField(ctx context.Context, ec *executionContext, account *db.A
 		return db.Trigger{}, verr
 	}
 	return t, nil
+}
+
+// isInputError reports whether err is an error of a trigger's input that
+// the client can fix, such as an idempotency key that another request
+// claimed: invalid input, a missing custom event or a conflict.
+func isInputError(err error) bool {
+	code, _, _, ok := classify(err)
+	return ok && (code == apitype.CodeBadUserInput || code == apitype.CodeNotFound || code == apitype.CodeConflict)
 }

@@ -1,9 +1,12 @@
 package graph
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"testing"
+
+	"customevents/db/dbtest"
 )
 
 // errorSummary formats each error of resp as "path: code: message".
@@ -92,6 +95,10 @@ func TestTriggerFieldsValidAllStored(t *testing.T) {
 	if n := len(storedOccurrences(t, api)); n != 2 {
 		t.Errorf("occurrences = %d, want 2", n)
 	}
+	var first struct{ A, B string }
+	if err := json.Unmarshal(resp.Data, &first); err != nil || first.A == first.B || first.A == "" || first.B == "" {
+		t.Fatalf("data = %s (%v), want two ids", resp.Data, err)
+	}
 
 	// The retry of a with its stored key returns its event, and c and the
 	// second field with the key k2, which repeats c's input, store one.
@@ -103,7 +110,7 @@ func TestTriggerFieldsValidAllStored(t *testing.T) {
 	if len(resp.Errors) != 0 {
 		t.Fatalf("errors = %q, want none", errorSummary(resp))
 	}
-	if string(resp.Data) != `{"a":"1","c":"3","d":"3"}` {
+	if string(resp.Data) != `{"a":"`+first.A+`","c":"3","d":"3"}` {
 		t.Errorf("data = %s, want a's stored id and one id for c and d", resp.Data)
 	}
 	if n := len(storedOccurrences(t, api)); n != 3 {
@@ -186,5 +193,53 @@ func TestTriggerFieldsKeyedAllOrNone(t *testing.T) {
 				t.Errorf("occurrences = %d, want only the first trigger's", n)
 			}
 		})
+	}
+}
+
+// TestTriggerFieldsDatabaseFailureStoresNone makes the database refuse the
+// second field's event after the request passed the check, as a failure
+// in the middle of the write would. The first field's event must not
+// stay stored, and neither field blames the other's input.
+func TestTriggerFieldsDatabaseFailureStoresNone(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "s")
+	ctx := t.Context()
+	_, err := api.Store.DB().ExecContext(ctx, `
+		CREATE FUNCTION refuse_marked_event() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'event marked to fail'; END $$;
+		CREATE TRIGGER refuse_marked_event BEFORE INSERT ON event_occurrences
+		FOR EACH ROW WHEN (NEW.metadata->>'refuse' = 'yes') EXECUTE FUNCTION refuse_marked_event()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	resp := api.query(t, `mutation {
+		a: triggerCustomEvent(input: {slug: "s", email: "first@example.com"})
+		b: triggerCustomEvent(input: {slug: "s", email: "second@example.com", metadata: {refuse: "yes"}})
+	}`, nil)
+	want := []string{
+		"[a]: INTERNAL_SERVER_ERROR: Internal server error: try again, and contact support if it persists.",
+		"[b]: INTERNAL_SERVER_ERROR: Internal server error: try again, and contact support if it persists.",
+	}
+	if got := errorSummary(resp); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("errors =\n%q\nwant\n%q", got, want)
+	}
+	if n := len(storedOccurrences(t, api)); n != 0 {
+		t.Errorf("occurrences = %d, want 0", n)
+	}
+	if n := dbtest.Count(t, api.Store.DB(), "contacts"); n != 0 {
+		t.Errorf("contacts = %d, want 0", n)
+	}
+
+	// Without the refused metadata, the same request stores both events.
+	resp = api.query(t, `mutation {
+		a: triggerCustomEvent(input: {slug: "s", email: "first@example.com"})
+		b: triggerCustomEvent(input: {slug: "s", email: "second@example.com"})
+	}`, nil)
+	if len(resp.Errors) != 0 {
+		t.Fatalf("errors = %q, want none", errorSummary(resp))
+	}
+	if n := len(storedOccurrences(t, api)); n != 2 {
+		t.Errorf("occurrences = %d, want 2", n)
 	}
 }
