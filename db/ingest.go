@@ -297,9 +297,8 @@ func (s *Store) RecordEventsTogether(ctx context.Context, log *slog.Logger, trig
 	occurrences := make([]*EventOccurrence, len(triggers))
 	for i, res := range results {
 		if res.err != nil {
-			var failed *triggerFailedError
-			if errors.As(res.err, &failed) {
-				return nil, &TriggerError{Index: failed.index, Err: failed.err}
+			if failed, ok := errors.AsType[*TriggerError](res.err); ok {
+				return nil, failed
 			}
 			return nil, res.err
 		}
@@ -311,8 +310,9 @@ func (s *Store) RecordEventsTogether(ctx context.Context, log *slog.Logger, trig
 	return occurrences, nil
 }
 
-// TriggerError is the error of RecordEventsTogether when the trigger at
-// Index failed with Err.
+// TriggerError is the error of RecordEventsTogether, and of every trigger
+// of a batch written together, when the trigger at Index failed with Err
+// and so nothing was stored.
 type TriggerError struct {
 	Index int
 	Err   error
@@ -346,24 +346,9 @@ type batchRoute struct {
 	// outcome of a batch whose connection broke.
 	wait context.Context
 	// together rolls the whole batch back when one of its triggers fails,
-	// which writeBatch then reports as a *triggerFailedError for every
-	// trigger.
+	// which writeBatch then reports as a *TriggerError for every trigger.
 	together bool
 }
-
-// triggerFailedError is the error of every trigger of a batch written
-// together when one of them failed: index is that trigger's place in the
-// batch, and err its error.
-type triggerFailedError struct {
-	index int
-	err   error
-}
-
-func (e *triggerFailedError) Error() string {
-	return fmt.Sprintf("trigger %d of the batch failed, so none was stored: %v", e.index, e.err)
-}
-
-func (e *triggerFailedError) Unwrap() error { return e.err }
 
 // writeBatch writes items in one transaction, running it again after a
 // deadlock, a serialization failure or errNotStored, and returns a result
@@ -405,7 +390,7 @@ func (s *Store) writeBatch(log *slog.Logger, items []batchItem, route batchRoute
 			contentionPause(context.Background(), attempt)
 		}
 	}
-	var failed *triggerFailedError
+	var failed *TriggerError
 	if err != nil && !errors.As(err, &failed) {
 		log.Error("event batch failed", "error", err, "triggers", len(items))
 	}
@@ -494,7 +479,7 @@ func (s *Store) writeOnce(log *slog.Logger, items []batchItem, order []int, save
 		if route.together {
 			for i, res := range results {
 				if res.err != nil {
-					return &triggerFailedError{index: i, err: res.err}
+					return &TriggerError{Index: i, Err: res.err}
 				}
 			}
 		}

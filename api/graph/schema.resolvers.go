@@ -66,11 +66,7 @@ func (r *mutationResolver) TriggerCustomEvent(ctx context.Context, input model.T
 		return "", err
 	}
 	if occurrence != nil {
-		r.log.DebugContext(ctx, "custom event triggered",
-			"account_id", account.ID,
-			"slug", input.Slug,
-			"occurrence_id", occurrence.ID,
-			"contact_id", occurrence.ContactID)
+		r.logTriggered(ctx, account, input.Slug, occurrence)
 		return strconv.FormatInt(occurrence.ID, 10), nil
 	}
 	return r.trigger(ctx, account, &input)

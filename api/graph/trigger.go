@@ -233,10 +233,16 @@ func (r *Resolver) trigger(ctx context.Context, account *db.Account, input *mode
 			return "", err
 		}
 	}
+	r.logTriggered(ctx, account, t.Slug, occurrence)
+	return strconv.FormatInt(occurrence.ID, 10), nil
+}
+
+// logTriggered logs at debug level that a triggerCustomEvent field stored
+// occurrence, or found it stored by an earlier trigger with its key.
+func (r *Resolver) logTriggered(ctx context.Context, account *db.Account, slug string, occurrence *db.EventOccurrence) {
 	r.log.DebugContext(ctx, "custom event triggered",
 		"account_id", account.ID,
-		"slug", t.Slug,
+		"slug", slug,
 		"occurrence_id", occurrence.ID,
 		"contact_id", occurrence.ContactID)
-	return strconv.FormatInt(occurrence.ID, 10), nil
 }
