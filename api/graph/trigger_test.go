@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"reflect"
 	"testing"
 
 	"customevents/db"
@@ -343,5 +344,31 @@ func TestTriggerWrongKeyNotLogged(t *testing.T) {
 	}
 	if strings.Contains(api.Logs.String(), wrongKey) {
 		t.Errorf("logs contain the sent key:\n%s", api.Logs.String())
+	}
+}
+
+// TestTriggerMetadataLiteralVariable sends a metadata literal with a
+// variable in it: a sent variable stands for its value, and a variable
+// that the request does not send leaves its key out.
+func TestTriggerMetadataLiteralVariable(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "s")
+	const document = `mutation ($plan: String) {
+		triggerCustomEvent(input: {slug: "s", email: "ann@example.com", metadata: {plan: $plan, seats: 2}})
+	}`
+	for _, variables := range []map[string]any{{"plan": "pro"}, {}} {
+		if resp := api.query(t, document, variables); len(resp.Errors) != 0 {
+			t.Fatalf("variables %v: errors = %q", variables, errorSummary(resp))
+		}
+	}
+	occurrences := storedOccurrences(t, api)
+	if len(occurrences) != 2 {
+		t.Fatalf("occurrences = %d, want 2", len(occurrences))
+	}
+	want := []map[string]any{{"plan": "pro", "seats": 2.0}, {"seats": 2.0}}
+	for i, o := range occurrences {
+		if !reflect.DeepEqual(o.Metadata, want[i]) {
+			t.Errorf("occurrence %d metadata = %v, want %v", i, o.Metadata, want[i])
+		}
 	}
 }
