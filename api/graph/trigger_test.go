@@ -3,9 +3,9 @@ package graph
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"strconv"
 	"strings"
-	"reflect"
 	"testing"
 
 	"customevents/db"
