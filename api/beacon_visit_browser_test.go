@@ -305,3 +305,65 @@ func TestBeaconSubdomainsShareVisitor(t *testing.T) {
 		t.Errorf("blog cookies after deleting the host-only one = %q, want _ma_vid=%s on other.localhost", cookie, earlierBlog)
 	}
 }
+
+// watchVisitorCookieGaps is page script that reads document.cookie after
+// each write to it and keeps in window.gaps the writes that removed the
+// page's last _ma_vid. Another tab that reads the cookie at such a moment
+// finds no id and makes a new one, which then replaces the visitor's id.
+const watchVisitorCookieGaps = `window.gaps = [];
+var pageCookie = Object.getOwnPropertyDescriptor(Document.prototype, 'cookie');
+Object.defineProperty(document, 'cookie', {
+	get: function () { return pageCookie.get.call(document) },
+	set: function (v) {
+		var had = /(^|; )_ma_vid=/.test(pageCookie.get.call(document));
+		pageCookie.set.call(document, v);
+		if (had && !/(^|; )_ma_vid=/.test(pageCookie.get.call(document))) gaps.push(v);
+	}
+});
+`
+
+// TestBeaconVisitorCookieNeverGone sends two events from hosts where the
+// domain cookie is the host cookie (an IP address, localhost) and from a
+// subdomain that still has a host-only id from an earlier version of the
+// script. No write of the script may leave the page without _ma_vid, even
+// for a moment, because a second tab that reads the cookie then starts a
+// new visitor id.
+func TestBeaconVisitorCookieNeverGone(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "viewed")
+	siteURL := newSitePage(t, sitePageHTML(ts, recordSends+watchVisitorCookieGaps))
+	const earlierID = "0123456789abcdef0123456789abcdef"
+	tests := []struct {
+		host    string
+		earlier bool
+	}{
+		{host: "127.0.0.1"},
+		{host: "localhost"},
+		{host: "www.site.localhost", earlier: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.host, func(t *testing.T) {
+			browser := newBrowser(t)
+			openSite(t, browser, strings.Replace(siteURL, "://127.0.0.1:", "://"+tc.host+":", 1)+"/")
+			if tc.earlier {
+				evaluate(t, browser, `document.cookie = '_ma_vid=`+earlierID+`; path=/'`)
+			}
+			evaluate(t, browser, `$__MA.captureEvent('viewed'); $__MA.captureEvent('viewed')`)
+			ts.waitCollected(t, 2)
+
+			if gaps := pageString(t, browser, "JSON.stringify(gaps)"); gaps != "[]" {
+				t.Errorf("cookie writes that left no _ma_vid = %s, want none", gaps)
+			}
+			ids, err := chromedp.Run(browser, chromedp.Evaluate[[]string]("sent.map(function (m) { return m.v })"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ids) != 2 || ids[0] != ids[1] {
+				t.Errorf("visitor ids sent = %q, want one id twice", ids)
+			}
+			if tc.earlier && len(ids) > 0 && ids[0] != earlierID {
+				t.Errorf("visitor id sent = %s, want the earlier host-only %s", ids[0], earlierID)
+			}
+		})
+	}
+}

@@ -35,13 +35,19 @@
    Y  the visitor id that V last returned
    N  true when the cookie that V last wrote did not stick, as in a
       browser that refuses cookies
+   J  deletes the host-only _ma_vid, which earlier versions set, when the
+      page sees two _ma_vid cookies. It never deletes the only one: on an
+      IP address or localhost the domain cookie is the host cookie, and a
+      tab that read the cookie between that delete and the next write
+      would start a new id
    V  returns the visitor id from the _ma_vid cookie, or else a new id,
       and writes it as the cookie again on the widest domain, so that the
-      site's subdomains share it and its lifetime starts again. It first
-      deletes a host-only _ma_vid, which earlier versions set, and keeps
-      that id only when no domain cookie exists. When cookies do not
-      stick, it keeps Y instead, so that the page keeps one id. A cookie
-      that the site deleted gets a new id, never the old one again
+      site's subdomains share it and its lifetime starts again. With J
+      before and after that write, the domain cookie wins over a
+      host-only one, and a host-only id without a domain cookie moves to
+      the domain. When cookies do not stick, it keeps Y instead, so that
+      the page keeps one id. A cookie that the site deleted gets a new
+      id, never the old one again
    T  returns the visit's first-touch utm_* and search click id query
       parameters, and sets R to the origin of the referrer of the first
       touch's page, or to undefined when a script without R began the
@@ -85,7 +91,8 @@ B=t=>new Blob([t]).size,
 L=s=>s.length>2048?s.slice(0,2048).replace(/%.?$/,""):s,
 X=(m,v,a)=>d.cookie=m+"="+v+";path=/;max-age="+a+";SameSite=Lax"+(l.protocol=="https:"?";Secure":""),
 H=(i,h,x,v)=>{if(E==null)for(E="",h=l.hostname.split("."),i=h.length,v=Math.random();i--;){x=";domain="+h.slice(i).join(".");X("_ma_p",v,9+x);if(d.cookie.includes("_ma_p="+v)){X("_ma_p","",0+x);E=x;break}}return E},
-V=(m,x)=>{m=d.cookie.match(I);X("_ma_vid","",0);if(x=d.cookie.match(I)||m)Y=x[1];else N&&Y||(Y=[...crypto.getRandomValues(new Uint8Array(16))].map(x=>(x|256).toString(16).slice(1)).join(""));X("_ma_vid",Y,63072000+H());N=!d.cookie.match(I);return Y},
+J=()=>/(^|; )_ma_vid=.*; _ma_vid=/.test(d.cookie)&&X("_ma_vid","",0),
+V=m=>{J();if(m=d.cookie.match(I))Y=m[1];else N&&Y||(Y=[...crypto.getRandomValues(new Uint8Array(16))].map(x=>(x|256).toString(16).slice(1)).join(""));X("_ma_vid",Y,63072000+H());J();N=!d.cookie.match(I);return Y},
 T=(s,t,i)=>{try{for(s of[sessionStorage,localStorage])s._ma_t>(Z.t||0)&&(Z={u:s._ma_utm,r:s._ma_r,t:+s._ma_t})}catch(e){}t=L((l.search.match(/[?&](utm_[a-z]+|gclid|[gw]braid|msclkid)=[^&#]*/g)||[]).join(""));R=L((d.referrer.match(/^[^:/]+:\/\/[^/?#]*/)||[""])[0]);i=Date.now();if(!t&&i-Z.t<18e5)t=Z.u,R=Z.r;Z={u:t,r:R,t:i};try{if(g&&!o){s=localStorage;s._ma_utm=t;s._ma_t=i;R==null?s.removeItem("_ma_r"):s._ma_r=R}}catch(e){}return t},
 C=(m,x,v,t,c)=>{if({}.toString.call(m)!="[object Object]")return"is not an object";c=0;for(x in m){v=m[x];t=typeof v;if(++c>50)return"has over 50 keys";if(!x)return"has an empty key";if(B(x)>64)return"key "+x+" is over 64 bytes";if(t=="number"?!isFinite(v):!/^(string|boolean)$/.test(t))return x+" is not a string, finite number or boolean";if(B(v)>1024)return x+" is over 1024 bytes";if(/\0/.test(x+v))return x+" contains a NUL character"}if(B(JSON.stringify(m))>8192)return"is over 8192 bytes"},
 S=(m,r,b)=>{m.v=V();r=u+"/collect";b=JSON.stringify(m);try{if(n.sendBeacon(r,b))return}catch(e){}fetch(r,{method:"POST",body:b,keepalive:!0,credentials:"include"}).catch(e=>0)},
