@@ -401,9 +401,11 @@ func TestCollectSetsFirstPartyCookie(t *testing.T) {
 		t.Errorf("cookie Secure, HttpOnly = %v, %v, want false on http and readable by the script", c.Secure, c.HttpOnly)
 	}
 
+	// Over https too the cookie is not Secure, so that the site's http
+	// pages keep the same visitor id.
 	resp = postCollect(t, ts, body, map[string]string{"Host": "t.example.com", "X-Forwarded-Proto": "https"})
-	if cookies := resp.Cookies(); len(cookies) != 1 || !cookies[0].Secure {
-		t.Errorf("cookies over https = %v, want one Secure _ma_vid", cookies)
+	if cookies := resp.Cookies(); len(cookies) != 1 || cookies[0].Secure || cookies[0].Value != collectVisitorID {
+		t.Errorf("cookies over https = %v, want one _ma_vid without Secure", cookies)
 	}
 
 	// A collect host on another site, and the loopback address the server

@@ -37,6 +37,11 @@ func optedOut(r *http.Request) bool {
 // from responses of a subdomain that is a CNAME to another site as well,
 // so the two-year lifetime holds there only when the subdomain's DNS points
 // at the website's own servers.
+//
+// The cookie is not Secure, also over https, as the script's is not.
+// Browsers keep http pages from reading a Secure cookie and from setting
+// one of the same name over it, so the site's http pages would start a
+// new visitor id on every load.
 func setVisitorCookie(c echo.Context, visitorID, pageURL string) {
 	domain := visitorCookieDomain(c.Request().Host, pageURL)
 	if domain == "" {
@@ -49,7 +54,6 @@ func setVisitorCookie(c echo.Context, visitorID, pageURL string) {
 		Path:     "/",
 		MaxAge:   visitorCookieMaxAge,
 		SameSite: http.SameSiteLaxMode,
-		Secure:   c.Scheme() == "https",
 	})
 }
 

@@ -1,6 +1,9 @@
 package api_test
 
 import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
@@ -365,5 +368,70 @@ func TestBeaconVisitorCookieNeverGone(t *testing.T) {
 				t.Errorf("visitor id sent = %s, want the earlier host-only %s", ids[0], earlierID)
 			}
 		})
+	}
+}
+
+// TestBeaconHTTPAndHTTPSShareVisitor opens an https and an http subdomain
+// of one site. The visitor cookie is not Secure, so the http pages read
+// the id that the https page set and keep it across page loads, and an
+// opt-out on the https pages holds on the http ones.
+func TestBeaconHTTPAndHTTPSShareVisitor(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "viewed")
+	html := sitePageHTML(ts, recordSends)
+	tlsSite := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, html)
+	}))
+	t.Cleanup(tlsSite.Close)
+	secure := strings.Replace(tlsSite.URL, "://127.0.0.1:", "://www.example.test:", 1)
+	plain := strings.Replace(newSitePage(t, html), "://127.0.0.1:", "://shop.example.test:", 1)
+	browser := newBrowser(t)
+
+	openSite(t, browser, secure+"/")
+	evaluate(t, browser, `$__MA.captureEvent('viewed')`)
+	ts.waitCollected(t, 1)
+	id := pageString(t, browser, "sent[0].v")
+	for _, path := range []string{"/a", "/b"} {
+		openSite(t, browser, plain+path)
+		evaluate(t, browser, `$__MA.captureEvent('viewed')`)
+		ts.waitCollected(t, 1)
+		if got := pageString(t, browser, "sent[0].v"); got != id {
+			t.Errorf("visitor id sent from http %s = %q, want the https page's %q", path, got, id)
+		}
+	}
+	if n := dbtest.Count(t, ts.Store.DB(), "contacts"); n != 1 {
+		t.Errorf("contacts = %d, want 1", n)
+	}
+
+	openSite(t, browser, secure+"/opt-out")
+	evaluate(t, browser, `$__MA.optOut()`)
+	openSite(t, browser, plain+"/after")
+	evaluate(t, browser, `$__MA.captureEvent('viewed')`)
+	if n := sentCount(t, browser); n != 0 {
+		t.Errorf("messages sent from http after an opt-out on https = %d, want 0", n)
+	}
+	if cookies := pageString(t, browser, "document.cookie"); cookies != "_ma_optout=1" {
+		t.Errorf("http cookies after the opt-out = %q, want _ma_optout=1", cookies)
+	}
+}
+
+// TestBeaconTrailingDotHostShares opens two subdomains written with a
+// trailing dot, which browsers treat as names of their own: the visitor
+// cookie goes on the parent domain with the dot, which both share.
+func TestBeaconTrailingDotHostShares(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "viewed")
+	site := newSitePage(t, sitePageHTML(ts, recordSends))
+	browser := newBrowser(t)
+	var ids []string
+	for _, name := range []string{"www.site.localhost.", "shop.site.localhost."} {
+		openSite(t, browser, strings.Replace(site, "://127.0.0.1:", "://"+name+":", 1)+"/")
+		evaluate(t, browser, `$__MA.captureEvent('viewed')`)
+		ts.waitCollected(t, 1)
+		ids = append(ids, pageString(t, browser, "sent[0].v"))
+	}
+	if len(ids[0]) != 32 || ids[0] != ids[1] {
+		t.Errorf("visitor ids sent = %q, want one id from both hosts", ids)
 	}
 }

@@ -179,6 +179,9 @@ func newBrowser(t testing.TB) context.Context {
 		// Names under example.test reach the test servers on loopback, so
 		// that a site and its collect host can share a registrable domain.
 		chromedp.Flag("host-resolver-rules", "MAP *.example.test 127.0.0.1"),
+		// The https test sites use httptest's certificate, which no
+		// authority signed.
+		chromedp.Flag("ignore-certificate-errors", true),
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)

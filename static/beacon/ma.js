@@ -23,14 +23,19 @@
    L  cuts a URL to the server's 2,048 characters, and drops a %XX escape
       that the cut split, so that the body stays under the server's 16 KiB
       limit
-   X  sets a first-party cookie: name, value, max-age and extra attributes
+   X  sets a first-party cookie: name, value, max-age and extra attributes.
+      It never adds Secure: the http pages of a site could then neither
+      read the cookie that its https pages set nor set their own, as
+      browsers keep http pages from overwriting a Secure cookie, so they
+      would make a new visitor id on every load and miss an opt-out
    E  the ";domain=" attribute that H found, "" when the browser takes
       none, or undefined before H runs
    H  returns the cookie attribute for the widest domain that the browser
       accepts, such as ";domain=example.com" on www.example.com, by
       setting a short-lived probe cookie _ma_p with a random value on each
-      parent domain from the widest down. It returns "" on hosts that
-      take no domain, as IP addresses, and keeps the answer in E
+      parent domain from the widest down, skipping the empty label after
+      a host's trailing dot. It returns "" on hosts that take no domain,
+      as IP addresses, and keeps the answer in E
    I  matches a visitor id in document.cookie
    Y  the visitor id that V last returned
    N  true when the cookie that V last wrote did not stick, as in a
@@ -89,8 +94,8 @@ W=m=>console.warn("$__MA: "+m),
 F=f=>(...a)=>{try{o=o||O();f(...a)}catch(e){}},
 B=t=>new Blob([t]).size,
 L=s=>s.length>2048?s.slice(0,2048).replace(/%.?$/,""):s,
-X=(m,v,a)=>d.cookie=m+"="+v+";path=/;max-age="+a+";SameSite=Lax"+(l.protocol=="https:"?";Secure":""),
-H=(i,h,x,v)=>{if(E==null)for(E="",h=l.hostname.split("."),i=h.length,v=Math.random();i--;){x=";domain="+h.slice(i).join(".");X("_ma_p",v,9+x);if(d.cookie.includes("_ma_p="+v)){X("_ma_p","",0+x);E=x;break}}return E},
+X=(m,v,a)=>d.cookie=m+"="+v+";path=/;max-age="+a+";SameSite=Lax",
+H=(i,h,x,v)=>{if(E==null)for(E="",h=l.hostname.split("."),i=h.length,v=Math.random();i--;)if(h[i]){x=";domain="+h.slice(i).join(".");X("_ma_p",v,9+x);if(d.cookie.includes("_ma_p="+v)){X("_ma_p","",0+x);E=x;break}}return E},
 J=()=>/(^|; )_ma_vid=.*; _ma_vid=/.test(d.cookie)&&X("_ma_vid","",0),
 V=m=>{J();if(m=d.cookie.match(I))Y=m[1];else N&&Y||(Y=[...crypto.getRandomValues(new Uint8Array(16))].map(x=>(x|256).toString(16).slice(1)).join(""));X("_ma_vid",Y,63072000+H());J();N=!d.cookie.match(I);return Y},
 T=(s,t,i)=>{try{for(s of[sessionStorage,localStorage])s._ma_t>(Z.t||0)&&(Z={u:s._ma_utm,r:s._ma_r,t:+s._ma_t})}catch(e){}t=L((l.search.match(/[?&](utm_[a-z]+|gclid|[gw]braid|msclkid)=[^&#]*/g)||[]).join(""));R=L((d.referrer.match(/^[^:/]+:\/\/[^/?#]*/)||[""])[0]);i=Date.now();if(!t&&i-Z.t<18e5)t=Z.u,R=Z.r;Z={u:t,r:R,t:i};try{if(g&&!o){s=localStorage;s._ma_utm=t;s._ma_t=i;R==null?s.removeItem("_ma_r"):s._ma_r=R}}catch(e){}return t},
