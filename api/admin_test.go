@@ -348,15 +348,20 @@ func TestAdminReportAndDrilldown(t *testing.T) {
 		return at
 	}
 	for _, tr := range []struct {
-		email string
-		at    string
+		email               string
+		at                  string
+		utmTerm, utmContent string
 	}{
-		{"ann@example.com", "2026-11-02T10:00:00Z"},
-		{"ann@example.com", "2026-11-03T10:00:00Z"},
-		{"bob@example.com", "2026-11-03T11:00:00Z"},
-		{"cy@example.com", "2026-10-31T11:00:00Z"},
+		{"ann@example.com", "2026-11-02T10:00:00Z", "", ""},
+		{"ann@example.com", "2026-11-03T10:00:00Z", "crm tool", "ad-2"},
+		{"bob@example.com", "2026-11-03T11:00:00Z", "", ""},
+		{"cy@example.com", "2026-10-31T11:00:00Z", "", ""},
 	} {
-		if _, err := ts.Store.RecordEvent(ctx, db.Trigger{AccountID: ts.Account.ID, Slug: "signed-up", Email: tr.email, Source: db.SourceAPI, OccurredAt: day(tr.at)}); err != nil {
+		trigger := db.Trigger{
+			AccountID: ts.Account.ID, Slug: "signed-up", Email: tr.email, Source: db.SourceAPI, OccurredAt: day(tr.at),
+			UTMTerm: tr.utmTerm, UTMContent: tr.utmContent,
+		}
+		if _, err := ts.Store.RecordEvent(ctx, trigger); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -397,6 +402,23 @@ func TestAdminReportAndDrilldown(t *testing.T) {
 	}
 	if page.NextCursor != "" {
 		t.Errorf("next cursor = %q, want none", page.NextCursor)
+	}
+	// Decoding without apitype checks the JSON keys that clients read.
+	var keyed struct {
+		Rows []map[string]any `json:"rows"`
+	}
+	if err := json.Unmarshal(body, &keyed); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []map[string]any{
+		{"utmTerm": "crm tool", "utmContent": "ad-2"},
+		{"utmTerm": "", "utmContent": ""},
+	} {
+		for key, value := range want {
+			if got, ok := keyed.Rows[i][key]; !ok || got != value {
+				t.Errorf("row %d %s = %#v (present: %t), want %q", i, key, got, ok, value)
+			}
+		}
 	}
 
 	status, body = c.do(http.MethodGet, "/api/custom-events/"+itoa(event.ID)+"/drilldown?order=size", nil)

@@ -214,6 +214,8 @@ func drilldownPageResponse(page *db.DrilldownPage) apitype.DrilldownPage {
 			UTMSource:        row.UTMSource,
 			UTMMedium:        row.UTMMedium,
 			UTMCampaign:      row.UTMCampaign,
+			UTMTerm:          row.UTMTerm,
+			UTMContent:       row.UTMContent,
 			Conversion:       row.IsConversion,
 		}
 	}

@@ -70,6 +70,8 @@ func seedReport(t *testing.T, ts *testServer, days reportDays, now time.Time) {
 		UTMSource:   "newsletter",
 		UTMMedium:   "email",
 		UTMCampaign: "spring",
+		UTMTerm:     "crm",
+		UTMContent:  "<b>hero</b>",
 	}
 	bob := db.Trigger{
 		Source:  db.SourceBeacon,
@@ -342,10 +344,22 @@ func TestReportChartAndDrilldown(t *testing.T) {
 		cells := evalValue[[]string](t, browser, `Array.from(`+row(0)+`.cells).map(td => td.innerText)`)
 		wantCells := []string{
 			"Ann Lee", "ann@example.com", "Acme", "2", days.date(5) + " 11:00",
-			"https://example.com/pricing?utm_source=newsletter", "Email\nnewsletter / email / spring", "Yes",
+			"https://example.com/pricing?utm_source=newsletter", "Email\nnewsletter / email / spring\nterm crm · content <b>hero</b>", "Yes",
 		}
 		if !slices.Equal(cells, wantCells) {
 			t.Errorf("row of Ann = %q, want %q", cells, wantCells)
+		}
+		// The UTM content is text, not markup.
+		if got := evalValue[int](t, browser, row(0)+`.querySelectorAll(".attribution b").length`); got != 0 {
+			t.Errorf("b elements in Ann's attribution = %d, want 0", got)
+		}
+		if got := evalValue[string](t, browser, row(0)+`.querySelector(".utm-term-content").title`); got != "UTM term and content" {
+			t.Errorf("title of Ann's UTM term and content = %q", got)
+		}
+		// Bob's occurrences have no UTM values, so his cell has the
+		// channel alone.
+		if got := evalValue[string](t, browser, row(1)+`.querySelector(".attribution").innerText`); got != "Direct" {
+			t.Errorf("Bob's attribution = %q, want %q", got, "Direct")
 		}
 		// Every column, the channel and UTM too, shows without scrolling
 		// in the 1280-pixel window.
@@ -502,12 +516,15 @@ func TestReportChartAndDrilldown(t *testing.T) {
 		if len(lines) != 121 {
 			t.Fatalf("CSV lines = %d, want 121 (header and 120 contacts)", len(lines))
 		}
-		if want := "Contact ID,First name,Last name,Email,Company,Triggers,First trigger (UTC),Last trigger (UTC),Page URL,Channel,UTM source,UTM medium,UTM campaign,Conversion"; lines[0] != want {
+		if want := "Contact ID,First name,Last name,Email,Company,Triggers,First trigger (UTC),Last trigger (UTC),Page URL,Channel,UTM source,UTM medium,UTM campaign,Conversion,UTM term,UTM content"; lines[0] != want {
 			t.Errorf("CSV header = %q, want %q", lines[0], want)
 		}
 		var emails []string
 		for _, line := range lines[1:] {
 			fields := strings.Split(line, ",")
+			if len(fields) != 16 {
+				t.Fatalf("CSV line %q has %d fields, want 16", line, len(fields))
+			}
 			emails = append(emails, fields[3])
 			if fields[5] != "1" || fields[13] != "no" {
 				t.Errorf("CSV line %q: want 1 trigger and no conversion", line)

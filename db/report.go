@@ -180,6 +180,8 @@ type DrilldownRow struct {
 	UTMSource   string `bun:"utm_source"`
 	UTMMedium   string `bun:"utm_medium"`
 	UTMCampaign string `bun:"utm_campaign"`
+	UTMTerm     string `bun:"utm_term"`
+	UTMContent  string `bun:"utm_content"`
 	// IsConversion is the custom event's flag, the same on every row.
 	IsConversion bool `bun:"is_conversion"`
 }

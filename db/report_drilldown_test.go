@@ -27,16 +27,19 @@ func TestEventDrilldownRowFields(t *testing.T) {
 		{
 			Email: "ann@example.com", OccurredAt: mustTime(t, "2026-05-01T08:00:00Z"),
 			PageURL: "https://example.com/first", Channel: "EMAIL", UTMSource: "newsletter", UTMMedium: "email", UTMCampaign: "may",
+			UTMTerm: "crm", UTMContent: "header",
 			Contact: db.ContactFields{FirstName: "Ann", LastName: "Lee", Company: "Acme"},
 		},
 		{
 			Email: "ann@example.com", OccurredAt: mustTime(t, "2026-05-02T09:30:00.123456Z"),
 			PageURL: "https://example.com/pricing", Channel: "PAID_SEARCH", UTMSource: "google", UTMMedium: "cpc", UTMCampaign: "brand",
+			UTMTerm: "event tracking", UTMContent: "ad-2",
 		},
 		// Same time as the previous one but stored later, so it is the last.
 		{
 			Email: "ann@example.com", OccurredAt: mustTime(t, "2026-05-02T09:30:00.123456Z"),
 			PageURL: "https://example.com/signup", Channel: "ORGANIC_SEARCH", UTMSource: "bing", UTMMedium: "organic", UTMCampaign: "",
+			UTMTerm: "custom events", UTMContent: "Hero <b>\"A\"</b>",
 		},
 		{VisitorID: "0123456789abcdef0123456789abcdef", OccurredAt: mustTime(t, "2026-05-01T12:00:00Z"), Source: db.SourceBeacon},
 	}
@@ -67,6 +70,7 @@ func TestEventDrilldownRowFields(t *testing.T) {
 			LastTriggeredAt:  mustTime(t, "2026-05-02T09:30:00.123456Z"),
 			PageURL:          "https://example.com/signup", Channel: "ORGANIC_SEARCH",
 			UTMSource: "bing", UTMMedium: "organic", UTMCampaign: "",
+			UTMTerm: "custom events", UTMContent: "Hero <b>\"A\"</b>",
 			IsConversion: true,
 		},
 		{
@@ -95,6 +99,32 @@ func TestEventDrilldownRowFields(t *testing.T) {
 	}
 	if page.NextCursor != "" {
 		t.Errorf("next cursor = %q, want none", page.NextCursor)
+	}
+
+	// The other queries select the same columns, and Ann's row comes first
+	// in each order.
+	days := mustRange(t, "2026-05-01", "2026-05-02")
+	for _, read := range []struct {
+		name string
+		run  func() (*db.DrilldownPage, error)
+	}{
+		{"last-trigger order", func() (*db.DrilldownPage, error) {
+			return f.Store.EventDrilldown(ctx, f.Account, event.ID, days, db.DrilldownOptions{Order: apitype.DrilldownByLastTriggered})
+		}},
+		{"raw, count order", func() (*db.DrilldownPage, error) {
+			return f.Store.RawEventDrilldown(ctx, f.Account, event.ID, days, db.DrilldownOptions{})
+		}},
+		{"raw, last-trigger order", func() (*db.DrilldownPage, error) {
+			return f.Store.RawEventDrilldown(ctx, f.Account, event.ID, days, db.DrilldownOptions{Order: apitype.DrilldownByLastTriggered})
+		}},
+	} {
+		page, err := read.run()
+		if err != nil {
+			t.Fatalf("%s: %v", read.name, err)
+		}
+		if !reflect.DeepEqual(page.Rows, want) {
+			t.Errorf("%s: rows =\n%+v\nwant\n%+v", read.name, page.Rows, want)
+		}
 	}
 }
 

@@ -133,8 +133,10 @@ type ComplexityRoot struct {
 		PageURL          func(childComplexity int) int
 		TriggerCount     func(childComplexity int) int
 		UtmCampaign      func(childComplexity int) int
+		UtmContent       func(childComplexity int) int
 		UtmMedium        func(childComplexity int) int
 		UtmSource        func(childComplexity int) int
+		UtmTerm          func(childComplexity int) int
 	}
 
 	EventActions struct {
@@ -626,6 +628,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DrilldownRow.UtmCampaign(childComplexity), true
+	case "DrilldownRow.utmContent":
+		if e.ComplexityRoot.DrilldownRow.UtmContent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DrilldownRow.UtmContent(childComplexity), true
 	case "DrilldownRow.utmMedium":
 		if e.ComplexityRoot.DrilldownRow.UtmMedium == nil {
 			break
@@ -638,6 +646,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DrilldownRow.UtmSource(childComplexity), true
+	case "DrilldownRow.utmTerm":
+		if e.ComplexityRoot.DrilldownRow.UtmTerm == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DrilldownRow.UtmTerm(childComplexity), true
 
 	case "EventActions.actionSet":
 		if e.ComplexityRoot.EventActions.ActionSet == nil {
@@ -1122,6 +1136,10 @@ func (ec *executionContext) childFields_DrilldownRow(ctx context.Context, field 
 		return ec.fieldContext_DrilldownRow_utmMedium(ctx, field)
 	case "utmCampaign":
 		return ec.fieldContext_DrilldownRow_utmCampaign(ctx, field)
+	case "utmTerm":
+		return ec.fieldContext_DrilldownRow_utmTerm(ctx, field)
+	case "utmContent":
+		return ec.fieldContext_DrilldownRow_utmContent(ctx, field)
 	case "conversion":
 		return ec.fieldContext_DrilldownRow_conversion(ctx, field)
 	}
@@ -3177,6 +3195,52 @@ func (ec *executionContext) _DrilldownRow_utmCampaign(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_DrilldownRow_utmCampaign(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DrilldownRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _DrilldownRow_utmTerm(ctx context.Context, field graphql.CollectedField, obj *model.DrilldownRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DrilldownRow_utmTerm(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UtmTerm, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DrilldownRow_utmTerm(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DrilldownRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _DrilldownRow_utmContent(ctx context.Context, field graphql.CollectedField, obj *model.DrilldownRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DrilldownRow_utmContent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UtmContent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DrilldownRow_utmContent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DrilldownRow", field, false, false, "String")
 }
 
@@ -5906,6 +5970,16 @@ func (ec *executionContext) _DrilldownRow(ctx context.Context, sel ast.Selection
 			}
 		case "utmCampaign":
 			out.Values[i] = ec._DrilldownRow_utmCampaign(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "utmTerm":
+			out.Values[i] = ec._DrilldownRow_utmTerm(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "utmContent":
+			out.Values[i] = ec._DrilldownRow_utmContent(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

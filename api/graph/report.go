@@ -83,6 +83,8 @@ func drilldownConnection(page *db.DrilldownPage) *model.DrilldownConnection {
 			UtmSource:        row.UTMSource,
 			UtmMedium:        row.UTMMedium,
 			UtmCampaign:      row.UTMCampaign,
+			UtmTerm:          row.UTMTerm,
+			UtmContent:       row.UTMContent,
 			Conversion:       row.IsConversion,
 		}
 	}

@@ -74,7 +74,7 @@ const drilldownQuery = `query($slug: String!, $from: Date!, $to: Date!, $day: Da
 			nodes {
 				contactId name email anonymous company triggerCount
 				firstTriggeredAt lastTriggeredAt pageUrl channel
-				utmSource utmMedium utmCampaign conversion
+				utmSource utmMedium utmCampaign utmTerm utmContent conversion
 			}
 			pageInfo { hasNextPage endCursor }
 		}
@@ -95,6 +95,8 @@ type drilldownRowJSON struct {
 	UTMSource        string  `json:"utmSource"`
 	UTMMedium        string  `json:"utmMedium"`
 	UTMCampaign      string  `json:"utmCampaign"`
+	UTMTerm          string  `json:"utmTerm"`
+	UTMContent       string  `json:"utmContent"`
 	Conversion       bool    `json:"conversion"`
 }
 
@@ -130,6 +132,7 @@ func seedDrilldown(t *testing.T, api *testAPI) map[string]string {
 			Email: "ann@example.com", OccurredAt: parseTime(t, "2026-03-04T04:59:59Z"), // 2026-03-03 local
 			PageURL: "https://example.com/pricing?utm_source=newsletter", Channel: "EMAIL",
 			UTMSource: "newsletter", UTMMedium: "email", UTMCampaign: "spring",
+			UTMTerm: "event tracking", UTMContent: "footer <a>",
 		},
 	}
 	ids := map[string]string{}
@@ -197,7 +200,8 @@ func TestCustomEventStatsDrilldownRows(t *testing.T) {
 			ContactID: ids["ann"], Name: "Ann Lee", Email: &annEmail, Company: "Acme", TriggerCount: 3,
 			FirstTriggeredAt: "2026-03-01T15:00:00Z", LastTriggeredAt: "2026-03-04T04:59:59Z",
 			PageURL: "https://example.com/pricing?utm_source=newsletter", Channel: "EMAIL",
-			UTMSource: "newsletter", UTMMedium: "email", UTMCampaign: "spring", Conversion: true,
+			UTMSource: "newsletter", UTMMedium: "email", UTMCampaign: "spring",
+			UTMTerm: "event tracking", UTMContent: "footer <a>", Conversion: true,
 		},
 		{
 			ContactID: ids["anonymous"], Anonymous: true, TriggerCount: 2,

@@ -134,5 +134,7 @@ type DrilldownRow struct {
 	UTMSource        string           `json:"utmSource"`
 	UTMMedium        string           `json:"utmMedium"`
 	UTMCampaign      string           `json:"utmCampaign"`
+	UTMTerm          string           `json:"utmTerm"`
+	UTMContent       string           `json:"utmContent"`
 	Conversion       bool             `json:"conversion"`
 }

@@ -361,13 +361,23 @@ func sourceLabel(source string) string {
 // utmText joins the UTM values that are set, such as
 // "source google · medium cpc".
 func utmText(e apitype.TimelineEvent) string {
+	return joinNamedValues(
+		namedValue{"source", e.UTMSource}, namedValue{"medium", e.UTMMedium}, namedValue{"campaign", e.UTMCampaign},
+		namedValue{"term", e.UTMTerm}, namedValue{"content", e.UTMContent},
+	)
+}
+
+// namedValue is a value shown after its name, such as the UTM term "crm" as
+// "term crm".
+type namedValue struct{ name, value string }
+
+// joinNamedValues joins the values that are set, each after its name,
+// separated by " · ". It returns "" when no value is set.
+func joinNamedValues(values ...namedValue) string {
 	var parts []string
-	for _, p := range []struct{ name, value string }{
-		{"source", e.UTMSource}, {"medium", e.UTMMedium}, {"campaign", e.UTMCampaign},
-		{"term", e.UTMTerm}, {"content", e.UTMContent},
-	} {
-		if p.value != "" {
-			parts = append(parts, p.name+" "+p.value)
+	for _, v := range values {
+		if v.value != "" {
+			parts = append(parts, v.name+" "+v.value)
 		}
 	}
 	return strings.Join(parts, " · ")

@@ -9,11 +9,14 @@ import (
 	"customevents/app/apitype"
 )
 
-// drilldownCSVHeader names the columns of a drilldown export.
+// drilldownCSVHeader names the columns of a drilldown export. UTM term and
+// content come after Conversion, so every column of the exports made before
+// they were added keeps its position.
 var drilldownCSVHeader = []string{
 	"Contact ID", "First name", "Last name", "Email", "Company", "Triggers",
 	"First trigger (UTC)", "Last trigger (UTC)", "Page URL", "Channel",
 	"UTM source", "UTM medium", "UTM campaign", "Conversion",
+	"UTM term", "UTM content",
 }
 
 // drilldownCSV returns rows as CSV under a header line, quoted as RFC 4180
@@ -50,6 +53,8 @@ func drilldownCSV(rows []apitype.DrilldownRow) string {
 			row.UTMMedium,
 			row.UTMCampaign,
 			conversion,
+			row.UTMTerm,
+			row.UTMContent,
 		}
 		for i, cell := range record {
 			record[i] = spreadsheetSafe(cell)

@@ -28,6 +28,8 @@ func TestDrilldownCSVEscapesFormulas(t *testing.T) {
 			UTMSource:        "\t=1",
 			UTMMedium:        "\r=2",
 			UTMCampaign:      "spring, \"sale\"\nline two",
+			UTMTerm:          "-crm tool",
+			UTMContent:       "hero, \"top\"",
 			Conversion:       true,
 		},
 		{
@@ -40,12 +42,13 @@ func TestDrilldownCSVEscapesFormulas(t *testing.T) {
 			LastTriggeredAt:  first,
 			PageURL:          "https://example.com/?a=1&b=-2",
 			Channel:          apitype.ChannelDirect,
+			UTMContent:       "banner",
 		},
 	}
 
-	want := "Contact ID,First name,Last name,Email,Company,Triggers,First trigger (UTC),Last trigger (UTC),Page URL,Channel,UTM source,UTM medium,UTM campaign,Conversion\n" +
-		`7,"'=HYPERLINK(""http://evil.example"",""x"")",'+1,'=cmd@example.com,'-2+3,3,2026-11-05T09:30:00Z,2026-11-05T14:03:07Z,'@SUM(A1),EMAIL,'` + "\t=1,\"'\r=2\",\"spring, \"\"sale\"\"\nline two\",yes\n" +
-		"8,Ann,O'Neil,,A=B,1,2026-11-05T09:30:00Z,2026-11-05T09:30:00Z,https://example.com/?a=1&b=-2,DIRECT,,,,no\n"
+	want := "Contact ID,First name,Last name,Email,Company,Triggers,First trigger (UTC),Last trigger (UTC),Page URL,Channel,UTM source,UTM medium,UTM campaign,Conversion,UTM term,UTM content\n" +
+		`7,"'=HYPERLINK(""http://evil.example"",""x"")",'+1,'=cmd@example.com,'-2+3,3,2026-11-05T09:30:00Z,2026-11-05T14:03:07Z,'@SUM(A1),EMAIL,'` + "\t=1,\"'\r=2\",\"spring, \"\"sale\"\"\nline two\",yes,'-crm tool,\"hero, \"\"top\"\"\"\n" +
+		"8,Ann,O'Neil,,A=B,1,2026-11-05T09:30:00Z,2026-11-05T09:30:00Z,https://example.com/?a=1&b=-2,DIRECT,,,,no,,banner\n"
 	got := drilldownCSV(rows)
 	if got != want {
 		t.Errorf("drilldownCSV =\n%q\nwant\n%q", got, want)
@@ -63,7 +66,10 @@ func TestDrilldownCSVEscapesFormulas(t *testing.T) {
 	wantFirstRow := []string{
 		"7", `'=HYPERLINK("http://evil.example","x")`, "'+1", "'=cmd@example.com", "'-2+3", "3",
 		"2026-11-05T09:30:00Z", "2026-11-05T14:03:07Z", "'@SUM(A1)", "EMAIL", "'\t=1", "'\r=2",
-		"spring, \"sale\"\nline two", "yes",
+		"spring, \"sale\"\nline two", "yes", "'-crm tool", "hero, \"top\"",
+	}
+	if len(records[1]) != len(wantFirstRow) {
+		t.Fatalf("row 1 has %d columns, want %d", len(records[1]), len(wantFirstRow))
 	}
 	for i, cell := range records[1] {
 		if cell != wantFirstRow[i] {

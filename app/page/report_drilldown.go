@@ -392,8 +392,11 @@ func pageURLCell(raw string) app.UI {
 
 // attributionCell draws the channel and, below it, the UTM source, medium
 // and campaign that are set, joined by slashes, such as
-// "newsletter / email / spring". One column for the four keeps the table
-// narrow enough to show every column on a laptop screen.
+// "newsletter / email / spring". The UTM term and content that are set
+// follow on their own line, each after its name as on the contact timeline,
+// such as "term crm · content hero", so neither reads as a campaign. One
+// column for the channel and the UTM fields keeps the table narrow enough to
+// show every column on a laptop screen.
 func attributionCell(row apitype.DrilldownRow) app.UI {
 	var utm []string
 	for _, value := range []string{row.UTMSource, row.UTMMedium, row.UTMCampaign} {
@@ -401,10 +404,14 @@ func attributionCell(row apitype.DrilldownRow) app.UI {
 			utm = append(utm, value)
 		}
 	}
+	termAndContent := joinNamedValues(namedValue{"term", row.UTMTerm}, namedValue{"content", row.UTMContent})
 	return app.Td().Class("attribution").Body(
 		app.Span().Class("channel").Text(channelLabel(row.Channel)),
 		app.If(len(utm) > 0, func() app.UI {
 			return app.Span().Class("utm").Title("UTM source / medium / campaign").Text(strings.Join(utm, " / "))
+		}),
+		app.If(termAndContent != "", func() app.UI {
+			return app.Span().Class("utm utm-term-content").Title("UTM term and content").Text(termAndContent)
 		}),
 	)
 }

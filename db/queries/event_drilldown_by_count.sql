@@ -113,6 +113,8 @@ SELECT
 	coalesce(l.utm_source, '') AS utm_source,
 	coalesce(l.utm_medium, '') AS utm_medium,
 	coalesce(l.utm_campaign, '') AS utm_campaign,
+	coalesce(l.utm_term, '') AS utm_term,
+	coalesce(l.utm_content, '') AS utm_content,
 	e.is_conversion
 FROM page p
 JOIN contacts c ON c.account_id = ?account_id AND c.id = p.contact_id
@@ -126,7 +128,7 @@ CROSS JOIN LATERAL (
 		AND d.live_events > 0
 ) t
 LEFT JOIN LATERAL (
-	SELECT o.page_url, o.channel, o.utm_source, o.utm_medium, o.utm_campaign
+	SELECT o.page_url, o.channel, o.utm_source, o.utm_medium, o.utm_campaign, o.utm_term, o.utm_content
 	FROM event_occurrences o
 	WHERE o.account_id = ?account_id
 		AND o.contact_id = p.contact_id

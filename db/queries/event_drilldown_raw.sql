@@ -26,7 +26,7 @@ WITH bounds AS (
 occurrences AS (
 	SELECT
 		o.id, o.contact_id, o.occurred_at, o.page_url, o.channel,
-		o.utm_source, o.utm_medium, o.utm_campaign
+		o.utm_source, o.utm_medium, o.utm_campaign, o.utm_term, o.utm_content
 	FROM event_occurrences o
 	WHERE o.account_id = ?account_id
 		AND o.custom_event_id = ?event_id
@@ -44,7 +44,8 @@ per_contact AS (
 ),
 last_trigger AS (
 	SELECT DISTINCT ON (contact_id)
-		contact_id, page_url, channel, utm_source, utm_medium, utm_campaign
+		contact_id, page_url, channel, utm_source, utm_medium, utm_campaign,
+		utm_term, utm_content
 	FROM occurrences
 	ORDER BY contact_id, occurred_at DESC, id DESC
 )
@@ -62,6 +63,8 @@ SELECT
 	l.utm_source,
 	l.utm_medium,
 	l.utm_campaign,
+	l.utm_term,
+	l.utm_content,
 	e.is_conversion
 FROM per_contact p
 JOIN last_trigger l ON l.contact_id = p.contact_id

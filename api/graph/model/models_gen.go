@@ -34,7 +34,7 @@ type ContactDailyCount struct {
 type ContactData struct {
 	// Id of the contact.
 	ID string `json:"id"`
-	// Email of the contact, in lowercase.
+	// Email of the contact, in lowercase and Unicode NFC, with an internationalized domain in Unicode letters.
 	Email string `json:"email"`
 	// First name, empty when unknown.
 	FirstName string `json:"firstName"`
@@ -199,6 +199,10 @@ type DrilldownRow struct {
 	UtmMedium string `json:"utmMedium"`
 	// UTM campaign of the last occurrence.
 	UtmCampaign string `json:"utmCampaign"`
+	// UTM term of the last occurrence.
+	UtmTerm string `json:"utmTerm"`
+	// UTM content of the last occurrence.
+	UtmContent string `json:"utmContent"`
 	// Whether an occurrence of the event counts as a conversion.
 	Conversion bool `json:"conversion"`
 }
@@ -229,7 +233,10 @@ type PageInfo struct {
 type TriggerCustomEventInput struct {
 	// Slug of an existing custom event, such as watched-demo-video.
 	Slug string `json:"slug"`
-	// Email of the contact, such as contact@example.com. Matched case-insensitively.
+	// Email of the contact, such as contact@example.com. It is stored and matched
+	// in lowercase and in Unicode NFC, with a domain written in punycode decoded
+	// to its Unicode letters, so Ann@Example.com and ann@example.com are one
+	// contact, and so are ann@xn--bcher-kva.example and ann@bücher.example.
 	Email string `json:"email"`
 	// Absolute http or https URL of the page where the event happened.
 	PageURL *string `json:"pageUrl,omitempty"`
@@ -240,9 +247,11 @@ type TriggerCustomEventInput struct {
 	OccurredAt *time.Time `json:"occurredAt,omitempty"`
 	// Marketing channel of the occurrence. Without it, the channel is derived from the UTM fields, or is PAID_SEARCH when they have no source or medium and pageUrl carries a search ad click id such as gclid.
 	Channel *MarketingChannel `json:"channel,omitempty"`
-	// UTM source, such as newsletter. At most 200 bytes, as are the other UTM fields.
+	// UTM source, such as newsletter, stored in lowercase. At most 200 bytes, as are
+	// the other UTM fields. When none of the five UTM fields has a value, the utm_*
+	// parameters of pageUrl are used, as the beacon uses them.
 	UtmSource *string `json:"utmSource,omitempty"`
-	// UTM medium, such as email.
+	// UTM medium, such as email, stored in lowercase.
 	UtmMedium *string `json:"utmMedium,omitempty"`
 	// UTM campaign name.
 	UtmCampaign *string `json:"utmCampaign,omitempty"`
