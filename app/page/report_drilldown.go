@@ -391,29 +391,44 @@ func pageURLCell(raw string) app.UI {
 }
 
 // attributionCell draws the channel and, below it, the UTM source, medium
-// and campaign that are set, joined by slashes, such as
-// "newsletter / email / spring". The UTM term and content that are set
+// and campaign joined by slashes, such as "newsletter / email / spring",
+// when any of them is set. One that is not set shows as a dash, as in
+// "newsletter / – / spring", so that each value keeps its place and a
+// campaign never reads as a medium. The UTM term and content that are set
 // follow on their own line, each after its name as on the contact timeline,
 // such as "term crm · content hero", so neither reads as a campaign. One
 // column for the channel and the UTM fields keeps the table narrow enough to
 // show every column on a laptop screen.
 func attributionCell(row apitype.DrilldownRow) app.UI {
-	var utm []string
-	for _, value := range []string{row.UTMSource, row.UTMMedium, row.UTMCampaign} {
-		if value != "" {
-			utm = append(utm, value)
-		}
-	}
+	utm := utmSlashes(row)
 	termAndContent := joinNamedValues(namedValue{"term", row.UTMTerm}, namedValue{"content", row.UTMContent})
 	return app.Td().Class("attribution").Body(
 		app.Span().Class("channel").Text(channelLabel(row.Channel)),
-		app.If(len(utm) > 0, func() app.UI {
-			return app.Span().Class("utm").Title("UTM source / medium / campaign").Text(strings.Join(utm, " / "))
+		app.If(utm != "", func() app.UI {
+			return app.Span().Class("utm").Title("UTM source / medium / campaign").Text(utm)
 		}),
 		app.If(termAndContent != "", func() app.UI {
 			return app.Span().Class("utm utm-term-content").Title("UTM term and content").Text(termAndContent)
 		}),
 	)
+}
+
+// utmSlashes returns the row's UTM source, medium and campaign joined by
+// slashes, with a dash for each one that is not set, or "" when none is.
+func utmSlashes(row apitype.DrilldownRow) string {
+	values := []string{row.UTMSource, row.UTMMedium, row.UTMCampaign}
+	set := false
+	for i, value := range values {
+		if value == "" {
+			values[i] = "–"
+		} else {
+			set = true
+		}
+	}
+	if !set {
+		return ""
+	}
+	return strings.Join(values, " / ")
 }
 
 // channelLabel returns a marketing channel as a phrase, such as "Organic
