@@ -33,10 +33,11 @@ import (
 // another input claimed, in an earlier request or in an earlier field of
 // this one. A field whose key a trigger with the same input claimed is a
 // retry, which returns the stored event whatever its occurredAt or slug
-// are now, so it passes. When every field passes, the check stores the
-// events of all the fields that are not such retries in one transaction,
-// and each field then returns its event. So a database error, or another
-// request that claims a key meanwhile, fails every field too.
+// are now, so it passes. When every field passes, the check looks up the
+// events of the retries, stores the events of the other fields in one
+// transaction, and each field then returns its event. So a database
+// error, or another request that claims a key meanwhile, fails every
+// field too.
 
 // triggerFieldsCheck is the outcome of that check for one request.
 type triggerFieldsCheck struct {
@@ -51,8 +52,9 @@ type triggerFieldsCheck struct {
 	// field at the bound cannot pass the check and fail later. It is zero
 	// when the request was not checked.
 	now time.Time
-	// stored maps the response name of each field whose event the check
-	// stored to that event.
+	// stored maps the response name of each field to its event, which
+	// the check stored or, for a retry, read. It is nil unless every
+	// field has its event.
 	stored map[string]*db.EventOccurrence
 }
 
@@ -150,37 +152,72 @@ func (r *Resolver) runTriggerFieldsCheck(ctx context.Context, account *db.Accoun
 		return
 	}
 
-	// Store the events of the fields that are not retries together.
+	// The retries return the events that their keys are bound to. They
+	// are looked up before anything is stored, so that no field can fail
+	// after the others' events were stored.
+	stored := make(map[string]*db.EventOccurrence, len(triggers))
 	var fields []graphql.CollectedField
 	var batch []db.Trigger
+	var retryFields []graphql.CollectedField
+	var retryTriggers []db.Trigger
 	for i, field := range triggers {
-		if !retries[i] {
+		if retries[i] {
+			retryFields = append(retryFields, field)
+			retryTriggers = append(retryTriggers, inputs[i])
+			continue
+		}
+		fields = append(fields, field)
+		batch = append(batch, inputs[i])
+	}
+	if len(retryTriggers) > 0 {
+		found, err := r.store.RepeatedTriggers(ctx, account.ID, retryTriggers)
+		if err != nil {
+			for _, field := range triggers {
+				fail(field, err)
+			}
+			return
+		}
+		for j, field := range retryFields {
+			if found[j] != nil {
+				stored[field.Alias] = found[j]
+				continue
+			}
+			// The key's event was deleted, or the key expired, since
+			// the check read it, so the field stores its event anew.
+			if verr := checkOccurredAt(retryTriggers[j], check.now); verr != nil {
+				fail(field, verr)
+				return
+			}
 			fields = append(fields, field)
-			batch = append(batch, inputs[i])
+			batch = append(batch, retryTriggers[j])
 		}
 	}
-	if len(batch) == 0 {
-		return
+
+	// Store the events of the other fields together.
+	var occurrences []*db.EventOccurrence
+	var err error
+	if len(batch) > 0 {
+		occurrences, err = r.store.RecordEventsTogether(ctx, r.log, batch)
 	}
-	occurrences, err := r.store.RecordEventsTogether(ctx, r.log, batch)
 	var failed *db.TriggerError
 	switch {
 	case errors.As(err, &failed) && isInputError(failed.Err):
 		fail(fields[failed.Index], failed.Err)
 	case errors.As(err, &failed):
-		// The field's input is not at fault, so it is not named.
-		for _, field := range fields {
+		// The field's input is not at fault, so it is not named, and
+		// every field, retries too, gets the error.
+		for _, field := range triggers {
 			fail(field, failed.Err)
 		}
 	case err != nil:
-		for _, field := range fields {
+		for _, field := range triggers {
 			fail(field, err)
 		}
 	default:
-		check.stored = make(map[string]*db.EventOccurrence, len(fields))
 		for i, field := range fields {
-			check.stored[field.Alias] = occurrences[i]
+			stored[field.Alias] = occurrences[i]
 		}
+		check.stored = stored
 	}
 }
 

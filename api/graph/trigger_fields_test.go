@@ -203,15 +203,7 @@ func TestTriggerFieldsKeyedAllOrNone(t *testing.T) {
 func TestTriggerFieldsDatabaseFailureStoresNone(t *testing.T) {
 	api := newTestAPI(t)
 	api.createEvent(t, "s")
-	ctx := t.Context()
-	_, err := api.Store.DB().ExecContext(ctx, `
-		CREATE FUNCTION refuse_marked_event() RETURNS trigger LANGUAGE plpgsql AS $$
-		BEGIN RAISE EXCEPTION 'event marked to fail'; END $$;
-		CREATE TRIGGER refuse_marked_event BEFORE INSERT ON event_occurrences
-		FOR EACH ROW WHEN (NEW.metadata->>'refuse' = 'yes') EXECUTE FUNCTION refuse_marked_event()`)
-	if err != nil {
-		t.Fatal(err)
-	}
+	refuseMarkedEvents(t, api)
 
 	resp := api.query(t, `mutation {
 		a: triggerCustomEvent(input: {slug: "s", email: "first@example.com"})
@@ -241,5 +233,84 @@ func TestTriggerFieldsDatabaseFailureStoresNone(t *testing.T) {
 	}
 	if n := len(storedOccurrences(t, api)); n != 2 {
 		t.Errorf("occurrences = %d, want 2", n)
+	}
+}
+
+// refuseMarkedEvents makes the database reject every event whose metadata
+// has refuse: "yes", as a failure in the middle of a write would.
+func refuseMarkedEvents(t *testing.T, api *testAPI) {
+	t.Helper()
+	_, err := api.Store.DB().ExecContext(t.Context(), `
+		CREATE FUNCTION refuse_marked_event() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'event marked to fail'; END $$;
+		CREATE TRIGGER refuse_marked_event BEFORE INSERT ON event_occurrences
+		FOR EACH ROW WHEN (NEW.metadata->>'refuse' = 'yes') EXECUTE FUNCTION refuse_marked_event()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestTriggerFieldsRetryLookedUpFirst makes the database reject any new
+// claim of a stored key, so a retry field that wrote its key again after
+// the other fields stored their events would fail, leaving those events
+// stored under a reply with data null. The retry must get its event
+// without a write, and the request must store only its new field.
+func TestTriggerFieldsRetryLookedUpFirst(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "s")
+	resp := api.query(t, `mutation { triggerCustomEvent(input: {slug: "s", email: "old@example.com", idempotencyKey: "k"}) }`, nil)
+	if len(resp.Errors) != 0 {
+		t.Fatalf("first trigger: %q", errorSummary(resp))
+	}
+	_, err := api.Store.DB().ExecContext(t.Context(), `
+		CREATE FUNCTION refuse_key() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'key marked to fail'; END $$;
+		CREATE TRIGGER refuse_key BEFORE INSERT ON idempotency_keys
+		FOR EACH ROW WHEN (NEW.key = 'k') EXECUTE FUNCTION refuse_key()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	resp = api.query(t, `mutation {
+		r: triggerCustomEvent(input: {slug: "s", email: "old@example.com", idempotencyKey: "k"})
+		a: triggerCustomEvent(input: {slug: "s", email: "new@example.com"})
+	}`, nil)
+	if len(resp.Errors) != 0 {
+		t.Fatalf("errors = %q, want none", errorSummary(resp))
+	}
+	if string(resp.Data) != `{"r":"1","a":"2"}` {
+		t.Errorf("data = %s, want the retry's stored id 1 and a's new id 2", resp.Data)
+	}
+	if n := len(storedOccurrences(t, api)); n != 2 {
+		t.Errorf("occurrences = %d, want 2", n)
+	}
+}
+
+// TestTriggerFieldsDatabaseFailureWithRetry fails the write of a request
+// that also retries a stored key. The retry's input is not at fault
+// either, so it gets the same internal error and no request to fix
+// another field.
+func TestTriggerFieldsDatabaseFailureWithRetry(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "s")
+	resp := api.query(t, `mutation { triggerCustomEvent(input: {slug: "s", email: "old@example.com", idempotencyKey: "k"}) }`, nil)
+	if len(resp.Errors) != 0 {
+		t.Fatalf("first trigger: %q", errorSummary(resp))
+	}
+	refuseMarkedEvents(t, api)
+
+	resp = api.query(t, `mutation {
+		r: triggerCustomEvent(input: {slug: "s", email: "old@example.com", idempotencyKey: "k"})
+		a: triggerCustomEvent(input: {slug: "s", email: "new@example.com", metadata: {refuse: "yes"}})
+	}`, nil)
+	want := []string{
+		"[r]: INTERNAL_SERVER_ERROR: Internal server error: try again, and contact support if it persists.",
+		"[a]: INTERNAL_SERVER_ERROR: Internal server error: try again, and contact support if it persists.",
+	}
+	if got := errorSummary(resp); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("errors =\n%q\nwant\n%q", got, want)
+	}
+	if n := len(storedOccurrences(t, api)); n != 1 {
+		t.Errorf("occurrences = %d, want only the first trigger's", n)
 	}
 }
