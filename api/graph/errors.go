@@ -63,6 +63,9 @@ func (p *errorPresenter) present(ctx context.Context, err error) *gqlerror.Error
 		}
 		return clientError(gqlErr, message, code, field)
 	}
+	if _, ok := errors.AsType[*loggedFieldsError](err); ok {
+		return clientError(gqlErr, internalMessage, apitype.CodeInternal, "")
+	}
 	if gqlErr.Err == nil {
 		if isLiteralError(gqlErr) {
 			// checkLiterals wrote the message for a literal argument

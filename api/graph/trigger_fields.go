@@ -103,6 +103,17 @@ func (e *siblingFailedError) Error() string {
 		e.field, e.field)
 }
 
+// loggedFieldsError is an internal error of every triggerCustomEvent
+// field of a checked request, which the check has logged once. The error
+// presenter sends it as an internal error without logging it per field.
+type loggedFieldsError struct {
+	err error
+}
+
+func (e *loggedFieldsError) Error() string { return e.err.Error() }
+
+func (e *loggedFieldsError) Unwrap() error { return e.err }
+
 // triggerTime returns the time against which the trigger that runs with
 // ctx bounds its occurredAt: that of its request's check, if the request
 // was checked, or else the current time.
@@ -143,6 +154,22 @@ func (r *Resolver) runTriggerFieldsCheck(ctx context.Context, account *db.Accoun
 		}
 		check.failures[field.Alias] = err
 	}
+	// failAll gives every field err, whose input is not at fault. An
+	// internal error is logged here once, not once per field.
+	failAll := func(err error) {
+		if _, _, _, ok := classify(err); !ok {
+			r.log.ErrorContext(ctx, "triggerCustomEvent fields failed",
+				"error", err,
+				"fields", len(triggers),
+				"account_id", account.ID,
+				"request_id", requestID(ctx),
+				"operation", operationName(ctx))
+			err = &loggedFieldsError{err: err}
+		}
+		for _, field := range triggers {
+			fail(field, err)
+		}
+	}
 	for i, field := range triggers {
 		if errs[i] != nil {
 			fail(field, errs[i])
@@ -172,9 +199,7 @@ func (r *Resolver) runTriggerFieldsCheck(ctx context.Context, account *db.Accoun
 	if len(retryTriggers) > 0 {
 		found, err := r.store.RepeatedTriggers(ctx, account.ID, retryTriggers)
 		if err != nil {
-			for _, field := range triggers {
-				fail(field, err)
-			}
+			failAll(err)
 			return
 		}
 		for j, field := range retryFields {
@@ -206,13 +231,9 @@ func (r *Resolver) runTriggerFieldsCheck(ctx context.Context, account *db.Accoun
 	case errors.As(err, &failed):
 		// The field's input is not at fault, so it is not named, and
 		// every field, retries too, gets the error.
-		for _, field := range triggers {
-			fail(field, failed.Err)
-		}
+		failAll(failed.Err)
 	case err != nil:
-		for _, field := range triggers {
-			fail(field, err)
-		}
+		failAll(err)
 	default:
 		for i, field := range fields {
 			stored[field.Alias] = occurrences[i]

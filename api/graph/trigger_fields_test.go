@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"customevents/db/dbtest"
@@ -312,5 +313,38 @@ func TestTriggerFieldsDatabaseFailureWithRetry(t *testing.T) {
 	}
 	if n := len(storedOccurrences(t, api)); n != 1 {
 		t.Errorf("occurrences = %d, want only the first trigger's", n)
+	}
+}
+
+// TestTriggerFieldsDatabaseFailureLoggedOnce fails the write of a request
+// of three fields and checks that the failure is logged in one line, not
+// in one per field.
+func TestTriggerFieldsDatabaseFailureLoggedOnce(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "s")
+	refuseMarkedEvents(t, api)
+
+	resp := api.query(t, `mutation {
+		a: triggerCustomEvent(input: {slug: "s", email: "a@example.com"})
+		b: triggerCustomEvent(input: {slug: "s", email: "b@example.com"})
+		c: triggerCustomEvent(input: {slug: "s", email: "c@example.com", metadata: {refuse: "yes"}})
+	}`, nil)
+	if len(resp.Errors) != 3 {
+		t.Fatalf("errors = %q, want one per field", errorSummary(resp))
+	}
+	for _, e := range resp.Errors {
+		if e.Extensions["code"] != "INTERNAL_SERVER_ERROR" {
+			t.Errorf("%v: code = %v, want INTERNAL_SERVER_ERROR", e.Path, e.Extensions["code"])
+		}
+	}
+	records := errorLogRecords(t, api)
+	if len(records) != 1 {
+		t.Fatalf("error log records = %d, want 1: %v", len(records), records)
+	}
+	if msg, _ := records[0]["error"].(string); !strings.Contains(msg, "event marked to fail") {
+		t.Errorf("logged error = %q, want the database's message", msg)
+	}
+	if records[0]["fields"] != float64(3) {
+		t.Errorf("logged fields = %v, want 3", records[0]["fields"])
 	}
 }
