@@ -479,6 +479,32 @@ $__MA.optOut();
 	}
 }
 
+// TestSnippetQueueReplayDeliversAll queues 999 events and an identify call
+// before /ma.js loads. The script sends them all at once when it loads,
+// which is more than the browser lets sendBeacon and keepalive fetches
+// carry at a time, and every one must still arrive.
+func TestSnippetQueueReplayDeliversAll(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "viewed")
+	page := `<!doctype html><html><head>` + api.Snippet(ts.URL, ts.Account.SiteKey) + `<script>
+for (var i = 0; i < 999; i++) $__MA.captureEvent('viewed', {n: i, pad: 'x'.repeat(200)});
+$__MA.identify({email: 'queued@example.com'});
+</script></head><body></body></html>`
+	browser := newBrowser(t)
+	openSite(t, browser, newSitePage(t, page)+"/")
+	ts.waitCollected(t, 1000)
+
+	if n := dbtest.Count(t, ts.Store.DB(), "event_occurrences"); n != 999 {
+		t.Errorf("occurrences = %d, want the 999 queued events", n)
+	}
+	if n := dbtest.Count(t, ts.Store.DB(), "event_occurrences o JOIN contacts c ON c.id = o.contact_id WHERE c.email = 'queued@example.com'"); n != 999 {
+		t.Errorf("occurrences of the identified contact = %d, want 999", n)
+	}
+	if n := dbtest.Count(t, ts.Store.DB(), "(SELECT DISTINCT metadata->>'n' FROM event_occurrences) d"); n != 999 {
+		t.Errorf("distinct events stored = %d, want 999", n)
+	}
+}
+
 // A call that the page makes while its tab closes, in a pagehide
 // listener, still arrives: the script hands the message to the browser
 // before the call returns, since no timer or promise runs after pagehide.

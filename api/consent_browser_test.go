@@ -749,3 +749,30 @@ func TestConsentOptOutRenewedOnLoad(t *testing.T) {
 		t.Errorf("_ma_optout cookies on %q, want only %q", optOuts, want)
 	}
 }
+
+// TestConsentWaitHoldsAtMost1000 makes 1,005 calls after the script has
+// loaded in "wait" mode. The script holds the first 1,000 and drops the
+// rest, and consent(true) then delivers all 1,000 at once.
+func TestConsentWaitHoldsAtMost1000(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "viewed")
+	snippet := api.SnippetWithMode(ts.URL, ts.Account.SiteKey, "wait")
+	siteURL := newSitePage(t, consentPageHTML(snippet, "", ""))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/")
+	evaluate(t, browser, `for (var i = 0; i < 1005; i++) $__MA.captureEvent('viewed', {n: i})`)
+	assertNoTracking(t, browser)
+
+	// consent(true) hands every held message to sendBeacon or fetch
+	// before it returns.
+	if n := pageString(t, browser, `$__MA.consent(true); String(new Set(sent.map(function (m) { return m.m.n })).size)`); n != "1000" {
+		t.Errorf("distinct messages sent on consent = %s, want 1000", n)
+	}
+	ts.waitCollected(t, 1000)
+	if n := dbtest.Count(t, ts.Store.DB(), "(SELECT DISTINCT metadata->>'n' FROM event_occurrences) d"); n != 1000 {
+		t.Errorf("distinct events stored = %d, want 1000", n)
+	}
+	if n := dbtest.Count(t, ts.Store.DB(), "event_occurrences WHERE (metadata->>'n')::int >= 1000"); n != 0 {
+		t.Errorf("events stored past the first 1000 = %d, want 0", n)
+	}
+}
