@@ -265,9 +265,9 @@ func (r *Resolver) fieldErrors(ctx context.Context, account *db.Account, opCtx *
 		}
 		return triggers, retries, errs
 	}
-	// claimed holds the first trigger of this request with each key that
-	// no earlier request claimed.
-	claimed := map[string]db.Trigger{}
+	// claimed holds the index of the first field of this request with
+	// each key that no earlier request claimed.
+	claimed := map[string]int{}
 	for i, t := range triggers {
 		if errs[i] != nil {
 			continue
@@ -282,12 +282,15 @@ func (r *Resolver) fieldErrors(ctx context.Context, account *db.Account, opCtx *
 				continue
 			}
 			if first, ok := claimed[t.IdempotencyKey]; ok {
-				if !first.SameInput(t) {
-					errs[i] = db.IdempotencyConflict(t.IdempotencyKey)
+				if !triggers[first].SameInput(t) {
+					errs[i] = &db.ConflictError{
+						Message: fmt.Sprintf("Idempotency key %q is also the key of the field %s of this request, whose trigger differs: give each trigger its own key, or send the same input in both.", t.IdempotencyKey, fields[first].Alias),
+						Err:     db.ErrIdempotencyConflict,
+					}
 				}
 				continue
 			}
-			claimed[t.IdempotencyKey] = t
+			claimed[t.IdempotencyKey] = i
 		}
 		if verr := checkOccurredAt(t, now); verr != nil {
 			errs[i] = verr

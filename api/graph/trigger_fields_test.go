@@ -164,7 +164,7 @@ func TestTriggerFieldsKeyedAllOrNone(t *testing.T) {
 			}`,
 			want: []string{
 				"[a]: BAD_USER_INPUT: " + notStored("b"),
-				`[b]: CONFLICT: Idempotency key "twice" was already used for a different trigger in the last 7 days: send the same input to retry it, or use a new key.`,
+				`[b]: CONFLICT: Idempotency key "twice" is also the key of the field a of this request, whose trigger differs: give each trigger its own key, or send the same input in both.`,
 			},
 		},
 		{
