@@ -90,6 +90,7 @@ fuzz:
 	$(GO) test ./db -run '^$$' -fuzz FuzzParseContactCursor -fuzztime $(FUZZTIME)
 	$(GO) test ./db -run '^$$' -fuzz FuzzParseTimelineCursor -fuzztime $(FUZZTIME)
 	$(GO) test ./db -run '^$$' -fuzz FuzzParseLivePayload -fuzztime $(FUZZTIME)
+	$(GO) test ./db -run '^$$' -fuzz FuzzNormalizeOrigin -fuzztime $(FUZZTIME)
 	$(GO) test ./api/cmd/bench -run '^$$' -fuzz FuzzParseWrk -fuzztime $(FUZZTIME)
 	$(GO) test ./api/cmd/bench -run '^$$' -fuzz FuzzParsePgbench -fuzztime $(FUZZTIME)
 	$(GO) test ./api/cmd/bench -run '^$$' -fuzz FuzzParseProcStat -fuzztime $(FUZZTIME)

@@ -243,12 +243,12 @@ func TestAllowedOriginsAPI(t *testing.T) {
 		t.Fatalf("GET default: status %d, body %q, want 200 and an empty list", status, out)
 	}
 
-	in := []string{" HTTPS://WWW.Example.com/ ", "https://www.example.com:443", "http://localhost:3000", "http://[::1]:8080", "https://shop.example.com:8443", "https://shop.example.com."}
+	in := []string{" HTTPS://WWW.Example.com/ ", "https://www.example.com:443", "http://localhost:3000", "http://[::1]:8080", "https://shop.example.com:8443", "https://shop.example.com.", "http://[0:0:0:0:0:0:0:1]:8080", "HTTP://[FD00::A]"}
 	status, out = admin.do(http.MethodPut, "/api/account/allowed-origins", map[string]any{"allowedOrigins": in})
 	if status != http.StatusOK {
 		t.Fatalf("PUT: status %d, body %s", status, out)
 	}
-	want := `{"allowedOrigins":["https://www.example.com","http://localhost:3000","http://[::1]:8080","https://shop.example.com:8443","https://shop.example.com."]}` + "\n"
+	want := `{"allowedOrigins":["https://www.example.com","http://localhost:3000","http://[::1]:8080","https://shop.example.com:8443","https://shop.example.com.","http://[fd00::a]"]}` + "\n"
 	if string(out) != want {
 		t.Errorf("PUT body = %s, want %s", out, want)
 	}
@@ -317,6 +317,15 @@ func TestAllowedOriginsAPIRejectsInvalid(t *testing.T) {
 		{"wildcard", []string{"https://*.example.com"}, `Origin "https://*.example.com" contains a wildcard, which is not supported, so list each origin` + suffix},
 		{"bad port", []string{"https://example.com:99999"}, `Origin "https://example.com:99999" has an invalid port` + suffix},
 		{"unicode host", []string{"https://bücher.example"}, `Origin "https://bücher.example" has a character other than letters, digits, hyphens and dots in its host; write international names in their xn-- form` + suffix},
+		{"comma list", []string{"https://www.example.com,https://shop.example.com"}, `Origin "https://www.example.com,https://shop.example.com" contains a comma or a space: list each origin on its own, one per line or list item` + suffix},
+		{"space in host", []string{"https://www example.com"}, `Origin "https://www example.com" contains a comma or a space: list each origin on its own, one per line or list item` + suffix},
+		{"empty query", []string{"https://www.example.com/?"}, `Origin "https://www.example.com/?" has a query or a fragment` + suffix},
+		{"empty fragment", []string{"https://www.example.com/#"}, `Origin "https://www.example.com/#" has a query or a fragment` + suffix},
+		{"short IPv4", []string{"http://127.1:8080"}, `Origin "http://127.1:8080" is not an IP address as browsers send it: write four numbers from 0 to 255, such as 127.0.0.1` + suffix},
+		{"hex IPv4", []string{"https://0x7f000001"}, `Origin "https://0x7f000001" is not an IP address as browsers send it: write four numbers from 0 to 255, such as 127.0.0.1` + suffix},
+		{"IPv4 out of range", []string{"https://999.1.1.1"}, `Origin "https://999.1.1.1" is not an IP address as browsers send it: write four numbers from 0 to 255, such as 127.0.0.1` + suffix},
+		{"IPv4 in IPv6", []string{"https://[::ffff:127.0.0.1]"}, `Origin "https://[::ffff:127.0.0.1]" has an IPv4 address in IPv6 form: write it as four numbers, such as 127.0.0.1` + suffix},
+		{"IPv6 zone", []string{"https://[fe80::1%25eth0]"}, `Origin "https://[fe80::1%25eth0]" has an IPv6 zone, which browsers do not send: leave out the % part` + suffix},
 		{"two dots", []string{"https://www..example.com"}, `Origin "https://www..example.com" has an empty label in its host, as from two dots in a row` + suffix},
 		{"two trailing dots", []string{"https://www.example.com.."}, `Origin "https://www.example.com.." has an empty label in its host, as from two dots in a row` + suffix},
 		{"hyphen", []string{"https://-www.example.com"}, `Origin "https://-www.example.com" has a host label that starts or ends with a hyphen` + suffix},

@@ -229,6 +229,9 @@ func normalizeOrigin(raw string) (string, *apitype.ValidationError) {
 	if strings.Contains(text, "*") {
 		return invalid("contains a wildcard, which is not supported, so list each origin")
 	}
+	if strings.ContainsAny(text, ", \t\r\n") {
+		return invalid("contains a comma or a space: list each origin on its own, one per line or list item")
+	}
 	u, err := url.Parse(strings.TrimSuffix(text, "/"))
 	if err != nil {
 		return invalid("is not a valid URL")
@@ -243,11 +246,11 @@ func normalizeOrigin(raw string) (string, *apitype.ValidationError) {
 	if u.User != nil {
 		return invalid("contains a user name")
 	}
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.HasSuffix(text, "#") {
+		return invalid("has a query or a fragment")
+	}
 	if u.Path != "" {
 		return invalid("has a path")
-	}
-	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
-		return invalid("has a query or a fragment")
 	}
 
 	host := strings.ToLower(u.Hostname())
@@ -265,8 +268,12 @@ func normalizeOrigin(raw string) (string, *apitype.ValidationError) {
 		}
 	}
 
-	if addr, err := netip.ParseAddr(host); err == nil && addr.Is6() {
-		host = "[" + host + "]"
+	if addr, err := netip.ParseAddr(host); err == nil {
+		// Browsers write an address in its shortest form, as Go does.
+		host = addr.String()
+		if addr.Is6() {
+			host = "[" + host + "]"
+		}
 	}
 	if port != "" {
 		host = net.JoinHostPort(strings.Trim(host, "[]"), port)
@@ -282,10 +289,23 @@ func originHostProblem(host string) string {
 	if host == "" {
 		return "has no host"
 	}
-	if _, err := netip.ParseAddr(host); err == nil {
+	if addr, err := netip.ParseAddr(host); err == nil {
+		switch {
+		case addr.Zone() != "":
+			return "has an IPv6 zone, which browsers do not send: leave out the % part"
+		case addr.Is4In6():
+			return "has an IPv4 address in IPv6 form: write it as four numbers, such as 127.0.0.1"
+		}
 		return ""
 	}
-	for _, label := range strings.Split(strings.TrimSuffix(host, "."), ".") {
+	labels := strings.Split(strings.TrimSuffix(host, "."), ".")
+	// Browsers read a host whose last label is a number as an IPv4
+	// address, also in forms such as 127.1 or 0x7f000001, and send it as
+	// four decimal numbers.
+	if last := labels[len(labels)-1]; last != "" && (strings.Trim(last, "0123456789") == "" || strings.HasPrefix(last, "0x")) {
+		return "is not an IP address as browsers send it: write four numbers from 0 to 255, such as 127.0.0.1"
+	}
+	for _, label := range labels {
 		switch {
 		case label == "":
 			return "has an empty label in its host, as from two dots in a row"
