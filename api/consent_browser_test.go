@@ -757,18 +757,28 @@ func TestConsentWaitHoldsAtMost1000(t *testing.T) {
 	ts := newTestServer(t)
 	createEvent(t, ts, "viewed")
 	snippet := api.SnippetWithMode(ts.URL, ts.Account.SiteKey, "wait")
-	siteURL := newSitePage(t, consentPageHTML(snippet, "", ""))
+	// The page counts its fetches in flight. The script chains the
+	// messages that the browser's keepalive allowance refuses, each fetch
+	// starting in the same task as the previous one ends, so the count is
+	// 0 only once the chain has ended.
+	countFetches := `window.inflight = 0;
+var recordingFetch = window.fetch;
+window.fetch = function (url, init) { inflight++; return recordingFetch(url, init).finally(function () { inflight-- }) };
+`
+	siteURL := newSitePage(t, consentPageHTML(snippet, countFetches, ""))
 	browser := newBrowser(t)
 	openSite(t, browser, siteURL+"/")
 	evaluate(t, browser, `for (var i = 0; i < 1005; i++) $__MA.captureEvent('viewed', {n: i})`)
 	assertNoTracking(t, browser)
 
-	// consent(true) hands every held message to sendBeacon or fetch
-	// before it returns.
-	if n := pageString(t, browser, `$__MA.consent(true); String(new Set(sent.map(function (m) { return m.m.n })).size)`); n != "1000" {
+	evaluate(t, browser, `$__MA.consent(true)`)
+	ts.waitCollected(t, 1000)
+	if done, err := chromedp.Run(browser, chromedp.Poll[bool]("inflight === 0")); err != nil || !done {
+		t.Fatalf("fetches did not end: %v", err)
+	}
+	if n := pageString(t, browser, `String(new Set(sent.map(function (m) { return m.m.n })).size)`); n != "1000" {
 		t.Errorf("distinct messages sent on consent = %s, want 1000", n)
 	}
-	ts.waitCollected(t, 1000)
 	if n := dbtest.Count(t, ts.Store.DB(), "(SELECT DISTINCT metadata->>'n' FROM event_occurrences) d"); n != 1000 {
 		t.Errorf("distinct events stored = %d, want 1000", n)
 	}

@@ -28,6 +28,8 @@
       read the cookie that its https pages set nor set their own, as
       browsers keep http pages from overwriting a Secure cookie, so they
       would make a new visitor id on every load and miss an opt-out
+   K  the promise of the last plain fetch that S chained
+   G  the number of messages that S sent in the current task
    E  the ";domain=" attribute that H found, "" when the browser takes
       none, or undefined before H runs
    H  returns the cookie attribute for the widest domain that the browser
@@ -74,7 +76,11 @@
       cap the bytes of such requests in flight at about 64 KiB, so a burst
       of messages, as when the queue is replayed, fills the cap: both
       refuse a message then, and S posts it with a plain fetch, which has
-      no cap and is lost only if the page unloads first. The fetches use
+      no cap and is lost only if the page unloads first. Those fetches go
+      one after another, chained on K, as Chromium also fails requests
+      when too many are pending at once, even some that sendBeacon had
+      accepted. So past 50 messages in one task, counted in G, S chains
+      the rest at once. The fetches use
       mode no-cors, so that one is rejected only when it could not be
       sent, never for the reply's CORS headers, and is not sent twice
    P  completes a message and sends it, keeps it in Q or drops it. Q
@@ -93,7 +99,7 @@
       each load of an opted-out browser, which renews the cookie where
       Safari caps it at 7 days */
 !function(w,d,n,l){
-var M=w.$__MA||{},q=M.q||[],k=M.k,u=M.u,c=M.c,Q=[],R,Y,N,E,Z={},I=/(?:^|; )_ma_vid=([0-9a-f]{32})/,
+var M=w.$__MA||{},q=M.q||[],k=M.k,u=M.u,c=M.c,Q=[],R,Y,N,E,Z={},K=Promise.resolve(),G=0,I=/(?:^|; )_ma_vid=([0-9a-f]{32})/,
 O=()=>{try{return/(?:^|; )_ma_optout=1/.test(d.cookie)}catch(e){}},
 o=O()||c=="gpc"&&n.globalPrivacyControl===!0,
 g=!c||/^(track|gpc)$/.test(c)||null,
@@ -107,7 +113,7 @@ J=()=>/(^|; )_ma_vid=.*; _ma_vid=/.test(d.cookie)&&X("_ma_vid","",0),
 V=m=>{J();if(m=d.cookie.match(I))Y=m[1];else N&&Y||(Y=[...crypto.getRandomValues(new Uint8Array(16))].map(x=>(x|256).toString(16).slice(1)).join(""));X("_ma_vid",Y,63072000+H());J();N=!d.cookie.match(I);return Y},
 T=(s,t,i)=>{try{for(s of[sessionStorage,localStorage])s._ma_t>(Z.t||0)&&(Z={u:s._ma_utm,r:s._ma_r,t:+s._ma_t})}catch(e){}t=L((l.search.match(/[?&](utm_[a-z]+|gclid|[gw]braid|msclkid)=[^&#]*/g)||[]).join(""));R=L((d.referrer.match(/^[^:/]+:\/\/[^/?#]*/)||[""])[0]);i=Date.now();if(!t&&i-Z.t<18e5)t=Z.u,R=Z.r;Z={u:t,r:R,t:i};try{if(g&&!o){s=localStorage;s._ma_utm=t;s._ma_t=i;R==null?s.removeItem("_ma_r"):s._ma_r=R}}catch(e){}return t},
 C=(m,x,v,t,c)=>{if({}.toString.call(m)!="[object Object]")return"is not an object";c=0;for(x in m){v=m[x];t=typeof v;if(++c>50)return"has over 50 keys";if(!x)return"has an empty key";if(B(x)>64)return"key "+x+" is over 64 bytes";if(t=="number"?!isFinite(v):!/^(string|boolean)$/.test(t))return x+" is not a string, finite number or boolean";if(B(v)>1024)return x+" is over 1024 bytes";if(/\0/.test(x+v))return x+" contains a NUL character"}if(B(JSON.stringify(m))>8192)return"is over 8192 bytes"},
-S=(m,r,b)=>{m.v=V();r=u+"/collect";b={method:"POST",body:JSON.stringify(m),credentials:"include",mode:"no-cors"};try{if(n.sendBeacon(r,b.body))return}catch(e){}fetch(r,Object.assign({keepalive:!0},b)).catch(e=>fetch(r,b).catch(e=>0))},
+S=(m,r,b,f)=>{m.v=V();r=u+"/collect";b={method:"POST",body:JSON.stringify(m),credentials:"include",mode:"no-cors"};f=e=>K=K.then(e=>fetch(r,b)).catch(e=>0);if(G++>49)return f();setTimeout(e=>G=0);try{if(n.sendBeacon(r,b.body))return}catch(e){}fetch(r,Object.assign({keepalive:!0},b)).catch(f)},
 P=m=>{if(o)return;if(n.webdriver===!0)return W("navigator.webdriver is true: not sent");m.k=k;m.u=L(l.href);g?S(m):g==null&&Q.length<1e3&&Q.push(m)},
 D=x=>{for(x of[localStorage,sessionStorage])delete x._ma_utm,delete x._ma_r,delete x._ma_t},
 A=w.$__MA={k:k,u:u,c:c,
