@@ -758,7 +758,7 @@ func TestConsentWaitHoldsAtMost1000(t *testing.T) {
 	createEvent(t, ts, "viewed")
 	snippet := api.SnippetWithMode(ts.URL, ts.Account.SiteKey, "wait")
 	// The page counts its fetches in flight. The script chains the
-	// messages that the browser's keepalive allowance refuses, each fetch
+	// messages that the browser's keepalive allowance rejects, each fetch
 	// starting in the same task as the previous one ends, so the count is
 	// 0 only once the chain has ended.
 	countFetches := `window.inflight = 0;

@@ -269,7 +269,8 @@ func normalizeOrigin(raw string) (string, *apitype.ValidationError) {
 	}
 
 	if addr, err := netip.ParseAddr(host); err == nil {
-		// Browsers write an address in its shortest form, as Go does.
+		// Browsers send an IPv6 address with its longest run of zero
+		// groups written as ::, as String writes it.
 		host = addr.String()
 		if addr.Is6() {
 			host = "[" + host + "]"

@@ -282,6 +282,11 @@ func (s *Store) RecordEvents(ctx context.Context, log *slog.Logger, triggers []T
 // nothing is stored, and the error is a *TriggerError with that trigger's
 // index and error. Other errors mean that nothing was stored, or, when
 // they match ErrUnconfirmed, that the outcome is unknown.
+//
+// NOTE: the triggers are one batch, whatever their number. After a failed
+// statement the batch runs again with a savepoint per trigger, so a
+// request of 200 fields uses more than the 64 subtransactions that
+// IngestConfig.MaxBatch keeps below.
 func (s *Store) RecordEventsTogether(ctx context.Context, log *slog.Logger, triggers []Trigger) ([]*EventOccurrence, error) {
 	items := make([]batchItem, len(triggers))
 	wake := false
@@ -746,12 +751,10 @@ func recordInSavepoint(ctx context.Context, tx bun.Tx, p *preparedTrigger) (*Eve
 	return occurrence, nil
 }
 
-// contentionPause waits before attempt+1 of a transaction that deadlocked
-// or failed to serialize: a random time of up to 20 ms per attempt made.
-// The transactions that took part hold their locks until they end, and
-// the wait lets them finish first. Being random, it also makes it unlikely
-// that two retried transactions meet again. It returns ctx's error when
-// ctx ends first.
+// contentionPause waits a random time of up to 20 ms per attempt made
+// before a transaction that deadlocked or failed to serialize runs again.
+// The other transactions involved can then finish, and two retried ones
+// are unlikely to meet again. It returns ctx's error when ctx ends first.
 func contentionPause(ctx context.Context, attempt int) error {
 	pause := time.NewTimer(time.Duration(rand.Int64N(int64(20*time.Millisecond) * int64(attempt))))
 	defer pause.Stop()

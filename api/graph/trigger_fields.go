@@ -147,59 +147,64 @@ func (r *Resolver) runTriggerFieldsCheck(ctx context.Context, account *db.Accoun
 	}
 	check.now = time.Now()
 	inputs, retries, errs := r.fieldErrors(ctx, account, opCtx, triggers, check.now)
-	fail := func(field graphql.CollectedField, err error) {
-		if check.failures == nil {
-			check.failures = map[string]error{}
-			check.first = field.Alias
-		}
-		check.failures[field.Alias] = err
-	}
-	// failAll gives every field err, whose input is not at fault. An
-	// internal error is logged here once, not once per field.
-	failAll := func(err error) {
-		if _, _, _, ok := classify(err); !ok {
-			r.log.ErrorContext(ctx, "triggerCustomEvent fields failed",
-				"error", err,
-				"fields", len(triggers),
-				"account_id", account.ID,
-				"request_id", requestID(ctx),
-				"operation", operationName(ctx))
-			err = &loggedFieldsError{err: err}
-		}
-		for _, field := range triggers {
-			fail(field, err)
-		}
-	}
 	for i, field := range triggers {
 		if errs[i] != nil {
-			fail(field, errs[i])
+			check.fail(field, errs[i])
 		}
 	}
-	if check.failures != nil {
-		return
+	if check.failures == nil {
+		r.storeTriggerFields(ctx, account, check, triggers, inputs, retries)
 	}
+}
 
-	// The retries return the events that their keys are bound to. They
-	// are looked up before anything is stored, so that no field can fail
-	// after the others' events were stored.
-	stored := make(map[string]*db.EventOccurrence, len(triggers))
-	var fields []graphql.CollectedField
-	var batch []db.Trigger
-	var retryFields []graphql.CollectedField
-	var retryTriggers []db.Trigger
-	for i, field := range triggers {
+// fail records err as the error of field.
+func (c *triggerFieldsCheck) fail(field graphql.CollectedField, err error) {
+	if c.failures == nil {
+		c.failures = map[string]error{}
+		c.first = field.Alias
+	}
+	c.failures[field.Alias] = err
+}
+
+// failAll records err, which no field's input caused, as the error of
+// every field. It logs an internal error once, not once per field.
+func (r *Resolver) failAll(ctx context.Context, account *db.Account, check *triggerFieldsCheck, fields []graphql.CollectedField, err error) {
+	if _, _, _, ok := classify(err); !ok {
+		r.log.ErrorContext(ctx, "triggerCustomEvent fields failed",
+			"error", err,
+			"fields", len(fields),
+			"account_id", account.ID,
+			"request_id", requestID(ctx),
+			"operation", operationName(ctx))
+		err = &loggedFieldsError{err: err}
+	}
+	for _, field := range fields {
+		check.fail(field, err)
+	}
+}
+
+// storeTriggerFields stores the events of fields, which passed the check,
+// with inputs their triggers, and fills check.stored, or check.failures
+// when the write fails. The retries read the events that their keys are
+// bound to first, so that no field can fail after the others' events
+// were stored.
+func (r *Resolver) storeTriggerFields(ctx context.Context, account *db.Account, check *triggerFieldsCheck, fields []graphql.CollectedField, inputs []db.Trigger, retries []bool) {
+	stored := make(map[string]*db.EventOccurrence, len(fields))
+	var writeFields, retryFields []graphql.CollectedField
+	var batch, retryTriggers []db.Trigger
+	for i, field := range fields {
 		if retries[i] {
 			retryFields = append(retryFields, field)
 			retryTriggers = append(retryTriggers, inputs[i])
 			continue
 		}
-		fields = append(fields, field)
+		writeFields = append(writeFields, field)
 		batch = append(batch, inputs[i])
 	}
 	if len(retryTriggers) > 0 {
 		found, err := r.store.RepeatedTriggers(ctx, account.ID, retryTriggers)
 		if err != nil {
-			failAll(err)
+			r.failAll(ctx, account, check, fields, err)
 			return
 		}
 		for j, field := range retryFields {
@@ -210,15 +215,14 @@ func (r *Resolver) runTriggerFieldsCheck(ctx context.Context, account *db.Accoun
 			// The key's event was deleted, or the key expired, since
 			// the check read it, so the field stores its event anew.
 			if verr := checkOccurredAt(retryTriggers[j], check.now); verr != nil {
-				fail(field, verr)
+				check.fail(field, verr)
 				return
 			}
-			fields = append(fields, field)
+			writeFields = append(writeFields, field)
 			batch = append(batch, retryTriggers[j])
 		}
 	}
 
-	// Store the events of the other fields together.
 	var occurrences []*db.EventOccurrence
 	var err error
 	if len(batch) > 0 {
@@ -227,15 +231,15 @@ func (r *Resolver) runTriggerFieldsCheck(ctx context.Context, account *db.Accoun
 	var failed *db.TriggerError
 	switch {
 	case errors.As(err, &failed) && isInputError(failed.Err):
-		fail(fields[failed.Index], failed.Err)
+		check.fail(writeFields[failed.Index], failed.Err)
 	case errors.As(err, &failed):
-		// The field's input is not at fault, so it is not named, and
-		// every field, retries too, gets the error.
-		failAll(failed.Err)
+		// The field's input is not at fault, so every field, retries
+		// too, gets the error.
+		r.failAll(ctx, account, check, fields, failed.Err)
 	case err != nil:
-		failAll(err)
+		r.failAll(ctx, account, check, fields, err)
 	default:
-		for i, field := range fields {
+		for i, field := range writeFields {
 			stored[field.Alias] = occurrences[i]
 		}
 		check.stored = stored

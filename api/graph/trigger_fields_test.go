@@ -197,18 +197,18 @@ func TestTriggerFieldsKeyedAllOrNone(t *testing.T) {
 	}
 }
 
-// TestTriggerFieldsDatabaseFailureStoresNone makes the database refuse the
+// TestTriggerFieldsDatabaseFailureStoresNone makes the database reject the
 // second field's event after the request passed the check, as a failure
 // in the middle of the write would. The first field's event must not
 // stay stored, and neither field blames the other's input.
 func TestTriggerFieldsDatabaseFailureStoresNone(t *testing.T) {
 	api := newTestAPI(t)
 	api.createEvent(t, "s")
-	refuseMarkedEvents(t, api)
+	rejectMarkedEvents(t, api)
 
 	resp := api.query(t, `mutation {
 		a: triggerCustomEvent(input: {slug: "s", email: "first@example.com"})
-		b: triggerCustomEvent(input: {slug: "s", email: "second@example.com", metadata: {refuse: "yes"}})
+		b: triggerCustomEvent(input: {slug: "s", email: "second@example.com", metadata: {reject: "yes"}})
 	}`, nil)
 	want := []string{
 		"[a]: INTERNAL_SERVER_ERROR: Internal server error: try again, and contact support if it persists.",
@@ -224,7 +224,7 @@ func TestTriggerFieldsDatabaseFailureStoresNone(t *testing.T) {
 		t.Errorf("contacts = %d, want 0", n)
 	}
 
-	// Without the refused metadata, the same request stores both events.
+	// Without the rejected metadata, the same request stores both events.
 	resp = api.query(t, `mutation {
 		a: triggerCustomEvent(input: {slug: "s", email: "first@example.com"})
 		b: triggerCustomEvent(input: {slug: "s", email: "second@example.com"})
@@ -237,15 +237,15 @@ func TestTriggerFieldsDatabaseFailureStoresNone(t *testing.T) {
 	}
 }
 
-// refuseMarkedEvents makes the database reject every event whose metadata
-// has refuse: "yes", as a failure in the middle of a write would.
-func refuseMarkedEvents(t *testing.T, api *testAPI) {
+// rejectMarkedEvents makes the database reject every event whose metadata
+// has reject: "yes", as a failure in the middle of a write would.
+func rejectMarkedEvents(t *testing.T, api *testAPI) {
 	t.Helper()
 	_, err := api.Store.DB().ExecContext(t.Context(), `
-		CREATE FUNCTION refuse_marked_event() RETURNS trigger LANGUAGE plpgsql AS $$
+		CREATE FUNCTION reject_marked_event() RETURNS trigger LANGUAGE plpgsql AS $$
 		BEGIN RAISE EXCEPTION 'event marked to fail'; END $$;
-		CREATE TRIGGER refuse_marked_event BEFORE INSERT ON event_occurrences
-		FOR EACH ROW WHEN (NEW.metadata->>'refuse' = 'yes') EXECUTE FUNCTION refuse_marked_event()`)
+		CREATE TRIGGER reject_marked_event BEFORE INSERT ON event_occurrences
+		FOR EACH ROW WHEN (NEW.metadata->>'reject' = 'yes') EXECUTE FUNCTION reject_marked_event()`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,10 +264,10 @@ func TestTriggerFieldsRetryLookedUpFirst(t *testing.T) {
 		t.Fatalf("first trigger: %q", errorSummary(resp))
 	}
 	_, err := api.Store.DB().ExecContext(t.Context(), `
-		CREATE FUNCTION refuse_key() RETURNS trigger LANGUAGE plpgsql AS $$
+		CREATE FUNCTION reject_key() RETURNS trigger LANGUAGE plpgsql AS $$
 		BEGIN RAISE EXCEPTION 'key marked to fail'; END $$;
-		CREATE TRIGGER refuse_key BEFORE INSERT ON idempotency_keys
-		FOR EACH ROW WHEN (NEW.key = 'k') EXECUTE FUNCTION refuse_key()`)
+		CREATE TRIGGER reject_key BEFORE INSERT ON idempotency_keys
+		FOR EACH ROW WHEN (NEW.key = 'k') EXECUTE FUNCTION reject_key()`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,11 +298,11 @@ func TestTriggerFieldsDatabaseFailureWithRetry(t *testing.T) {
 	if len(resp.Errors) != 0 {
 		t.Fatalf("first trigger: %q", errorSummary(resp))
 	}
-	refuseMarkedEvents(t, api)
+	rejectMarkedEvents(t, api)
 
 	resp = api.query(t, `mutation {
 		r: triggerCustomEvent(input: {slug: "s", email: "old@example.com", idempotencyKey: "k"})
-		a: triggerCustomEvent(input: {slug: "s", email: "new@example.com", metadata: {refuse: "yes"}})
+		a: triggerCustomEvent(input: {slug: "s", email: "new@example.com", metadata: {reject: "yes"}})
 	}`, nil)
 	want := []string{
 		"[r]: INTERNAL_SERVER_ERROR: Internal server error: try again, and contact support if it persists.",
@@ -322,12 +322,12 @@ func TestTriggerFieldsDatabaseFailureWithRetry(t *testing.T) {
 func TestTriggerFieldsDatabaseFailureLoggedOnce(t *testing.T) {
 	api := newTestAPI(t)
 	api.createEvent(t, "s")
-	refuseMarkedEvents(t, api)
+	rejectMarkedEvents(t, api)
 
 	resp := api.query(t, `mutation {
 		a: triggerCustomEvent(input: {slug: "s", email: "a@example.com"})
 		b: triggerCustomEvent(input: {slug: "s", email: "b@example.com"})
-		c: triggerCustomEvent(input: {slug: "s", email: "c@example.com", metadata: {refuse: "yes"}})
+		c: triggerCustomEvent(input: {slug: "s", email: "c@example.com", metadata: {reject: "yes"}})
 	}`, nil)
 	if len(resp.Errors) != 3 {
 		t.Fatalf("errors = %q, want one per field", errorSummary(resp))

@@ -72,17 +72,16 @@
       frame, and not arrays, dates or maps. Sizes count the JSON.stringify
       output, as sent, as the server does
    S  adds the visitor id and posts a message as text/plain with sendBeacon,
-      else fetch with keepalive and, as sendBeacon does, cookies. Browsers
-      cap the bytes of such requests in flight at about 64 KiB, so a burst
-      of messages, as when the queue is replayed, fills the cap: both
-      refuse a message then, and S posts it with a plain fetch, which has
-      no cap and is lost only if the page unloads first. Those fetches go
-      one after another, chained on K, as Chromium also fails requests
-      when too many are pending at once, even some that sendBeacon had
-      accepted. So past 50 messages in one task, counted in G, S chains
-      the rest at once. The fetches use
-      mode no-cors, so that one is rejected only when it could not be
-      sent, never for the reply's CORS headers, and is not sent twice
+      else fetch with keepalive and, as sendBeacon does, cookies. The
+      Fetch standard caps the bodies of such requests in flight at 64 KiB,
+      and Chromium also fails some that sendBeacon accepted when too many
+      are pending. So S gives sendBeacon at most 50 messages per task,
+      counted in G, and posts the rest, and any message that both reject,
+      with plain fetches chained on K, one after another. These have no
+      cap but are lost if the page unloads first. NOTE: 50 is an estimate
+      that held in tests with Chromium, not a documented limit. The
+      fetches use mode no-cors, so that one fails on a network error only,
+      never on the reply's CORS headers, which would send it twice
    P  completes a message and sends it, keeps it in Q or drops it. Q
       keeps at most 1,000 messages, as the snippet's queue does. In an
       automated browser it warns instead
