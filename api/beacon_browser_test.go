@@ -105,11 +105,7 @@ func TestBeaconQueuesAndSendsFromOtherOrigin(t *testing.T) {
 		t.Errorf("contact email = %q, want NULL for an anonymous contact", *email)
 	}
 
-	cookie, err := chromedp.Run(browser, chromedp.Evaluate[string]("document.cookie"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(cookie) != len("_ma_vid=")+32 {
+	if cookie := siteCookies(t, browser); len(cookie) != len("_ma_vid=")+32 {
 		t.Errorf("site cookie = %q, want _ma_vid with a 32-digit id", cookie)
 	}
 }
@@ -664,45 +660,6 @@ func TestBeaconAllowedOriginFromBrowser(t *testing.T) {
 	}
 	if rows[0].PageURL != siteURL+"/pricing" {
 		t.Errorf("page URL = %q, want %s/pricing", rows[0].PageURL, siteURL)
-	}
-}
-
-// A visit that a script older than the message key f began has a first
-// touch in sessionStorage, where such scripts kept it, without its
-// referrer. Its events leave f out, so that the server classifies them
-// from their own referrer, and the script moves the visit to localStorage
-// with no referrer for the rest of the visit.
-func TestBeaconOlderVisitFirstReferrer(t *testing.T) {
-	ts := newTestServer(t)
-	createEvent(t, ts, "viewed")
-	siteURL := newSitePage(t, sitePageHTML(ts, recordSends+`sessionStorage._ma_utm = ''; sessionStorage._ma_t = Date.now();`))
-	browser := newBrowser(t)
-	openSite(t, browser, siteURL+"/pricing")
-	captureAndWait(t, browser, ts, "viewed")
-
-	sentF, err := chromedp.Run(browser, chromedp.Evaluate[bool](`'f' in sent[0]`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sentF {
-		t.Error("message has f, want none")
-	}
-	storedR, err := chromedp.Run(browser, chromedp.Evaluate[bool](`'_ma_r' in localStorage`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if storedR {
-		t.Error("localStorage has _ma_r, want none")
-	}
-	if utm := pageString(t, browser, "String(localStorage.getItem('_ma_utm'))"); utm != "" {
-		t.Errorf("localStorage _ma_utm = %q, want the empty first touch of the visit", utm)
-	}
-	rows := storedOccurrences(t, ts)
-	if len(rows) != 1 {
-		t.Fatalf("occurrences = %d, want 1", len(rows))
-	}
-	if rows[0].Channel != "DIRECT" {
-		t.Errorf("channel = %s, want DIRECT", rows[0].Channel)
 	}
 }
 

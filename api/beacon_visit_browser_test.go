@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -8,17 +9,20 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"customevents/api"
 	"customevents/db/dbtest"
 )
 
-// TestBeaconVisitEndsAfter30Minutes moves the visit's last activity back
-// in localStorage before a page load, and the page's clock forward
-// within a page, instead of waiting.
+// TestBeaconVisitEndsAfter30Minutes checks that the _ma_visit cookie
+// lasts 30 minutes from the last page load or event. Instead of waiting,
+// it removes the cookie, as the browser does once they have passed, and
+// moves the page's clock forward within a page.
 func TestBeaconVisitEndsAfter30Minutes(t *testing.T) {
 	ts := newTestServer(t)
 	createEvent(t, ts, "viewed")
@@ -29,26 +33,28 @@ func TestBeaconVisitEndsAfter30Minutes(t *testing.T) {
 	evaluate(t, browser, `$__MA.captureEvent('viewed')`)
 	ts.waitCollected(t, 1)
 
-	// 29 minutes after the last event, the next page load continues the
-	// visit.
-	evaluate(t, browser, `localStorage._ma_t = Date.now() - 29 * 60000`)
+	// Within 30 minutes, the next page load continues the visit.
 	navigateBy(t, browser, `location.href = '/pricing'`)
 	waitBeaconLoaded(t, browser)
+	if left := visitCookieLifetime(t, browser, siteURL); left < 1790*time.Second || left > 1800*time.Second {
+		t.Errorf("_ma_visit expires in %v after the page load, want 30 minutes", left)
+	}
 	evaluate(t, browser, `$__MA.captureEvent('viewed')`)
 	ts.waitCollected(t, 1)
 
 	// 31 minutes after the last event, an event on the same page starts a
-	// new visit without UTM parameters.
-	evaluate(t, browser, `var realNow = Date.now; Date.now = function () { return realNow.call(Date) + 31 * 60000 }`)
+	// new visit without UTM parameters, whose referrer is the landing
+	// page's origin.
+	evaluate(t, browser, `document.cookie = '_ma_visit=; path=/; max-age=0';
+		var realNow = Date.now; Date.now = function () { return realNow.call(Date) + 31 * 60000 }`)
 	evaluate(t, browser, `$__MA.captureEvent('viewed')`)
 	ts.waitCollected(t, 1)
-	if utm := pageString(t, browser, "String(localStorage.getItem('_ma_utm'))"); utm != "" {
-		t.Errorf("localStorage _ma_utm after the visit ended = %q, want empty", utm)
+	if visit := storedVisit(t, browser); visit != siteURL+" " {
+		t.Errorf("stored visit after the visit ended = %q, want the referrer %s and no UTM parameters", visit, siteURL)
 	}
 
-	// With the campaign stored again, a page load 31 minutes after the last
-	// event also starts a new visit.
-	evaluate(t, browser, `localStorage._ma_utm = '?utm_source=newsletter&utm_medium=email'; localStorage._ma_t = realNow.call(Date) - 31 * 60000`)
+	// With the campaign's visit gone, a page load also starts a new visit.
+	evaluate(t, browser, `document.cookie = '_ma_visit=; path=/; max-age=0'`)
 	captureAfterNavigation(t, browser, ts, `location.href = '/docs'`, "viewed")
 
 	rows := storedOccurrences(t, ts)
@@ -70,6 +76,90 @@ func TestBeaconVisitEndsAfter30Minutes(t *testing.T) {
 		if row != want {
 			t.Errorf("occurrence %d =\n%+v\nwant\n%+v", i, row, want)
 		}
+	}
+}
+
+// visitCookieLifetime returns the time until the _ma_visit cookie of
+// siteURL expires, as the browser keeps it.
+func visitCookieLifetime(t *testing.T, browser context.Context, siteURL string) time.Duration {
+	t.Helper()
+	result, err := chromedp.Call(browser, network.GetCookies, network.GetCookiesParams{URLs: []string{siteURL + "/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range result.Cookies {
+		if c.Name == "_ma_visit" {
+			return time.Until(time.UnixMilli(int64(c.Expires * 1000)))
+		}
+	}
+	t.Fatalf("%s has no _ma_visit cookie", siteURL)
+	return 0
+}
+
+// TestBeaconVisitSpansSubdomains lands with a campaign on one subdomain
+// of a site and fires events on another, first after a navigation from
+// the landing page and then on a page opened directly. Both carry the
+// campaign, as the visit cookie is on the site's widest domain.
+func TestBeaconVisitSpansSubdomains(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "viewed")
+	siteURL := newSitePage(t, sitePageHTML(ts, ""))
+	www := strings.Replace(siteURL, "://127.0.0.1:", "://www.site.localhost:", 1)
+	shop := strings.Replace(siteURL, "://127.0.0.1:", "://shop.site.localhost:", 1)
+	browser := newBrowser(t)
+	landing := www + "/landing?utm_source=newsletter&utm_medium=email&utm_campaign=dec"
+	openSite(t, browser, landing)
+	captureAfterNavigation(t, browser, ts, `location.href = `+jsString(shop+"/cart"), "viewed")
+	openSite(t, browser, shop+"/checkout")
+	captureAndWait(t, browser, ts, "viewed")
+
+	rows := storedOccurrences(t, ts)
+	if len(rows) != 2 {
+		t.Fatalf("occurrences = %d, want 2", len(rows))
+	}
+	wantPages := []string{shop + "/cart", shop + "/checkout"}
+	// The browser sends only the origin as the referrer to another origin.
+	wantReferrers := []string{www + "/", ""}
+	for i, row := range rows {
+		want := storedOccurrence{
+			Slug: "viewed", ContactID: rows[0].ContactID, PageURL: wantPages[i], Referrer: wantReferrers[i],
+			Channel: "EMAIL", UTMSource: "newsletter", UTMMedium: "email", UTMCampaign: "dec", Metadata: "{}",
+		}
+		if row != want {
+			t.Errorf("occurrence %d =\n%+v\nwant\n%+v", i, row, want)
+		}
+	}
+}
+
+// TestBeaconLongFirstTouchStaysOnPage lands with UTM parameters too long
+// for a cookie. Events on the landing page carry them, the visit cookie of
+// an earlier campaign is removed, and the next page load starts a new
+// visit instead of going back to the earlier campaign.
+func TestBeaconLongFirstTouchStaysOnPage(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "viewed")
+	siteURL := newSitePage(t, sitePageHTML(ts, ""))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/?utm_source=partner&utm_medium=email")
+	content := strings.Repeat("x", 990)
+	openSite(t, browser, siteURL+"/landing?utm_source=newsletter&utm_medium=email&utm_content="+content)
+	if visit := storedVisit(t, browser); visit != "none" {
+		t.Errorf("stored visit = %q, want none for a first touch of over 1,000 characters", visit)
+	}
+	captureAndWait(t, browser, ts, "viewed")
+	openSite(t, browser, siteURL+"/pricing")
+	captureAndWait(t, browser, ts, "viewed")
+
+	rows := storedOccurrences(t, ts)
+	if len(rows) != 2 {
+		t.Fatalf("occurrences = %d, want 2", len(rows))
+	}
+	if got := rows[0]; got.Channel != "EMAIL" || got.UTMSource != "newsletter" || got.UTMContent != content[:200] {
+		t.Errorf("landing event has channel %s, utm_source %q and utm_content of %d bytes, want EMAIL, newsletter and 200 bytes",
+			got.Channel, got.UTMSource, len(got.UTMContent))
+	}
+	if got := rows[1]; got.Channel != "DIRECT" || got.UTMSource != "" {
+		t.Errorf("next page's event has channel %s and utm_source %q, want DIRECT and none", got.Channel, got.UTMSource)
 	}
 }
 
@@ -238,7 +328,7 @@ func TestBeaconNewIDAfterCookieDeleted(t *testing.T) {
 	if len(ids) != 2 || ids[0] == ids[1] {
 		t.Errorf("visitor ids sent = %q, want two different ids", ids)
 	}
-	if cookie := pageString(t, browser, "document.cookie"); len(ids) == 2 && cookie != "_ma_vid="+ids[1] {
+	if cookie := siteCookies(t, browser); len(ids) == 2 && cookie != "_ma_vid="+ids[1] {
 		t.Errorf("cookie = %q, want the second id", cookie)
 	}
 }
@@ -286,7 +376,7 @@ func TestBeaconSubdomainsShareVisitor(t *testing.T) {
 	if ids := sentIDs(); !slices.Equal(ids, wwwIDs) {
 		t.Errorf("visitor ids sent from shop = %q, want www's %q", ids, wwwIDs)
 	}
-	if cookie := pageString(t, browser, "document.cookie"); cookie != "_ma_vid="+wwwIDs[0] {
+	if cookie := siteCookies(t, browser); cookie != "_ma_vid="+wwwIDs[0] {
 		t.Errorf("shop cookies = %q, want only the shared _ma_vid=%s", cookie, wwwIDs[0])
 	}
 	if n := dbtest.Count(t, ts.Store.DB(), "contacts"); n != 1 {
@@ -304,7 +394,7 @@ func TestBeaconSubdomainsShareVisitor(t *testing.T) {
 		t.Errorf("visitor ids sent from blog = %q, want the earlier %s", ids, earlierBlog)
 	}
 	evaluate(t, browser, `document.cookie = '_ma_vid=; path=/; max-age=0'`)
-	if cookie := pageString(t, browser, "document.cookie"); cookie != "_ma_vid="+earlierBlog {
+	if cookie := siteCookies(t, browser); cookie != "_ma_vid="+earlierBlog {
 		t.Errorf("blog cookies after deleting the host-only one = %q, want _ma_vid=%s on other.localhost", cookie, earlierBlog)
 	}
 }

@@ -59,12 +59,34 @@ func assertNoTracking(t *testing.T, browser context.Context) {
 	assertNoVisitStorage(t, browser)
 }
 
-// assertNoVisitStorage checks that neither localStorage nor
-// sessionStorage, where earlier versions of the script kept the visit,
-// has the visit's first-touch UTM parameters, its referrer or the time of
-// its last activity.
+// storedVisit returns what the page's _ma_visit cookie holds, read as
+// the script reads it: the referrer origin of the visit's first touch, a
+// space and the first touch's query parameters. It returns "none" when the
+// page has no _ma_visit cookie.
+func storedVisit(t *testing.T, browser context.Context) string {
+	t.Helper()
+	return pageString(t, browser, `(function () {
+		var m = document.cookie.match(/(?:^|; )_ma_visit=([^;]*)/);
+		return m ? unescape(m[1]) : 'none';
+	})()`)
+}
+
+// siteCookies returns document.cookie without the _ma_visit cookie, which
+// the script writes on each page load once tracking is allowed.
+func siteCookies(t *testing.T, browser context.Context) string {
+	t.Helper()
+	return pageString(t, browser, `document.cookie.split('; ').filter(function (c) { return !/^_ma_visit=/.test(c) }).join('; ')`)
+}
+
+// assertNoVisitStorage checks that the page has no _ma_visit cookie, and
+// that neither localStorage nor sessionStorage, where earlier versions of
+// the script kept the visit, has the visit's first-touch UTM parameters,
+// its referrer or the time of its last activity.
 func assertNoVisitStorage(t *testing.T, browser context.Context) {
 	t.Helper()
+	if visit := storedVisit(t, browser); visit != "none" {
+		t.Errorf("_ma_visit cookie = %q, want none", visit)
+	}
 	for _, storage := range []string{"localStorage", "sessionStorage"} {
 		for _, key := range []string{"_ma_utm", "_ma_r", "_ma_t"} {
 			if value := pageString(t, browser, "String("+storage+".getItem('"+key+"'))"); value != "null" {
@@ -133,8 +155,8 @@ func TestConsentTrackSendsAtOnce(t *testing.T) {
 		t.Errorf("messages sent = %q, want [signup]", slugs)
 	}
 	assertVisitorCookie(t, browser)
-	if utm := pageString(t, browser, "localStorage.getItem('_ma_utm')"); utm != "?utm_source=newsletter" {
-		t.Errorf("localStorage _ma_utm = %q, want ?utm_source=newsletter", utm)
+	if visit := storedVisit(t, browser); visit != " ?utm_source=newsletter" {
+		t.Errorf("stored visit = %q, want no referrer and ?utm_source=newsletter", visit)
 	}
 	if slugs := storedSlugs(t, ts); !reflect.DeepEqual(slugs, []string{"signup"}) {
 		t.Errorf("stored events = %q, want [signup]", slugs)
@@ -164,8 +186,8 @@ func TestConsentWaitSendsAfterConsent(t *testing.T) {
 		t.Errorf("messages sent after consent = %q, want [first second]", slugs)
 	}
 	assertVisitorCookie(t, browser)
-	if utm := pageString(t, browser, "localStorage.getItem('_ma_utm')"); utm != "?utm_source=newsletter" {
-		t.Errorf("localStorage _ma_utm after consent = %q, want ?utm_source=newsletter", utm)
+	if visit := storedVisit(t, browser); visit != " ?utm_source=newsletter" {
+		t.Errorf("stored visit after consent = %q, want no referrer and ?utm_source=newsletter", visit)
 	}
 
 	// After consent, calls are sent at once.
@@ -207,8 +229,8 @@ func TestConsentWaitAfterURLChange(t *testing.T) {
 		$__MA.captureEvent('after');
 	`)
 	ts.waitCollected(t, 2)
-	if utm := pageString(t, browser, "localStorage.getItem('_ma_utm')"); utm != "?utm_source=newsletter&utm_medium=email" {
-		t.Errorf("localStorage _ma_utm = %q, want ?utm_source=newsletter&utm_medium=email", utm)
+	if visit := storedVisit(t, browser); visit != " ?utm_source=newsletter&utm_medium=email" {
+		t.Errorf("stored visit = %q, want no referrer and ?utm_source=newsletter&utm_medium=email", visit)
 	}
 	rows := storedOccurrences(t, ts)
 	if len(rows) != 2 {
@@ -226,24 +248,23 @@ func TestConsentWaitAfterURLChange(t *testing.T) {
 }
 
 // TestConsentWaitContinuesVisit covers a page in "wait" mode on a visit
-// that localStorage already holds, and calls of consent(true) after the
+// that the _ma_visit cookie already holds, and calls of consent(true) after the
 // first: the visit's first touch, its referrer and its 30-minute end work
 // as they do in "track" mode.
 func TestConsentWaitContinuesVisit(t *testing.T) {
-	const stored = `localStorage._ma_utm = '?utm_source=partner&utm_medium=cpc';
-		localStorage._ma_r = 'https://www.facebook.com'; localStorage._ma_t = Date.now();`
+	const stored = `document.cookie = '_ma_visit=' + escape('https://www.facebook.com ?utm_source=partner&utm_medium=cpc') + '; path=/; max-age=1800';`
 	tests := []struct {
 		name, setup, path, script string
 		// want is the utm_source and channel of each event, by slug.
 		want map[string][2]string
-		// wantReferrer is _ma_r at the end.
-		wantReferrer string
+		// wantVisit is what the _ma_visit cookie holds at the end.
+		wantVisit string
 	}{
 		{
 			name: "stored visit", setup: stored, path: "/",
-			script:       `$__MA.captureEvent('first'); $__MA.consent(true); $__MA.captureEvent('second')`,
-			want:         map[string][2]string{"first": {"partner", "PAID_SOCIAL"}, "second": {"partner", "PAID_SOCIAL"}},
-			wantReferrer: "https://www.facebook.com",
+			script:    `$__MA.captureEvent('first'); $__MA.consent(true); $__MA.captureEvent('second')`,
+			want:      map[string][2]string{"first": {"partner", "PAID_SOCIAL"}, "second": {"partner", "PAID_SOCIAL"}},
+			wantVisit: "https://www.facebook.com ?utm_source=partner&utm_medium=cpc",
 		},
 		{
 			name: "consent again after a new campaign", path: "/?utm_source=a&utm_medium=email",
@@ -251,15 +272,18 @@ func TestConsentWaitContinuesVisit(t *testing.T) {
 				history.pushState({}, '', '/?utm_source=b&utm_medium=social'); $__MA.captureEvent('first');
 				$__MA.consent(true);
 				history.pushState({}, '', '/next'); $__MA.captureEvent('second')`,
-			want:         map[string][2]string{"first": {"b", "ORGANIC_SOCIAL"}, "second": {"b", "ORGANIC_SOCIAL"}},
-			wantReferrer: "",
+			want:      map[string][2]string{"first": {"b", "ORGANIC_SOCIAL"}, "second": {"b", "ORGANIC_SOCIAL"}},
+			wantVisit: " ?utm_source=b&utm_medium=social",
 		},
 		{
+			// The browser removes the cookie 30 minutes after the last
+			// page load or event; the script does so here at once.
 			name: "visit ended before consent", setup: stored, path: "/",
-			script: `var later = Date.now() + 31 * 60 * 1000; Date.now = function () { return later };
+			script: `document.cookie = '_ma_visit=; path=/; max-age=0';
+				var later = Date.now() + 31 * 60 * 1000; Date.now = function () { return later };
 				$__MA.consent(true); $__MA.captureEvent('first'); $__MA.captureEvent('second')`,
-			want:         map[string][2]string{"first": {"", "DIRECT"}, "second": {"", "DIRECT"}},
-			wantReferrer: "",
+			want:      map[string][2]string{"first": {"", "DIRECT"}, "second": {"", "DIRECT"}},
+			wantVisit: " ",
 		},
 	}
 	for _, tt := range tests {
@@ -283,8 +307,8 @@ func TestConsentWaitContinuesVisit(t *testing.T) {
 					t.Errorf("%s: utm_source and channel %q, want %q", row.Slug, got, want)
 				}
 			}
-			if got := pageString(t, browser, "localStorage.getItem('_ma_r') || ''"); got != tt.wantReferrer {
-				t.Errorf("localStorage _ma_r = %q, want %q", got, tt.wantReferrer)
+			if got := storedVisit(t, browser); got != tt.wantVisit {
+				t.Errorf("stored visit = %q, want %q", got, tt.wantVisit)
 			}
 		})
 	}
@@ -349,7 +373,7 @@ func TestConsentWaitDeclinedDropsCalls(t *testing.T) {
 }
 
 // TestConsentWithdrawnRemovesVisit gives consent, which stores the visit in
-// localStorage, then withdraws it, which removes the visit again.
+// the _ma_visit cookie, then withdraws it, which removes the visit again.
 func TestConsentWithdrawnRemovesVisit(t *testing.T) {
 	ts := newTestServer(t)
 	createEvent(t, ts, "first")
@@ -360,12 +384,8 @@ func TestConsentWithdrawnRemovesVisit(t *testing.T) {
 
 	evaluate(t, browser, `$__MA.consent(true); $__MA.captureEvent('first')`)
 	ts.waitCollected(t, 1)
-	stored, err := chromedp.Run(browser, chromedp.Evaluate[string]("localStorage._ma_utm"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if stored != "?utm_source=newsletter" {
-		t.Fatalf("localStorage._ma_utm after consent = %q, want ?utm_source=newsletter", stored)
+	if visit := storedVisit(t, browser); visit != " ?utm_source=newsletter" {
+		t.Fatalf("stored visit after consent = %q, want no referrer and ?utm_source=newsletter", visit)
 	}
 
 	evaluate(t, browser, `$__MA.consent(false)`)
@@ -492,7 +512,7 @@ func TestConsentOptOutCoversSubdomains(t *testing.T) {
 	openSite(t, browser, shop+"/")
 	evaluate(t, browser, `document.cookie = '_ma_vid=0123456789abcdef0123456789abcdef; path=/; domain=site.localhost'`)
 	openSite(t, browser, www+"/")
-	if cookie := pageString(t, browser, "document.cookie"); cookie != "_ma_vid=0123456789abcdef0123456789abcdef" {
+	if cookie := siteCookies(t, browser); cookie != "_ma_vid=0123456789abcdef0123456789abcdef" {
 		t.Fatalf("www cookie before the opt-out = %q, want the shared _ma_vid", cookie)
 	}
 
