@@ -61,7 +61,10 @@ func setVisitorCookie(c echo.Context, visitorID, pageURL string) {
 // public suffix list) that the collect request's Host and the page URL
 // share, such as example.com for t.example.com and www.example.com. It
 // returns "" when they differ, when either is an IP address, localhost or
-// a public suffix, or when the page URL is not http or https. The page URL
+// a public suffix, or when the page URL is not http or https. A name under
+// localhost, such as t.site.localhost, counts localhost as its public
+// suffix, as Chromium does, so a local trial of a first-party collect host
+// gets the cookie on site.localhost. The page URL
 // comes from the message body: Origin and Referer headers are not used.
 func visitorCookieDomain(requestHost, pageURL string) string {
 	collectHost := cookieHost(requestHost)
@@ -86,15 +89,15 @@ func visitorCookieDomain(requestHost, pageURL string) string {
 }
 
 // cookieHost returns the lowercased host name of a Host header value, with
-// the port and a trailing dot removed, or "" for an IP address or a
-// localhost name, which cannot take a Domain cookie.
+// the port and a trailing dot removed, or "" for an IP address or
+// localhost, which cannot take a Domain cookie.
 func cookieHost(hostPort string) string {
 	host := hostPort
 	if h, _, err := net.SplitHostPort(hostPort); err == nil {
 		host = h
 	}
 	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
-	if host == "" || host == "localhost" || strings.HasSuffix(host, ".localhost") {
+	if host == "" || host == "localhost" {
 		return ""
 	}
 	if _, err := netip.ParseAddr(host); err == nil {
