@@ -77,6 +77,7 @@ func newServer(schema graphql.ExecutableSchema, log *slog.Logger) *handler.Serve
 	server.SetParserTokenLimit(maxParserTokens)
 	server.SetValidationRulesFn(validationRules)
 	server.Use(extension.Introspection{})
+	server.AroundFields(nullKindLists)
 	server.Use(selectionLimit{max: maxSelections, validated: cache})
 	// sizeLimit runs first, because the complexity limit's work grows with
 	// the expanded size.
