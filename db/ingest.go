@@ -264,7 +264,8 @@ func (s *Store) RecordEvents(ctx context.Context, log *slog.Logger, triggers []T
 	wake := false
 	for start := 0; start < len(items); start += chunk {
 		end := min(start+chunk, len(items))
-		results := s.writeBatch(log, items[start:end], batchRoute{wait: ctx})
+		batch := items[start:end]
+		results := s.writeBatch(log, batch, batchRoute{account: soleAccount(batch), wait: ctx})
 		for j, res := range results {
 			i := index[start+j]
 			occurrences[i], errs[i] = res.occurrence, res.err
@@ -298,7 +299,7 @@ func (s *Store) RecordEventsTogether(ctx context.Context, log *slog.Logger, trig
 		items[i] = batchItem{ctx: ctx, trigger: p}
 		wake = wake || p.hasActions
 	}
-	results := s.writeBatch(log, items, batchRoute{wait: ctx, together: true})
+	results := s.writeBatch(log, items, batchRoute{account: soleAccount(items), wait: ctx, together: true})
 	occurrences := make([]*EventOccurrence, len(triggers))
 	for i, res := range results {
 		if res.err != nil {
@@ -313,6 +314,22 @@ func (s *Store) RecordEventsTogether(ctx context.Context, log *slog.Logger, trig
 		s.wakeActionWorkers()
 	}
 	return occurrences, nil
+}
+
+// soleAccount returns the account that all items share, or 0 when they
+// belong to several. A batch of one account waits for a rebuild of the
+// account's report rollups only as long as its callers wait.
+func soleAccount(items []batchItem) int64 {
+	if len(items) == 0 {
+		return 0
+	}
+	account := items[0].trigger.AccountID
+	for _, item := range items[1:] {
+		if item.trigger.AccountID != account {
+			return 0
+		}
+	}
+	return account
 }
 
 // TriggerError is the error of RecordEventsTogether, and of every trigger
@@ -396,7 +413,12 @@ func (s *Store) writeBatch(log *slog.Logger, items []batchItem, route batchRoute
 		}
 	}
 	var failed *TriggerError
-	if err != nil && !errors.As(err, &failed) {
+	switch {
+	case err == nil || errors.As(err, &failed):
+	case route.wait != nil && route.wait.Err() != nil:
+		// The callers have gone, or the ingester is stopping.
+		log.Info("event batch not written: callers left or ingester stopping", "error", err, "triggers", len(items), "account_id", route.account)
+	default:
 		log.Error("event batch failed", "error", err, "triggers", len(items))
 	}
 	if err != nil {
@@ -445,6 +467,9 @@ func (s *Store) writeOnce(log *slog.Logger, items []batchItem, order []int, save
 		switch {
 		case route.account != 0:
 			if err := lockAccountRollups(route.wait, tx, route.account); err != nil {
+				if waitErr := route.wait.Err(); waitErr != nil {
+					return fmt.Errorf("%w: stopped waiting for the report rebuild of account %d", waitErr, route.account)
+				}
 				return err
 			}
 		case route.conn != nil:

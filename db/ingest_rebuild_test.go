@@ -476,3 +476,55 @@ func TestIngesterBatchStatementTimesOut(t *testing.T) {
 		t.Errorf("occurrences = %d, want 2: the one that blockContactOf recorded and the blocked one", n)
 	}
 }
+
+// TestRecordEventsCallerLeavesRebuildWait holds a time zone change open
+// while RecordEvents and RecordEventsTogether write events of the
+// account. Once the caller's context ends, each returns context.Canceled
+// and stores nothing, while the change still holds the account.
+func TestRecordEventsCallerLeavesRebuildWait(t *testing.T) {
+	record := map[string]func(context.Context, *db.Store, []db.Trigger) error{
+		"RecordEvents": func(ctx context.Context, s *db.Store, triggers []db.Trigger) error {
+			_, errs := s.RecordEvents(ctx, discardLog, triggers)
+			return errors.Join(errs...)
+		},
+		"RecordEventsTogether": func(ctx context.Context, s *db.Store, triggers []db.Trigger) error {
+			_, err := s.RecordEventsTogether(ctx, discardLog, triggers)
+			return err
+		},
+	}
+	for name, call := range record {
+		t.Run(name, func(t *testing.T) {
+			f := dbtest.NewFixture(t)
+			createEvent(t, f, "signup")
+			zoneChange := lockForTimeZoneChange(t, f, f.Account.ID, "Europe/Berlin")
+			defer zoneChange.Rollback()
+
+			leaving, leave := context.WithCancel(context.Background())
+			defer leave()
+			returned := make(chan error, 1)
+			go func() {
+				returned <- call(leaving, f.Store, []db.Trigger{
+					{AccountID: f.Account.ID, Slug: "signup", Email: "ann@example.com", Source: db.SourceAPI},
+					{AccountID: f.Account.ID, Slug: "signup", Email: "bob@example.com", Source: db.SourceAPI},
+				})
+			}()
+			waitSessions(t, f, 1, "waiting for a lock", "wait_event_type = 'Lock'")
+
+			leave()
+			select {
+			case err := <-returned:
+				if !errors.Is(err, context.Canceled) {
+					t.Errorf("err = %v, want context.Canceled", err)
+				}
+			case <-time.After(lockedReplyTimeout):
+				t.Fatalf("%s did not return within %s after its caller left", name, lockedReplyTimeout)
+			}
+			if err := zoneChange.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			if got := countOccurrences(t, f, f.Account.ID); got != 0 {
+				t.Errorf("occurrences = %d, want 0", got)
+			}
+		})
+	}
+}
