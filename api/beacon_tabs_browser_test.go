@@ -97,7 +97,7 @@ func TestBeaconNewCampaignInOtherTab(t *testing.T) {
 	openSite(t, browser, siteURL+"/pricing")
 	openNewTab(t, browser, siteURL+"/offer?utm_source=facebook&utm_medium=paid_social&utm_campaign=jan")
 	// The first tab may see the second tab's cookie writes a moment later.
-	waitTrue(t, browser, "/utm_campaign%3Djan/.test(document.cookie)")
+	waitTrue(t, browser, "/utm_campaign=jan/.test(document.cookie)")
 
 	captureAndWait(t, browser, ts, "viewed")
 

@@ -49,7 +49,7 @@ func TestBeaconVisitEndsAfter30Minutes(t *testing.T) {
 		var realNow = Date.now; Date.now = function () { return realNow.call(Date) + 31 * 60000 }`)
 	evaluate(t, browser, `$__MA.captureEvent('viewed')`)
 	ts.waitCollected(t, 1)
-	if visit := storedVisit(t, browser); visit != siteURL+" " {
+	if visit := storedVisit(t, browser); visit != siteURL+"|" {
 		t.Errorf("stored visit after the visit ended = %q, want the referrer %s and no UTM parameters", visit, siteURL)
 	}
 
@@ -132,9 +132,9 @@ func TestBeaconVisitSpansSubdomains(t *testing.T) {
 }
 
 // TestBeaconLongFirstTouchStaysOnPage lands with UTM parameters too long
-// for a cookie. Events on the landing page carry them, the visit cookie of
-// an earlier campaign is removed, and the next page load starts a new
-// visit instead of going back to the earlier campaign.
+// for the visit cookie. Events on the landing page carry them, the cookie
+// holds an empty visit in place of an earlier campaign's, and the next
+// page load starts a new visit instead of going back to that campaign.
 func TestBeaconLongFirstTouchStaysOnPage(t *testing.T) {
 	ts := newTestServer(t)
 	createEvent(t, ts, "viewed")
@@ -143,8 +143,8 @@ func TestBeaconLongFirstTouchStaysOnPage(t *testing.T) {
 	openSite(t, browser, siteURL+"/?utm_source=partner&utm_medium=email")
 	content := strings.Repeat("x", 990)
 	openSite(t, browser, siteURL+"/landing?utm_source=newsletter&utm_medium=email&utm_content="+content)
-	if visit := storedVisit(t, browser); visit != "none" {
-		t.Errorf("stored visit = %q, want none for a first touch of over 1,000 characters", visit)
+	if visit := storedVisit(t, browser); visit != "|" {
+		t.Errorf("stored visit = %q, want an empty visit for a first touch of over 1,000 characters", visit)
 	}
 	captureAndWait(t, browser, ts, "viewed")
 	openSite(t, browser, siteURL+"/pricing")

@@ -59,15 +59,15 @@ func assertNoTracking(t *testing.T, browser context.Context) {
 	assertNoVisitStorage(t, browser)
 }
 
-// storedVisit returns what the page's _ma_visit cookie holds, read as
-// the script reads it: the referrer origin of the visit's first touch, a
-// space and the first touch's query parameters. It returns "none" when the
-// page has no _ma_visit cookie.
+// storedVisit returns the value of the page's _ma_visit cookie: the
+// referrer origin of the visit's first touch, "|" and the first touch's
+// query parameters, with ";", "," and "\" escaped. It returns "none" when
+// the page has no _ma_visit cookie.
 func storedVisit(t *testing.T, browser context.Context) string {
 	t.Helper()
 	return pageString(t, browser, `(function () {
 		var m = document.cookie.match(/(?:^|; )_ma_visit=([^;]*)/);
-		return m ? unescape(m[1]) : 'none';
+		return m ? m[1] : 'none';
 	})()`)
 }
 
@@ -79,19 +79,17 @@ func siteCookies(t *testing.T, browser context.Context) string {
 }
 
 // assertNoVisitStorage checks that the page has no _ma_visit cookie, and
-// that neither localStorage nor sessionStorage, where earlier versions of
-// the script kept the visit, has the visit's first-touch UTM parameters,
-// its referrer or the time of its last activity.
+// that localStorage, where earlier versions of the script kept the visit,
+// has neither the visit's first-touch UTM parameters, its referrer nor the
+// time of its last activity.
 func assertNoVisitStorage(t *testing.T, browser context.Context) {
 	t.Helper()
 	if visit := storedVisit(t, browser); visit != "none" {
 		t.Errorf("_ma_visit cookie = %q, want none", visit)
 	}
-	for _, storage := range []string{"localStorage", "sessionStorage"} {
-		for _, key := range []string{"_ma_utm", "_ma_r", "_ma_t"} {
-			if value := pageString(t, browser, "String("+storage+".getItem('"+key+"'))"); value != "null" {
-				t.Errorf("%s %s = %q, want none", storage, key, value)
-			}
+	for _, key := range []string{"_ma_utm", "_ma_r", "_ma_t"} {
+		if value := pageString(t, browser, "String(localStorage.getItem('"+key+"'))"); value != "null" {
+			t.Errorf("localStorage %s = %q, want none", key, value)
 		}
 	}
 }
@@ -155,7 +153,7 @@ func TestConsentTrackSendsAtOnce(t *testing.T) {
 		t.Errorf("messages sent = %q, want [signup]", slugs)
 	}
 	assertVisitorCookie(t, browser)
-	if visit := storedVisit(t, browser); visit != " ?utm_source=newsletter" {
+	if visit := storedVisit(t, browser); visit != "|?utm_source=newsletter" {
 		t.Errorf("stored visit = %q, want no referrer and ?utm_source=newsletter", visit)
 	}
 	if slugs := storedSlugs(t, ts); !reflect.DeepEqual(slugs, []string{"signup"}) {
@@ -186,7 +184,7 @@ func TestConsentWaitSendsAfterConsent(t *testing.T) {
 		t.Errorf("messages sent after consent = %q, want [first second]", slugs)
 	}
 	assertVisitorCookie(t, browser)
-	if visit := storedVisit(t, browser); visit != " ?utm_source=newsletter" {
+	if visit := storedVisit(t, browser); visit != "|?utm_source=newsletter" {
 		t.Errorf("stored visit after consent = %q, want no referrer and ?utm_source=newsletter", visit)
 	}
 
@@ -229,7 +227,7 @@ func TestConsentWaitAfterURLChange(t *testing.T) {
 		$__MA.captureEvent('after');
 	`)
 	ts.waitCollected(t, 2)
-	if visit := storedVisit(t, browser); visit != " ?utm_source=newsletter&utm_medium=email" {
+	if visit := storedVisit(t, browser); visit != "|?utm_source=newsletter&utm_medium=email" {
 		t.Errorf("stored visit = %q, want no referrer and ?utm_source=newsletter&utm_medium=email", visit)
 	}
 	rows := storedOccurrences(t, ts)
@@ -252,7 +250,7 @@ func TestConsentWaitAfterURLChange(t *testing.T) {
 // first: the visit's first touch, its referrer and its 30-minute end work
 // as they do in "track" mode.
 func TestConsentWaitContinuesVisit(t *testing.T) {
-	const stored = `document.cookie = '_ma_visit=' + escape('https://www.facebook.com ?utm_source=partner&utm_medium=cpc') + '; path=/; max-age=1800';`
+	const stored = `document.cookie = '_ma_visit=https://www.facebook.com|?utm_source=partner&utm_medium=cpc; path=/; max-age=1800';`
 	tests := []struct {
 		name, setup, path, script string
 		// want is the utm_source and channel of each event, by slug.
@@ -264,7 +262,7 @@ func TestConsentWaitContinuesVisit(t *testing.T) {
 			name: "stored visit", setup: stored, path: "/",
 			script:    `$__MA.captureEvent('first'); $__MA.consent(true); $__MA.captureEvent('second')`,
 			want:      map[string][2]string{"first": {"partner", "PAID_SOCIAL"}, "second": {"partner", "PAID_SOCIAL"}},
-			wantVisit: "https://www.facebook.com ?utm_source=partner&utm_medium=cpc",
+			wantVisit: "https://www.facebook.com|?utm_source=partner&utm_medium=cpc",
 		},
 		{
 			name: "consent again after a new campaign", path: "/?utm_source=a&utm_medium=email",
@@ -273,7 +271,7 @@ func TestConsentWaitContinuesVisit(t *testing.T) {
 				$__MA.consent(true);
 				history.pushState({}, '', '/next'); $__MA.captureEvent('second')`,
 			want:      map[string][2]string{"first": {"b", "ORGANIC_SOCIAL"}, "second": {"b", "ORGANIC_SOCIAL"}},
-			wantVisit: " ?utm_source=b&utm_medium=social",
+			wantVisit: "|?utm_source=b&utm_medium=social",
 		},
 		{
 			// The browser removes the cookie 30 minutes after the last
@@ -283,7 +281,7 @@ func TestConsentWaitContinuesVisit(t *testing.T) {
 				var later = Date.now() + 31 * 60 * 1000; Date.now = function () { return later };
 				$__MA.consent(true); $__MA.captureEvent('first'); $__MA.captureEvent('second')`,
 			want:      map[string][2]string{"first": {"", "DIRECT"}, "second": {"", "DIRECT"}},
-			wantVisit: " ",
+			wantVisit: "|",
 		},
 	}
 	for _, tt := range tests {
@@ -384,7 +382,7 @@ func TestConsentWithdrawnRemovesVisit(t *testing.T) {
 
 	evaluate(t, browser, `$__MA.consent(true); $__MA.captureEvent('first')`)
 	ts.waitCollected(t, 1)
-	if visit := storedVisit(t, browser); visit != " ?utm_source=newsletter" {
+	if visit := storedVisit(t, browser); visit != "|?utm_source=newsletter" {
 		t.Fatalf("stored visit after consent = %q, want no referrer and ?utm_source=newsletter", visit)
 	}
 
@@ -461,8 +459,8 @@ func TestConsentOptOutStopsTracking(t *testing.T) {
 	assertVisitorCookie(t, browser)
 
 	// optOut also removes the visit that an earlier version of the script
-	// kept in sessionStorage.
-	evaluate(t, browser, `sessionStorage._ma_utm = '?utm_source=partner'; sessionStorage._ma_r = ''; sessionStorage._ma_t = Date.now()`)
+	// kept in localStorage.
+	evaluate(t, browser, `localStorage._ma_utm = '?utm_source=partner'; localStorage._ma_r = ''; localStorage._ma_t = Date.now()`)
 	evaluate(t, browser, `$__MA.optOut(); $__MA.captureEvent('second'); $__MA.identify({email: 'ann@example.com'})`)
 	if slugs := sentSlugs(t, browser); !reflect.DeepEqual(slugs, []string{"first"}) {
 		t.Errorf("messages sent = %q, want only [first] from before the opt-out", slugs)

@@ -6,8 +6,9 @@
       earlier calls
    Q  messages made in "wait" mode before consent, sent by consent(true)
    R  the origin of the referrer of the visit's first touch, which T sets
-   Z  the visit as T last saw it: first touch u, referrer origin r and
-      time t of the last page load or event. It lives in memory, so that a
+   Z  the visit as T last saw it: first touch u, referrer origin r,
+      time t of the last page load or event, and n, set when T did not
+      write it to the cookie. It lives in memory, so that a
       page that may not store yet, or whose cookies do not stick, keeps
       its visit, also when a single-page site changes the URL
    O  reports whether the _ma_optout cookie is set. Reading cookies
@@ -57,20 +58,24 @@
       id, never the old one again
    T  returns the visit's first-touch utm_* and search click id query
       parameters, and sets R to the origin of the referrer of the first
-      touch's page. It first replaces Z with the visit in the _ma_visit
-      cookie, if any, which holds R and the first touch, escaped, with a
-      space between them. A page whose URL has any of the parameters
-      starts a new first touch. Otherwise the one in Z counts unless 30
-      minutes (18e5 ms) have passed since the last page load or event in
-      Z, which ends the visit. Once tracking is allowed, T writes Z to the
-      cookie on the widest domain, with H, for 30 minutes (1800 s), so
-      that the tabs and the subdomains of the site share one visit, the
-      last page load or event in any of them wins, and the browser ends
-      the visit after 30 minutes without one. A cookie value of 1,000
-      characters or more is not written, and removes the cookie instead,
-      as the site's server might refuse requests with long cookies; the
-      visit then lasts as long as the page. unescape never throws, so
-      a value that the site's own code wrote cannot stop an event
+      touch's page. Unless Z.n is set, it first replaces Z with the visit
+      in the _ma_visit cookie, if any: R, "|" and the first touch. A page
+      whose URL has any of the parameters starts a new first touch.
+      Otherwise the one in Z counts unless 30 minutes (18e5 ms) have
+      passed since the last page load or event in Z, which ends the
+      visit. Once tracking is allowed, T writes Z to the cookie on the
+      widest domain, with H, for 30 minutes (1800 s), so that the tabs and
+      the subdomains of the site share one visit, the last page load or
+      event in any of them wins, and the browser ends the visit after 30
+      minutes without one. The first touch is percent-encoded already, so
+      only ";", "," and "\", which a cookie value cannot hold, are
+      escaped; the server decodes them as any %XX. A value of 1,000
+      characters or more, which the site's server might refuse with the
+      request, is not written: the cookie gets an empty visit, "|",
+      instead, so that no other tab brings back the visit before. T sets
+      Z.n when it did not write Z, in "wait" mode or for a long value,
+      so that the page keeps the first touch that it began with over an
+      older visit in the cookie
    C  returns the first of the server's metadata limits that an object
       breaks, or undefined. Only plain objects pass, also from another
       frame, and not arrays, dates or maps. Sizes count the JSON.stringify
@@ -89,18 +94,19 @@
    P  completes a message and sends it, keeps it in Q or drops it. Q
       keeps at most 1,000 messages, as the snippet's queue does. In an
       automated browser it warns instead
-   D  removes the _ma_visit cookie, and the visit's keys from localStorage
-      and sessionStorage, where earlier versions kept the visit.
-      consent(false) and optOut call it
+   D  deletes the cookies named in m on the host and on every parent
+      domain, where H may have set them, without setting a probe cookie,
+      and removes the visit's keys from localStorage, where earlier
+      versions kept the visit. consent(false) calls it for _ma_visit, and
+      optOut for _ma_vid, _ma_optout and _ma_visit
    A  the public $__MA object that replaces the stub. identify checks each
       field against the server's limits once trimmed and in NFC: email at
       most 254 bytes, the others strings of at most 200 characters, none
       with a control character, a line or paragraph separator or a
-      bidirectional override. optOut deletes _ma_vid and _ma_optout on
-      the host and every parent domain, sets _ma_optout again on the
-      widest domain, with H, and removes the visit with D. The script
-      calls it on each load of an opted-out browser, which renews the
-      cookie where Safari caps it at 7 days */
+      bidirectional override. optOut deletes the script's cookies and the
+      visit with D, and sets _ma_optout again on the widest domain, with
+      H. The script calls it on each load of an opted-out browser, which
+      renews the cookie where Safari caps it at 7 days */
 !function(w,d,n,l){
 var M=w.$__MA||{},q=M.q||[],k=M.k,u=M.u,c=M.c,Q=[],R,Y,N,E,Z={},K=Promise.resolve(),G=0,I=/(?:^|; )_ma_vid=([0-9a-f]{32})/,
 O=()=>{try{return/(?:^|; )_ma_optout=1/.test(d.cookie)}catch(e){}},
@@ -114,16 +120,16 @@ X=(m,v,a)=>d.cookie=m+"="+v+";path=/;max-age="+a+";SameSite=Lax",
 H=(i,h,x,v)=>{if(E==null)for(E="",h=l.hostname.split("."),i=h.length,v=Math.random();i--;)if(h[i]){x=";domain="+h.slice(i).join(".");X("_ma_p",v,9+x);if(d.cookie.includes("_ma_p="+v)){X("_ma_p","",0+x);E=x;break}}return E},
 J=()=>/(^|; )_ma_vid=.*; _ma_vid=/.test(d.cookie)&&X("_ma_vid","",0),
 V=m=>{J();if(m=d.cookie.match(I))Y=m[1];else N&&Y||(Y=[...crypto.getRandomValues(new Uint8Array(16))].map(x=>(x|256).toString(16).slice(1)).join(""));X("_ma_vid",Y,63072000+H());J();N=!d.cookie.match(I);return Y},
-T=(s,t,i)=>{i=Date.now();if(s=d.cookie.match(/(?:^|; )_ma_visit=([^;]*)/))s=unescape(s[1]).split(" "),Z={r:s[0],u:s[1],t:i};t=L((l.search.match(/[?&](utm_[a-z]+|gclid|[gw]braid|msclkid)=[^&#]*/g)||[]).join(""));R=L((d.referrer.match(/^[^:/]+:\/\/[^/?#]*/)||[""])[0]);if(!t&&i-Z.t<18e5)t=Z.u,R=Z.r;Z={u:t,r:R,t:i};g&&!o&&X("_ma_visit",s=escape(R+" "+t),(s.length<1e3?1800:0)+H());return t},
+T=(s,t,i)=>{i=Date.now();if(!Z.n&&(s=d.cookie.match(/(?:^|; )_ma_visit=([^;]*)/)))s=s[1].split(/\|(.*)/),Z={r:s[0],u:s[1],t:i};t=L((l.search.match(/[?&](utm_[a-z]+|gclid|[gw]braid|msclkid)=[^&#]*/g)||[]).join(""));R=L((d.referrer.match(/^[^:/]+:\/\/[^/?#]*/)||[""])[0]);if(!t&&i-Z.t<18e5)t=Z.u,R=Z.r;s=(R+"|"+t).replace(/[;,\\]/g,escape);Z={u:t,r:R,t:i};g&&!o?X("_ma_visit",s.length<1e3?s:Z.n="|",1800+H()):Z.n=1;return t},
 C=(m,x,v,t,c)=>{if({}.toString.call(m)!="[object Object]")return"is not an object";c=0;for(x in m){v=m[x];t=typeof v;if(++c>50)return"has over 50 keys";if(!x)return"has an empty key";if(B(x)>64)return"key "+x+" is over 64 bytes";if(t=="number"?!isFinite(v):!/^(string|boolean)$/.test(t))return x+" is not a string, finite number or boolean";if(B(v)>1024)return x+" is over 1024 bytes";if(/\0/.test(x+v))return x+" contains a NUL character"}if(B(JSON.stringify(m))>8192)return"is over 8192 bytes"},
 S=(m,r,b,f)=>{m.v=V();r=u+"/collect";b={method:"POST",body:JSON.stringify(m),credentials:"include",mode:"no-cors"};f=e=>K=K.then(e=>fetch(r,b)).catch(e=>0);if(G++>49)return f();setTimeout(e=>G=0);try{if(n.sendBeacon(r,b.body))return}catch(e){}fetch(r,Object.assign({keepalive:!0},b)).catch(f)},
 P=m=>{if(o)return;if(n.webdriver===!0)return W("navigator.webdriver is true: not sent");m.k=k;m.u=L(l.href);g?S(m):g==null&&Q.length<1e3&&Q.push(m)},
-D=x=>{X("_ma_visit","",0+H());try{for(x of[localStorage,sessionStorage])delete x._ma_utm,delete x._ma_r,delete x._ma_t}catch(e){}},
+D=(m,h,i,x)=>{h=l.hostname.split(".");for(i=h.length+1;i--;)for(x of m)X(x,"",0+(h[i]?";domain="+h.slice(i).join("."):""));try{x=localStorage;delete x._ma_utm,delete x._ma_r,delete x._ma_t}catch(e){}},
 A=w.$__MA={k:k,u:u,c:c,
 captureEvent:F((s,m,e,p)=>{e={e:s,r:L(d.referrer),a:T(),f:R};if(typeof s!="string"||!s)return W("captureEvent needs a slug");if(m!=null){if(p=C(m))return W("metadata "+p+": event "+s+" not sent");e.m=m}P(e)}),
 identify:F((p,i,x,v,y)=>{if(!p||typeof p.email!="string"||!p.email.trim())return W("identify needs an email");i={};for(x of["email","firstName","lastName","company"]){v=p[x];y=typeof v!="string"?v!=null&&"is not a string":/[\0-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069]/.test(v.trim())?"contains a control or invisible character":x=="email"?B(v.trim().normalize())>254&&"is over 254 bytes":[...v.trim().normalize()].length>200&&"is over 200 characters";if(y)return W("identify "+x+" "+y+": not sent");i[x]=v}P({i:i})}),
-consent:F(y=>{g=y===!0;if(g&&!o){T();Q.forEach(S)}else D();Q=[]}),
-optOut:F((h,i,x)=>{o=1;Q=[];h=l.hostname.split(".");X("_ma_vid","",0);X("_ma_optout","",0);for(i=h.length;i--;){x=";domain="+h.slice(i).join(".");X("_ma_vid","",0+x);X("_ma_optout","",0+x)}X("_ma_optout",1,63072000+H());D()})};
+consent:F(y=>{g=y===!0;if(g&&!o){T();Q.forEach(S)}else D(["_ma_visit"]);Q=[]}),
+optOut:F(()=>{o=1;Q=[];D(["_ma_vid","_ma_optout","_ma_visit"]);X("_ma_optout",1,63072000+H())})};
 F(T)();
 O()&&A.optOut();
 q.forEach(F(c=>A[c[0]](...c[1])))

@@ -1,0 +1,184 @@
+package api_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"customevents/api"
+)
+
+// queryValue percent-encodes s for a query string as a browser does for a
+// typed or linked URL, with %20 for a space.
+func queryValue(s string) string {
+	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
+}
+
+// TestBeaconCyrillicCampaignWholeVisit lands from a search ad whose
+// campaign, keyword and ad text are in Cyrillic, as ad platforms fill
+// them in from the account. Each value is well under the server's limit
+// of 200 bytes, and the percent-encoded query is 652 characters, which
+// the cookie keeps as they are. The next page of the visit carries the
+// campaign.
+func TestBeaconCyrillicCampaignWholeVisit(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "viewed")
+	siteURL := newSitePage(t, sitePageHTML(ts, ""))
+	browser := newBrowser(t)
+	const (
+		campaign = "Зимние шины — распродажа, Москва и область"
+		term     = "купить зимние шины недорого с доставкой"
+		content  = "Объявление 3: скидка до 30%"
+	)
+	landing := siteURL + "/landing?utm_source=google&utm_medium=cpc&utm_campaign=" + queryValue(campaign) +
+		"&utm_term=" + queryValue(term) + "&utm_content=" + queryValue(content)
+	openSite(t, browser, landing)
+	if visit, query := storedVisit(t, browser), landing[len(siteURL+"/landing"):]; visit != "|"+query {
+		t.Errorf("stored visit = %q, want no referrer and the %d-character query %q", visit, len(query), query)
+	}
+	captureAfterNavigation(t, browser, ts, `location.href = '/pricing'`, "viewed")
+
+	rows := storedOccurrences(t, ts)
+	if len(rows) != 1 {
+		t.Fatalf("occurrences = %d, want 1", len(rows))
+	}
+	if got := rows[0]; got.Channel != "PAID_SEARCH" {
+		t.Errorf("next page's channel = %s, want PAID_SEARCH", got.Channel)
+	}
+	if got := rows[0]; got.UTMCampaign != campaign {
+		t.Errorf("next page's utm_campaign = %q, want %q", got.UTMCampaign, campaign)
+	}
+}
+
+// TestBeaconVeryLongFirstTouchEndsVisit lands with a query of about
+// 1,900 characters whose 300 commas the cookie value escapes as %2C,
+// which makes it longer still. The earlier campaign's visit ends all the
+// same, as it does for a shorter value of over 1,000 characters.
+func TestBeaconVeryLongFirstTouchEndsVisit(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "viewed")
+	siteURL := newSitePage(t, sitePageHTML(ts, ""))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/?utm_source=partner&utm_medium=affiliate")
+	content := strings.Repeat("(a:1),", 300)
+	openSite(t, browser, siteURL+"/landing?utm_source=newsletter&utm_medium=email&utm_content="+content)
+	if visit := storedVisit(t, browser); visit != "|" {
+		t.Errorf("stored visit = %.60q..., want an empty visit for a first touch of over 1,000 characters", visit)
+	}
+	openSite(t, browser, siteURL+"/pricing")
+	captureAndWait(t, browser, ts, "viewed")
+
+	rows := storedOccurrences(t, ts)
+	if len(rows) != 1 {
+		t.Fatalf("occurrences = %d, want 1", len(rows))
+	}
+	if got := rows[0]; got.Channel != "DIRECT" || got.UTMSource != "" {
+		t.Errorf("next page's event has channel %s and utm_source %q, want DIRECT and none", got.Channel, got.UTMSource)
+	}
+}
+
+// TestBeaconLongFirstTouchWithOtherTabOpen lands with a first touch too
+// long for the cookie while another tab of the site is open on a later
+// page of the visit before. An event in that tab must not bring the
+// earlier campaign back: the next page load in the landing tab starts a
+// new visit, as it does without the other tab.
+func TestBeaconLongFirstTouchWithOtherTabOpen(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "viewed")
+	siteURL := newSitePage(t, sitePageHTML(ts, ""))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/?utm_source=partner&utm_medium=affiliate")
+	openSite(t, browser, siteURL+"/pricing")
+	content := strings.Repeat("x", 990)
+	tab := openNewTab(t, browser, siteURL+"/landing?utm_source=newsletter&utm_medium=email&utm_content="+content)
+	waitTrue(t, browser, "/(^|; )_ma_visit=\\|(;|$)/.test(document.cookie)")
+
+	captureAndWait(t, browser, ts, "viewed")
+	openSite(t, tab, siteURL+"/pricing")
+	captureAndWait(t, tab, ts, "viewed")
+
+	rows := storedOccurrences(t, ts)
+	if len(rows) != 2 {
+		t.Fatalf("occurrences = %d, want 2", len(rows))
+	}
+	if got := rows[1]; got.Channel != "DIRECT" || got.UTMSource != "" {
+		t.Errorf("landing tab's next page has channel %s and utm_source %q, want DIRECT and none", got.Channel, got.UTMSource)
+	}
+}
+
+// recordCookieWrites is page script that keeps every string written to
+// document.cookie, in order, in window.cookieWrites.
+const recordCookieWrites = `window.cookieWrites = [];
+var pageCookie = Object.getOwnPropertyDescriptor(Document.prototype, 'cookie');
+Object.defineProperty(document, 'cookie', {
+	get: function () { return pageCookie.get.call(document) },
+	set: function (v) { cookieWrites.push(v); pageCookie.set.call(document, v) }
+});
+`
+
+// TestConsentDeclinedSetsNoCookie declines tracking in "wait" mode and
+// calls consent on a page in "gpc" mode with the signal on. Such pages
+// set no cookie, so no write may give a cookie a lifetime, not even a
+// short-lived probe.
+func TestConsentDeclinedSetsNoCookie(t *testing.T) {
+	tests := []struct {
+		name, mode, setup, script string
+	}{
+		{name: "wait then declined", mode: "wait", script: `$__MA.consent(false)`},
+		{name: "gpc signal with consent calls", mode: "gpc", setup: gpcSetup(true), script: `$__MA.consent(true); $__MA.consent(false)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := newTestServer(t)
+			snippet := api.SnippetWithMode(ts.URL, ts.Account.SiteKey, tt.mode)
+			siteURL := newSitePage(t, consentPageHTML(snippet, recordCookieWrites+tt.setup, tt.script))
+			browser := newBrowser(t)
+			openSite(t, browser, siteURL+"/?utm_source=newsletter")
+
+			sets, err := chromedp.Run(browser, chromedp.Evaluate[[]string](
+				`cookieWrites.filter(function (w) { return !/;max-age=0(;|$)/.test(w) })`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(sets) != 0 {
+				t.Errorf("cookie writes = %q, want none that sets a cookie", sets)
+			}
+		})
+	}
+}
+
+// TestConsentWaitNewCampaignOverStoredVisit lands in "wait" mode with a
+// new campaign while the cookie still contains the visit of an earlier
+// campaign. The site then takes the UTM parameters out of the address
+// bar, as single-page sites and URL-cleaning plugins do, before the
+// visitor consents. The calls before and after consent(true) must carry
+// the first touch that the page began with, not the stored visit.
+func TestConsentWaitNewCampaignOverStoredVisit(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "held")
+	createEvent(t, ts, "after")
+	const stored = `document.cookie = '_ma_visit=https://www.facebook.com|?utm_source=partner&utm_medium=cpc; path=/; max-age=1800';`
+	snippet := api.SnippetWithMode(ts.URL, ts.Account.SiteKey, "wait")
+	siteURL := newSitePage(t, consentPageHTML(snippet, stored, ""))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/landing?utm_source=newsletter&utm_medium=email")
+
+	evaluate(t, browser, `history.replaceState({}, '', '/landing'); $__MA.captureEvent('held');
+		$__MA.consent(true); $__MA.captureEvent('after')`)
+	ts.waitCollected(t, 2)
+
+	rows := storedOccurrences(t, ts)
+	if len(rows) != 2 {
+		t.Fatalf("occurrences = %d, want 2", len(rows))
+	}
+	for _, row := range rows {
+		if row.UTMSource != "newsletter" || row.Channel != "EMAIL" {
+			t.Errorf("%s: utm_source %q and channel %s, want newsletter and EMAIL", row.Slug, row.UTMSource, row.Channel)
+		}
+	}
+	if visit := storedVisit(t, browser); visit != "|?utm_source=newsletter&utm_medium=email" {
+		t.Errorf("stored visit = %q, want no referrer and ?utm_source=newsletter&utm_medium=email", visit)
+	}
+}
