@@ -182,3 +182,125 @@ func TestConsentWaitNewCampaignOverStoredVisit(t *testing.T) {
 		t.Errorf("stored visit = %q, want no referrer and ?utm_source=newsletter&utm_medium=email", visit)
 	}
 }
+
+// TestConsentWaitLateConsentKeepsNewerVisit opens a page in "wait" mode
+// without a campaign and leaves its consent banner unanswered. The visitor
+// then follows a newsletter link into a second tab and consents there.
+// Consent given later in the first tab must not replace the newsletter
+// visit in the cookie with the first tab's older, empty one. The last page
+// load anywhere on the site wins, so the newsletter tab's next page still
+// counts as EMAIL.
+func TestConsentWaitLateConsentKeepsNewerVisit(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "viewed")
+	snippet := api.SnippetWithMode(ts.URL, ts.Account.SiteKey, "wait")
+	siteURL := newSitePage(t, consentPageHTML(snippet, "", ""))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/")
+	tab := openNewTab(t, browser, siteURL+"/landing?utm_source=newsletter&utm_medium=email")
+	evaluate(t, tab, `$__MA.consent(true)`)
+	waitTrue(t, browser, "/_ma_visit=[^;]*newsletter/.test(document.cookie)")
+
+	evaluate(t, browser, `$__MA.consent(true); $__MA.captureEvent('viewed')`)
+	ts.waitCollected(t, 1)
+	if visit := storedVisit(t, browser); visit != "|?utm_source=newsletter&utm_medium=email" {
+		t.Errorf("stored visit after consent in the first tab = %q, want the newsletter visit", visit)
+	}
+	openSite(t, tab, siteURL+"/pricing")
+	evaluate(t, tab, `$__MA.consent(true); $__MA.captureEvent('viewed')`)
+	ts.waitCollected(t, 1)
+
+	rows := storedOccurrences(t, ts)
+	if len(rows) != 2 {
+		t.Fatalf("occurrences = %d, want 2", len(rows))
+	}
+	if got := rows[0]; got.Channel != "EMAIL" || got.UTMSource != "newsletter" {
+		t.Errorf("first tab's event has channel %s and utm_source %q, want EMAIL and newsletter", got.Channel, got.UTMSource)
+	}
+	if got := rows[1]; got.Channel != "EMAIL" || got.UTMSource != "newsletter" {
+		t.Errorf("newsletter tab's next page has channel %s and utm_source %q, want EMAIL and newsletter", got.Channel, got.UTMSource)
+	}
+}
+
+// TestBeaconLongFirstTouchTabKeepsNewerVisit lands with a first touch too
+// long for the cookie, and the site takes the parameters out of the
+// address bar. A newsletter link then opens a second tab. An event in the
+// first tab, whose URL no longer has campaign parameters, must not erase
+// the newsletter visit, as it does not for a short first touch: the
+// newsletter tab's next page must still count as EMAIL.
+func TestBeaconLongFirstTouchTabKeepsNewerVisit(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "viewed")
+	siteURL := newSitePage(t, sitePageHTML(ts, ""))
+	browser := newBrowser(t)
+	content := strings.Repeat("x", 990)
+	openSite(t, browser, siteURL+"/landing?utm_source=partner&utm_medium=affiliate&utm_content="+content)
+	evaluate(t, browser, `history.replaceState({}, '', '/landing')`)
+	tab := openNewTab(t, browser, siteURL+"/offer?utm_source=newsletter&utm_medium=email")
+	waitTrue(t, browser, "/_ma_visit=[^;]*newsletter/.test(document.cookie)")
+
+	captureAndWait(t, browser, ts, "viewed")
+	if visit := storedVisit(t, browser); visit != "|?utm_source=newsletter&utm_medium=email" {
+		t.Errorf("stored visit after the first tab's event = %q, want the newsletter visit", visit)
+	}
+	openSite(t, tab, siteURL+"/pricing")
+	captureAndWait(t, tab, ts, "viewed")
+
+	rows := storedOccurrences(t, ts)
+	if len(rows) != 2 {
+		t.Fatalf("occurrences = %d, want 2", len(rows))
+	}
+	if got := rows[1]; got.Channel != "EMAIL" || got.UTMSource != "newsletter" {
+		t.Errorf("newsletter tab's next page has channel %s and utm_source %q, want EMAIL and newsletter", got.Channel, got.UTMSource)
+	}
+}
+
+// TestBeaconVisitCookieWithoutSeparator loads a page whose _ma_visit
+// cookie has no "|", as a site's own cookie of that name may have. The
+// script ignores the value, instead of reading it whole as the referrer
+// origin and the missing first touch as the text "undefined", and stores
+// a new visit.
+func TestBeaconVisitCookieWithoutSeparator(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "viewed")
+	const older = `document.cookie = '_ma_visit=https%3A//www.google.com%20%3Futm_source%3Dnewsletter; path=/; max-age=1800';`
+	siteURL := newSitePage(t, sitePageHTML(ts, older))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/pricing")
+
+	if visit := storedVisit(t, browser); visit != "|" {
+		t.Errorf("stored visit = %q, want a new visit without referrer or first touch", visit)
+	}
+}
+
+// TestBeaconVisitCookieRawQueryCharacters lands with a campaign of
+// characters that location.search keeps unencoded, such as ";", "," and
+// "\", which the cookie value escapes, and of some that it encodes, and
+// fires an event there and on the next page. Both store the campaign as
+// it was typed.
+func TestBeaconVisitCookieRawQueryCharacters(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "viewed")
+	siteURL := newSitePage(t, sitePageHTML(ts, ""))
+	browser := newBrowser(t)
+	const raw = "a\"b'c`d{e}f|g^h;i,j\\k[l]m n<o>p!q$r(s)t*u~v"
+	openSite(t, browser, siteURL+"/landing?utm_source=newsletter&utm_medium=email&utm_campaign="+raw+"&utm_content=x%3By")
+	captureAndWait(t, browser, ts, "viewed")
+	captureAfterNavigation(t, browser, ts, `location.href = '/pricing'`, "viewed")
+
+	rows := storedOccurrences(t, ts)
+	if len(rows) != 2 {
+		t.Fatalf("occurrences = %d, want 2", len(rows))
+	}
+	for i, row := range rows {
+		if row.UTMCampaign != raw {
+			t.Errorf("occurrence %d utm_campaign = %q, want %q", i, row.UTMCampaign, raw)
+		}
+	}
+	if rows[1].UTMContent != "x;y" || rows[0].UTMContent != "x;y" {
+		t.Errorf("utm_content = %q on the landing page and %q on the next, want x;y on both", rows[0].UTMContent, rows[1].UTMContent)
+	}
+	if rows[1].Channel != "EMAIL" {
+		t.Errorf("next page's channel = %s, want EMAIL", rows[1].Channel)
+	}
+}

@@ -6,11 +6,11 @@
       earlier calls
    Q  messages made in "wait" mode before consent, sent by consent(true)
    R  the origin of the referrer of the visit's first touch, which T sets
-   Z  the visit as T last saw it: first touch u, referrer origin r,
-      time t of the last page load or event, and n, set when T did not
-      write it to the cookie. It lives in memory, so that a
+   Z  the visit as T last saw it: first touch u, referrer origin r and
+      time t of the last page load or event. It lives in memory, so that a
       page that may not store yet, or whose cookies do not stick, keeps
       its visit, also when a single-page site changes the URL
+   U  the _ma_visit value that T last read or wrote on this page
    O  reports whether the _ma_optout cookie is set. Reading cookies
       throws in a sandboxed frame, where it reports false
    o  true when nothing may be sent on this page: opted out, or "gpc" mode
@@ -58,24 +58,26 @@
       id, never the old one again
    T  returns the visit's first-touch utm_* and search click id query
       parameters, and sets R to the origin of the referrer of the first
-      touch's page. Unless Z.n is set, it first replaces Z with the visit
-      in the _ma_visit cookie, if any: R, "|" and the first touch. A page
-      whose URL has any of the parameters starts a new first touch.
-      Otherwise the one in Z counts unless 30 minutes (18e5 ms) have
-      passed since the last page load or event in Z, which ends the
-      visit. Once tracking is allowed, T writes Z to the cookie on the
-      widest domain, with H, for 30 minutes (1800 s), so that the tabs and
-      the subdomains of the site share one visit, the last page load or
-      event in any of them wins, and the browser ends the visit after 30
-      minutes without one. The first touch is percent-encoded already, so
-      only ";", "," and "\", which a cookie value cannot hold, are
-      escaped; the server decodes them as any %XX. A value of 1,000
-      characters or more, which the site's server might refuse with the
-      request, is not written: the cookie gets an empty visit, "|",
-      instead, so that no other tab brings back the visit before. T sets
-      Z.n when it did not write Z, in "wait" mode or for a long value,
-      so that the page keeps the first touch that it began with over an
-      older visit in the cookie
+      touch's page. The _ma_visit cookie holds R, "|" and the first touch.
+      T replaces Z with the cookie's visit only when the value differs
+      from U, which means that another page wrote a newer visit. So a
+      page that did not write its own first touch, in "wait" mode or for
+      a long value, keeps it over the older visit in the cookie, and
+      still follows a later one. A value without "|", as an older script
+      or the site may write, is ignored. A page whose URL has any of the
+      parameters starts a new first touch. Otherwise the one in Z counts
+      while the cookie exists, because another page renews it, or else
+      until 30 minutes (18e5 ms) have passed since the last page load or
+      event in Z. Once tracking is allowed, T writes Z to the cookie on
+      the widest domain, with H, for 30 minutes (1800 s), so that the
+      tabs and the subdomains of the site share one visit, the last page
+      load or event in any of them wins, and the browser ends the visit
+      after 30 minutes without one. The first touch is percent-encoded
+      already, so only ";", "," and "\", which a cookie value cannot
+      hold, are escaped; the server decodes them as any %XX. A value of
+      1,000 characters or more, which the site's server might refuse with
+      the request, is not written: the cookie gets an empty visit, "|",
+      instead, so that no other tab brings back the visit before
    C  returns the first of the server's metadata limits that an object
       breaks, or undefined. Only plain objects pass, also from another
       frame, and not arrays, dates or maps. Sizes count the JSON.stringify
@@ -108,7 +110,7 @@
       H. The script calls it on each load of an opted-out browser, which
       renews the cookie where Safari caps it at 7 days */
 !function(w,d,n,l){
-var M=w.$__MA||{},q=M.q||[],k=M.k,u=M.u,c=M.c,Q=[],R,Y,N,E,Z={},K=Promise.resolve(),G=0,I=/(?:^|; )_ma_vid=([0-9a-f]{32})/,
+var M=w.$__MA||{},q=M.q||[],k=M.k,u=M.u,c=M.c,Q=[],R,Y,N,E,U,Z={},K=Promise.resolve(),G=0,I=/(?:^|; )_ma_vid=([0-9a-f]{32})/,
 O=()=>{try{return/(?:^|; )_ma_optout=1/.test(d.cookie)}catch(e){}},
 o=O()||c=="gpc"&&n.globalPrivacyControl===!0,
 g=!c||/^(track|gpc)$/.test(c)||null,
@@ -120,7 +122,7 @@ X=(m,v,a)=>d.cookie=m+"="+v+";path=/;max-age="+a+";SameSite=Lax",
 H=(i,h,x,v)=>{if(E==null)for(E="",h=l.hostname.split("."),i=h.length,v=Math.random();i--;)if(h[i]){x=";domain="+h.slice(i).join(".");X("_ma_p",v,9+x);if(d.cookie.includes("_ma_p="+v)){X("_ma_p","",0+x);E=x;break}}return E},
 J=()=>/(^|; )_ma_vid=.*; _ma_vid=/.test(d.cookie)&&X("_ma_vid","",0),
 V=m=>{J();if(m=d.cookie.match(I))Y=m[1];else N&&Y||(Y=[...crypto.getRandomValues(new Uint8Array(16))].map(x=>(x|256).toString(16).slice(1)).join(""));X("_ma_vid",Y,63072000+H());J();N=!d.cookie.match(I);return Y},
-T=(s,t,i)=>{i=Date.now();if(!Z.n&&(s=d.cookie.match(/(?:^|; )_ma_visit=([^;]*)/)))s=s[1].split(/\|(.*)/),Z={r:s[0],u:s[1],t:i};t=L((l.search.match(/[?&](utm_[a-z]+|gclid|[gw]braid|msclkid)=[^&#]*/g)||[]).join(""));R=L((d.referrer.match(/^[^:/]+:\/\/[^/?#]*/)||[""])[0]);if(!t&&i-Z.t<18e5)t=Z.u,R=Z.r;s=(R+"|"+t).replace(/[;,\\]/g,escape);Z={u:t,r:R,t:i};g&&!o?X("_ma_visit",s.length<1e3?s:Z.n="|",1800+H()):Z.n=1;return t},
+T=(s,t,i)=>{i=Date.now();if(s=d.cookie.match(/(?:^|; )_ma_visit=(([^;|]*)\|([^;]*))/))U!=(U=s[1])&&(Z={r:s[2],u:s[3]});t=L((l.search.match(/[?&](utm_[a-z]+|gclid|[gw]braid|msclkid)=[^&#]*/g)||[]).join(""));R=L((d.referrer.match(/^[^:/]+:\/\/[^/?#]*/)||[""])[0]);if(!t&&(s||i-Z.t<18e5))t=Z.u,R=Z.r;s=(R+"|"+t).replace(/[;,\\]/g,escape);Z={u:t,r:R,t:i};g&&!o&&X("_ma_visit",U=s.length<1e3?s:"|",1800+H());return t},
 C=(m,x,v,t,c)=>{if({}.toString.call(m)!="[object Object]")return"is not an object";c=0;for(x in m){v=m[x];t=typeof v;if(++c>50)return"has over 50 keys";if(!x)return"has an empty key";if(B(x)>64)return"key "+x+" is over 64 bytes";if(t=="number"?!isFinite(v):!/^(string|boolean)$/.test(t))return x+" is not a string, finite number or boolean";if(B(v)>1024)return x+" is over 1024 bytes";if(/\0/.test(x+v))return x+" contains a NUL character"}if(B(JSON.stringify(m))>8192)return"is over 8192 bytes"},
 S=(m,r,b,f)=>{m.v=V();r=u+"/collect";b={method:"POST",body:JSON.stringify(m),credentials:"include",mode:"no-cors"};f=e=>K=K.then(e=>fetch(r,b)).catch(e=>0);if(G++>49)return f();setTimeout(e=>G=0);try{if(n.sendBeacon(r,b.body))return}catch(e){}fetch(r,Object.assign({keepalive:!0},b)).catch(f)},
 P=m=>{if(o)return;if(n.webdriver===!0)return W("navigator.webdriver is true: not sent");m.k=k;m.u=L(l.href);g?S(m):g==null&&Q.length<1e3&&Q.push(m)},
