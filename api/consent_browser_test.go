@@ -370,8 +370,8 @@ func TestConsentWaitDeclinedDropsCalls(t *testing.T) {
 	}
 }
 
-// TestConsentWithdrawnRemovesVisit gives consent, which stores the visit in
-// the _ma_visit cookie, then withdraws it, which removes the visit again.
+// TestConsentWithdrawnRemovesVisit gives consent, which stores the visitor
+// id and the visit in cookies, then withdraws it, which removes both.
 func TestConsentWithdrawnRemovesVisit(t *testing.T) {
 	ts := newTestServer(t)
 	createEvent(t, ts, "first")
@@ -386,8 +386,13 @@ func TestConsentWithdrawnRemovesVisit(t *testing.T) {
 		t.Fatalf("stored visit after consent = %q, want no referrer and ?utm_source=newsletter", visit)
 	}
 
+	assertVisitorCookie(t, browser)
+
 	evaluate(t, browser, `$__MA.consent(false)`)
 	assertNoVisitStorage(t, browser)
+	if cookie := pageString(t, browser, "document.cookie"); cookie != "" {
+		t.Errorf("site cookies after consent(false) = %q, want none", cookie)
+	}
 }
 
 // gpcSetup is page script that sets navigator.globalPrivacyControl, as a

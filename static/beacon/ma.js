@@ -99,8 +99,8 @@
    D  deletes the cookies named in m on the host and on every parent
       domain, where H may have set them, without setting a probe cookie,
       and removes the visit's keys from localStorage, where earlier
-      versions kept the visit. consent(false) calls it for _ma_visit, and
-      optOut for _ma_vid, _ma_optout and _ma_visit
+      versions kept the visit. consent calls it for _ma_vid and _ma_visit
+      when tracking is not allowed, and optOut for those and _ma_optout
    A  the public $__MA object that replaces the stub. identify checks each
       field against the server's limits once trimmed and in NFC: email at
       most 254 bytes, the others strings of at most 200 characters, none
@@ -130,8 +130,8 @@ D=(m,h,i,x)=>{h=l.hostname.split(".");for(i=h.length+1;i--;)for(x of m)X(x,"",0+
 A=w.$__MA={k:k,u:u,c:c,
 captureEvent:F((s,m,e,p)=>{e={e:s,r:L(d.referrer),a:T(),f:R};if(typeof s!="string"||!s)return W("captureEvent needs a slug");if(m!=null){if(p=C(m))return W("metadata "+p+": event "+s+" not sent");e.m=m}P(e)}),
 identify:F((p,i,x,v,y)=>{if(!p||typeof p.email!="string"||!p.email.trim())return W("identify needs an email");i={};for(x of["email","firstName","lastName","company"]){v=p[x];y=typeof v!="string"?v!=null&&"is not a string":/[\0-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069]/.test(v.trim())?"contains a control or invisible character":x=="email"?B(v.trim().normalize())>254&&"is over 254 bytes":[...v.trim().normalize()].length>200&&"is over 200 characters";if(y)return W("identify "+x+" "+y+": not sent");i[x]=v}P({i:i})}),
-consent:F(y=>{g=y===!0;if(g&&!o){T();Q.forEach(S)}else D(["_ma_visit"]);Q=[]}),
-optOut:F(()=>{o=1;Q=[];D(["_ma_vid","_ma_optout","_ma_visit"]);X("_ma_optout",1,63072000+H())})};
+consent:F(y=>{g=y===!0;if(g&&!o){T();Q.forEach(S)}else D(["_ma_vid","_ma_visit"]);Q=[]}),
+optOut:F(()=>{o=1;Q=[];D(["_ma_vid","_ma_visit","_ma_optout"]);X("_ma_optout",1,63072000+H())})};
 F(T)();
 O()&&A.optOut();
 q.forEach(F(c=>A[c[0]](...c[1])))
