@@ -755,3 +755,22 @@ func TestCollectStoresNoIPAddress(t *testing.T) {
 		}
 	}
 }
+
+// TestSnippetAddressWithTrailingSlash puts the snippet on a page with the
+// server address written as "http://host:port/", as a hand-edited snippet
+// may have it. The script loads from //ma.js and posts to //collect, and
+// the event is stored.
+func TestSnippetAddressWithTrailingSlash(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "signup")
+	page := `<!doctype html><html><head>` + api.Snippet(ts.URL+"/", ts.Account.SiteKey) +
+		"\n<script>" + recordSends + "</script>\n</head><body><h1>Site</h1></body></html>"
+	siteURL := newSitePage(t, page)
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/")
+	captureAndWait(t, browser, ts, "signup")
+
+	if slugs := storedSlugs(t, ts); !reflect.DeepEqual(slugs, []string{"signup"}) {
+		t.Errorf("stored events = %q, want [signup]", slugs)
+	}
+}

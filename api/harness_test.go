@@ -82,11 +82,14 @@ func startTestServer(t testing.TB, f *dbtest.Fixture, configure func(*api.Config
 	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// A preflight is counted before its reply, so it is counted before
 		// the browser sends the request it allows.
-		if r.Method == http.MethodOptions && r.URL.Path == "/collect" {
+		// A snippet address written with a trailing slash posts to
+		// //collect.
+		collect := r.URL.Path == "/collect" || r.URL.Path == "//collect"
+		if r.Method == http.MethodOptions && collect {
 			ts.collectPreflights.Add(1)
 		}
 		handler.ServeHTTP(w, r)
-		if r.Method == http.MethodPost && r.URL.Path == "/collect" {
+		if r.Method == http.MethodPost && collect {
 			ts.collectPosts.Add(1)
 			ts.collected <- struct{}{}
 		}

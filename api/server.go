@@ -115,10 +115,14 @@ func (s *Server) routes() {
 	// Probes and public endpoints.
 	e.GET("/healthz", s.getHealth)
 	e.HEAD("/healthz", s.getHealth)
-	e.GET("/ma.js", s.getBeaconScript)
-	e.HEAD("/ma.js", s.getBeaconScript)
-	e.POST("/collect", s.postCollect)
-	e.OPTIONS("/collect", s.optionsCollect)
+	// A snippet whose address was written with a trailing slash asks
+	// for //ma.js and posts to //collect, so those paths work too.
+	for _, root := range []string{"/", "//"} {
+		e.GET(root+"ma.js", s.getBeaconScript)
+		e.HEAD(root+"ma.js", s.getBeaconScript)
+		e.POST(root+"collect", s.postCollect)
+		e.OPTIONS(root+"collect", s.optionsCollect)
+	}
 	s.mountGraphQL(e)
 
 	// Admin API: sign-in, invite acceptance and password resets are open,
