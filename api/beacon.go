@@ -141,6 +141,10 @@ func parseCollect(body []byte) (collectMessage, error) {
 	return msg, err
 }
 
+// maxShownSlugRunes caps how much of an invalid slug from a page the
+// reason for its rejection quotes.
+const maxShownSlugRunes = 64
+
 // parseCollectEvent checks an event message. Its UTM parameters are the
 // visit's first touch when the script sent one and otherwise those of the
 // page URL. The channel is classified from them, the referrer and the page
@@ -149,6 +153,10 @@ func parseCollectEvent(req collectRequest, pageURL string) (*db.Trigger, error) 
 	// GraphQL trims the slug too.
 	req.Slug = strings.TrimSpace(req.Slug)
 	if verr := apitype.ValidateSlug(req.Slug); verr != nil {
+		// "Check my site" shows the message, so it names the slug that
+		// the page sent, cut short as it comes from the page.
+		shown, _ := apitype.CutText(req.Slug, maxShownSlugRunes)
+		verr.Message = fmt.Sprintf("The page sent the slug %q. %s", shown, verr.Message)
 		return nil, verr
 	}
 	referrer, err := cutReferrer("referrer", req.Referrer)

@@ -320,7 +320,7 @@ func TestBeaconStatusListsDrops(t *testing.T) {
 		"1 × A message had no Origin header, and the account accepts only its allowed origins: send events with the beacon script from a page of an allowed origin.",
 		"1 × A message had an Origin header that is not a web origin, and the account accepts only its allowed origins. A browser on a page of your site sends its origin, such as https://www.example.com.",
 		"1 × A message came from https://evil.example, which is not among the account's allowed origins: if that is your site, add it under Settings → Account.",
-		"1 × A message was rejected: " + apitype.ValidateSlug("Bad Slug").Message,
+		`1 × A message was rejected: The page sent the slug "Bad Slug". Slug must be lowercase: replace 'B' with 'b'.`,
 	}
 	var reasons []string
 	for _, drop := range got.RecentDrops {
