@@ -415,9 +415,10 @@ func (s *Store) writeBatch(log *slog.Logger, items []batchItem, route batchRoute
 	var failed *TriggerError
 	switch {
 	case err == nil || errors.As(err, &failed):
-	case route.wait != nil && route.wait.Err() != nil:
-		// The callers have gone, or the ingester is stopping.
-		log.Info("event batch not written: callers left or ingester stopping", "error", err, "triggers", len(items), "account_id", route.account)
+	case route.wait != nil && route.wait.Err() != nil && !errors.Is(err, ErrUnconfirmed):
+		// The callers have gone, or the ingester is stopping. A batch
+		// whose outcome is unknown may be stored, so it is an error.
+		log.Info("event batch stopped: callers left or ingester stopping", "error", err, "triggers", len(items), "account_id", route.account)
 	default:
 		log.Error("event batch failed", "error", err, "triggers", len(items))
 	}

@@ -102,6 +102,11 @@ func (p *errorPresenter) present(ctx context.Context, err error) *gqlerror.Error
 		return clientError(gqlErr, inputTypeMessage(ctx, gqlErr.Path, err), apitype.CodeBadUserInput, lastPathName(gqlErr.Path))
 	}
 
+	if clientLeft(ctx, err) {
+		p.log.InfoContext(ctx, "GraphQL resolver stopped: client left",
+			"error", err, "request_id", requestID(ctx), "path", gqlErr.Path.String())
+		return clientError(gqlErr, internalMessage, apitype.CodeInternal, "")
+	}
 	p.log.ErrorContext(ctx, "GraphQL resolver failed",
 		"error", err,
 		"request_id", requestID(ctx),
@@ -181,13 +186,26 @@ type internalFailures struct {
 	firstIndex int
 }
 
-// log writes the line for the failures, if there were any.
+// log writes the line for the failures, if there were any. Failures that
+// came from the client leaving are logged at Info.
 func (f *internalFailures) log(ctx context.Context, log *slog.Logger, accountID int64) {
 	if f.count == 0 {
 		return
 	}
+	if clientLeft(ctx, f.first) {
+		log.InfoContext(ctx, "batch triggers stopped: client left", "error", f.first, "failed", f.count,
+			"account_id", accountID, "request_id", requestID(ctx))
+		return
+	}
 	log.ErrorContext(ctx, "batch triggers failed", "error", f.first, "first_index", f.firstIndex, "failed", f.count,
 		"account_id", accountID, "request_id", requestID(ctx))
+}
+
+// clientLeft reports whether err comes from the end of ctx, the request's
+// context, which ends when the client closes the connection.
+func clientLeft(ctx context.Context, err error) bool {
+	ctxErr := ctx.Err()
+	return ctxErr != nil && errors.Is(err, ctxErr)
 }
 
 // triggerError returns the per-input error of a triggerCustomEvents input.

@@ -169,7 +169,17 @@ func (c *triggerFieldsCheck) fail(field graphql.CollectedField, err error) {
 // failAll records err, which no field's input caused, as the error of
 // every field. It logs an internal error once, not once per field.
 func (r *Resolver) failAll(ctx context.Context, account *db.Account, check *triggerFieldsCheck, fields []graphql.CollectedField, err error) {
-	if _, _, _, ok := classify(err); !ok {
+	_, _, _, known := classify(err)
+	switch {
+	case known:
+	case clientLeft(ctx, err):
+		r.log.InfoContext(ctx, "triggerCustomEvent fields stopped: client left",
+			"error", err,
+			"fields", len(fields),
+			"account_id", account.ID,
+			"request_id", requestID(ctx))
+		err = &loggedFieldsError{err: err}
+	default:
 		r.log.ErrorContext(ctx, "triggerCustomEvent fields failed",
 			"error", err,
 			"fields", len(fields),
