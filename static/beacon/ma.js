@@ -63,8 +63,8 @@
       from U, which means that another page wrote a newer visit. So a
       page that did not write its own first touch, in "wait" mode or for
       a long value, keeps it over the older visit in the cookie, and
-      still follows a later one. A value without "|", as an older script
-      or the site may write, is ignored. A page whose URL has any of the
+      still follows a later one. A value without "|", as a site's own
+      cookie of that name may hold, is ignored. A page whose URL has any of the
       parameters starts a new first touch. Otherwise the one in Z counts
       while the cookie exists, because another page renews it, or else
       until 30 minutes (18e5 ms) have passed since the last page load or
@@ -74,7 +74,7 @@
       load or event in any of them wins, and the browser ends the visit
       after 30 minutes without one. The first touch is percent-encoded
       already, so only ";", "," and "\", which a cookie value cannot
-      hold, are escaped; the server decodes them as any %XX. A value of
+      hold, are escaped, and the server decodes them as any %XX. A value of
       1,000 characters or more, which the site's server might refuse with
       the request, is not written: the cookie gets an empty visit, "|",
       instead, so that no other tab brings back the visit before
