@@ -155,8 +155,8 @@ func parseCollectEvent(req collectRequest, pageURL string) (*db.Trigger, error) 
 	if verr := apitype.ValidateSlug(req.Slug); verr != nil {
 		// "Check my site" shows the message, so it names the slug that
 		// the page sent, cut short as it comes from the page.
-		shown, _ := apitype.CutText(req.Slug, maxShownSlugRunes)
-		verr.Message = fmt.Sprintf("The page sent the slug %q. %s", shown, verr.Message)
+		quoted, _ := apitype.CutText(req.Slug, maxShownSlugRunes)
+		verr.Message = fmt.Sprintf("The page sent the slug %q. %s", quoted, verr.Message)
 		return nil, verr
 	}
 	referrer, err := cutReferrer("referrer", req.Referrer)

@@ -158,9 +158,7 @@ func TestBeaconLongFirstTouchStaysOnPage(t *testing.T) {
 		t.Errorf("landing event has channel %s, utm_source %q and utm_content of %d bytes, want EMAIL, newsletter and 200 bytes",
 			got.Channel, got.UTMSource, len(got.UTMContent))
 	}
-	if got := rows[1]; got.Channel != "DIRECT" || got.UTMSource != "" {
-		t.Errorf("next page's event has channel %s and utm_source %q, want DIRECT and none", got.Channel, got.UTMSource)
-	}
+	checkChannel(t, "next page's event", rows[1], "DIRECT", "")
 }
 
 // TestBeaconSearchClickWholeVisit lands on a page with a search ad

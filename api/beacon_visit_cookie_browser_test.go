@@ -10,6 +10,15 @@ import (
 	"customevents/api"
 )
 
+// checkChannel checks the channel and utm_source of row, the occurrence
+// that what describes.
+func checkChannel(t *testing.T, what string, row storedOccurrence, channel, source string) {
+	t.Helper()
+	if row.Channel != channel || row.UTMSource != source {
+		t.Errorf("%s has channel %s and utm_source %q, want %s and %q", what, row.Channel, row.UTMSource, channel, source)
+	}
+}
+
 // queryValue percent-encodes s for a query string as a browser does for a
 // typed or linked URL, with %20 for a space.
 func queryValue(s string) string {
@@ -74,9 +83,7 @@ func TestBeaconVeryLongFirstTouchEndsVisit(t *testing.T) {
 	if len(rows) != 1 {
 		t.Fatalf("occurrences = %d, want 1", len(rows))
 	}
-	if got := rows[0]; got.Channel != "DIRECT" || got.UTMSource != "" {
-		t.Errorf("next page's event has channel %s and utm_source %q, want DIRECT and none", got.Channel, got.UTMSource)
-	}
+	checkChannel(t, "next page's event", rows[0], "DIRECT", "")
 }
 
 // TestBeaconLongFirstTouchWithOtherTabOpen lands with a first touch too
@@ -103,9 +110,7 @@ func TestBeaconLongFirstTouchWithOtherTabOpen(t *testing.T) {
 	if len(rows) != 2 {
 		t.Fatalf("occurrences = %d, want 2", len(rows))
 	}
-	if got := rows[1]; got.Channel != "DIRECT" || got.UTMSource != "" {
-		t.Errorf("landing tab's next page has channel %s and utm_source %q, want DIRECT and none", got.Channel, got.UTMSource)
-	}
+	checkChannel(t, "landing tab's next page", rows[1], "DIRECT", "")
 }
 
 // recordCookieWrites is page script that keeps every string written to
@@ -214,12 +219,8 @@ func TestConsentWaitLateConsentKeepsNewerVisit(t *testing.T) {
 	if len(rows) != 2 {
 		t.Fatalf("occurrences = %d, want 2", len(rows))
 	}
-	if got := rows[0]; got.Channel != "EMAIL" || got.UTMSource != "newsletter" {
-		t.Errorf("first tab's event has channel %s and utm_source %q, want EMAIL and newsletter", got.Channel, got.UTMSource)
-	}
-	if got := rows[1]; got.Channel != "EMAIL" || got.UTMSource != "newsletter" {
-		t.Errorf("newsletter tab's next page has channel %s and utm_source %q, want EMAIL and newsletter", got.Channel, got.UTMSource)
-	}
+	checkChannel(t, "first tab's event", rows[0], "EMAIL", "newsletter")
+	checkChannel(t, "newsletter tab's next page", rows[1], "EMAIL", "newsletter")
 }
 
 // TestBeaconLongFirstTouchTabKeepsNewerVisit lands with a first touch too
@@ -250,9 +251,7 @@ func TestBeaconLongFirstTouchTabKeepsNewerVisit(t *testing.T) {
 	if len(rows) != 2 {
 		t.Fatalf("occurrences = %d, want 2", len(rows))
 	}
-	if got := rows[1]; got.Channel != "EMAIL" || got.UTMSource != "newsletter" {
-		t.Errorf("newsletter tab's next page has channel %s and utm_source %q, want EMAIL and newsletter", got.Channel, got.UTMSource)
-	}
+	checkChannel(t, "newsletter tab's next page", rows[1], "EMAIL", "newsletter")
 }
 
 // TestBeaconVisitCookieWithoutSeparator loads a page whose _ma_visit

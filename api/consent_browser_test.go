@@ -246,16 +246,16 @@ func TestConsentWaitAfterURLChange(t *testing.T) {
 }
 
 // TestConsentWaitContinuesVisit covers a page in "wait" mode on a visit
-// that the _ma_visit cookie already holds, and calls of consent(true) after the
-// first: the visit's first touch, its referrer and its 30-minute end work
-// as they do in "track" mode.
+// that the _ma_visit cookie already contains, and calls of consent(true)
+// after the first: the visit's first touch, its referrer and its
+// 30-minute end work as they do in "track" mode.
 func TestConsentWaitContinuesVisit(t *testing.T) {
 	const stored = `document.cookie = '_ma_visit=https://www.facebook.com|?utm_source=partner&utm_medium=cpc; path=/; max-age=1800';`
 	tests := []struct {
 		name, setup, path, script string
 		// want is the utm_source and channel of each event, by slug.
 		want map[string][2]string
-		// wantVisit is what the _ma_visit cookie holds at the end.
+		// wantVisit is the value of the _ma_visit cookie at the end.
 		wantVisit string
 	}{
 		{
@@ -275,7 +275,7 @@ func TestConsentWaitContinuesVisit(t *testing.T) {
 		},
 		{
 			// The browser removes the cookie 30 minutes after the last
-			// page load or event; the script does so here at once.
+			// page load or event, and this script removes it at once.
 			name: "visit ended before consent", setup: stored, path: "/",
 			script: `document.cookie = '_ma_visit=; path=/; max-age=0';
 				var later = Date.now() + 31 * 60 * 1000; Date.now = function () { return later };

@@ -115,8 +115,8 @@ func (s *Server) routes() {
 	// Probes and public endpoints.
 	e.GET("/healthz", s.getHealth)
 	e.HEAD("/healthz", s.getHealth)
-	// A snippet whose address was written with a trailing slash asks
-	// for //ma.js and posts to //collect, so those paths work too.
+	// A snippet whose address was written with a trailing slash
+	// requests //ma.js and posts to //collect, so those paths work too.
 	for _, root := range []string{"/", "//"} {
 		e.GET(root+"ma.js", s.getBeaconScript)
 		e.HEAD(root+"ma.js", s.getBeaconScript)
