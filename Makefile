@@ -112,8 +112,8 @@ pg-stop:
 .PHONY: bench bench-beacon bench-app bench-ingest bench-report
 bench: bench-beacon bench-app bench-ingest bench-report
 
-# bench-beacon: the size of /ma.js as served, raw and gzip, against the
-# 2 KB limit.
+# bench-beacon: the size of /ma.js as served, raw, gzip and brotli, against
+# the 2 KB gzip limit.
 bench-beacon:
 	$(GO) test ./api -run '^TestBeaconScriptSize$$' -count=1 -v 2>&1 | grep -E '/ma.js|^(ok|FAIL)'
 

@@ -426,14 +426,20 @@ func setCollectCORS(c echo.Context) {
 }
 
 // getBeaconScript serves the tracking script with a short cache, so a fix
-// reaches every website within an hour. Clients that accept gzip get the
-// precompressed copy.
+// reaches every website within an hour. Clients get the brotli copy when
+// they accept it, as browsers do over HTTPS, else the gzip copy when they
+// accept that.
 func (s *Server) getBeaconScript(c echo.Context) error {
 	header := c.Response().Header()
 	header.Set(echo.HeaderCacheControl, "public, max-age=3600")
 	header.Set("Access-Control-Allow-Origin", "*")
 	header.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
-	if acceptsGzip(c.Request().Header.Get(echo.HeaderAcceptEncoding)) {
+	accept := c.Request().Header.Get(echo.HeaderAcceptEncoding)
+	if acceptsEncoding(accept, "br") {
+		header.Set(echo.HeaderContentEncoding, "br")
+		return c.Blob(http.StatusOK, beaconContentType, beaconScriptBrotli)
+	}
+	if acceptsGzip(accept) {
 		header.Set(echo.HeaderContentEncoding, "gzip")
 		return c.Blob(http.StatusOK, beaconContentType, beaconScriptGzip)
 	}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/andybalholm/brotli"
+
 	"customevents/app/apitype"
 	"customevents/db/dbtest"
 )
@@ -464,56 +466,73 @@ func TestCollectIgnoresOptedOutBrowser(t *testing.T) {
 	}
 }
 
-func TestBeaconScriptServedGzip(t *testing.T) {
+func TestBeaconScriptEncodings(t *testing.T) {
 	ts := newTestServer(t)
 
-	req, err := http.NewRequest(http.MethodGet, ts.URL+"/ma.js", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Setting Accept-Encoding turns off the client's transparent
-	// decompression, so the body is the bytes on the wire.
-	req.Header.Set("Accept-Encoding", "gzip, deflate, br")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	compressed, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.Header.Get("Content-Encoding") != "gzip" || resp.Header.Get("Vary") != "Accept-Encoding" {
-		t.Errorf("Content-Encoding, Vary = %q, %q, want gzip, Accept-Encoding", resp.Header.Get("Content-Encoding"), resp.Header.Get("Vary"))
-	}
-	t.Logf("GET /ma.js: %d bytes gzip", len(compressed))
-	if len(compressed) > 2048 {
-		t.Errorf("GET /ma.js gzip body = %d bytes, want at most 2048", len(compressed))
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(compressed))
-	if err != nil {
-		t.Fatal(err)
-	}
-	script, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
+	// get returns the body as sent and its Content-Encoding. Setting
+	// Accept-Encoding turns off the client's transparent decompression.
+	get := func(acceptEncoding string) ([]byte, string) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, ts.URL+"/ma.js", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Accept-Encoding", acceptEncoding)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := resp.Header.Get("Vary"); got != "Accept-Encoding" {
+			t.Errorf("Accept-Encoding %q: Vary = %q, want Accept-Encoding", acceptEncoding, got)
+		}
+		if got := resp.Header.Get("Content-Type"); got != "text/javascript; charset=utf-8" {
+			t.Errorf("Accept-Encoding %q: Content-Type = %q", acceptEncoding, got)
+		}
+		return body, resp.Header.Get("Content-Encoding")
 	}
 
-	plainReq, _ := http.NewRequest(http.MethodGet, ts.URL+"/ma.js", nil)
-	plainReq.Header.Set("Accept-Encoding", "identity")
-	resp, err = http.DefaultClient.Do(plainReq)
-	if err != nil {
-		t.Fatal(err)
+	plain, encoding := get("identity")
+	if encoding != "" {
+		t.Errorf("Content-Encoding for identity = %q, want none", encoding)
 	}
-	plain, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.Header.Get("Content-Encoding") != "" {
-		t.Errorf("Content-Encoding without gzip = %q, want none", resp.Header.Get("Content-Encoding"))
+	if !bytes.HasPrefix(plain, []byte("((")) {
+		t.Fatalf("plain /ma.js starts with %q, want the script", plain[:min(20, len(plain))])
 	}
-	if !bytes.Equal(plain, script) {
-		t.Error("plain and gzip copies of /ma.js differ")
+
+	tests := []struct {
+		acceptEncoding string
+		encoding       string
+		decode         func(io.Reader) (io.Reader, error)
+	}{
+		{"gzip, deflate, br", "br", func(r io.Reader) (io.Reader, error) { return brotli.NewReader(r), nil }},
+		{"gzip, deflate", "gzip", func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) }},
+		{"br;q=0, gzip", "gzip", func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) }},
 	}
-	if got := resp.Header.Get("Content-Type"); got != "text/javascript; charset=utf-8" {
-		t.Errorf("Content-Type = %q", got)
+	for _, tt := range tests {
+		body, encoding := get(tt.acceptEncoding)
+		t.Logf("GET /ma.js with Accept-Encoding %q: %d bytes %s", tt.acceptEncoding, len(body), encoding)
+		if encoding != tt.encoding {
+			t.Errorf("Accept-Encoding %q: Content-Encoding = %q, want %q", tt.acceptEncoding, encoding, tt.encoding)
+			continue
+		}
+		if len(body) > 2048 {
+			t.Errorf("Accept-Encoding %q: body = %d bytes, want at most 2048", tt.acceptEncoding, len(body))
+		}
+		r, err := tt.decode(bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		script, err := io.ReadAll(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(script, plain) {
+			t.Errorf("Accept-Encoding %q: decoded body differs from the plain /ma.js", tt.acceptEncoding)
+		}
 	}
 }

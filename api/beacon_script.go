@@ -3,37 +3,63 @@ package api
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"strings"
+
+	"github.com/andybalholm/brotli"
+	esbuild "github.com/evanw/esbuild/pkg/api"
 
 	"customevents/static"
 )
 
 const beaconContentType = "text/javascript; charset=utf-8"
 
-// The served tracking script: static/beacon/ma.js without its leading
-// comment, as is and gzip-compressed.
+// The served tracking script: static/beacon/ma.js minified, as is and
+// gzip- and brotli-compressed.
 var (
-	beaconScript     = stripLeadingComment(static.Beacon)
-	beaconScriptGzip = gzipBytes(beaconScript)
+	beaconScript       = minifyScript(static.Beacon)
+	beaconScriptGzip   = gzipBytes(beaconScript)
+	beaconScriptBrotli = brotliBytes(beaconScript)
 )
 
-// stripLeadingComment removes a /* */ comment at the start of script and
-// the line break after it. ma.js keeps its notes for readers there.
-func stripLeadingComment(script []byte) []byte {
-	rest, ok := bytes.CutPrefix(script, []byte("/*"))
-	if !ok {
-		return script
+// minifyScript minifies the beacon source with esbuild: whitespace,
+// comments and local names go, and so do the names of properties that end
+// in "_", which the script keeps for its own objects. The output uses
+// ES2019 syntax (optional catch binding, object spread), which every
+// browser released since 2019 parses. It panics on a syntax error, so a
+// broken script stops the server at start and fails every test.
+func minifyScript(source []byte) []byte {
+	result := esbuild.Transform(string(source), esbuild.TransformOptions{
+		MinifyWhitespace:  true,
+		MinifyIdentifiers: true,
+		MinifySyntax:      true,
+		MangleProps:       "_$",
+		LegalComments:     esbuild.LegalCommentsNone,
+		Target:            esbuild.ES2019,
+	})
+	if len(result.Errors) > 0 {
+		e := result.Errors[0]
+		line := 0
+		if e.Location != nil {
+			line = e.Location.Line
+		}
+		panic(fmt.Sprintf("static/beacon/ma.js line %d: %s", line, e.Text))
 	}
-	_, after, found := bytes.Cut(rest, []byte("*/"))
-	if !found {
-		return script
-	}
-	return bytes.TrimLeft(after, "\r\n")
+	return bytes.TrimRight(result.Code, "\n")
 }
 
 func gzipBytes(data []byte) []byte {
 	var buf bytes.Buffer
 	w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	// Writes to a bytes.Buffer do not fail.
+	w.Write(data)
+	w.Close()
+	return buf.Bytes()
+}
+
+func brotliBytes(data []byte) []byte {
+	var buf bytes.Buffer
+	w := brotli.NewWriterLevel(&buf, brotli.BestCompression)
 	// Writes to a bytes.Buffer do not fail.
 	w.Write(data)
 	w.Close()

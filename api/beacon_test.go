@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"io"
 	"reflect"
 	"slices"
@@ -690,7 +691,7 @@ func TestAcceptsGzip(t *testing.T) {
 // every page of every website downloads.
 func TestBeaconScriptSize(t *testing.T) {
 	const limit = 2048
-	t.Logf("/ma.js: %d bytes, %d bytes gzip (limit %d)", len(beaconScript), len(beaconScriptGzip), limit)
+	t.Logf("/ma.js: %d bytes, %d bytes gzip (limit %d), %d bytes brotli", len(beaconScript), len(beaconScriptGzip), limit, len(beaconScriptBrotli))
 	if len(beaconScriptGzip) > limit {
 		t.Errorf("/ma.js gzip size = %d bytes, want at most %d", len(beaconScriptGzip), limit)
 	}
@@ -705,26 +706,25 @@ func TestBeaconScriptSize(t *testing.T) {
 	if !bytes.Equal(plain, beaconScript) {
 		t.Error("gzip copy of /ma.js differs from the plain copy")
 	}
-	if bytes.HasPrefix(beaconScript, []byte("/*")) {
-		t.Error("served /ma.js starts with the source comment, want it removed")
+	for _, source := range []string{"// Custom Events beacon", "readVisit", "touch_", "\n"} {
+		if bytes.Contains(beaconScript, []byte(source)) {
+			t.Errorf("served /ma.js contains %q, want it minified", source)
+		}
 	}
-	if !bytes.HasPrefix(beaconScript, []byte("!function(")) {
+	if !bytes.HasPrefix(beaconScript, []byte("((")) {
 		t.Errorf("served /ma.js starts with %q, want the script", beaconScript[:min(20, len(beaconScript))])
 	}
 }
 
-func TestStripLeadingComment(t *testing.T) {
-	tests := map[string]string{
-		"/* note */\ncode();":    "code();",
-		"/* a\n b */\r\ncode();": "code();",
-		"code(); /* x */":        "code(); /* x */",
-		"/* unclosed\ncode();":   "/* unclosed\ncode();",
-	}
-	for in, want := range tests {
-		if got := string(stripLeadingComment([]byte(in))); got != want {
-			t.Errorf("stripLeadingComment(%q) = %q, want %q", in, got, want)
+func TestMinifyScriptSyntaxError(t *testing.T) {
+	defer func() {
+		got := fmt.Sprint(recover())
+		want := "static/beacon/ma.js line 2: "
+		if !strings.HasPrefix(got, want) {
+			t.Errorf("panic = %q, want it to start with %q", got, want)
 		}
-	}
+	}()
+	minifyScript([]byte("let a = 1;\nlet b = (;\n"))
 }
 
 func TestSnippetQueuesEveryCall(t *testing.T) {
