@@ -354,6 +354,10 @@ func TestConsentWaitDeclinedDropsCalls(t *testing.T) {
 
 	evaluate(t, browser, `$__MA.consent(false); $__MA.captureEvent('second'); $__MA.identify({email: 'ann@example.com'})`)
 	assertNoTracking(t, browser)
+	// A page that sent nothing sets no cookie when consent is declined.
+	if cookie := pageString(t, browser, "document.cookie"); cookie != "" {
+		t.Errorf("site cookies after consent(false) = %q, want none", cookie)
+	}
 
 	// A later consent sends only the calls made after it, which shows that
 	// the declined ones were dropped and not kept.
@@ -390,9 +394,88 @@ func TestConsentWithdrawnRemovesVisit(t *testing.T) {
 
 	evaluate(t, browser, `$__MA.consent(false)`)
 	assertNoVisitStorage(t, browser)
-	if cookie := pageString(t, browser, "document.cookie"); cookie != "" {
-		t.Errorf("site cookies after consent(false) = %q, want none", cookie)
+	if cookie := pageString(t, browser, "document.cookie"); cookie != "_ma_withdrawn=1" {
+		t.Errorf("site cookies after consent(false) = %q, want only _ma_withdrawn=1", cookie)
 	}
+}
+
+// TestConsentWithdrawnWithEventFirstParty fires an event and withdraws
+// consent in one task, on www.site.localhost with the collect host
+// t.site.localhost, whose replies set _ma_vid on site.localhost. The
+// event's reply sets the withdrawn id again after consent(false) deleted
+// it, and the next page load, or a later consent(true), deletes it.
+func TestConsentWithdrawnWithEventFirstParty(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "withdraw")
+	collectURL := strings.Replace(ts.URL, "://127.0.0.1:", "://t.site.localhost:", 1)
+	siteURL := newSitePage(t, consentPageHTML(api.Snippet(collectURL, ts.Account.SiteKey), "", ""))
+	siteURL = strings.Replace(siteURL, "://127.0.0.1:", "://www.site.localhost:", 1)
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL)
+	visitorID := func() string {
+		return pageString(t, browser, `(document.cookie.match(/(?:^|; )_ma_vid=(\w+)/) || [, 'none'])[1]`)
+	}
+
+	// withdrawWithEvent fires an event and withdraws consent in one task,
+	// then waits until the event's reply has set the id again.
+	withdrawWithEvent := func(id string) {
+		t.Helper()
+		evaluate(t, browser, `$__MA.captureEvent('withdraw'); $__MA.consent(false)`)
+		ts.waitCollected(t, 1)
+		log := ts.collectCookieLog()
+		want := "_ma_vid=" + id + "; Path=/; Domain=site.localhost; Max-Age=63072000; SameSite=Lax"
+		if got := log[len(log)-1].setCookie; got != want {
+			t.Fatalf("reply Set-Cookie = %q, want %q", got, want)
+		}
+		if back, err := chromedp.Run(browser, chromedp.Poll[bool]("document.cookie.includes('_ma_vid="+id+"')")); err != nil || !back {
+			t.Fatalf("the reply's _ma_vid cookie not set: %v", err)
+		}
+		if cookies, want := sortedCookies(siteCookies(t, browser)), []string{"_ma_vid=" + id, "_ma_withdrawn=1"}; !slices.Equal(cookies, want) {
+			t.Errorf("cookies after the reply = %q, want %q", cookies, want)
+		}
+	}
+
+	evaluate(t, browser, `$__MA.captureEvent('withdraw')`)
+	ts.waitCollected(t, 1)
+	first := visitorID()
+	withdrawWithEvent(first)
+
+	openSite(t, browser, siteURL+"/next")
+	if cookies := siteCookies(t, browser); cookies != "" {
+		t.Errorf("cookies on the next page = %q, want none but the visit", cookies)
+	}
+	evaluate(t, browser, `$__MA.captureEvent('withdraw')`)
+	ts.waitCollected(t, 1)
+	second := visitorID()
+	if second == first || second == "none" {
+		t.Errorf("visitor id on the next page = %q, want a new one (withdrawn %q)", second, first)
+	}
+
+	withdrawWithEvent(second)
+	evaluate(t, browser, `$__MA.consent(true); $__MA.captureEvent('withdraw')`)
+	ts.waitCollected(t, 1)
+	third := visitorID()
+	if third == second || third == first || third == "none" {
+		t.Errorf("visitor id after consent(true) = %q, want a new one (withdrawn %q and %q)", third, first, second)
+	}
+	log := ts.collectCookieLog()
+	if got, want := sortedCookies(log[len(log)-1].request), []string{"_ma_vid=" + third, "_ma_visit=|"}; !slices.Equal(got, want) {
+		t.Errorf("request Cookie after consent(true) = %q, want %q", got, want)
+	}
+	if cookies := siteCookies(t, browser); cookies != "_ma_vid="+third {
+		t.Errorf("cookies after consent(true) = %q, want only the new id", cookies)
+	}
+	if slugs := storedSlugs(t, ts); len(slugs) != 5 {
+		t.Errorf("stored events = %q, want 5", slugs)
+	}
+}
+
+// sortedCookies splits a Cookie header or a document.cookie value into its
+// name=value pairs, sorted, since browsers list cookies by creation time.
+func sortedCookies(header string) []string {
+	cookies := strings.Split(header, "; ")
+	slices.Sort(cookies)
+	return cookies
 }
 
 // gpcSetup is page script that sets navigator.globalPrivacyControl, as a

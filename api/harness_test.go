@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -37,6 +39,24 @@ type testServer struct {
 	// received.
 	collectPosts      atomic.Int64
 	collectPreflights atomic.Int64
+	// collectCookies records the cookies of each POST /collect handled,
+	// in the order handled.
+	collectCookiesMu sync.Mutex
+	collectCookies   []collectCookieRecord
+}
+
+// collectCookieRecord holds the Cookie header of a POST /collect request
+// and the Set-Cookie header of its reply.
+type collectCookieRecord struct {
+	request   string
+	setCookie string
+}
+
+// collectCookieLog returns what collectCookies recorded so far.
+func (ts *testServer) collectCookieLog() []collectCookieRecord {
+	ts.collectCookiesMu.Lock()
+	defer ts.collectCookiesMu.Unlock()
+	return slices.Clone(ts.collectCookies)
 }
 
 // newTestServer starts the server on 127.0.0.1 with a bootstrapped account.
@@ -90,6 +110,12 @@ func startTestServer(t testing.TB, f *dbtest.Fixture, configure func(*api.Config
 		}
 		handler.ServeHTTP(w, r)
 		if r.Method == http.MethodPost && collect {
+			ts.collectCookiesMu.Lock()
+			ts.collectCookies = append(ts.collectCookies, collectCookieRecord{
+				request:   r.Header.Get("Cookie"),
+				setCookie: strings.Join(w.Header().Values("Set-Cookie"), "\n"),
+			})
+			ts.collectCookiesMu.Unlock()
 			ts.collectPosts.Add(1)
 			ts.collected <- struct{}{}
 		}

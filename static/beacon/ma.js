@@ -255,6 +255,13 @@
     } catch (e) {}
   };
 
+  // Deletes _ma_vid and _ma_withdrawn once consent(false) has set the
+  // latter. A message that left just before consent(false) may get a
+  // reply from a collect host on the site's domain that sets _ma_vid
+  // again, after consent(false) deleted it.
+  const dropWithdrawnID = () =>
+    /(?:^|; )_ma_withdrawn=1/.test(doc.cookie) && forget(["_ma_vid", "_ma_withdrawn"]);
+
   const api = (win.$__MA = {
     k: siteKey,
     u: endpoint,
@@ -296,14 +303,19 @@
       post({ i: fields });
     }),
     // Sends the waiting messages, or, when tracking is not allowed, drops
-    // them and deletes the visitor id and the visit.
+    // them and deletes the visitor id and the visit. A page that has sent
+    // a message then sets _ma_withdrawn, so that the next page load or
+    // consent(true) deletes an id that a reply set again. A page that sent
+    // none sets no cookie, as "wait" mode promises.
     consent: guard((given) => {
       consented = given === true;
       if (consented && !blocked) {
+        dropWithdrawnID();
         readVisit();
         waiting.forEach(send);
       } else {
         forget(["_ma_vid", "_ma_visit"]);
+        if (lastID) setCookie("_ma_withdrawn", 1, 63072000 + widestDomain());
       }
       waiting = [];
     }),
@@ -314,11 +326,12 @@
     optOut: guard(() => {
       blocked = true;
       waiting = [];
-      forget(["_ma_vid", "_ma_visit", "_ma_optout"]);
+      forget(["_ma_vid", "_ma_visit", "_ma_optout", "_ma_withdrawn"]);
       setCookie("_ma_optout", 1, 63072000 + widestDomain());
     }),
   });
 
+  guard(dropWithdrawnID)();
   guard(readVisit)();
   if (optOutCookie()) api.optOut();
   queued.forEach(guard((call) => api[call[0]](...call[1])));
