@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
-	"strings"
 
 	"github.com/andybalholm/brotli"
 	esbuild "github.com/evanw/esbuild/pkg/api"
@@ -66,20 +65,11 @@ func brotliBytes(data []byte) []byte {
 	return buf.Bytes()
 }
 
-// acceptsGzip reports whether an Accept-Encoding header value lists gzip
-// (or *) without q=0.
+// acceptsGzip reports whether an Accept-Encoding header value accepts
+// gzip: by name, or else through "*", either with a weight above zero.
 func acceptsGzip(acceptEncoding string) bool {
-	for _, part := range strings.Split(acceptEncoding, ",") {
-		coding, params, _ := strings.Cut(part, ";")
-		coding = strings.ToLower(strings.TrimSpace(coding))
-		if coding != "gzip" && coding != "*" {
-			continue
-		}
-		q := strings.ReplaceAll(strings.ToLower(params), " ", "")
-		if q == "q=0" || q == "q=0.0" || q == "q=0.00" || q == "q=0.000" {
-			return false
-		}
-		return true
+	if accepted, found := codingAccepted(acceptEncoding, "gzip"); found {
+		return accepted
 	}
-	return false
+	return acceptsEncoding(acceptEncoding, "*")
 }

@@ -677,6 +677,10 @@ func TestAcceptsGzip(t *testing.T) {
 		"*":                    true,
 		"GZIP":                 true,
 		"gzip;q=0":             false,
+		"*;q=0, gzip":          true,
+		"gzip;q=0, *":          false,
+		"*;q=0":                false,
+		"deflate, *;q=0.5":     true,
 		"identity":             false,
 		"":                     false,
 	}

@@ -169,16 +169,42 @@ func (s *Server) getWebAsset(c echo.Context) error {
 	return nil
 }
 
-// acceptsEncoding reports whether an Accept-Encoding header value allows
-// the content coding token, honouring q=0 as a refusal.
+// acceptsEncoding reports whether an Accept-Encoding header value lists
+// the content coding token with a weight above zero.
 func acceptsEncoding(header, token string) bool {
+	accepted, _ := codingAccepted(header, token)
+	return accepted
+}
+
+// codingAccepted looks up the content coding token in an Accept-Encoding
+// header value: found reports whether the header lists it, and accepted
+// whether its weight is above zero. Coding names and the q parameter match
+// without regard to case, as RFC 9110 section 12.5.3 specifies.
+func codingAccepted(header, token string) (accepted, found bool) {
 	for part := range strings.SplitSeq(header, ",") {
-		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if !strings.EqualFold(strings.TrimSpace(coding), token) {
+		coding, params, _ := strings.Cut(part, ";")
+		if strings.EqualFold(strings.TrimSpace(coding), token) {
+			return !zeroWeight(params), true
+		}
+	}
+	return false, false
+}
+
+// zeroWeight reports whether the parameters of a coding in Accept-Encoding
+// give it the weight 0, written as "q=0", "q=0.", "q=0.0", "q=0.00" or
+// "q=0.000".
+func zeroWeight(params string) bool {
+	for param := range strings.SplitSeq(params, ";") {
+		name, value, _ := strings.Cut(param, "=")
+		if !strings.EqualFold(strings.TrimSpace(name), "q") {
 			continue
 		}
-		q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
-		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		value = strings.TrimSpace(value)
+		if value == "0" {
+			return true
+		}
+		fraction, ok := strings.CutPrefix(value, "0.")
+		return ok && len(fraction) <= 3 && strings.Trim(fraction, "0") == ""
 	}
 	return false
 }

@@ -119,6 +119,7 @@
   // When cookies do not stick, it keeps lastID, so that the page keeps one
   // id. A cookie that the site deleted gets a new id, never the old one.
   const visitorID = () => {
+    dropWithdrawnID();
     dropHostID();
     const found = doc.cookie.match(visitorCookie);
     if (found) {
@@ -229,7 +230,7 @@
   // an automated browser it warns instead.
   const post = (message) => {
     if (blocked) return;
-    if (nav.webdriver === true) return warn("navigator.webdriver is true: not sent");
+    if (nav.webdriver) return warn("navigator.webdriver is true: not sent");
     message.k = siteKey;
     message.u = cutURL(loc.href);
     if (consented) send(message);
@@ -303,10 +304,11 @@
       post({ i: fields });
     }),
     // Sends the waiting messages, or, when tracking is not allowed, drops
-    // them and deletes the visitor id and the visit. A page that has sent
-    // a message then sets _ma_withdrawn, so that the next page load or
-    // consent(true) deletes an id that a reply set again. A page that sent
-    // none sets no cookie, as "wait" mode promises.
+    // them and deletes the visitor id and the visit, in the cookies and in
+    // memory. A page that has sent a message then sets _ma_withdrawn, so
+    // that the next page load, visitor id read or consent(true) in any tab
+    // deletes an id that a reply set again. A page that sent none sets no
+    // cookie, as "wait" mode promises, and neither does an opted-out page.
     consent: guard((given) => {
       consented = given === true;
       if (consented && !blocked) {
@@ -315,7 +317,9 @@
         waiting.forEach(send);
       } else {
         forget(["_ma_vid", "_ma_visit"]);
-        if (lastID) setCookie("_ma_withdrawn", 1, 63072000 + widestDomain());
+        if (lastID && !blocked) setCookie("_ma_withdrawn", 1, 63072000 + widestDomain());
+        lastID = undefined;
+        visit = {};
       }
       waiting = [];
     }),
