@@ -206,6 +206,12 @@ var accessMatrix = map[string]accessCase{
 		request: func(t *testing.T, m *matrix, as matrixMember) (string, any) {
 			return "/api/account/consent-mode", map[string]string{"consentMode": "wait"}
 		}},
+	"GET /api/account/identify-signing": {minRole: apitype.RoleAdmin, request: staticPath("/api/account/identify-signing"), status: http.StatusOK},
+	"PUT /api/account/identify-signing": {minRole: apitype.RoleAdmin, status: http.StatusOK,
+		request: func(t *testing.T, m *matrix, as matrixMember) (string, any) {
+			return "/api/account/identify-signing", map[string]bool{"required": true}
+		}},
+	"POST /api/account/identify-signing/secret": {minRole: apitype.RoleAdmin, request: staticPath("/api/account/identify-signing/secret"), status: http.StatusOK},
 	"POST /api/contacts/erase": {minRole: apitype.RoleAdmin, status: http.StatusOK, refersToA: true,
 		request: func(t *testing.T, m *matrix, as matrixMember) (string, any) {
 			return "/api/contacts/erase", apitype.ContactEmailRequest{Email: m.newContact(t)}

@@ -80,6 +80,51 @@ func (s *Server) putConsentMode(c echo.Context) error {
 	return c.JSON(http.StatusOK, consentModeBody{ConsentMode: in.ConsentMode})
 }
 
+// getIdentifySigning returns the account's identify signing settings and
+// generates the secret on the first read.
+func (s *Server) getIdentifySigning(c echo.Context) error {
+	account := currentSession(c).Account
+	signing, err := s.store.IdentifySigning(c.Request().Context(), account.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, apitype.IdentifySigning(signing))
+}
+
+// putIdentifySigning turns the requirement of signed identify calls on or
+// off. This server applies it at once, and other server processes within
+// their cache time of 2 seconds.
+func (s *Server) putIdentifySigning(c echo.Context) error {
+	account := currentSession(c).Account
+	var in struct {
+		Required *bool `json:"required"`
+	}
+	if err := c.Bind(&in); err != nil {
+		return &apitype.ValidationError{Field: "body", Message: `Request body must be JSON such as {"required": true}.`}
+	}
+	if in.Required == nil {
+		return &apitype.ValidationError{Field: "required", Message: "required is missing: send true or false."}
+	}
+	signing, err := s.store.SetIdentifySignatureRequired(c.Request().Context(), account.ID, *in.Required)
+	if err != nil {
+		return err
+	}
+	s.log.Info("identify signature requirement changed", "account_id", account.ID, "required", signing.Required)
+	return c.JSON(http.StatusOK, apitype.IdentifySigning(signing))
+}
+
+// postIdentifySecret replaces the identify secret. Pages signed with the
+// old one fail the check from then on.
+func (s *Server) postIdentifySecret(c echo.Context) error {
+	account := currentSession(c).Account
+	signing, err := s.store.RotateIdentifySecret(c.Request().Context(), account.ID)
+	if err != nil {
+		return err
+	}
+	s.log.Info("identify secret replaced", "account_id", account.ID)
+	return c.JSON(http.StatusOK, apitype.IdentifySigning(signing))
+}
+
 // listAccounts returns the accounts of the signed-in user with the user's
 // role in each, and marks the one the session acts on.
 func (s *Server) listAccounts(c echo.Context) error {

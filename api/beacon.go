@@ -55,6 +55,9 @@ type collectIdentity struct {
 	FirstName string `json:"firstName"`
 	LastName  string `json:"lastName"`
 	Company   string `json:"company"`
+	// Signature is the HMAC-SHA256 of Email, as the page passed it, in hex
+	// (see identifySignatureProblem).
+	Signature string `json:"signature"`
 }
 
 // collectMessage is a checked beacon message. Exactly one of Event and
@@ -65,6 +68,10 @@ type collectMessage struct {
 	PageURL   string
 	Event     *db.Trigger
 	Identity  *db.Identity
+	// SignedEmail and Signature are the email of an identify message as
+	// the page sent it, before normalization, and its signature.
+	SignedEmail string
+	Signature   string
 }
 
 // siteKeyPattern matches the characters of the site keys that accounts get.
@@ -133,6 +140,7 @@ func parseCollect(body []byte) (collectMessage, error) {
 		return msg, errors.New("message has both an event slug and an identity: send them as two messages")
 	case req.Identity != nil:
 		msg.Identity, err = parseCollectIdentity(req)
+		msg.SignedEmail, msg.Signature = req.Identity.Email, req.Identity.Signature
 	case req.Slug != "":
 		msg.Event, err = parseCollectEvent(req, pageURL)
 	default:
@@ -345,6 +353,14 @@ func (s *Server) postCollect(c echo.Context) error {
 		s.log.Debug("beacon message rejected", "account_id", settings.AccountID, "reason", parseErr.Error())
 		s.beaconDrops.add(settings.AccountID, time.Now(), rejectedDropReason(parseErr))
 		return c.NoContent(http.StatusNoContent)
+	}
+
+	if msg.Identity != nil {
+		if reason := identifySignatureProblem(settings, msg.SignedEmail, msg.Signature); reason != "" {
+			s.log.Debug("beacon identify rejected", "account_id", settings.AccountID, "reason", reason)
+			s.beaconDrops.add(settings.AccountID, time.Now(), reason)
+			return c.NoContent(http.StatusNoContent)
+		}
 	}
 
 	setVisitorCookie(c, msg.VisitorID, msg.PageURL)

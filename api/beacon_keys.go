@@ -12,7 +12,7 @@ import (
 // lists them.
 var (
 	collectKeys  = []string{"k", "v", "u", "e", "r", "a", "f", "m", "i"}
-	identityKeys = []string{"email", "firstName", "lastName", "company"}
+	identityKeys = []string{"email", "firstName", "lastName", "company", "signature"}
 )
 
 // checkCollectKeys returns an error when a key of the message or of its

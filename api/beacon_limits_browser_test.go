@@ -278,3 +278,35 @@ func TestBeaconChecksIdentifyFields(t *testing.T) {
 		t.Errorf("known contacts = %d, want 1", n)
 	}
 }
+
+// TestBeaconSignedIdentify requires signed identify calls and sends one
+// with a signature that is not a string, one with a wrong signature and
+// one that the backend signed: only the last makes the visitor known.
+func TestBeaconSignedIdentify(t *testing.T) {
+	ts := newTestServer(t)
+	signing, err := ts.Store.SetIdentifySignatureRequired(t.Context(), ts.Account.ID, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	siteURL := newSitePage(t, sitePageHTML(ts, recordSends+recordWarnings))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/")
+
+	evaluate(t, browser, `
+		$__MA.identify({email: 'ann@example.com', signature: 42});
+		$__MA.identify({email: 'bob@example.com', signature: `+jsString(signEmail(signing.Secret, "ann@example.com"))+`});
+		$__MA.identify({email: 'Cy@Example.com', signature: `+jsString(signEmail(signing.Secret, "Cy@Example.com"))+`});
+	`)
+	ts.waitCollected(t, 2)
+	want := []string{"$__MA: identify signature is not a string: not sent"}
+	if warnings := pageWarnings(t, browser); !reflect.DeepEqual(warnings, want) {
+		t.Errorf("warnings = %q, want %q", warnings, want)
+	}
+	var emails []string
+	if err := ts.Store.DB().NewRaw("SELECT email FROM contacts WHERE email IS NOT NULL").Scan(t.Context(), &emails); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"cy@example.com"}; !reflect.DeepEqual(emails, want) {
+		t.Errorf("known contacts = %q, want %q", emails, want)
+	}
+}

@@ -366,6 +366,7 @@ func FuzzParseCollect(f *testing.F) {
 	f.Add([]byte(`{"k":"site_x","v":"0123456789abcdef0123456789abcdef","e":"signup","u":"https://example.com/?utm_source=x","r":"https://google.com/","a":"?utm_medium=cpc","m":{"a":"b","n":1.5,"t":true}}`))
 	f.Add([]byte(`{"k":"site_x","v":"0123456789abcdef0123456789abcdef","i":{"email":"a@b.co","firstName":"A","lastName":"B","company":"C"}}`))
 	f.Add([]byte(`{"k":"site_x","v":"0123456789abcdef0123456789abcdef","e":"x","m":{"a":{"b":1}}}`))
+	f.Add([]byte(`{"k":"site_x","v":"0123456789abcdef0123456789abcdef","i":{"email":"a@b.co","signature":"0f"}}`))
 	f.Add([]byte(`{"k":1}`))
 	f.Add([]byte(`{"K":"site_x","v":"0123456789abcdef0123456789abcdef","e":"signup","E":"x"}`))
 	f.Add([]byte(`{"k":"site_x","v":"0123456789abcdef0123456789abcdef","i":{"Email":"a@b.co"},"\u0069":{"email":"a@b.co"}}`))

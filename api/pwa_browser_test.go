@@ -287,10 +287,17 @@ func postGraphQL(t *testing.T, baseURL, apiKey, query string) (int, []byte) {
 // it returns to.
 func signInBrowser(t *testing.T, browser context.Context, ts *testServer, path string) {
 	t.Helper()
+	signInBrowserAs(t, browser, ts, ts.AdminEmail, ts.AdminPassword, path)
+}
+
+// signInBrowserAs opens path, signs in on the login page that it leads
+// to, and waits until path shows signed in.
+func signInBrowserAs(t *testing.T, browser context.Context, ts *testServer, email, password, path string) {
+	t.Helper()
 	navigate(t, browser, ts.URL+path)
 	waitFor(t, browser, "sign-in form", `location.pathname === "/login" && !!document.getElementById("login-email")`)
-	typeInto(t, browser, "#login-email", ts.AdminEmail)
-	typeInto(t, browser, "#login-password", ts.AdminPassword)
+	typeInto(t, browser, "#login-email", email)
+	typeInto(t, browser, "#login-password", password)
 	click(t, browser, "#login-submit")
 	waitFor(t, browser, "page after sign-in", fmt.Sprintf(`location.pathname === %q && !!document.getElementById("sign-out")`, path))
 }

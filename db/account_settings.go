@@ -30,23 +30,37 @@ type CollectSettings struct {
 	// AllowedOrigins lists the origins whose pages may send events, in the
 	// form NormalizeOrigins returns. An empty list allows every origin.
 	AllowedOrigins []string
+	// IdentifySecret is the key of the HMAC-SHA256 signatures of identify
+	// calls, "" until an admin first reads it (see IdentifySigning).
+	IdentifySecret string
+	// IdentifySignatureRequired drops identify calls without a valid
+	// signature.
+	IdentifySignatureRequired bool
 }
 
 // CollectSettingsBySiteKey returns the collect settings of the account that
 // a beacon site key names, or an error matching ErrNotFound.
 func (s *Store) CollectSettingsBySiteKey(ctx context.Context, siteKey string) (*CollectSettings, error) {
 	var row struct {
-		ID             int64    `bun:"id"`
-		AllowedOrigins []string `bun:"allowed_origins,array"`
+		ID                        int64    `bun:"id"`
+		AllowedOrigins            []string `bun:"allowed_origins,array"`
+		IdentifySecret            string   `bun:"identify_secret"`
+		IdentifySignatureRequired bool     `bun:"identify_signature_required"`
 	}
-	err := s.db.NewRaw("SELECT id, allowed_origins FROM accounts WHERE site_key = ?", siteKey).Scan(ctx, &row)
+	err := s.db.NewRaw(`SELECT id, allowed_origins, coalesce(identify_secret, '') AS identify_secret, identify_signature_required
+		FROM accounts WHERE site_key = ?`, siteKey).Scan(ctx, &row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, &NotFoundError{Resource: "site key", Key: siteKey}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find collect settings by site key: %w", err)
 	}
-	return &CollectSettings{AccountID: row.ID, AllowedOrigins: row.AllowedOrigins}, nil
+	return &CollectSettings{
+		AccountID:                 row.ID,
+		AllowedOrigins:            row.AllowedOrigins,
+		IdentifySecret:            row.IdentifySecret,
+		IdentifySignatureRequired: row.IdentifySignatureRequired,
+	}, nil
 }
 
 // AllowedOrigins returns the account's allowed-origins list, empty when any

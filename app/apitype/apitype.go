@@ -66,6 +66,17 @@ type Beacon struct {
 	ConsentMode string `json:"consentMode"`
 }
 
+// IdentifySigning is the body of /api/account/identify-signing: the
+// account's settings for signed $__MA.identify calls.
+type IdentifySigning struct {
+	// Secret is the key, 64 hex digits, with which the website's backend
+	// computes the HMAC-SHA256 signature of each email it passes to
+	// identify.
+	Secret string `json:"secret"`
+	// Required drops identify calls without a valid signature.
+	Required bool `json:"required"`
+}
+
 // ErrorResponse is the body of every admin API error.
 type ErrorResponse struct {
 	Error ErrorBody `json:"error"`

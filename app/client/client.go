@@ -223,6 +223,32 @@ func (c *Client) SetConsentMode(ctx context.Context, mode string) (string, error
 	return out.ConsentMode, err
 }
 
+// IdentifySigning returns the account's settings for signed identify
+// calls; the server creates the secret on the first read.
+func (c *Client) IdentifySigning(ctx context.Context) (apitype.IdentifySigning, error) {
+	var out apitype.IdentifySigning
+	err := c.do(ctx, http.MethodGet, "/api/account/identify-signing", nil, &out)
+	return out, err
+}
+
+// SetIdentifySignatureRequired turns the requirement of signed identify
+// calls on or off.
+func (c *Client) SetIdentifySignatureRequired(ctx context.Context, required bool) (apitype.IdentifySigning, error) {
+	type body struct {
+		Required bool `json:"required"`
+	}
+	var out apitype.IdentifySigning
+	err := c.do(ctx, http.MethodPut, "/api/account/identify-signing", body{Required: required}, &out)
+	return out, err
+}
+
+// ReplaceIdentifySecret replaces the identify secret with a new one.
+func (c *Client) ReplaceIdentifySecret(ctx context.Context) (apitype.IdentifySigning, error) {
+	var out apitype.IdentifySigning
+	err := c.do(ctx, http.MethodPost, "/api/account/identify-signing/secret", nil, &out)
+	return out, err
+}
+
 // EraseContact deletes the contact with email and everything that refers
 // to it, and returns what was deleted.
 func (c *Client) EraseContact(ctx context.Context, email string) (apitype.ErasureResult, error) {

@@ -30,6 +30,7 @@ type BeaconSettings struct {
 	// examples, or "" while it loads or when there is none.
 	exampleSlug string
 	check       siteCheck
+	identify    identifySigningState
 }
 
 // consentModes are the consent modes with their labels, in the order of
@@ -59,6 +60,9 @@ func (p *BeaconSettings) OnMount(ctx app.Context) {
 				p.beacon = &beacon
 			})
 		})
+		if apitype.RoleAtLeast(s.Role, apitype.RoleAdmin) {
+			p.loadIdentifySigning(ctx)
+		}
 		ctx.Async(func() {
 			events, err := api().CustomEvents(context.Background())
 			ctx.Dispatch(func(ctx app.Context) {
@@ -89,6 +93,7 @@ func (p *BeaconSettings) Render() app.UI {
 				),
 				p.renderSiteCheck(),
 				p.renderExamples(),
+				app.If(p.session != nil && apitype.RoleAtLeast(p.session.Role, apitype.RoleAdmin), p.renderIdentifySigning),
 				app.P().Class("hint").Body(
 					app.Text("Site key: "),
 					app.Code().ID("site-key").Text(p.beacon.SiteKey),

@@ -280,13 +280,14 @@
     // Checks each field against the server's limits once trimmed and in
     // NFC: email at most 254 bytes, the others strings of at most 200
     // characters, none with a control character, a line or paragraph
-    // separator or a bidirectional override.
+    // separator or a bidirectional override. signature is the HMAC of the
+    // email that the site's backend computed, which the server checks.
     identify: guard((person) => {
       if (!person || typeof person.email != "string" || !person.email.trim()) {
         return warn("identify needs an email");
       }
       const fields = {};
-      for (const name of ["email", "firstName", "lastName", "company"]) {
+      for (const name of ["email", "firstName", "lastName", "company", "signature"]) {
         const value = person[name];
         let problem;
         if (typeof value != "string") {

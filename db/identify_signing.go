@@ -1,0 +1,90 @@
+package db
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// IdentifySigning holds an account's settings for signed identify calls.
+type IdentifySigning struct {
+	// Secret is the key of the HMAC-SHA256 signatures, 64 hex digits.
+	Secret string
+	// Required drops identify calls without a valid signature.
+	Required bool
+}
+
+// newIdentifySecret returns 32 random bytes as 64 lowercase hex digits.
+func newIdentifySecret() string {
+	b := make([]byte, 32)
+	// crypto/rand.Read does not return an error; it crashes the program
+	// when the system's source of randomness fails.
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// IdentifySigning returns the account's identify signing settings, and
+// generates the secret when the account has none yet. Two calls that race
+// for a new account return the same secret.
+func (s *Store) IdentifySigning(ctx context.Context, accountID int64) (IdentifySigning, error) {
+	var out IdentifySigning
+	err := s.db.NewRaw(`SELECT coalesce(identify_secret, ''), identify_signature_required FROM accounts WHERE id = ?`,
+		accountID).Scan(ctx, &out.Secret, &out.Required)
+	if errors.Is(err, sql.ErrNoRows) {
+		return out, &NotFoundError{Resource: "account", Key: strconv.FormatInt(accountID, 10)}
+	}
+	if err != nil {
+		return out, fmt.Errorf("read identify signing of account %d: %w", accountID, err)
+	}
+	if out.Secret != "" {
+		return out, nil
+	}
+	err = s.db.NewRaw(`UPDATE accounts SET identify_secret = coalesce(identify_secret, ?)
+		WHERE id = ? RETURNING identify_secret, identify_signature_required`,
+		newIdentifySecret(), accountID).Scan(ctx, &out.Secret, &out.Required)
+	if err != nil {
+		return out, fmt.Errorf("generate identify secret of account %d: %w", accountID, err)
+	}
+	s.caches.forget(accountID)
+	return out, nil
+}
+
+// SetIdentifySignatureRequired turns the requirement of a valid signature
+// on identify calls on or off, generates the secret when the account has
+// none yet, and returns the settings.
+func (s *Store) SetIdentifySignatureRequired(ctx context.Context, accountID int64, required bool) (IdentifySigning, error) {
+	var out IdentifySigning
+	err := s.db.NewRaw(`UPDATE accounts SET identify_secret = coalesce(identify_secret, ?), identify_signature_required = ?
+		WHERE id = ? RETURNING identify_secret, identify_signature_required`,
+		newIdentifySecret(), required, accountID).Scan(ctx, &out.Secret, &out.Required)
+	if errors.Is(err, sql.ErrNoRows) {
+		return out, &NotFoundError{Resource: "account", Key: strconv.FormatInt(accountID, 10)}
+	}
+	if err != nil {
+		return out, fmt.Errorf("set identify signature requirement of account %d: %w", accountID, err)
+	}
+	s.caches.forget(accountID)
+	return out, nil
+}
+
+// RotateIdentifySecret replaces the account's identify secret with a new
+// one and returns the settings. Signatures made with the old secret stop
+// being valid at once.
+func (s *Store) RotateIdentifySecret(ctx context.Context, accountID int64) (IdentifySigning, error) {
+	var out IdentifySigning
+	err := s.db.NewRaw(`UPDATE accounts SET identify_secret = ?
+		WHERE id = ? RETURNING identify_secret, identify_signature_required`,
+		newIdentifySecret(), accountID).Scan(ctx, &out.Secret, &out.Required)
+	if errors.Is(err, sql.ErrNoRows) {
+		return out, &NotFoundError{Resource: "account", Key: strconv.FormatInt(accountID, 10)}
+	}
+	if err != nil {
+		return out, fmt.Errorf("rotate identify secret of account %d: %w", accountID, err)
+	}
+	s.caches.forget(accountID)
+	return out, nil
+}

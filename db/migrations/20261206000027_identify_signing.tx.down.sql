@@ -1,0 +1,3 @@
+ALTER TABLE accounts
+	DROP COLUMN identify_secret,
+	DROP COLUMN identify_signature_required;
