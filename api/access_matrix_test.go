@@ -299,8 +299,12 @@ func newMatrix(t *testing.T) *matrix {
 	other := ts.AddAccount(t, "Other Company")
 	m.outsider = matrixMember{"owner of another account", ts.AddMember(t, other, "owner@b.test", "member password", apitype.RoleOwner), other, apitype.RoleOwner}
 
+	signing, err := ts.Store.IdentifySigning(ctx, ts.Account.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	m.markers = []string{"Test Company", ts.Account.SiteKey, "Secret Launch", "secret-launch", "Account A only", "secret.contact@a.test",
-		"A secret key", "pending@a.test", "viewer@a.test", "editor@a.test", "admin@a.test", ts.AdminEmail}
+		"A secret key", "pending@a.test", "viewer@a.test", "editor@a.test", "admin@a.test", ts.AdminEmail, signing.Secret}
 	return m
 }
 

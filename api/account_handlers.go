@@ -80,6 +80,13 @@ func (s *Server) putConsentMode(c echo.Context) error {
 	return c.JSON(http.StatusOK, consentModeBody{ConsentMode: in.ConsentMode})
 }
 
+// identifySigningJSON sends the settings, which contain the secret, with
+// Cache-Control: no-store, so that no browser cache or proxy keeps a copy.
+func identifySigningJSON(c echo.Context, signing db.IdentifySigning) error {
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	return c.JSON(http.StatusOK, apitype.IdentifySigning(signing))
+}
+
 // getIdentifySigning returns the account's identify signing settings and
 // generates the secret on the first read.
 func (s *Server) getIdentifySigning(c echo.Context) error {
@@ -88,14 +95,15 @@ func (s *Server) getIdentifySigning(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, apitype.IdentifySigning(signing))
+	return identifySigningJSON(c, signing)
 }
 
 // putIdentifySigning turns the requirement of signed identify calls on or
 // off. This server applies it at once, and other server processes within
 // their cache time of 2 seconds.
 func (s *Server) putIdentifySigning(c echo.Context) error {
-	account := currentSession(c).Account
+	info := currentSession(c)
+	account := info.Account
 	var in struct {
 		Required *bool `json:"required"`
 	}
@@ -109,20 +117,22 @@ func (s *Server) putIdentifySigning(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.log.Info("identify signature requirement changed", "account_id", account.ID, "required", signing.Required)
-	return c.JSON(http.StatusOK, apitype.IdentifySigning(signing))
+	s.log.Info("identify signature requirement changed", "account_id", account.ID, "user_id", info.User.ID, "required", signing.Required)
+	return identifySigningJSON(c, signing)
 }
 
-// postIdentifySecret replaces the identify secret. Pages signed with the
-// old one fail the check from then on.
+// postIdentifySecret replaces the identify secret. Signatures made with
+// the old one fail on this server at once, and on other server processes
+// within their cache time of 2 seconds.
 func (s *Server) postIdentifySecret(c echo.Context) error {
-	account := currentSession(c).Account
+	info := currentSession(c)
+	account := info.Account
 	signing, err := s.store.RotateIdentifySecret(c.Request().Context(), account.ID)
 	if err != nil {
 		return err
 	}
-	s.log.Info("identify secret replaced", "account_id", account.ID)
-	return c.JSON(http.StatusOK, apitype.IdentifySigning(signing))
+	s.log.Info("identify secret replaced", "account_id", account.ID, "user_id", info.User.ID)
+	return identifySigningJSON(c, signing)
 }
 
 // listAccounts returns the accounts of the signed-in user with the user's

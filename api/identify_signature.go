@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 
 	"customevents/db"
 )
@@ -19,15 +20,18 @@ import (
 func identifySignatureProblem(settings *db.CollectSettings, email, signature string) string {
 	if signature == "" {
 		if settings.IdentifySignatureRequired {
-			return "An identify call had no signature, and the account requires one, so the visitor stayed anonymous: pass signature, the HMAC-SHA256 of the email made with the identify secret from Settings → Beacon, to $__MA.identify."
+			return "An identify call had no signature, and the account requires one, so it was ignored: pass signature, the HMAC-SHA256 of the email made with the identify secret from Settings → Beacon, to $__MA.identify."
 		}
 		return ""
 	}
 	if settings.IdentifySecret == "" {
-		return "An identify call had a signature, but the account has no identify secret yet, so the visitor stayed anonymous: open Settings → Beacon, which creates the secret, and sign emails with it."
+		return "An identify call had a signature, but the account has no identify secret yet, so it was ignored: open Settings → Beacon, which creates the secret, and sign emails with it."
+	}
+	if len(signature) != 2*sha256.Size || strings.Trim(strings.ToLower(signature), "0123456789abcdef") != "" {
+		return "An identify call had a signature that is not 64 hex digits, so it was ignored: pass the hex digest of the HMAC-SHA256 of the email, without spaces or line breaks."
 	}
 	if !validIdentifySignature(settings.IdentifySecret, email, signature) {
-		return "An identify call had a signature that does not match its email, so the visitor stayed anonymous: sign the exact email string that the page passes to $__MA.identify with HMAC-SHA256 and the identify secret from Settings → Beacon, in hex."
+		return "An identify call had a signature that does not match its email, so it was ignored: sign the exact email string that the page passes to $__MA.identify with HMAC-SHA256 and the identify secret from Settings → Beacon, in hex."
 	}
 	return ""
 }

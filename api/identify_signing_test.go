@@ -167,9 +167,10 @@ func TestCollectIdentifySignature(t *testing.T) {
 	}
 	slices.Sort(reasons)
 	want := []string{
-		"1 × An identify call had a signature, but the account has no identify secret yet, so the visitor stayed anonymous: open Settings → Beacon, which creates the secret, and sign emails with it.",
-		"1 × An identify call had no signature, and the account requires one, so the visitor stayed anonymous: pass signature, the HMAC-SHA256 of the email made with the identify secret from Settings → Beacon, to $__MA.identify.",
-		"5 × An identify call had a signature that does not match its email, so the visitor stayed anonymous: sign the exact email string that the page passes to $__MA.identify with HMAC-SHA256 and the identify secret from Settings → Beacon, in hex.",
+		"1 × An identify call had a signature, but the account has no identify secret yet, so it was ignored: open Settings → Beacon, which creates the secret, and sign emails with it.",
+		"1 × An identify call had no signature, and the account requires one, so it was ignored: pass signature, the HMAC-SHA256 of the email made with the identify secret from Settings → Beacon, to $__MA.identify.",
+		"2 × An identify call had a signature that is not 64 hex digits, so it was ignored: pass the hex digest of the HMAC-SHA256 of the email, without spaces or line breaks.",
+		"3 × An identify call had a signature that does not match its email, so it was ignored: sign the exact email string that the page passes to $__MA.identify with HMAC-SHA256 and the identify secret from Settings → Beacon, in hex.",
 	}
 	if !slices.Equal(reasons, want) {
 		t.Errorf("drop reasons =\n%q\nwant\n%q", reasons, want)
@@ -234,5 +235,62 @@ func TestBeaconSettingsIdentifySigning(t *testing.T) {
 	waitFor(t, editor, "examples", `!!document.getElementById("example-identify")`)
 	if present := pageString(t, editor, `String(!!document.getElementById("identify-signing") || !!document.getElementById("identify-secret"))`); present != "false" {
 		t.Errorf("identify signing section shown to an editor = %s, want false", present)
+	}
+}
+
+// TestIdentifySigningNoStore checks that each response that contains the
+// identify secret sends Cache-Control: no-store, as GET /api/beacon/status
+// does, so that browsers and proxies keep no copy of the secret.
+func TestIdentifySigningNoStore(t *testing.T) {
+	ts := newTestServer(t)
+	admin := signIn(t, ts)
+	for _, tt := range []struct{ method, path, body string }{
+		{http.MethodGet, "/api/account/identify-signing", ""},
+		{http.MethodPut, "/api/account/identify-signing", `{"required": true}`},
+		{http.MethodPost, "/api/account/identify-signing/secret", ""},
+	} {
+		req, err := http.NewRequest(tt.method, ts.URL+tt.path, strings.NewReader(tt.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-CSRF-Token", admin.session.CSRFToken)
+		resp, err := admin.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s %s: status %d, want 200", tt.method, tt.path, resp.StatusCode)
+		}
+		if got := resp.Header.Get("Cache-Control"); got != "no-store" {
+			t.Errorf("%s %s: Cache-Control = %q, want no-store", tt.method, tt.path, got)
+		}
+	}
+}
+
+// TestSignedIdentifyUnicodeCaseFold signs emails whose local part has a
+// character outside ASCII that lowercases to an ASCII letter: the Kelvin
+// sign U+212A to k and U+0130 to i. A site signs them for the user who
+// registered them, but they are other mailboxes than kim@ and info@, so
+// the signed call must not tie the visitor to those contacts.
+func TestSignedIdentifyUnicodeCaseFold(t *testing.T) {
+	ts := newTestServer(t)
+	admin := signIn(t, ts)
+	secret := getIdentifySigning(t, admin, http.MethodPut, "/api/account/identify-signing", map[string]any{"required": true}).Secret
+
+	for i, tt := range []struct{ signed, victim string }{
+		{"\u212aim@example.com", "kim@example.com"},
+		{"\u0130nfo@example.com", "info@example.com"},
+	} {
+		identity, err := json.Marshal(map[string]string{"email": tt.signed, "signature": signEmail(secret, tt.signed)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := fmt.Sprintf(`{"k":%q,"v":"%032x","u":"https://www.example.com/","i":%s}`, ts.Account.SiteKey, 0xabc0+i, identity)
+		postCollect(t, ts, body, nil)
+		if n := dbtest.Count(t, ts.Store.DB(), "contacts WHERE email = '"+tt.victim+"'"); n != 0 {
+			t.Errorf("identify signed for %+q: contact %s exists, want the visitor not tied to it", tt.signed, tt.victim)
+		}
 	}
 }

@@ -72,8 +72,9 @@ func (s *Store) SetIdentifySignatureRequired(ctx context.Context, accountID int6
 }
 
 // RotateIdentifySecret replaces the account's identify secret with a new
-// one and returns the settings. Signatures made with the old secret stop
-// being valid at once.
+// one and returns the settings. Signatures made with the old secret fail
+// at once in this Store's collect settings, and in other server
+// processes once their cache entries expire (accountCacheTTL).
 func (s *Store) RotateIdentifySecret(ctx context.Context, accountID int64) (IdentifySigning, error) {
 	var out IdentifySigning
 	err := s.db.NewRaw(`UPDATE accounts SET identify_secret = ?

@@ -146,6 +146,13 @@ func NormalizeEmail(field, email string) (string, *ValidationError) {
 		r, _ := utf8.DecodeRuneInString(email[i:])
 		return invalid(fmt.Sprintf("Email contains %s: remove it.", HiddenCharacterName(r)))
 	}
+	// A few characters outside ASCII lowercase, or turn in NFC, into an
+	// ASCII letter: the Kelvin sign U+212A into k, and U+0130 into i. The
+	// address would then name another mailbox's contact, such as kim@ for
+	// a user who registered with the Kelvin sign.
+	if r, folded, ok := foldsToASCII(email); ok {
+		return invalid(fmt.Sprintf("Email %q contains %U, which reads as %q in lowercase and would name another address: type %q instead.", email, r, folded, folded))
+	}
 	if !bareAddress(email) {
 		return invalid(fmt.Sprintf("Email %q is not a valid address: use the form name@example.com.", email))
 	}
@@ -302,6 +309,21 @@ func canonicalEmail(email string) (canonical, badLabel string) {
 		return email, badLabel
 	}
 	return email[:at+1] + domain, ""
+}
+
+// foldsToASCII returns the first character outside ASCII in s that
+// canonicalText turns into ASCII text, with that text.
+func foldsToASCII(s string) (r rune, folded string, ok bool) {
+	for _, r := range s {
+		if r < utf8.RuneSelf {
+			continue
+		}
+		folded := canonicalText(string(r))
+		if strings.IndexFunc(folded, func(c rune) bool { return c >= utf8.RuneSelf }) < 0 {
+			return r, folded, true
+		}
+	}
+	return 0, "", false
 }
 
 func canonicalText(s string) string {

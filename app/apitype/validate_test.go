@@ -114,6 +114,13 @@ func TestNormalizeEmail(t *testing.T) {
 		// H with U+0331 has no one-character form, but its lowercase has:
 		// U+1E96.
 		{in: "H\u0331@example.com", want: "\u1e96@example.com"},
+		// The Kelvin sign and U+0130 would become the ASCII k and i, and so
+		// another address.
+		{in: "\u212aim@example.com"},
+		{in: "\u0130nfo@example.com"},
+		{in: "ann@\u212aa.example"},
+		// The Ohm sign becomes a Greek omega, which is not ASCII.
+		{in: "\u2126@example.com", want: "\u03c9@example.com"},
 		// The limit applies to the NFC form: 264 bytes as sent, 180 after.
 		{in: strings.Repeat("o\u0308", 84) + "@example.com", want: strings.Repeat("\u00f6", 84) + "@example.com"},
 		// A domain in punycode is stored in its Unicode letters.
@@ -202,6 +209,7 @@ func TestNormalizeEmailMessages(t *testing.T) {
 		{"a@b\u00a0c.example", `Email "a@b\u00a0c.example" is not a valid address: the domain contains '\u00a0', and domain names allow only letters, digits, hyphens and dots.`},
 		// 188 bytes as stored, 308 with each label x\u00fc as xn--x-eha.
 		{strings.Repeat("a", 100) + "@" + strings.Repeat("x\u00fc.", 20) + "example", "Email is too long: it is 308 bytes with its domain in ASCII form, and the limit is 254 bytes."},
+		{"\u212aim@example.com", "Email \"\u212aim@example.com\" contains U+212A, which reads as \"k\" in lowercase and would name another address: type \"k\" instead."},
 		// 125 letters é take 250 bytes.
 		{strings.Repeat("\u00e9", 125) + "@x.com", "Email is too long: it is 256 bytes in UTF-8, and the limit is 254 bytes."},
 	}

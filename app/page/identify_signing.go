@@ -57,7 +57,7 @@ func (p *BeaconSettings) renderIdentifySigning() app.UI {
 			app.Button().ID("replace-identify-secret").Type("button").Disabled(s.saving).OnClick(p.onReplaceIdentifySecret).Text(replaceLabel),
 		),
 		app.If(s.confirmingReplace, func() app.UI {
-			return app.P().ID("replace-identify-secret-hint").Class("hint").Text("Signatures made with the current secret stop being valid at once. Update your backend right after.")
+			return app.P().ID("replace-identify-secret-hint").Class("hint").Text("Signatures made with the current secret stop being valid within 2 seconds. Update your backend right after.")
 		}),
 		app.Div().Class("field").Body(
 			app.Label().For("identify-required").Body(
