@@ -356,7 +356,7 @@ func (s *Server) postCollect(c echo.Context) error {
 	}
 
 	if msg.Identity != nil {
-		if reason := identifySignatureProblem(settings, msg.SignedEmail, msg.Signature); reason != "" {
+		if reason := identifySignatureProblem(settings, msg.SignedEmail, msg.Signature, time.Now()); reason != "" {
 			s.log.Debug("beacon identify rejected", "account_id", settings.AccountID, "reason", reason)
 			s.beaconDrops.add(settings.AccountID, time.Now(), reason)
 			return c.NoContent(http.StatusNoContent)

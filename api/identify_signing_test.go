@@ -9,8 +9,10 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"customevents/app/apitype"
 	"customevents/db/dbtest"
@@ -22,6 +24,13 @@ func signEmail(secret, email string) string {
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write([]byte(email))
 	return hex.EncodeToString(mac.Sum(nil))
+}
+
+// expiringSignature returns the signature of email that expires at the
+// Unix time expiry: "<expiry>.<hex digest>".
+func expiringSignature(secret, email string, expiry int64) string {
+	seconds := strconv.FormatInt(expiry, 10)
+	return seconds + "." + signEmail(secret, email+"\n"+seconds)
 }
 
 func getIdentifySigning(t *testing.T, c *adminClient, method, path string, body any) apitype.IdentifySigning {
@@ -137,6 +146,8 @@ func TestCollectIdentifySignature(t *testing.T) {
 	}
 
 	getIdentifySigning(t, admin, http.MethodPut, "/api/account/identify-signing", map[string]any{"required": true})
+	later := time.Now().Add(time.Hour).Unix()
+	earlier := time.Now().Add(-time.Hour).Unix()
 	required := []struct {
 		email, signature string
 		known            bool
@@ -144,6 +155,8 @@ func TestCollectIdentifySignature(t *testing.T) {
 		{"unsigned@example.com", "", false},
 		{"valid@example.com", signEmail(secret, "valid@example.com"), true},
 		{"nothex@example.com", "not hex", false},
+		{"expiring@example.com", expiringSignature(secret, "expiring@example.com", later), true},
+		{"expired@example.com", expiringSignature(secret, "expired@example.com", earlier), false},
 		{"short@example.com", signEmail(secret, "short@example.com")[:62], false},
 	}
 	for _, tt := range required {
@@ -169,9 +182,11 @@ func TestCollectIdentifySignature(t *testing.T) {
 	want := []string{
 		"1 × An identify call had a signature, but the account has no identify secret yet, so it was ignored: open Settings → Beacon, which creates the secret, and sign emails with it.",
 		"1 × An identify call had no signature, and the account requires one, so it was ignored: pass signature, the HMAC-SHA256 of the email made with the identify secret from Settings → Beacon, to $__MA.identify.",
+		fmt.Sprintf("1 × An identify call had a signature that expired at %s, so it was ignored: sign the email again for each page, with an expiry later than the page may stay open.", time.Unix(earlier, 0).UTC().Format(time.RFC3339)),
 		"2 × An identify call had a signature that is not 64 hex digits, so it was ignored: pass the hex digest of the HMAC-SHA256 of the email, without spaces or line breaks.",
 		"3 × An identify call had a signature that does not match its email, so it was ignored: sign the exact email string that the page passes to $__MA.identify with HMAC-SHA256 and the identify secret from Settings → Beacon, in hex.",
 	}
+	slices.Sort(want)
 	if !slices.Equal(reasons, want) {
 		t.Errorf("drop reasons =\n%q\nwant\n%q", reasons, want)
 	}

@@ -48,7 +48,7 @@ func (p *BeaconSettings) renderIdentifySigning() app.UI {
 	}
 	return app.Div().ID("identify-signing").Body(
 		app.H2().Text("Signed identify"),
-		app.P().Text("Anyone who opens the browser console can call $__MA.identify with any email. To prove that a call comes from your site, let your backend sign the visitor's email: compute the HMAC-SHA256 of the email, exactly as the page passes it, with this secret as the key, and pass the hex digest as signature."),
+		app.P().Text("Anyone who opens the browser console can call $__MA.identify with any email. To prove that a call comes from your site, let your backend sign the visitor's email: compute the HMAC-SHA256 of the email, exactly as the page passes it, with this secret as the key, and pass the hex digest as signature. For a signature that expires, sign the email, a line feed and an expiry in Unix seconds, and pass \"<expiry>.<hex digest>\"."),
 		app.Pre().Class("code").Body(app.Code().ID("example-signed-identify").Text("$__MA.identify({email: 'ann@example.com', signature: '<hex HMAC-SHA256 of the email>'});")),
 		app.P().Text("Identify secret:"),
 		app.Pre().Class("code").Body(app.Code().ID("identify-secret").Text(s.signing.Secret)),
