@@ -117,7 +117,8 @@
   // before and after that write, the domain cookie wins over a host-only
   // one, and a host-only id without a domain cookie moves to the domain.
   // When cookies do not stick, it keeps lastID, so that the page keeps one
-  // id. A cookie that the site deleted gets a new id, never the old one.
+  // id. A cookie that the site deleted gets a new id, never the old one,
+  // and so does an id that consent(false) withdrew (see dropWithdrawnID).
   const visitorID = () => {
     dropWithdrawnID();
     dropHostID();
