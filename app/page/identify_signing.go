@@ -62,7 +62,7 @@ func (p *BeaconSettings) renderIdentifySigning() app.UI {
 		app.Div().Class("field").Body(
 			app.Label().For("identify-required").Body(
 				app.Input().ID("identify-required").Type("checkbox").Checked(s.signing.Required).Disabled(s.saving).OnChange(p.onIdentifyRequiredChange),
-				app.Text(" Require a valid signature: identify calls without one leave the visitor anonymous"),
+				app.Text(" Require a valid signature: ignore identify calls without one"),
 			),
 		),
 		app.P().ID("identify-signing-status").Role("status").Text(s.status),
