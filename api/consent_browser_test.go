@@ -407,14 +407,9 @@ func TestConsentWithdrawnRemovesVisit(t *testing.T) {
 func TestConsentWithdrawnWithEventFirstParty(t *testing.T) {
 	ts := newTestServer(t)
 	createEvent(t, ts, "withdraw")
-	collectURL := strings.Replace(ts.URL, "://127.0.0.1:", "://t.site.localhost:", 1)
-	siteURL := newSitePage(t, consentPageHTML(api.Snippet(collectURL, ts.Account.SiteKey), "", ""))
-	siteURL = strings.Replace(siteURL, "://127.0.0.1:", "://www.site.localhost:", 1)
+	siteURL := onHost(firstPartySitePage(t, ts), "www.site.localhost")
 	browser := newBrowser(t)
 	openSite(t, browser, siteURL)
-	visitorID := func() string {
-		return pageString(t, browser, `(document.cookie.match(/(?:^|; )_ma_vid=(\w+)/) || [, 'none'])[1]`)
-	}
 
 	// withdrawWithEvent fires an event and withdraws consent in one task,
 	// then waits until the event's reply has set the id again.
@@ -437,7 +432,7 @@ func TestConsentWithdrawnWithEventFirstParty(t *testing.T) {
 
 	evaluate(t, browser, `$__MA.captureEvent('withdraw')`)
 	ts.waitCollected(t, 1)
-	first := visitorID()
+	first := visitorIDOf(t, browser)
 	withdrawWithEvent(first)
 
 	openSite(t, browser, siteURL+"/next")
@@ -446,7 +441,7 @@ func TestConsentWithdrawnWithEventFirstParty(t *testing.T) {
 	}
 	evaluate(t, browser, `$__MA.captureEvent('withdraw')`)
 	ts.waitCollected(t, 1)
-	second := visitorID()
+	second := visitorIDOf(t, browser)
 	if second == first || second == "none" {
 		t.Errorf("visitor id on the next page = %q, want a new one (withdrawn %q)", second, first)
 	}
@@ -454,7 +449,7 @@ func TestConsentWithdrawnWithEventFirstParty(t *testing.T) {
 	withdrawWithEvent(second)
 	evaluate(t, browser, `$__MA.consent(true); $__MA.captureEvent('withdraw')`)
 	ts.waitCollected(t, 1)
-	third := visitorID()
+	third := visitorIDOf(t, browser)
 	if third == second || third == first || third == "none" {
 		t.Errorf("visitor id after consent(true) = %q, want a new one (withdrawn %q and %q)", third, first, second)
 	}

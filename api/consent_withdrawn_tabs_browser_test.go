@@ -16,6 +16,22 @@ func visitorIDOf(t *testing.T, tab context.Context) string {
 	return pageString(t, tab, `(document.cookie.match(/(?:^|; )_ma_vid=(\w+)/) || [, 'none'])[1]`)
 }
 
+// firstPartySitePage serves a "track" mode page whose snippet posts to the
+// collect host t.site.localhost, and returns its address on 127.0.0.1.
+// Chromium resolves names under localhost to the loopback address, and
+// the replies of t.site.localhost set _ma_vid on site.localhost for pages
+// on www.site.localhost or shop.site.localhost (see onHost).
+func firstPartySitePage(t *testing.T, ts *testServer) string {
+	t.Helper()
+	collectURL := onHost(ts.URL, "t.site.localhost")
+	return newSitePage(t, consentPageHTML(api.Snippet(collectURL, ts.Account.SiteKey), "", ""))
+}
+
+// onHost returns url, an address on 127.0.0.1, with host in its place.
+func onHost(url, host string) string {
+	return strings.Replace(url, "://127.0.0.1:", "://"+host+":", 1)
+}
+
 // lastSentVisitorID returns the visitor id of the last message that the
 // page sent.
 func lastSentVisitorID(t *testing.T, tab context.Context) string {
@@ -31,9 +47,7 @@ func lastSentVisitorID(t *testing.T, tab context.Context) string {
 func TestConsentWithdrawnOtherTabNewID(t *testing.T) {
 	ts := newTestServer(t)
 	createEvent(t, ts, "withdraw")
-	collectURL := strings.Replace(ts.URL, "://127.0.0.1:", "://t.site.localhost:", 1)
-	siteURL := newSitePage(t, consentPageHTML(api.Snippet(collectURL, ts.Account.SiteKey), "", ""))
-	siteURL = strings.Replace(siteURL, "://127.0.0.1:", "://www.site.localhost:", 1)
+	siteURL := onHost(firstPartySitePage(t, ts), "www.site.localhost")
 	browser := newBrowser(t)
 	openSite(t, browser, siteURL)
 
@@ -115,10 +129,9 @@ func TestConsentTrueAfterOptOutSetsNoMark(t *testing.T) {
 func TestConsentWithdrawnMarkOnOtherSubdomain(t *testing.T) {
 	ts := newTestServer(t)
 	createEvent(t, ts, "withdraw")
-	collectURL := strings.Replace(ts.URL, "://127.0.0.1:", "://t.site.localhost:", 1)
-	pageURL := newSitePage(t, consentPageHTML(api.Snippet(collectURL, ts.Account.SiteKey), "", ""))
-	wwwURL := strings.Replace(pageURL, "://127.0.0.1:", "://www.site.localhost:", 1)
-	shopURL := strings.Replace(pageURL, "://127.0.0.1:", "://shop.site.localhost:", 1)
+	pageURL := firstPartySitePage(t, ts)
+	wwwURL := onHost(pageURL, "www.site.localhost")
+	shopURL := onHost(pageURL, "shop.site.localhost")
 	browser := newBrowser(t)
 	openSite(t, browser, wwwURL)
 

@@ -50,23 +50,20 @@ func identifySignatureProblem(settings *db.CollectSettings, email, signature str
 		}
 		signed, digest = email+"\n"+expiry, rest
 	}
-	if len(digest) != 2*sha256.Size || strings.Trim(strings.ToLower(digest), "0123456789abcdef") != "" {
+	mac, err := hex.DecodeString(digest)
+	if err != nil || len(mac) != sha256.Size {
 		return "An identify call had a signature that is not 64 hex digits, so it was ignored: pass the hex digest of the HMAC-SHA256 of the email, without spaces or line breaks."
 	}
-	if !validIdentifySignature(settings.IdentifySecret, signed, digest) {
+	if !validIdentifyMAC(settings.IdentifySecret, signed, mac) {
 		return "An identify call had a signature that does not match its email, so it was ignored: sign the exact email string that the page passes to $__MA.identify with HMAC-SHA256 and the identify secret from Settings → Beacon, in hex."
 	}
 	return ""
 }
 
-// validIdentifySignature reports whether signature is the hex HMAC-SHA256
-// of message under secret, in either case, comparing in constant time.
-func validIdentifySignature(secret, message, signature string) bool {
-	got, err := hex.DecodeString(signature)
-	if err != nil {
-		return false
-	}
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(message))
-	return hmac.Equal(got, mac.Sum(nil))
+// validIdentifyMAC reports whether mac is the HMAC-SHA256 of message under
+// secret, comparing in constant time.
+func validIdentifyMAC(secret, message string, mac []byte) bool {
+	want := hmac.New(sha256.New, []byte(secret))
+	want.Write([]byte(message))
+	return hmac.Equal(mac, want.Sum(nil))
 }

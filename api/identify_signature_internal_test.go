@@ -13,20 +13,35 @@ import (
 )
 
 // FuzzIdentifySignature checks that a signature passes only when it is
-// the hex HMAC-SHA256 of the email, in either case, and that the right one
-// always passes.
+// the hex HMAC-SHA256 of the email, or of the email and the expiry before
+// its dot, in either case, and that the right plain one always passes.
 func FuzzIdentifySignature(f *testing.F) {
 	f.Add("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "ann@example.com", "")
 	f.Add("secret", " Ann@Example.com ", "zz")
+	f.Add("secret", "ann@example.com", "1893456000.0f")
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, secret, email, signature string) {
-		mac := hmac.New(sha256.New, []byte(secret))
-		mac.Write([]byte(email))
-		want := hex.EncodeToString(mac.Sum(nil))
-		if validIdentifySignature(secret, email, signature) && strings.ToLower(signature) != want {
-			t.Fatalf("signature %q passed for email %q, want only %q", signature, email, want)
+		if secret == "" {
+			return
 		}
-		if !validIdentifySignature(secret, email, want) || !validIdentifySignature(secret, email, strings.ToUpper(want)) {
-			t.Fatalf("the right signature %q failed for email %q", want, email)
+		sign := func(message string) string {
+			mac := hmac.New(sha256.New, []byte(secret))
+			mac.Write([]byte(message))
+			return hex.EncodeToString(mac.Sum(nil))
+		}
+		settings := &db.CollectSettings{IdentifySecret: secret, IdentifySignatureRequired: true}
+		if identifySignatureProblem(settings, email, signature, now) == "" {
+			lower := strings.ToLower(signature)
+			expiry, digest, expiring := strings.Cut(lower, ".")
+			if lower != sign(email) && (!expiring || digest != sign(email+"\n"+expiry)) {
+				t.Fatalf("signature %q passed for email %q", signature, email)
+			}
+		}
+		want := sign(email)
+		for _, right := range []string{want, strings.ToUpper(want)} {
+			if problem := identifySignatureProblem(settings, email, right, now); problem != "" {
+				t.Fatalf("the right signature %q failed for email %q: %s", right, email, problem)
+			}
 		}
 	})
 }

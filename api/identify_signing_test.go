@@ -206,8 +206,8 @@ func TestBeaconSettingsIdentifySigning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if shown := pageString(t, browser, `document.getElementById("identify-secret").textContent`); shown != stored.Secret {
-		t.Errorf("secret shown = %q, want the stored %q", shown, stored.Secret)
+	if secretShown := pageString(t, browser, `document.getElementById("identify-secret").textContent`); secretShown != stored.Secret {
+		t.Errorf("secret shown = %q, want the stored %q", secretShown, stored.Secret)
 	}
 	if checked := pageString(t, browser, `String(document.getElementById("identify-required").checked)`); checked != "false" {
 		t.Errorf("required checkbox checked = %s, want false", checked)
@@ -233,8 +233,8 @@ func TestBeaconSettingsIdentifySigning(t *testing.T) {
 	if replaced.Secret == stored.Secret || !replaced.Required {
 		t.Errorf("stored after replace = %+v, want a new secret, still required", replaced)
 	}
-	if shown := pageString(t, browser, `document.getElementById("identify-secret").textContent`); shown != replaced.Secret {
-		t.Errorf("secret shown after replace = %q, want %q", shown, replaced.Secret)
+	if secretShown := pageString(t, browser, `document.getElementById("identify-secret").textContent`); secretShown != replaced.Secret {
+		t.Errorf("secret shown after replace = %q, want %q", secretShown, replaced.Secret)
 	}
 	saveScreenshot(t, browser, "beacon-settings-identify-signing")
 
@@ -249,7 +249,7 @@ func TestBeaconSettingsIdentifySigning(t *testing.T) {
 	// the examples.
 	waitFor(t, editor, "examples", `!!document.getElementById("example-identify")`)
 	if present := pageString(t, editor, `String(!!document.getElementById("identify-signing") || !!document.getElementById("identify-secret"))`); present != "false" {
-		t.Errorf("identify signing section shown to an editor = %s, want false", present)
+		t.Errorf("identify signing section secretShown to an editor = %s, want false", present)
 	}
 }
 

@@ -43,32 +43,16 @@ func (s *Store) IdentifySigning(ctx context.Context, accountID int64) (IdentifyS
 	if out.Secret != "" {
 		return out, nil
 	}
-	err = s.db.NewRaw(`UPDATE accounts SET identify_secret = coalesce(identify_secret, ?)
-		WHERE id = ? RETURNING identify_secret, identify_signature_required`,
-		newIdentifySecret(), accountID).Scan(ctx, &out.Secret, &out.Required)
-	if err != nil {
-		return out, fmt.Errorf("generate identify secret of account %d: %w", accountID, err)
-	}
-	s.caches.forget(accountID)
-	return out, nil
+	return s.updateIdentifySigning(ctx, accountID, "generate identify secret",
+		"identify_secret = coalesce(identify_secret, ?)", newIdentifySecret())
 }
 
 // SetIdentifySignatureRequired turns the requirement of a valid signature
 // on identify calls on or off, generates the secret when the account has
 // none yet, and returns the settings.
 func (s *Store) SetIdentifySignatureRequired(ctx context.Context, accountID int64, required bool) (IdentifySigning, error) {
-	var out IdentifySigning
-	err := s.db.NewRaw(`UPDATE accounts SET identify_secret = coalesce(identify_secret, ?), identify_signature_required = ?
-		WHERE id = ? RETURNING identify_secret, identify_signature_required`,
-		newIdentifySecret(), required, accountID).Scan(ctx, &out.Secret, &out.Required)
-	if errors.Is(err, sql.ErrNoRows) {
-		return out, &NotFoundError{Resource: "account", Key: strconv.FormatInt(accountID, 10)}
-	}
-	if err != nil {
-		return out, fmt.Errorf("set identify signature requirement of account %d: %w", accountID, err)
-	}
-	s.caches.forget(accountID)
-	return out, nil
+	return s.updateIdentifySigning(ctx, accountID, "set identify signature requirement",
+		"identify_secret = coalesce(identify_secret, ?), identify_signature_required = ?", newIdentifySecret(), required)
 }
 
 // RotateIdentifySecret replaces the account's identify secret with a new
@@ -76,15 +60,22 @@ func (s *Store) SetIdentifySignatureRequired(ctx context.Context, accountID int6
 // at once in this Store's collect settings, and in other server
 // processes once their cache entries expire (accountCacheTTL).
 func (s *Store) RotateIdentifySecret(ctx context.Context, accountID int64) (IdentifySigning, error) {
+	return s.updateIdentifySigning(ctx, accountID, "rotate identify secret", "identify_secret = ?", newIdentifySecret())
+}
+
+// updateIdentifySigning runs UPDATE accounts SET assignments on the
+// account, with args for the placeholders, and returns the stored
+// settings. It clears the account's cached collect settings, and action
+// names the change in errors.
+func (s *Store) updateIdentifySigning(ctx context.Context, accountID int64, action, assignments string, args ...any) (IdentifySigning, error) {
 	var out IdentifySigning
-	err := s.db.NewRaw(`UPDATE accounts SET identify_secret = ?
-		WHERE id = ? RETURNING identify_secret, identify_signature_required`,
-		newIdentifySecret(), accountID).Scan(ctx, &out.Secret, &out.Required)
+	query := "UPDATE accounts SET " + assignments + " WHERE id = ? RETURNING identify_secret, identify_signature_required"
+	err := s.db.NewRaw(query, append(args, accountID)...).Scan(ctx, &out.Secret, &out.Required)
 	if errors.Is(err, sql.ErrNoRows) {
 		return out, &NotFoundError{Resource: "account", Key: strconv.FormatInt(accountID, 10)}
 	}
 	if err != nil {
-		return out, fmt.Errorf("rotate identify secret of account %d: %w", accountID, err)
+		return out, fmt.Errorf("%s of account %d: %w", action, accountID, err)
 	}
 	s.caches.forget(accountID)
 	return out, nil

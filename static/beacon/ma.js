@@ -1,5 +1,5 @@
 // Custom Events beacon. The server minifies this file with esbuild when it
-// starts and serves the result as /ma.js; TestBeaconScriptSize fails above
+// starts and serves the result as /ma.js. TestBeaconScriptSize fails above
 // 2 KB gzip. Internal property names that end in "_" are shortened too.
 // docs/beacon.md describes the behaviour and the message format.
 ((win, doc, nav, loc) => {
@@ -71,11 +71,11 @@
   // limit.
   const cutURL = (url) => (url.length > 2048 ? url.slice(0, 2048).replace(/%.?$/, "") : url);
 
-  // Sets a first-party cookie; attributes follow max-age. It never adds
-  // Secure: the http pages of a site could then neither read the cookie
-  // that its https pages set nor set their own, as browsers keep http
-  // pages from overwriting a Secure cookie, so they would make a new
-  // visitor id on every load and miss an opt-out.
+  // Sets a first-party cookie, with further attributes after max-age. It
+  // never adds Secure, because the http pages of a site could then neither
+  // read the cookie that its https pages set nor set their own: browsers
+  // keep http pages from overwriting a Secure cookie. Those pages would
+  // make a new visitor id on every load and miss an opt-out.
   const setCookie = (name, value, maxAgeAndAttrs) =>
     (doc.cookie = name + "=" + value + ";path=/;max-age=" + maxAgeAndAttrs + ";SameSite=Lax");
 
@@ -104,11 +104,11 @@
     return domainAttr;
   };
 
-  // Deletes the host-only _ma_vid, which earlier versions set, when the
-  // page sees two _ma_vid cookies. It never deletes the only one: on an IP
-  // address or localhost the domain cookie is the host cookie, and a tab
-  // that read the cookie between that delete and the next write would
-  // start a new id.
+  // Deletes the host-only _ma_vid, which earlier versions set, when
+  // document.cookie lists two _ma_vid cookies. It never deletes the only
+  // one, because on an IP address or localhost the domain cookie is the
+  // host cookie, and a tab that read the cookie between that delete and
+  // the next write would start a new id.
   const dropHostID = () => /(^|; )_ma_vid=.*; _ma_vid=/.test(doc.cookie) && setCookie("_ma_vid", "", 0);
 
   // Returns the visitor id from the _ma_vid cookie, or else a new id, and
@@ -141,17 +141,19 @@
   // the first touch's page.
   const readVisit = () => {
     const now = Date.now();
-    // The _ma_visit cookie holds the referrer origin, "|" and the first
+
+    // The _ma_visit cookie contains the referrer origin, "|" and the first
     // touch. A value that differs from seenVisit means that another page
     // wrote a newer visit, which replaces the one in memory. So a page
     // that did not write its own first touch, in "wait" mode or for a long
     // value, keeps it over the older visit in the cookie, and still
     // follows a later one. A value without "|", as a site's own cookie of
-    // that name may hold, is ignored.
+    // that name may contain, is ignored.
     const stored = doc.cookie.match(/(?:^|; )_ma_visit=(([^;|]*)\|([^;]*))/);
     if (stored && seenVisit != (seenVisit = stored[1])) {
       visit = { referrer_: stored[2], touch_: stored[3] };
     }
+
     // A page whose URL has any of the parameters starts a new first touch.
     // Otherwise the one in memory counts while the cookie exists, because
     // another page renews it, or else until 30 minutes have passed since
@@ -163,16 +165,17 @@
       visitReferrer = visit.referrer_;
     }
     visit = { touch_: touch, referrer_: visitReferrer, time_: now };
+
     // Once tracking is allowed, the visit goes to the cookie on the widest
-    // domain for 30 minutes, so that the tabs and subdomains of the site
-    // share one visit, the last page load or event in any of them wins,
-    // and the browser ends the visit after 30 minutes without one. The
-    // first touch is percent-encoded already, so only ";", "," and "\",
-    // which a cookie value cannot contain, are escaped, and the server
-    // decodes them as any %XX. A value of 1,000 characters or more, which
-    // the site's server might reject with the request, is not written: the
-    // cookie gets an empty visit instead, so that no other tab brings back
-    // the visit before.
+    // domain for 30 minutes. So the tabs and subdomains of the site share
+    // one visit, the last page load or event in any of them wins, and the
+    // browser ends the visit after 30 minutes without one. The first touch
+    // is percent-encoded already, so only ";", "," and "\", which a cookie
+    // value cannot contain, are escaped, and the server decodes them as any
+    // %XX. A value of 1,000 characters or more, which the site's server
+    // might reject with the request, is not written. The cookie gets an
+    // empty visit instead, so that no other tab brings back the visit
+    // before.
     if (consented && !blocked) {
       const value = (visitReferrer + "|" + touch).replace(/[;,\\]/g, escape);
       setCookie("_ma_visit", (seenVisit = value.length < 1e3 ? value : "|"), 1800 + widestDomain());
