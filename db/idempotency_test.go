@@ -65,6 +65,31 @@ func TestRecordEventIdempotencyKeyRepeat(t *testing.T) {
 	}
 }
 
+// A retry that sends metadata {} where the first call sent none repeats
+// it: both store {}.
+func TestRecordEventIdempotencyKeyEmptyMetadata(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	createEvent(t, f, "signup")
+	trigger := db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: "ann@example.com",
+		Source: db.SourceAPI, IdempotencyKey: "order-1002"}
+	first, err := f.Store.RecordEvent(ctx, trigger)
+	if err != nil {
+		t.Fatalf("first: %v", err)
+	}
+	trigger.Metadata = map[string]any{}
+	second, err := f.Store.RecordEvent(ctx, trigger)
+	if err != nil {
+		t.Fatalf("repeat with empty metadata: %v", err)
+	}
+	if second.ID != first.ID {
+		t.Errorf("repeat returned occurrence %d, want %d", second.ID, first.ID)
+	}
+	if got := dbtest.Count(t, f.Store.DB(), "event_occurrences"); got != 1 {
+		t.Errorf("occurrences = %d, want 1", got)
+	}
+}
+
 func TestRecordEventIdempotencyKeyExpires(t *testing.T) {
 	f := dbtest.NewFixture(t)
 	ctx := context.Background()

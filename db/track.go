@@ -252,10 +252,14 @@ func (p *preparedTrigger) record(ctx context.Context, tx bun.Tx) (*EventOccurren
 }
 
 // hash returns the SHA-256 of the trigger's input, without the key itself.
-// encoding/json sorts map keys, so equal metadata hashes equally.
+// encoding/json sorts map keys, so equal metadata hashes equally. Empty
+// metadata and none are both stored as {}, so they hash alike.
 func (t Trigger) hash() []byte {
 	input := t
 	input.IdempotencyKey = ""
+	if len(input.Metadata) == 0 {
+		input.Metadata = nil
+	}
 	if !input.OccurredAt.IsZero() {
 		input.OccurredAt = input.OccurredAt.UTC()
 	}
