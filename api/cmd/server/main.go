@@ -40,7 +40,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg.LogFormat)
+	log := newLogger(cfg.LogFormat, cfg.LogDebug)
 	slog.SetDefault(log)
 	if percent, ok := setGCPercent(os.Getenv("GOGC")); ok {
 		log.Info("garbage collector target set", "gc_percent", percent)
@@ -57,14 +57,17 @@ func run() error {
 	if err := db.Migrate(ctx, bdb, log); err != nil {
 		return err
 	}
-	store := db.NewStore(bdb)
-	if err := bootstrap(ctx, cfg, store, log); err != nil {
-		return err
-	}
-
+	// Listening comes before the first account is created, so a start
+	// that cannot bind its address prints no one-time password or key
+	// that then goes unused.
 	listener, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	defer listener.Close()
+	store := db.NewStore(bdb)
+	if err := bootstrap(ctx, cfg, store, log); err != nil {
+		return err
 	}
 	stopIngest := store.StartIngester(log, db.IngestConfig{Workers: cfg.IngestWorkers, MaxBatch: cfg.IngestMaxBatch})
 	defer stopIngest()
@@ -142,9 +145,9 @@ func setGCPercent(gogc string) (int, bool) {
 	return defaultGCPercent, true
 }
 
-func newLogger(format string) *slog.Logger {
+func newLogger(format string, debug bool) *slog.Logger {
 	level := slog.LevelInfo
-	if os.Getenv("CE_LOG_DEBUG") == "1" {
+	if debug {
 		level = slog.LevelDebug
 	}
 	opts := &slog.HandlerOptions{Level: level}
@@ -188,7 +191,7 @@ func bootstrap(ctx context.Context, cfg api.Config, store *db.Store, log *slog.L
 	case res.AdminEmail != "" && res.AddedAdmin:
 		fmt.Printf("Sign in as %s with the password from CE_ADMIN_PASSWORD.\n", res.AdminEmail)
 	default:
-		fmt.Println("Sign in with the admin account created on first start.")
+		fmt.Println("Sign in with the admin account created on first start. Lost its password? See Configuration in the README.")
 	}
 	if res.GeneratedAPIKey != "" {
 		fmt.Printf("GraphQL API key: %s (shown once; send it as Authorization: Bearer <key>).\n", res.GeneratedAPIKey)
