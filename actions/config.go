@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"customevents/api/envvar"
 	"customevents/db"
 )
 
@@ -75,7 +76,6 @@ type SMTPConfig struct {
 // checks them.
 func ConfigFromEnv() (Config, error) {
 	cfg := Config{
-		WebhookAllowPrivate: os.Getenv("CE_WEBHOOK_ALLOW_PRIVATE") == "1",
 		SMTP: SMTPConfig{
 			Addr:     os.Getenv("CE_SMTP_ADDR"),
 			From:     os.Getenv("CE_SMTP_FROM"),
@@ -83,6 +83,11 @@ func ConfigFromEnv() (Config, error) {
 			Password: os.Getenv("CE_SMTP_PASSWORD"),
 		},
 	}
+	allowPrivate, err := envvar.Switch("CE_WEBHOOK_ALLOW_PRIVATE")
+	if err != nil {
+		return cfg, err
+	}
+	cfg.WebhookAllowPrivate = allowPrivate
 	if raw := os.Getenv("CE_ACTION_WORKERS"); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 || n > 256 {

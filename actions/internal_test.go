@@ -61,6 +61,7 @@ func TestConfigFromEnv(t *testing.T) {
 		{"CE_ACTION_WORKERS", "0", `CE_ACTION_WORKERS "0" is invalid: use a number of workers from 1 to 256, such as 4`},
 		{"CE_SMTP_FROM", "", "CE_SMTP_FROM is missing: set the sender address of notification emails, such as events@example.com, or unset CE_SMTP_ADDR"},
 		{"CE_SMTP_USERNAME", "user", "CE_SMTP_USERNAME and CE_SMTP_PASSWORD must be set together"},
+		{"CE_WEBHOOK_ALLOW_PRIVATE", "y", `CE_WEBHOOK_ALLOW_PRIVATE "y" is invalid: use 1 to turn it on or 0 to turn it off`},
 	}
 	for _, c := range bad {
 		t.Run(c.name, func(t *testing.T) {

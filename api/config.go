@@ -8,6 +8,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"customevents/api/envvar"
 )
 
 // Config is the server's configuration, read from the environment.
@@ -25,13 +27,15 @@ type Config struct {
 	DatabaseURL string
 	// LogFormat is "json" or "text" (CE_LOG_FORMAT). Default: json.
 	LogFormat string
+	// LogDebug logs at debug level too (CE_LOG_DEBUG).
+	LogDebug bool
 	// AdminEmail, AdminPassword and APIKey seed the first account
 	// (CE_ADMIN_EMAIL, CE_ADMIN_PASSWORD, CE_API_KEY). Empty values are
 	// generated on first start and printed once.
 	AdminEmail    string
 	AdminPassword string
 	APIKey        string
-	// SeedDemo adds demo events and contacts on first start (CE_SEED_DEMO=1).
+	// SeedDemo adds demo events and contacts on first start (CE_SEED_DEMO).
 	SeedDemo bool
 	// APIRateLimit is the average number of GraphQL requests per second
 	// that one account may send, with bursts of twice as many
@@ -62,7 +66,6 @@ func ConfigFromEnv() (Config, error) {
 		AdminEmail:    os.Getenv("CE_ADMIN_EMAIL"),
 		AdminPassword: os.Getenv("CE_ADMIN_PASSWORD"),
 		APIKey:        os.Getenv("CE_API_KEY"),
-		SeedDemo:      os.Getenv("CE_SEED_DEMO") == "1",
 		APIRateLimit:  100,
 	}
 	if raw := os.Getenv("CE_API_RATE_LIMIT"); raw != "" {
@@ -87,6 +90,16 @@ func ConfigFromEnv() (Config, error) {
 		}
 		*v.dest = n
 	}
+	for _, v := range []struct {
+		name string
+		dest *bool
+	}{{"CE_SEED_DEMO", &cfg.SeedDemo}, {"CE_LOG_DEBUG", &cfg.LogDebug}} {
+		on, err := envvar.Switch(v.name)
+		if err != nil {
+			return cfg, err
+		}
+		*v.dest = on
+	}
 	if cfg.DatabaseURL == "" {
 		return cfg, fmt.Errorf("DATABASE_URL is missing: set it to a PostgreSQL URL, or start with `make run`, which starts a local PostgreSQL")
 	}
@@ -105,6 +118,10 @@ func ConfigFromEnv() (Config, error) {
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	if u, err := url.Parse(cfg.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return cfg, fmt.Errorf("CE_PUBLIC_URL %q is invalid: use an absolute http or https URL such as https://events.example.com", cfg.PublicURL)
+	} else if u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		// The admin app, the beacon and GraphQL are served at the root
+		// of the host, so a path would break the snippet's address.
+		return cfg, fmt.Errorf("CE_PUBLIC_URL %q has more than a scheme, host and port: the server is reached at the root of its host, so use a URL such as https://events.example.com", cfg.PublicURL)
 	}
 	return cfg, nil
 }

@@ -39,3 +39,48 @@ func TestConfigFromEnvIngestSettings(t *testing.T) {
 		})
 	}
 }
+
+func TestConfigFromEnvSwitches(t *testing.T) {
+	t.Setenv("DATABASE_URL", "postgres://localhost/ce")
+	t.Setenv("CE_SEED_DEMO", "yes")
+	t.Setenv("CE_LOG_DEBUG", "true")
+	cfg, err := ConfigFromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.SeedDemo || !cfg.LogDebug {
+		t.Errorf("seed demo, log debug = %v, %v, want true, true", cfg.SeedDemo, cfg.LogDebug)
+	}
+
+	t.Setenv("CE_LOG_DEBUG", "verbose")
+	_, err = ConfigFromEnv()
+	want := `CE_LOG_DEBUG "verbose" is invalid: use 1 to turn it on or 0 to turn it off`
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v, want %q", err, want)
+	}
+}
+
+func TestConfigFromEnvPublicURL(t *testing.T) {
+	t.Setenv("DATABASE_URL", "postgres://localhost/ce")
+	for _, tt := range []struct {
+		raw, want, wantErr string
+	}{
+		{raw: "https://events.example.com/", want: "https://events.example.com"},
+		{raw: "http://127.0.0.1:8080", want: "http://127.0.0.1:8080"},
+		{raw: "https://example.com/events/", wantErr: `CE_PUBLIC_URL "https://example.com/events" has more than a scheme, host and port: the server is reached at the root of its host, so use a URL such as https://events.example.com`},
+		{raw: "https://events.example.com/?a=1", wantErr: `CE_PUBLIC_URL "https://events.example.com/?a=1" has more than a scheme, host and port`},
+		{raw: "events.example.com", wantErr: `CE_PUBLIC_URL "events.example.com" is invalid: use an absolute http or https URL`},
+	} {
+		t.Setenv("CE_PUBLIC_URL", tt.raw)
+		cfg, err := ConfigFromEnv()
+		if tt.wantErr != "" {
+			if err == nil || !strings.HasPrefix(err.Error(), tt.wantErr) {
+				t.Errorf("CE_PUBLIC_URL=%s: err = %v, want %q", tt.raw, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || cfg.PublicURL != tt.want {
+			t.Errorf("CE_PUBLIC_URL=%s: public URL %q, err %v; want %q", tt.raw, cfg.PublicURL, err, tt.want)
+		}
+	}
+}
