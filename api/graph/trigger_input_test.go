@@ -375,6 +375,8 @@ func TestTriggerWrongValueType(t *testing.T) {
 			"occurredAt", "Variable $i.occurredAt has a time zone offset beyond ±23:59: " + timeFix},
 		{"one-digit hour", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "occurredAt": yesterday + "T9:30:00Z"}},
 			"occurredAt", "Variable $i.occurredAt has a one-digit hour: " + timeFix},
+		{"time without zone", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "occurredAt": yesterday + "T09:30:00"}},
+			"occurredAt", "Variable $i.occurredAt has no Z or time zone offset at its end: " + timeFix},
 		{"comma before fraction", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "occurredAt": yesterday + "T09:30:00,5Z"}},
 			"occurredAt", "Variable $i.occurredAt has a comma before the fraction of a second: " + timeFix},
 		{"second 60 outside a leap second", single, map[string]any{"i": map[string]any{"slug": "signed-up", "email": "a@example.com", "occurredAt": yesterday + "T09:30:60Z"}},

@@ -248,6 +248,8 @@ func scalarProblem(err error) string {
 		return "has a one-digit hour"
 	case errors.Is(err, model.ErrTimeFraction):
 		return "has a comma before the fraction of a second"
+	case errors.Is(err, model.ErrTimeZone):
+		return "has no Z or time zone offset at its end"
 	case errors.Is(err, model.ErrTimeLeapSecond):
 		return "has second 60, which is valid only for a leap second, at 23:59:60 UTC on the last day of a month"
 	}

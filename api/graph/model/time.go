@@ -24,6 +24,9 @@ var (
 	// second, such as 2026-01-31T09:30:00,5Z, which Go's time.Parse
 	// accepts.
 	ErrTimeFraction = errors.New("time has a comma before the fraction of a second")
+	// ErrTimeZone is a Time with the separator T and no zone, such as
+	// 2026-01-31T09:30:00, which names no instant.
+	ErrTimeZone = errors.New("time has no Z or offset")
 	// ErrTimeLeapSecond is a Time with second 60 anywhere but at 23:59:60
 	// UTC on the last day of a month, where RFC 3339 allows a leap second.
 	ErrTimeLeapSecond = errors.New("time has second 60 outside a leap second")
@@ -50,7 +53,7 @@ func MarshalTime(t time.Time) graphql.Marshaler {
 // beyond ±23:59 with ErrTimeOffset. It also rejects the two forms that
 // time.Parse reads beyond RFC 3339: a one-digit hour with ErrTimeHour and
 // a comma before the fraction with ErrTimeFraction. Second 60 at another
-// time is ErrTimeLeapSecond. It still reads the form "2026-01-31 09:30:00"
+// time is ErrTimeLeapSecond, and a time with T but no zone ErrTimeZone. It still reads the form "2026-01-31 09:30:00"
 // as UTC, as the default scalar did, with the same rules for its digits.
 func UnmarshalTime(v any) (time.Time, error) {
 	s, ok := v.(string)
@@ -70,6 +73,9 @@ func UnmarshalTime(v any) (time.Time, error) {
 
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
+		if _, zerr := time.Parse("2006-01-02T15:04:05.999999999", s); zerr == nil && checkTimeForm(s+"Z", 'T') == nil {
+			return time.Time{}, ErrTimeZone
+		}
 		return time.Time{}, err
 	}
 	if err := checkTimeForm(s, 'T'); err != nil {

@@ -63,6 +63,8 @@ func TestUnmarshalTimeRejects(t *testing.T) {
 		{"2026-01-31T09:30:00,5Z", ErrTimeFraction},
 		{"2026-01-31T09:30:00,123456789-05:00", ErrTimeFraction},
 		{"2026-01-31 09:30:00,5", ErrTimeFraction},
+		{"2026-01-31T09:30:00", ErrTimeZone},
+		{"2026-01-31T09:30:00.25", ErrTimeZone},
 		{"2026-01-31T09:30:60Z", ErrTimeLeapSecond},
 		{"2016-12-31T23:59:60+01:00", ErrTimeLeapSecond},
 		{"2016-12-30T23:59:60Z", ErrTimeLeapSecond},
