@@ -14,11 +14,17 @@ import (
 // doRaw sends body as it is, for requests that are not valid JSON.
 func (c *adminClient) doRaw(method, path, body string) (int, []byte) {
 	c.t.Helper()
+	return c.doRawType(method, path, "application/json", body)
+}
+
+// doRawType sends body as it is with the given Content-Type.
+func (c *adminClient) doRawType(method, path, contentType, body string) (int, []byte) {
+	c.t.Helper()
 	req, err := http.NewRequest(method, c.base+path, strings.NewReader(body))
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("X-CSRF-Token", c.session.CSRFToken)
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -167,7 +173,7 @@ func TestAdminEventActionsRejects(t *testing.T) {
 		"Field frequencyDays must be a whole number, not a JSON bool.")
 	status, body = c.doRaw(http.MethodPut, "/api/custom-events/x/actions", `{}`)
 	expectError(t, "id not a number", status, body, http.StatusUnprocessableEntity, apitype.CodeBadUserInput, "id",
-		"Id in the path must be a positive integer.")
+		"Id in the path must be a whole number from 1 to 9223372036854775807.")
 
 	notFound := fmt.Sprintf("Custom event with id %q was not found in this account. It may have been deleted: reload the list of custom events.", itoa(otherEvent))
 	status, body = c.do(http.MethodGet, "/api/custom-events/"+itoa(otherEvent)+"/actions", nil)

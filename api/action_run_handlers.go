@@ -48,7 +48,7 @@ func (s *Server) getOccurrenceActionRuns(c echo.Context) error {
 	}
 	occurrenceID, err := strconv.ParseInt(c.Param("occurrenceId"), 10, 64)
 	if err != nil || occurrenceID <= 0 {
-		return &apitype.ValidationError{Field: "occurrenceId", Message: "Occurrence id in the path must be a positive integer."}
+		return &apitype.ValidationError{Field: "occurrenceId", Message: "Occurrence id in the path must be a whole number from 1 to 9223372036854775807."}
 	}
 
 	runs, err := s.store.OccurrenceActionRuns(c.Request().Context(), account.ID, eventID, occurrenceID)

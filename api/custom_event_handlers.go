@@ -225,7 +225,7 @@ func drilldownPageResponse(page *db.DrilldownPage) apitype.DrilldownPage {
 func pathID(c echo.Context) (int64, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, &apitype.ValidationError{Field: "id", Message: "Id in the path must be a positive integer."}
+		return 0, &apitype.ValidationError{Field: "id", Message: "Id in the path must be a whole number from 1 to 9223372036854775807."}
 	}
 	return id, nil
 }

@@ -90,6 +90,11 @@ func TestIdentifySigningAPI(t *testing.T) {
 			t.Errorf("PUT %s: status %d, body %s, want 422 and %s", tt.body, status, out, tt.want)
 		}
 	}
+	// A form body is not JSON, though Echo's default binder reads it.
+	status, out := admin.doRawType(http.MethodPut, "/api/account/identify-signing", "application/x-www-form-urlencoded", "required=true")
+	if want := `{"error":{"code":"BAD_USER_INPUT","message":"Request body must be JSON such as {\"required\": true}.","field":"body"}}`; status != http.StatusUnprocessableEntity || strings.TrimSpace(string(out)) != want {
+		t.Errorf("PUT form body: status %d, body %s, want 422 and %s", status, out, want)
+	}
 	if got := getIdentifySigning(t, admin, http.MethodGet, "/api/account/identify-signing", nil); got != off {
 		t.Errorf("GET after rejected PUTs = %+v, want %+v", got, off)
 	}

@@ -44,6 +44,9 @@ func (s *Server) getLiveEvents(c echo.Context) error {
 			return verr
 		}
 		if _, err := s.store.CustomEventBySlug(ctx, accountID, slug); err != nil {
+			if nferr, ok := errors.AsType[*db.NotFoundError](err); ok {
+				nferr.Field = "event"
+			}
 			return err
 		}
 	}

@@ -222,8 +222,12 @@ func TestLiveEventsRejectsBadFilter(t *testing.T) {
 	if status != http.StatusNotFound {
 		t.Fatalf("unknown slug: status %d, want 404", status)
 	}
-	if e := decodeError(t, body); e.Message != `Custom event "unknown" was not found in this account. Check the slug, or create the event under Settings → Custom Events.` {
+	e := decodeError(t, body)
+	if e.Message != `Custom event "unknown" was not found in this account. Check the slug, or create the event under Settings → Custom Events.` {
 		t.Errorf("message = %q", e.Message)
+	}
+	if e.Field != "event" {
+		t.Errorf("error field = %q, want event", e.Field)
 	}
 }
 

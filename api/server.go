@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"mime"
 	"net/http"
 	"sync"
 	"time"
@@ -81,8 +82,28 @@ func NewServer(cfg Config, store *db.Store, log *slog.Logger) *Server {
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
 	s.echo.HTTPErrorHandler = s.handleError
+	s.echo.Binder = jsonBinder{}
 	s.routes()
 	return s
+}
+
+// jsonBinder binds request bodies of the admin API, which are JSON only.
+// Echo's own binder also reads form and XML bodies, and a form body then
+// binds nothing, so that a handler would report its fields as missing
+// rather than the body as not JSON. A body of another type fails with
+// echo.ErrUnsupportedMediaType. An empty body binds nothing.
+type jsonBinder struct{}
+
+func (jsonBinder) Bind(v any, c echo.Context) error {
+	req := c.Request()
+	if req.ContentLength == 0 {
+		return nil
+	}
+	mediaType, _, err := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
+	if err != nil || mediaType != echo.MIMEApplicationJSON {
+		return echo.ErrUnsupportedMediaType
+	}
+	return new(echo.DefaultBinder).BindBody(c, v)
 }
 
 // ServeHTTP makes the server an http.Handler.
