@@ -109,7 +109,7 @@ func decodeProblem(err error) error {
 func parseCollect(body []byte) (collectMessage, error) {
 	var msg collectMessage
 	if len(body) > maxCollectBody {
-		return msg, fmt.Errorf("body of %d bytes is over the %d-byte limit", len(body), maxCollectBody)
+		return msg, fmt.Errorf("body is over the %d-byte limit", maxCollectBody)
 	}
 	var req collectRequest
 	decodeErr := json.Unmarshal(body, &req)
@@ -170,6 +170,10 @@ func parseCollectEvent(req collectRequest, pageURL string) (*db.Trigger, error) 
 	referrer, err := cutReferrer("referrer", req.Referrer)
 	if err != nil {
 		return nil, err
+	}
+	// null stands for no metadata, as in GraphQL.
+	if string(req.Metadata) == "null" {
+		req.Metadata = nil
 	}
 	metadata, verr := apitype.ParseMetadata(req.Metadata)
 	if verr != nil {
@@ -306,27 +310,30 @@ func cutURLWithSchemes(name, value string, schemes []string) (string, error) {
 func (s *Server) postCollect(c echo.Context) error {
 	setCollectCORS(c)
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	// The id of the request's log line, for the lines that say why a
+	// message was not stored.
+	requestID := c.Response().Header().Get(echo.HeaderXRequestID)
 
 	if rule := matchBotRule(c.Request().UserAgent()); rule != "" {
-		s.log.Debug("beacon request from a bot ignored", "rule", rule)
+		s.log.Debug("beacon request from a bot ignored", "request_id", requestID, "rule", rule)
 		return c.NoContent(http.StatusNoContent)
 	}
 	if signal := scriptlessSignal(c.Request().Header); signal != "" {
-		s.log.Debug("beacon request that no page script sent ignored", "signal", signal)
+		s.log.Debug("beacon request that no page script sent ignored", "request_id", requestID, "signal", signal)
 		return c.NoContent(http.StatusNoContent)
 	}
 	if optedOut(c.Request()) {
-		s.log.Debug("beacon request from an opted-out browser ignored")
+		s.log.Debug("beacon request from an opted-out browser ignored", "request_id", requestID)
 		return c.NoContent(http.StatusNoContent)
 	}
 	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxCollectBody+1))
 	if err != nil {
-		s.log.Debug("beacon body unreadable", "error", err)
+		s.log.Debug("beacon body unreadable", "request_id", requestID, "error", err)
 		return c.NoContent(http.StatusNoContent)
 	}
 	msg, parseErr := parseCollect(body)
 	if msg.SiteKey == "" {
-		s.log.Debug("beacon message rejected", "reason", parseErr.Error())
+		s.log.Debug("beacon message rejected", "request_id", requestID, "reason", parseErr.Error())
 		return c.NoContent(http.StatusNoContent)
 	}
 
@@ -337,27 +344,27 @@ func (s *Server) postCollect(c echo.Context) error {
 	defer cancel()
 	settings, err := s.store.CachedCollectSettings(ctx, msg.SiteKey)
 	if errors.Is(err, db.ErrNotFound) {
-		s.log.Debug("beacon message for unknown site key")
+		s.log.Debug("beacon message for unknown site key", "request_id", requestID, "site_key", msg.SiteKey)
 		return c.NoContent(http.StatusNoContent)
 	}
 	if err != nil {
-		s.log.Error("beacon message not recorded", "error", err)
+		s.log.Error("beacon message not recorded", "request_id", requestID, "error", err)
 		return c.NoContent(http.StatusNoContent)
 	}
 	if origin := c.Request().Header.Get(echo.HeaderOrigin); !originAllowed(settings.AllowedOrigins, origin) {
-		s.log.Debug("beacon message from an origin outside the allowed list", "account_id", settings.AccountID, "origin", origin)
+		s.log.Debug("beacon message from an origin outside the allowed list", "request_id", requestID, "account_id", settings.AccountID, "origin", origin)
 		s.beaconDrops.add(settings.AccountID, time.Now(), originDropReason(origin))
 		return c.NoContent(http.StatusNoContent)
 	}
 	if parseErr != nil {
-		s.log.Debug("beacon message rejected", "account_id", settings.AccountID, "reason", parseErr.Error())
+		s.log.Debug("beacon message rejected", "request_id", requestID, "account_id", settings.AccountID, "reason", parseErr.Error())
 		s.beaconDrops.add(settings.AccountID, time.Now(), rejectedDropReason(parseErr))
 		return c.NoContent(http.StatusNoContent)
 	}
 
 	if msg.Identity != nil {
 		if reason := identifySignatureProblem(settings, msg.SignedEmail, msg.Signature, time.Now()); reason != "" {
-			s.log.Debug("beacon identify rejected", "account_id", settings.AccountID, "reason", reason)
+			s.log.Debug("beacon identify rejected", "request_id", requestID, "account_id", settings.AccountID, "reason", reason)
 			s.beaconDrops.add(settings.AccountID, time.Now(), reason)
 			return c.NoContent(http.StatusNoContent)
 		}
@@ -365,9 +372,9 @@ func (s *Server) postCollect(c echo.Context) error {
 
 	setVisitorCookie(c, msg.VisitorID, msg.PageURL)
 	if msg.Identity != nil {
-		s.identifyVisitor(ctx, settings.AccountID, msg.Identity)
+		s.identifyVisitor(ctx, requestID, settings.AccountID, msg.Identity)
 	} else {
-		s.recordBeaconEvent(ctx, settings.AccountID, msg.Event)
+		s.recordBeaconEvent(ctx, requestID, settings.AccountID, msg.Event)
 	}
 	return c.NoContent(http.StatusNoContent)
 }
@@ -376,35 +383,35 @@ func (s *Server) postCollect(c echo.Context) error {
 // which goes on after its connection has closed.
 const collectWriteTimeout = 30 * time.Second
 
-func (s *Server) recordBeaconEvent(ctx context.Context, accountID int64, trigger *db.Trigger) {
+func (s *Server) recordBeaconEvent(ctx context.Context, requestID string, accountID int64, trigger *db.Trigger) {
 	trigger.AccountID = accountID
 	trigger.OccurredAt = time.Now()
 	occurrence, err := s.store.RecordEvent(ctx, *trigger)
 	if errors.Is(err, db.ErrNotFound) {
-		s.log.Debug("beacon event for unknown slug", "account_id", accountID, "slug", trigger.Slug)
+		s.log.Debug("beacon event for unknown slug", "request_id", requestID, "account_id", accountID, "slug", trigger.Slug)
 		s.beaconDrops.add(accountID, time.Now(), unknownSlugDropReason(trigger.Slug))
 		return
 	}
 	if _, ok := errors.AsType[*apitype.ValidationError](err); ok {
-		s.log.Debug("beacon event rejected", "account_id", accountID, "slug", trigger.Slug, "reason", err.Error())
+		s.log.Debug("beacon event rejected", "request_id", requestID, "account_id", accountID, "slug", trigger.Slug, "reason", err.Error())
 		s.beaconDrops.add(accountID, time.Now(), rejectedDropReason(err))
 		return
 	}
 	if err != nil {
-		s.log.Error("beacon event not recorded", "error", err, "account_id", accountID, "slug", trigger.Slug)
+		s.log.Error("beacon event not recorded", "request_id", requestID, "error", err, "account_id", accountID, "slug", trigger.Slug)
 		return
 	}
-	s.log.Debug("beacon event recorded", "account_id", accountID, "occurrence_id", occurrence.ID, "contact_id", occurrence.ContactID)
+	s.log.Debug("beacon event recorded", "request_id", requestID, "account_id", accountID, "occurrence_id", occurrence.ID, "contact_id", occurrence.ContactID)
 }
 
-func (s *Server) identifyVisitor(ctx context.Context, accountID int64, identity *db.Identity) {
+func (s *Server) identifyVisitor(ctx context.Context, requestID string, accountID int64, identity *db.Identity) {
 	identity.AccountID = accountID
 	contactID, err := s.store.Identify(ctx, s.log, *identity)
 	if err != nil {
-		s.log.Error("beacon identify failed", "error", err, "account_id", accountID)
+		s.log.Error("beacon identify failed", "request_id", requestID, "error", err, "account_id", accountID)
 		return
 	}
-	s.log.Debug("beacon visitor identified", "account_id", accountID, "contact_id", contactID)
+	s.log.Debug("beacon visitor identified", "request_id", requestID, "account_id", accountID, "contact_id", contactID)
 }
 
 // originAllowed reports whether a request with the Origin header origin may

@@ -20,6 +20,18 @@ import (
 
 const testVisitorID = "0123456789abcdef0123456789abcdef"
 
+// A beacon message with "m": null has no metadata, as a GraphQL trigger
+// with metadata: null has none.
+func TestParseCollectNullMetadata(t *testing.T) {
+	msg, err := parseCollect([]byte(`{"k":"site_x","v":"` + testVisitorID + `","e":"signup","m":null}`))
+	if err != nil {
+		t.Fatalf("parseCollect error = %v, want none", err)
+	}
+	if msg.Event == nil || msg.Event.Metadata != nil {
+		t.Errorf("event = %+v, want one without metadata", msg.Event)
+	}
+}
+
 func TestParseCollect(t *testing.T) {
 	const vid = testVisitorID
 	tests := []struct {
@@ -39,7 +51,8 @@ func TestParseCollect(t *testing.T) {
 		{name: "slug and identity", body: `{"k":"site_x","v":"` + vid + `","e":"signup","i":{"email":"ann@example.com"}}`, wantErr: "both an event slug and an identity"},
 		{name: "neither slug nor identity", body: `{"k":"site_x","v":"` + vid + `"}`, wantErr: "neither an event slug nor an identity"},
 		{name: "nested metadata", body: `{"k":"site_x","v":"` + vid + `","e":"signup","m":{"plan":{"name":"pro"}}}`, wantErr: `Metadata key "plan" contains an object`},
-		{name: "null metadata", body: `{"k":"site_x","v":"` + vid + `","e":"signup","m":null}`, wantErr: "Metadata must be a JSON object"},
+		{name: "null metadata", body: `{"k":"site_x","v":"` + vid + `","e":"signup","m":null}`},
+		{name: "metadata false", body: `{"k":"site_x","v":"` + vid + `","e":"signup","m":false}`, wantErr: "Metadata must be a JSON object"},
 		{name: "metadata value over 1024 bytes", body: `{"k":"site_x","v":"` + vid + `","e":"signup","m":{"note":"` + strings.Repeat("a", 1025) + `"}}`, wantErr: `Metadata key "note" has a value of 1025 bytes`},
 		{name: "metadata with 51 keys", body: `{"k":"site_x","v":"` + vid + `","e":"signup","m":` + manyKeys(51) + `}`, wantErr: "Metadata has more than 50 keys"},
 		{name: "invalid email", body: `{"k":"site_x","v":"` + vid + `","i":{"email":"ann"}}`, wantErr: `email: Email "ann" is not a valid address`},
