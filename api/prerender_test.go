@@ -34,6 +34,9 @@ func TestPagesPrerendered(t *testing.T) {
 			continue
 		}
 		html := string(body)
+		// Link previews show the app's icon, not the page itself.
+		wantImage := `<meta property="og:image" content="https://` + strings.TrimPrefix(ts.URL, "http://") + `/web/icon-512.png?v=`
+		tc.want = append(tc.want, wantImage)
 		for _, want := range tc.want {
 			if !strings.Contains(html, want) {
 				t.Errorf("GET %s: the HTML lacks %q", tc.path, want)

@@ -77,7 +77,9 @@ func (s *Server) appHandler() http.Handler {
 			Maskable: "/web/icon-512.png",
 			SVG:      "/web/icon.svg",
 		},
+		// go-app writes og:url and og:image with https and Domain.
 		Domain:                publicHost(s.cfg.PublicURL),
+		Image:                 "/web/icon-512.png",
 		Styles:                []string{"/web/app.css"},
 		Resources:             webResolver{version: s.assetVersion},
 		Version:               s.assetVersion,

@@ -85,6 +85,16 @@ if [ ! -f "$data/cluster/PG_VERSION" ]; then
 	as_pg "$bindir/initdb" -D "$data/cluster" -U postgres --auth=trust --encoding=UTF8 --no-locale >&2
 fi
 
+# A running cluster keeps the port it started on, which the fourth line
+# of postmaster.pid holds.
+if as_pg "$bindir/pg_ctl" -D "$data/cluster" status >/dev/null 2>&1; then
+	running_port="$(sed -n 4p "$data/cluster/postmaster.pid")"
+	if [ "$running_port" != "$port" ]; then
+		echo "localpg: the cluster in $data runs on port $running_port, not CE_PG_PORT=$port: set CE_PG_PORT=$running_port, or stop it with CE_PG_PORT=$running_port $0 --stop" >&2
+		exit 1
+	fi
+fi
+
 if ! as_pg "$bindir/pg_ctl" -D "$data/cluster" status >/dev/null 2>&1; then
 	echo "localpg: starting PostgreSQL on 127.0.0.1:$port" >&2
 	as_pg "$bindir/pg_ctl" -D "$data/cluster" -l "$data/cluster/server.log" -w -t 60 \

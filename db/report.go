@@ -102,7 +102,7 @@ func (s *Store) eventReport(ctx context.Context, query string, account *Account,
 		earliest := time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, days.Days())
 		return nil, &apitype.ValidationError{
 			Field: "from",
-			Message: fmt.Sprintf("Range from %s has no previous period of %d days after 0001-01-01: start on or after %s.",
+			Message: fmt.Sprintf("Range from %s has no previous period of %d days, which would start before 0001-01-01, the earliest date: start on or after %s.",
 				days.From.Format(apitype.DateLayout), days.Days(), earliest.Format(apitype.DateLayout)),
 		}
 	}

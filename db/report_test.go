@@ -500,7 +500,7 @@ func TestEventReportRejectsPreviousBeforeYearOne(t *testing.T) {
 	if verr.Field != "from" {
 		t.Errorf("field = %q, want from", verr.Field)
 	}
-	want := "Range from 0001-01-05 has no previous period of 10 days after 0001-01-01: start on or after 0001-01-11."
+	want := "Range from 0001-01-05 has no previous period of 10 days, which would start before 0001-01-01, the earliest date: start on or after 0001-01-11."
 	if verr.Message != want {
 		t.Errorf("message = %q, want %q", verr.Message, want)
 	}
