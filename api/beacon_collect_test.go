@@ -134,13 +134,33 @@ func TestCollectStoresAttributionAndMetadata(t *testing.T) {
 func TestCollectDropsInvalidMetadata(t *testing.T) {
 	ts := newTestServer(t)
 	createEvent(t, ts, "signup")
-	body := `{"k":"` + ts.Account.SiteKey + `","v":"` + collectVisitorID + `","e":"signup","m":{"note":"` + strings.Repeat("a", 1025) + `"}}`
-	postCollect(t, ts, body, nil)
+	prefix := `{"k":"` + ts.Account.SiteKey + `","v":"` + collectVisitorID + `","e":"signup","m":`
+	// Seven keys k0 to k6 of 1,024 bytes each and k7 of n bytes make
+	// 7,233 + n bytes as compact JSON.
+	ofSize := func(n int) string {
+		var b strings.Builder
+		for i := range 7 {
+			fmt.Fprintf(&b, `"k%d":"%s",`, i, strings.Repeat("a", 1024))
+		}
+		return "{" + b.String() + `"k7":"` + strings.Repeat("b", n) + `"}`
+	}
+	for _, metadata := range []string{
+		`{"note":"` + strings.Repeat("a", 1025) + `"}`,
+		ofSize(960),
+		`{"tags":["a","b"]}`,
+	} {
+		postCollect(t, ts, prefix+metadata+"}", nil)
+	}
 	if n := dbtest.Count(t, ts.Store.DB(), "event_occurrences"); n != 0 {
 		t.Errorf("occurrences = %d, want 0", n)
 	}
 	if n := dbtest.Count(t, ts.Store.DB(), "contacts"); n != 0 {
 		t.Errorf("contacts = %d, want 0", n)
+	}
+
+	postCollect(t, ts, prefix+ofSize(959)+"}", nil)
+	if n := dbtest.Count(t, ts.Store.DB(), "event_occurrences"); n != 1 {
+		t.Errorf("occurrences after metadata of 8,192 bytes = %d, want 1", n)
 	}
 }
 

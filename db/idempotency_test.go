@@ -99,6 +99,24 @@ func TestRecordEventIdempotencyKeyExpires(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A minute before the 7 days end, the key still holds.
+	_, err = f.Store.DB().NewRaw("UPDATE idempotency_keys SET created_at = now() - interval '167 hours 59 minutes'").Exec(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	repeat, err := f.Store.RecordEvent(ctx, trigger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if repeat.ID != first.ID {
+		t.Errorf("occurrence a minute before 7 days = %d, want %d", repeat.ID, first.ID)
+	}
+	changed := trigger
+	changed.Metadata = map[string]any{"plan": "pro"}
+	if _, err := f.Store.RecordEvent(ctx, changed); !errors.Is(err, db.ErrIdempotencyConflict) {
+		t.Errorf("other input a minute before 7 days: err = %v, want ErrIdempotencyConflict", err)
+	}
+
 	_, err = f.Store.DB().NewRaw("UPDATE idempotency_keys SET created_at = now() - interval '168 hours 1 second'").Exec(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -173,7 +191,8 @@ func TestRecordEventFillsEmptyContactFields(t *testing.T) {
 		return occ.ContactID
 	}
 	record(db.ContactFields{FirstName: "Ann"})
-	id := record(db.ContactFields{FirstName: "Annabel", LastName: "Lee", Company: "Acme"})
+	record(db.ContactFields{FirstName: "Annabel", LastName: "Lee", Company: "Acme"})
+	id := record(db.ContactFields{LastName: "Other", Company: "Other Inc"})
 
 	var c db.Contact
 	if err := f.Store.DB().NewSelect().Model(&c).Where("id = ?", id).Scan(ctx); err != nil {
@@ -183,9 +202,9 @@ func TestRecordEventFillsEmptyContactFields(t *testing.T) {
 		t.Errorf("first name = %q, want the first value %q kept", c.FirstName, "Ann")
 	}
 	if c.LastName != "Lee" {
-		t.Errorf("last name = %q, want %q", c.LastName, "Lee")
+		t.Errorf("last name = %q, want the second value %q kept", c.LastName, "Lee")
 	}
 	if c.Company != "Acme" {
-		t.Errorf("company = %q, want %q", c.Company, "Acme")
+		t.Errorf("company = %q, want the second value %q kept", c.Company, "Acme")
 	}
 }

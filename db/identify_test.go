@@ -142,7 +142,8 @@ func TestIdentifyUnseenVisitor(t *testing.T) {
 	createEvent(t, f, "signup")
 	const visitor = "00000000000000000000000000000001"
 
-	id, err := f.Store.Identify(ctx, discardLog, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: "cy@example.com"})
+	id, err := f.Store.Identify(ctx, discardLog, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: "cy@example.com",
+		Fields: db.ContactFields{FirstName: "Cy", Company: "Acme"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,6 +157,28 @@ func TestIdentifyUnseenVisitor(t *testing.T) {
 	if n := dbtest.Count(t, f.Store.DB(), "contacts"); n != 1 {
 		t.Errorf("contacts = %d, want 1", n)
 	}
+	checkFields := func(when, first, last, company string) {
+		t.Helper()
+		var c db.Contact
+		if err := f.Store.DB().NewSelect().Model(&c).Where("id = ?", id).Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if c.FirstName != first || c.LastName != last || c.Company != company {
+			t.Errorf("%s: first name, last name, company = %q, %q, %q, want %q, %q, %q", when, c.FirstName, c.LastName, c.Company, first, last, company)
+		}
+	}
+	checkFields("after the first identify", "Cy", "", "Acme")
+
+	// The visitor is known now: another identify fills only empty fields.
+	again, err := f.Store.Identify(ctx, discardLog, db.Identity{AccountID: f.Account.ID, VisitorID: visitor, Email: "cy@example.com",
+		Fields: db.ContactFields{FirstName: "Cyril", LastName: "Young", Company: "Other"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again != id {
+		t.Errorf("second identify contact = %d, want %d", again, id)
+	}
+	checkFields("after the second identify", "Cy", "Young", "Acme")
 }
 
 func itoa(n int64) string {

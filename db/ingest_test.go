@@ -66,6 +66,39 @@ func TestRecordEventsKeepsGoodTriggers(t *testing.T) {
 	}
 }
 
+// A keyed trigger whose INSERT fails goes through the path of triggers
+// that claim a key, which the set-based statement does not take. The
+// batch then runs again with a savepoint per trigger, so the triggers
+// around it are stored and its key stays free.
+func TestRecordEventsKeyedStatementFailure(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	createEvent(t, f, "signup")
+	bad := db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: "dee@example.com", Source: "bogus", IdempotencyKey: "k-bad"}
+	occurrences, errs := f.Store.RecordEvents(ctx, discardLog, []db.Trigger{
+		{AccountID: f.Account.ID, Slug: "signup", Email: "ann@example.com", Source: db.SourceAPI, IdempotencyKey: "k-ann"},
+		bad,
+		{AccountID: f.Account.ID, Slug: "signup", Email: "eve@example.com", Source: db.SourceAPI, Contact: db.ContactFields{FirstName: "Eve"}},
+		{AccountID: f.Account.ID, Slug: "signup", Email: "bob@example.com", Source: db.SourceAPI},
+	})
+	for _, i := range []int{0, 2, 3} {
+		if errs[i] != nil || occurrences[i] == nil {
+			t.Errorf("trigger %d: %v, want stored", i, errs[i])
+		}
+	}
+	if errs[1] == nil {
+		t.Error("trigger 1 with an unknown source was stored, want an error")
+	}
+	if got := dbtest.Count(t, f.Store.DB(), "event_occurrences"); got != 3 {
+		t.Errorf("occurrences = %d, want 3", got)
+	}
+
+	bad.Source = db.SourceAPI
+	if _, err := f.Store.RecordEvent(ctx, bad); err != nil {
+		t.Errorf("key of the failed trigger, sent again with a valid source: %v, want stored", err)
+	}
+}
+
 // TestIngesterConcurrentTriggers sends many triggers at once through the
 // group-commit ingester, with shared contacts, a keyed retry and a
 // conflicting key among them.

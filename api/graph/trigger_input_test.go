@@ -183,6 +183,48 @@ func TestTriggerRejectsOversizedMetadata(t *testing.T) {
 	}
 }
 
+// TestTriggerMetadataTotalAndNesting sends metadata of exactly 8,192
+// bytes as compact JSON, which is stored, one of 8,193 and one with a
+// list value, which are rejected.
+func TestTriggerMetadataTotalAndNesting(t *testing.T) {
+	api := newTestAPI(t)
+	api.createEvent(t, "signed-up")
+	// Seven keys k0 to k6 of 1,024 bytes each and k7 of n bytes make
+	// 7,233 + n bytes as compact JSON.
+	ofSize := func(n int) map[string]any {
+		m := map[string]any{"k7": strings.Repeat("b", n)}
+		for i := range 7 {
+			m["k"+strconv.Itoa(i)] = strings.Repeat("a", 1024)
+		}
+		return m
+	}
+	resp := api.query(t, triggerVars, map[string]any{"input": map[string]any{
+		"slug": "signed-up", "email": "ann@example.com", "metadata": ofSize(959),
+	}})
+	if len(resp.Errors) != 0 {
+		t.Fatalf("8,192 bytes: errors = %+v, want none", resp.Errors)
+	}
+	for _, tc := range []struct {
+		name     string
+		metadata map[string]any
+		message  string
+	}{
+		{"8,193 bytes", ofSize(960), "Metadata is 8193 bytes as JSON: use at most 8192 bytes."},
+		{"list value", map[string]any{"tags": []any{"a", "b"}}, "Metadata key \"tags\" contains an array: use a string, number or boolean, because nested values are not supported."},
+	} {
+		resp := api.query(t, triggerVars, map[string]any{"input": map[string]any{
+			"slug": "signed-up", "email": "bob@example.com", "metadata": tc.metadata,
+		}})
+		if len(resp.Errors) != 1 {
+			t.Fatalf("%s: errors = %+v, want one", tc.name, resp.Errors)
+		}
+		wantError(t, resp, "BAD_USER_INPUT", "metadata", tc.message)
+	}
+	if got := api.count(t, "event_occurrences"); got != 1 {
+		t.Errorf("occurrences = %d, want 1", got)
+	}
+}
+
 func TestTriggerIdempotencyKey(t *testing.T) {
 	api := newTestAPI(t)
 	api.createEvent(t, "signed-up")
