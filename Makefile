@@ -96,6 +96,7 @@ fuzz:
 	$(GO) test ./api/cmd/bench -run '^$$' -fuzz FuzzParsePgbench -fuzztime $(FUZZTIME)
 	$(GO) test ./api/cmd/bench -run '^$$' -fuzz FuzzParseProcStat -fuzztime $(FUZZTIME)
 	$(GO) test ./api/cmd/bench -run '^$$' -fuzz FuzzParseCPULine -fuzztime $(FUZZTIME)
+	$(GO) test ./api/envvar -run '^$$' -fuzz FuzzParseSwitch -fuzztime $(FUZZTIME)
 
 # db-new: create an empty migration pair, as in `make db-new NAME=add_x`.
 db-new:

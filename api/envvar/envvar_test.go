@@ -1,6 +1,7 @@
 package envvar_test
 
 import (
+	"strings"
 	"testing"
 
 	"customevents/api/envvar"
@@ -35,4 +36,28 @@ func TestParseSwitch(t *testing.T) {
 			t.Errorf("ParseSwitch(%q) = %v, %v; want %v, nil", tc.raw, got, err, tc.want)
 		}
 	}
+}
+
+// FuzzParseSwitch checks that any value either reads as on or off without
+// an error, and then is one of the accepted spellings, or fails with the
+// message that names the variable.
+func FuzzParseSwitch(f *testing.F) {
+	for _, seed := range []string{"", "1", "0", "TRUE", " off ", "yes\n", "2", "ön"} {
+		f.Add(seed)
+	}
+	accepted := map[string]bool{"": false, "0": false, "false": false, "no": false, "off": false,
+		"1": true, "true": true, "yes": true, "on": true}
+	f.Fuzz(func(t *testing.T, raw string) {
+		on, err := envvar.ParseSwitch("CE_X", raw)
+		want, ok := accepted[strings.ToLower(strings.TrimSpace(raw))]
+		if !ok {
+			if err == nil || !strings.HasPrefix(err.Error(), "CE_X ") {
+				t.Fatalf("ParseSwitch(%q) = %v, %v; want an error naming CE_X", raw, on, err)
+			}
+			return
+		}
+		if err != nil || on != want {
+			t.Fatalf("ParseSwitch(%q) = %v, %v; want %v, nil", raw, on, err, want)
+		}
+	})
 }

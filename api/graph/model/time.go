@@ -53,8 +53,9 @@ func MarshalTime(t time.Time) graphql.Marshaler {
 // beyond ±23:59 with ErrTimeOffset. It also rejects the two forms that
 // time.Parse reads beyond RFC 3339: a one-digit hour with ErrTimeHour and
 // a comma before the fraction with ErrTimeFraction. Second 60 at another
-// time is ErrTimeLeapSecond, and a time with T but no zone ErrTimeZone. It still reads the form "2026-01-31 09:30:00"
-// as UTC, as the default scalar did, with the same rules for its digits.
+// time is ErrTimeLeapSecond, and a time with T but no zone ErrTimeZone.
+// It still reads the form "2026-01-31 09:30:00" as UTC, as the default
+// scalar did, with the same rules for its digits.
 func UnmarshalTime(v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {
