@@ -3,9 +3,14 @@ package api_test
 import (
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 )
+
+// ogImage matches the og:image tag of a page whose preview is the app's
+// icon. go-app writes a tag's attributes in any order.
+var ogImage = regexp.MustCompile(`<meta (property="og:image" content="https://127\.0\.0\.1:\d+/web/icon-512\.png\?v=[^"]+"|content="https://127\.0\.0\.1:\d+/web/icon-512\.png\?v=[^"]+" property="og:image")>`)
 
 // TestPagesPrerendered checks that the server sends each page's content in
 // the HTML, so the first paint needs no WASM, and go-app's loading state
@@ -34,9 +39,10 @@ func TestPagesPrerendered(t *testing.T) {
 			continue
 		}
 		html := string(body)
-		// Link previews show the app's icon, not the page itself.
-		wantImage := `<meta property="og:image" content="https://` + strings.TrimPrefix(ts.URL, "http://") + `/web/icon-512.png?v=`
-		tc.want = append(tc.want, wantImage)
+		// Link previews show the app's icon.
+		if !ogImage.MatchString(html) {
+			t.Errorf("GET %s: the HTML lacks an og:image of the app's icon", tc.path)
+		}
 		for _, want := range tc.want {
 			if !strings.Contains(html, want) {
 				t.Errorf("GET %s: the HTML lacks %q", tc.path, want)
