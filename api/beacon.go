@@ -171,7 +171,7 @@ func parseCollectEvent(req collectRequest, pageURL string) (*db.Trigger, error) 
 	if err != nil {
 		return nil, err
 	}
-	// null stands for no metadata, as in GraphQL.
+	// A null metadata value means no metadata, as in GraphQL.
 	if string(req.Metadata) == "null" {
 		req.Metadata = nil
 	}
@@ -310,8 +310,8 @@ func cutURLWithSchemes(name, value string, schemes []string) (string, error) {
 func (s *Server) postCollect(c echo.Context) error {
 	setCollectCORS(c)
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
-	// The id of the request's log line, for the lines that say why a
-	// message was not stored.
+	// Each log line below carries the request id of the access log line,
+	// so that a dropped message can be traced to its request.
 	requestID := c.Response().Header().Get(echo.HeaderXRequestID)
 
 	if rule := matchBotRule(c.Request().UserAgent()); rule != "" {

@@ -27,8 +27,11 @@ func TestParseCollectNullMetadata(t *testing.T) {
 	if err != nil {
 		t.Fatalf("parseCollect error = %v, want none", err)
 	}
-	if msg.Event == nil || msg.Event.Metadata != nil {
-		t.Errorf("event = %+v, want one without metadata", msg.Event)
+	if msg.Event == nil {
+		t.Fatal("parseCollect returned no event")
+	}
+	if msg.Event.Metadata != nil {
+		t.Errorf("metadata = %v, want none", msg.Event.Metadata)
 	}
 }
 

@@ -27,7 +27,7 @@ type Config struct {
 	DatabaseURL string
 	// LogFormat is "json" or "text" (CE_LOG_FORMAT). Default: json.
 	LogFormat string
-	// LogDebug logs at debug level too (CE_LOG_DEBUG).
+	// LogDebug turns on debug-level logs (CE_LOG_DEBUG).
 	LogDebug bool
 	// AdminEmail, AdminPassword and APIKey seed the first account
 	// (CE_ADMIN_EMAIL, CE_ADMIN_PASSWORD, CE_API_KEY). Empty values are
@@ -119,8 +119,8 @@ func ConfigFromEnv() (Config, error) {
 	if u, err := url.Parse(cfg.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return cfg, fmt.Errorf("CE_PUBLIC_URL %q is invalid: use an absolute http or https URL such as https://events.example.com", cfg.PublicURL)
 	} else if u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		// The admin app, the beacon and GraphQL are served at the root
-		// of the host, so a path would break the snippet's address.
+		// The server serves the admin app, the beacon and GraphQL at the
+		// root of its host, so a path would break the snippet's address.
 		return cfg, fmt.Errorf("CE_PUBLIC_URL %q has more than a scheme, host and port: the server is reached at the root of its host, so use a URL such as https://events.example.com", cfg.PublicURL)
 	}
 	return cfg, nil

@@ -48,8 +48,11 @@ func TestConfigFromEnvSwitches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !cfg.SeedDemo || !cfg.LogDebug {
-		t.Errorf("seed demo, log debug = %v, %v, want true, true", cfg.SeedDemo, cfg.LogDebug)
+	if !cfg.SeedDemo {
+		t.Error("CE_SEED_DEMO=yes left SeedDemo off")
+	}
+	if !cfg.LogDebug {
+		t.Error("CE_LOG_DEBUG=true left LogDebug off")
 	}
 
 	t.Setenv("CE_LOG_DEBUG", "verbose")
@@ -79,8 +82,11 @@ func TestConfigFromEnvPublicURL(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || cfg.PublicURL != tt.want {
-			t.Errorf("CE_PUBLIC_URL=%s: public URL %q, err %v; want %q", tt.raw, cfg.PublicURL, err, tt.want)
+		if err != nil {
+			t.Errorf("CE_PUBLIC_URL=%s: err = %v, want nil", tt.raw, err)
+		}
+		if cfg.PublicURL != tt.want {
+			t.Errorf("CE_PUBLIC_URL=%s: public URL = %q, want %q", tt.raw, cfg.PublicURL, tt.want)
 		}
 	}
 }

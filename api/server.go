@@ -87,11 +87,9 @@ func NewServer(cfg Config, store *db.Store, log *slog.Logger) *Server {
 	return s
 }
 
-// jsonBinder binds request bodies of the admin API, which are JSON only.
-// Echo's own binder also reads form and XML bodies, and a form body then
-// binds nothing, so that a handler would report its fields as missing
-// rather than the body as not JSON. A body of another type fails with
-// echo.ErrUnsupportedMediaType. An empty body binds nothing.
+// jsonBinder binds admin API request bodies as JSON only, and any other
+// content type fails with echo.ErrUnsupportedMediaType. Echo's default
+// binder reads a form body as empty, so handlers reported missing fields.
 type jsonBinder struct{}
 
 func (jsonBinder) Bind(v any, c echo.Context) error {

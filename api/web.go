@@ -77,7 +77,8 @@ func (s *Server) appHandler() http.Handler {
 			Maskable: "/web/icon-512.png",
 			SVG:      "/web/icon.svg",
 		},
-		// go-app writes og:url and og:image with https and Domain.
+		// go-app builds og:url and og:image from https:// and Domain, and
+		// Image makes link previews show the app's icon.
 		Domain:                publicHost(s.cfg.PublicURL),
 		Image:                 "/web/icon-512.png",
 		Styles:                []string{"/web/app.css"},

@@ -163,8 +163,14 @@ func TestIdentifyUnseenVisitor(t *testing.T) {
 		if err := f.Store.DB().NewSelect().Model(&c).Where("id = ?", id).Scan(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if c.FirstName != first || c.LastName != last || c.Company != company {
-			t.Errorf("%s: first name, last name, company = %q, %q, %q, want %q, %q, %q", when, c.FirstName, c.LastName, c.Company, first, last, company)
+		if c.FirstName != first {
+			t.Errorf("%s: first name = %q, want %q", when, c.FirstName, first)
+		}
+		if c.LastName != last {
+			t.Errorf("%s: last name = %q, want %q", when, c.LastName, last)
+		}
+		if c.Company != company {
+			t.Errorf("%s: company = %q, want %q", when, c.Company, company)
 		}
 	}
 	checkFields("after the first identify", "Cy", "", "Acme")

@@ -85,8 +85,8 @@ if [ ! -f "$data/cluster/PG_VERSION" ]; then
 	as_pg "$bindir/initdb" -D "$data/cluster" -U postgres --auth=trust --encoding=UTF8 --no-locale >&2
 fi
 
-# A running cluster keeps the port it started on, which the fourth line
-# of postmaster.pid holds.
+# A running cluster keeps the port it started on. The fourth line of
+# postmaster.pid contains that port.
 if as_pg "$bindir/pg_ctl" -D "$data/cluster" status >/dev/null 2>&1; then
 	running_port="$(sed -n 4p "$data/cluster/postmaster.pid")"
 	if [ "$running_port" != "$port" ]; then

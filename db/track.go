@@ -253,7 +253,7 @@ func (p *preparedTrigger) record(ctx context.Context, tx bun.Tx) (*EventOccurren
 
 // hash returns the SHA-256 of the trigger's input, without the key itself.
 // encoding/json sorts map keys, so equal metadata hashes equally. Empty
-// metadata and none are both stored as {}, so they hash alike.
+// metadata hashes like none, because both are stored as {}.
 func (t Trigger) hash() []byte {
 	input := t
 	input.IdempotencyKey = ""

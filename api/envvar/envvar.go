@@ -7,15 +7,15 @@ import (
 	"strings"
 )
 
-// Switch reads the environment variable name as an on/off setting. Unset
-// or empty is off; 1, true, yes and on turn it on, and 0, false, no and
-// off leave it off, in any letter case. Any other value is an error that
-// names the variable, so a typo does not leave a feature off unnoticed.
+// Switch reads the environment variable name as an on/off setting. Unset,
+// empty, 0, false, no and off mean off, and 1, true, yes and on mean on,
+// in any letter case. Any other value is an error that names the variable,
+// so that a typo does not leave a feature off unnoticed.
 func Switch(name string) (bool, error) {
 	return ParseSwitch(name, os.Getenv(name))
 }
 
-// ParseSwitch reads raw, the value of the variable name, as Switch does.
+// ParseSwitch parses raw, the value of the variable name, as Switch does.
 func ParseSwitch(name, raw string) (bool, error) {
 	switch strings.ToLower(strings.TrimSpace(raw)) {
 	case "", "0", "false", "no", "off":

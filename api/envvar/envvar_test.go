@@ -32,8 +32,11 @@ func TestParseSwitch(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || got != tc.want {
-			t.Errorf("ParseSwitch(%q) = %v, %v; want %v, nil", tc.raw, got, err, tc.want)
+		if err != nil {
+			t.Errorf("ParseSwitch(%q) err = %v, want nil", tc.raw, err)
+		}
+		if got != tc.want {
+			t.Errorf("ParseSwitch(%q) = %v, want %v", tc.raw, got, tc.want)
 		}
 	}
 }

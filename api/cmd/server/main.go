@@ -57,9 +57,8 @@ func run() error {
 	if err := db.Migrate(ctx, bdb, log); err != nil {
 		return err
 	}
-	// Listening comes before the first account is created, so a start
-	// that cannot bind its address prints no one-time password or key
-	// that then goes unused.
+	// The server listens before it creates the first account, so that a
+	// failed bind does not print a one-time password and key and then exit.
 	listener, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)

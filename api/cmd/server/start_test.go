@@ -27,8 +27,12 @@ func TestBusyAddressCreatesNoAccount(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err = cmd.Run()
-	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 {
-		t.Fatalf("server exit = %v, want status 1; log:\n%s", err, stderr.String())
+	exit, ok := err.(*exec.ExitError)
+	if !ok {
+		t.Fatalf("server exit = %v, want an exit status; log:\n%s", err, stderr.String())
+	}
+	if exit.ExitCode() != 1 {
+		t.Errorf("exit status = %d, want 1", exit.ExitCode())
 	}
 	if !strings.Contains(stderr.String(), "listen on "+occupied.Addr().String()) {
 		t.Errorf("log does not name the address it could not listen on:\n%s", stderr.String())
