@@ -114,7 +114,7 @@ func (p *AccountSettings) renderAccountForm() app.UI {
 				Required(true).
 				Aria("invalid", p.fieldErrs["name"] != "").
 				Aria("describedby", "acct-name-error").
-				Value(p.input.Name).
+				Value(renderedValue("acct-name", p.input.Name)).
 				OnInput(p.onNameInput),
 		),
 		field("acct-time-zone", "Time zone", p.fieldErrs["timeZone"],
@@ -127,7 +127,7 @@ func (p *AccountSettings) renderAccountForm() app.UI {
 				Attr("autocapitalize", "none").
 				Aria("invalid", p.fieldErrs["timeZone"] != "").
 				Aria("describedby", "acct-time-zone-hint acct-time-zone-error").
-				Value(p.input.TimeZone).
+				Value(renderedValue("acct-time-zone", p.input.TimeZone)).
 				OnInput(p.onTimeZoneInput),
 			app.DataList().ID("time-zones").Body(
 				app.Range(commonTimeZones).Slice(func(i int) app.UI {
@@ -168,7 +168,7 @@ func (p *AccountSettings) renderOriginsForm() app.UI {
 				Attr("spellcheck", "false").
 				Aria("invalid", p.originsErr != "").
 				Aria("describedby", "acct-origins-hint acct-origins-error").
-				Text(p.origins).
+				Text(renderedValue("acct-origins", p.origins)).
 				OnInput(p.ValueTo(&p.origins)),
 			app.P().ID("acct-origins-hint").Class("hint").Text("Write scheme://host[:port], such as https://shop.example.com, without a path."),
 		),
@@ -191,7 +191,7 @@ func (p *AccountSettings) renderWorkspaceForm() app.UI {
 				Placeholder("Acme Europe").
 				Aria("invalid", p.workspaceErr != "").
 				Aria("describedby", "workspace-name-error").
-				Value(p.workspaceName).
+				Value(renderedValue("workspace-name", p.workspaceName)).
 				OnInput(p.ValueTo(&p.workspaceName)),
 		),
 		app.Div().Class("actions").Body(
@@ -244,6 +244,8 @@ func (p *AccountSettings) onSave(ctx app.Context, e app.Event) {
 				return
 			}
 			p.input = apitype.AccountInput{Name: saved.Name, TimeZone: saved.TimeZone}
+			setControlValue("acct-name", saved.Name)
+			setControlValue("acct-time-zone", saved.TimeZone)
 			p.status = "Saved."
 			p.renameAccount(saved)
 		})

@@ -121,7 +121,7 @@ func (p *ActionSets) renderForm() app.UI {
 				Attr("autocomplete", "off").
 				Aria("invalid", p.fieldErrs["name"] != "").
 				Aria("describedby", "set-name-error").
-				Value(p.input.Name).
+				Value(renderedValue("set-name", p.input.Name)).
 				OnInput(p.onNameInput),
 		),
 		field("set-description", "Description", p.fieldErrs["description"],
@@ -129,7 +129,7 @@ func (p *ActionSets) renderForm() app.UI {
 				MaxLength(apitype.MaxDescriptionLength).
 				Rows(2).
 				Aria("describedby", "set-description-error").
-				Text(p.input.Description).
+				Text(renderedValue("set-description", p.input.Description)).
 				OnInput(p.ValueTo(&p.input.Description)),
 		),
 		p.editor.render(),

@@ -98,7 +98,7 @@ func (p *APIKeySettings) renderForm() app.UI {
 				Attr("autocomplete", "off").
 				Aria("invalid", p.nameErr != "").
 				Aria("describedby", "api-key-name-error").
-				Value(p.name).
+				Value(renderedValue("api-key-name", p.name)).
 				OnInput(p.onNameInput),
 		),
 		app.Div().Class("actions").Body(

@@ -79,7 +79,7 @@ func (p *contactListsPanel) renderCreateForm() app.UI {
 				Attr("autocomplete", "off").
 				Aria("invalid", p.nameErr != "").
 				Aria("describedby", "list-name-error").
-				Value(p.name).
+				Value(renderedValue("list-name", p.name)).
 				OnInput(p.onNameInput),
 		),
 		app.Button().ID("list-create").Type("submit").Disabled(p.busy).Text("Create list"),

@@ -110,7 +110,7 @@ func (p *Contacts) Render() app.UI {
 			app.Input().ID("contacts-search").Type("search").
 				MaxLength(apitype.MaxDrilldownSearchLength).
 				Attr("autocomplete", "off").
-				Value(p.search).
+				Value(renderedValue("contacts-search", p.search)).
 				OnInput(p.onSearch),
 		),
 		alert("contacts-error", p.err),

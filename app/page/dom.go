@@ -7,16 +7,31 @@ import (
 // setControlValue sets the value property of the form control with the
 // given id. go-app leaves a control's value alone when the rendered value
 // becomes empty, and a textarea's text only sets its default value, so
-// forms that reset or load a record set the property directly.
-//
-// NOTE: go-app writes a control's rendered value on its next frame, after
-// the input handler has run. A key typed in between might be overwritten
-// by that write. Whether this happens is unconfirmed: a browser test that
-// typed with the page running between keys never lost one.
+// forms that reset or load a record set the property directly. Code that
+// changes the text of a control that may have the keyboard focus must call
+// it, because renderedValue then renders the control's own value.
 func setControlValue(id, value string) {
 	if el := app.Window().GetElementByID(id); el.Truthy() {
 		el.Set("value", value)
 	}
+}
+
+// renderedValue returns the value that Render gives the text control with
+// the given id: state, or the control's own value while it has the
+// keyboard focus. go-app queues input handlers and renders on a frame
+// timer, and runs the two in either order, so a render can come after the
+// browser has put a key into the control and before the handler of that
+// key has updated state. Rendering state then would write the older text
+// over the key.
+func renderedValue(id, state string) string {
+	if app.IsServer {
+		return state
+	}
+	active := app.Window().Get("document").Get("activeElement")
+	if active.Truthy() && active.Get("id").String() == id {
+		return active.Get("value").String()
+	}
+	return state
 }
 
 // focus moves the keyboard focus to the element with the given id.

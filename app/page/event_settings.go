@@ -95,7 +95,7 @@ func (p *EventSettings) renderForm() app.UI {
 				Placeholder("Watched Demo Video").
 				Aria("invalid", p.fieldErrs["name"] != "").
 				Aria("describedby", "ce-name-error").
-				Value(p.input.Name).
+				Value(renderedValue("ce-name", p.input.Name)).
 				OnInput(p.onNameInput),
 		),
 		field("ce-slug", "Slug", p.fieldErrs["slug"],
@@ -109,7 +109,7 @@ func (p *EventSettings) renderForm() app.UI {
 				Attr("autocapitalize", "none").
 				Aria("invalid", p.fieldErrs["slug"] != "").
 				Aria("describedby", "ce-slug-hint ce-slug-error").
-				Value(p.input.Slug).
+				Value(renderedValue("ce-slug", p.input.Slug)).
 				OnInput(p.onSlugInput),
 			app.P().ID("ce-slug-hint").Class("hint").Text("Lowercase letters, digits and hyphens. impression and form-submission are reserved."),
 		),
@@ -119,7 +119,7 @@ func (p *EventSettings) renderForm() app.UI {
 				MaxLength(apitype.MaxDescriptionLength).
 				Rows(3).
 				Aria("describedby", "ce-description-error").
-				Text(p.input.Description).
+				Text(renderedValue("ce-description", p.input.Description)).
 				OnInput(p.ValueTo(&p.input.Description)),
 		),
 		app.Div().Class("check").Body(

@@ -63,17 +63,17 @@ func (p *GraphQLExplorer) Render() app.UI {
 			app.Div().Class("field").Body(
 				app.Label().For("gql-key").Text(keyLabel),
 				app.Input().ID("gql-key").Type("password").Attr("autocomplete", "off").
-					Placeholder("ce_…").Value(p.apiKey).OnInput(p.ValueTo(&p.apiKey)),
+					Placeholder("ce_…").Value(renderedValue("gql-key", p.apiKey)).OnInput(p.ValueTo(&p.apiKey)),
 			),
 			app.Div().Class("field").Body(
 				app.Label().For("gql-query").Text("Query"),
 				app.Textarea().ID("gql-query").Class("code").Rows(8).Attr("spellcheck", "false").
-					Text(p.query).OnInput(p.ValueTo(&p.query)),
+					Text(renderedValue("gql-query", p.query)).OnInput(p.ValueTo(&p.query)),
 			),
 			app.Div().Class("field").Body(
 				app.Label().For("gql-variables").Text("Variables (JSON, optional)"),
 				app.Textarea().ID("gql-variables").Class("code").Rows(3).Attr("spellcheck", "false").
-					Text(p.variables).OnInput(p.ValueTo(&p.variables)),
+					Text(renderedValue("gql-variables", p.variables)).OnInput(p.ValueTo(&p.variables)),
 			),
 			alert("gql-error", p.err),
 			app.Button().ID("gql-run").Type("submit").Disabled(p.busy).Text("Run"),

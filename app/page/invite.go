@@ -105,7 +105,7 @@ func (p *AcceptInvite) renderDetails() app.UI {
 				Required(true).
 				Aria("invalid", p.passwordErr != "").
 				Aria("describedby", "invite-password-error").
-				Value(p.password).
+				Value(renderedValue("invite-password", p.password)).
 				OnInput(p.ValueTo(&p.password)),
 			app.If(!d.UserExists, func() app.UI {
 				return app.P().Class("hint").Text("At least 8 characters.")

@@ -41,7 +41,7 @@ func (p *Login) Render() app.UI {
 				AutoComplete(true).
 				Attr("autocomplete", "username").
 				Required(true).
-				Value(p.email).
+				Value(renderedValue("login-email", p.email)).
 				OnInput(p.ValueTo(&p.email)),
 			app.Label().For("login-password").Text("Password"),
 			app.Input().
@@ -50,7 +50,7 @@ func (p *Login) Render() app.UI {
 				Name("password").
 				Attr("autocomplete", "current-password").
 				Required(true).
-				Value(p.password).
+				Value(renderedValue("login-password", p.password)).
 				OnInput(p.ValueTo(&p.password)),
 			alert("login-error", p.err),
 			app.Button().ID("login-submit").Type("submit").Disabled(p.busy).Text("Sign in"),

@@ -122,7 +122,7 @@ func (p *Members) renderInviteForm() app.UI {
 				Attr("autocomplete", "off").
 				Aria("invalid", p.inviteErr != "").
 				Aria("describedby", "invite-email-error").
-				Value(p.inviteEmail).
+				Value(renderedValue("invite-email", p.inviteEmail)).
 				OnInput(p.ValueTo(&p.inviteEmail)),
 		),
 		app.Div().Class("field").Body(

@@ -41,7 +41,7 @@ func (p *ForgotPassword) Render() app.UI {
 					Required(true).
 					Aria("invalid", p.emailErr != "").
 					Aria("describedby", "forgot-email-error").
-					Value(p.email).
+					Value(renderedValue("forgot-email", p.email)).
 					OnInput(p.ValueTo(&p.email)),
 			),
 			alert("forgot-error", p.err),
@@ -135,7 +135,7 @@ func (p *ResetPassword) Render() app.UI {
 						Required(true).
 						Aria("invalid", p.passwordErr != "").
 						Aria("describedby", "reset-password-hint reset-password-error").
-						Value(p.password).
+						Value(renderedValue("reset-password", p.password)).
 						OnInput(p.ValueTo(&p.password)),
 					app.P().ID("reset-password-hint").Class("hint").Text("At least 8 characters."),
 				),

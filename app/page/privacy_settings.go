@@ -101,7 +101,7 @@ func (p *PrivacySettings) renderContactForm() app.UI {
 				Attr("autocomplete", "off").
 				Aria("invalid", p.emailErr != "").
 				Aria("describedby", "privacy-email-error").
-				Value(p.email).
+				Value(renderedValue("privacy-email", p.email)).
 				OnInput(p.onEmailInput),
 		),
 		app.Div().Class("actions").Body(
@@ -136,7 +136,7 @@ func (p *PrivacySettings) renderConfirm() app.UI {
 			Type("email").
 			MaxLength(apitype.MaxEmailLength).
 			Attr("autocomplete", "off").
-			Value(p.confirmEmail).
+			Value(renderedValue("privacy-confirm-email", p.confirmEmail)).
 			OnInput(p.onConfirmInput),
 		app.Button().ID("privacy-confirm-erase").Type("button").Class("danger").Disabled(p.busy || !matches).OnClick(p.onEraseConfirmed).Text("Erase for good"),
 		app.Button().ID("privacy-cancel-erase").Type("button").Class("secondary").OnClick(p.onEraseCancel).Text("Cancel"),
@@ -157,7 +157,7 @@ func (p *PrivacySettings) renderRetentionForm() app.UI {
 				Required(true).
 				Aria("invalid", p.retentionErr != "").
 				Aria("describedby", "retention-months-hint retention-months-error").
-				Value(p.retentionInput).
+				Value(renderedValue("retention-months", p.retentionInput)).
 				OnInput(p.onRetentionInput),
 			app.P().ID("retention-months-hint").Class("hint").Text("From 1 to 120 months. The default is 25."),
 		),
@@ -324,6 +324,7 @@ func (p *PrivacySettings) onRetentionSave(ctx app.Context, e app.Event) {
 			}
 			p.retentionErr = ""
 			p.retentionInput = strconv.Itoa(saved.RetentionMonths)
+			setControlValue("retention-months", p.retentionInput)
 			p.retentionNotice = "Saved: events older than " + countText(int64(saved.RetentionMonths), "month", "months") + " are deleted once a day."
 		})
 	})
