@@ -218,6 +218,8 @@ func (p *EventSettings) onNameInput(ctx app.Context, e app.Event) {
 	delete(p.fieldErrs, "name")
 	if p.editingID == 0 && !p.slugEdited {
 		p.input.Slug = SuggestSlug(p.input.Name)
+		// The slug field may have the focus before the next render.
+		setControlValue("ce-slug", p.input.Slug)
 		p.checkSlug()
 	}
 }

@@ -66,6 +66,7 @@ func (p *PrivacySettings) OnMount(ctx app.Context) {
 					return
 				}
 				p.retentionInput = strconv.Itoa(retention.RetentionMonths)
+				setControlValue("retention-months", p.retentionInput)
 			})
 		})
 	})
@@ -246,6 +247,7 @@ func (p *PrivacySettings) onEraseClick(ctx app.Context, e app.Event) {
 		return
 	}
 	p.confirmFor, p.confirmEmail = email, ""
+	setControlValue("privacy-confirm-email", "")
 	ctx.Defer(func(app.Context) { focus("privacy-confirm-email") })
 }
 
