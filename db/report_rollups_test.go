@@ -778,3 +778,44 @@ func TestReportRollupsFollowCascades(t *testing.T) {
 	checkReportsMatchRaw(t, f, []int64{event.ID}, "2026-05-01..2026-05-03", "2024-01-10..2024-01-10")
 	checkRollups(t, f)
 }
+
+// TestContactDayKeysStay checks that an update which moves an
+// event_contact_days row to another day fails with the trigger's message
+// and leaves the rollups as they were, while an update of the counts in
+// several rows at once passes.
+func TestContactDayKeysStay(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	event := createEvent(t, f, "demo")
+	recordAll(t, f, "demo", []occurrence{
+		{email: "ann@example.com", at: "2026-05-01T10:00:00Z"},
+		{email: "ann@example.com", at: "2026-05-03T10:00:00Z"},
+		{email: "bob@example.com", at: "2026-05-01T11:00:00Z"},
+	})
+	before := readRollups(t, f)
+
+	_, err := f.Store.DB().NewRaw(`UPDATE event_contact_days SET day = day + 1
+		WHERE account_id = ? AND day = '2026-05-01'`, f.Account.ID).Exec(ctx)
+	const want = "event_contact_days rows cannot change their key: delete the row and insert one with the new key"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("moving contact-days to the next day: error %v, want one containing %q", err, want)
+	}
+	if after := readRollups(t, f); !reflect.DeepEqual(after, before) {
+		t.Errorf("rollups after the failed update:\n%v\nwant them unchanged:\n%v", after, before)
+	}
+
+	// An update of counts alone, in two rows at once.
+	_, err = f.Store.DB().NewRaw(`UPDATE event_contact_days SET expired_events = expired_events + 1
+		WHERE account_id = ? AND day = '2026-05-01'`, f.Account.ID).Exec(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	totals := readRollups(t, f)["event_day_totals"]
+	wantTotals := []string{
+		fmt.Sprintf("%d/%d 2026-05-01: 4 events 2 contacts", f.Account.ID, event.ID),
+		fmt.Sprintf("%d/%d 2026-05-03: 1 events 1 contacts", f.Account.ID, event.ID),
+	}
+	if !reflect.DeepEqual(totals, wantTotals) {
+		t.Errorf("event_day_totals = %q, want %q", totals, wantTotals)
+	}
+}
