@@ -6,10 +6,10 @@ import (
 
 // setControlValue sets the value property of the form control with the
 // given id. go-app leaves a control's value alone when the rendered value
-// becomes empty, and a textarea's text only sets its default value, so
-// forms that reset or load a record set the property directly. Code that
-// changes the text of a control that may have the keyboard focus must call
-// it, because renderedValue then renders the control's own value.
+// becomes empty, so forms that reset or load a record set the property
+// directly. Code that changes the text of a control that may have the
+// keyboard focus must call it, because renderedValue then renders the
+// control's own value.
 func setControlValue(id, value string) {
 	if el := app.Window().GetElementByID(id); el.Truthy() {
 		el.Set("value", value)

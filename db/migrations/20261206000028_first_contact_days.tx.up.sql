@@ -1,4 +1,4 @@
--- Most rows that ingest adds to event_contact_days are a contact's first
+-- Many rows that ingest adds to event_contact_days are a contact's first
 -- row of an event: every event of a new visitor adds one. report_shift_gaps
 -- derives the gap and the link of each added row from the contact's other
 -- rows, which such a row does not have. For a batch of new visitors it

@@ -17,6 +17,8 @@ BEGIN
 	IF current_setting('customevents.report_rebuild', true) = 'on' THEN
 		RETURN NULL;
 	END IF;
+	-- A statement updates each row once, so unless a row moved to another
+	-- key, the new rows have the keys of the old ones.
 	IF EXISTS (
 		SELECT account_id, custom_event_id, day, contact_id FROM report_new_days
 		EXCEPT ALL
