@@ -22,13 +22,10 @@ func openEventForm(t *testing.T) context.Context {
 	return browser
 }
 
-// TestTypingAheadOfRender covers a key that the browser has put into a
-// control before the app has handled the key's input event. The app
-// handles input events and renders its pages on a frame timer, and a
-// frame can come first. The frame must not write the app's older text
-// over that key. The test sets the name field's value once with an input
-// event and once more without one, then waits for the frame that shows
-// the slug suggested by the first value.
+// TestTypingAheadOfRender checks that a render does not erase a key that
+// is in a field before the app has handled its input event. The test sets
+// the name field once with an input event and once without, then waits for
+// the render that shows the slug suggested by the first value.
 func TestTypingAheadOfRender(t *testing.T) {
 	browser := openEventForm(t)
 
@@ -90,7 +87,7 @@ func TestSlugSuggestionWithFocusMoved(t *testing.T) {
 	waitFor(t, browser, "last slug after a render", `document.getElementById("ce-slug").value === "watched-9"`)
 }
 
-// wasmGate is page script that holds the download of the admin app's
+// wasmGate is page script that delays the download of the admin app's
 // WebAssembly until the test calls window.releaseWASM().
 const wasmGate = `window.wasmReleased = new Promise(function (release) { window.releaseWASM = release });
 var gatedFetch = window.fetch.bind(window);

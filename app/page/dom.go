@@ -5,11 +5,9 @@ import (
 )
 
 // setControlValue sets the value property of the form control with the
-// given id. go-app leaves a control's value alone when the rendered value
-// becomes empty, so forms that reset or load a record set the property
-// directly. Code that changes the text of a control that may have the
-// keyboard focus must call it, because renderedValue then renders the
-// control's own value.
+// given id. Forms call it when they load, reset or change a control's text,
+// because go-app does not write an empty value and renderedValue keeps a
+// focused control's own text.
 func setControlValue(id, value string) {
 	if el := app.Window().GetElementByID(id); el.Truthy() {
 		el.Set("value", value)
@@ -17,16 +15,12 @@ func setControlValue(id, value string) {
 }
 
 // renderedValue returns the value that Render gives the text control with
-// the given id: state, or the control's own value while it has the
-// keyboard focus. go-app queues input handlers and renders on a frame
-// timer, and runs the two in either order. So a render can come after the
-// browser has put a key into the control and before the handler of that
-// key has updated state. Rendering state then would write the older text
-// over the key.
+// the given id: state, or the control's own value while it has the focus.
+// go-app may render before it runs the input handler of a key that is
+// already in the control, and rendering state would then erase that key.
 //
-// Until the app has replaced the page that the server rendered, which
-// go-app's loading screen covers, the focused control is the server's, and
-// its text never reached state, so the app's first render shows state.
+// While go-app's loading screen (#app-wasm-loader) is present, the focused
+// control belongs to the server-rendered page, so state is returned.
 func renderedValue(id, state string) string {
 	if app.IsServer {
 		return state

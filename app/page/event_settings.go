@@ -218,7 +218,8 @@ func (p *EventSettings) onNameInput(ctx app.Context, e app.Event) {
 	delete(p.fieldErrs, "name")
 	if p.editingID == 0 && !p.slugEdited {
 		p.input.Slug = SuggestSlug(p.input.Name)
-		// The slug field may have the focus before the next render.
+		// Written now because the slug field may be focused at the next
+		// render, which then keeps the field's own text.
 		setControlValue("ce-slug", p.input.Slug)
 		p.checkSlug()
 	}
