@@ -614,8 +614,7 @@ func allSimple(items []batchItem) bool {
 func (s *Store) writeSimpleAlone(log *slog.Logger, route batchRoute, items []batchItem, order []int, results []ingestResult) ([]ingestResult, error) {
 	ctx := context.Background()
 	bc := route.conn
-	conn, err := bc.get(ctx)
-	if err != nil {
+	if _, err := bc.get(ctx); err != nil {
 		// Nothing was sent: the transaction path gets its own connection.
 		return nil, errNeedSavepoints
 	}
@@ -634,7 +633,7 @@ func (s *Store) writeSimpleAlone(log *slog.Logger, route batchRoute, items []bat
 	if len(bc.doneReceipts) >= receiptsPerDelete {
 		receipt.done = bc.doneReceipts
 	}
-	occurrences, err := recordBulk(ctx, conn, triggers, true, receipt)
+	occurrences, err := recordReceipted(ctx, bc.record, triggers, receipt)
 	bc.used(err)
 	switch {
 	case err == nil:
@@ -682,7 +681,7 @@ func writeSimple(ctx context.Context, tx bun.IDB, items []batchItem, order []int
 	if len(simple) == 0 {
 		return order, nil
 	}
-	occurrences, err := recordBulk(ctx, tx, triggersAt(items, simple), false, nil)
+	occurrences, err := recordBulk(ctx, tx, triggersAt(items, simple))
 	if err != nil {
 		return nil, err
 	}

@@ -40,13 +40,15 @@ type proxyMode struct {
 	marker              string
 }
 
-// simpleBatch marks the statement of a batch of simple triggers that an
-// ingest worker writes outside a transaction, batchTx the first statement
-// of a batch transaction, and commit its COMMIT.
+// batchTx marks the first statement of a batch transaction, and commit its
+// COMMIT. An ingest worker writes a batch of simple triggers outside a
+// transaction with a statement that its connection prepared when it
+// opened, so the text of that statement is not sent with each batch. Tests
+// of such batches mark them with a value of their trigger, which the
+// statement's parameters carry.
 const (
-	simpleBatch = "record_simple_triggers"
-	batchTx     = "pg_backend_pid(), txid_current()"
-	commit      = "COMMIT"
+	batchTx = "pg_backend_pid(), txid_current()"
+	commit  = "COMMIT"
 )
 
 func startLostReplyProxy(t *testing.T, target string, mode proxyMode) *lostReplyProxy {
@@ -201,13 +203,14 @@ func TestIngesterLostReplyStoresOnce(t *testing.T) {
 			name = "reset"
 		}
 		t.Run(name, func(t *testing.T) {
-			f, proxy, store := startProxiedIngester(t, proxyMode{reset: reset, marker: simpleBatch})
+			const first = "first@example.com"
+			f, proxy, store := startProxiedIngester(t, proxyMode{reset: reset, marker: first})
 			ctx := context.Background()
 
 			proxy.armed.Store(true)
-			occurrence, err := store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: "first@example.com", Source: db.SourceAPI})
+			occurrence, err := store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: first, Source: db.SourceAPI})
 			if proxy.armed.Load() {
-				t.Fatalf("the proxy never saw %s", simpleBatch)
+				t.Fatalf("the proxy never saw %s", first)
 			}
 			if err != nil {
 				t.Fatalf("first trigger: %v", err)
@@ -243,7 +246,7 @@ func TestIngesterLostReplyStoresOnce(t *testing.T) {
 // on a new connection and acknowledged.
 func TestIngesterReplacesClosedConnection(t *testing.T) {
 	db.SetBatchConnIdleCheck(t, 0)
-	f, _, store := startProxiedIngester(t, proxyMode{marker: simpleBatch})
+	f, _, store := startProxiedIngester(t, proxyMode{})
 	ctx := context.Background()
 
 	if _, err := store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: "first@example.com", Source: db.SourceAPI}); err != nil {
@@ -282,9 +285,9 @@ func TestIngesterReplacesClosedConnection(t *testing.T) {
 // lock is released, the first statement fails on the receipt, so the
 // trigger is stored once and acknowledged.
 func TestIngesterBrokenConnectionFencesBatch(t *testing.T) {
-	f, proxy, store := startProxiedIngester(t, proxyMode{detach: true, marker: simpleBatch})
-	ctx := context.Background()
 	const blocked = "0000000000000000000000000000000f"
+	f, proxy, store := startProxiedIngester(t, proxyMode{detach: true, marker: blocked})
+	ctx := context.Background()
 	release := blockVisitorContact(t, f, blocked)
 	defer release()
 
@@ -298,8 +301,10 @@ func TestIngesterBrokenConnectionFencesBatch(t *testing.T) {
 		occurrence, err := store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", VisitorID: blocked, Source: db.SourceBeacon})
 		done <- result{occurrence, err}
 	}()
-	// The detached statement and the one written again both wait.
-	waitLockWaiters(t, f, "t%", 2)
+	// The detached statement waits for the contact's row, and the one
+	// written again for the visitor's lock, which the detached one holds.
+	waitLockWaiters(t, f, "t%", 1)
+	waitLockWaiters(t, f, "advisory", 1)
 	release()
 
 	res := <-done

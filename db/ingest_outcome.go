@@ -138,7 +138,8 @@ func (s *Store) batchTerminator(pid, xid int64) func(context.Context) error {
 
 // isConnectionError reports whether err came from a connection that broke
 // or closed, after which the server may or may not have run what was
-// sent.
+// sent. database/sql reports sql.ErrConnDone for a statement prepared on
+// a connection that broke while the statement ran.
 func isConnectionError(err error) bool {
 	if pqErr, ok := errors.AsType[*pq.Error](err); ok {
 		return pqErr.Fatal()
@@ -146,7 +147,7 @@ func isConnectionError(err error) bool {
 	if _, ok := errors.AsType[net.Error](err); ok {
 		return true
 	}
-	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
@@ -313,8 +314,10 @@ var batchConnIdleCheck = time.Second
 // batchConn is an ingest worker's own database connection for the batches
 // it writes outside a transaction.
 type batchConn struct {
-	db       *bun.DB
-	conn     bun.Conn
+	db   *bun.DB
+	conn bun.Conn
+	// record is recordReceiptSQL, prepared on conn.
+	record   *sql.Stmt
 	open     bool
 	lastUsed time.Time
 	// doneReceipts are the receipts that a later batch deletes.
@@ -340,7 +343,12 @@ func (c *batchConn) get(ctx context.Context) (bun.Conn, error) {
 			conn.Close()
 			return bun.Conn{}, fmt.Errorf("set the statement timeout of an event batch connection: %w", err)
 		}
-		c.conn, c.open = conn, true
+		record, err := conn.PrepareContext(ctx, recordReceiptSQL)
+		if err != nil {
+			conn.Close()
+			return bun.Conn{}, fmt.Errorf("prepare the statement of event batches: %w", err)
+		}
+		c.conn, c.record, c.open = conn, record, true
 	}
 	return c.conn, nil
 }
@@ -357,6 +365,7 @@ func (c *batchConn) used(err error) {
 
 func (c *batchConn) close() {
 	if c.open {
+		c.record.Close()
 		c.conn.Close()
 		c.open = false
 	}

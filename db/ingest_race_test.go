@@ -11,10 +11,10 @@ import (
 )
 
 // TestBulkVisitorAfterErasureTakesLock erases the contact behind visitor V
-// between the advisory-lock statement and the insert statement of
-// record_simple_triggers. The batch must not create V again without V's
-// advisory lock: a concurrent first event of V then waits for the batch and
-// reuses V instead of failing on the visitors primary key.
+// while a batch of record_simple_triggers waits in its lock statement with
+// V's advisory lock taken. The batch may create V again only because it
+// holds that lock: a concurrent first event of V then waits for the batch
+// and reuses V instead of failing on the visitors primary key.
 func TestBulkVisitorAfterErasureTakesLock(t *testing.T) {
 	f := dbtest.NewFixture(t)
 	ctx := context.Background()
@@ -29,7 +29,7 @@ func TestBulkVisitorAfterErasureTakesLock(t *testing.T) {
 	defer releaseContact()
 
 	// Hold the advisory lock of the fresh visitor, so the batch stops in
-	// its lock statement after that statement's snapshot saw the visitor.
+	// its lock statement. It locks ids in order, so it holds V's lock.
 	lockTx, err := f.Store.DB().BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +61,8 @@ func TestBulkVisitorAfterErasureTakesLock(t *testing.T) {
 		_, err := f.Store.RecordEvent(ctx, beaconTrigger(f, "signup", erased))
 		single <- err
 	}()
-	// Either the event is stored at once, or it waits for the batch.
+	// Either the event is stored at once, or it waits for the batch, on
+	// V's advisory lock or on a row.
 	var singleErr error
 	singleDone := false
 	deadline := time.Now().Add(30 * time.Second)
@@ -72,7 +73,7 @@ func TestBulkVisitorAfterErasureTakesLock(t *testing.T) {
 			continue
 		default:
 		}
-		if countSessions(t, f, "wait_event_type = 'Lock' AND wait_event LIKE 't%'") >= 2 {
+		if countSessions(t, f, "wait_event_type = 'Lock'") >= 2 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -140,7 +141,8 @@ func TestBulkVisitorDuringMergeLandsOnKnown(t *testing.T) {
 		occurrences, errs := f.Store.RecordEvents(ctx, discardLog, []db.Trigger{beaconTrigger(f, "signup", visitor)})
 		batch <- result{occurrences, errs}
 	}()
-	waitLockWaiters(t, f, "t%", 2)
+	// The batch waits for the visitor's lock, which Identify holds.
+	waitLockWaiters(t, f, "advisory", 1)
 	holdKnown.Rollback()
 
 	if err := <-identifyErr; err != nil {
