@@ -117,7 +117,9 @@ func (s *Store) recordDirect(ctx context.Context, p *preparedTrigger) (*EventOcc
 type preparedTrigger struct {
 	Trigger
 	customEventID int64
-	requestHash   []byte
+	// requestHash is the hash of the input, for a trigger with an
+	// idempotency key.
+	requestHash []byte
 	// hasActions reports that the event's action mode was not none when
 	// its definition was read, so recording it likely enqueued actions.
 	hasActions bool
@@ -147,7 +149,10 @@ func (s *Store) prepareTrigger(ctx context.Context, t Trigger) (*preparedTrigger
 		}
 	}
 
-	p := &preparedTrigger{Trigger: t, requestHash: t.hash()}
+	p := &preparedTrigger{Trigger: t}
+	if t.IdempotencyKey != "" {
+		p.requestHash = t.hash()
+	}
 	if p.OccurredAt.IsZero() {
 		p.OccurredAt = time.Now()
 	}
