@@ -411,19 +411,13 @@ func TestConsentWithdrawnWithEventFirstParty(t *testing.T) {
 	browser := newBrowser(t)
 	openSite(t, browser, siteURL)
 
-	// withdrawWithEvent fires an event and withdraws consent in one task,
-	// then waits until the event's reply has set the id again.
+	// withdrawWithEvent withdraws consent while an event's reply is on its
+	// way, then checks that the reply set the id again.
 	withdrawWithEvent := func(id string) {
 		t.Helper()
-		evaluate(t, browser, `$__MA.captureEvent('withdraw'); $__MA.consent(false)`)
-		ts.waitCollected(t, 1)
-		log := ts.collectCookieLog()
-		want := "_ma_vid=" + id + "; Path=/; Domain=site.localhost; Max-Age=63072000; SameSite=Lax"
-		if got := log[len(log)-1].setCookie; got != want {
-			t.Fatalf("reply Set-Cookie = %q, want %q", got, want)
-		}
-		if back, err := chromedp.Run(browser, chromedp.Poll[bool]("document.cookie.includes('_ma_vid="+id+"')")); err != nil || !back {
-			t.Fatalf("the reply's _ma_vid cookie not set: %v", err)
+		setCookie := withdrawWithReplyInFlight(t, ts, browser, siteURL, id)
+		if want := "_ma_vid=" + id + "; Path=/; Domain=site.localhost; Max-Age=63072000; SameSite=Lax"; setCookie != want {
+			t.Fatalf("reply Set-Cookie = %q, want %q", setCookie, want)
 		}
 		if cookies, want := sortedCookies(siteCookies(t, browser)), []string{"_ma_vid=" + id, "_ma_withdrawn=1"}; !slices.Equal(cookies, want) {
 			t.Errorf("cookies after the reply = %q, want %q", cookies, want)
@@ -462,6 +456,54 @@ func TestConsentWithdrawnWithEventFirstParty(t *testing.T) {
 	}
 	if slugs := storedSlugs(t, ts); len(slugs) != 5 {
 		t.Errorf("stored events = %q, want 5", slugs)
+	}
+}
+
+// withdrawWithReplyInFlight fires the event "withdraw" and withdraws
+// consent in one task, and holds the event's reply back until the
+// browser's cookie store shows the withdrawal: only _ma_withdrawn on the
+// page at pageURL. The reply then sets the visitor id id again, as the
+// reply of a collect host on the site's domain does when it arrives after
+// consent(false). In the browser, the script's cookie writes reach the
+// cookie store after a delay, so a reply that is not held may come first,
+// and the write then deletes the id that the reply set. It returns the
+// reply's Set-Cookie header.
+func withdrawWithReplyInFlight(t *testing.T, ts *testServer, browser context.Context, pageURL, id string) string {
+	t.Helper()
+	release := ts.holdReplies(t)
+	evaluate(t, browser, `$__MA.captureEvent('withdraw'); $__MA.consent(false)`)
+	ts.waitCollected(t, 1)
+	log := ts.collectCookieLog()
+	waitStoredCookies(t, browser, pageURL, []string{"_ma_withdrawn=1"})
+	release()
+	if back, err := chromedp.Run(browser, chromedp.Poll[bool]("document.cookie.includes('_ma_vid="+id+"')")); err != nil || !back {
+		t.Fatalf("the reply's _ma_vid cookie not set: %v", err)
+	}
+	return log[len(log)-1].setCookie
+}
+
+// waitStoredCookies polls the browser's cookie store until the cookies
+// for pageURL, as sorted name=value pairs, equal want, and fails after 30
+// seconds.
+func waitStoredCookies(t *testing.T, browser context.Context, pageURL string, want []string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		result, err := chromedp.Call(browser, network.GetCookies, network.GetCookiesParams{URLs: []string{pageURL}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, c := range result.Cookies {
+			got = append(got, c.Name+"="+c.Value)
+		}
+		slices.Sort(got)
+		if slices.Equal(got, want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stored cookies for %s = %q after 30s, want %q", pageURL, got, want)
+		}
 	}
 }
 

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chromedp/chromedp"
-
 	"customevents/api"
 )
 
@@ -138,11 +136,7 @@ func TestConsentWithdrawnMarkOnOtherSubdomain(t *testing.T) {
 	evaluate(t, browser, `$__MA.captureEvent('withdraw')`)
 	ts.waitCollected(t, 1)
 	withdrawn := visitorIDOf(t, browser)
-	evaluate(t, browser, `$__MA.captureEvent('withdraw'); $__MA.consent(false)`)
-	ts.waitCollected(t, 1)
-	if back, err := chromedp.Run(browser, chromedp.Poll[bool]("document.cookie.includes('_ma_vid="+withdrawn+"')")); err != nil || !back {
-		t.Fatalf("the reply's _ma_vid cookie not set: %v", err)
-	}
+	withdrawWithReplyInFlight(t, ts, browser, wwwURL, withdrawn)
 
 	openSite(t, browser, shopURL)
 	if cookies := siteCookies(t, browser); cookies != "" {

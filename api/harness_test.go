@@ -43,6 +43,34 @@ type testServer struct {
 	// in the order handled.
 	collectCookiesMu sync.Mutex
 	collectCookies   []collectCookieRecord
+	// replyGate, while set, holds the replies of POST /collect after they
+	// are recorded and counted, until the gate closes (see holdReplies).
+	replyGateMu sync.Mutex
+	replyGate   chan struct{}
+}
+
+// holdReplies holds back the replies of the POST /collect requests that
+// come next, after each has been recorded and counted, until release is
+// called. A test then acts in the browser while a reply is on its way.
+// The server has written the reply, and net/http sends a reply of that
+// size only when the handler returns.
+func (ts *testServer) holdReplies(t *testing.T) (release func()) {
+	t.Helper()
+	gate := make(chan struct{})
+	ts.replyGateMu.Lock()
+	ts.replyGate = gate
+	ts.replyGateMu.Unlock()
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			ts.replyGateMu.Lock()
+			ts.replyGate = nil
+			ts.replyGateMu.Unlock()
+			close(gate)
+		})
+	}
+	t.Cleanup(release)
+	return release
 }
 
 // collectCookieRecord holds the Cookie header of a POST /collect request
@@ -118,6 +146,12 @@ func startTestServer(t testing.TB, f *dbtest.Fixture, configure func(*api.Config
 			ts.collectCookiesMu.Unlock()
 			ts.collectPosts.Add(1)
 			ts.collected <- struct{}{}
+			ts.replyGateMu.Lock()
+			gate := ts.replyGate
+			ts.replyGateMu.Unlock()
+			if gate != nil {
+				<-gate
+			}
 		}
 	})
 	srv.Start()
