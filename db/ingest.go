@@ -614,7 +614,8 @@ func allSimple(items []batchItem) bool {
 func (s *Store) writeSimpleAlone(log *slog.Logger, route batchRoute, items []batchItem, order []int, results []ingestResult) ([]ingestResult, error) {
 	ctx := context.Background()
 	bc := route.conn
-	if _, err := bc.get(ctx); err != nil {
+	record, err := bc.get(ctx)
+	if err != nil {
 		// Nothing was sent: the transaction path gets its own connection.
 		return nil, errNeedSavepoints
 	}
@@ -633,7 +634,7 @@ func (s *Store) writeSimpleAlone(log *slog.Logger, route batchRoute, items []bat
 	if len(bc.doneReceipts) >= receiptsPerDelete {
 		receipt.done = bc.doneReceipts
 	}
-	occurrences, err := recordReceipted(ctx, bc.record, triggers, receipt)
+	occurrences, err := recordReceipted(ctx, record, triggers, receipt)
 	bc.used(err)
 	switch {
 	case err == nil:

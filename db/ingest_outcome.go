@@ -324,10 +324,10 @@ type batchConn struct {
 	doneReceipts []string
 }
 
-// get returns the connection, after a ping when it has been idle for
-// batchConnIdleCheck, and opens a new one when it has none or the ping
-// failed.
-func (c *batchConn) get(ctx context.Context) (bun.Conn, error) {
+// get returns the batch statement prepared on the connection, after a
+// ping when the connection has been idle for batchConnIdleCheck. It opens
+// a new connection when it has none or the ping failed.
+func (c *batchConn) get(ctx context.Context) (*sql.Stmt, error) {
 	if c.open && time.Since(c.lastUsed) >= batchConnIdleCheck {
 		if err := c.conn.PingContext(ctx); err != nil {
 			c.close()
@@ -336,21 +336,21 @@ func (c *batchConn) get(ctx context.Context) (bun.Conn, error) {
 	if !c.open {
 		conn, err := c.db.Conn(ctx)
 		if err != nil {
-			return bun.Conn{}, fmt.Errorf("get a database connection for an event batch: %w", err)
+			return nil, fmt.Errorf("get a database connection for an event batch: %w", err)
 		}
 		timeout := strconv.FormatInt(batchStatementTimeout.Milliseconds(), 10)
 		if _, err := conn.NewRaw("SELECT set_config('statement_timeout', ?, false)", timeout).Exec(ctx); err != nil {
 			conn.Close()
-			return bun.Conn{}, fmt.Errorf("set the statement timeout of an event batch connection: %w", err)
+			return nil, fmt.Errorf("set the statement timeout of an event batch connection: %w", err)
 		}
 		record, err := conn.PrepareContext(ctx, recordReceiptSQL)
 		if err != nil {
 			conn.Close()
-			return bun.Conn{}, fmt.Errorf("prepare the statement of event batches: %w", err)
+			return nil, fmt.Errorf("prepare the statement of event batches: %w", err)
 		}
 		c.conn, c.record, c.open = conn, record, true
 	}
-	return c.conn, nil
+	return c.record, nil
 }
 
 // used records the result of a statement on the connection. After an error

@@ -1,12 +1,14 @@
 package db_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -407,5 +409,56 @@ func TestBulkFallbackLevelOfRealError(t *testing.T) {
 	}
 	if got := db.BulkFallbackLevel(fmt.Errorf("record simple triggers: %w", err)); got != slog.LevelDebug {
 		t.Errorf("level for %v = %v, want DEBUG", err, got)
+	}
+}
+
+// TestIngesterKeepsQuotedText records, through an ingest worker's prepared
+// statement, values that an array literal has to quote or escape and a
+// time with microseconds in another zone, and reads them back unchanged.
+func TestIngesterKeepsQuotedText(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	createEvent(t, f, "signup")
+	// A batch that the prepared statement fails is written again in a
+	// transaction, which logs a warning and stores the same values.
+	var logs bytes.Buffer
+	stop := f.Store.StartIngester(slog.New(slog.NewTextHandler(&logs, nil)), db.IngestConfig{Workers: 1})
+	defer stop()
+
+	const tricky = `a "quoted", {braced} \back\slash NULL ünï 🙂`
+	trigger := db.Trigger{AccountID: f.Account.ID, Slug: "signup", Source: db.SourceBeacon,
+		VisitorID: "00000000000000000000000000000abc", PageURL: "https://example.com/?q=" + tricky,
+		Referrer: tricky, UTMSource: tricky, UTMContent: "NULL", Metadata: map[string]any{"note": tricky, `k"ey`: true},
+		OccurredAt: time.Now().Add(-26 * time.Hour).Truncate(time.Second).Add(123456 * time.Microsecond).In(time.FixedZone("", 5*3600+1800))}
+	occurrence, err := f.Store.RecordEvent(ctx, trigger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored struct {
+		PageURL    string    `bun:"page_url"`
+		Referrer   string    `bun:"referrer"`
+		UTMSource  string    `bun:"utm_source"`
+		UTMContent string    `bun:"utm_content"`
+		Metadata   string    `bun:"metadata"`
+		OccurredAt time.Time `bun:"occurred_at"`
+	}
+	err = f.Store.DB().NewRaw("SELECT page_url, referrer, utm_source, utm_content, metadata::text AS metadata, occurred_at FROM event_occurrences WHERE id = ?", occurrence.ID).Scan(ctx, &stored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.PageURL != trigger.PageURL || stored.Referrer != tricky || stored.UTMSource != tricky || stored.UTMContent != "NULL" {
+		t.Errorf("stored %+v, want the trigger's values", stored)
+	}
+	if want := `{"k\"ey": true, "note": "a \"quoted\", {braced} \\back\\slash NULL ünï 🙂"}`; stored.Metadata != want {
+		t.Errorf("metadata = %s, want %s", stored.Metadata, want)
+	}
+	if !stored.OccurredAt.Equal(trigger.OccurredAt) || !occurrence.OccurredAt.Equal(trigger.OccurredAt) {
+		t.Errorf("occurred_at stored %v and acknowledged %v, want %v", stored.OccurredAt, occurrence.OccurredAt, trigger.OccurredAt)
+	}
+	if stats := f.Store.IngestStats(); stats.Batches != 1 {
+		t.Errorf("batches = %d, want 1 written by the worker", stats.Batches)
+	}
+	if strings.Contains(logs.String(), "retrying in a transaction") {
+		t.Errorf("the batch statement failed:\n%s", logs.String())
 	}
 }
