@@ -5,6 +5,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -105,5 +106,38 @@ func TestDocsErrorExample(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("reply to %s\n%s\ndiffers from the example\n%s", mutation, resp.Body, m[2])
+	}
+}
+
+// TestDocsVariablesExample posts the request body of "Values as variables"
+// in docs/graphql.md as written, and finds its event stored for its
+// contact.
+func TestDocsVariablesExample(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/graphql.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(doc), "### Values as variables")
+	block := regexp.MustCompile("(?s)```json\n(.*?)```").FindStringSubmatch(section)
+	if block == nil {
+		t.Fatal("no JSON example under Values as variables in docs/graphql.md")
+	}
+	api := newTestAPI(t)
+	api.createEvent(t, "watched-demo-video")
+	resp := api.postBody(t, "Bearer "+api.APIKey, block[1])
+	if resp.Status != 200 || len(resp.Errors) != 0 {
+		t.Fatalf("status %d, errors %+v, want 200 and none", resp.Status, resp.Errors)
+	}
+	var data struct {
+		TriggerCustomEvent string `json:"triggerCustomEvent"`
+	}
+	decodeData(t, resp, &data)
+	occurrences := storedOccurrences(t, api)
+	contacts := storedContacts(t, api)
+	if len(occurrences) != 1 || len(contacts) != 1 || contacts[0].Email == nil || *contacts[0].Email != "contact@example.com" {
+		t.Fatalf("stored %d occurrences and contacts %+v, want one occurrence for contact@example.com", len(occurrences), contacts)
+	}
+	if data.TriggerCustomEvent != strconv.FormatInt(occurrences[0].ID, 10) || occurrences[0].ContactID != contacts[0].ID {
+		t.Errorf("triggerCustomEvent = %q for contact %d, want occurrence %d of contact %d", data.TriggerCustomEvent, occurrences[0].ContactID, occurrences[0].ID, contacts[0].ID)
 	}
 }
