@@ -94,7 +94,8 @@ func recordBulk(ctx context.Context, tx bun.IDB, triggers []*preparedTrigger) ([
 // completion whether or not the main query reads them.
 //
 // A prepared statement saves the parsing and planning of the statement
-// text, about 200 µs of the backend's CPU per batch of 8 in a profile.
+// text: 68 µs of planning per batch in pg_stat_statements, and with the
+// parsing 8% of the backend's CPU time in a perf profile of batches of 8.
 const recordReceiptSQL = `
 	WITH stored AS (
 		SELECT trigger_index, id, contact_id, created_at
