@@ -460,14 +460,11 @@ func TestConsentWithdrawnWithEventFirstParty(t *testing.T) {
 }
 
 // withdrawWithReplyInFlight fires the event "withdraw" and withdraws
-// consent in one task, and holds the event's reply back until the
-// browser's cookie store shows the withdrawal: only _ma_withdrawn on the
-// page at pageURL. The reply then sets the visitor id id again, as the
-// reply of a collect host on the site's domain does when it arrives after
-// consent(false). In the browser, the script's cookie writes reach the
-// cookie store after a delay, so a reply that is not held may come first,
-// and the write then deletes the id that the reply set. It returns the
-// reply's Set-Cookie header.
+// consent in one task, holds the event's reply until the cookie store for
+// pageURL contains only _ma_withdrawn, then waits until the reply has set
+// the visitor id id again. It returns the reply's Set-Cookie header.
+// Chromium applies the script's cookie writes after a delay, so a reply
+// that is not held may come first and lose its cookie to the withdrawal.
 func withdrawWithReplyInFlight(t *testing.T, ts *testServer, browser context.Context, pageURL, id string) string {
 	t.Helper()
 	release := ts.holdReplies(t)

@@ -49,11 +49,9 @@ type testServer struct {
 	replyGate   chan struct{}
 }
 
-// holdReplies holds back the replies of the POST /collect requests that
-// come next, after each has been recorded and counted, until release is
-// called. A test then acts in the browser while a reply is on its way.
-// The server has written the reply into net/http's buffer, which holds a
-// reply this short until the handler returns.
+// holdReplies holds back the replies of the next POST /collect requests,
+// after each is recorded and counted, until release is called. net/http
+// keeps a reply this short in its buffer until the handler returns.
 func (ts *testServer) holdReplies(t *testing.T) (release func()) {
 	t.Helper()
 	gate := make(chan struct{})

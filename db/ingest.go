@@ -617,6 +617,7 @@ func (s *Store) writeSimpleAlone(log *slog.Logger, route batchRoute, items []bat
 	record, err := bc.get(ctx)
 	if err != nil {
 		// Nothing was sent: the transaction path gets its own connection.
+		log.Warn("event batch connection not ready, writing in a transaction", "error", err, "triggers", len(items))
 		return nil, errNeedSavepoints
 	}
 

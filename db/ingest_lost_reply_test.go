@@ -41,11 +41,8 @@ type proxyMode struct {
 }
 
 // batchTx marks the first statement of a batch transaction, and commit its
-// COMMIT. An ingest worker writes a batch of simple triggers outside a
-// transaction with a statement that its connection prepared when it
-// opened, so the text of that statement is not sent with each batch. Tests
-// of such batches mark them with a value of their trigger, which the
-// statement's parameters carry.
+// COMMIT. A worker's batch outside a transaction uses a prepared statement
+// whose text is not sent again, so tests mark it by a trigger value.
 const (
 	batchTx = "pg_backend_pid(), txid_current()"
 	commit  = "COMMIT"

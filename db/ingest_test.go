@@ -446,14 +446,26 @@ func TestIngesterKeepsQuotedText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stored.PageURL != trigger.PageURL || stored.Referrer != tricky || stored.UTMSource != tricky || stored.UTMContent != "NULL" {
-		t.Errorf("stored %+v, want the trigger's values", stored)
+	if stored.PageURL != trigger.PageURL {
+		t.Errorf("page_url = %q, want %q", stored.PageURL, trigger.PageURL)
+	}
+	if stored.Referrer != tricky {
+		t.Errorf("referrer = %q, want %q", stored.Referrer, tricky)
+	}
+	if stored.UTMSource != tricky {
+		t.Errorf("utm_source = %q, want %q", stored.UTMSource, tricky)
+	}
+	if stored.UTMContent != "NULL" {
+		t.Errorf("utm_content = %q, want the text NULL", stored.UTMContent)
 	}
 	if want := `{"k\"ey": true, "note": "a \"quoted\", {braced} \\back\\slash NULL ünï 🙂"}`; stored.Metadata != want {
 		t.Errorf("metadata = %s, want %s", stored.Metadata, want)
 	}
-	if !stored.OccurredAt.Equal(trigger.OccurredAt) || !occurrence.OccurredAt.Equal(trigger.OccurredAt) {
-		t.Errorf("occurred_at stored %v and acknowledged %v, want %v", stored.OccurredAt, occurrence.OccurredAt, trigger.OccurredAt)
+	if !stored.OccurredAt.Equal(trigger.OccurredAt) {
+		t.Errorf("stored occurred_at = %v, want %v", stored.OccurredAt, trigger.OccurredAt)
+	}
+	if !occurrence.OccurredAt.Equal(trigger.OccurredAt) {
+		t.Errorf("acknowledged occurred_at = %v, want %v", occurrence.OccurredAt, trigger.OccurredAt)
 	}
 	if stats := f.Store.IngestStats(); stats.Batches != 1 {
 		t.Errorf("batches = %d, want 1 written by the worker", stats.Batches)

@@ -125,8 +125,11 @@ func TestDocsVariablesExample(t *testing.T) {
 	api := newTestAPI(t)
 	api.createEvent(t, "watched-demo-video")
 	resp := api.postBody(t, "Bearer "+api.APIKey, block[1])
-	if resp.Status != 200 || len(resp.Errors) != 0 {
-		t.Fatalf("status %d, errors %+v, want 200 and none", resp.Status, resp.Errors)
+	if resp.Status != 200 {
+		t.Errorf("status = %d, want 200", resp.Status)
+	}
+	if len(resp.Errors) != 0 {
+		t.Fatalf("errors = %+v, want none", resp.Errors)
 	}
 	var data struct {
 		TriggerCustomEvent string `json:"triggerCustomEvent"`
@@ -134,10 +137,19 @@ func TestDocsVariablesExample(t *testing.T) {
 	decodeData(t, resp, &data)
 	occurrences := storedOccurrences(t, api)
 	contacts := storedContacts(t, api)
-	if len(occurrences) != 1 || len(contacts) != 1 || contacts[0].Email == nil || *contacts[0].Email != "contact@example.com" {
-		t.Fatalf("stored %d occurrences and contacts %+v, want one occurrence for contact@example.com", len(occurrences), contacts)
+	if len(occurrences) != 1 {
+		t.Fatalf("occurrences = %d, want 1", len(occurrences))
 	}
-	if data.TriggerCustomEvent != strconv.FormatInt(occurrences[0].ID, 10) || occurrences[0].ContactID != contacts[0].ID {
-		t.Errorf("triggerCustomEvent = %q for contact %d, want occurrence %d of contact %d", data.TriggerCustomEvent, occurrences[0].ContactID, occurrences[0].ID, contacts[0].ID)
+	if len(contacts) != 1 {
+		t.Fatalf("contacts = %d, want 1", len(contacts))
+	}
+	if contacts[0].Email == nil || *contacts[0].Email != "contact@example.com" {
+		t.Errorf("contact email = %v, want contact@example.com", contacts[0].Email)
+	}
+	if data.TriggerCustomEvent != strconv.FormatInt(occurrences[0].ID, 10) {
+		t.Errorf("triggerCustomEvent = %q, want occurrence id %d", data.TriggerCustomEvent, occurrences[0].ID)
+	}
+	if occurrences[0].ContactID != contacts[0].ID {
+		t.Errorf("occurrence contact = %d, want %d", occurrences[0].ContactID, contacts[0].ID)
 	}
 }

@@ -85,8 +85,8 @@ func (selectionLimit) Validate(graphql.ExecutableSchema) error {
 func (l selectionLimit) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
 	// Every selection takes bytes of its own in the document: a field its
 	// name, a fragment spread or an inline fragment its "...". So a
-	// document of at most max bytes has at most max selections, and it
-	// need not be parsed here. Most trigger requests are that short.
+	// document of at most max bytes has at most max selections and is not
+	// parsed here, such as a trigger with only a slug and an email.
 	if len(params.Query) <= l.max {
 		return nil
 	}

@@ -241,8 +241,8 @@ func (r *Resolver) trigger(ctx context.Context, account *db.Account, input *mode
 // logTriggered logs at debug level that a triggerCustomEvent field stored
 // occurrence, or found it stored by an earlier trigger with its key.
 func (r *Resolver) logTriggered(ctx context.Context, account *db.Account, slug string, occurrence *db.EventOccurrence) {
-	// The check spares every trigger the arguments' allocations while
-	// debug lines are off.
+	// Checking first avoids allocating the arguments for every trigger
+	// while debug logging is off.
 	if !r.log.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
