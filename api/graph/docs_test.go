@@ -122,6 +122,7 @@ func TestDocsVariablesExample(t *testing.T) {
 	if block == nil {
 		t.Fatal("no JSON example under Values as variables in docs/graphql.md")
 	}
+
 	api := newTestAPI(t)
 	api.createEvent(t, "watched-demo-video")
 	resp := api.postBody(t, "Bearer "+api.APIKey, block[1])
@@ -131,12 +132,14 @@ func TestDocsVariablesExample(t *testing.T) {
 	if len(resp.Errors) != 0 {
 		t.Fatalf("errors = %+v, want none", resp.Errors)
 	}
+
 	var data struct {
 		TriggerCustomEvent string `json:"triggerCustomEvent"`
 	}
 	decodeData(t, resp, &data)
 	occurrences := storedOccurrences(t, api)
 	contacts := storedContacts(t, api)
+
 	if len(occurrences) != 1 {
 		t.Fatalf("occurrences = %d, want 1", len(occurrences))
 	}
