@@ -13,8 +13,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/99designs/gqlgen/graphql"
-
 	"customevents/app/apitype"
 )
 
@@ -22,22 +20,21 @@ import (
 const exampleRequest = `{"query": "{ customEvents { slug } }"}`
 
 // readQuery returns the GraphQL document of a request: the query member of
-// a POST's JSON body, or the query parameter of a GET. It decodes them
-// into gqlgen's own request type, as its transports do next. A request
-// that they would reject, with an error that repeats the body and has no
-// code, gets BAD_USER_INPUT with the fix here, and readQuery returns false.
+// a POST's JSON body, or the query parameter of a GET. It checks them as
+// gqlgen's transports decode them next. A request that they would reject,
+// with an error that repeats the body and has no code, gets
+// BAD_USER_INPUT with the fix here, and readQuery returns false.
 func readQuery(w http.ResponseWriter, r *http.Request) (string, bool) {
-	var params graphql.RawParams
-	var problem string
+	var query, problem string
 	switch r.Method {
 	case http.MethodPost:
 		body, ok := readJSONBody(w, r)
 		if !ok {
 			return "", false
 		}
-		problem = decodeBody(body, &params)
+		query, problem = decodeBody(body)
 	case http.MethodGet:
-		params.Query, problem = decodeURLParams(r.URL.RawQuery)
+		query, problem = decodeURLParams(r.URL.RawQuery)
 	default:
 		w.Header().Set("Allow", "GET, POST")
 		writeRequestError(w, http.StatusMethodNotAllowed, apitype.CodeBadUserInput,
@@ -45,11 +42,11 @@ func readQuery(w http.ResponseWriter, r *http.Request) (string, bool) {
 		return "", false
 	}
 
-	if problem == "" && strings.TrimSpace(params.Query) == "" {
+	if problem == "" && strings.TrimSpace(query) == "" {
 		problem = "query is missing or empty: send the GraphQL document as a string, such as " + exampleRequest + "."
 	}
 	if problem == "" {
-		if escape, found := documentLoneSurrogate(params.Query); found {
+		if escape, found := documentLoneSurrogate(query); found {
 			problem = loneSurrogateMessage("query", escape)
 		}
 	}
@@ -57,7 +54,7 @@ func readQuery(w http.ResponseWriter, r *http.Request) (string, bool) {
 		writeRequestError(w, http.StatusBadRequest, apitype.CodeBadUserInput, problem)
 		return "", false
 	}
-	return params.Query, true
+	return query, true
 }
 
 // readJSONBody reads a POST body of at most maxRequestBodyBytes that holds
@@ -139,36 +136,52 @@ func exceedsJSONDepth(text []byte, limit int) bool {
 	return false
 }
 
-// decodeBody decodes a valid JSON body into params and returns what is
-// wrong with it for the client, or "" when it is a request object. Numbers
-// decode as json.Number, as in gqlgen's transports, so a number beyond the
-// range of float64, such as 1e400 in metadata, reaches the checks of its
-// argument.
-func decodeBody(body []byte, params *graphql.RawParams) string {
+// requestBody holds the members of a POST body as gqlgen's RawParams
+// names them. Variables and extensions stay raw: gqlgen decodes them into
+// maps next, so decoding them here too would build every map twice.
+type requestBody struct {
+	Query         string          `json:"query"`
+	OperationName string          `json:"operationName"`
+	Variables     json.RawMessage `json:"variables"`
+	Extensions    json.RawMessage `json:"extensions"`
+}
+
+// decodeBody decodes a valid JSON body. It returns the query, and what is
+// wrong with the body for the client, or "" when gqlgen's POST transport
+// decodes it. That takes an object whose query and operationName are
+// strings or null, and whose variables and extensions are objects or null.
+func decodeBody(body []byte) (query, problem string) {
 	switch kind := jsonKind(body); kind {
 	case "object":
 	case "array":
-		return "Request body is a JSON array, not an object: send one request as an object such as " + exampleRequest +
+		return "", "Request body is a JSON array, not an object: send one request as an object such as " + exampleRequest +
 			", because batches of requests are not supported."
 	default:
-		return fmt.Sprintf("Request body is a JSON %s, not an object: send the request as an object such as %s.", kind, exampleRequest)
+		return "", fmt.Sprintf("Request body is a JSON %s, not an object: send the request as an object such as %s.", kind, exampleRequest)
 	}
 
-	decoder := json.NewDecoder(bytes.NewReader(body))
-	decoder.UseNumber()
-	err := decoder.Decode(params)
+	var members requestBody
+	err := json.Unmarshal(body, &members)
 	if typeErr, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
 		// Value is a JSON type name such as "array", or "number 5".
 		kind, _, _ := strings.Cut(typeErr.Value, " ")
 		if kind == "bool" {
 			kind = "boolean"
 		}
-		return memberTypeMessage(typeErr.Field, kind)
+		return "", memberTypeMessage(typeErr.Field, kind)
 	}
 	if err != nil {
-		return "Request body could not be decoded: send an object such as " + exampleRequest + "."
+		return "", "Request body could not be decoded: send an object such as " + exampleRequest + "."
 	}
-	return ""
+	for _, member := range []struct {
+		name string
+		raw  json.RawMessage
+	}{{"variables", members.Variables}, {"extensions", members.Extensions}} {
+		if kind := jsonKind(member.raw); member.raw != nil && kind != "object" && kind != "null" {
+			return "", memberTypeMessage(member.name, kind)
+		}
+	}
+	return members.Query, ""
 }
 
 // memberTypeMessage returns the client message for a member of the request
