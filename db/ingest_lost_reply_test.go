@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -25,19 +26,26 @@ import (
 // server sends on that connection, so the query may still be running
 // when the client sees the connection break. With drop set, it does the
 // same without passing the query on, and the server's side stays open.
+// With outage set, dropping the reply also closes every other connection
+// and sets down, and while down is set the proxy closes each new
+// connection as soon as it accepts it, as a database that is out of reach.
 type lostReplyProxy struct {
 	listener net.Listener
 	target   string
 	proxyMode
 	armed atomic.Bool
+	down  atomic.Bool
 	wg    sync.WaitGroup
+
+	mu   sync.Mutex
+	open map[net.Conn]bool
 }
 
 // proxyMode selects how a lostReplyProxy breaks the connection that
 // carries the first query with marker after it is armed.
 type proxyMode struct {
-	reset, detach, drop bool
-	marker              string
+	reset, detach, drop, outage bool
+	marker                      string
 }
 
 // batchTx marks the first statement of a batch transaction, and commit its
@@ -54,7 +62,7 @@ func startLostReplyProxy(t *testing.T, target string, mode proxyMode) *lostReply
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &lostReplyProxy{listener: listener, target: target, proxyMode: mode}
+	p := &lostReplyProxy{listener: listener, target: target, proxyMode: mode, open: make(map[net.Conn]bool)}
 	p.wg.Add(1)
 	go p.accept()
 	t.Cleanup(func() {
@@ -71,12 +79,37 @@ func (p *lostReplyProxy) accept() {
 		if err != nil {
 			return
 		}
+		if p.down.Load() {
+			client.Close()
+			continue
+		}
 		server, err := net.Dial("tcp", p.target)
 		if err != nil {
 			client.Close()
 			continue
 		}
+		p.track(client, server)
 		go p.serve(client.(*net.TCPConn), server)
+	}
+}
+
+// track records open connections, which an outage closes.
+func (p *lostReplyProxy) track(conns ...net.Conn) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range conns {
+		p.open[c] = true
+	}
+}
+
+// startOutage sets down and closes every connection that the proxy has
+// opened.
+func (p *lostReplyProxy) startOutage() {
+	p.down.Store(true)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c := range p.open {
+		c.Close()
 	}
 }
 
@@ -131,6 +164,10 @@ func (p *lostReplyProxy) serve(client *net.TCPConn, server net.Conn) {
 			if poisoned.Load() && bytes.HasSuffix(buf[:n], readyForQueryIdle) {
 				if p.reset {
 					client.SetLinger(0)
+				}
+				if p.outage {
+					// Down before the client sees the break.
+					p.startOutage()
 				}
 				client.Close()
 				server.Close()
@@ -188,6 +225,22 @@ func startProxiedIngester(t *testing.T, mode proxyMode) (*dbtest.Fixture, *lostR
 	return f, proxy, store
 }
 
+// recordThroughBreak arms proxy and records a trigger of "signup" for
+// email, which the proxy marks, through store. It fails the test when the
+// proxy never saw the trigger or the trigger failed.
+func recordThroughBreak(t *testing.T, f *dbtest.Fixture, proxy *lostReplyProxy, store *db.Store, email string) *db.EventOccurrence {
+	t.Helper()
+	proxy.armed.Store(true)
+	occurrence, err := store.RecordEvent(context.Background(), db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: email, Source: db.SourceAPI})
+	if proxy.armed.Load() {
+		t.Fatalf("the proxy never saw %s", email)
+	}
+	if err != nil {
+		t.Fatalf("trigger of %s: %v", email, err)
+	}
+	return occurrence
+}
+
 // TestIngesterLostReplyStoresOnce sends a trigger through the ingester and
 // loses the reply after the server committed its batch, once with the
 // connection closed and once with it reset. The worker finds the batch's
@@ -204,14 +257,7 @@ func TestIngesterLostReplyStoresOnce(t *testing.T) {
 			f, proxy, store := startProxiedIngester(t, proxyMode{reset: reset, marker: first})
 			ctx := context.Background()
 
-			proxy.armed.Store(true)
-			occurrence, err := store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: first, Source: db.SourceAPI})
-			if proxy.armed.Load() {
-				t.Fatalf("the proxy never saw %s", first)
-			}
-			if err != nil {
-				t.Fatalf("first trigger: %v", err)
-			}
+			occurrence := recordThroughBreak(t, f, proxy, store, first)
 			if stored := dbtest.Count(t, f.Store.DB(), "event_occurrences"); stored != 1 {
 				t.Errorf("occurrences stored after the lost reply = %d, want 1", stored)
 			}
@@ -235,6 +281,69 @@ func TestIngesterLostReplyStoresOnce(t *testing.T) {
 
 		})
 	}
+}
+
+// TestIngesterSettlesBatchAfterOutage loses the reply of a committed
+// batch, and the database stays out of reach until the worker has failed
+// to look up the batch's receipt 6 times, 2.5 s after the first. The
+// worker keeps looking for 7 s, finds the receipt once the database is
+// back, and acknowledges the trigger, stored once.
+func TestIngesterSettlesBatchAfterOutage(t *testing.T) {
+	const first = "first@example.com"
+	f := dbtest.NewFixture(t)
+	createEvent(t, f, "signup")
+	u, err := url.Parse(os.Getenv("DATABASE_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := startLostReplyProxy(t, u.Host, proxyMode{outage: true, marker: first})
+	store := proxiedStore(t, f, proxy)
+	logs := &outageLog{proxy: proxy, endAfter: 6}
+	t.Cleanup(store.StartIngester(slog.New(slog.NewJSONHandler(logs, nil)), db.IngestConfig{Workers: 1}))
+	ctx := context.Background()
+
+	occurrence := recordThroughBreak(t, f, proxy, store, first)
+	if failed := logs.failures(); failed != 6 {
+		t.Errorf("failed receipt lookups = %d, want 6", failed)
+	}
+	if stored := dbtest.Count(t, f.Store.DB(), "event_occurrences"); stored != 1 {
+		t.Fatalf("occurrences stored = %d, want 1", stored)
+	}
+	var storedID int64
+	if err := f.Store.DB().NewRaw("SELECT id FROM event_occurrences").Scan(ctx, &storedID); err != nil {
+		t.Fatal(err)
+	}
+	if occurrence.ID != storedID {
+		t.Errorf("acknowledged occurrence %d, want %d", occurrence.ID, storedID)
+	}
+}
+
+// outageLog counts the log lines of failed receipt lookups, and ends the
+// outage of proxy at the endAfter-th.
+type outageLog struct {
+	proxy    *lostReplyProxy
+	endAfter int
+
+	mu     sync.Mutex
+	failed int
+}
+
+func (l *outageLog) Write(line []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if bytes.Contains(line, []byte("event batch receipt lookup failed")) {
+		l.failed++
+		if l.failed == l.endAfter {
+			l.proxy.down.Store(false)
+		}
+	}
+	return len(line), nil
+}
+
+func (l *outageLog) failures() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.failed
 }
 
 // TestIngesterReplacesClosedConnection closes the ingest worker's

@@ -201,12 +201,16 @@ func (d *doneReceipts) add(ids ...string) {
 // worker gathers before its next batch deletes them.
 const receiptsPerDelete = 16
 
-// Attempts of settleReceipt: up to 5, each bounded by
-// receiptLookupTimeout, with pauses of 100, 200, 400 and 800 ms between
-// them, so it gives up after about 6.5 s.
+// settleReceipt starts attempts until receiptLookupWindow has passed
+// since its first, so that a database restart of a few seconds does not
+// leave a batch's outcome unknown. Each attempt is bounded by receiptLookupTimeout, and
+// the pauses between attempts double from receiptLookupDelay up to
+// receiptLookupMaxDelay. A refused connection fails an attempt at once,
+// so the window, not a number of attempts, sets how long it tries.
 const (
-	receiptLookupAttempts = 5
+	receiptLookupWindow   = 7 * time.Second
 	receiptLookupDelay    = 100 * time.Millisecond
+	receiptLookupMaxDelay = time.Second
 	receiptLookupTimeout  = time.Second
 )
 
@@ -234,15 +238,20 @@ func (row receiptRow) occurrences(triggers []*preparedTrigger) ([]*EventOccurren
 // stored set. wait ends the attempts early.
 func (s *Store) settleReceipt(wait context.Context, log *slog.Logger, receipt string, terminate func(context.Context) error) (receiptRow, bool, error) {
 	delay := receiptLookupDelay
+	deadline := time.Now().Add(receiptLookupWindow)
 	var err error
-	for attempt := 1; attempt <= receiptLookupAttempts; attempt++ {
+	for attempt := 1; ; attempt++ {
 		if attempt > 1 {
+			pause := min(delay, time.Until(deadline))
+			if pause < 0 {
+				return nil, false, err
+			}
 			select {
-			case <-time.After(delay):
+			case <-time.After(pause):
 			case <-wait.Done():
 				return nil, false, errors.Join(err, wait.Err())
 			}
-			delay *= 2
+			delay = min(2*delay, receiptLookupMaxDelay)
 		}
 		var row receiptRow
 		var stored bool
@@ -253,7 +262,6 @@ func (s *Store) settleReceipt(wait context.Context, log *slog.Logger, receipt st
 		}
 		log.Warn("event batch receipt lookup failed", "receipt", receipt, "attempt", attempt, "error", err)
 	}
-	return nil, false, err
 }
 
 func (s *Store) lookUpReceipt(wait context.Context, receipt string, terminate func(context.Context) error) (receiptRow, bool, error) {
