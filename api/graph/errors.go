@@ -93,8 +93,11 @@ func (p *errorPresenter) present(ctx context.Context, err error) *gqlerror.Error
 		}
 		// gqlgen and gqlparser built this error from the request alone:
 		// a parse, validation or limit error that is safe to send.
-		if code, _ := gqlErr.Extensions["code"].(string); code == errcode.ParseFailed {
+		switch code, _ := gqlErr.Extensions["code"].(string); code {
+		case errcode.ParseFailed:
 			gqlErr.Message = parseErrorMessage(gqlErr.Message)
+		case errcode.ValidationFailed:
+			gqlErr.Message = validationErrorMessage(gqlErr.Rule, gqlErr.Message)
 		}
 		return gqlErr
 	}
@@ -432,6 +435,61 @@ func parseErrorMessage(message string) string {
 		return fmt.Sprintf("Document has more than %d tokens: send fewer fields or inputs per request, or pass large values as variables.", maxParserTokens)
 	}
 	return message + ": correct the document's syntax at the line and column that locations gives."
+}
+
+// schemaHint names the two sources of what the schema allows.
+const schemaHint = "introspection and docs/graphql.md list every type, field and argument"
+
+// validationFixes holds, by gqlparser's rule name, what to do about a
+// document that breaks the rule. gqlparser's messages tell only what is
+// wrong.
+var validationFixes = map[string]string{
+	"FieldsOnCorrectType":                   "select only fields that the type has; " + schemaHint,
+	"FieldsOnCorrectTypeWithoutSuggestions": "select only fields that the type has; " + schemaHint,
+	"ScalarLeafs":                           "select subfields of a field whose type is an object, and none of a field whose type is a scalar or enum",
+	"ScalarLeafsWithoutSuggestions":         "select subfields of a field whose type is an object, and none of a field whose type is a scalar or enum",
+	"KnownArgumentNames":                    "pass only arguments that the field takes; " + schemaHint,
+	"KnownArgumentNamesWithoutSuggestions":  "pass only arguments that the field takes; " + schemaHint,
+	"ProvidedRequiredArguments":             "pass the argument with a value of its type, as in triggerCustomEvent(input: {slug: \"watched-demo-video\", email: \"ann@example.com\"})",
+	"KnownTypeNames":                        "name a type that the schema has; " + schemaHint,
+	"KnownTypeNamesWithoutSuggestions":      "name a type that the schema has; " + schemaHint,
+	"ValuesOfCorrectType":                   "write a value of the type that the argument or input field takes; " + schemaHint,
+	"ValuesOfCorrectTypeWithoutSuggestions": "write a value of the type that the argument or input field takes; " + schemaHint,
+	"NoUndefinedVariables":                  "declare the variable in the operation, as in mutation($i: TriggerCustomEventInput!), or write the value in its place",
+	"NoUnusedVariables":                     "use the variable in the operation, or remove its declaration",
+	"VariablesInAllowedPosition":            "declare the variable with the type of the argument or input field where it is used",
+	"VariablesAreInputTypes":                "declare the variable with an input type, a scalar or an enum, such as TriggerCustomEventInput or String",
+	"UniqueArgumentNames":                   "pass each argument once",
+	"UniqueInputFieldNames":                 "write each input field once",
+	"UniqueVariableNames":                   "declare each variable once",
+	"UniqueOperationNames":                  "give each operation of the document its own name",
+	"LoneAnonymousOperation":                "give each operation a name, or send one operation per request",
+	"KnownDirectives":                       "use @skip or @include, on fields, fragment spreads and inline fragments",
+	"UniqueDirectivesPerLocation":           "use each directive once in a place",
+	"KnownFragmentNames":                    "define the fragment in the document, or remove its spread",
+	"NoUnusedFragments":                     "spread the fragment in an operation, or remove it",
+	"UniqueFragmentNames":                   "give each fragment its own name",
+	"NoFragmentCycles":                      "spread fragments without a cycle, where no fragment spreads itself through others",
+	"FragmentsOnCompositeTypes":             "define the fragment on an object type",
+	"PossibleFragmentSpreads":               "spread the fragment only where its type can apply",
+	"OverlappingFieldsCanBeMerged":          "give the fields different aliases, or the same arguments",
+	"KnownRootType":                         "send a query or a mutation: the schema has no subscriptions",
+	"SingleFieldSubscriptions":              "send a query or a mutation: the schema has no subscriptions",
+}
+
+// validationErrorMessage adds to a gqlparser validation message what to
+// do, when rule is one of gqlparser's. The validation errors of this
+// package tell it already.
+func validationErrorMessage(rule, message string) string {
+	fix, ok := validationFixes[rule]
+	if !ok {
+		return message
+	}
+	if strings.HasSuffix(message, "?") {
+		// A suggestion, as in `Did you mean "slug"?`, ends the message.
+		return message + " Else " + fix + "."
+	}
+	return strings.TrimSuffix(message, ".") + ": " + fix + "."
 }
 
 // lookupArgument returns "slug" or "email" when the root field of ctx

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"net/http"
 	"testing"
 
 	"customevents/app/apitype"
@@ -43,6 +44,50 @@ func TestClassifyIngestErrors(t *testing.T) {
 			if field != "" {
 				t.Errorf("field = %q, want none", field)
 			}
+		})
+	}
+}
+
+// gqlparser's validation errors tell what is wrong, and the server adds
+// what to do.
+func TestValidationErrorsSayTheFix(t *testing.T) {
+	api := newTestAPI(t)
+	tests := []struct {
+		name, query, message string
+	}{
+		{
+			name:    "missing argument",
+			query:   `mutation { triggerCustomEvent }`,
+			message: `Field "triggerCustomEvent" argument "input" of type "TriggerCustomEventInput!" is required, but it was not provided: pass the argument with a value of its type, as in triggerCustomEvent(input: {slug: "watched-demo-video", email: "ann@example.com"}).`,
+		},
+		{
+			name:    "no selection on an object",
+			query:   `{ customEvents }`,
+			message: `Field "customEvents" of type "[CustomEvent!]!" must have a selection of subfields. Did you mean "customEvents { ... }"? Else select subfields of a field whose type is an object, and none of a field whose type is a scalar or enum.`,
+		},
+		{
+			name:    "undefined variable",
+			query:   `mutation { triggerCustomEvent(input: $i) }`,
+			message: `Variable "$i" is not defined: declare the variable in the operation, as in mutation($i: TriggerCustomEventInput!), or write the value in its place.`,
+		},
+		{
+			name:    "repeated input field",
+			query:   `mutation { triggerCustomEvent(input: {slug: "s", email: "a@example.com", email: "b@example.com"}) }`,
+			message: `There can be only one input field named "email": write each input field once.`,
+		},
+		{
+			name:    "unknown field",
+			query:   `{ customEvents { colour } }`,
+			message: `Cannot query field "colour" on type "CustomEvent": select only fields that the type has; introspection and docs/graphql.md list every type, field and argument.`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := api.query(t, tt.query, nil)
+			if resp.Status != http.StatusUnprocessableEntity {
+				t.Errorf("status = %d, want 422", resp.Status)
+			}
+			wantError(t, resp, "GRAPHQL_VALIDATION_FAILED", "", tt.message)
 		})
 	}
 }

@@ -7,7 +7,7 @@ import (
 )
 
 // Literals in fragments and in nested fields get their response path, and
-// the arguments of directives keep gqlparser's error.
+// the arguments of directives keep gqlparser's error, with what to do.
 func TestLiteralErrorPaths(t *testing.T) {
 	api := newTestAPI(t)
 	tests := []struct {
@@ -38,7 +38,7 @@ func TestLiteralErrorPaths(t *testing.T) {
 			name:    "directive",
 			query:   `query { contactData(email: "a@example.com") @skip(if: "no") { email } }`,
 			code:    "GRAPHQL_VALIDATION_FAILED",
-			message: `Boolean cannot represent a non boolean value: "no"`,
+			message: `Boolean cannot represent a non boolean value: "no": write a value of the type that the argument or input field takes; introspection and docs/graphql.md list every type, field and argument.`,
 		},
 	}
 	for _, tt := range tests {
