@@ -220,19 +220,47 @@ func TestBeaconPlainObjectMetadata(t *testing.T) {
 		$__MA.captureEvent('signup', other);
 	`)
 	ts.waitCollected(t, 2)
-	rows := storedOccurrences(t, ts)
-	if len(rows) != 2 {
-		t.Fatalf("occurrences = %d, want 2", len(rows))
-	}
-	// The two messages go out as separate requests, which may arrive in
-	// either order.
-	var plans []string
-	for _, row := range rows {
-		plans = append(plans, fmt.Sprint(decodeMetadata(t, row.Metadata)))
-	}
-	slices.Sort(plans)
+	plans := sortedMetadata(t, ts, 2)
 	if want := []string{"map[plan:pro]", "map[plan:team]"}; !reflect.DeepEqual(plans, want) {
 		t.Errorf("stored metadata = %q, want %q", plans, want)
+	}
+}
+
+// sortedMetadata returns the metadata of the stored occurrences, printed
+// and sorted, and fails the test unless there are n of them. Messages go
+// out as separate requests, which may arrive in any order.
+func sortedMetadata(t *testing.T, ts *testServer, n int) []string {
+	t.Helper()
+	rows := storedOccurrences(t, ts)
+	if len(rows) != n {
+		t.Fatalf("occurrences = %d, want %d", len(rows), n)
+	}
+	var printed []string
+	for _, row := range rows {
+		printed = append(printed, fmt.Sprint(decodeMetadata(t, row.Metadata)))
+	}
+	slices.Sort(printed)
+	return printed
+}
+
+// A page that kept the snippet's stub, or one of its functions, before
+// /ma.js loaded calls the script through them afterwards, and the calls
+// are sent, not left in the replayed queue.
+func TestBeaconKeptStubStillSends(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "signup")
+	siteURL := newSitePage(t, sitePageHTML(ts, "window.kept = $__MA; window.keptCapture = $__MA.captureEvent;"))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/")
+
+	evaluate(t, browser, `kept.captureEvent('signup', {via: 'stub'}); keptCapture('signup', {via: 'function'});`)
+	ts.waitCollected(t, 2)
+	via := sortedMetadata(t, ts, 2)
+	if want := []string{"map[via:function]", "map[via:stub]"}; !reflect.DeepEqual(via, want) {
+		t.Errorf("stored metadata = %q, want %q", via, want)
+	}
+	if left := pageString(t, browser, "String(kept.q.length)"); left != "0" {
+		t.Errorf("calls left in the stub's queue = %s, want 0", left)
 	}
 }
 

@@ -161,16 +161,26 @@ func TestConsentTrackSendsAtOnce(t *testing.T) {
 	}
 }
 
-func TestConsentWaitSendsAfterConsent(t *testing.T) {
-	ts := newTestServer(t)
-	createEvent(t, ts, "first")
-	createEvent(t, ts, "second")
-	createEvent(t, ts, "third")
+// openWaitingPage creates the events with the given slugs and opens path
+// on a site page in "wait" mode whose inline script calls
+// captureEvent('first') before /ma.js loads. It returns the browser once
+// the script has loaded.
+func openWaitingPage(t *testing.T, ts *testServer, path string, slugs ...string) context.Context {
+	t.Helper()
+	for _, slug := range slugs {
+		createEvent(t, ts, slug)
+	}
 	snippet := api.SnippetWithMode(ts.URL, ts.Account.SiteKey, "wait")
-	// One call goes through the stub's queue, one to the loaded script.
 	siteURL := newSitePage(t, consentPageHTML(snippet, "", `$__MA.captureEvent('first')`))
 	browser := newBrowser(t)
-	openSite(t, browser, siteURL+"/?utm_source=newsletter")
+	openSite(t, browser, siteURL+path)
+	return browser
+}
+
+func TestConsentWaitSendsAfterConsent(t *testing.T) {
+	ts := newTestServer(t)
+	// One call goes through the stub's queue, one to the loaded script.
+	browser := openWaitingPage(t, ts, "/?utm_source=newsletter", "first", "second", "third")
 	evaluate(t, browser, `$__MA.captureEvent('second', {step: 2})`)
 
 	assertNoTracking(t, browser)
@@ -344,13 +354,7 @@ window.queued = $__MA.q.map(function (call) { return call[0] });`))
 
 func TestConsentWaitDeclinedDropsCalls(t *testing.T) {
 	ts := newTestServer(t)
-	createEvent(t, ts, "first")
-	createEvent(t, ts, "second")
-	createEvent(t, ts, "marker")
-	snippet := api.SnippetWithMode(ts.URL, ts.Account.SiteKey, "wait")
-	siteURL := newSitePage(t, consentPageHTML(snippet, "", `$__MA.captureEvent('first')`))
-	browser := newBrowser(t)
-	openSite(t, browser, siteURL+"/?utm_source=newsletter")
+	browser := openWaitingPage(t, ts, "/?utm_source=newsletter", "first", "second", "marker")
 
 	evaluate(t, browser, `$__MA.consent(false); $__MA.captureEvent('second'); $__MA.identify({email: 'ann@example.com'})`)
 	assertNoTracking(t, browser)
@@ -361,6 +365,17 @@ func TestConsentWaitDeclinedDropsCalls(t *testing.T) {
 
 	// A later consent sends only the calls made after it, which shows that
 	// the declined ones were dropped and not kept.
+	sendsOnlyMarkerAfterConsent(t, ts, browser)
+	if n := dbtest.Count(t, ts.Store.DB(), "contacts WHERE email IS NOT NULL"); n != 0 {
+		t.Errorf("known contacts = %d, want 0", n)
+	}
+}
+
+// sendsOnlyMarkerAfterConsent gives consent, fires the event marker and
+// checks that marker is the only message that the page sent and the only
+// event stored: calls held before were dropped.
+func sendsOnlyMarkerAfterConsent(t *testing.T, ts *testServer, browser context.Context) {
+	t.Helper()
 	evaluate(t, browser, `$__MA.consent(true); $__MA.captureEvent('marker')`)
 	ts.waitCollected(t, 1)
 	if slugs := sentSlugs(t, browser); !reflect.DeepEqual(slugs, []string{"marker"}) {
@@ -369,9 +384,19 @@ func TestConsentWaitDeclinedDropsCalls(t *testing.T) {
 	if slugs := storedSlugs(t, ts); !reflect.DeepEqual(slugs, []string{"marker"}) {
 		t.Errorf("stored events = %q, want [marker]", slugs)
 	}
-	if n := dbtest.Count(t, ts.Store.DB(), "contacts WHERE email IS NOT NULL"); n != 0 {
-		t.Errorf("known contacts = %d, want 0", n)
-	}
+}
+
+// Only the boolean true allows tracking: the string "true" and 1 count as
+// false, so they drop the held call, and a later consent(true) sends only
+// what comes after it.
+func TestConsentOnlyTrueAllows(t *testing.T) {
+	ts := newTestServer(t)
+	browser := openWaitingPage(t, ts, "/", "first", "marker")
+
+	evaluate(t, browser, `$__MA.consent('true'); $__MA.consent(1)`)
+	assertNoTracking(t, browser)
+
+	sendsOnlyMarkerAfterConsent(t, ts, browser)
 }
 
 // TestConsentWithdrawnRemovesVisit gives consent, which stores the visitor

@@ -343,5 +343,10 @@
   guard(dropWithdrawnID)();
   guard(readVisit)();
   if (optOutCookie()) api.optOut();
-  queued.forEach(guard((call) => api[call[0]](...call[1])));
+  // Replays the queue, which then runs each call pushed to it at once. So
+  // the stub's functions keep working for a page that kept a reference to
+  // the stub or to one of them before this script loaded.
+  const run = guard((call) => api[call[0]](...call[1]));
+  queued.splice(0).forEach(run);
+  queued.push = run;
 })(window, document, navigator, location);
