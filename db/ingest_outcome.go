@@ -203,10 +203,11 @@ const receiptsPerDelete = 16
 
 // settleReceipt starts attempts until receiptLookupWindow has passed
 // since its first, so that a database restart of a few seconds does not
-// leave a batch's outcome unknown. Each attempt is bounded by receiptLookupTimeout, and
-// the pauses between attempts double from receiptLookupDelay up to
-// receiptLookupMaxDelay. A refused connection fails an attempt at once,
-// so the window, not a number of attempts, sets how long it tries.
+// leave a batch's outcome unknown. Each attempt is bounded by
+// receiptLookupTimeout, and the pauses between attempts double from
+// receiptLookupDelay up to receiptLookupMaxDelay. A refused connection
+// fails an attempt at once, so the window, not a number of attempts, sets
+// how long it tries.
 const (
 	receiptLookupWindow   = 7 * time.Second
 	receiptLookupDelay    = 100 * time.Millisecond
