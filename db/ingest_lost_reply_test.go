@@ -166,7 +166,8 @@ func (p *lostReplyProxy) serve(client *net.TCPConn, server net.Conn) {
 					client.SetLinger(0)
 				}
 				if p.outage {
-					// Down before the client sees the break.
+					// The proxy is down before the client sees the break,
+					// so the client's lookups find the database out of reach.
 					p.startOutage()
 				}
 				client.Close()
@@ -319,7 +320,7 @@ func TestIngesterSettlesBatchAfterOutage(t *testing.T) {
 }
 
 // outageLog counts the log lines of failed receipt lookups, and ends the
-// outage of proxy at the endAfter-th.
+// proxy's outage when the count reaches endAfter.
 type outageLog struct {
 	proxy    *lostReplyProxy
 	endAfter int

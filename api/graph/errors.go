@@ -440,48 +440,43 @@ func parseErrorMessage(message string) string {
 // schemaHint names the two sources of what the schema allows.
 const schemaHint = "introspection and docs/graphql.md list every type, field and argument"
 
-// validationFixes holds, by gqlparser's rule name, what to do about a
-// document that breaks the rule. gqlparser's messages tell only what is
-// wrong.
+// validationFixes maps gqlparser's rule names to what to do about a
+// document that breaks the rule, because gqlparser's messages name only
+// the problem. A rule's variant without suggestions shares its entry.
 var validationFixes = map[string]string{
-	"FieldsOnCorrectType":                   "select only fields that the type has; " + schemaHint,
-	"FieldsOnCorrectTypeWithoutSuggestions": "select only fields that the type has; " + schemaHint,
-	"ScalarLeafs":                           "select subfields of a field whose type is an object, and none of a field whose type is a scalar or enum",
-	"ScalarLeafsWithoutSuggestions":         "select subfields of a field whose type is an object, and none of a field whose type is a scalar or enum",
-	"KnownArgumentNames":                    "pass only arguments that the field takes; " + schemaHint,
-	"KnownArgumentNamesWithoutSuggestions":  "pass only arguments that the field takes; " + schemaHint,
-	"ProvidedRequiredArguments":             "pass the argument with a value of its type, as in triggerCustomEvent(input: {slug: \"watched-demo-video\", email: \"ann@example.com\"})",
-	"KnownTypeNames":                        "name a type that the schema has; " + schemaHint,
-	"KnownTypeNamesWithoutSuggestions":      "name a type that the schema has; " + schemaHint,
-	"ValuesOfCorrectType":                   "write a value of the type that the argument or input field takes; " + schemaHint,
-	"ValuesOfCorrectTypeWithoutSuggestions": "write a value of the type that the argument or input field takes; " + schemaHint,
-	"NoUndefinedVariables":                  "declare the variable in the operation, as in mutation($i: TriggerCustomEventInput!), or write the value in its place",
-	"NoUnusedVariables":                     "use the variable in the operation, or remove its declaration",
-	"VariablesInAllowedPosition":            "declare the variable with the type of the argument or input field where it is used",
-	"VariablesAreInputTypes":                "declare the variable with an input type, a scalar or an enum, such as TriggerCustomEventInput or String",
-	"UniqueArgumentNames":                   "pass each argument once",
-	"UniqueInputFieldNames":                 "write each input field once",
-	"UniqueVariableNames":                   "declare each variable once",
-	"UniqueOperationNames":                  "give each operation of the document its own name",
-	"LoneAnonymousOperation":                "give each operation a name, or send one operation per request",
-	"KnownDirectives":                       "use @skip or @include, on fields, fragment spreads and inline fragments",
-	"UniqueDirectivesPerLocation":           "use each directive once in a place",
-	"KnownFragmentNames":                    "define the fragment in the document, or remove its spread",
-	"NoUnusedFragments":                     "spread the fragment in an operation, or remove it",
-	"UniqueFragmentNames":                   "give each fragment its own name",
-	"NoFragmentCycles":                      "spread fragments without a cycle, where no fragment spreads itself through others",
-	"FragmentsOnCompositeTypes":             "define the fragment on an object type",
-	"PossibleFragmentSpreads":               "spread the fragment only where its type can apply",
-	"OverlappingFieldsCanBeMerged":          "give the fields different aliases, or the same arguments",
-	"KnownRootType":                         "send a query or a mutation: the schema has no subscriptions",
-	"SingleFieldSubscriptions":              "send a query or a mutation: the schema has no subscriptions",
+	"FieldsOnCorrectType":          "select only fields that the type has; " + schemaHint,
+	"ScalarLeafs":                  "select subfields of a field whose type is an object, and none of a field whose type is a scalar or enum",
+	"KnownArgumentNames":           "pass only arguments that the field takes; " + schemaHint,
+	"ProvidedRequiredArguments":    "pass the argument with a value of its type, as in triggerCustomEvent(input: {slug: \"watched-demo-video\", email: \"ann@example.com\"})",
+	"KnownTypeNames":               "name a type that the schema has; " + schemaHint,
+	"ValuesOfCorrectType":          "write a value of the type that the argument or input field takes; " + schemaHint,
+	"NoUndefinedVariables":         "declare the variable in the operation, as in mutation($i: TriggerCustomEventInput!), or write the value in its place",
+	"NoUnusedVariables":            "use the variable in the operation, or remove its declaration",
+	"VariablesInAllowedPosition":   "declare the variable with the type of the argument or input field where it is used",
+	"VariablesAreInputTypes":       "declare the variable with an input type, a scalar or an enum, such as TriggerCustomEventInput or String",
+	"UniqueArgumentNames":          "pass each argument once",
+	"UniqueInputFieldNames":        "write each input field once",
+	"UniqueVariableNames":          "declare each variable once",
+	"UniqueOperationNames":         "give each operation of the document its own name",
+	"LoneAnonymousOperation":       "give each operation a name, or send one operation per request",
+	"KnownDirectives":              "use a directive that the schema defines, such as @skip or @include, in a place where it applies",
+	"UniqueDirectivesPerLocation":  "use each directive once in a place",
+	"KnownFragmentNames":           "define the fragment in the document, or remove its spread",
+	"NoUnusedFragments":            "spread the fragment in an operation, or remove it",
+	"UniqueFragmentNames":          "give each fragment its own name",
+	"NoFragmentCycles":             "spread fragments without a cycle, where no fragment spreads itself through others",
+	"FragmentsOnCompositeTypes":    "define the fragment on an object, interface or union type",
+	"PossibleFragmentSpreads":      "spread the fragment only where its type can apply",
+	"OverlappingFieldsCanBeMerged": "give the fields different aliases, or the same arguments",
+	"KnownRootType":                "send a query or a mutation: the schema has no subscriptions",
+	"SingleFieldSubscriptions":     "send a query or a mutation: the schema has no subscriptions",
+	"MaxIntrospectionDepth":        "nest the list fields of __Type (fields, interfaces, possibleTypes and inputFields) fewer levels deep",
 }
 
-// validationErrorMessage adds to a gqlparser validation message what to
-// do, when rule is one of gqlparser's. The validation errors of this
-// package tell it already.
+// validationErrorMessage appends what to do to the message of a gqlparser
+// rule. The validation errors of this package include it already.
 func validationErrorMessage(rule, message string) string {
-	fix, ok := validationFixes[rule]
+	fix, ok := validationFixes[strings.TrimSuffix(rule, "WithoutSuggestions")]
 	if !ok {
 		return message
 	}

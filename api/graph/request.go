@@ -136,8 +136,8 @@ func exceedsJSONDepth(text []byte, limit int) bool {
 	return false
 }
 
-// requestBody holds the members of a POST body as gqlgen's RawParams
-// names them. Variables and extensions stay raw: gqlgen decodes them into
+// requestBody contains the members of a POST body, named as in gqlgen's
+// RawParams. Variables and extensions stay raw: gqlgen decodes them into
 // maps next, so decoding them here too would build every map twice.
 type requestBody struct {
 	Query         string          `json:"query"`

@@ -40,7 +40,7 @@ func FuzzDecodeBody(f *testing.F) {
 				t.Fatalf("decodeBody accepted %q, which gqlgen cannot decode: %v", body, err)
 			}
 			if query != params.Query {
-				t.Fatalf("decodeBody returned query %q from %q, gqlgen decodes %q", query, body, params.Query)
+				t.Fatalf("decodeBody returned query %q from %q, want gqlgen's %q", query, body, params.Query)
 			}
 			return
 		}
