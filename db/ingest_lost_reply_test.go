@@ -211,8 +211,8 @@ func proxiedStore(t *testing.T, f *dbtest.Fixture, proxy *lostReplyProxy) *db.St
 
 // startProxiedIngester creates a fixture with the event "signup" and a
 // store that reaches its database through a lostReplyProxy, and starts the
-// store's ingester with one worker until the test ends.
-func startProxiedIngester(t *testing.T, mode proxyMode) (*dbtest.Fixture, *lostReplyProxy, *db.Store) {
+// store's ingester with one worker, logging to log, until the test ends.
+func startProxiedIngester(t *testing.T, mode proxyMode, log *slog.Logger) (*dbtest.Fixture, *lostReplyProxy, *db.Store) {
 	t.Helper()
 	f := dbtest.NewFixture(t)
 	createEvent(t, f, "signup")
@@ -222,7 +222,7 @@ func startProxiedIngester(t *testing.T, mode proxyMode) (*dbtest.Fixture, *lostR
 	}
 	proxy := startLostReplyProxy(t, u.Host, mode)
 	store := proxiedStore(t, f, proxy)
-	t.Cleanup(store.StartIngester(discardLog, db.IngestConfig{Workers: 1}))
+	t.Cleanup(store.StartIngester(log, db.IngestConfig{Workers: 1}))
 	return f, proxy, store
 }
 
@@ -255,7 +255,7 @@ func TestIngesterLostReplyStoresOnce(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			const first = "first@example.com"
-			f, proxy, store := startProxiedIngester(t, proxyMode{reset: reset, marker: first})
+			f, proxy, store := startProxiedIngester(t, proxyMode{reset: reset, marker: first}, discardLog)
 			ctx := context.Background()
 
 			occurrence := recordThroughBreak(t, f, proxy, store, first)
@@ -291,16 +291,9 @@ func TestIngesterLostReplyStoresOnce(t *testing.T) {
 // back, and acknowledges the trigger, stored once.
 func TestIngesterSettlesBatchAfterOutage(t *testing.T) {
 	const first = "first@example.com"
-	f := dbtest.NewFixture(t)
-	createEvent(t, f, "signup")
-	u, err := url.Parse(os.Getenv("DATABASE_URL"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := startLostReplyProxy(t, u.Host, proxyMode{outage: true, marker: first})
-	store := proxiedStore(t, f, proxy)
-	logs := &outageLog{proxy: proxy, endAfter: 6}
-	t.Cleanup(store.StartIngester(slog.New(slog.NewJSONHandler(logs, nil)), db.IngestConfig{Workers: 1}))
+	logs := &outageLog{endAfter: 6}
+	f, proxy, store := startProxiedIngester(t, proxyMode{outage: true, marker: first}, slog.New(slog.NewJSONHandler(logs, nil)))
+	logs.endOutageOf(proxy)
 	ctx := context.Background()
 
 	occurrence := recordThroughBreak(t, f, proxy, store, first)
@@ -320,13 +313,20 @@ func TestIngesterSettlesBatchAfterOutage(t *testing.T) {
 }
 
 // outageLog counts the log lines of failed receipt lookups, and ends the
-// proxy's outage when the count reaches endAfter.
+// outage of the proxy that endOutageOf names when the count reaches
+// endAfter.
 type outageLog struct {
-	proxy    *lostReplyProxy
 	endAfter int
 
 	mu     sync.Mutex
+	proxy  *lostReplyProxy
 	failed int
+}
+
+func (l *outageLog) endOutageOf(proxy *lostReplyProxy) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.proxy = proxy
 }
 
 func (l *outageLog) Write(line []byte) (int, error) {
@@ -353,7 +353,7 @@ func (l *outageLog) failures() int {
 // on a new connection and acknowledged.
 func TestIngesterReplacesClosedConnection(t *testing.T) {
 	db.SetBatchConnIdleCheck(t, 0)
-	f, _, store := startProxiedIngester(t, proxyMode{})
+	f, _, store := startProxiedIngester(t, proxyMode{}, discardLog)
 	ctx := context.Background()
 
 	if _, err := store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", Email: "first@example.com", Source: db.SourceAPI}); err != nil {
@@ -393,7 +393,7 @@ func TestIngesterReplacesClosedConnection(t *testing.T) {
 // trigger is stored once and acknowledged.
 func TestIngesterBrokenConnectionFencesBatch(t *testing.T) {
 	const blocked = "0000000000000000000000000000000f"
-	f, proxy, store := startProxiedIngester(t, proxyMode{detach: true, marker: blocked})
+	f, proxy, store := startProxiedIngester(t, proxyMode{detach: true, marker: blocked}, discardLog)
 	ctx := context.Background()
 	release := blockVisitorContact(t, f, blocked)
 	defer release()
@@ -507,7 +507,7 @@ func TestIngesterBrokenTransactionStoresOnce(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f, proxy, store := startProxiedIngester(t, tc.mode)
+			f, proxy, store := startProxiedIngester(t, tc.mode, discardLog)
 			ctx := context.Background()
 
 			proxy.armed.Store(true)
