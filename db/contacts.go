@@ -109,9 +109,9 @@ func (s *Store) Contacts(ctx context.Context, accountID int64, opts ContactListO
 		) a
 		WHERE c.account_id = ?
 			AND (? = ''
-				OR concat_ws(' ', c.first_name, c.last_name) ILIKE ?
-				OR c.email ILIKE ?
-				OR c.company ILIKE ?
+				OR segment_fold(concat_ws(' ', c.first_name, c.last_name)) LIKE segment_fold(?)
+				OR segment_fold(c.email) LIKE segment_fold(?)
+				OR segment_fold(c.company) LIKE segment_fold(?)
 				OR c.id = ?)
 			AND (? = 0 OR c.id < ?)
 		ORDER BY c.id DESC

@@ -186,6 +186,65 @@ func TestContactsSearchUnicodeForms(t *testing.T) {
 	}
 }
 
+// The searches fold letters outside A-Z too, also in a database whose
+// LC_CTYPE is C, as the private cluster's is.
+func TestSearchFoldsNonASCIILetters(t *testing.T) {
+	f := dbtest.NewFixture(t)
+	ctx := context.Background()
+	event := createEvent(t, f, "signup")
+	days := mustRange(t, "2026-05-01", "2026-05-01")
+	var ids []int64
+	for _, c := range []struct {
+		email  string
+		fields db.ContactFields
+	}{
+		{"jos\u00e9@b\u00fccher.example", db.ContactFields{FirstName: "Jos\u00e9", LastName: "M\u00fcller", Company: "\u00c9clair \u0394elta"}},
+		{"jose@example.com", db.ContactFields{FirstName: "Jose", LastName: "Muller", Company: "Eclair"}},
+	} {
+		occ, err := f.Store.RecordEvent(ctx, db.Trigger{AccountID: f.Account.ID, Slug: "signup", Source: db.SourceAPI,
+			Email: c.email, OccurredAt: mustTime(t, "2026-05-01T10:00:00Z"), Contact: c.fields})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, occ.ContactID)
+	}
+	tests := []struct {
+		search string
+		want   []int64
+	}{
+		{"JOS\u00c9", []int64{ids[0]}},
+		{"jos\u00e9 M\u00dcLLER", []int64{ids[0]}},
+		{"B\u00dcCHER", []int64{ids[0]}},
+		{"\u00e9CLAIR \u03b4ELTA", []int64{ids[0]}},
+		{"JOSE", []int64{ids[1]}},
+		{"JOS\u00c8", nil},
+	}
+	for _, tt := range tests {
+		page, err := f.Store.Contacts(ctx, f.Account.ID, db.ContactListOptions{Search: tt.search})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := contactIDs(page.Rows); !slices.Equal(got, tt.want) {
+			t.Errorf("contacts, search %q = %v, want %v", tt.search, got, tt.want)
+		}
+		for _, order := range []apitype.DrilldownOrder{apitype.DrilldownByCount, apitype.DrilldownByLastTriggered} {
+			for name, list := range map[string]drilldownFunc{"rollups": f.Store.EventDrilldown, "occurrences": f.Store.RawEventDrilldown} {
+				page, err := list(ctx, f.Account, event.ID, days, db.DrilldownOptions{Order: order, Search: tt.search})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []int64
+				for _, row := range page.Rows {
+					got = append(got, row.ContactID)
+				}
+				if !slices.Equal(got, tt.want) {
+					t.Errorf("drilldown from %s, order %s, search %q = %v, want %v", name, order, tt.search, got, tt.want)
+				}
+			}
+		}
+	}
+}
+
 func TestContactsSearchPages(t *testing.T) {
 	f := dbtest.NewFixture(t)
 	ctx := context.Background()

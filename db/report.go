@@ -417,8 +417,11 @@ func newDrilldownQuery(accountID, eventID int64, days apitype.DateRange, opts Dr
 	return query, nil
 }
 
-// likeEscaper puts a backslash, the default escape character of LIKE and
-// ILIKE in PostgreSQL, before each character that is special in a pattern.
+// likeEscaper puts a backslash, the default escape character of LIKE in
+// PostgreSQL, before each character that is special in a pattern. The
+// searches compare segment_fold of the pattern and of each field, which
+// folds every letter that has a lowercase whatever the database's locale;
+// ILIKE folds only A-Z in a database whose LC_CTYPE is C.
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // escapeLike returns s as a LIKE pattern that matches s literally.

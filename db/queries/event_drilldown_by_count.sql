@@ -19,7 +19,7 @@
 --   range    Every event_contact_days row of the range.
 --
 -- Named arguments: ?account_id, ?event_id, ?first_day and ?last_day as
--- YYYY-MM-DD, ?search_pattern (an ILIKE pattern with backslash escapes, or
+-- YYYY-MM-DD, ?search_pattern (a LIKE pattern with backslash escapes, or
 -- empty for every contact), ?has_cursor, ?cursor_count, ?cursor_contact_id,
 -- ?min_count, ?read and ?row_limit.
 WITH per_contact AS (
@@ -92,9 +92,9 @@ page AS (
 			OR EXISTS (
 				SELECT 1 FROM contacts c
 				WHERE c.account_id = ?account_id AND c.id = p.contact_id
-					AND (concat_ws(' ', c.first_name, c.last_name) ILIKE ?search_pattern
-						OR c.email ILIKE ?search_pattern
-						OR c.company ILIKE ?search_pattern))
+					AND (segment_fold(concat_ws(' ', c.first_name, c.last_name)) LIKE segment_fold(?search_pattern)
+						OR segment_fold(c.email) LIKE segment_fold(?search_pattern)
+						OR segment_fold(c.company) LIKE segment_fold(?search_pattern)))
 		)
 	ORDER BY p.trigger_count DESC, p.contact_id DESC
 	LIMIT ?row_limit

@@ -13,7 +13,7 @@
 -- cursor's key and contact id in that order are returned (keyset paging).
 --
 -- Named arguments: ?account_id, ?event_id, ?first_day and ?last_day as
--- YYYY-MM-DD, ?search_pattern (an ILIKE pattern with backslash escapes, or
+-- YYYY-MM-DD, ?search_pattern (a LIKE pattern with backslash escapes, or
 -- empty for every contact), ?order, ?has_cursor, ?cursor_count,
 -- ?cursor_time (RFC 3339), ?cursor_contact_id and ?row_limit.
 WITH bounds AS (
@@ -72,9 +72,9 @@ JOIN contacts c ON c.account_id = ?account_id AND c.id = p.contact_id
 JOIN custom_events e ON e.account_id = ?account_id AND e.id = ?event_id
 WHERE (
 		?search_pattern = ''
-		OR concat_ws(' ', c.first_name, c.last_name) ILIKE ?search_pattern
-		OR c.email ILIKE ?search_pattern
-		OR c.company ILIKE ?search_pattern
+		OR segment_fold(concat_ws(' ', c.first_name, c.last_name)) LIKE segment_fold(?search_pattern)
+		OR segment_fold(c.email) LIKE segment_fold(?search_pattern)
+		OR segment_fold(c.company) LIKE segment_fold(?search_pattern)
 	)
 	AND (
 		NOT ?has_cursor

@@ -51,9 +51,9 @@ threshold AS MATERIALIZED (
 				OR EXISTS (
 					SELECT 1 FROM contacts ct
 					WHERE ct.account_id = ?account_id AND ct.id = c.contact_id
-						AND (concat_ws(' ', ct.first_name, ct.last_name) ILIKE ?search_pattern
-							OR ct.email ILIKE ?search_pattern
-							OR ct.company ILIKE ?search_pattern))
+						AND (segment_fold(concat_ws(' ', ct.first_name, ct.last_name)) LIKE segment_fold(?search_pattern)
+							OR segment_fold(ct.email) LIKE segment_fold(?search_pattern)
+							OR segment_fold(ct.company) LIKE segment_fold(?search_pattern)))
 			)
 		ORDER BY c.trigger_count DESC
 		OFFSET ?row_limit - 1
