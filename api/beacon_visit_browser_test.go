@@ -79,6 +79,51 @@ func TestBeaconVisitEndsAfter30Minutes(t *testing.T) {
 	}
 }
 
+// TestBeaconRejectedCallLeavesVisit checks that a captureEvent call that
+// sends nothing does not write the _ma_visit cookie, which would keep the
+// visit going past 30 minutes without a page load or event. The test
+// deletes the cookie, as the browser does once it expires, before each
+// call.
+func TestBeaconRejectedCallLeavesVisit(t *testing.T) {
+	ts := newTestServer(t)
+	createEvent(t, ts, "viewed")
+	siteURL := newSitePage(t, sitePageHTML(ts, recordWarnings))
+	browser := newBrowser(t)
+	openSite(t, browser, siteURL+"/landing?utm_source=newsletter&utm_medium=email")
+	if visit := storedVisit(t, browser); visit != "|?utm_source=newsletter&utm_medium=email" {
+		t.Fatalf("stored visit after the page load = %q, want the campaign", visit)
+	}
+
+	for _, call := range []string{
+		`$__MA.captureEvent('')`,
+		`$__MA.captureEvent('viewed', {nested: {}})`,
+		`Object.defineProperty(navigator, 'webdriver', {get: function () { return true }, configurable: true});
+		$__MA.captureEvent('viewed');
+		delete navigator.webdriver`,
+	} {
+		evaluate(t, browser, `document.cookie = '_ma_visit=; path=/; max-age=0'`)
+		evaluate(t, browser, call)
+		if visit := storedVisit(t, browser); visit != "none" {
+			t.Errorf("stored visit after %s = %q, want none", call, visit)
+		}
+	}
+	wantWarnings := []string{
+		"$__MA: captureEvent needs a slug",
+		"$__MA: metadata nested is not a string, finite number or boolean: event viewed not sent",
+		"$__MA: navigator.webdriver is true: not sent",
+	}
+	if got := pageWarnings(t, browser); !slices.Equal(got, wantWarnings) {
+		t.Errorf("warnings = %q, want %q", got, wantWarnings)
+	}
+
+	// An event that is sent renews the visit from memory.
+	evaluate(t, browser, `$__MA.captureEvent('viewed')`)
+	ts.waitCollected(t, 1)
+	if visit := storedVisit(t, browser); visit != "|?utm_source=newsletter&utm_medium=email" {
+		t.Errorf("stored visit after an event = %q, want the campaign", visit)
+	}
+}
+
 // visitCookieLifetime returns the time until the _ma_visit cookie of
 // siteURL expires, as the browser keeps it.
 func visitCookieLifetime(t *testing.T, browser context.Context, siteURL string) time.Duration {

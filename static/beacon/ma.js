@@ -229,12 +229,15 @@
     fetch(url, { ...init, keepalive: true }).catch(fetchLater);
   };
 
-  // Completes a message and sends it, keeps it in waiting or drops it.
-  // waiting keeps at most 1,000 messages, as the snippet's queue does. In
-  // an automated browser it warns instead.
-  const post = (message) => {
+  // Makes a message with make, completes it and sends it, keeps it in
+  // waiting or drops it. waiting keeps at most 1,000 messages, as the
+  // snippet's queue does. In an automated browser it warns instead. A
+  // page that may send nothing never calls make, so a call that sends
+  // nothing leaves the visit as it was.
+  const post = (make) => {
     if (blocked) return;
     if (nav.webdriver) return warn("navigator.webdriver is true: not sent");
+    const message = make();
     message.k = siteKey;
     message.u = cutURL(loc.href);
     if (consented) send(message);
@@ -271,15 +274,13 @@
     k: siteKey,
     u: endpoint,
     c: mode,
+    // A rejected call reads no visit, so it does not renew the visit
+    // cookie, which lasts 30 minutes from the last page load or event.
     captureEvent: guard((slug, metadata) => {
-      const event = { e: slug, r: cutURL(doc.referrer), a: readVisit(), f: visitReferrer };
       if (typeof slug != "string" || !slug) return warn("captureEvent needs a slug");
-      if (metadata != null) {
-        const problem = metadataProblem(metadata);
-        if (problem) return warn("metadata " + problem + ": event " + slug + " not sent");
-        event.m = metadata;
-      }
-      post(event);
+      const problem = metadata != null && metadataProblem(metadata);
+      if (problem) return warn("metadata " + problem + ": event " + slug + " not sent");
+      post(() => ({ e: slug, r: cutURL(doc.referrer), a: readVisit(), f: visitReferrer, m: metadata || undefined }));
     }),
     // Checks each field against the server's limits once trimmed and in
     // NFC: email at most 254 bytes, the others strings of at most 200
@@ -306,7 +307,7 @@
         if (problem) return warn("identify " + name + " " + problem + ": not sent");
         fields[name] = value;
       }
-      post({ i: fields });
+      post(() => ({ i: fields }));
     }),
     // Sends the waiting messages, or, when tracking is not allowed, drops
     // them and deletes the visitor id and the visit, in the cookies and in
