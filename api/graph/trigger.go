@@ -123,7 +123,10 @@ func newTrigger(account *db.Account, input *model.TriggerCustomEventInput) (db.T
 }
 
 // checkOccurredAt rejects an occurredAt more than 30 days before now or
-// more than 5 minutes after it. A trigger without one passes.
+// more than 5 minutes after it. A trigger without one passes. The messages
+// quote the time with the offset it was sent with: in UTC, a time such as
+// 9999-12-31T23:59:59-23:59 falls in year 10000, which RFC 3339 cannot
+// write, and the sender would not recognise the value.
 func checkOccurredAt(t db.Trigger, now time.Time) *apitype.ValidationError {
 	at := t.OccurredAt
 	if at.IsZero() {
@@ -135,7 +138,7 @@ func checkOccurredAt(t db.Trigger, now time.Time) *apitype.ValidationError {
 	if at.After(now.Add(maxClockSkew)) {
 		return &apitype.ValidationError{
 			Field:   "occurredAt",
-			Message: fmt.Sprintf("occurredAt %s is in the future: send the time the event happened, and check the sender's clock.", at.UTC().Format(time.RFC3339Nano)),
+			Message: fmt.Sprintf("occurredAt %s is in the future: send the time the event happened, and check the sender's clock.", at.Format(time.RFC3339Nano)),
 		}
 	}
 	return nil
@@ -144,7 +147,7 @@ func checkOccurredAt(t db.Trigger, now time.Time) *apitype.ValidationError {
 func occurredTooEarly(at time.Time) *apitype.ValidationError {
 	return &apitype.ValidationError{
 		Field:   "occurredAt",
-		Message: fmt.Sprintf("occurredAt %s is more than 30 days ago: record events within 30 days of when they happened.", at.UTC().Format(time.RFC3339Nano)),
+		Message: fmt.Sprintf("occurredAt %s is more than 30 days ago: record events within 30 days of when they happened.", at.Format(time.RFC3339Nano)),
 	}
 }
 
