@@ -212,6 +212,10 @@ func TestNormalizeEmailMessages(t *testing.T) {
 		{"\u212aim@example.com", "Email \"\u212aim@example.com\" contains U+212A, which reads as \"k\" in lowercase and would name another address: type \"k\" instead."},
 		// 125 letters é take 250 bytes.
 		{strings.Repeat("\u00e9", 125) + "@x.com", "Email is too long: it is 256 bytes in UTF-8, and the limit is 254 bytes."},
+		// 146 bytes as sent, 282 as stored: each label is 20 CJK letters of
+		// 3 bytes each.
+		{strings.Repeat("a", 30) + "@" + strings.Repeat("xn--fiqaaaaaaaaaaaaaaaaaaa.", 4) + "example",
+			"Email is too long: it is 282 bytes in UTF-8 with its domain in Unicode form, as contacts store it, and the limit is 254 bytes."},
 	}
 	for _, tt := range tests {
 		_, err := NormalizeEmail("email", tt.in)
