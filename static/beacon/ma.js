@@ -231,9 +231,10 @@
 
   // Makes a message with make, completes it and sends it, keeps it in
   // waiting or drops it. waiting keeps at most 1,000 messages, as the
-  // snippet's queue does. In an automated browser it warns instead. A
-  // page that may send nothing never calls make, so a call that sends
-  // nothing leaves the visit as it was.
+  // snippet's queue does. In an automated browser it warns instead.
+  // make runs only past those checks, so that an opted-out page or an
+  // automated browser does not renew the visit with a message it never
+  // sends.
   const post = (make) => {
     if (blocked) return;
     if (nav.webdriver) return warn("navigator.webdriver is true: not sent");
