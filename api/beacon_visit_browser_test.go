@@ -80,10 +80,7 @@ func TestBeaconVisitEndsAfter30Minutes(t *testing.T) {
 }
 
 // TestBeaconRejectedCallLeavesVisit checks that a captureEvent call that
-// sends nothing does not write the _ma_visit cookie, which would keep the
-// visit going past 30 minutes without a page load or event. The test
-// deletes the cookie, as the browser does once it expires, before each
-// call.
+// sends nothing does not write _ma_visit, which the test deletes first.
 func TestBeaconRejectedCallLeavesVisit(t *testing.T) {
 	ts := newTestServer(t)
 	createEvent(t, ts, "viewed")

@@ -186,8 +186,8 @@ func TestContactsSearchUnicodeForms(t *testing.T) {
 	}
 }
 
-// The searches fold letters outside A-Z too, also in a database whose
-// LC_CTYPE is C, as the private cluster's is.
+// TestSearchFoldsNonASCIILetters checks that the contact and drilldown
+// searches fold letters beyond A-Z, also where LC_CTYPE is C.
 func TestSearchFoldsNonASCIILetters(t *testing.T) {
 	f := dbtest.NewFixture(t)
 	ctx := context.Background()

@@ -417,11 +417,10 @@ func newDrilldownQuery(accountID, eventID int64, days apitype.DateRange, opts Dr
 	return query, nil
 }
 
-// likeEscaper puts a backslash, the default escape character of LIKE in
+// likeEscaper puts a backslash, LIKE's default escape character in
 // PostgreSQL, before each character that is special in a pattern. The
-// searches compare segment_fold of the pattern and of each field, which
-// folds every letter that has a lowercase whatever the database's locale;
-// ILIKE folds only A-Z in a database whose LC_CTYPE is C.
+// searches apply segment_fold to both sides, because ILIKE folds only A-Z
+// where LC_CTYPE is C.
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // escapeLike returns s as a LIKE pattern that matches s literally.

@@ -124,9 +124,8 @@ func newTrigger(account *db.Account, input *model.TriggerCustomEventInput) (db.T
 
 // checkOccurredAt rejects an occurredAt more than 30 days before now or
 // more than 5 minutes after it. A trigger without one passes. The messages
-// quote the time with the offset it was sent with: in UTC, a time such as
-// 9999-12-31T23:59:59-23:59 falls in year 10000, which RFC 3339 cannot
-// write, and the sender would not recognise the value.
+// quote the time with its own offset, because in UTC a time such as
+// 9999-12-31T23:59:59-23:59 falls in year 10000, which RFC 3339 cannot write.
 func checkOccurredAt(t db.Trigger, now time.Time) *apitype.ValidationError {
 	at := t.OccurredAt
 	if at.IsZero() {

@@ -140,7 +140,7 @@ func NormalizeEmail(field, email string) (string, *ValidationError) {
 	if len(canonical) > MaxEmailLength {
 		// Contacts store a punycode domain in its own letters, which can
 		// take more bytes than the address as sent.
-		if strings.Contains(strings.ToLower(email), "xn--") {
+		if strings.Contains(strings.ToLower(email[strings.LastIndexByte(email, '@')+1:]), "xn--") {
 			return invalid(fmt.Sprintf("Email is too long: it is %d bytes in UTF-8 with its domain in Unicode form, as contacts store it, and the limit is %d bytes.", len(canonical), MaxEmailLength))
 		}
 		return invalid(fmt.Sprintf("Email is too long: it is %d bytes in UTF-8, and the limit is %d bytes.", len(canonical), MaxEmailLength))

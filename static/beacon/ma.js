@@ -229,12 +229,9 @@
     fetch(url, { ...init, keepalive: true }).catch(fetchLater);
   };
 
-  // Makes a message with make, completes it and sends it, keeps it in
-  // waiting or drops it. waiting keeps at most 1,000 messages, as the
-  // snippet's queue does. In an automated browser it warns instead.
-  // make runs only past those checks, so that an opted-out page or an
-  // automated browser does not renew the visit with a message it never
-  // sends.
+  // Sends the message that make returns, keeps it in waiting (at most
+  // 1,000, as in the snippet's queue) or drops it. An opted-out page or an
+  // automated browser never calls make, so it does not renew the visit.
   const post = (make) => {
     if (blocked) return;
     if (nav.webdriver) return warn("navigator.webdriver is true: not sent");
